@@ -1,0 +1,213 @@
+package loaders
+
+import (
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/chainmap/chainmap"
+)
+
+// fields reads typed values out of one row, recording a problem for each bad field.
+type fields struct {
+	rep *Report
+	row *rawRow
+	bad bool
+}
+
+func (f *fields) fail(col, format string, args ...any) {
+	f.bad = true
+	f.rep.add(f.row.file, f.row.lineOf(col), col, format, args...)
+}
+
+func (f *fields) str(col string) string { return f.row.get(col) }
+
+func (f *fields) req(col string) string {
+	v := f.row.get(col)
+	if v == "" {
+		f.fail(col, "is required")
+	}
+	return v
+}
+
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9._:\-]{1,128}$`)
+
+func (f *fields) id(col string, required bool) string {
+	v := f.row.get(col)
+	if v == "" {
+		if required {
+			f.fail(col, "is required")
+		}
+		return ""
+	}
+	if !idPattern.MatchString(v) {
+		f.fail(col, "%q is not a valid id (letters, digits and . _ : - only, at most 128)", v)
+	}
+	return v
+}
+
+func splitList(v string) []string {
+	if v == "" {
+		return nil
+	}
+	v = strings.ReplaceAll(v, "；", ";")
+	parts := strings.Split(v, ";")
+	out := parts[:0]
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (f *fields) list(col string) []string { return splitList(f.row.get(col)) }
+
+func (f *fields) idList(col string) []string {
+	l := f.list(col)
+	seen := make(map[string]bool, len(l))
+	for _, v := range l {
+		if !idPattern.MatchString(v) {
+			f.fail(col, "%q is not a valid id", v)
+		}
+		if seen[v] {
+			f.fail(col, "%q is listed twice", v)
+		}
+		seen[v] = true
+	}
+	return l
+}
+
+func (f *fields) float(col string, min, max float64) *float64 {
+	v := f.row.get(col)
+	if v == "" {
+		return nil
+	}
+	x, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+		f.fail(col, "%q is not a number (use a . decimal point and no thousands separators)", v)
+		return nil
+	}
+	if x < min {
+		if min == 0 {
+			f.fail(col, "must not be negative, got %s", v)
+		} else {
+			f.fail(col, "must be at least %g, got %s", min, v)
+		}
+		return nil
+	}
+	if x > max {
+		f.fail(col, "must be at most %g, got %s", max, v)
+		return nil
+	}
+	return &x
+}
+
+func (f *fields) int(col string, min, max int) *int {
+	v := f.row.get(col)
+	if v == "" {
+		return nil
+	}
+	x, err := strconv.Atoi(v)
+	if err != nil {
+		f.fail(col, "%q is not a whole number", v)
+		return nil
+	}
+	if x < min || x > max {
+		f.fail(col, "must be between %d and %d, got %d", min, max, x)
+		return nil
+	}
+	return &x
+}
+
+func (f *fields) year(col string) *int { return f.int(col, 1900, 2100) }
+
+func (f *fields) enum(col, def string, allowed ...string) string {
+	v := f.row.get(col)
+	if v == "" {
+		return def
+	}
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	f.fail(col, "%q is not one of %s", v, strings.Join(allowed, ", "))
+	return def
+}
+
+var datePattern = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
+
+func (f *fields) date(col string) string {
+	v := f.row.get(col)
+	if v != "" && !datePattern.MatchString(v) {
+		f.fail(col, "%q is not a date (YYYY-MM-DD, YYYY-MM or YYYY)", v)
+	}
+	return v
+}
+
+// coords reads lon/lat; both or neither must be given, within China's extent padded to
+// cover overseas plants (any valid WGS-84 point is accepted with a plausible range).
+func (f *fields) coords() (*float64, *float64) {
+	lon := f.float("lon", -180, 180)
+	lat := f.float("lat", -90, 90)
+	if (lon == nil) != (lat == nil) && !f.bad {
+		f.fail("lon", "lon and lat must be given together")
+		return nil, nil
+	}
+	return lon, lat
+}
+
+// provenance reads sources, confidence and note; hasFigure says whether the row carries
+// a number that then needs a source unless it is marked illustrative or synthetic.
+func (f *fields) provenance(hasFigure bool) chainmap.Provenance {
+	var p chainmap.Provenance
+	for _, c := range f.list("sources") {
+		cit := chainmap.Citation(c)
+		if cit.SourceID() == "" || !idPattern.MatchString(cit.SourceID()) {
+			f.fail("sources", "%q is not a citation (SOURCE or SOURCE#locator)", c)
+			continue
+		}
+		p.Sources = append(p.Sources, cit)
+	}
+	conf := f.enum("confidence", "", "primary", "sourced", "unverified", "illustrative", "synthetic")
+	p.Confidence = chainmap.Confidence(conf)
+	if p.Confidence == "" {
+		if len(p.Sources) > 0 {
+			p.Confidence = chainmap.ConfidenceSourced
+		} else {
+			p.Confidence = chainmap.ConfidenceUnverified
+		}
+	}
+	if hasFigure && len(p.Sources) == 0 && !p.Illustrative() {
+		f.fail("sources", "a figure without a source must be marked confidence illustrative (or synthetic)")
+	}
+	if (p.Confidence == chainmap.ConfidencePrimary || p.Confidence == chainmap.ConfidenceSourced) && len(p.Sources) == 0 && f.row.get("confidence") != "" {
+		f.fail("confidence", "%s needs at least one source", p.Confidence)
+	}
+	p.Note = f.str("note")
+	return p
+}
+
+var adcodePattern = regexp.MustCompile(`^[1-9]\d{5}$`)
+
+// validCreditCode checks an 18-character unified social credit code (GB 32100-2015),
+// including its check character.
+func validCreditCode(s string) bool {
+	const alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+	weights := [17]int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
+	if len(s) != 18 {
+		return false
+	}
+	sum := 0
+	for i := 0; i < 17; i++ {
+		v := strings.IndexByte(alphabet, s[i])
+		if v < 0 {
+			return false
+		}
+		sum += v * weights[i]
+	}
+	check := (31 - sum%31) % 31
+	return s[17] == alphabet[check]
+}

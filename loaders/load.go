@@ -1,0 +1,285 @@
+package loaders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"reflect"
+
+	"github.com/chainmap/chainmap"
+	"github.com/xuri/excelize/v2"
+)
+
+// Batch is a slice of records of one kind, as the typed slice of the domain (for
+// KindEnterprises, Rows is a []chainmap.Enterprise).
+type Batch struct {
+	Kind Kind
+	Rows any
+}
+
+// Len returns the number of records in the batch.
+func (b Batch) Len() int { return reflect.ValueOf(b.Rows).Len() }
+
+// Keys holds every id (or composite key) the dataset defines, per kind; sinks use it to
+// prune what the dataset no longer contains.
+type Keys map[Kind]map[string]int
+
+// Has reports whether the dataset defines key of kind k.
+func (k Keys) Has(kind Kind, key string) bool {
+	_, ok := k[kind][key]
+	return ok
+}
+
+// Sink receives a validated dataset in batches. The embedded store and the Neo4j store
+// implement it. Begin is called once before any batch, End once after the last one
+// with every key of the dataset.
+type Sink interface {
+	Begin(ctx context.Context, info chainmap.DatasetInfo) error
+	Write(ctx context.Context, b Batch) error
+	End(ctx context.Context, keys Keys) error
+}
+
+// Options tune a load.
+type Options struct {
+	// BatchSize is the number of records per Write (default 2000).
+	BatchSize int
+	// Progress, if set, is called after each batch with the kind and the rows written
+	// so far for it.
+	Progress func(k Kind, written int)
+}
+
+// Dataset is an opened dataset folder.
+type Dataset struct {
+	// Dir names the dataset in messages (its folder, or "bundled").
+	Dir      string
+	fsys     fs.FS
+	Manifest *Manifest
+	tables   map[Kind]*tableSource
+	workbook string
+}
+
+// Open reads the manifest of the dataset folder dir. Problems in the manifest are
+// returned as a *ValidationError.
+func Open(dir string) (*Dataset, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open dataset: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("open dataset: %s is not a folder", dir)
+	}
+	return OpenFS(os.DirFS(dir), dir)
+}
+
+// OpenFS reads the manifest of a dataset held in fsys (a folder, or a dataset embedded
+// in the binary); name labels it in messages.
+func OpenFS(fsys fs.FS, name string) (*Dataset, error) {
+	rep := &Report{Rows: map[Kind]int{}}
+	m, ok := readManifest(fsys, rep)
+	if !ok {
+		return nil, &ValidationError{Report: rep}
+	}
+	if m.Workbook != "" && !fs.ValidPath(m.Workbook) {
+		rep.add(manifestFile, 0, "workbook", "must be a file inside the dataset folder, got %q", m.Workbook)
+		return nil, &ValidationError{Report: rep}
+	}
+	d := &Dataset{Dir: name, fsys: fsys, Manifest: m, tables: map[Kind]*tableSource{}, workbook: m.Workbook}
+	for _, k := range Kinds {
+		if f := m.Tables[string(k)]; f != "" {
+			d.tables[k] = &tableSource{fsys: fsys, file: f, encoding: m.Encoding}
+		}
+	}
+	if tax := m.Tables["taxonomy"]; tax != "" {
+		for _, k := range []Kind{KindChains, KindSegments, KindFlows} {
+			d.tables[k] = &tableSource{fsys: fsys, file: tax, yamlKey: string(k)}
+		}
+	}
+	return d, nil
+}
+
+// each iterates the rows of every table in load order, parsing each into its record.
+// With c set, cross-row checks run too. fn receives the records.
+func (d *Dataset) each(ctx context.Context, rep *Report, c *checker, fn func(k Kind, rec any, line int) error) error {
+	var wb *excelize.File
+	if d.workbook != "" {
+		r, err := d.fsys.Open(d.workbook)
+		if err != nil {
+			rep.add(d.workbook, 0, "", "cannot open the workbook: %v", err)
+			return nil
+		}
+		f, err := excelize.OpenReader(r)
+		r.Close()
+		if err != nil {
+			rep.add(d.workbook, 0, "", "cannot open the workbook: %v", err)
+			return nil
+		}
+		defer f.Close()
+		wb = f
+	}
+	for _, k := range Kinds {
+		t := d.tables[k]
+		if t == nil && wb != nil {
+			if idx, _ := wb.GetSheetIndex(string(k)); idx >= 0 {
+				t = &tableSource{fsys: d.fsys, file: d.workbook, sheet: string(k), wb: wb}
+			}
+		}
+		if t == nil {
+			if c != nil && (k == KindSources || k == KindSegments || k == KindRegions) {
+				rep.add(manifestFile, 0, "tables."+string(k), "is required")
+			}
+			continue
+		}
+		if c != nil {
+			c.files[k] = t.label()
+		}
+		allowed := allowedColumns(k)
+		err := t.each(rep, allowed, func(r *rawRow) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			f := &fields{rep: rep, row: r}
+			rec := parseRecord(k, f)
+			if c != nil {
+				c.check(k, rec, f)
+			}
+			rep.Rows[k]++
+			if f.bad {
+				return nil
+			}
+			return fn(k, rec, r.line)
+		})
+		if err != nil {
+			return err
+		}
+		if c != nil {
+			c.unreadable[k] = t.aborted
+			c.finishTable(k)
+		}
+	}
+	return nil
+}
+
+// Validate reads every table of the dataset in dir and reports every problem. It writes
+// nothing. The returned error is for failures to read at all; problems are in the report.
+func Validate(ctx context.Context, dir string) (*Report, error) {
+	d, err := Open(dir)
+	if err != nil {
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			return ve.Report, nil
+		}
+		return nil, err
+	}
+	return d.Validate(ctx)
+}
+
+// Validate reads every table and reports every problem; it writes nothing.
+func (d *Dataset) Validate(ctx context.Context) (*Report, error) {
+	rep, _, err := d.validate(ctx)
+	return rep, err
+}
+
+func (d *Dataset) validate(ctx context.Context) (*Report, Keys, error) {
+	rep := &Report{Rows: map[Kind]int{}}
+	c := newChecker(rep)
+	if err := d.each(ctx, rep, c, func(Kind, any, int) error { return nil }); err != nil {
+		return rep, nil, fmt.Errorf("validate %s: %w", d.Dir, err)
+	}
+	if f := d.Manifest.Focus; f.Chain != "" {
+		if _, ok := c.ids[KindChains][f.Chain]; !ok {
+			rep.add(manifestFile, 0, "focus.chain", "unknown chain %q", f.Chain)
+		}
+	}
+	if f := d.Manifest.Focus; f.Region != "" {
+		if _, ok := c.ids[KindRegions][f.Region]; !ok {
+			rep.add(manifestFile, 0, "focus.region", "unknown region %q", f.Region)
+		}
+	}
+	for _, p := range d.Manifest.Focus.Parks {
+		if _, ok := c.ids[KindParks][p]; !ok {
+			rep.add(manifestFile, 0, "focus.parks", "unknown park %q", p)
+		}
+	}
+	rep.Sort()
+	return rep, Keys(c.ids), nil
+}
+
+// Load validates the dataset in dir and, only if it has no problem, streams it to sink
+// in batches. On problems it returns a *ValidationError and writes nothing. The dataset
+// is read twice (validate, then write) so memory stays bounded by the batch size and the
+// id sets, not by the size of the files.
+func Load(ctx context.Context, dir string, sink Sink, opt Options) (*Report, error) {
+	d, err := Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	return d.Load(ctx, sink, opt)
+}
+
+// Load validates the dataset and, only if it has no problem, streams it to sink.
+func (d *Dataset) Load(ctx context.Context, sink Sink, opt Options) (*Report, error) {
+	dir := d.Dir
+	rep, keys, err := d.validate(ctx)
+	if err != nil {
+		return rep, err
+	}
+	if !rep.OK() {
+		return rep, &ValidationError{Report: rep}
+	}
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = 2000
+	}
+	if err := sink.Begin(ctx, d.Manifest.Info()); err != nil {
+		return rep, fmt.Errorf("load %s: begin: %w", dir, err)
+	}
+	second := &Report{Rows: map[Kind]int{}}
+	var cur Kind
+	var buf reflect.Value
+	written := map[Kind]int{}
+	flush := func() error {
+		if !buf.IsValid() || buf.Len() == 0 {
+			return nil
+		}
+		if err := sink.Write(ctx, Batch{Kind: cur, Rows: buf.Interface()}); err != nil {
+			return fmt.Errorf("write %s: %w", cur, err)
+		}
+		written[cur] += buf.Len()
+		if opt.Progress != nil {
+			opt.Progress(cur, written[cur])
+		}
+		buf = reflect.Value{}
+		return nil
+	}
+	err = d.each(ctx, second, nil, func(k Kind, rec any, _ int) error {
+		if k != cur {
+			if err := flush(); err != nil {
+				return err
+			}
+			cur = k
+		}
+		v := reflect.ValueOf(rec)
+		if !buf.IsValid() {
+			buf = reflect.MakeSlice(reflect.SliceOf(v.Type()), 0, opt.BatchSize)
+		}
+		buf = reflect.Append(buf, v)
+		if buf.Len() >= opt.BatchSize {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err == nil && !second.OK() {
+		err = fmt.Errorf("the dataset changed while it was being loaded: %s", second.Problems[0])
+	}
+	if err != nil {
+		return rep, fmt.Errorf("load %s: %w", dir, err)
+	}
+	if err := sink.End(ctx, keys); err != nil {
+		return rep, fmt.Errorf("load %s: end: %w", dir, err)
+	}
+	return rep, nil
+}

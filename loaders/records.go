@@ -1,0 +1,290 @@
+package loaders
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/chainmap/chainmap"
+)
+
+var provenanceColumns = []string{"sources", "confidence", "note"}
+
+// columns lists the columns each table accepts (provenance columns are added to all).
+var columns = map[Kind][]string{
+	KindSources:  {"id", "title", "publisher", "date", "url", "licence", "kind", "note"},
+	KindChains:   {"id", "name_zh", "name_en", "description"},
+	KindSegments: {"id", "chain", "parent", "name_zh", "name_en", "stage", "order", "gbt", "hs", "alloy_series", "unit", "min_enterprises", "min_capacity", "min_lq", "priorities"},
+	KindFlows:    {"from", "to", "coefficient", "coefficient_unit"},
+	KindRegions:  {"id", "name_zh", "name_en", "level", "parent", "lon", "lat", "boundary"},
+	KindParks:    {"id", "name_zh", "name_en", "kind", "parent", "regions", "focus_segments", "lon", "lat", "shape", "area_km2"},
+	KindEnterprises: {"id", "name_zh", "name_en", "short_name", "credit_code", "region", "park", "lon", "lat", "parent",
+		"revenue", "revenue_year", "employees", "employees_year", "stock_code", "designations", "kind", "status"},
+	KindOperations: {"enterprise", "segment", "role", "capacity", "capacity_unit", "capacity_year", "output", "output_unit",
+		"output_year", "products", "evidence", "verification"},
+	KindSupplyLinks: {"supplier", "customer", "segment", "products", "volume", "volume_unit", "year", "verification"},
+	KindProjects: {"id", "name_zh", "name_en", "enterprise", "park", "region", "segments", "capacity", "capacity_unit",
+		"investment", "stage", "start_year", "end_year"},
+	KindPolicies: {"id", "document", "clause", "title_zh", "title_en", "instrument", "rate", "base", "cap", "cap_period",
+		"condition", "segments", "regions"},
+	KindGoals: {"id", "name_zh", "name_en", "metric", "region", "park", "segment", "baseline_year", "baseline_value",
+		"target_year", "comparator", "target_value", "target_max", "unit", "current_year", "current_value", "derive"},
+	KindIndicators:   {"id", "metric", "name_zh", "name_en", "region", "park", "segment", "year", "value", "unit", "share_of", "share"},
+	KindPlatforms:    {"id", "name_zh", "name_en", "kind", "hosts", "region", "park", "segments", "status"},
+	KindTechnologies: {"id", "name_zh", "name_en", "category", "segments", "platforms"},
+}
+
+func allowedColumns(k Kind) map[string]bool {
+	m := map[string]bool{}
+	for _, c := range columns[k] {
+		m[c] = true
+	}
+	if k != KindSources {
+		for _, c := range provenanceColumns {
+			m[c] = true
+		}
+	}
+	return m
+}
+
+const maxFigure = 1e15
+
+// parseRecord converts one row into its domain record, checking everything that can be
+// checked from the row alone. It returns the record as a value of the kind's type.
+func parseRecord(k Kind, f *fields) any {
+	switch k {
+	case KindSources:
+		return chainmap.Source{ID: f.id("id", true), Title: f.req("title"), Publisher: f.str("publisher"),
+			Date: f.date("date"), URL: f.str("url"), Licence: f.str("licence"),
+			Kind: f.enum("kind", "", "policy", "news", "report", "filing", "dataset", "code", "other"), Note: f.str("note")}
+	case KindChains:
+		return chainmap.Chain{ID: f.id("id", true), NameZh: f.req("name_zh"), NameEn: f.str("name_en"),
+			Description: f.str("description"), Provenance: f.provenance(false)}
+	case KindSegments:
+		s := chainmap.Segment{ID: f.id("id", true), Chain: f.id("chain", true), Parent: f.id("parent", false),
+			NameZh: f.req("name_zh"), NameEn: f.str("name_en"),
+			Stage: chainmap.Stage(f.enum("stage", "", "upstream", "midstream", "downstream", "end_product", "service")),
+			GBT:   f.list("gbt"), HS: f.list("hs"), Unit: f.str("unit"),
+			MinEnterprises: f.int("min_enterprises", 0, 1<<30), MinCapacity: f.float("min_capacity", 0, maxFigure),
+			MinLQ: f.float("min_lq", 0, 1000)}
+		if s.Stage == "" && f.str("stage") == "" {
+			f.fail("stage", "is required")
+		}
+		if o := f.int("order", -1<<20, 1<<20); o != nil {
+			s.Order = *o
+		}
+		for _, c := range s.GBT {
+			if len(c) != 4 || strings.Trim(c, "0123456789") != "" {
+				f.fail("gbt", "%q is not a 4-digit GB/T 4754 class code", c)
+			}
+		}
+		for _, c := range s.HS {
+			if strings.Trim(strings.ReplaceAll(c, ".", ""), "0123456789") != "" || len(strings.ReplaceAll(c, ".", "")) < 2 {
+				f.fail("hs", "%q is not an HS code", c)
+			}
+		}
+		for _, a := range f.list("alloy_series") {
+			var n int
+			if _, err := fmt.Sscanf(a, "%d", &n); err != nil || n < 1 || n > 9 || fmt.Sprint(n) != a {
+				f.fail("alloy_series", "%q is not an alloy series 1–9", a)
+				continue
+			}
+			s.AlloySeries = append(s.AlloySeries, n)
+		}
+		if s.Unit != "" {
+			if _, ok := chainmap.ParseUnit(s.Unit); !ok {
+				// Unknown units are allowed, but then only the identical spelling converts.
+			}
+		}
+		for _, p := range f.list("priorities") {
+			pr := chainmap.Priority(p)
+			if pr.Tag() == "" {
+				f.fail("priorities", "%q has no tag (write tag@SOURCE#clause)", p)
+			}
+			s.Priorities = append(s.Priorities, pr)
+		}
+		s.Provenance = f.provenance(s.MinCapacity != nil)
+		return s
+	case KindFlows:
+		fl := chainmap.Flow{From: f.id("from", true), To: f.id("to", true),
+			Coefficient: f.float("coefficient", 0, maxFigure), CoefficientUnit: f.str("coefficient_unit")}
+		if fl.From != "" && fl.From == fl.To {
+			f.fail("to", "a segment cannot flow into itself")
+		}
+		fl.Provenance = f.provenance(fl.Coefficient != nil)
+		return fl
+	case KindRegions:
+		r := chainmap.Region{ID: f.id("id", true), NameZh: f.req("name_zh"), NameEn: f.str("name_en"),
+			Level:  chainmap.RegionLevel(f.enum("level", "", "country", "province", "prefecture", "county", "zone", "town")),
+			Parent: f.str("parent"), Boundary: f.str("boundary")}
+		if r.Level == "" && f.str("level") == "" {
+			f.fail("level", "is required")
+		}
+		if r.ID != "" && !adcodePattern.MatchString(r.ID) && r.Level != chainmap.LevelTown {
+			f.fail("id", "%q is not an adcode (6 digits, not starting with 0)", r.ID)
+		}
+		if r.Parent != "" && !adcodePattern.MatchString(r.Parent) && !idPattern.MatchString(r.Parent) {
+			f.fail("parent", "%q is not an adcode", r.Parent)
+		}
+		r.Lon, r.Lat = f.coords()
+		r.Provenance = f.provenance(false)
+		return r
+	case KindParks:
+		p := chainmap.Park{ID: f.id("id", true), NameZh: f.req("name_zh"), NameEn: f.str("name_en"),
+			Kind:   f.enum("kind", "", "zone", "cluster", "park", "development_zone", "logistics_hub", "other"),
+			Parent: f.id("parent", false), Regions: f.idList("regions"), FocusSegments: f.idList("focus_segments"),
+			Shape: f.str("shape"), AreaKm2: f.float("area_km2", 0, 1e6)}
+		if f.str("kind") == "" {
+			f.fail("kind", "is required")
+		}
+		if len(p.Regions) == 0 && f.str("regions") == "" {
+			f.fail("regions", "is required (the regions the park spans)")
+		}
+		p.Lon, p.Lat = f.coords()
+		p.Provenance = f.provenance(p.AreaKm2 != nil)
+		return p
+	case KindEnterprises:
+		e := chainmap.Enterprise{ID: f.id("id", true), NameZh: f.req("name_zh"), NameEn: f.str("name_en"),
+			ShortName: f.str("short_name"), CreditCode: strings.ToUpper(f.str("credit_code")),
+			Region: f.req("region"), Park: f.id("park", false), Parent: f.id("parent", false),
+			Revenue: f.float("revenue", 0, maxFigure), RevenueYear: f.year("revenue_year"),
+			Employees: f.int("employees", 0, 1<<30), EmployeesYear: f.year("employees_year"),
+			StockCode: f.str("stock_code"), Designations: f.list("designations"),
+			Kind:   f.enum("kind", "", "enterprise", "institute", "university", "project", "association"),
+			Status: f.enum("status", "", "active", "planned", "closed", "unknown")}
+		if e.CreditCode != "" && !validCreditCode(e.CreditCode) {
+			f.fail("credit_code", "%q is not a valid unified social credit code (18 characters with a check character)", e.CreditCode)
+		}
+		if e.Revenue != nil && e.RevenueYear == nil && f.str("revenue_year") == "" {
+			f.fail("revenue_year", "is required when revenue is given")
+		}
+		if e.Parent != "" && e.Parent == e.ID {
+			f.fail("parent", "an enterprise cannot control itself")
+		}
+		e.Lon, e.Lat = f.coords()
+		e.Provenance = f.provenance(e.Revenue != nil || e.Employees != nil)
+		return e
+	case KindOperations:
+		o := chainmap.Operation{Enterprise: f.id("enterprise", true), Segment: f.id("segment", true),
+			Role:     f.enum("role", "", "producer", "rnd", "service"),
+			Capacity: f.float("capacity", 0, maxFigure), CapacityUnit: f.str("capacity_unit"), CapacityYear: f.year("capacity_year"),
+			Output: f.float("output", 0, maxFigure), OutputUnit: f.str("output_unit"), OutputYear: f.year("output_year"),
+			Products: f.list("products"), Evidence: f.str("evidence"),
+			Verification: f.enum("verification", "", "verified", "suggested")}
+		if o.Capacity != nil && o.CapacityUnit == "" {
+			f.fail("capacity_unit", "is required when capacity is given")
+		}
+		if o.Output != nil && o.OutputUnit == "" {
+			f.fail("output_unit", "is required when output is given")
+		}
+		o.Provenance = f.provenance(o.Capacity != nil || o.Output != nil)
+		return o
+	case KindSupplyLinks:
+		l := chainmap.SupplyLink{Supplier: f.id("supplier", true), Customer: f.id("customer", true),
+			Segment: f.id("segment", false), Products: f.list("products"),
+			Volume: f.float("volume", 0, maxFigure), VolumeUnit: f.str("volume_unit"), Year: f.year("year"),
+			Verification: f.enum("verification", "", "verified", "suggested")}
+		if l.Supplier != "" && l.Supplier == l.Customer {
+			f.fail("customer", "an enterprise cannot supply itself")
+		}
+		if l.Volume != nil && l.VolumeUnit == "" {
+			f.fail("volume_unit", "is required when volume is given")
+		}
+		l.Provenance = f.provenance(l.Volume != nil)
+		return l
+	case KindProjects:
+		p := chainmap.Project{ID: f.id("id", true), NameZh: f.req("name_zh"), NameEn: f.str("name_en"),
+			Enterprise: f.id("enterprise", false), Park: f.id("park", false), Region: f.str("region"),
+			Segments: f.idList("segments"), Capacity: f.float("capacity", 0, maxFigure), CapacityUnit: f.str("capacity_unit"),
+			Investment: f.float("investment", 0, maxFigure),
+			Stage:      f.enum("stage", "", "lead", "negotiating", "signed", "registered", "under_construction", "completed", "producing", "cancelled"),
+			StartYear:  f.year("start_year"), EndYear: f.year("end_year")}
+		if f.str("stage") == "" {
+			f.fail("stage", "is required")
+		}
+		if p.Capacity != nil && p.CapacityUnit == "" {
+			f.fail("capacity_unit", "is required when capacity is given")
+		}
+		if p.StartYear != nil && p.EndYear != nil && *p.EndYear < *p.StartYear {
+			f.fail("end_year", "is before start_year")
+		}
+		p.Provenance = f.provenance(p.Capacity != nil || p.Investment != nil)
+		return p
+	case KindPolicies:
+		p := chainmap.Policy{ID: f.id("id", true), Document: f.id("document", true), Clause: f.str("clause"),
+			TitleZh: f.req("title_zh"), TitleEn: f.str("title_en"),
+			Instrument: f.enum("instrument", "", "subsidy", "award", "fund", "exemption", "land", "case_by_case", "programme", "other"),
+			Rate:       f.float("rate", 0, 100), Base: f.str("base"), Cap: f.float("cap", 0, maxFigure),
+			CapPeriod: f.str("cap_period"), Condition: f.str("condition"), Segments: f.idList("segments"), Regions: f.list("regions")}
+		if f.str("instrument") == "" {
+			f.fail("instrument", "is required")
+		}
+		p.Provenance = f.provenance(p.Rate != nil || p.Cap != nil)
+		return p
+	case KindGoals:
+		g := chainmap.Goal{ID: f.id("id", true), NameZh: f.req("name_zh"), NameEn: f.str("name_en"),
+			Metric: f.req("metric"), Region: f.str("region"), Park: f.id("park", false), Segment: f.id("segment", false),
+			BaselineYear: f.year("baseline_year"), BaselineValue: f.float("baseline_value", -maxFigure, maxFigure),
+			Comparator: f.enum("comparator", "", "ge", "gt", "le", "lt", "eq", "approx", "between"),
+			TargetMax:  f.float("target_max", -maxFigure, maxFigure), Unit: f.str("unit"),
+			CurrentYear: f.year("current_year"), CurrentValue: f.float("current_value", -maxFigure, maxFigure),
+			Derive: f.str("derive")}
+		if y := f.year("target_year"); y != nil {
+			g.TargetYear = *y
+		} else if f.str("target_year") == "" {
+			f.fail("target_year", "is required")
+		}
+		if v := f.float("target_value", -maxFigure, maxFigure); v != nil {
+			g.TargetValue = *v
+		} else if f.str("target_value") == "" {
+			f.fail("target_value", "is required")
+		}
+		if f.str("comparator") == "" {
+			f.fail("comparator", "is required")
+		}
+		if g.Comparator == "between" && g.TargetMax == nil {
+			f.fail("target_max", "is required when comparator is between")
+		}
+		if g.TargetMax != nil && *g.TargetMax < g.TargetValue {
+			f.fail("target_max", "is below target_value")
+		}
+		if g.Region == "" && g.Park == "" {
+			f.fail("region", "a goal needs a scope: region or park")
+		}
+		if g.Derive != "" {
+			if _, err := chainmap.ParseDerivation(g.Derive); err != nil {
+				f.fail("derive", "%v", err)
+			}
+		}
+		g.Provenance = f.provenance(true)
+		return g
+	case KindIndicators:
+		in := chainmap.Indicator{ID: f.id("id", true), Metric: f.req("metric"), NameZh: f.str("name_zh"), NameEn: f.str("name_en"),
+			Region: f.str("region"), Park: f.id("park", false), Segment: f.id("segment", false), Year: f.year("year"),
+			Value: f.float("value", -maxFigure, maxFigure), Unit: f.str("unit"), ShareOf: f.str("share_of"),
+			Share: f.float("share", 0, 100)}
+		if in.Region == "" && in.Park == "" {
+			f.fail("region", "an indicator needs a scope: region or park")
+		}
+		if in.Share != nil && in.ShareOf == "" {
+			f.fail("share_of", "is required when share is given")
+		}
+		in.Provenance = f.provenance(in.Value != nil || in.Share != nil)
+		return in
+	case KindPlatforms:
+		p := chainmap.Platform{ID: f.id("id", true), NameZh: f.req("name_zh"), NameEn: f.str("name_en"),
+			Kind: f.enum("kind", "", "innovation_center", "research_institute", "alliance", "university", "testing",
+				"trading", "logistics", "finance", "exhibition", "association", "other"),
+			Hosts: f.idList("hosts"), Region: f.str("region"), Park: f.id("park", false), Segments: f.idList("segments"),
+			Status: f.enum("status", "", "planned", "existing")}
+		if f.str("kind") == "" {
+			f.fail("kind", "is required")
+		}
+		p.Provenance = f.provenance(false)
+		return p
+	case KindTechnologies:
+		return chainmap.Technology{ID: f.id("id", true), NameZh: f.req("name_zh"), NameEn: f.str("name_en"),
+			Category: f.str("category"), Segments: f.idList("segments"), Platforms: f.idList("platforms"),
+			Provenance: f.provenance(false)}
+	}
+	panic("loaders: unknown kind " + string(k))
+}

@@ -1,0 +1,81 @@
+package loaders
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Problem is one thing wrong with a dataset, located precisely enough to fix it.
+type Problem struct {
+	File  string
+	Line  int
+	Field string
+	Msg   string
+}
+
+// String formats the problem as "file:line: field: what is wrong".
+func (p Problem) String() string {
+	var b strings.Builder
+	b.WriteString(p.File)
+	if p.Line > 0 {
+		fmt.Fprintf(&b, ":%d", p.Line)
+	}
+	b.WriteString(": ")
+	if p.Field != "" {
+		b.WriteString(p.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(p.Msg)
+	return b.String()
+}
+
+// MaxProblems bounds how many problems a report keeps, so that a wholly wrong file of a
+// million rows does not exhaust memory; the count of dropped problems is kept.
+const MaxProblems = 10000
+
+// Report collects every problem found in a dataset, and what was read.
+type Report struct {
+	Problems []Problem
+	// Dropped counts problems beyond MaxProblems.
+	Dropped int
+	// Rows counts the rows read per table.
+	Rows map[Kind]int
+}
+
+func (r *Report) add(file string, line int, field, format string, args ...any) {
+	if len(r.Problems) >= MaxProblems {
+		r.Dropped++
+		return
+	}
+	r.Problems = append(r.Problems, Problem{File: file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+// OK reports whether the dataset has no problem.
+func (r *Report) OK() bool { return len(r.Problems) == 0 && r.Dropped == 0 }
+
+// Sort orders problems by file and line, for stable output.
+func (r *Report) Sort() {
+	sort.SliceStable(r.Problems, func(i, j int) bool {
+		a, b := r.Problems[i], r.Problems[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Line < b.Line
+	})
+}
+
+// ValidationError is returned by Load when the dataset has problems; nothing was written.
+type ValidationError struct {
+	Report *Report
+}
+
+// Error summarises the problems.
+func (e *ValidationError) Error() string {
+	n := len(e.Report.Problems) + e.Report.Dropped
+	first := ""
+	if len(e.Report.Problems) > 0 {
+		first = ": " + e.Report.Problems[0].String()
+	}
+	return fmt.Sprintf("dataset has %d problem(s), nothing was written%s", n, first)
+}

@@ -1,0 +1,587 @@
+// Package memstore is the embedded store: an in-process, pure-Go graph held in memory
+// and indexed for the queries chainmap makes. It is the zero-setup default of
+// `chainmap serve`, loaded at start through the same reader and validation as Neo4j.
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/chainmap/chainmap"
+	"github.com/chainmap/chainmap/loaders"
+)
+
+// Store is the embedded graph store. It is safe for concurrent use; a load builds a new
+// graph aside and swaps it in whole, so readers never see half a dataset.
+type Store struct {
+	mu      sync.RWMutex
+	g       *graph
+	staging *graph
+}
+
+var (
+	_ chainmap.Store = (*Store)(nil)
+	_ loaders.Sink   = (*Store)(nil)
+)
+
+// New returns an empty store; load a dataset into it with loaders.Load.
+func New() *Store { return &Store{g: newGraph()} }
+
+// graph is one immutable snapshot of a dataset with its indexes.
+type graph struct {
+	info         *chainmap.DatasetInfo
+	sources      map[string]*chainmap.Source
+	chains       map[string]*chainmap.Chain
+	segments     map[string]*chainmap.Segment
+	flows        []*chainmap.Flow
+	regions      map[string]*chainmap.Region
+	parks        map[string]*chainmap.Park
+	enterprises  map[string]*chainmap.Enterprise
+	operations   []*chainmap.Operation
+	supplyLinks  []*chainmap.SupplyLink
+	projects     map[string]*chainmap.Project
+	policies     map[string]*chainmap.Policy
+	goals        map[string]*chainmap.Goal
+	indicators   map[string]*chainmap.Indicator
+	platforms    map[string]*chainmap.Platform
+	technologies map[string]*chainmap.Technology
+
+	// indexes, built by index()
+	enterpriseIDs   []string
+	segChildren     map[string][]string
+	regionChildren  map[string][]string
+	opsByEnterprise map[string][]*chainmap.Operation
+	opsBySegment    map[string][]*chainmap.Operation
+	linksBySupplier map[string][]*chainmap.SupplyLink
+	linksByCustomer map[string][]*chainmap.SupplyLink
+}
+
+func newGraph() *graph {
+	return &graph{
+		sources: map[string]*chainmap.Source{}, chains: map[string]*chainmap.Chain{},
+		segments: map[string]*chainmap.Segment{}, regions: map[string]*chainmap.Region{},
+		parks: map[string]*chainmap.Park{}, enterprises: map[string]*chainmap.Enterprise{},
+		projects: map[string]*chainmap.Project{}, policies: map[string]*chainmap.Policy{},
+		goals: map[string]*chainmap.Goal{}, indicators: map[string]*chainmap.Indicator{},
+		platforms: map[string]*chainmap.Platform{}, technologies: map[string]*chainmap.Technology{},
+	}
+}
+
+// Begin starts building a new graph for the dataset.
+func (s *Store) Begin(_ context.Context, info chainmap.DatasetInfo) error {
+	g := newGraph()
+	g.info = &info
+	s.mu.Lock()
+	s.staging = g
+	s.mu.Unlock()
+	return nil
+}
+
+func put[T any](m map[string]*T, rows []T, id func(*T) string) {
+	for i := range rows {
+		r := &rows[i]
+		m[id(r)] = r
+	}
+}
+
+// Write adds one batch of records to the graph being built.
+func (s *Store) Write(_ context.Context, b loaders.Batch) error {
+	s.mu.Lock()
+	g := s.staging
+	s.mu.Unlock()
+	if g == nil {
+		return fmt.Errorf("memstore: Write before Begin")
+	}
+	switch rows := b.Rows.(type) {
+	case []chainmap.Source:
+		put(g.sources, rows, func(r *chainmap.Source) string { return r.ID })
+	case []chainmap.Chain:
+		put(g.chains, rows, func(r *chainmap.Chain) string { return r.ID })
+	case []chainmap.Segment:
+		put(g.segments, rows, func(r *chainmap.Segment) string { return r.ID })
+	case []chainmap.Flow:
+		for i := range rows {
+			g.flows = append(g.flows, &rows[i])
+		}
+	case []chainmap.Region:
+		put(g.regions, rows, func(r *chainmap.Region) string { return r.ID })
+	case []chainmap.Park:
+		put(g.parks, rows, func(r *chainmap.Park) string { return r.ID })
+	case []chainmap.Enterprise:
+		put(g.enterprises, rows, func(r *chainmap.Enterprise) string { return r.ID })
+	case []chainmap.Operation:
+		for i := range rows {
+			g.operations = append(g.operations, &rows[i])
+		}
+	case []chainmap.SupplyLink:
+		for i := range rows {
+			g.supplyLinks = append(g.supplyLinks, &rows[i])
+		}
+	case []chainmap.Project:
+		put(g.projects, rows, func(r *chainmap.Project) string { return r.ID })
+	case []chainmap.Policy:
+		put(g.policies, rows, func(r *chainmap.Policy) string { return r.ID })
+	case []chainmap.Goal:
+		put(g.goals, rows, func(r *chainmap.Goal) string { return r.ID })
+	case []chainmap.Indicator:
+		put(g.indicators, rows, func(r *chainmap.Indicator) string { return r.ID })
+	case []chainmap.Platform:
+		put(g.platforms, rows, func(r *chainmap.Platform) string { return r.ID })
+	case []chainmap.Technology:
+		put(g.technologies, rows, func(r *chainmap.Technology) string { return r.ID })
+	default:
+		return fmt.Errorf("memstore: unexpected batch of %T", b.Rows)
+	}
+	return nil
+}
+
+// End indexes the new graph and swaps it in. The embedded store always holds exactly
+// one dataset, so what the dataset no longer contains is gone with the old graph.
+func (s *Store) End(_ context.Context, _ loaders.Keys) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.staging == nil {
+		return fmt.Errorf("memstore: End before Begin")
+	}
+	s.staging.index()
+	s.g, s.staging = s.staging, nil
+	return nil
+}
+
+func (g *graph) index() {
+	g.enterpriseIDs = sortedKeys(g.enterprises)
+	g.segChildren = map[string][]string{}
+	for _, id := range sortedKeys(g.segments) {
+		if p := g.segments[id].Parent; p != "" {
+			g.segChildren[p] = append(g.segChildren[p], id)
+		}
+	}
+	g.regionChildren = map[string][]string{}
+	for _, id := range sortedKeys(g.regions) {
+		if p := g.regions[id].Parent; p != "" {
+			g.regionChildren[p] = append(g.regionChildren[p], id)
+		}
+	}
+	sort.Slice(g.flows, func(i, j int) bool { return g.flows[i].Key() < g.flows[j].Key() })
+	sort.Slice(g.operations, func(i, j int) bool { return g.operations[i].Key() < g.operations[j].Key() })
+	sort.Slice(g.supplyLinks, func(i, j int) bool { return g.supplyLinks[i].Key() < g.supplyLinks[j].Key() })
+	g.opsByEnterprise = map[string][]*chainmap.Operation{}
+	g.opsBySegment = map[string][]*chainmap.Operation{}
+	for _, o := range g.operations {
+		g.opsByEnterprise[o.Enterprise] = append(g.opsByEnterprise[o.Enterprise], o)
+		g.opsBySegment[o.Segment] = append(g.opsBySegment[o.Segment], o)
+	}
+	g.linksBySupplier = map[string][]*chainmap.SupplyLink{}
+	g.linksByCustomer = map[string][]*chainmap.SupplyLink{}
+	for _, l := range g.supplyLinks {
+		g.linksBySupplier[l.Supplier] = append(g.linksBySupplier[l.Supplier], l)
+		g.linksByCustomer[l.Customer] = append(g.linksByCustomer[l.Customer], l)
+	}
+}
+
+func sortedKeys[T any](m map[string]T) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func (s *Store) snapshot() *graph {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.g
+}
+
+// Ping always succeeds: the embedded store lives in the process.
+func (s *Store) Ping(ctx context.Context) error { return ctx.Err() }
+
+// Info describes the loaded dataset.
+func (s *Store) Info(_ context.Context) (*chainmap.DatasetInfo, error) {
+	g := s.snapshot()
+	if g.info == nil {
+		return nil, chainmap.Errorf(chainmap.ENOTFOUND, "no dataset is loaded")
+	}
+	info := *g.info
+	return &info, nil
+}
+
+// Counts returns the number of records of each kind.
+func (s *Store) Counts(_ context.Context) (map[string]int, error) {
+	g := s.snapshot()
+	return map[string]int{
+		"sources": len(g.sources), "chains": len(g.chains), "segments": len(g.segments),
+		"flows": len(g.flows), "regions": len(g.regions), "parks": len(g.parks),
+		"enterprises": len(g.enterprises), "operations": len(g.operations),
+		"supply_links": len(g.supplyLinks), "projects": len(g.projects), "policies": len(g.policies),
+		"goals": len(g.goals), "indicators": len(g.indicators), "platforms": len(g.platforms),
+		"technologies": len(g.technologies),
+	}, nil
+}
+
+// byIDs returns the records with the given ids (all when ids is empty), sorted by id,
+// keeping those that pass keep.
+func byIDs[T any](m map[string]*T, ids []string, keep func(*T) bool) []*T {
+	var keys []string
+	if len(ids) == 0 {
+		keys = sortedKeys(m)
+	} else {
+		keys = uniqueSorted(ids)
+	}
+	out := make([]*T, 0, len(keys))
+	for _, k := range keys {
+		if v, ok := m[k]; ok && (keep == nil || keep(v)) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func uniqueSorted(ids []string) []string {
+	c := append([]string(nil), ids...)
+	sort.Strings(c)
+	out := c[:0]
+	for i, v := range c {
+		if i == 0 || v != c[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func set(ids []string) map[string]bool {
+	m := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		m[id] = true
+	}
+	return m
+}
+
+// subtree returns id and every descendant in a parent → children index.
+func subtree(children map[string][]string, id string) map[string]bool {
+	out := map[string]bool{id: true}
+	stack := []string{id}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, c := range children[n] {
+			if !out[c] {
+				out[c] = true
+				stack = append(stack, c)
+			}
+		}
+	}
+	return out
+}
+
+// Sources returns sources by id.
+func (s *Store) Sources(_ context.Context, q chainmap.IDQuery) ([]*chainmap.Source, error) {
+	return byIDs(s.snapshot().sources, q.IDs, nil), nil
+}
+
+// Chains returns chains by id.
+func (s *Store) Chains(_ context.Context, q chainmap.IDQuery) ([]*chainmap.Chain, error) {
+	return byIDs(s.snapshot().chains, q.IDs, nil), nil
+}
+
+// Segments returns segments by id and/or chain.
+func (s *Store) Segments(_ context.Context, q chainmap.SegmentQuery) ([]*chainmap.Segment, error) {
+	return byIDs(s.snapshot().segments, q.IDs, func(x *chainmap.Segment) bool {
+		return q.Chain == "" || x.Chain == q.Chain
+	}), nil
+}
+
+// Flows returns the flows of a chain or touching the given segments, by (from, to).
+func (s *Store) Flows(_ context.Context, q chainmap.FlowQuery) ([]*chainmap.Flow, error) {
+	g := s.snapshot()
+	segs := set(q.Segments)
+	var out []*chainmap.Flow
+	for _, f := range g.flows {
+		if q.Chain != "" {
+			from, to := g.segments[f.From], g.segments[f.To]
+			if (from == nil || from.Chain != q.Chain) && (to == nil || to.Chain != q.Chain) {
+				continue
+			}
+		}
+		if len(segs) > 0 && !segs[f.From] && !segs[f.To] {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// Regions returns regions by id and/or parent.
+func (s *Store) Regions(_ context.Context, q chainmap.RegionQuery) ([]*chainmap.Region, error) {
+	return byIDs(s.snapshot().regions, q.IDs, func(x *chainmap.Region) bool {
+		return q.Parent == "" || x.Parent == q.Parent
+	}), nil
+}
+
+// Parks returns parks by id and/or spanned region subtree.
+func (s *Store) Parks(_ context.Context, q chainmap.ParkQuery) ([]*chainmap.Park, error) {
+	g := s.snapshot()
+	var within map[string]bool
+	if q.Region != "" {
+		within = subtree(g.regionChildren, q.Region)
+	}
+	return byIDs(g.parks, q.IDs, func(x *chainmap.Park) bool {
+		if within == nil {
+			return true
+		}
+		for _, r := range x.Regions {
+			if within[r] {
+				return true
+			}
+		}
+		return false
+	}), nil
+}
+
+// Enterprises returns enterprises by id, or one page of those matching the filters,
+// ordered by id.
+func (s *Store) Enterprises(_ context.Context, q chainmap.EnterpriseQuery) (*chainmap.EnterprisePage, error) {
+	g := s.snapshot()
+	keep, err := g.enterpriseFilter(q)
+	if err != nil {
+		return nil, err
+	}
+	ids := g.enterpriseIDs
+	if len(q.IDs) > 0 {
+		ids = uniqueSorted(q.IDs)
+	}
+	after := ""
+	if q.After != "" {
+		a, err := chainmap.DecodeCursor(q.After)
+		if err != nil {
+			return nil, err
+		}
+		after = a
+	}
+	page := &chainmap.EnterprisePage{Total: -1}
+	total := 0
+	for _, id := range ids {
+		e, ok := g.enterprises[id]
+		if !ok || !keep(e) {
+			continue
+		}
+		total++
+		if id <= after && after != "" {
+			continue
+		}
+		if q.First > 0 && len(page.Enterprises) >= q.First {
+			page.HasNext = true
+			if q.SkipTotal {
+				break
+			}
+			continue
+		}
+		page.Enterprises = append(page.Enterprises, e)
+	}
+	if !q.SkipTotal {
+		page.Total = total
+	}
+	if n := len(page.Enterprises); n > 0 {
+		page.EndCursor = chainmap.EncodeCursor(page.Enterprises[n-1].ID)
+	}
+	return page, nil
+}
+
+func (g *graph) enterpriseFilter(q chainmap.EnterpriseQuery) (func(*chainmap.Enterprise) bool, error) {
+	var regions, inSegments map[string]bool
+	if q.Region != "" {
+		regions = subtree(g.regionChildren, q.Region)
+	}
+	if q.Segment != "" || q.Chain != "" {
+		inSegments = map[string]bool{}
+		var segs map[string]bool
+		if q.Segment != "" {
+			segs = subtree(g.segChildren, q.Segment)
+		}
+		for _, o := range g.operations {
+			if segs != nil && !segs[o.Segment] {
+				continue
+			}
+			if q.Chain != "" {
+				if sg := g.segments[o.Segment]; sg == nil || sg.Chain != q.Chain {
+					continue
+				}
+			}
+			inSegments[o.Enterprise] = true
+		}
+	}
+	return func(e *chainmap.Enterprise) bool {
+		if regions != nil && !regions[e.Region] {
+			return false
+		}
+		if q.Park != "" && e.Park != q.Park {
+			return false
+		}
+		if inSegments != nil && !inSegments[e.ID] {
+			return false
+		}
+		if q.Designation != "" && !contains(e.Designations, q.Designation) {
+			return false
+		}
+		if q.Status != "" {
+			st := e.Status
+			if st == "" {
+				st = "active"
+			}
+			if st != q.Status {
+				return false
+			}
+		}
+		if q.MinRevenue != nil && (e.Revenue == nil || *e.Revenue < *q.MinRevenue) {
+			return false
+		}
+		if q.MaxRevenue != nil && (e.Revenue == nil || *e.Revenue > *q.MaxRevenue) {
+			return false
+		}
+		return true
+	}, nil
+}
+
+func contains(l []string, v string) bool {
+	for _, x := range l {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Operations returns operations by enterprise and/or segment, ordered by (enterprise, segment).
+func (s *Store) Operations(_ context.Context, q chainmap.OperationQuery) ([]*chainmap.Operation, error) {
+	g := s.snapshot()
+	var out []*chainmap.Operation
+	switch {
+	case len(q.Enterprises) > 0:
+		segs := set(q.Segments)
+		for _, e := range uniqueSorted(q.Enterprises) {
+			for _, o := range g.opsByEnterprise[e] {
+				if len(segs) == 0 || segs[o.Segment] {
+					out = append(out, o)
+				}
+			}
+		}
+	case len(q.Segments) > 0:
+		for _, sg := range uniqueSorted(q.Segments) {
+			out = append(out, g.opsBySegment[sg]...)
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+	default:
+		out = append(out, g.operations...)
+	}
+	return out, nil
+}
+
+// SupplyLinks returns links supplied by or to the given enterprises, ordered by key.
+func (s *Store) SupplyLinks(_ context.Context, q chainmap.SupplyLinkQuery) ([]*chainmap.SupplyLink, error) {
+	g := s.snapshot()
+	if len(q.Suppliers) == 0 && len(q.Customers) == 0 {
+		return append([]*chainmap.SupplyLink(nil), g.supplyLinks...), nil
+	}
+	seen := map[*chainmap.SupplyLink]bool{}
+	var out []*chainmap.SupplyLink
+	for _, e := range q.Suppliers {
+		for _, l := range g.linksBySupplier[e] {
+			if !seen[l] {
+				seen[l] = true
+				out = append(out, l)
+			}
+		}
+	}
+	for _, e := range q.Customers {
+		for _, l := range g.linksByCustomer[e] {
+			if !seen[l] {
+				seen[l] = true
+				out = append(out, l)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+	return out, nil
+}
+
+// Projects returns projects by id, enterprise, park, region subtree or segment subtree.
+func (s *Store) Projects(_ context.Context, q chainmap.ProjectQuery) ([]*chainmap.Project, error) {
+	g := s.snapshot()
+	ents := set(q.Enterprises)
+	var regions, segs map[string]bool
+	if q.Region != "" {
+		regions = subtree(g.regionChildren, q.Region)
+	}
+	if q.Segment != "" {
+		segs = subtree(g.segChildren, q.Segment)
+	}
+	return byIDs(g.projects, q.IDs, func(p *chainmap.Project) bool {
+		if len(ents) > 0 && !ents[p.Enterprise] {
+			return false
+		}
+		if q.Park != "" && p.Park != q.Park {
+			return false
+		}
+		if regions != nil && !g.projectInRegions(p, regions) {
+			return false
+		}
+		if segs != nil && !anyIn(p.Segments, segs) {
+			return false
+		}
+		return true
+	}), nil
+}
+
+// projectInRegions places a project by its region, else its park's regions.
+func (g *graph) projectInRegions(p *chainmap.Project, regions map[string]bool) bool {
+	if p.Region != "" {
+		return regions[p.Region]
+	}
+	if pk := g.parks[p.Park]; pk != nil {
+		return anyIn(pk.Regions, regions)
+	}
+	return false
+}
+
+func anyIn(l []string, m map[string]bool) bool {
+	for _, x := range l {
+		if m[x] {
+			return true
+		}
+	}
+	return false
+}
+
+// Policies returns policies by id or supported segment.
+func (s *Store) Policies(_ context.Context, q chainmap.PolicyQuery) ([]*chainmap.Policy, error) {
+	return byIDs(s.snapshot().policies, q.IDs, func(p *chainmap.Policy) bool {
+		return q.Segment == "" || contains(p.Segments, q.Segment)
+	}), nil
+}
+
+// Goals returns goals by id or scope region.
+func (s *Store) Goals(_ context.Context, q chainmap.GoalQuery) ([]*chainmap.Goal, error) {
+	return byIDs(s.snapshot().goals, q.IDs, func(x *chainmap.Goal) bool {
+		return q.Region == "" || x.Region == q.Region
+	}), nil
+}
+
+// Indicators returns indicators by id, region or metric.
+func (s *Store) Indicators(_ context.Context, q chainmap.IndicatorQuery) ([]*chainmap.Indicator, error) {
+	return byIDs(s.snapshot().indicators, q.IDs, func(x *chainmap.Indicator) bool {
+		return (q.Region == "" || x.Region == q.Region) && (q.Metric == "" || x.Metric == q.Metric)
+	}), nil
+}
+
+// Platforms returns platforms by id.
+func (s *Store) Platforms(_ context.Context, q chainmap.IDQuery) ([]*chainmap.Platform, error) {
+	return byIDs(s.snapshot().platforms, q.IDs, nil), nil
+}
+
+// Technologies returns technologies by id.
+func (s *Store) Technologies(_ context.Context, q chainmap.IDQuery) ([]*chainmap.Technology, error) {
+	return byIDs(s.snapshot().technologies, q.IDs, nil), nil
+}

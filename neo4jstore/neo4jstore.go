@@ -1,0 +1,220 @@
+// Package neo4jstore keeps the chainmap knowledge graph in Neo4j. It implements
+// chainmap.Store for reads and loaders.Sink for loads, with parameterised Cypher only,
+// a deadline on every call, reads routed to readers and an explicit database, so the
+// same code runs against a single server (bolt://) and a cluster or Aura (neo4j://,
+// neo4j+s://).
+package neo4jstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/chainmap/chainmap"
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+)
+
+// Config says how to reach Neo4j.
+type Config struct {
+	URI      string
+	Username string
+	Password string
+	// Database is the database name; empty means "neo4j".
+	Database string
+	// QueryTimeout bounds every call that has no earlier deadline (default 30 s).
+	QueryTimeout time.Duration
+	Logger       *slog.Logger
+}
+
+// Store is a chainmap.Store backed by Neo4j.
+type Store struct {
+	driver  neo4j.DriverWithContext
+	db      string
+	timeout time.Duration
+	log     *slog.Logger
+
+	// Load options, set with SetLoadOptions before a load.
+	prune  bool
+	dryRun bool
+	load   *loadState
+}
+
+var _ chainmap.Store = (*Store)(nil)
+
+// Open connects to Neo4j and verifies connectivity.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.URI == "" {
+		return nil, errors.New("neo4j: no URI given (set NEO4J_URI)")
+	}
+	auth := neo4j.NoAuth()
+	if cfg.Username != "" || cfg.Password != "" {
+		user := cfg.Username
+		if user == "" {
+			user = "neo4j"
+		}
+		auth = neo4j.BasicAuth(user, cfg.Password, "")
+	}
+	driver, err := neo4j.NewDriverWithContext(cfg.URI, auth, func(c *neo4j.Config) {
+		c.SocketConnectTimeout = 5 * time.Second
+		c.ConnectionAcquisitionTimeout = 10 * time.Second
+		c.MaxTransactionRetryTime = 15 * time.Second
+	})
+	if err != nil {
+		return nil, fmt.Errorf("neo4j: %w", err)
+	}
+	s := &Store{driver: driver, db: cfg.Database, timeout: cfg.QueryTimeout, log: cfg.Logger}
+	if s.db == "" {
+		s.db = "neo4j"
+	}
+	if s.timeout <= 0 {
+		s.timeout = 30 * time.Second
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	vctx, cancel := s.deadline(ctx)
+	defer cancel()
+	if err := driver.VerifyConnectivity(vctx); err != nil {
+		driver.Close(context.Background())
+		return nil, fmt.Errorf("neo4j: cannot reach %s: %w", cfg.URI, err)
+	}
+	return s, nil
+}
+
+// Close releases the driver's connections.
+func (s *Store) Close(ctx context.Context) error { return s.driver.Close(ctx) }
+
+// deadline bounds ctx by the store's query timeout, keeping an earlier deadline.
+func (s *Store) deadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d, ok := ctx.Deadline(); ok && time.Until(d) < s.timeout {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, s.timeout)
+}
+
+// read runs a parameterised read query routed to readers.
+func (s *Store) read(ctx context.Context, cypher string, params map[string]any) (*neo4j.EagerResult, error) {
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
+	res, err := neo4j.ExecuteQuery(ctx, s.driver, cypher, params, neo4j.EagerResultTransformer,
+		neo4j.ExecuteQueryWithDatabase(s.db), neo4j.ExecuteQueryWithReadersRouting())
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	return res, nil
+}
+
+// write runs a parameterised write query routed to the leader.
+func (s *Store) write(ctx context.Context, cypher string, params map[string]any) (*neo4j.EagerResult, error) {
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
+	res, err := neo4j.ExecuteQuery(ctx, s.driver, cypher, params, neo4j.EagerResultTransformer,
+		neo4j.ExecuteQueryWithDatabase(s.db), neo4j.ExecuteQueryWithWritersRouting())
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	return res, nil
+}
+
+// wrap turns driver errors into domain errors: connectivity problems become
+// SERVICE_UNAVAILABLE, deadlines keep their context error, the rest is internal (the
+// Cypher text never reaches users).
+func (s *Store) wrap(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return &chainmap.Error{Code: chainmap.EUNAVAILABLE, Message: "the database did not answer in time", Err: err}
+	}
+	var cerr *neo4j.ConnectivityError
+	if errors.As(err, &cerr) || neo4j.IsRetryable(err) || strings.Contains(err.Error(), "connection refused") {
+		return &chainmap.Error{Code: chainmap.EUNAVAILABLE, Message: "the database is unavailable", Err: err}
+	}
+	return &chainmap.Error{Code: chainmap.EINTERNAL, Message: "database error", Err: err}
+}
+
+// Ping checks that Neo4j answers a trivial query on the configured database.
+func (s *Store) Ping(ctx context.Context) error {
+	_, err := s.read(ctx, "RETURN 1 AS ok", nil)
+	return err
+}
+
+// props converts a domain record into Neo4j properties through its JSON form, so
+// the property names are the dataset's column names. Nested values are never produced:
+// domain records hold scalars and lists of scalars only.
+func props(v any) (map[string]any, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	for k, x := range m {
+		m[k] = normalise(x)
+	}
+	return m, nil
+}
+
+func normalise(x any) any {
+	switch v := x.(type) {
+	case json.Number:
+		if i, err := v.Int64(); err == nil {
+			return i
+		}
+		f, _ := v.Float64()
+		return f
+	case []any:
+		// Neo4j lists must be homogeneous; domain lists are all strings or all ints.
+		allInt := true
+		for i := range v {
+			v[i] = normalise(v[i])
+			if _, ok := v[i].(int64); !ok {
+				allInt = false
+			}
+		}
+		if allInt {
+			out := make([]int64, len(v))
+			for i := range v {
+				out[i] = v[i].(int64)
+			}
+			return out
+		}
+		out := make([]string, len(v))
+		for i := range v {
+			out[i] = fmt.Sprint(v[i])
+		}
+		return out
+	}
+	return x
+}
+
+// decode fills a domain record from Neo4j properties.
+func decode(m map[string]any, out any) error {
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(raw, out)
+}
+
+// collect decodes the first column of every record (a property map) into T.
+func collect[T any](res *neo4j.EagerResult) ([]*T, error) {
+	out := make([]*T, 0, len(res.Records))
+	for _, rec := range res.Records {
+		m, ok := rec.Values[0].(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("neo4j: unexpected value %T", rec.Values[0])
+		}
+		v := new(T)
+		if err := decode(m, v); err != nil {
+			return nil, fmt.Errorf("neo4j: decode %T: %w", v, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}

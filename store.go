@@ -1,0 +1,158 @@
+package chainmap
+
+import (
+	"context"
+	"encoding/base64"
+)
+
+// Store reads the knowledge graph. The embedded in-process store and the Neo4j store
+// both implement it, and one conformance suite holds them to the same answers.
+//
+// Every list method takes a query whose IDs field, when set, restricts the answer to
+// those ids: that is how resolvers batch one level of a GraphQL query into one call.
+// Results come back in a deterministic order (by id unless stated), never with
+// duplicates; ids that do not exist are simply absent.
+type Store interface {
+	// Ping checks that the store can answer; /readyz uses it.
+	Ping(ctx context.Context) error
+	// Info describes the loaded dataset, or returns ENOTFOUND when nothing is loaded.
+	Info(ctx context.Context) (*DatasetInfo, error)
+	// Counts returns how many nodes of each kind the store holds.
+	Counts(ctx context.Context) (map[string]int, error)
+
+	Sources(ctx context.Context, q IDQuery) ([]*Source, error)
+	Chains(ctx context.Context, q IDQuery) ([]*Chain, error)
+	Segments(ctx context.Context, q SegmentQuery) ([]*Segment, error)
+	Flows(ctx context.Context, q FlowQuery) ([]*Flow, error)
+	Regions(ctx context.Context, q RegionQuery) ([]*Region, error)
+	Parks(ctx context.Context, q ParkQuery) ([]*Park, error)
+	Enterprises(ctx context.Context, q EnterpriseQuery) (*EnterprisePage, error)
+	Operations(ctx context.Context, q OperationQuery) ([]*Operation, error)
+	SupplyLinks(ctx context.Context, q SupplyLinkQuery) ([]*SupplyLink, error)
+	Projects(ctx context.Context, q ProjectQuery) ([]*Project, error)
+	Policies(ctx context.Context, q PolicyQuery) ([]*Policy, error)
+	Goals(ctx context.Context, q GoalQuery) ([]*Goal, error)
+	Indicators(ctx context.Context, q IndicatorQuery) ([]*Indicator, error)
+	Platforms(ctx context.Context, q IDQuery) ([]*Platform, error)
+	Technologies(ctx context.Context, q IDQuery) ([]*Technology, error)
+}
+
+// IDQuery selects by id; empty IDs selects everything of the kind.
+type IDQuery struct {
+	IDs []string
+}
+
+// SegmentQuery selects segments by id and/or chain.
+type SegmentQuery struct {
+	IDs   []string
+	Chain string
+}
+
+// FlowQuery selects the flows of a chain, or those touching the given segments.
+type FlowQuery struct {
+	Chain    string
+	Segments []string
+}
+
+// RegionQuery selects regions by id and/or parent.
+type RegionQuery struct {
+	IDs    []string
+	Parent string
+}
+
+// ParkQuery selects parks by id and/or by a region they span (with its sub-regions).
+type ParkQuery struct {
+	IDs    []string
+	Region string
+}
+
+// EnterpriseQuery selects enterprises by id, or by filters with a page.
+type EnterpriseQuery struct {
+	IDs []string
+	// Region keeps enterprises located in this region or any of its sub-regions.
+	Region string
+	// Park keeps enterprises in this park.
+	Park string
+	// Segment keeps enterprises operating in this segment or any of its sub-segments.
+	Segment string
+	// Chain keeps enterprises operating in any segment of this chain.
+	Chain string
+	// Designation keeps enterprises carrying this designation (规上, 专精特新, 链主…).
+	Designation string
+	// Status keeps enterprises of this status ("active" also matches an empty status).
+	Status string
+	// MinRevenue and MaxRevenue bound revenue in 亿元 (enterprises without revenue fail
+	// either bound).
+	MinRevenue *float64
+	MaxRevenue *float64
+	// First is the page size (0: no limit); After is an opaque cursor from a previous page.
+	First int
+	After string
+	// SkipTotal skips counting every match when the caller does not need it.
+	SkipTotal bool
+}
+
+// EnterprisePage is one page of enterprises with the total number of matches.
+type EnterprisePage struct {
+	Enterprises []*Enterprise
+	// Total counts every match, not just this page (-1 when skipped).
+	Total int
+	// EndCursor resumes after the last enterprise of the page; HasNext says whether
+	// anything follows.
+	EndCursor string
+	HasNext   bool
+}
+
+// OperationQuery selects operations by enterprise and/or segment.
+type OperationQuery struct {
+	Enterprises []string
+	Segments    []string
+}
+
+// SupplyLinkQuery selects supply links where the given enterprises supply or buy.
+type SupplyLinkQuery struct {
+	Suppliers []string
+	Customers []string
+}
+
+// ProjectQuery selects projects by id, enterprise, park, region subtree or segment.
+type ProjectQuery struct {
+	IDs         []string
+	Enterprises []string
+	Park        string
+	Region      string
+	Segment     string
+}
+
+// PolicyQuery selects policies by id or supported segment.
+type PolicyQuery struct {
+	IDs     []string
+	Segment string
+}
+
+// GoalQuery selects goals by id or scope region.
+type GoalQuery struct {
+	IDs    []string
+	Region string
+}
+
+// IndicatorQuery selects indicators by id, region or metric.
+type IndicatorQuery struct {
+	IDs    []string
+	Region string
+	Metric string
+}
+
+// EncodeCursor makes the opaque page cursor that resumes after the enterprise id.
+func EncodeCursor(id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("e:" + id))
+}
+
+// DecodeCursor returns the id a cursor resumes after, or EINVALID for a malformed cursor.
+func DecodeCursor(c string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || len(b) < 2 || string(b[:2]) != "e:" {
+		return "", Errorf(EINVALID, "invalid cursor %q", c)
+	}
+	return string(b[2:]), nil
+}
