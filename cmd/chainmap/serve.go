@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/chainmap/chainmap"
+	"github.com/chainmap/chainmap/data"
+	"github.com/chainmap/chainmap/frontend"
+	"github.com/chainmap/chainmap/loaders"
+	"github.com/chainmap/chainmap/memstore"
+	"github.com/chainmap/chainmap/server"
+	"github.com/spf13/cobra"
+)
+
+func serveCmd(logger func() *slog.Logger) *cobra.Command {
+	var (
+		cfg        server.Config
+		dataDir    string
+		production bool
+		nf         neo4jFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the GraphQL API and the web map",
+		Long: `serve answers GraphQL at /graphql, health at /healthz and /readyz, and the web map at /.
+
+Without NEO4J_URI it uses the embedded store, loaded at start from the bundled
+Zhengzhou aluminium dataset (or --data DIR). With NEO4J_URI it reads from Neo4j, which
+'chainmap load' populates. SIGINT or SIGTERM stops it gracefully.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log := logger()
+			cfg.Logger = log
+			cfg.Introspection = !production
+			ctx := cmd.Context()
+			store, kind, closeFn, err := openServeStore(ctx, log, &nf, dataDir)
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			srv := server.New(cfg, store, frontend.Dist())
+			err = srv.Run(ctx, func(addr string) {
+				log.Info("chainmap serving", "url", "http://"+addr+"/", "store", kind)
+				fmt.Fprintf(cmd.OutOrStdout(), "chainmap is running at http://%s/ (GraphQL at http://%s/graphql, %s store)\n", addr, addr, kind)
+			})
+			if err != nil {
+				return fmt.Errorf("serve: %w", err)
+			}
+			log.Info("chainmap stopped")
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address HOST:PORT")
+	cmd.Flags().StringVar(&dataDir, "data", "", "dataset folder for the embedded store (default: the bundled Zhengzhou aluminium dataset)")
+	cmd.Flags().BoolVar(&production, "production", os.Getenv("CHAINMAP_PRODUCTION") == "1", "production mode: introspection off (env CHAINMAP_PRODUCTION=1)")
+	cmd.Flags().Int64Var(&cfg.MaxBodyBytes, "max-body", 1<<20, "largest request body in bytes")
+	cmd.Flags().DurationVar(&cfg.QueryTimeout, "request-timeout", 30*time.Second, "deadline of one GraphQL request")
+	cmd.Flags().IntVar(&cfg.ComplexityLimit, "complexity-limit", 5000, "largest query cost")
+	nf.register(cmd)
+	return cmd
+}
+
+// openServeStore returns Neo4j when a URI is configured, else the embedded store loaded
+// with the dataset.
+func openServeStore(ctx context.Context, log *slog.Logger, nf *neo4jFlags, dataDir string) (chainmap.Store, string, func(), error) {
+	if nf.uri != "" {
+		s, err := nf.open(ctx, log)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		if _, err := s.Info(ctx); err != nil {
+			log.Warn("Neo4j holds no chainmap dataset yet: run chainmap load DIR", "err", err)
+		}
+		return s, "neo4j", func() { s.Close(context.Background()) }, nil
+	}
+	var d *loaders.Dataset
+	var err error
+	if dataDir != "" {
+		d, err = loaders.Open(dataDir)
+	} else {
+		var fsys fs.FS = data.Bundled()
+		d, err = loaders.OpenFS(fsys, "bundled:"+data.BundledName)
+	}
+	if err != nil {
+		return nil, "", nil, reportLoadError(err)
+	}
+	start := time.Now()
+	mem := memstore.New()
+	if _, err := d.Load(ctx, mem, loaders.Options{}); err != nil {
+		return nil, "", nil, reportLoadError(err)
+	}
+	counts, _ := mem.Counts(ctx)
+	log.Info("embedded store loaded", "dataset", d.Manifest.ID, "enterprises", counts["enterprises"],
+		"segments", counts["segments"], "took", time.Since(start).Round(time.Millisecond))
+	return mem, "embedded", func() {}, nil
+}

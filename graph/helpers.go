@@ -1,0 +1,169 @@
+package graph
+
+import (
+	"context"
+	"sort"
+
+	"github.com/chainmap/chainmap"
+	"github.com/chainmap/chainmap/graph/model"
+)
+
+const (
+	defaultPage = 50
+	maxPage     = 500
+)
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func optList(s *string) []string {
+	if s == nil || *s == "" {
+		return nil
+	}
+	return []string{*s}
+}
+
+// filterQuery turns the GraphQL filter into a store query.
+func filterQuery(f *model.EnterpriseFilter) chainmap.EnterpriseQuery {
+	if f == nil {
+		return chainmap.EnterpriseQuery{}
+	}
+	return chainmap.EnterpriseQuery{Region: deref(f.Region), Park: deref(f.Park), Segment: deref(f.Segment),
+		Chain: deref(f.Chain), Designation: deref(f.Designation), Status: deref(f.Status),
+		MinRevenue: f.MinRevenue, MaxRevenue: f.MaxRevenue}
+}
+
+// enterprises answers a connection field: it checks the page size and asks the store
+// for one page plus the total.
+func (r *Resolver) enterprises(ctx context.Context, q chainmap.EnterpriseQuery, first *int, after *string) (*model.EnterpriseConnection, error) {
+	q.First = defaultPage
+	if first != nil {
+		if *first < 0 || *first > maxPage {
+			return nil, chainmap.Errorf(chainmap.EINVALID, "first must be between 0 and %d, got %d", maxPage, *first)
+		}
+		q.First = *first
+	}
+	q.After = deref(after)
+	if q.First == 0 {
+		// A page of nothing: only the total is wanted.
+		q.First = 1
+		p, err := r.Store.Enterprises(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		return &model.EnterpriseConnection{Edges: []*model.EnterpriseEdge{}, Nodes: []*chainmap.Enterprise{},
+			PageInfo: &model.PageInfo{HasNextPage: p.Total > 0}, TotalCount: p.Total}, nil
+	}
+	p, err := r.Store.Enterprises(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	conn := &model.EnterpriseConnection{Nodes: p.Enterprises, TotalCount: p.Total,
+		PageInfo: &model.PageInfo{HasNextPage: p.HasNext}}
+	for _, e := range p.Enterprises {
+		conn.Edges = append(conn.Edges, &model.EnterpriseEdge{Cursor: chainmap.EncodeCursor(e.ID), Node: e})
+	}
+	if n := len(conn.Edges); n > 0 {
+		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
+		conn.PageInfo.EndCursor = &conn.Edges[n-1].Cursor
+	} else {
+		conn.Edges = []*model.EnterpriseEdge{}
+	}
+	return conn, nil
+}
+
+func (r *Resolver) counts(ctx context.Context) ([]*model.KindCount, error) {
+	m, err := r.Store.Counts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.KindCount, 0, len(m))
+	for k, v := range m {
+		out = append(out, &model.KindCount{Kind: k, Count: v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Kind < out[j].Kind })
+	return out, nil
+}
+
+// stageRank orders stages along the chain.
+func stageRank(s chainmap.Stage) int {
+	for i, v := range chainmap.Stages {
+		if v == s {
+			return i
+		}
+	}
+	return len(chainmap.Stages)
+}
+
+func (r *Resolver) chainSegments(ctx context.Context, chain string, stage *chainmap.Stage) ([]*chainmap.Segment, error) {
+	all, err := list(ctx, r.loaders(ctx).SegmentsByChain, chain)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*chainmap.Segment, 0, len(all))
+	for _, s := range all {
+		if stage == nil || s.Stage == *stage {
+			out = append(out, s)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if stageRank(a.Stage) != stageRank(b.Stage) {
+			return stageRank(a.Stage) < stageRank(b.Stage)
+		}
+		if a.Order != b.Order {
+			return a.Order < b.Order
+		}
+		return a.ID < b.ID
+	})
+	return out, nil
+}
+
+func (r *Resolver) segmentChildren(ctx context.Context, id string) ([]*chainmap.Segment, error) {
+	all, err := r.loaders(ctx).segments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []*chainmap.Segment{}
+	for _, s := range all {
+		if s.Parent == id {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+func (r *Resolver) regionChildren(ctx context.Context, id string) ([]*chainmap.Region, error) {
+	all, err := r.loaders(ctx).regions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []*chainmap.Region{}
+	for _, x := range all {
+		if x.Parent == id {
+			out = append(out, x)
+		}
+	}
+	return out, nil
+}
+
+// flowNeighbours returns the segments feeding id (upstream) or fed by it (downstream).
+func (r *Resolver) flowNeighbours(ctx context.Context, id string, upstream bool) ([]*chainmap.Segment, error) {
+	flows, err := list(ctx, r.loaders(ctx).FlowsBySegment, id)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, f := range flows {
+		if upstream && f.To == id {
+			ids = append(ids, f.From)
+		} else if !upstream && f.From == id {
+			ids = append(ids, f.To)
+		}
+	}
+	return many(ctx, r.loaders(ctx).Segments, ids)
+}
