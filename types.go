@@ -147,6 +147,9 @@ type Region struct {
 	// Boundary is the dataset-relative path of a GeoJSON file, optionally with
 	// "#featureId" for one feature of a shared file.
 	Boundary string `json:"boundary,omitempty"`
+	// BoundaryGeoJSON is the boundary feature itself, resolved from Boundary at load
+	// time so that every store can serve it.
+	BoundaryGeoJSON string `json:"boundary_geojson,omitempty"`
 	Provenance
 }
 

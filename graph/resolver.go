@@ -3,6 +3,8 @@
 // graph/generated from schema/*.graphqls; never edit generated code by hand.
 package graph
 
+//go:generate sh -c "cd .. && go tool gqlgen generate"
+
 import "github.com/chainmap/chainmap"
 
 // Resolver holds the dependencies every resolver needs.

@@ -118,6 +118,7 @@ func (d *Dataset) each(ctx context.Context, rep *Report, c *checker, fn func(k K
 		defer f.Close()
 		wb = f
 	}
+	geo := newBoundaries(d.fsys)
 	for _, k := range Kinds {
 		t := d.tables[k]
 		if t == nil && wb != nil {
@@ -141,6 +142,14 @@ func (d *Dataset) each(ctx context.Context, rep *Report, c *checker, fn func(k K
 			}
 			f := &fields{rep: rep, row: r}
 			rec := parseRecord(k, f)
+			if r, ok := rec.(chainmap.Region); ok && r.Boundary != "" {
+				feat, err := geo.feature(r.Boundary)
+				if err != nil {
+					f.fail("boundary", "%v", err)
+				}
+				r.BoundaryGeoJSON = feat
+				rec = r
+			}
 			if c != nil {
 				c.check(k, rec, f)
 			}

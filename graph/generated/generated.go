@@ -301,20 +301,21 @@ type ComplexityRoot struct {
 	}
 
 	Region struct {
-		Boundary    func(childComplexity int) int
-		Children    func(childComplexity int) int
-		Confidence  func(childComplexity int) int
-		Enterprises func(childComplexity int, first *int, after *string) int
-		ID          func(childComplexity int) int
-		Lat         func(childComplexity int) int
-		Level       func(childComplexity int) int
-		Lon         func(childComplexity int) int
-		NameEn      func(childComplexity int) int
-		NameZh      func(childComplexity int) int
-		Note        func(childComplexity int) int
-		Parent      func(childComplexity int) int
-		Parks       func(childComplexity int) int
-		Sources     func(childComplexity int) int
+		Boundary        func(childComplexity int) int
+		BoundaryGeoJSON func(childComplexity int) int
+		Children        func(childComplexity int) int
+		Confidence      func(childComplexity int) int
+		Enterprises     func(childComplexity int, first *int, after *string) int
+		ID              func(childComplexity int) int
+		Lat             func(childComplexity int) int
+		Level           func(childComplexity int) int
+		Lon             func(childComplexity int) int
+		NameEn          func(childComplexity int) int
+		NameZh          func(childComplexity int) int
+		Note            func(childComplexity int) int
+		Parent          func(childComplexity int) int
+		Parks           func(childComplexity int) int
+		Sources         func(childComplexity int) int
 	}
 
 	Segment struct {
@@ -1782,6 +1783,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.Boundary(childComplexity), true
+	case "Region.boundaryGeoJson":
+		if e.ComplexityRoot.Region.BoundaryGeoJSON == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Region.BoundaryGeoJSON(childComplexity), true
 	case "Region.children":
 		if e.ComplexityRoot.Region.Children == nil {
 			break
@@ -2597,6 +2604,11 @@ type Park {
   confidence: Confidence!
   "Note for the reader."
   note: String
+}
+
+extend type Region {
+  "The boundary as one GeoJSON Feature (JSON text), or null when the dataset has none."
+  boundaryGeoJson: String
 }
 `, BuiltIn: false},
 	{Name: "../../schema/plan.graphqls", Input: `"An investment project, from lead to production."
@@ -3438,6 +3450,8 @@ func (ec *executionContext) childFields_Region(ctx context.Context, field graphq
 		return ec.fieldContext_Region_confidence(ctx, field)
 	case "note":
 		return ec.fieldContext_Region_note(ctx, field)
+	case "boundaryGeoJson":
+		return ec.fieldContext_Region_boundaryGeoJson(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Region", field.Name)
 }
@@ -9809,6 +9823,29 @@ func (ec *executionContext) fieldContext_Region_note(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Region", field, false, false, "String")
 }
 
+func (ec *executionContext) _Region_boundaryGeoJson(ctx context.Context, field graphql.CollectedField, obj *chainmap.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_boundaryGeoJson(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BoundaryGeoJSON, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Region_boundaryGeoJson(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Region", field, false, false, "String")
+}
+
 func (ec *executionContext) _Segment_id(ctx context.Context, field graphql.CollectedField, obj *chainmap.Segment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13898,6 +13935,11 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "note":
 			out.Values[i] = ec._Region_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "boundaryGeoJson":
+			out.Values[i] = ec._Region_boundaryGeoJson(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
