@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The whole test suite: starts a local Neo4j (scripts/neo4j.sh), runs go vet and every Go
+# test against both stores with NEO4J_REQUIRED=1 (an unreachable Neo4j fails the run),
+# then the browser tests, and stops Neo4j whatever happens.
+#
+# usage: scripts/test.sh            (CI runs exactly this, through .ci/run)
+# Environment: CHAINMAP_NEO4J_PORT (default 7687) to run beside another Neo4j.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+start=$(date +%s)
+
+PORT=${CHAINMAP_NEO4J_PORT:-7687}
+HOME_DIR=$PWD/.neo4j/test
+export NEO4J_USERNAME=neo4j
+export NEO4J_PASSWORD=${NEO4J_PASSWORD:-chainmap-test-only}   # a throwaway local test instance
+stop_neo4j() { scripts/neo4j.sh stop --home "$HOME_DIR" || true; }
+trap stop_neo4j EXIT
+
+echo "== Neo4j"
+t0=$(date +%s)
+uri=$(scripts/neo4j.sh start --home "$HOME_DIR" --port "$PORT")
+echo "Neo4j ready at $uri in $(( $(date +%s) - t0 )) s"
+export NEO4J_URI=$uri NEO4J_REQUIRED=1
+
+echo "== go vet"
+go vet ./...
+
+echo "== go test"
+t0=$(date +%s)
+go test -count=1 $(go list ./... | grep -v '/conformance$')
+echo "== conformance suite (the same tests on the embedded store and on Neo4j)"
+go test -count=1 -v ./conformance/
+echo "go tests took $(( $(date +%s) - t0 )) s"
+
+if [ -x scripts/test-frontend.sh ] && [ -f frontend/package.json ]; then
+  echo "== browser tests"
+  scripts/test-frontend.sh
+fi
+
+echo "== all tests passed in $(( $(date +%s) - start )) s"
