@@ -35,6 +35,11 @@ type Store interface {
 	Indicators(ctx context.Context, q IndicatorQuery) ([]*Indicator, error)
 	Platforms(ctx context.Context, q IDQuery) ([]*Platform, error)
 	Technologies(ctx context.Context, q IDQuery) ([]*Technology, error)
+
+	// SegmentStats aggregates, for every segment of a chain, the active enterprises of
+	// a scope operating in the segment's subtree (see SegmentStat). A zero scope
+	// aggregates the whole dataset. On Neo4j this is one query, computed in the database.
+	SegmentStats(ctx context.Context, q StatsQuery) ([]SegmentStat, error)
 }
 
 // IDQuery selects by id; empty IDs selects everything of the kind.

@@ -203,6 +203,10 @@ type Operation struct {
 	Capacity     *float64 `json:"capacity,omitempty"`
 	CapacityUnit string   `json:"capacity_unit,omitempty"`
 	CapacityYear *int     `json:"capacity_year,omitempty"`
+	// CapacityBase and CapacityDim hold the capacity in its dimension's base unit
+	// (tonnes, pieces, kWh…), set at load so stores can add capacities across units.
+	CapacityBase *float64 `json:"capacity_base,omitempty"`
+	CapacityDim  string   `json:"capacity_dim,omitempty"`
 	Output       *float64 `json:"output,omitempty"`
 	OutputUnit   string   `json:"output_unit,omitempty"`
 	OutputYear   *int     `json:"output_year,omitempty"`

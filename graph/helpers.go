@@ -167,3 +167,27 @@ func (r *Resolver) flowNeighbours(ctx context.Context, id string, upstream bool)
 	}
 	return many(ctx, r.loaders(ctx).Segments, ids)
 }
+
+func scopeOf(in model.ScopeInput) chainmap.Scope {
+	return chainmap.Scope{Region: deref(in.Region), Park: deref(in.Park)}
+}
+
+func overridesOf(in []*model.ThresholdInput) []chainmap.ThresholdOverride {
+	out := make([]chainmap.ThresholdOverride, 0, len(in))
+	for _, t := range in {
+		out = append(out, chainmap.ThresholdOverride{Segment: deref(t.Segment), MinEnterprises: t.MinEnterprises,
+			MinCapacity: t.MinCapacity, MinLQ: t.MinLq})
+	}
+	return out
+}
+
+func (r *Resolver) gapAnalysis(ctx context.Context, chain string, scope model.ScopeInput, th []*model.ThresholdInput, order *model.GapOrder) (*chainmap.GapReport, error) {
+	rep, err := chainmap.GapAnalysis(ctx, r.Store, chainmap.GapQuery{Chain: chain, Scope: scopeOf(scope), Overrides: overridesOf(th)})
+	if err != nil {
+		return nil, err
+	}
+	if order != nil && *order == model.GapOrderChain {
+		chainmap.SortGaps(rep.Segments, "chain")
+	}
+	return rep, nil
+}

@@ -173,6 +173,11 @@ func parseRecord(k Kind, f *fields) any {
 		if o.Capacity != nil && o.CapacityUnit == "" {
 			f.fail("capacity_unit", "is required when capacity is given")
 		}
+		if o.Capacity != nil {
+			if base, dim, ok := chainmap.Normalise(*o.Capacity, o.CapacityUnit); ok {
+				o.CapacityBase, o.CapacityDim = &base, dim
+			}
+		}
 		if o.Output != nil && o.OutputUnit == "" {
 			f.fail("output_unit", "is required when output is given")
 		}

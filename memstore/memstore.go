@@ -585,3 +585,81 @@ func (s *Store) Platforms(_ context.Context, q chainmap.IDQuery) ([]*chainmap.Pl
 func (s *Store) Technologies(_ context.Context, q chainmap.IDQuery) ([]*chainmap.Technology, error) {
 	return byIDs(s.snapshot().technologies, q.IDs, nil), nil
 }
+
+// SegmentStats aggregates the scope's active, producing enterprises per segment subtree.
+func (s *Store) SegmentStats(_ context.Context, q chainmap.StatsQuery) ([]chainmap.SegmentStat, error) {
+	g := s.snapshot()
+	inScope, err := g.scopeFilter(q.Scope)
+	if err != nil {
+		return nil, err
+	}
+	var out []chainmap.SegmentStat
+	for _, id := range sortedKeys(g.segments) {
+		seg := g.segments[id]
+		if seg.Chain != q.Chain {
+			continue
+		}
+		st := chainmap.SegmentStat{Segment: id}
+		seen := map[string]bool{}
+		sums := make([]float64, len(chainmap.Dimensions))
+		counts := make([]int, len(chainmap.Dimensions))
+		for sub := range subtree(g.segChildren, id) {
+			for _, o := range g.opsBySegment[sub] {
+				e := g.enterprises[o.Enterprise]
+				if e == nil || !e.Active() || o.Role == "rnd" || !inScope(e) {
+					continue
+				}
+				if !seen[e.ID] {
+					seen[e.ID] = true
+					st.Enterprises++
+					if e.Revenue != nil {
+						st.Revenue += *e.Revenue
+						st.WithRevenue++
+					}
+				}
+				if o.CapacityBase != nil {
+					for i, d := range chainmap.Dimensions {
+						if d == o.CapacityDim {
+							sums[i] += *o.CapacityBase
+							counts[i]++
+						}
+					}
+				}
+			}
+		}
+		if c, ok := chainmap.CapacityFromDims(seg.Unit, sums, counts); ok {
+			st.Capacity = &c
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// scopeFilter returns a predicate for enterprises inside a scope (a zero scope keeps all).
+func (g *graph) scopeFilter(sc chainmap.Scope) (func(*chainmap.Enterprise) bool, error) {
+	switch {
+	case sc.Region != "":
+		if g.regions[sc.Region] == nil {
+			return nil, chainmap.Errorf(chainmap.ENOTFOUND, "no region %q", sc.Region)
+		}
+		regs := subtree(g.regionChildren, sc.Region)
+		return func(e *chainmap.Enterprise) bool { return regs[e.Region] }, nil
+	case sc.Park != "":
+		if g.parks[sc.Park] == nil {
+			return nil, chainmap.Errorf(chainmap.ENOTFOUND, "no park %q", sc.Park)
+		}
+		parks := g.parkSubtree(sc.Park)
+		return func(e *chainmap.Enterprise) bool { return parks[e.Park] }, nil
+	}
+	return func(*chainmap.Enterprise) bool { return true }, nil
+}
+
+func (g *graph) parkSubtree(id string) map[string]bool {
+	children := map[string][]string{}
+	for _, p := range g.parks {
+		if p.Parent != "" {
+			children[p.Parent] = append(children[p.Parent], p.ID)
+		}
+	}
+	return subtree(children, id)
+}

@@ -28,13 +28,16 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Balance() BalanceResolver
 	Chain() ChainResolver
 	Citation() CitationResolver
 	Dataset() DatasetResolver
 	Enterprise() EnterpriseResolver
 	Flow() FlowResolver
+	GapReport() GapReportResolver
 	Goal() GoalResolver
 	Indicator() IndicatorResolver
+	NeighbourSegment() NeighbourSegmentResolver
 	Operation() OperationResolver
 	Park() ParkResolver
 	Platform() PlatformResolver
@@ -43,6 +46,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Region() RegionResolver
 	Segment() SegmentResolver
+	SegmentGap() SegmentGapResolver
 	SupplyLink() SupplyLinkResolver
 	Technology() TechnologyResolver
 }
@@ -51,6 +55,17 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	Balance struct {
+		Demand func(childComplexity int) int
+		From   func(childComplexity int) int
+		Kind   func(childComplexity int) int
+		Net    func(childComplexity int) int
+		Note   func(childComplexity int) int
+		Supply func(childComplexity int) int
+		To     func(childComplexity int) int
+		Unit   func(childComplexity int) int
+	}
+
 	Chain struct {
 		Confidence  func(childComplexity int) int
 		Description func(childComplexity int) int
@@ -132,6 +147,17 @@ type ComplexityRoot struct {
 		To              func(childComplexity int) int
 	}
 
+	GapReport struct {
+		ByStage      func(childComplexity int) int
+		Chain        func(childComplexity int) int
+		Completeness func(childComplexity int) int
+		Park         func(childComplexity int) int
+		Present      func(childComplexity int) int
+		Region       func(childComplexity int) int
+		Segments     func(childComplexity int) int
+		Total        func(childComplexity int) int
+	}
+
 	Goal struct {
 		BaselineValue func(childComplexity int) int
 		BaselineYear  func(childComplexity int) int
@@ -176,6 +202,12 @@ type ComplexityRoot struct {
 	KindCount struct {
 		Count func(childComplexity int) int
 		Kind  func(childComplexity int) int
+	}
+
+	NeighbourSegment struct {
+		Enterprises func(childComplexity int) int
+		Present     func(childComplexity int) int
+		Segment     func(childComplexity int) int
 	}
 
 	Operation struct {
@@ -286,6 +318,7 @@ type ComplexityRoot struct {
 		Dataset      func(childComplexity int) int
 		Enterprise   func(childComplexity int, id string) int
 		Enterprises  func(childComplexity int, filter *model.EnterpriseFilter, first *int, after *string) int
+		GapAnalysis  func(childComplexity int, chain string, scope model.ScopeInput, thresholds []*model.ThresholdInput, orderBy *model.GapOrder) int
 		Goals        func(childComplexity int, region *string) int
 		Indicators   func(childComplexity int, region *string, metric *string) int
 		Park         func(childComplexity int, id string) int
@@ -318,6 +351,12 @@ type ComplexityRoot struct {
 		Sources         func(childComplexity int) int
 	}
 
+	ScoreFactor struct {
+		Detail func(childComplexity int) int
+		Name   func(childComplexity int) int
+		Points func(childComplexity int) int
+	}
+
 	Segment struct {
 		AlloySeries    func(childComplexity int) int
 		Chain          func(childComplexity int) int
@@ -343,6 +382,32 @@ type ComplexityRoot struct {
 		Upstream       func(childComplexity int) int
 	}
 
+	SegmentGap struct {
+		Balances        func(childComplexity int) int
+		Capacity        func(childComplexity int) int
+		Downstream      func(childComplexity int) int
+		Enterprises     func(childComplexity int) int
+		Factors         func(childComplexity int) int
+		Goals           func(childComplexity int) int
+		Kind            func(childComplexity int) int
+		KindZh          func(childComplexity int) int
+		LQ              func(childComplexity int) int
+		LocalDownstream func(childComplexity int) int
+		LocalUpstream   func(childComplexity int) int
+		MinCapacity     func(childComplexity int) int
+		MinEnterprises  func(childComplexity int) int
+		MinLq           func(childComplexity int) int
+		Policies        func(childComplexity int) int
+		Priorities      func(childComplexity int) int
+		ReasonEn        func(childComplexity int) int
+		ReasonZh        func(childComplexity int) int
+		Revenue         func(childComplexity int) int
+		Score           func(childComplexity int) int
+		Segment         func(childComplexity int) int
+		Status          func(childComplexity int) int
+		Upstream        func(childComplexity int) int
+	}
+
 	Source struct {
 		Date      func(childComplexity int) int
 		ID        func(childComplexity int) int
@@ -352,6 +417,12 @@ type ComplexityRoot struct {
 		Publisher func(childComplexity int) int
 		Title     func(childComplexity int) int
 		URL       func(childComplexity int) int
+	}
+
+	StageCompleteness struct {
+		Present func(childComplexity int) int
+		Stage   func(childComplexity int) int
+		Total   func(childComplexity int) int
 	}
 
 	SupplyLink struct {
@@ -385,6 +456,10 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type BalanceResolver interface {
+	From(ctx context.Context, obj *chainmap.Balance) (*chainmap.Segment, error)
+	To(ctx context.Context, obj *chainmap.Balance) (*chainmap.Segment, error)
+}
 type ChainResolver interface {
 	Segments(ctx context.Context, obj *chainmap.Chain, stage *chainmap.Stage) ([]*chainmap.Segment, error)
 	Flows(ctx context.Context, obj *chainmap.Chain) ([]*chainmap.Flow, error)
@@ -412,6 +487,11 @@ type FlowResolver interface {
 	From(ctx context.Context, obj *chainmap.Flow) (*chainmap.Segment, error)
 	To(ctx context.Context, obj *chainmap.Flow) (*chainmap.Segment, error)
 }
+type GapReportResolver interface {
+	Chain(ctx context.Context, obj *chainmap.GapReport) (*chainmap.Chain, error)
+	Region(ctx context.Context, obj *chainmap.GapReport) (*chainmap.Region, error)
+	Park(ctx context.Context, obj *chainmap.GapReport) (*chainmap.Park, error)
+}
 type GoalResolver interface {
 	Region(ctx context.Context, obj *chainmap.Goal) (*chainmap.Region, error)
 	Park(ctx context.Context, obj *chainmap.Goal) (*chainmap.Park, error)
@@ -423,6 +503,9 @@ type IndicatorResolver interface {
 	Segment(ctx context.Context, obj *chainmap.Indicator) (*chainmap.Segment, error)
 
 	ShareOf(ctx context.Context, obj *chainmap.Indicator) (*chainmap.Region, error)
+}
+type NeighbourSegmentResolver interface {
+	Segment(ctx context.Context, obj *chainmap.Neighbour) (*chainmap.Segment, error)
 }
 type OperationResolver interface {
 	Enterprise(ctx context.Context, obj *chainmap.Operation) (*chainmap.Enterprise, error)
@@ -473,6 +556,7 @@ type QueryResolver interface {
 	Platforms(ctx context.Context) ([]*chainmap.Platform, error)
 	Technologies(ctx context.Context) ([]*chainmap.Technology, error)
 	Sources(ctx context.Context) ([]*chainmap.Source, error)
+	GapAnalysis(ctx context.Context, chain string, scope model.ScopeInput, thresholds []*model.ThresholdInput, orderBy *model.GapOrder) (*chainmap.GapReport, error)
 }
 type RegionResolver interface {
 	Parent(ctx context.Context, obj *chainmap.Region) (*chainmap.Region, error)
@@ -489,6 +573,17 @@ type SegmentResolver interface {
 	Downstream(ctx context.Context, obj *chainmap.Segment) ([]*chainmap.Segment, error)
 
 	Operations(ctx context.Context, obj *chainmap.Segment) ([]*chainmap.Operation, error)
+}
+type SegmentGapResolver interface {
+	Enterprises(ctx context.Context, obj *chainmap.SegmentGap) (int, error)
+	Capacity(ctx context.Context, obj *chainmap.SegmentGap) (*float64, error)
+	Revenue(ctx context.Context, obj *chainmap.SegmentGap) (float64, error)
+
+	MinEnterprises(ctx context.Context, obj *chainmap.SegmentGap) (int, error)
+	MinCapacity(ctx context.Context, obj *chainmap.SegmentGap) (*float64, error)
+	MinLq(ctx context.Context, obj *chainmap.SegmentGap) (float64, error)
+
+	KindZh(ctx context.Context, obj *chainmap.SegmentGap) (string, error)
 }
 type SupplyLinkResolver interface {
 	Supplier(ctx context.Context, obj *chainmap.SupplyLink) (*chainmap.Enterprise, error)
@@ -517,6 +612,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "Balance.demand":
+		if e.ComplexityRoot.Balance.Demand == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Balance.Demand(childComplexity), true
+	case "Balance.from":
+		if e.ComplexityRoot.Balance.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Balance.From(childComplexity), true
+	case "Balance.kind":
+		if e.ComplexityRoot.Balance.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Balance.Kind(childComplexity), true
+	case "Balance.net":
+		if e.ComplexityRoot.Balance.Net == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Balance.Net(childComplexity), true
+	case "Balance.note":
+		if e.ComplexityRoot.Balance.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Balance.Note(childComplexity), true
+	case "Balance.supply":
+		if e.ComplexityRoot.Balance.Supply == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Balance.Supply(childComplexity), true
+	case "Balance.to":
+		if e.ComplexityRoot.Balance.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Balance.To(childComplexity), true
+	case "Balance.unit":
+		if e.ComplexityRoot.Balance.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Balance.Unit(childComplexity), true
 
 	case "Chain.confidence":
 		if e.ComplexityRoot.Chain.Confidence == nil {
@@ -890,6 +1034,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Flow.To(childComplexity), true
 
+	case "GapReport.byStage":
+		if e.ComplexityRoot.GapReport.ByStage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GapReport.ByStage(childComplexity), true
+	case "GapReport.chain":
+		if e.ComplexityRoot.GapReport.Chain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GapReport.Chain(childComplexity), true
+	case "GapReport.completeness":
+		if e.ComplexityRoot.GapReport.Completeness == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GapReport.Completeness(childComplexity), true
+	case "GapReport.park":
+		if e.ComplexityRoot.GapReport.Park == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GapReport.Park(childComplexity), true
+	case "GapReport.present":
+		if e.ComplexityRoot.GapReport.Present == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GapReport.Present(childComplexity), true
+	case "GapReport.region":
+		if e.ComplexityRoot.GapReport.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GapReport.Region(childComplexity), true
+	case "GapReport.segments":
+		if e.ComplexityRoot.GapReport.Segments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GapReport.Segments(childComplexity), true
+	case "GapReport.total":
+		if e.ComplexityRoot.GapReport.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GapReport.Total(childComplexity), true
+
 	case "Goal.baselineValue":
 		if e.ComplexityRoot.Goal.BaselineValue == nil {
 			break
@@ -1114,6 +1307,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.KindCount.Kind(childComplexity), true
+
+	case "NeighbourSegment.enterprises":
+		if e.ComplexityRoot.NeighbourSegment.Enterprises == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeighbourSegment.Enterprises(childComplexity), true
+	case "NeighbourSegment.present":
+		if e.ComplexityRoot.NeighbourSegment.Present == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeighbourSegment.Present(childComplexity), true
+	case "NeighbourSegment.segment":
+		if e.ComplexityRoot.NeighbourSegment.Segment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeighbourSegment.Segment(childComplexity), true
 
 	case "Operation.capacity":
 		if e.ComplexityRoot.Operation.Capacity == nil {
@@ -1658,6 +1870,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Enterprises(childComplexity, args["filter"].(*model.EnterpriseFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.gapAnalysis":
+		if e.ComplexityRoot.Query.GapAnalysis == nil {
+			break
+		}
+
+		args, err := ec.field_Query_gapAnalysis_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.GapAnalysis(childComplexity, args["chain"].(string), args["scope"].(model.ScopeInput), args["thresholds"].([]*model.ThresholdInput), args["orderBy"].(*model.GapOrder)), true
 	case "Query.goals":
 		if e.ComplexityRoot.Query.Goals == nil {
 			break
@@ -1873,6 +2096,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Region.Sources(childComplexity), true
 
+	case "ScoreFactor.detail":
+		if e.ComplexityRoot.ScoreFactor.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScoreFactor.Detail(childComplexity), true
+	case "ScoreFactor.name":
+		if e.ComplexityRoot.ScoreFactor.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScoreFactor.Name(childComplexity), true
+	case "ScoreFactor.points":
+		if e.ComplexityRoot.ScoreFactor.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScoreFactor.Points(childComplexity), true
+
 	case "Segment.alloySeries":
 		if e.ComplexityRoot.Segment.AlloySeries == nil {
 			break
@@ -2006,6 +2248,145 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Segment.Upstream(childComplexity), true
 
+	case "SegmentGap.balances":
+		if e.ComplexityRoot.SegmentGap.Balances == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.Balances(childComplexity), true
+	case "SegmentGap.capacity":
+		if e.ComplexityRoot.SegmentGap.Capacity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.Capacity(childComplexity), true
+	case "SegmentGap.downstream":
+		if e.ComplexityRoot.SegmentGap.Downstream == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.Downstream(childComplexity), true
+	case "SegmentGap.enterprises":
+		if e.ComplexityRoot.SegmentGap.Enterprises == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.Enterprises(childComplexity), true
+	case "SegmentGap.factors":
+		if e.ComplexityRoot.SegmentGap.Factors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.Factors(childComplexity), true
+	case "SegmentGap.goals":
+		if e.ComplexityRoot.SegmentGap.Goals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.Goals(childComplexity), true
+	case "SegmentGap.kind":
+		if e.ComplexityRoot.SegmentGap.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.Kind(childComplexity), true
+	case "SegmentGap.kindZh":
+		if e.ComplexityRoot.SegmentGap.KindZh == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.KindZh(childComplexity), true
+	case "SegmentGap.lq":
+		if e.ComplexityRoot.SegmentGap.LQ == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.LQ(childComplexity), true
+	case "SegmentGap.localDownstream":
+		if e.ComplexityRoot.SegmentGap.LocalDownstream == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.LocalDownstream(childComplexity), true
+	case "SegmentGap.localUpstream":
+		if e.ComplexityRoot.SegmentGap.LocalUpstream == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.LocalUpstream(childComplexity), true
+	case "SegmentGap.minCapacity":
+		if e.ComplexityRoot.SegmentGap.MinCapacity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.MinCapacity(childComplexity), true
+	case "SegmentGap.minEnterprises":
+		if e.ComplexityRoot.SegmentGap.MinEnterprises == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.MinEnterprises(childComplexity), true
+	case "SegmentGap.minLq":
+		if e.ComplexityRoot.SegmentGap.MinLq == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.MinLq(childComplexity), true
+	case "SegmentGap.policies":
+		if e.ComplexityRoot.SegmentGap.Policies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.Policies(childComplexity), true
+	case "SegmentGap.priorities":
+		if e.ComplexityRoot.SegmentGap.Priorities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.Priorities(childComplexity), true
+	case "SegmentGap.reasonEn":
+		if e.ComplexityRoot.SegmentGap.ReasonEn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.ReasonEn(childComplexity), true
+	case "SegmentGap.reasonZh":
+		if e.ComplexityRoot.SegmentGap.ReasonZh == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.ReasonZh(childComplexity), true
+	case "SegmentGap.revenue":
+		if e.ComplexityRoot.SegmentGap.Revenue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.Revenue(childComplexity), true
+	case "SegmentGap.score":
+		if e.ComplexityRoot.SegmentGap.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.Score(childComplexity), true
+	case "SegmentGap.segment":
+		if e.ComplexityRoot.SegmentGap.Segment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.Segment(childComplexity), true
+	case "SegmentGap.status":
+		if e.ComplexityRoot.SegmentGap.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.Status(childComplexity), true
+	case "SegmentGap.upstream":
+		if e.ComplexityRoot.SegmentGap.Upstream == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.Upstream(childComplexity), true
+
 	case "Source.date":
 		if e.ComplexityRoot.Source.Date == nil {
 			break
@@ -2054,6 +2435,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Source.URL(childComplexity), true
+
+	case "StageCompleteness.present":
+		if e.ComplexityRoot.StageCompleteness.Present == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageCompleteness.Present(childComplexity), true
+	case "StageCompleteness.stage":
+		if e.ComplexityRoot.StageCompleteness.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageCompleteness.Stage(childComplexity), true
+	case "StageCompleteness.total":
+		if e.ComplexityRoot.StageCompleteness.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageCompleteness.Total(childComplexity), true
 
 	case "SupplyLink.confidence":
 		if e.ComplexityRoot.SupplyLink.Confidence == nil {
@@ -2187,6 +2587,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("EnterpriseFilter", ec.unmarshalInputEnterpriseFilter),
+			graphql.NewInputUnmarshaler("ScopeInput", ec.unmarshalInputScopeInput),
+			graphql.NewInputUnmarshaler("ThresholdInput", ec.unmarshalInputThresholdInput),
 		)
 	}
 	first := true
@@ -2248,6 +2650,192 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../schema/analysis.graphqls", Input: `"Whether a segment is present in a scope and strong enough."
+enum GapStatus {
+  "No local enterprise operates in the segment or its sub-segments."
+  MISSING
+  "Present, but below a threshold (enterprises, capacity or location quotient)."
+  WEAK
+  "Present and above every threshold."
+  STRONG
+}
+
+"The kind of gap, in the users' own words."
+enum GapKind {
+  "补链: missing while something downstream is present locally (a hole in the chain)."
+  FILL
+  "延链: missing, something upstream is present and nothing downstream (the chain stops)."
+  EXTEND
+  "建链: missing with nothing local on either side (a link to build from scratch)."
+  BUILD
+  "强链: present but weak."
+  STRENGTHEN
+  "Present and strong: no gap."
+  NONE
+}
+
+"Where an analysis looks: a region with its sub-regions, or a park. Give exactly one."
+input ScopeInput {
+  "A region (adcode), with its sub-regions."
+  region: ID
+  "A park, with the parks inside it."
+  park: ID
+}
+
+"Thresholds replacing the dataset's for one segment, or for every segment when segment is omitted."
+input ThresholdInput {
+  "Segment the thresholds apply to; omit for all."
+  segment: ID
+  "Fewer local enterprises than this is weak."
+  minEnterprises: Int
+  "Less local capacity (segment unit) than this is weak."
+  minCapacity: Float
+  "A location quotient below this is weak (where known)."
+  minLq: Float
+}
+
+"How gaps are ordered."
+enum GapOrder {
+  "Highest score first."
+  SCORE
+  "Along the chain: stage, then display order."
+  CHAIN
+}
+
+extend type Query {
+  "Which links of a chain are missing, weak or broken in a scope, and why (see docs/gap-analysis.md)."
+  gapAnalysis(
+    "Chain id."
+    chain: ID!
+    "Region or park to analyse."
+    scope: ScopeInput!
+    "Threshold overrides for this query."
+    thresholds: [ThresholdInput!]
+    "Order of the segments (default SCORE)."
+    orderBy: GapOrder = SCORE
+  ): GapReport!
+}
+
+"The gap analysis of a chain in a scope."
+type GapReport {
+  "The chain analysed."
+  chain: Chain!
+  "Region scope, if the scope is a region."
+  region: Region
+  "Park scope, if the scope is a park."
+  park: Park
+  "Every segment of the chain with its analysis."
+  segments: [SegmentGap!]!
+  "Segments with at least one local enterprise."
+  present: Int!
+  "All segments of the chain."
+  total: Int!
+  "present / total."
+  completeness: Float!
+  "Completeness per stage."
+  byStage: [StageCompleteness!]!
+}
+
+"The share of a stage's segments present in the scope."
+type StageCompleteness {
+  "The stage."
+  stage: Stage!
+  "Segments present."
+  present: Int!
+  "Segments in the stage."
+  total: Int!
+}
+
+"One segment analysed in a scope."
+type SegmentGap {
+  "The segment."
+  segment: Segment!
+  "Local active enterprises in the segment or its sub-segments."
+  enterprises: Int!
+  "Local capacity in the segment's unit (null when no local figure converts)."
+  capacity: Float
+  "Revenue (亿元) of the local enterprises that report one."
+  revenue: Float!
+  "Location quotient, where reference totals exist."
+  lq: Float
+  "Minimum enterprises applied."
+  minEnterprises: Int!
+  "Minimum capacity applied (null: none)."
+  minCapacity: Float
+  "Minimum location quotient applied."
+  minLq: Float!
+  "MISSING, WEAK or STRONG."
+  status: GapStatus!
+  "FILL (补链), EXTEND (延链), BUILD (建链), STRENGTHEN (强链) or NONE."
+  kind: GapKind!
+  "The kind in Chinese: 补链, 延链, 建链, 强链 or —."
+  kindZh: String!
+  "Segments feeding this one, with their local presence."
+  upstream: [NeighbourSegment!]!
+  "Segments fed by this one, with their local presence."
+  downstream: [NeighbourSegment!]!
+  "Local enterprises directly upstream."
+  localUpstream: Int!
+  "Local enterprises directly downstream."
+  localDownstream: Int!
+  "Mass (or energy) balances along flows with a coefficient."
+  balances: [Balance!]!
+  "Policies naming the segment or an ancestor."
+  policies: [Policy!]!
+  "Goals about the segment or an ancestor."
+  goals: [Goal!]!
+  "Priority tags of the segment."
+  priorities: [Priority!]!
+  "Priority score: the sum of the factors."
+  score: Float!
+  "Each factor's contribution to the score."
+  factors: [ScoreFactor!]!
+  "One-sentence reason in Chinese."
+  reasonZh: String!
+  "One-sentence reason in English."
+  reasonEn: String!
+}
+
+"A neighbouring segment along flows."
+type NeighbourSegment {
+  "The segment."
+  segment: Segment!
+  "Whether it has a local enterprise."
+  present: Boolean!
+  "Its local enterprises."
+  enterprises: Int!
+}
+
+"Local supply against local demand along one flow."
+type Balance {
+  "Input segment."
+  from: Segment!
+  "Output segment."
+  to: Segment!
+  "Local capacity of the input, in its unit."
+  supply: Float!
+  "What local output capacity needs of the input (capacity × coefficient)."
+  demand: Float!
+  "Unit of supply and demand."
+  unit: String
+  "supply − demand: negative is a deficit, positive a surplus."
+  net: Float!
+  "DEFICIT, SURPLUS or BALANCED; empty when units do not convert."
+  kind: String
+  "Why a figure is missing or not computed."
+  note: String
+}
+
+"One contribution to a score."
+type ScoreFactor {
+  "Factor name: status, kind, policy, priority, goal, neighbours, balance, no candidates."
+  name: String!
+  "Points added."
+  points: Float!
+  "What earned them."
+  detail: String!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/chain.graphqls", Input: `"Where a segment sits in its chain."
 enum Stage {
   "Raw materials and energy (上游)."
@@ -2964,6 +3552,28 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_Balance(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_Balance_from(ctx, field)
+	case "to":
+		return ec.fieldContext_Balance_to(ctx, field)
+	case "supply":
+		return ec.fieldContext_Balance_supply(ctx, field)
+	case "demand":
+		return ec.fieldContext_Balance_demand(ctx, field)
+	case "unit":
+		return ec.fieldContext_Balance_unit(ctx, field)
+	case "net":
+		return ec.fieldContext_Balance_net(ctx, field)
+	case "kind":
+		return ec.fieldContext_Balance_kind(ctx, field)
+	case "note":
+		return ec.fieldContext_Balance_note(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Balance", field.Name)
+}
+
 func (ec *executionContext) childFields_Chain(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3126,6 +3736,28 @@ func (ec *executionContext) childFields_Flow(ctx context.Context, field graphql.
 	return nil, fmt.Errorf("no field named %q was found under type Flow", field.Name)
 }
 
+func (ec *executionContext) childFields_GapReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "chain":
+		return ec.fieldContext_GapReport_chain(ctx, field)
+	case "region":
+		return ec.fieldContext_GapReport_region(ctx, field)
+	case "park":
+		return ec.fieldContext_GapReport_park(ctx, field)
+	case "segments":
+		return ec.fieldContext_GapReport_segments(ctx, field)
+	case "present":
+		return ec.fieldContext_GapReport_present(ctx, field)
+	case "total":
+		return ec.fieldContext_GapReport_total(ctx, field)
+	case "completeness":
+		return ec.fieldContext_GapReport_completeness(ctx, field)
+	case "byStage":
+		return ec.fieldContext_GapReport_byStage(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GapReport", field.Name)
+}
+
 func (ec *executionContext) childFields_Goal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3216,6 +3848,18 @@ func (ec *executionContext) childFields_KindCount(ctx context.Context, field gra
 		return ec.fieldContext_KindCount_count(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type KindCount", field.Name)
+}
+
+func (ec *executionContext) childFields_NeighbourSegment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "segment":
+		return ec.fieldContext_NeighbourSegment_segment(ctx, field)
+	case "present":
+		return ec.fieldContext_NeighbourSegment_present(ctx, field)
+	case "enterprises":
+		return ec.fieldContext_NeighbourSegment_enterprises(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NeighbourSegment", field.Name)
 }
 
 func (ec *executionContext) childFields_Operation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3456,6 +4100,18 @@ func (ec *executionContext) childFields_Region(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Region", field.Name)
 }
 
+func (ec *executionContext) childFields_ScoreFactor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_ScoreFactor_name(ctx, field)
+	case "points":
+		return ec.fieldContext_ScoreFactor_points(ctx, field)
+	case "detail":
+		return ec.fieldContext_ScoreFactor_detail(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScoreFactor", field.Name)
+}
+
 func (ec *executionContext) childFields_Segment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3506,6 +4162,58 @@ func (ec *executionContext) childFields_Segment(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Segment", field.Name)
 }
 
+func (ec *executionContext) childFields_SegmentGap(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "segment":
+		return ec.fieldContext_SegmentGap_segment(ctx, field)
+	case "enterprises":
+		return ec.fieldContext_SegmentGap_enterprises(ctx, field)
+	case "capacity":
+		return ec.fieldContext_SegmentGap_capacity(ctx, field)
+	case "revenue":
+		return ec.fieldContext_SegmentGap_revenue(ctx, field)
+	case "lq":
+		return ec.fieldContext_SegmentGap_lq(ctx, field)
+	case "minEnterprises":
+		return ec.fieldContext_SegmentGap_minEnterprises(ctx, field)
+	case "minCapacity":
+		return ec.fieldContext_SegmentGap_minCapacity(ctx, field)
+	case "minLq":
+		return ec.fieldContext_SegmentGap_minLq(ctx, field)
+	case "status":
+		return ec.fieldContext_SegmentGap_status(ctx, field)
+	case "kind":
+		return ec.fieldContext_SegmentGap_kind(ctx, field)
+	case "kindZh":
+		return ec.fieldContext_SegmentGap_kindZh(ctx, field)
+	case "upstream":
+		return ec.fieldContext_SegmentGap_upstream(ctx, field)
+	case "downstream":
+		return ec.fieldContext_SegmentGap_downstream(ctx, field)
+	case "localUpstream":
+		return ec.fieldContext_SegmentGap_localUpstream(ctx, field)
+	case "localDownstream":
+		return ec.fieldContext_SegmentGap_localDownstream(ctx, field)
+	case "balances":
+		return ec.fieldContext_SegmentGap_balances(ctx, field)
+	case "policies":
+		return ec.fieldContext_SegmentGap_policies(ctx, field)
+	case "goals":
+		return ec.fieldContext_SegmentGap_goals(ctx, field)
+	case "priorities":
+		return ec.fieldContext_SegmentGap_priorities(ctx, field)
+	case "score":
+		return ec.fieldContext_SegmentGap_score(ctx, field)
+	case "factors":
+		return ec.fieldContext_SegmentGap_factors(ctx, field)
+	case "reasonZh":
+		return ec.fieldContext_SegmentGap_reasonZh(ctx, field)
+	case "reasonEn":
+		return ec.fieldContext_SegmentGap_reasonEn(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SegmentGap", field.Name)
+}
+
 func (ec *executionContext) childFields_Source(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3526,6 +4234,18 @@ func (ec *executionContext) childFields_Source(ctx context.Context, field graphq
 		return ec.fieldContext_Source_note(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Source", field.Name)
+}
+
+func (ec *executionContext) childFields_StageCompleteness(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "stage":
+		return ec.fieldContext_StageCompleteness_stage(ctx, field)
+	case "present":
+		return ec.fieldContext_StageCompleteness_present(ctx, field)
+	case "total":
+		return ec.fieldContext_StageCompleteness_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StageCompleteness", field.Name)
 }
 
 func (ec *executionContext) childFields_SupplyLink(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3804,6 +4524,44 @@ func (ec *executionContext) field_Query_enterprises_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_gapAnalysis_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "chain",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["chain"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "scope",
+		func(ctx context.Context, v any) (model.ScopeInput, error) {
+			return ec.unmarshalNScopeInput2githubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐScopeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scope"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "thresholds",
+		func(ctx context.Context, v any) ([]*model.ThresholdInput, error) {
+			return ec.unmarshalOThresholdInput2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐThresholdInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["thresholds"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.GapOrder, error) {
+			return ec.unmarshalOGapOrder2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐGapOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_goals_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4057,6 +4815,208 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _Balance_from(ctx context.Context, field graphql.CollectedField, obj *chainmap.Balance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Balance_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Balance().From(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Segment) graphql.Marshaler {
+			return ec.marshalNSegment2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐSegment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Balance_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Balance",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Balance_to(ctx context.Context, field graphql.CollectedField, obj *chainmap.Balance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Balance_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Balance().To(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Segment) graphql.Marshaler {
+			return ec.marshalNSegment2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐSegment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Balance_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Balance",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Balance_supply(ctx context.Context, field graphql.CollectedField, obj *chainmap.Balance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Balance_supply(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Supply, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Balance_supply(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Balance", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Balance_demand(ctx context.Context, field graphql.CollectedField, obj *chainmap.Balance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Balance_demand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Demand, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Balance_demand(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Balance", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Balance_unit(ctx context.Context, field graphql.CollectedField, obj *chainmap.Balance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Balance_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Balance_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Balance", field, false, false, "String")
+}
+
+func (ec *executionContext) _Balance_net(ctx context.Context, field graphql.CollectedField, obj *chainmap.Balance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Balance_net(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Net, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Balance_net(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Balance", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Balance_kind(ctx context.Context, field graphql.CollectedField, obj *chainmap.Balance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Balance_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Balance_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Balance", field, false, false, "String")
+}
+
+func (ec *executionContext) _Balance_note(ctx context.Context, field graphql.CollectedField, obj *chainmap.Balance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Balance_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Balance_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Balance", field, false, false, "String")
+}
 
 func (ec *executionContext) _Chain_id(ctx context.Context, field graphql.CollectedField, obj *chainmap.Chain) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -5648,6 +6608,235 @@ func (ec *executionContext) fieldContext_Flow_note(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Flow", field, false, false, "String")
 }
 
+func (ec *executionContext) _GapReport_chain(ctx context.Context, field graphql.CollectedField, obj *chainmap.GapReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GapReport_chain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.GapReport().Chain(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Chain) graphql.Marshaler {
+			return ec.marshalNChain2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐChain(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GapReport_chain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GapReport",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Chain(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GapReport_region(ctx context.Context, field graphql.CollectedField, obj *chainmap.GapReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GapReport_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.GapReport().Region(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Region) graphql.Marshaler {
+			return ec.marshalORegion2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GapReport_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GapReport",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GapReport_park(ctx context.Context, field graphql.CollectedField, obj *chainmap.GapReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GapReport_park(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.GapReport().Park(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Park) graphql.Marshaler {
+			return ec.marshalOPark2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐPark(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GapReport_park(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GapReport",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Park(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GapReport_segments(ctx context.Context, field graphql.CollectedField, obj *chainmap.GapReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GapReport_segments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Segments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*chainmap.SegmentGap) graphql.Marshaler {
+			return ec.marshalNSegmentGap2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐSegmentGapᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GapReport_segments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GapReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentGap(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GapReport_present(ctx context.Context, field graphql.CollectedField, obj *chainmap.GapReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GapReport_present(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Present, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GapReport_present(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GapReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _GapReport_total(ctx context.Context, field graphql.CollectedField, obj *chainmap.GapReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GapReport_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GapReport_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GapReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _GapReport_completeness(ctx context.Context, field graphql.CollectedField, obj *chainmap.GapReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GapReport_completeness(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Completeness, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GapReport_completeness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GapReport", field, false, false, "Float")
+}
+
+func (ec *executionContext) _GapReport_byStage(ctx context.Context, field graphql.CollectedField, obj *chainmap.GapReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GapReport_byStage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByStage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.StageCompleteness) graphql.Marshaler {
+			return ec.marshalNStageCompleteness2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐStageCompletenessᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GapReport_byStage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GapReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StageCompleteness(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Goal_id(ctx context.Context, field graphql.CollectedField, obj *chainmap.Goal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6578,6 +7767,84 @@ func (ec *executionContext) _KindCount_count(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_KindCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KindCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NeighbourSegment_segment(ctx context.Context, field graphql.CollectedField, obj *chainmap.Neighbour) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeighbourSegment_segment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.NeighbourSegment().Segment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Segment) graphql.Marshaler {
+			return ec.marshalNSegment2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐSegment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NeighbourSegment_segment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NeighbourSegment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NeighbourSegment_present(ctx context.Context, field graphql.CollectedField, obj *chainmap.Neighbour) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeighbourSegment_present(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Present, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NeighbourSegment_present(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NeighbourSegment", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _NeighbourSegment_enterprises(ctx context.Context, field graphql.CollectedField, obj *chainmap.Neighbour) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeighbourSegment_enterprises(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enterprises, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NeighbourSegment_enterprises(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NeighbourSegment", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Operation_enterprise(ctx context.Context, field graphql.CollectedField, obj *chainmap.Operation) (ret graphql.Marshaler) {
@@ -9368,6 +10635,50 @@ func (ec *executionContext) fieldContext_Query_sources(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_gapAnalysis(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_gapAnalysis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().GapAnalysis(ctx, fc.Args["chain"].(string), fc.Args["scope"].(model.ScopeInput), fc.Args["thresholds"].([]*model.ThresholdInput), fc.Args["orderBy"].(*model.GapOrder))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.GapReport) graphql.Marshaler {
+			return ec.marshalNGapReport2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐGapReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_gapAnalysis(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GapReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_gapAnalysis_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9844,6 +11155,75 @@ func (ec *executionContext) _Region_boundaryGeoJson(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_Region_boundaryGeoJson(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Region", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScoreFactor_name(ctx context.Context, field graphql.CollectedField, obj *chainmap.Factor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScoreFactor_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScoreFactor_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScoreFactor", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScoreFactor_points(ctx context.Context, field graphql.CollectedField, obj *chainmap.Factor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScoreFactor_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScoreFactor_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScoreFactor", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ScoreFactor_detail(ctx context.Context, field graphql.CollectedField, obj *chainmap.Factor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScoreFactor_detail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScoreFactor_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScoreFactor", field, false, false, "String")
 }
 
 func (ec *executionContext) _Segment_id(ctx context.Context, field graphql.CollectedField, obj *chainmap.Segment) (ret graphql.Marshaler) {
@@ -10424,6 +11804,607 @@ func (ec *executionContext) fieldContext_Segment_note(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Segment", field, false, false, "String")
 }
 
+func (ec *executionContext) _SegmentGap_segment(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_segment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Segment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Segment) graphql.Marshaler {
+			return ec.marshalNSegment2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐSegment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_segment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentGap",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentGap_enterprises(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_enterprises(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SegmentGap().Enterprises(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_enterprises(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentGap", field, true, true, "Int")
+}
+
+func (ec *executionContext) _SegmentGap_capacity(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_capacity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SegmentGap().Capacity(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_capacity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentGap", field, true, true, "Float")
+}
+
+func (ec *executionContext) _SegmentGap_revenue(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_revenue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SegmentGap().Revenue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_revenue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentGap", field, true, true, "Float")
+}
+
+func (ec *executionContext) _SegmentGap_lq(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_lq(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LQ, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_lq(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentGap", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SegmentGap_minEnterprises(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_minEnterprises(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SegmentGap().MinEnterprises(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_minEnterprises(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentGap", field, true, true, "Int")
+}
+
+func (ec *executionContext) _SegmentGap_minCapacity(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_minCapacity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SegmentGap().MinCapacity(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_minCapacity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentGap", field, true, true, "Float")
+}
+
+func (ec *executionContext) _SegmentGap_minLq(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_minLq(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SegmentGap().MinLq(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_minLq(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentGap", field, true, true, "Float")
+}
+
+func (ec *executionContext) _SegmentGap_status(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v chainmap.GapStatus) graphql.Marshaler {
+			return ec.marshalNGapStatus2githubᚗcomᚋchainmapᚋchainmapᚐGapStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentGap", field, false, false, "GapStatus")
+}
+
+func (ec *executionContext) _SegmentGap_kind(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v chainmap.GapKind) graphql.Marshaler {
+			return ec.marshalNGapKind2githubᚗcomᚋchainmapᚋchainmapᚐGapKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentGap", field, false, false, "GapKind")
+}
+
+func (ec *executionContext) _SegmentGap_kindZh(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_kindZh(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SegmentGap().KindZh(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_kindZh(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentGap", field, true, true, "String")
+}
+
+func (ec *executionContext) _SegmentGap_upstream(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_upstream(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Upstream, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.Neighbour) graphql.Marshaler {
+			return ec.marshalNNeighbourSegment2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐNeighbourᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_upstream(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentGap",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NeighbourSegment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentGap_downstream(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_downstream(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Downstream, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.Neighbour) graphql.Marshaler {
+			return ec.marshalNNeighbourSegment2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐNeighbourᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_downstream(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentGap",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NeighbourSegment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentGap_localUpstream(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_localUpstream(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LocalUpstream, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_localUpstream(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentGap", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SegmentGap_localDownstream(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_localDownstream(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LocalDownstream, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_localDownstream(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentGap", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SegmentGap_balances(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_balances(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Balances, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.Balance) graphql.Marshaler {
+			return ec.marshalNBalance2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐBalanceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_balances(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentGap",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Balance(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentGap_policies(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_policies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Policies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*chainmap.Policy) graphql.Marshaler {
+			return ec.marshalNPolicy2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐPolicyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_policies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentGap",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Policy(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentGap_goals(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_goals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Goals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*chainmap.Goal) graphql.Marshaler {
+			return ec.marshalNGoal2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐGoalᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_goals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentGap",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Goal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentGap_priorities(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_priorities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priorities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.Priority) graphql.Marshaler {
+			return ec.marshalNPriority2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐPriorityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_priorities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentGap",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Priority(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentGap_score(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentGap", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SegmentGap_factors(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_factors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Factors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.Factor) graphql.Marshaler {
+			return ec.marshalNScoreFactor2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐFactorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_factors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentGap",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScoreFactor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentGap_reasonZh(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_reasonZh(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonZh, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_reasonZh(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentGap", field, false, false, "String")
+}
+
+func (ec *executionContext) _SegmentGap_reasonEn(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_reasonEn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonEn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_reasonEn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentGap", field, false, false, "String")
+}
+
 func (ec *executionContext) _Source_id(ctx context.Context, field graphql.CollectedField, obj *chainmap.Source) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10606,6 +12587,75 @@ func (ec *executionContext) _Source_note(ctx context.Context, field graphql.Coll
 }
 func (ec *executionContext) fieldContext_Source_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Source", field, false, false, "String")
+}
+
+func (ec *executionContext) _StageCompleteness_stage(ctx context.Context, field graphql.CollectedField, obj *chainmap.StageCompleteness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageCompleteness_stage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v chainmap.Stage) graphql.Marshaler {
+			return ec.marshalNStage2githubᚗcomᚋchainmapᚋchainmapᚐStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageCompleteness_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageCompleteness", field, false, false, "Stage")
+}
+
+func (ec *executionContext) _StageCompleteness_present(ctx context.Context, field graphql.CollectedField, obj *chainmap.StageCompleteness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageCompleteness_present(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Present, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageCompleteness_present(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageCompleteness", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StageCompleteness_total(ctx context.Context, field graphql.CollectedField, obj *chainmap.StageCompleteness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageCompleteness_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageCompleteness_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageCompleteness", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SupplyLink_supplier(ctx context.Context, field graphql.CollectedField, obj *chainmap.SupplyLink) (ret graphql.Marshaler) {
@@ -12286,6 +14336,118 @@ func UnmarshalEnterpriseFilter(ctx context.Context, raw any) (model.EnterpriseFi
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputScopeInput(ctx context.Context, obj any) (model.ScopeInput, error) {
+	var it model.ScopeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"region", "park"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
+		case "park":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("park"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Park = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScopeInput unmarshals raw into the ScopeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScopeInput(ctx context.Context, raw any) (model.ScopeInput, error) {
+	var out model.ScopeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScopeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputThresholdInput(ctx context.Context, obj any) (model.ThresholdInput, error) {
+	var it model.ThresholdInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"segment", "minEnterprises", "minCapacity", "minLq"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "segment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("segment"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Segment = data
+		case "minEnterprises":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minEnterprises"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinEnterprises = data
+		case "minCapacity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minCapacity"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinCapacity = data
+		case "minLq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minLq"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinLq = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalThresholdInput unmarshals raw into the ThresholdInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalThresholdInput(ctx context.Context, raw any) (model.ThresholdInput, error) {
+	var out model.ThresholdInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ThresholdInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -12293,6 +14455,76 @@ func UnmarshalEnterpriseFilter(ctx context.Context, raw any) (model.EnterpriseFi
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var balanceImplementors = []string{"Balance"}
+
+func (ec *executionContext) _Balance(ctx context.Context, sel ast.SelectionSet, obj *chainmap.Balance) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, balanceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Balance")
+		case "from":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Balance_from(ctx, field, obj)
+				})
+		case "to":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Balance_to(ctx, field, obj)
+				})
+		case "supply":
+			out.Values[i] = ec._Balance_supply(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "demand":
+			out.Values[i] = ec._Balance_demand(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "unit":
+			out.Values[i] = ec._Balance_unit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "net":
+			out.Values[i] = ec._Balance_net(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._Balance_kind(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			out.Values[i] = ec._Balance_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var chainImplementors = []string{"Chain"}
 
@@ -12805,6 +15037,77 @@ func (ec *executionContext) _Flow(ctx context.Context, sel ast.SelectionSet, obj
 	return out
 }
 
+var gapReportImplementors = []string{"GapReport"}
+
+func (ec *executionContext) _GapReport(ctx context.Context, sel ast.SelectionSet, obj *chainmap.GapReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, gapReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GapReport")
+		case "chain":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GapReport_chain(ctx, field, obj)
+				})
+		case "region":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GapReport_region(ctx, field, obj)
+				})
+		case "park":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GapReport_park(ctx, field, obj)
+				})
+		case "segments":
+			out.Values[i] = ec._GapReport_segments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "present":
+			out.Values[i] = ec._GapReport_present(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "total":
+			out.Values[i] = ec._GapReport_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "completeness":
+			out.Values[i] = ec._GapReport_completeness(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "byStage":
+			out.Values[i] = ec._GapReport_byStage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var goalImplementors = []string{"Goal"}
 
 func (ec *executionContext) _Goal(ctx context.Context, sel ast.SelectionSet, obj *chainmap.Goal) graphql.Marshaler {
@@ -13063,6 +15366,50 @@ func (ec *executionContext) _KindCount(ctx context.Context, sel ast.SelectionSet
 			out.Values[i] = ec._KindCount_count(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var neighbourSegmentImplementors = []string{"NeighbourSegment"}
+
+func (ec *executionContext) _NeighbourSegment(ctx context.Context, sel ast.SelectionSet, obj *chainmap.Neighbour) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, neighbourSegmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NeighbourSegment")
+		case "segment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._NeighbourSegment_segment(ctx, field, obj)
+				})
+		case "present":
+			out.Values[i] = ec._NeighbourSegment_present(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "enterprises":
+			out.Values[i] = ec._NeighbourSegment_enterprises(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -13822,6 +16169,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_sources(ctx, field)
 				})
+		case "gapAnalysis":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_gapAnalysis(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -13942,6 +16295,49 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 			out.Values[i] = ec._Region_boundaryGeoJson(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scoreFactorImplementors = []string{"ScoreFactor"}
+
+func (ec *executionContext) _ScoreFactor(ctx context.Context, sel ast.SelectionSet, obj *chainmap.Factor) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scoreFactorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScoreFactor")
+		case "name":
+			out.Values[i] = ec._ScoreFactor_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "points":
+			out.Values[i] = ec._ScoreFactor_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "detail":
+			out.Values[i] = ec._ScoreFactor_detail(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -14104,6 +16500,156 @@ func (ec *executionContext) _Segment(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var segmentGapImplementors = []string{"SegmentGap"}
+
+func (ec *executionContext) _SegmentGap(ctx context.Context, sel ast.SelectionSet, obj *chainmap.SegmentGap) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, segmentGapImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SegmentGap")
+		case "segment":
+			out.Values[i] = ec._SegmentGap_segment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "enterprises":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SegmentGap_enterprises(ctx, field, obj)
+				})
+		case "capacity":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SegmentGap_capacity(ctx, field, obj)
+				})
+		case "revenue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SegmentGap_revenue(ctx, field, obj)
+				})
+		case "lq":
+			out.Values[i] = ec._SegmentGap_lq(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "minEnterprises":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SegmentGap_minEnterprises(ctx, field, obj)
+				})
+		case "minCapacity":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SegmentGap_minCapacity(ctx, field, obj)
+				})
+		case "minLq":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SegmentGap_minLq(ctx, field, obj)
+				})
+		case "status":
+			out.Values[i] = ec._SegmentGap_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._SegmentGap_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kindZh":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SegmentGap_kindZh(ctx, field, obj)
+				})
+		case "upstream":
+			out.Values[i] = ec._SegmentGap_upstream(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "downstream":
+			out.Values[i] = ec._SegmentGap_downstream(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "localUpstream":
+			out.Values[i] = ec._SegmentGap_localUpstream(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "localDownstream":
+			out.Values[i] = ec._SegmentGap_localDownstream(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "balances":
+			out.Values[i] = ec._SegmentGap_balances(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "policies":
+			out.Values[i] = ec._SegmentGap_policies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "goals":
+			out.Values[i] = ec._SegmentGap_goals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "priorities":
+			out.Values[i] = ec._SegmentGap_priorities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "score":
+			out.Values[i] = ec._SegmentGap_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "factors":
+			out.Values[i] = ec._SegmentGap_factors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reasonZh":
+			out.Values[i] = ec._SegmentGap_reasonZh(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reasonEn":
+			out.Values[i] = ec._SegmentGap_reasonEn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var sourceImplementors = []string{"Source"}
 
 func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, obj *chainmap.Source) graphql.Marshaler {
@@ -14153,6 +16699,49 @@ func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, o
 		case "note":
 			out.Values[i] = ec._Source_note(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var stageCompletenessImplementors = []string{"StageCompleteness"}
+
+func (ec *executionContext) _StageCompleteness(ctx context.Context, sel ast.SelectionSet, obj *chainmap.StageCompleteness) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, stageCompletenessImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StageCompleteness")
+		case "stage":
+			out.Values[i] = ec._StageCompleteness_stage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "present":
+			out.Values[i] = ec._StageCompleteness_present(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._StageCompleteness_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -14695,6 +17284,26 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNBalance2githubᚗcomᚋchainmapᚋchainmapᚐBalance(ctx context.Context, sel ast.SelectionSet, v chainmap.Balance) graphql.Marshaler {
+	return ec._Balance(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNBalance2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐBalanceᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.Balance) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBalance2githubᚗcomᚋchainmapᚋchainmapᚐBalance(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -14887,6 +17496,44 @@ func (ec *executionContext) marshalNFlow2ᚖgithubᚗcomᚋchainmapᚋchainmap�
 	return ec._Flow(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNGapKind2githubᚗcomᚋchainmapᚋchainmapᚐGapKind(ctx context.Context, v any) (chainmap.GapKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := chainmap.GapKind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNGapKind2githubᚗcomᚋchainmapᚋchainmapᚐGapKind(ctx context.Context, sel ast.SelectionSet, v chainmap.GapKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "GapKind!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNGapReport2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐGapReport(ctx context.Context, sel ast.SelectionSet, v *chainmap.GapReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GapReport!")
+		return graphql.Null
+	}
+	return ec._GapReport(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNGapStatus2githubᚗcomᚋchainmapᚋchainmapᚐGapStatus(ctx context.Context, v any) (chainmap.GapStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := chainmap.GapStatus(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNGapStatus2githubᚗcomᚋchainmapᚋchainmapᚐGapStatus(ctx context.Context, sel ast.SelectionSet, v chainmap.GapStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "GapStatus!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNGoal2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐGoalᚄ(ctx context.Context, sel ast.SelectionSet, v []*chainmap.Goal) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -15043,6 +17690,26 @@ func (ec *executionContext) marshalNKindCount2ᚖgithubᚗcomᚋchainmapᚋchain
 		return graphql.Null
 	}
 	return ec._KindCount(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNeighbourSegment2githubᚗcomᚋchainmapᚋchainmapᚐNeighbour(ctx context.Context, sel ast.SelectionSet, v chainmap.Neighbour) graphql.Marshaler {
+	return ec._NeighbourSegment(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNNeighbourSegment2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐNeighbourᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.Neighbour) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNeighbourSegment2githubᚗcomᚋchainmapᚋchainmapᚐNeighbour(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNOperation2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐOperationᚄ(ctx context.Context, sel ast.SelectionSet, v []*chainmap.Operation) graphql.Marshaler {
@@ -15251,6 +17918,31 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalNScopeInput2githubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐScopeInput(ctx context.Context, v any) (model.ScopeInput, error) {
+	res, err := ec.unmarshalInputScopeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScoreFactor2githubᚗcomᚋchainmapᚋchainmapᚐFactor(ctx context.Context, sel ast.SelectionSet, v chainmap.Factor) graphql.Marshaler {
+	return ec._ScoreFactor(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNScoreFactor2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐFactorᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.Factor) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScoreFactor2githubᚗcomᚋchainmapᚋchainmapᚐFactor(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNSegment2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐSegmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*chainmap.Segment) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -15273,6 +17965,30 @@ func (ec *executionContext) marshalNSegment2ᚖgithubᚗcomᚋchainmapᚋchainma
 		return graphql.Null
 	}
 	return ec._Segment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSegmentGap2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐSegmentGapᚄ(ctx context.Context, sel ast.SelectionSet, v []*chainmap.SegmentGap) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSegmentGap2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐSegmentGap(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSegmentGap2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐSegmentGap(ctx context.Context, sel ast.SelectionSet, v *chainmap.SegmentGap) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SegmentGap!")
+		return graphql.Null
+	}
+	return ec._SegmentGap(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSource2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []*chainmap.Source) graphql.Marshaler {
@@ -15330,6 +18046,26 @@ var (
 		chainmap.StageService:    "SERVICE",
 	}
 )
+
+func (ec *executionContext) marshalNStageCompleteness2githubᚗcomᚋchainmapᚋchainmapᚐStageCompleteness(ctx context.Context, sel ast.SelectionSet, v chainmap.StageCompleteness) graphql.Marshaler {
+	return ec._StageCompleteness(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStageCompleteness2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐStageCompletenessᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.StageCompleteness) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStageCompleteness2githubᚗcomᚋchainmapᚋchainmapᚐStageCompleteness(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
@@ -15420,6 +18156,11 @@ func (ec *executionContext) marshalNTechnology2ᚖgithubᚗcomᚋchainmapᚋchai
 		return graphql.Null
 	}
 	return ec._Technology(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNThresholdInput2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐThresholdInput(ctx context.Context, v any) (*model.ThresholdInput, error) {
+	res, err := ec.unmarshalInputThresholdInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -15638,6 +18379,22 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) unmarshalOGapOrder2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐGapOrder(ctx context.Context, v any) (*model.GapOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.GapOrder)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOGapOrder2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐGapOrder(ctx context.Context, sel ast.SelectionSet, v *model.GapOrder) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -15766,6 +18523,23 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOThresholdInput2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐThresholdInputᚄ(ctx context.Context, v any) ([]*model.ThresholdInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ThresholdInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNThresholdInput2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐThresholdInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

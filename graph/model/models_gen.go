@@ -3,6 +3,11 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+
 	"github.com/chainmap/chainmap"
 )
 
@@ -68,4 +73,82 @@ type PageInfo struct {
 
 // The root of every read.
 type Query struct {
+}
+
+// Where an analysis looks: a region with its sub-regions, or a park. Give exactly one.
+type ScopeInput struct {
+	// A region (adcode), with its sub-regions.
+	Region *string `json:"region,omitempty"`
+	// A park, with the parks inside it.
+	Park *string `json:"park,omitempty"`
+}
+
+// Thresholds replacing the dataset's for one segment, or for every segment when segment is omitted.
+type ThresholdInput struct {
+	// Segment the thresholds apply to; omit for all.
+	Segment *string `json:"segment,omitempty"`
+	// Fewer local enterprises than this is weak.
+	MinEnterprises *int `json:"minEnterprises,omitempty"`
+	// Less local capacity (segment unit) than this is weak.
+	MinCapacity *float64 `json:"minCapacity,omitempty"`
+	// A location quotient below this is weak (where known).
+	MinLq *float64 `json:"minLq,omitempty"`
+}
+
+// How gaps are ordered.
+type GapOrder string
+
+const (
+	// Highest score first.
+	GapOrderScore GapOrder = "SCORE"
+	// Along the chain: stage, then display order.
+	GapOrderChain GapOrder = "CHAIN"
+)
+
+var AllGapOrder = []GapOrder{
+	GapOrderScore,
+	GapOrderChain,
+}
+
+func (e GapOrder) IsValid() bool {
+	switch e {
+	case GapOrderScore, GapOrderChain:
+		return true
+	}
+	return false
+}
+
+func (e GapOrder) String() string {
+	return string(e)
+}
+
+func (e *GapOrder) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = GapOrder(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid GapOrder", str)
+	}
+	return nil
+}
+
+func (e GapOrder) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *GapOrder) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e GapOrder) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -1,0 +1,114 @@
+package neo4jstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/chainmap/chainmap"
+)
+
+// scopeCypher returns the Cypher that binds the scope's region or park ids to `scope`
+// and the condition on an enterprise e that keeps it inside.
+func scopeCypher(sc chainmap.Scope) (prefix, cond string, params map[string]any) {
+	params = map[string]any{}
+	switch {
+	case sc.Region != "":
+		params["region"] = sc.Region
+		return "MATCH (:Region {id: $region})<-[:WITHIN*0..]-(reg:Region)\nWITH collect(reg.id) AS scope\n", "e.region IN scope", params
+	case sc.Park != "":
+		params["park"] = sc.Park
+		return "MATCH (:Park {id: $park})<-[:WITHIN*0..]-(pk:Park)\nWITH collect(pk.id) AS scope\n", "e.park IN scope", params
+	}
+	return "WITH [] AS scope\n", "true", params
+}
+
+// segmentStatsCypher aggregates per segment subtree in the database: distinct active
+// producing enterprises, their revenue, and capacity per unit dimension in base units.
+const segmentStatsTail = `MATCH (x:Segment {chain: $chain})
+CALL (x, scope) {
+  OPTIONAL MATCH (x)<-[:CHILD_OF*0..]-(:Segment)<-[r:OPERATES_IN]-(e:Enterprise)
+  WHERE %s AND coalesce(e.status, 'active') = 'active' AND coalesce(r.role, 'producer') <> 'rnd'
+  WITH collect(DISTINCT e) AS es, collect(r) AS rs
+  RETURN size(es) AS n,
+         reduce(s = 0.0, e IN es | s + coalesce(e.revenue, 0.0)) AS revenue,
+         size([e IN es WHERE e.revenue IS NOT NULL]) AS withRevenue,
+         [d IN $dims | reduce(s = 0.0, r IN rs | s + CASE WHEN r.capacity_dim = d THEN r.capacity_base ELSE 0.0 END)] AS caps,
+         [d IN $dims | size([r IN rs WHERE r.capacity_dim = d])] AS capCounts
+}
+RETURN x.id, x.unit, n, revenue, withRevenue, caps, capCounts ORDER BY x.id`
+
+// SegmentStats aggregates a chain's segments within a scope in one query.
+func (s *Store) SegmentStats(ctx context.Context, q chainmap.StatsQuery) ([]chainmap.SegmentStat, error) {
+	if err := s.scopeExists(ctx, q.Scope); err != nil {
+		return nil, err
+	}
+	prefix, cond, params := scopeCypher(q.Scope)
+	params["chain"] = q.Chain
+	params["dims"] = chainmap.Dimensions
+	res, err := s.read(ctx, prefix+sprintf(segmentStatsTail, cond), params)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]chainmap.SegmentStat, 0, len(res.Records))
+	for _, r := range res.Records {
+		v := r.Values
+		id, _ := v[0].(string)
+		unit, _ := v[1].(string)
+		st := chainmap.SegmentStat{Segment: id, Enterprises: asInt(v[2]), Revenue: asFloat(v[3]), WithRevenue: asInt(v[4])}
+		sums, counts := floats(v[5]), ints(v[6])
+		if c, ok := chainmap.CapacityFromDims(unit, sums, counts); ok {
+			st.Capacity = &c
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// scopeExists returns ENOTFOUND for a scope naming a region or park that is not there.
+func (s *Store) scopeExists(ctx context.Context, sc chainmap.Scope) error {
+	label, id := "Region", sc.Region
+	if sc.Park != "" {
+		label, id = "Park", sc.Park
+	}
+	if id == "" {
+		return nil
+	}
+	res, err := s.read(ctx, sprintf("MATCH (n:%s {id: $id}) RETURN count(n)", label), map[string]any{"id": id})
+	if err != nil {
+		return err
+	}
+	if asInt(res.Records[0].Values[0]) == 0 {
+		return chainmap.Errorf(chainmap.ENOTFOUND, "no %s %q", map[string]string{"Region": "region", "Park": "park"}[label], id)
+	}
+	return nil
+}
+
+func asFloat(v any) float64 {
+	switch x := v.(type) {
+	case float64:
+		return x
+	case int64:
+		return float64(x)
+	}
+	return 0
+}
+
+func floats(v any) []float64 {
+	l, _ := v.([]any)
+	out := make([]float64, len(l))
+	for i, x := range l {
+		out[i] = asFloat(x)
+	}
+	return out
+}
+
+func ints(v any) []int {
+	l, _ := v.([]any)
+	out := make([]int, len(l))
+	for i, x := range l {
+		out[i] = asInt(x)
+	}
+	return out
+}
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
