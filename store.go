@@ -3,6 +3,7 @@ package chainmap
 import (
 	"context"
 	"encoding/base64"
+	"sort"
 )
 
 // Store reads the knowledge graph. The embedded in-process store and the Neo4j store
@@ -40,6 +41,35 @@ type Store interface {
 	// a scope operating in the segment's subtree (see SegmentStat). A zero scope
 	// aggregates the whole dataset. On Neo4j this is one query, computed in the database.
 	SegmentStats(ctx context.Context, q StatsQuery) ([]SegmentStat, error)
+
+	// Candidates returns active enterprises outside a scope that operate in a segment's
+	// subtree, with what the target ranking needs, the largest (by revenue, then
+	// capacity) first, at most q.Limit of them.
+	Candidates(ctx context.Context, q CandidateQuery) ([]Candidate, error)
+}
+
+// CandidateQuery selects possible investment targets for a segment.
+type CandidateQuery struct {
+	Chain   string
+	Segment string
+	// Scope is excluded: candidates are outside it; their links into it are counted.
+	Scope Scope
+	Limit int
+}
+
+// Candidate is an enterprise outside a scope that could fill a gap.
+type Candidate struct {
+	Enterprise *Enterprise
+	// Capacity in the segment's unit, summed over its operations in the subtree.
+	Capacity *float64
+	// Segments are the subtree segments it operates in.
+	Segments []string
+	// LinksToScope counts its supply links (either way) with enterprises in the scope.
+	LinksToScope int
+	// Projects are its projects (expansion signals), newest first.
+	Projects []*Project
+	// Lon and Lat place it: its own point, else its region's.
+	Lon, Lat *float64
 }
 
 // IDQuery selects by id; empty IDs selects everything of the kind.
@@ -76,7 +106,7 @@ type EnterpriseQuery struct {
 	IDs []string
 	// Region keeps enterprises located in this region or any of its sub-regions.
 	Region string
-	// Park keeps enterprises in this park.
+	// Park keeps enterprises in this park or a park inside it.
 	Park string
 	// Segment keeps enterprises operating in this segment or any of its sub-segments.
 	Segment string
@@ -160,4 +190,41 @@ func DecodeCursor(c string) (string, error) {
 		return "", Errorf(EINVALID, "invalid cursor %q", c)
 	}
 	return string(b[2:]), nil
+}
+
+// SortCandidates orders candidates the way every store must before applying a limit:
+// revenue (unknown last), then capacity (unknown last), then id.
+func SortCandidates(cs []Candidate) {
+	val := func(p *float64) float64 {
+		if p == nil {
+			return -1
+		}
+		return *p
+	}
+	sort.SliceStable(cs, func(i, j int) bool {
+		a, b := cs[i], cs[j]
+		if ra, rb := val(a.Enterprise.Revenue), val(b.Enterprise.Revenue); ra != rb {
+			return ra > rb
+		}
+		if ca, cb := val(a.Capacity), val(b.Capacity); ca != cb {
+			return ca > cb
+		}
+		return a.Enterprise.ID < b.Enterprise.ID
+	})
+}
+
+// SortProjects orders projects newest first (by start year, then id).
+func SortProjects(ps []*Project) {
+	year := func(p *Project) int {
+		if p.StartYear != nil {
+			return *p.StartYear
+		}
+		return 0
+	}
+	sort.SliceStable(ps, func(i, j int) bool {
+		if year(ps[i]) != year(ps[j]) {
+			return year(ps[i]) > year(ps[j])
+		}
+		return ps[i].ID < ps[j].ID
+	})
 }

@@ -24,6 +24,16 @@ func (r *balanceResolver) To(ctx context.Context, obj *chainmap.Balance) (*chain
 }
 
 // Chain is the resolver for the chain field.
+func (r *clusterCompositionResolver) Chain(ctx context.Context, obj *chainmap.ClusterComposition) (*chainmap.Chain, error) {
+	return one(ctx, r.loaders(ctx).Chains, obj.Chain)
+}
+
+// Reference is the resolver for the reference field.
+func (r *clusterCompositionResolver) Reference(ctx context.Context, obj *chainmap.ClusterComposition) (*chainmap.Region, error) {
+	return one(ctx, r.loaders(ctx).Regions, obj.Reference)
+}
+
+// Chain is the resolver for the chain field.
 func (r *gapReportResolver) Chain(ctx context.Context, obj *chainmap.GapReport) (*chainmap.Chain, error) {
 	return one(ctx, r.loaders(ctx).Chains, obj.Chain)
 }
@@ -38,6 +48,56 @@ func (r *gapReportResolver) Park(ctx context.Context, obj *chainmap.GapReport) (
 	return one(ctx, r.loaders(ctx).Parks, obj.Scope.Park)
 }
 
+// Current is the resolver for the current field.
+func (r *goalResolver) Current(ctx context.Context, obj *chainmap.Goal) (*float64, error) {
+	p, err := r.progress(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return p.Current, nil
+}
+
+// CurrentValueYear is the resolver for the currentValueYear field.
+func (r *goalResolver) CurrentValueYear(ctx context.Context, obj *chainmap.Goal) (*int, error) {
+	p, err := r.progress(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return p.CurrentYear, nil
+}
+
+// CurrentDerived is the resolver for the currentDerived field.
+func (r *goalResolver) CurrentDerived(ctx context.Context, obj *chainmap.Goal) (bool, error) {
+	p, err := r.progress(ctx, obj)
+	if err != nil {
+		return false, err
+	}
+	return p.Derived, nil
+}
+
+// OnTrack is the resolver for the onTrack field.
+func (r *goalResolver) OnTrack(ctx context.Context, obj *chainmap.Goal) (*bool, error) {
+	p, err := r.progress(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return p.OnTrack, nil
+}
+
+// CurrentNote is the resolver for the currentNote field.
+func (r *goalResolver) CurrentNote(ctx context.Context, obj *chainmap.Goal) (*string, error) {
+	p, err := r.progress(ctx, obj)
+	if err != nil || p.Note == "" {
+		return nil, err
+	}
+	return &p.Note, nil
+}
+
+// Segment is the resolver for the segment field.
+func (r *investmentTargetResolver) Segment(ctx context.Context, obj *chainmap.Target) (*chainmap.Segment, error) {
+	return one(ctx, r.loaders(ctx).Segments, obj.Segment)
+}
+
 // Segment is the resolver for the segment field.
 func (r *neighbourSegmentResolver) Segment(ctx context.Context, obj *chainmap.Neighbour) (*chainmap.Segment, error) {
 	return one(ctx, r.loaders(ctx).Segments, obj.Segment)
@@ -46,6 +106,36 @@ func (r *neighbourSegmentResolver) Segment(ctx context.Context, obj *chainmap.Ne
 // GapAnalysis is the resolver for the gapAnalysis field.
 func (r *queryResolver) GapAnalysis(ctx context.Context, chain string, scope model.ScopeInput, thresholds []*model.ThresholdInput, orderBy *model.GapOrder) (*chainmap.GapReport, error) {
 	return r.gapAnalysis(ctx, chain, scope, thresholds, orderBy)
+}
+
+// InvestmentTargets is the resolver for the investmentTargets field.
+func (r *queryResolver) InvestmentTargets(ctx context.Context, chain string, scope model.ScopeInput, segment string, first *int) ([]*chainmap.Target, error) {
+	return r.investmentTargets(ctx, chain, scope, segment, first)
+}
+
+// ClusterComposition is the resolver for the clusterComposition field.
+func (r *queryResolver) ClusterComposition(ctx context.Context, park string, chain *string, against *string) (*chainmap.ClusterComposition, error) {
+	return r.clusterComposition(ctx, park, chain, against)
+}
+
+// Roadmap is the resolver for the roadmap field.
+func (r *queryResolver) Roadmap(ctx context.Context, chain string, scope model.ScopeInput, steps *int, targetsPerStep *int) (*chainmap.Roadmap, error) {
+	return r.roadmap(ctx, chain, scope, steps, targetsPerStep)
+}
+
+// WhatIf is the resolver for the whatIf field.
+func (r *queryResolver) WhatIf(ctx context.Context, chain string, scope model.ScopeInput, add []*model.WhatIfInput, remove []*model.WhatIfInput) (*chainmap.WhatIfResult, error) {
+	return r.whatIf(ctx, chain, scope, add, remove)
+}
+
+// Chain is the resolver for the chain field.
+func (r *roadmapResolver) Chain(ctx context.Context, obj *chainmap.Roadmap) (*chainmap.Chain, error) {
+	return one(ctx, r.loaders(ctx).Chains, obj.Chain)
+}
+
+// After is the resolver for the after field.
+func (r *roadmapStepResolver) After(ctx context.Context, obj *chainmap.RoadmapStep) ([]*chainmap.Segment, error) {
+	return many(ctx, r.loaders(ctx).Segments, obj.After)
 }
 
 // Enterprises is the resolver for the enterprises field.
@@ -86,20 +176,40 @@ func (r *segmentGapResolver) KindZh(ctx context.Context, obj *chainmap.SegmentGa
 // Balance returns generated.BalanceResolver implementation.
 func (r *Resolver) Balance() generated.BalanceResolver { return &balanceResolver{r} }
 
+// ClusterComposition returns generated.ClusterCompositionResolver implementation.
+func (r *Resolver) ClusterComposition() generated.ClusterCompositionResolver {
+	return &clusterCompositionResolver{r}
+}
+
 // GapReport returns generated.GapReportResolver implementation.
 func (r *Resolver) GapReport() generated.GapReportResolver { return &gapReportResolver{r} }
+
+// InvestmentTarget returns generated.InvestmentTargetResolver implementation.
+func (r *Resolver) InvestmentTarget() generated.InvestmentTargetResolver {
+	return &investmentTargetResolver{r}
+}
 
 // NeighbourSegment returns generated.NeighbourSegmentResolver implementation.
 func (r *Resolver) NeighbourSegment() generated.NeighbourSegmentResolver {
 	return &neighbourSegmentResolver{r}
 }
 
+// Roadmap returns generated.RoadmapResolver implementation.
+func (r *Resolver) Roadmap() generated.RoadmapResolver { return &roadmapResolver{r} }
+
+// RoadmapStep returns generated.RoadmapStepResolver implementation.
+func (r *Resolver) RoadmapStep() generated.RoadmapStepResolver { return &roadmapStepResolver{r} }
+
 // SegmentGap returns generated.SegmentGapResolver implementation.
 func (r *Resolver) SegmentGap() generated.SegmentGapResolver { return &segmentGapResolver{r} }
 
 type (
-	balanceResolver          struct{ *Resolver }
-	gapReportResolver        struct{ *Resolver }
-	neighbourSegmentResolver struct{ *Resolver }
-	segmentGapResolver       struct{ *Resolver }
+	balanceResolver            struct{ *Resolver }
+	clusterCompositionResolver struct{ *Resolver }
+	gapReportResolver          struct{ *Resolver }
+	investmentTargetResolver   struct{ *Resolver }
+	neighbourSegmentResolver   struct{ *Resolver }
+	roadmapResolver            struct{ *Resolver }
+	roadmapStepResolver        struct{ *Resolver }
+	segmentGapResolver         struct{ *Resolver }
 )

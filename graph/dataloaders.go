@@ -37,6 +37,9 @@ type Loaders struct {
 	allSegments  []*chainmap.Segment
 	segmentsErr  error
 	store        chainmap.Store
+
+	mu       sync.Mutex
+	progress map[string]*chainmap.GoalProgress
 }
 
 type loadersKey struct{}
@@ -64,7 +67,7 @@ func groupBy[T any](list []*T, key func(*T) string) map[string][]*T {
 // NewLoaders returns the loaders of one request.
 func NewLoaders(s chainmap.Store) *Loaders {
 	opts := []dataloadgen.Option{dataloadgen.WithWait(loaderWait), dataloadgen.WithBatchCapacity(1000)}
-	l := &Loaders{store: s}
+	l := &Loaders{store: s, progress: map[string]*chainmap.GoalProgress{}}
 	l.Sources = dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]*chainmap.Source, error) {
 		v, err := s.Sources(ctx, chainmap.IDQuery{IDs: ids})
 		return byID(ids, v, func(x *chainmap.Source) string { return x.ID }), err

@@ -391,9 +391,12 @@ func (s *Store) Enterprises(_ context.Context, q chainmap.EnterpriseQuery) (*cha
 }
 
 func (g *graph) enterpriseFilter(q chainmap.EnterpriseQuery) (func(*chainmap.Enterprise) bool, error) {
-	var regions, inSegments map[string]bool
+	var regions, inSegments, parks map[string]bool
 	if q.Region != "" {
 		regions = subtree(g.regionChildren, q.Region)
+	}
+	if q.Park != "" {
+		parks = g.parkSubtree(q.Park)
 	}
 	if q.Segment != "" || q.Chain != "" {
 		inSegments = map[string]bool{}
@@ -417,7 +420,7 @@ func (g *graph) enterpriseFilter(q chainmap.EnterpriseQuery) (func(*chainmap.Ent
 		if regions != nil && !regions[e.Region] {
 			return false
 		}
-		if q.Park != "" && e.Park != q.Park {
+		if parks != nil && !parks[e.Park] {
 			return false
 		}
 		if inSegments != nil && !inSegments[e.ID] {
@@ -662,4 +665,84 @@ func (g *graph) parkSubtree(id string) map[string]bool {
 		}
 	}
 	return subtree(children, id)
+}
+
+// Candidates returns enterprises outside the scope operating in the segment subtree.
+func (s *Store) Candidates(_ context.Context, q chainmap.CandidateQuery) ([]chainmap.Candidate, error) {
+	g := s.snapshot()
+	seg := g.segments[q.Segment]
+	if seg == nil {
+		return nil, chainmap.Errorf(chainmap.ENOTFOUND, "no segment %q", q.Segment)
+	}
+	inScope, err := g.scopeFilter(q.Scope)
+	if err != nil {
+		return nil, err
+	}
+	type acc struct {
+		c      chainmap.Candidate
+		sums   []float64
+		counts []int
+	}
+	byEnt := map[string]*acc{}
+	for sub := range subtree(g.segChildren, q.Segment) {
+		for _, o := range g.opsBySegment[sub] {
+			e := g.enterprises[o.Enterprise]
+			if e == nil || !e.Active() || o.Role == "rnd" || inScope(e) {
+				continue
+			}
+			a := byEnt[e.ID]
+			if a == nil {
+				a = &acc{c: chainmap.Candidate{Enterprise: e}, sums: make([]float64, len(chainmap.Dimensions)), counts: make([]int, len(chainmap.Dimensions))}
+				byEnt[e.ID] = a
+			}
+			a.c.Segments = append(a.c.Segments, sub)
+			if o.CapacityBase != nil {
+				for i, d := range chainmap.Dimensions {
+					if d == o.CapacityDim {
+						a.sums[i] += *o.CapacityBase
+						a.counts[i]++
+					}
+				}
+			}
+		}
+	}
+	out := make([]chainmap.Candidate, 0, len(byEnt))
+	for _, a := range byEnt {
+		if c, ok := chainmap.CapacityFromDims(seg.Unit, a.sums, a.counts); ok {
+			a.c.Capacity = &c
+		}
+		sort.Strings(a.c.Segments)
+		out = append(out, a.c)
+	}
+	chainmap.SortCandidates(out)
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
+	for i := range out {
+		c := &out[i]
+		e := c.Enterprise
+		for _, l := range g.linksBySupplier[e.ID] {
+			if ce := g.enterprises[l.Customer]; ce != nil && inScope(ce) {
+				c.LinksToScope++
+			}
+		}
+		for _, l := range g.linksByCustomer[e.ID] {
+			if se := g.enterprises[l.Supplier]; se != nil && inScope(se) {
+				c.LinksToScope++
+			}
+		}
+		for _, id := range sortedKeys(g.projects) {
+			if p := g.projects[id]; p.Enterprise == e.ID {
+				c.Projects = append(c.Projects, p)
+			}
+		}
+		chainmap.SortProjects(c.Projects)
+		c.Lon, c.Lat = e.Lon, e.Lat
+		if c.Lon == nil {
+			if r := g.regions[e.Region]; r != nil {
+				c.Lon, c.Lat = r.Lon, r.Lat
+			}
+		}
+	}
+	return out, nil
 }

@@ -3,6 +3,8 @@ package neo4jstore
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/chainmap/chainmap"
 )
@@ -112,3 +114,98 @@ func ints(v any) []int {
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+const candidatesTail = `MATCH (x:Segment {id: $segment})<-[:CHILD_OF*0..]-(sub:Segment)<-[r:OPERATES_IN]-(e:Enterprise)
+WHERE NOT (%[1]s) AND coalesce(e.status, 'active') = 'active' AND coalesce(r.role, 'producer') <> 'rnd'
+WITH scope, e, collect(DISTINCT sub.id) AS segs, collect(r) AS rs
+WITH scope, e, segs,
+     [d IN $dims | reduce(s = 0.0, r IN rs | s + CASE WHEN r.capacity_dim = d THEN r.capacity_base ELSE 0.0 END)] AS caps,
+     [d IN $dims | size([r IN rs WHERE r.capacity_dim = d])] AS capCounts
+WITH scope, e, segs, CASE WHEN $dim >= 0 AND capCounts[$dim] > 0 THEN caps[$dim] / $factor ELSE null END AS capacity
+ORDER BY coalesce(e.revenue, -1.0) DESC, coalesce(capacity, -1.0) DESC, e.id
+LIMIT $limit
+CALL (e, scope) {
+  OPTIONAL MATCH (e)-[:SUPPLIES]-(o:Enterprise)
+  WHERE %[2]s
+  RETURN count(o) AS links
+}
+CALL (e) {
+  OPTIONAL MATCH (p:Project)-[:BY]->(e)
+  RETURN collect(properties(p)) AS projects
+}
+OPTIONAL MATCH (e)-[:LOCATED_IN]->(reg:Region)
+RETURN properties(e), capacity, segs, links, projects, reg.lon, reg.lat
+ORDER BY coalesce(e.revenue, -1.0) DESC, coalesce(capacity, -1.0) DESC, e.id`
+
+// Candidates returns enterprises outside the scope operating in the segment subtree,
+// ranked and limited in the database, with their links into the scope and projects.
+func (s *Store) Candidates(ctx context.Context, q chainmap.CandidateQuery) ([]chainmap.Candidate, error) {
+	if err := q.Scope.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.scopeExists(ctx, q.Scope); err != nil {
+		return nil, err
+	}
+	segs, err := s.Segments(ctx, chainmap.SegmentQuery{IDs: []string{q.Segment}})
+	if err != nil {
+		return nil, err
+	}
+	if len(segs) == 0 {
+		return nil, chainmap.Errorf(chainmap.ENOTFOUND, "no segment %q", q.Segment)
+	}
+	dim, factor := -1, 1.0
+	if u, ok := chainmap.ParseUnit(segs[0].Unit); ok {
+		for i, d := range chainmap.Dimensions {
+			if d == u.Dimension {
+				dim, factor = i, u.Factor
+			}
+		}
+	}
+	prefix, cond, params := scopeCypher(q.Scope)
+	other := strings.ReplaceAll(cond, "e.", "o.")
+	params["segment"] = q.Segment
+	params["dims"] = chainmap.Dimensions
+	params["dim"] = dim
+	params["factor"] = factor
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 1000
+	}
+	params["limit"] = limit
+	res, err := s.read(ctx, prefix+sprintf(candidatesTail, cond, other), params)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]chainmap.Candidate, 0, len(res.Records))
+	for _, r := range res.Records {
+		v := r.Values
+		var e chainmap.Enterprise
+		if err := decode(v[0].(map[string]any), &e); err != nil {
+			return nil, err
+		}
+		c := chainmap.Candidate{Enterprise: &e, LinksToScope: asInt(v[3])}
+		if v[1] != nil {
+			x := asFloat(v[1])
+			c.Capacity = &x
+		}
+		for _, sg := range v[2].([]any) {
+			c.Segments = append(c.Segments, sg.(string))
+		}
+		sort.Strings(c.Segments)
+		for _, p := range v[4].([]any) {
+			var pr chainmap.Project
+			if err := decode(p.(map[string]any), &pr); err != nil {
+				return nil, err
+			}
+			c.Projects = append(c.Projects, &pr)
+		}
+		chainmap.SortProjects(c.Projects)
+		c.Lon, c.Lat = e.Lon, e.Lat
+		if c.Lon == nil && v[5] != nil && v[6] != nil {
+			lon, lat := asFloat(v[5]), asFloat(v[6])
+			c.Lon, c.Lat = &lon, &lat
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}

@@ -170,7 +170,7 @@ func (s *Store) Enterprises(ctx context.Context, q chainmap.EnterpriseQuery) (*c
 		params["region"] = q.Region
 	}
 	if q.Park != "" {
-		conds = append(conds, "e.park = $park")
+		conds = append(conds, "EXISTS { MATCH (e)-[:IN_PARK]->(:Park)-[:WITHIN*0..]->(:Park {id: $park}) }")
 		params["park"] = q.Park
 	}
 	if q.Segment != "" {

@@ -31,12 +31,14 @@ type ResolverRoot interface {
 	Balance() BalanceResolver
 	Chain() ChainResolver
 	Citation() CitationResolver
+	ClusterComposition() ClusterCompositionResolver
 	Dataset() DatasetResolver
 	Enterprise() EnterpriseResolver
 	Flow() FlowResolver
 	GapReport() GapReportResolver
 	Goal() GoalResolver
 	Indicator() IndicatorResolver
+	InvestmentTarget() InvestmentTargetResolver
 	NeighbourSegment() NeighbourSegmentResolver
 	Operation() OperationResolver
 	Park() ParkResolver
@@ -45,6 +47,8 @@ type ResolverRoot interface {
 	Project() ProjectResolver
 	Query() QueryResolver
 	Region() RegionResolver
+	Roadmap() RoadmapResolver
+	RoadmapStep() RoadmapStepResolver
 	Segment() SegmentResolver
 	SegmentGap() SegmentGapResolver
 	SupplyLink() SupplyLinkResolver
@@ -83,6 +87,25 @@ type ComplexityRoot struct {
 		Source   func(childComplexity int) int
 		SourceID func(childComplexity int) int
 		Text     func(childComplexity int) int
+	}
+
+	ClusterComposition struct {
+		ByStage     func(childComplexity int) int
+		Chain       func(childComplexity int) int
+		Coverage    func(childComplexity int) int
+		Enterprises func(childComplexity int) int
+		Hostable    func(childComplexity int) int
+		Park        func(childComplexity int) int
+		Projects    func(childComplexity int) int
+		Reference   func(childComplexity int) int
+		Segments    func(childComplexity int) int
+	}
+
+	ClusterSegment struct {
+		Capacity    func(childComplexity int) int
+		Enterprises func(childComplexity int) int
+		LQ          func(childComplexity int) int
+		Segment     func(childComplexity int) int
 	}
 
 	Dataset struct {
@@ -159,26 +182,38 @@ type ComplexityRoot struct {
 	}
 
 	Goal struct {
-		BaselineValue func(childComplexity int) int
-		BaselineYear  func(childComplexity int) int
-		Comparator    func(childComplexity int) int
-		Confidence    func(childComplexity int) int
-		CurrentValue  func(childComplexity int) int
-		CurrentYear   func(childComplexity int) int
-		Derive        func(childComplexity int) int
-		ID            func(childComplexity int) int
-		Metric        func(childComplexity int) int
-		NameEn        func(childComplexity int) int
-		NameZh        func(childComplexity int) int
-		Note          func(childComplexity int) int
-		Park          func(childComplexity int) int
-		Region        func(childComplexity int) int
-		Segment       func(childComplexity int) int
-		Sources       func(childComplexity int) int
-		TargetMax     func(childComplexity int) int
-		TargetValue   func(childComplexity int) int
-		TargetYear    func(childComplexity int) int
-		Unit          func(childComplexity int) int
+		BaselineValue    func(childComplexity int) int
+		BaselineYear     func(childComplexity int) int
+		Comparator       func(childComplexity int) int
+		Confidence       func(childComplexity int) int
+		Current          func(childComplexity int) int
+		CurrentDerived   func(childComplexity int) int
+		CurrentNote      func(childComplexity int) int
+		CurrentValue     func(childComplexity int) int
+		CurrentValueYear func(childComplexity int) int
+		CurrentYear      func(childComplexity int) int
+		Derive           func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Metric           func(childComplexity int) int
+		NameEn           func(childComplexity int) int
+		NameZh           func(childComplexity int) int
+		Note             func(childComplexity int) int
+		OnTrack          func(childComplexity int) int
+		Park             func(childComplexity int) int
+		Region           func(childComplexity int) int
+		Segment          func(childComplexity int) int
+		Sources          func(childComplexity int) int
+		TargetMax        func(childComplexity int) int
+		TargetValue      func(childComplexity int) int
+		TargetYear       func(childComplexity int) int
+		Unit             func(childComplexity int) int
+	}
+
+	HostPark struct {
+		Park     func(childComplexity int) int
+		ReasonEn func(childComplexity int) int
+		ReasonZh func(childComplexity int) int
+		Score    func(childComplexity int) int
 	}
 
 	Indicator struct {
@@ -197,6 +232,20 @@ type ComplexityRoot struct {
 		Unit       func(childComplexity int) int
 		Value      func(childComplexity int) int
 		Year       func(childComplexity int) int
+	}
+
+	InvestmentTarget struct {
+		Capacity     func(childComplexity int) int
+		DistanceKm   func(childComplexity int) int
+		Enterprise   func(childComplexity int) int
+		Factors      func(childComplexity int) int
+		Host         func(childComplexity int) int
+		LinksToScope func(childComplexity int) int
+		Projects     func(childComplexity int) int
+		ReasonEn     func(childComplexity int) int
+		ReasonZh     func(childComplexity int) int
+		Score        func(childComplexity int) int
+		Segment      func(childComplexity int) int
 	}
 
 	KindCount struct {
@@ -312,25 +361,29 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Chain        func(childComplexity int, id string) int
-		Chains       func(childComplexity int) int
-		Counts       func(childComplexity int) int
-		Dataset      func(childComplexity int) int
-		Enterprise   func(childComplexity int, id string) int
-		Enterprises  func(childComplexity int, filter *model.EnterpriseFilter, first *int, after *string) int
-		GapAnalysis  func(childComplexity int, chain string, scope model.ScopeInput, thresholds []*model.ThresholdInput, orderBy *model.GapOrder) int
-		Goals        func(childComplexity int, region *string) int
-		Indicators   func(childComplexity int, region *string, metric *string) int
-		Park         func(childComplexity int, id string) int
-		Parks        func(childComplexity int, region *string) int
-		Platforms    func(childComplexity int) int
-		Policies     func(childComplexity int, segment *string) int
-		Projects     func(childComplexity int, enterprise *string, park *string, region *string, segment *string) int
-		Region       func(childComplexity int, id string) int
-		Regions      func(childComplexity int, parent *string) int
-		Segment      func(childComplexity int, id string) int
-		Sources      func(childComplexity int) int
-		Technologies func(childComplexity int) int
+		Chain              func(childComplexity int, id string) int
+		Chains             func(childComplexity int) int
+		ClusterComposition func(childComplexity int, park string, chain *string, against *string) int
+		Counts             func(childComplexity int) int
+		Dataset            func(childComplexity int) int
+		Enterprise         func(childComplexity int, id string) int
+		Enterprises        func(childComplexity int, filter *model.EnterpriseFilter, first *int, after *string) int
+		GapAnalysis        func(childComplexity int, chain string, scope model.ScopeInput, thresholds []*model.ThresholdInput, orderBy *model.GapOrder) int
+		Goals              func(childComplexity int, region *string) int
+		Indicators         func(childComplexity int, region *string, metric *string) int
+		InvestmentTargets  func(childComplexity int, chain string, scope model.ScopeInput, segment string, first *int) int
+		Park               func(childComplexity int, id string) int
+		Parks              func(childComplexity int, region *string) int
+		Platforms          func(childComplexity int) int
+		Policies           func(childComplexity int, segment *string) int
+		Projects           func(childComplexity int, enterprise *string, park *string, region *string, segment *string) int
+		Region             func(childComplexity int, id string) int
+		Regions            func(childComplexity int, parent *string) int
+		Roadmap            func(childComplexity int, chain string, scope model.ScopeInput, steps *int, targetsPerStep *int) int
+		Segment            func(childComplexity int, id string) int
+		Sources            func(childComplexity int) int
+		Technologies       func(childComplexity int) int
+		WhatIf             func(childComplexity int, chain string, scope model.ScopeInput, add []*model.WhatIfInput, remove []*model.WhatIfInput) int
 	}
 
 	Region struct {
@@ -349,6 +402,21 @@ type ComplexityRoot struct {
 		Parent          func(childComplexity int) int
 		Parks           func(childComplexity int) int
 		Sources         func(childComplexity int) int
+	}
+
+	Roadmap struct {
+		Chain func(childComplexity int) int
+		Steps func(childComplexity int) int
+	}
+
+	RoadmapStep struct {
+		After    func(childComplexity int) int
+		Gap      func(childComplexity int) int
+		Goals    func(childComplexity int) int
+		Host     func(childComplexity int) int
+		Phase    func(childComplexity int) int
+		Policies func(childComplexity int) int
+		Targets  func(childComplexity int) int
 	}
 
 	ScoreFactor struct {
@@ -425,6 +493,16 @@ type ComplexityRoot struct {
 		Total   func(childComplexity int) int
 	}
 
+	StatusChange struct {
+		EnterprisesAfter  func(childComplexity int) int
+		EnterprisesBefore func(childComplexity int) int
+		KindAfter         func(childComplexity int) int
+		KindBefore        func(childComplexity int) int
+		Segment           func(childComplexity int) int
+		StatusAfter       func(childComplexity int) int
+		StatusBefore      func(childComplexity int) int
+	}
+
 	SupplyLink struct {
 		Confidence   func(childComplexity int) int
 		Customer     func(childComplexity int) int
@@ -450,6 +528,12 @@ type ComplexityRoot struct {
 		Segments    func(childComplexity int) int
 		Sources     func(childComplexity int) int
 	}
+
+	WhatIfResult struct {
+		After   func(childComplexity int) int
+		Before  func(childComplexity int) int
+		Changes func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -466,6 +550,10 @@ type ChainResolver interface {
 }
 type CitationResolver interface {
 	Source(ctx context.Context, obj *chainmap.Citation) (*chainmap.Source, error)
+}
+type ClusterCompositionResolver interface {
+	Chain(ctx context.Context, obj *chainmap.ClusterComposition) (*chainmap.Chain, error)
+	Reference(ctx context.Context, obj *chainmap.ClusterComposition) (*chainmap.Region, error)
 }
 type DatasetResolver interface {
 	FocusChain(ctx context.Context, obj *chainmap.DatasetInfo) (*chainmap.Chain, error)
@@ -496,6 +584,12 @@ type GoalResolver interface {
 	Region(ctx context.Context, obj *chainmap.Goal) (*chainmap.Region, error)
 	Park(ctx context.Context, obj *chainmap.Goal) (*chainmap.Park, error)
 	Segment(ctx context.Context, obj *chainmap.Goal) (*chainmap.Segment, error)
+
+	Current(ctx context.Context, obj *chainmap.Goal) (*float64, error)
+	CurrentValueYear(ctx context.Context, obj *chainmap.Goal) (*int, error)
+	CurrentDerived(ctx context.Context, obj *chainmap.Goal) (bool, error)
+	OnTrack(ctx context.Context, obj *chainmap.Goal) (*bool, error)
+	CurrentNote(ctx context.Context, obj *chainmap.Goal) (*string, error)
 }
 type IndicatorResolver interface {
 	Region(ctx context.Context, obj *chainmap.Indicator) (*chainmap.Region, error)
@@ -503,6 +597,9 @@ type IndicatorResolver interface {
 	Segment(ctx context.Context, obj *chainmap.Indicator) (*chainmap.Segment, error)
 
 	ShareOf(ctx context.Context, obj *chainmap.Indicator) (*chainmap.Region, error)
+}
+type InvestmentTargetResolver interface {
+	Segment(ctx context.Context, obj *chainmap.Target) (*chainmap.Segment, error)
 }
 type NeighbourSegmentResolver interface {
 	Segment(ctx context.Context, obj *chainmap.Neighbour) (*chainmap.Segment, error)
@@ -557,6 +654,10 @@ type QueryResolver interface {
 	Technologies(ctx context.Context) ([]*chainmap.Technology, error)
 	Sources(ctx context.Context) ([]*chainmap.Source, error)
 	GapAnalysis(ctx context.Context, chain string, scope model.ScopeInput, thresholds []*model.ThresholdInput, orderBy *model.GapOrder) (*chainmap.GapReport, error)
+	InvestmentTargets(ctx context.Context, chain string, scope model.ScopeInput, segment string, first *int) ([]*chainmap.Target, error)
+	ClusterComposition(ctx context.Context, park string, chain *string, against *string) (*chainmap.ClusterComposition, error)
+	Roadmap(ctx context.Context, chain string, scope model.ScopeInput, steps *int, targetsPerStep *int) (*chainmap.Roadmap, error)
+	WhatIf(ctx context.Context, chain string, scope model.ScopeInput, add []*model.WhatIfInput, remove []*model.WhatIfInput) (*chainmap.WhatIfResult, error)
 }
 type RegionResolver interface {
 	Parent(ctx context.Context, obj *chainmap.Region) (*chainmap.Region, error)
@@ -564,6 +665,12 @@ type RegionResolver interface {
 
 	Parks(ctx context.Context, obj *chainmap.Region) ([]*chainmap.Park, error)
 	Enterprises(ctx context.Context, obj *chainmap.Region, first *int, after *string) (*model.EnterpriseConnection, error)
+}
+type RoadmapResolver interface {
+	Chain(ctx context.Context, obj *chainmap.Roadmap) (*chainmap.Chain, error)
+}
+type RoadmapStepResolver interface {
+	After(ctx context.Context, obj *chainmap.RoadmapStep) ([]*chainmap.Segment, error)
 }
 type SegmentResolver interface {
 	Chain(ctx context.Context, obj *chainmap.Segment) (*chainmap.Chain, error)
@@ -746,6 +853,86 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Citation.Text(childComplexity), true
+
+	case "ClusterComposition.byStage":
+		if e.ComplexityRoot.ClusterComposition.ByStage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClusterComposition.ByStage(childComplexity), true
+	case "ClusterComposition.chain":
+		if e.ComplexityRoot.ClusterComposition.Chain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClusterComposition.Chain(childComplexity), true
+	case "ClusterComposition.coverage":
+		if e.ComplexityRoot.ClusterComposition.Coverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClusterComposition.Coverage(childComplexity), true
+	case "ClusterComposition.enterprises":
+		if e.ComplexityRoot.ClusterComposition.Enterprises == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClusterComposition.Enterprises(childComplexity), true
+	case "ClusterComposition.hostable":
+		if e.ComplexityRoot.ClusterComposition.Hostable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClusterComposition.Hostable(childComplexity), true
+	case "ClusterComposition.park":
+		if e.ComplexityRoot.ClusterComposition.Park == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClusterComposition.Park(childComplexity), true
+	case "ClusterComposition.projects":
+		if e.ComplexityRoot.ClusterComposition.Projects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClusterComposition.Projects(childComplexity), true
+	case "ClusterComposition.reference":
+		if e.ComplexityRoot.ClusterComposition.Reference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClusterComposition.Reference(childComplexity), true
+	case "ClusterComposition.segments":
+		if e.ComplexityRoot.ClusterComposition.Segments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClusterComposition.Segments(childComplexity), true
+
+	case "ClusterSegment.capacity":
+		if e.ComplexityRoot.ClusterSegment.Capacity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClusterSegment.Capacity(childComplexity), true
+	case "ClusterSegment.enterprises":
+		if e.ComplexityRoot.ClusterSegment.Enterprises == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClusterSegment.Enterprises(childComplexity), true
+	case "ClusterSegment.lq":
+		if e.ComplexityRoot.ClusterSegment.LQ == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClusterSegment.LQ(childComplexity), true
+	case "ClusterSegment.segment":
+		if e.ComplexityRoot.ClusterSegment.Segment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClusterSegment.Segment(childComplexity), true
 
 	case "Dataset.focusChain":
 		if e.ComplexityRoot.Dataset.FocusChain == nil {
@@ -1107,12 +1294,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Goal.Confidence(childComplexity), true
+	case "Goal.current":
+		if e.ComplexityRoot.Goal.Current == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Goal.Current(childComplexity), true
+	case "Goal.currentDerived":
+		if e.ComplexityRoot.Goal.CurrentDerived == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Goal.CurrentDerived(childComplexity), true
+	case "Goal.currentNote":
+		if e.ComplexityRoot.Goal.CurrentNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Goal.CurrentNote(childComplexity), true
 	case "Goal.currentValue":
 		if e.ComplexityRoot.Goal.CurrentValue == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Goal.CurrentValue(childComplexity), true
+	case "Goal.currentValueYear":
+		if e.ComplexityRoot.Goal.CurrentValueYear == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Goal.CurrentValueYear(childComplexity), true
 	case "Goal.currentYear":
 		if e.ComplexityRoot.Goal.CurrentYear == nil {
 			break
@@ -1155,6 +1366,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Goal.Note(childComplexity), true
+	case "Goal.onTrack":
+		if e.ComplexityRoot.Goal.OnTrack == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Goal.OnTrack(childComplexity), true
 	case "Goal.park":
 		if e.ComplexityRoot.Goal.Park == nil {
 			break
@@ -1203,6 +1420,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Goal.Unit(childComplexity), true
+
+	case "HostPark.park":
+		if e.ComplexityRoot.HostPark.Park == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostPark.Park(childComplexity), true
+	case "HostPark.reasonEn":
+		if e.ComplexityRoot.HostPark.ReasonEn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostPark.ReasonEn(childComplexity), true
+	case "HostPark.reasonZh":
+		if e.ComplexityRoot.HostPark.ReasonZh == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostPark.ReasonZh(childComplexity), true
+	case "HostPark.score":
+		if e.ComplexityRoot.HostPark.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostPark.Score(childComplexity), true
 
 	case "Indicator.confidence":
 		if e.ComplexityRoot.Indicator.Confidence == nil {
@@ -1294,6 +1536,73 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Indicator.Year(childComplexity), true
+
+	case "InvestmentTarget.capacity":
+		if e.ComplexityRoot.InvestmentTarget.Capacity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvestmentTarget.Capacity(childComplexity), true
+	case "InvestmentTarget.distanceKm":
+		if e.ComplexityRoot.InvestmentTarget.DistanceKm == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvestmentTarget.DistanceKm(childComplexity), true
+	case "InvestmentTarget.enterprise":
+		if e.ComplexityRoot.InvestmentTarget.Enterprise == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvestmentTarget.Enterprise(childComplexity), true
+	case "InvestmentTarget.factors":
+		if e.ComplexityRoot.InvestmentTarget.Factors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvestmentTarget.Factors(childComplexity), true
+	case "InvestmentTarget.host":
+		if e.ComplexityRoot.InvestmentTarget.Host == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvestmentTarget.Host(childComplexity), true
+	case "InvestmentTarget.linksToScope":
+		if e.ComplexityRoot.InvestmentTarget.LinksToScope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvestmentTarget.LinksToScope(childComplexity), true
+	case "InvestmentTarget.projects":
+		if e.ComplexityRoot.InvestmentTarget.Projects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvestmentTarget.Projects(childComplexity), true
+	case "InvestmentTarget.reasonEn":
+		if e.ComplexityRoot.InvestmentTarget.ReasonEn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvestmentTarget.ReasonEn(childComplexity), true
+	case "InvestmentTarget.reasonZh":
+		if e.ComplexityRoot.InvestmentTarget.ReasonZh == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvestmentTarget.ReasonZh(childComplexity), true
+	case "InvestmentTarget.score":
+		if e.ComplexityRoot.InvestmentTarget.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvestmentTarget.Score(childComplexity), true
+	case "InvestmentTarget.segment":
+		if e.ComplexityRoot.InvestmentTarget.Segment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvestmentTarget.Segment(childComplexity), true
 
 	case "KindCount.count":
 		if e.ComplexityRoot.KindCount.Count == nil {
@@ -1836,6 +2145,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Chains(childComplexity), true
+	case "Query.clusterComposition":
+		if e.ComplexityRoot.Query.ClusterComposition == nil {
+			break
+		}
+
+		args, err := ec.field_Query_clusterComposition_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ClusterComposition(childComplexity, args["park"].(string), args["chain"].(*string), args["against"].(*string)), true
 	case "Query.counts":
 		if e.ComplexityRoot.Query.Counts == nil {
 			break
@@ -1904,6 +2224,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Indicators(childComplexity, args["region"].(*string), args["metric"].(*string)), true
 
+	case "Query.investmentTargets":
+		if e.ComplexityRoot.Query.InvestmentTargets == nil {
+			break
+		}
+
+		args, err := ec.field_Query_investmentTargets_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.InvestmentTargets(childComplexity, args["chain"].(string), args["scope"].(model.ScopeInput), args["segment"].(string), args["first"].(*int)), true
 	case "Query.park":
 		if e.ComplexityRoot.Query.Park == nil {
 			break
@@ -1976,6 +2307,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Regions(childComplexity, args["parent"].(*string)), true
+	case "Query.roadmap":
+		if e.ComplexityRoot.Query.Roadmap == nil {
+			break
+		}
+
+		args, err := ec.field_Query_roadmap_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Roadmap(childComplexity, args["chain"].(string), args["scope"].(model.ScopeInput), args["steps"].(*int), args["targetsPerStep"].(*int)), true
 	case "Query.segment":
 		if e.ComplexityRoot.Query.Segment == nil {
 			break
@@ -1999,6 +2341,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Technologies(childComplexity), true
+	case "Query.whatIf":
+		if e.ComplexityRoot.Query.WhatIf == nil {
+			break
+		}
+
+		args, err := ec.field_Query_whatIf_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.WhatIf(childComplexity, args["chain"].(string), args["scope"].(model.ScopeInput), args["add"].([]*model.WhatIfInput), args["remove"].([]*model.WhatIfInput)), true
 
 	case "Region.boundary":
 		if e.ComplexityRoot.Region.Boundary == nil {
@@ -2095,6 +2448,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.Sources(childComplexity), true
+
+	case "Roadmap.chain":
+		if e.ComplexityRoot.Roadmap.Chain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Roadmap.Chain(childComplexity), true
+	case "Roadmap.steps":
+		if e.ComplexityRoot.Roadmap.Steps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Roadmap.Steps(childComplexity), true
+
+	case "RoadmapStep.after":
+		if e.ComplexityRoot.RoadmapStep.After == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoadmapStep.After(childComplexity), true
+	case "RoadmapStep.gap":
+		if e.ComplexityRoot.RoadmapStep.Gap == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoadmapStep.Gap(childComplexity), true
+	case "RoadmapStep.goals":
+		if e.ComplexityRoot.RoadmapStep.Goals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoadmapStep.Goals(childComplexity), true
+	case "RoadmapStep.host":
+		if e.ComplexityRoot.RoadmapStep.Host == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoadmapStep.Host(childComplexity), true
+	case "RoadmapStep.phase":
+		if e.ComplexityRoot.RoadmapStep.Phase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoadmapStep.Phase(childComplexity), true
+	case "RoadmapStep.policies":
+		if e.ComplexityRoot.RoadmapStep.Policies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoadmapStep.Policies(childComplexity), true
+	case "RoadmapStep.targets":
+		if e.ComplexityRoot.RoadmapStep.Targets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoadmapStep.Targets(childComplexity), true
 
 	case "ScoreFactor.detail":
 		if e.ComplexityRoot.ScoreFactor.Detail == nil {
@@ -2455,6 +2864,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StageCompleteness.Total(childComplexity), true
 
+	case "StatusChange.enterprisesAfter":
+		if e.ComplexityRoot.StatusChange.EnterprisesAfter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusChange.EnterprisesAfter(childComplexity), true
+	case "StatusChange.enterprisesBefore":
+		if e.ComplexityRoot.StatusChange.EnterprisesBefore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusChange.EnterprisesBefore(childComplexity), true
+	case "StatusChange.kindAfter":
+		if e.ComplexityRoot.StatusChange.KindAfter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusChange.KindAfter(childComplexity), true
+	case "StatusChange.kindBefore":
+		if e.ComplexityRoot.StatusChange.KindBefore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusChange.KindBefore(childComplexity), true
+	case "StatusChange.segment":
+		if e.ComplexityRoot.StatusChange.Segment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusChange.Segment(childComplexity), true
+	case "StatusChange.statusAfter":
+		if e.ComplexityRoot.StatusChange.StatusAfter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusChange.StatusAfter(childComplexity), true
+	case "StatusChange.statusBefore":
+		if e.ComplexityRoot.StatusChange.StatusBefore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusChange.StatusBefore(childComplexity), true
+
 	case "SupplyLink.confidence":
 		if e.ComplexityRoot.SupplyLink.Confidence == nil {
 			break
@@ -2577,6 +3029,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Technology.Sources(childComplexity), true
 
+	case "WhatIfResult.after":
+		if e.ComplexityRoot.WhatIfResult.After == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WhatIfResult.After(childComplexity), true
+	case "WhatIfResult.before":
+		if e.ComplexityRoot.WhatIfResult.Before == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WhatIfResult.Before(childComplexity), true
+	case "WhatIfResult.changes":
+		if e.ComplexityRoot.WhatIfResult.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WhatIfResult.Changes(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -2589,6 +3060,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("EnterpriseFilter", ec.unmarshalInputEnterpriseFilter),
 			graphql.NewInputUnmarshaler("ScopeInput", ec.unmarshalInputScopeInput),
 			graphql.NewInputUnmarshaler("ThresholdInput", ec.unmarshalInputThresholdInput),
+			graphql.NewInputUnmarshaler("WhatIfInput", ec.unmarshalInputWhatIfInput),
 		)
 	}
 	first := true
@@ -2834,6 +3306,206 @@ type ScoreFactor {
   points: Float!
   "What earned them."
   detail: String!
+}
+
+extend type Query {
+  "Outside enterprises that could fill a gap, ranked, each with its reasons and a recommended host park."
+  investmentTargets(
+    "Chain id."
+    chain: ID!
+    "Region or park to attract into."
+    scope: ScopeInput!
+    "The gap segment."
+    segment: ID!
+    "How many targets (default 10, at most 100)."
+    first: Int = 10
+  ): [InvestmentTarget!]!
+  "What a park (cluster) holds of a chain, against a reference region."
+  clusterComposition(
+    "The park."
+    park: ID!
+    "Chain id (default: the dataset's focus chain)."
+    chain: ID
+    "Reference region for specialisation (default: the city the park lies in)."
+    against: ID
+  ): ClusterComposition!
+  "The phased investment-promotion roadmap: gaps ordered by dependency and score."
+  roadmap(
+    "Chain id."
+    chain: ID!
+    "Region or park."
+    scope: ScopeInput!
+    "How many gaps the roadmap takes (default 12, at most 50)."
+    steps: Int = 12
+    "Targets named per step (default 3, at most 10)."
+    targetsPerStep: Int = 3
+  ): Roadmap!
+  "The gap analysis recomputed on a hypothetical overlay, with what changed; nothing is written."
+  whatIf(
+    "Chain id."
+    chain: ID!
+    "Region or park."
+    scope: ScopeInput!
+    "Enterprises starting to operate in segments."
+    add: [WhatIfInput!]
+    "Existing enterprises stopping operating in segments."
+    remove: [WhatIfInput!]
+  ): WhatIfResult!
+}
+
+"An enterprise (existing or new) operating in a segment, for what-if."
+input WhatIfInput {
+  "An existing enterprise id; omit for a new enterprise."
+  enterprise: ID
+  "Name of a new enterprise."
+  name: String
+  "The segment."
+  segment: ID!
+  "Capacity in the segment's unit."
+  capacity: Float
+  "Park where it operates (default: the enterprise's own)."
+  park: ID
+  "Region where it operates (default: the enterprise's own)."
+  region: ID
+}
+
+"An outside enterprise ranked as a target for a gap."
+type InvestmentTarget {
+  "The enterprise."
+  enterprise: Enterprise!
+  "The gap segment it would fill."
+  segment: Segment!
+  "Its capacity in the segment's unit."
+  capacity: Float
+  "Its supply links with enterprises in the scope."
+  linksToScope: Int!
+  "Its projects elsewhere (expansion signals)."
+  projects: [Project!]!
+  "Distance from the scope in km."
+  distanceKm: Float
+  "Target score: the sum of the factors."
+  score: Float!
+  "Each factor's contribution."
+  factors: [ScoreFactor!]!
+  "Reason in Chinese."
+  reasonZh: String!
+  "Reason in English."
+  reasonEn: String!
+  "Recommended host park in the scope."
+  host: HostPark
+}
+
+"The park recommended to host a target, with why."
+type HostPark {
+  "The park."
+  park: Park!
+  "Fit score."
+  score: Float!
+  "Why, in Chinese."
+  reasonZh: String!
+  "Why, in English."
+  reasonEn: String!
+}
+
+"What a park holds of a chain."
+type ClusterComposition {
+  "The park."
+  park: Park!
+  "The chain."
+  chain: Chain!
+  "The reference region."
+  reference: Region
+  "Active enterprises of the park in the chain."
+  enterprises: Int!
+  "Segments present per stage."
+  byStage: [StageCompleteness!]!
+  "Every segment with the park's enterprises, capacity and specialisation."
+  segments: [ClusterSegment!]!
+  "Share of the chain's segments present in the park."
+  coverage: Float!
+  "The park's projects."
+  projects: [Project!]!
+  "The reference region's gaps in the park's focus: what it could host."
+  hostable: [SegmentGap!]!
+}
+
+"One segment in a park."
+type ClusterSegment {
+  "The segment."
+  segment: Segment!
+  "Enterprises in the park."
+  enterprises: Int!
+  "Capacity in the segment's unit."
+  capacity: Float
+  "Specialisation against the reference region (enterprise counts)."
+  lq: Float
+}
+
+"The phased roadmap."
+type Roadmap {
+  "The chain."
+  chain: Chain!
+  "Steps in order: phase, then score."
+  steps: [RoadmapStep!]!
+}
+
+"One gap to close: with whom, where, with which support."
+type RoadmapStep {
+  "Phase: 1 first; a step needing a missing upstream link of the plan comes later."
+  phase: Int!
+  "The gap."
+  gap: SegmentGap!
+  "Top targets."
+  targets: [InvestmentTarget!]!
+  "Recommended host park."
+  host: HostPark
+  "Policies and subsidies that apply (rate and cap on each)."
+  policies: [Policy!]!
+  "Goals the step moves."
+  goals: [Goal!]!
+  "Segments of earlier steps this one depends on."
+  after: [Segment!]!
+}
+
+"A what-if result."
+type WhatIfResult {
+  "The analysis as the graph stands."
+  before: GapReport!
+  "The analysis with the overlay."
+  after: GapReport!
+  "Segments whose status or kind changed."
+  changes: [StatusChange!]!
+}
+
+"A segment whose status changed under what-if."
+type StatusChange {
+  "The segment."
+  segment: Segment!
+  "Status before."
+  statusBefore: GapStatus!
+  "Status after."
+  statusAfter: GapStatus!
+  "Kind before."
+  kindBefore: GapKind!
+  "Kind after."
+  kindAfter: GapKind!
+  "Local enterprises before."
+  enterprisesBefore: Int!
+  "Local enterprises after."
+  enterprisesAfter: Int!
+}
+
+extend type Goal {
+  "Current value: computed from the graph when derive is set, else the dataset's latest figure."
+  current: Float
+  "Year of the current value (null when computed now)."
+  currentValueYear: Int
+  "Whether the current value was computed from the graph."
+  currentDerived: Boolean!
+  "Whether the current value meets the target (null when unknown)."
+  onTrack: Boolean
+  "How the current value was obtained."
+  currentNote: String
 }
 `, BuiltIn: false},
 	{Name: "../../schema/chain.graphqls", Input: `"Where a segment sits in its chain."
@@ -3612,6 +4284,44 @@ func (ec *executionContext) childFields_Citation(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Citation", field.Name)
 }
 
+func (ec *executionContext) childFields_ClusterComposition(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "park":
+		return ec.fieldContext_ClusterComposition_park(ctx, field)
+	case "chain":
+		return ec.fieldContext_ClusterComposition_chain(ctx, field)
+	case "reference":
+		return ec.fieldContext_ClusterComposition_reference(ctx, field)
+	case "enterprises":
+		return ec.fieldContext_ClusterComposition_enterprises(ctx, field)
+	case "byStage":
+		return ec.fieldContext_ClusterComposition_byStage(ctx, field)
+	case "segments":
+		return ec.fieldContext_ClusterComposition_segments(ctx, field)
+	case "coverage":
+		return ec.fieldContext_ClusterComposition_coverage(ctx, field)
+	case "projects":
+		return ec.fieldContext_ClusterComposition_projects(ctx, field)
+	case "hostable":
+		return ec.fieldContext_ClusterComposition_hostable(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClusterComposition", field.Name)
+}
+
+func (ec *executionContext) childFields_ClusterSegment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "segment":
+		return ec.fieldContext_ClusterSegment_segment(ctx, field)
+	case "enterprises":
+		return ec.fieldContext_ClusterSegment_enterprises(ctx, field)
+	case "capacity":
+		return ec.fieldContext_ClusterSegment_capacity(ctx, field)
+	case "lq":
+		return ec.fieldContext_ClusterSegment_lq(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClusterSegment", field.Name)
+}
+
 func (ec *executionContext) childFields_Dataset(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3800,8 +4510,32 @@ func (ec *executionContext) childFields_Goal(ctx context.Context, field graphql.
 		return ec.fieldContext_Goal_confidence(ctx, field)
 	case "note":
 		return ec.fieldContext_Goal_note(ctx, field)
+	case "current":
+		return ec.fieldContext_Goal_current(ctx, field)
+	case "currentValueYear":
+		return ec.fieldContext_Goal_currentValueYear(ctx, field)
+	case "currentDerived":
+		return ec.fieldContext_Goal_currentDerived(ctx, field)
+	case "onTrack":
+		return ec.fieldContext_Goal_onTrack(ctx, field)
+	case "currentNote":
+		return ec.fieldContext_Goal_currentNote(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Goal", field.Name)
+}
+
+func (ec *executionContext) childFields_HostPark(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "park":
+		return ec.fieldContext_HostPark_park(ctx, field)
+	case "score":
+		return ec.fieldContext_HostPark_score(ctx, field)
+	case "reasonZh":
+		return ec.fieldContext_HostPark_reasonZh(ctx, field)
+	case "reasonEn":
+		return ec.fieldContext_HostPark_reasonEn(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HostPark", field.Name)
 }
 
 func (ec *executionContext) childFields_Indicator(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3838,6 +4572,34 @@ func (ec *executionContext) childFields_Indicator(ctx context.Context, field gra
 		return ec.fieldContext_Indicator_note(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Indicator", field.Name)
+}
+
+func (ec *executionContext) childFields_InvestmentTarget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "enterprise":
+		return ec.fieldContext_InvestmentTarget_enterprise(ctx, field)
+	case "segment":
+		return ec.fieldContext_InvestmentTarget_segment(ctx, field)
+	case "capacity":
+		return ec.fieldContext_InvestmentTarget_capacity(ctx, field)
+	case "linksToScope":
+		return ec.fieldContext_InvestmentTarget_linksToScope(ctx, field)
+	case "projects":
+		return ec.fieldContext_InvestmentTarget_projects(ctx, field)
+	case "distanceKm":
+		return ec.fieldContext_InvestmentTarget_distanceKm(ctx, field)
+	case "score":
+		return ec.fieldContext_InvestmentTarget_score(ctx, field)
+	case "factors":
+		return ec.fieldContext_InvestmentTarget_factors(ctx, field)
+	case "reasonZh":
+		return ec.fieldContext_InvestmentTarget_reasonZh(ctx, field)
+	case "reasonEn":
+		return ec.fieldContext_InvestmentTarget_reasonEn(ctx, field)
+	case "host":
+		return ec.fieldContext_InvestmentTarget_host(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvestmentTarget", field.Name)
 }
 
 func (ec *executionContext) childFields_KindCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4100,6 +4862,36 @@ func (ec *executionContext) childFields_Region(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Region", field.Name)
 }
 
+func (ec *executionContext) childFields_Roadmap(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "chain":
+		return ec.fieldContext_Roadmap_chain(ctx, field)
+	case "steps":
+		return ec.fieldContext_Roadmap_steps(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Roadmap", field.Name)
+}
+
+func (ec *executionContext) childFields_RoadmapStep(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "phase":
+		return ec.fieldContext_RoadmapStep_phase(ctx, field)
+	case "gap":
+		return ec.fieldContext_RoadmapStep_gap(ctx, field)
+	case "targets":
+		return ec.fieldContext_RoadmapStep_targets(ctx, field)
+	case "host":
+		return ec.fieldContext_RoadmapStep_host(ctx, field)
+	case "policies":
+		return ec.fieldContext_RoadmapStep_policies(ctx, field)
+	case "goals":
+		return ec.fieldContext_RoadmapStep_goals(ctx, field)
+	case "after":
+		return ec.fieldContext_RoadmapStep_after(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoadmapStep", field.Name)
+}
+
 func (ec *executionContext) childFields_ScoreFactor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -4248,6 +5040,26 @@ func (ec *executionContext) childFields_StageCompleteness(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type StageCompleteness", field.Name)
 }
 
+func (ec *executionContext) childFields_StatusChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "segment":
+		return ec.fieldContext_StatusChange_segment(ctx, field)
+	case "statusBefore":
+		return ec.fieldContext_StatusChange_statusBefore(ctx, field)
+	case "statusAfter":
+		return ec.fieldContext_StatusChange_statusAfter(ctx, field)
+	case "kindBefore":
+		return ec.fieldContext_StatusChange_kindBefore(ctx, field)
+	case "kindAfter":
+		return ec.fieldContext_StatusChange_kindAfter(ctx, field)
+	case "enterprisesBefore":
+		return ec.fieldContext_StatusChange_enterprisesBefore(ctx, field)
+	case "enterprisesAfter":
+		return ec.fieldContext_StatusChange_enterprisesAfter(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatusChange", field.Name)
+}
+
 func (ec *executionContext) childFields_SupplyLink(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "supplier":
@@ -4298,6 +5110,18 @@ func (ec *executionContext) childFields_Technology(ctx context.Context, field gr
 		return ec.fieldContext_Technology_note(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Technology", field.Name)
+}
+
+func (ec *executionContext) childFields_WhatIfResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "before":
+		return ec.fieldContext_WhatIfResult_before(ctx, field)
+	case "after":
+		return ec.fieldContext_WhatIfResult_after(ctx, field)
+	case "changes":
+		return ec.fieldContext_WhatIfResult_changes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WhatIfResult", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4480,6 +5304,36 @@ func (ec *executionContext) field_Query_chain_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_clusterComposition_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "park",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["park"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "chain",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["chain"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "against",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["against"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_enterprise_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4598,6 +5452,44 @@ func (ec *executionContext) field_Query_indicators_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_investmentTargets_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "chain",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["chain"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "scope",
+		func(ctx context.Context, v any) (model.ScopeInput, error) {
+			return ec.unmarshalNScopeInput2githubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐScopeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scope"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "segment",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["segment"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_park_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4706,6 +5598,44 @@ func (ec *executionContext) field_Query_regions_args(ctx context.Context, rawArg
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_roadmap_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "chain",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["chain"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "scope",
+		func(ctx context.Context, v any) (model.ScopeInput, error) {
+			return ec.unmarshalNScopeInput2githubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐScopeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scope"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "steps",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["steps"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "targetsPerStep",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["targetsPerStep"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_segment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4717,6 +5647,44 @@ func (ec *executionContext) field_Query_segment_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_whatIf_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "chain",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["chain"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "scope",
+		func(ctx context.Context, v any) (model.ScopeInput, error) {
+			return ec.unmarshalNScopeInput2githubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐScopeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scope"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "add",
+		func(ctx context.Context, v any) ([]*model.WhatIfInput, error) {
+			return ec.unmarshalOWhatIfInput2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐWhatIfInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["add"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "remove",
+		func(ctx context.Context, v any) ([]*model.WhatIfInput, error) {
+			return ec.unmarshalOWhatIfInput2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐWhatIfInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["remove"] = arg3
 	return args, nil
 }
 
@@ -5363,6 +6331,377 @@ func (ec *executionContext) fieldContext_Citation_source(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ClusterComposition_park(ctx context.Context, field graphql.CollectedField, obj *chainmap.ClusterComposition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClusterComposition_park(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Park, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Park) graphql.Marshaler {
+			return ec.marshalNPark2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐPark(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClusterComposition_park(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClusterComposition",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Park(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClusterComposition_chain(ctx context.Context, field graphql.CollectedField, obj *chainmap.ClusterComposition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClusterComposition_chain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ClusterComposition().Chain(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Chain) graphql.Marshaler {
+			return ec.marshalNChain2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐChain(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClusterComposition_chain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClusterComposition",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Chain(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClusterComposition_reference(ctx context.Context, field graphql.CollectedField, obj *chainmap.ClusterComposition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClusterComposition_reference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ClusterComposition().Reference(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Region) graphql.Marshaler {
+			return ec.marshalORegion2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ClusterComposition_reference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClusterComposition",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClusterComposition_enterprises(ctx context.Context, field graphql.CollectedField, obj *chainmap.ClusterComposition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClusterComposition_enterprises(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enterprises, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClusterComposition_enterprises(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClusterComposition", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ClusterComposition_byStage(ctx context.Context, field graphql.CollectedField, obj *chainmap.ClusterComposition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClusterComposition_byStage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByStage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.StageCompleteness) graphql.Marshaler {
+			return ec.marshalNStageCompleteness2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐStageCompletenessᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClusterComposition_byStage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClusterComposition",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StageCompleteness(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClusterComposition_segments(ctx context.Context, field graphql.CollectedField, obj *chainmap.ClusterComposition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClusterComposition_segments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Segments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.ClusterSegment) graphql.Marshaler {
+			return ec.marshalNClusterSegment2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐClusterSegmentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClusterComposition_segments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClusterComposition",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClusterSegment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClusterComposition_coverage(ctx context.Context, field graphql.CollectedField, obj *chainmap.ClusterComposition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClusterComposition_coverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Coverage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClusterComposition_coverage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClusterComposition", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ClusterComposition_projects(ctx context.Context, field graphql.CollectedField, obj *chainmap.ClusterComposition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClusterComposition_projects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Projects, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*chainmap.Project) graphql.Marshaler {
+			return ec.marshalNProject2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐProjectᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClusterComposition_projects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClusterComposition",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClusterComposition_hostable(ctx context.Context, field graphql.CollectedField, obj *chainmap.ClusterComposition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClusterComposition_hostable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hostable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*chainmap.SegmentGap) graphql.Marshaler {
+			return ec.marshalNSegmentGap2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐSegmentGapᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClusterComposition_hostable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClusterComposition",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentGap(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClusterSegment_segment(ctx context.Context, field graphql.CollectedField, obj *chainmap.ClusterSegment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClusterSegment_segment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Segment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Segment) graphql.Marshaler {
+			return ec.marshalNSegment2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐSegment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClusterSegment_segment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClusterSegment",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClusterSegment_enterprises(ctx context.Context, field graphql.CollectedField, obj *chainmap.ClusterSegment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClusterSegment_enterprises(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enterprises, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClusterSegment_enterprises(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClusterSegment", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ClusterSegment_capacity(ctx context.Context, field graphql.CollectedField, obj *chainmap.ClusterSegment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClusterSegment_capacity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Capacity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ClusterSegment_capacity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClusterSegment", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ClusterSegment_lq(ctx context.Context, field graphql.CollectedField, obj *chainmap.ClusterSegment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClusterSegment_lq(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LQ, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ClusterSegment_lq(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClusterSegment", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Dataset_id(ctx context.Context, field graphql.CollectedField, obj *chainmap.DatasetInfo) (ret graphql.Marshaler) {
@@ -7333,6 +8672,222 @@ func (ec *executionContext) fieldContext_Goal_note(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Goal", field, false, false, "String")
 }
 
+func (ec *executionContext) _Goal_current(ctx context.Context, field graphql.CollectedField, obj *chainmap.Goal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Goal_current(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Goal().Current(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Goal_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Goal", field, true, true, "Float")
+}
+
+func (ec *executionContext) _Goal_currentValueYear(ctx context.Context, field graphql.CollectedField, obj *chainmap.Goal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Goal_currentValueYear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Goal().CurrentValueYear(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Goal_currentValueYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Goal", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Goal_currentDerived(ctx context.Context, field graphql.CollectedField, obj *chainmap.Goal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Goal_currentDerived(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Goal().CurrentDerived(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Goal_currentDerived(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Goal", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Goal_onTrack(ctx context.Context, field graphql.CollectedField, obj *chainmap.Goal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Goal_onTrack(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Goal().OnTrack(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Goal_onTrack(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Goal", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Goal_currentNote(ctx context.Context, field graphql.CollectedField, obj *chainmap.Goal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Goal_currentNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Goal().CurrentNote(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Goal_currentNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Goal", field, true, true, "String")
+}
+
+func (ec *executionContext) _HostPark_park(ctx context.Context, field graphql.CollectedField, obj *chainmap.HostPark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostPark_park(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Park, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Park) graphql.Marshaler {
+			return ec.marshalNPark2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐPark(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HostPark_park(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HostPark",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Park(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HostPark_score(ctx context.Context, field graphql.CollectedField, obj *chainmap.HostPark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostPark_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HostPark_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HostPark", field, false, false, "Float")
+}
+
+func (ec *executionContext) _HostPark_reasonZh(ctx context.Context, field graphql.CollectedField, obj *chainmap.HostPark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostPark_reasonZh(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonZh, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HostPark_reasonZh(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HostPark", field, false, false, "String")
+}
+
+func (ec *executionContext) _HostPark_reasonEn(ctx context.Context, field graphql.CollectedField, obj *chainmap.HostPark) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostPark_reasonEn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonEn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HostPark_reasonEn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HostPark", field, false, false, "String")
+}
+
 func (ec *executionContext) _Indicator_id(ctx context.Context, field graphql.CollectedField, obj *chainmap.Indicator) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7721,6 +9276,304 @@ func (ec *executionContext) _Indicator_note(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Indicator_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Indicator", field, false, false, "String")
+}
+
+func (ec *executionContext) _InvestmentTarget_enterprise(ctx context.Context, field graphql.CollectedField, obj *chainmap.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvestmentTarget_enterprise(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enterprise, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Enterprise) graphql.Marshaler {
+			return ec.marshalNEnterprise2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐEnterprise(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InvestmentTarget_enterprise(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InvestmentTarget",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enterprise(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InvestmentTarget_segment(ctx context.Context, field graphql.CollectedField, obj *chainmap.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvestmentTarget_segment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.InvestmentTarget().Segment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Segment) graphql.Marshaler {
+			return ec.marshalNSegment2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐSegment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InvestmentTarget_segment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InvestmentTarget",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InvestmentTarget_capacity(ctx context.Context, field graphql.CollectedField, obj *chainmap.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvestmentTarget_capacity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Capacity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InvestmentTarget_capacity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InvestmentTarget", field, false, false, "Float")
+}
+
+func (ec *executionContext) _InvestmentTarget_linksToScope(ctx context.Context, field graphql.CollectedField, obj *chainmap.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvestmentTarget_linksToScope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LinksToScope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InvestmentTarget_linksToScope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InvestmentTarget", field, false, false, "Int")
+}
+
+func (ec *executionContext) _InvestmentTarget_projects(ctx context.Context, field graphql.CollectedField, obj *chainmap.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvestmentTarget_projects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Projects, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*chainmap.Project) graphql.Marshaler {
+			return ec.marshalNProject2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐProjectᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InvestmentTarget_projects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InvestmentTarget",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InvestmentTarget_distanceKm(ctx context.Context, field graphql.CollectedField, obj *chainmap.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvestmentTarget_distanceKm(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DistanceKm, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InvestmentTarget_distanceKm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InvestmentTarget", field, false, false, "Float")
+}
+
+func (ec *executionContext) _InvestmentTarget_score(ctx context.Context, field graphql.CollectedField, obj *chainmap.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvestmentTarget_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InvestmentTarget_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InvestmentTarget", field, false, false, "Float")
+}
+
+func (ec *executionContext) _InvestmentTarget_factors(ctx context.Context, field graphql.CollectedField, obj *chainmap.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvestmentTarget_factors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Factors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.Factor) graphql.Marshaler {
+			return ec.marshalNScoreFactor2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐFactorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InvestmentTarget_factors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InvestmentTarget",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScoreFactor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InvestmentTarget_reasonZh(ctx context.Context, field graphql.CollectedField, obj *chainmap.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvestmentTarget_reasonZh(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonZh, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InvestmentTarget_reasonZh(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InvestmentTarget", field, false, false, "String")
+}
+
+func (ec *executionContext) _InvestmentTarget_reasonEn(ctx context.Context, field graphql.CollectedField, obj *chainmap.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvestmentTarget_reasonEn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonEn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InvestmentTarget_reasonEn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InvestmentTarget", field, false, false, "String")
+}
+
+func (ec *executionContext) _InvestmentTarget_host(ctx context.Context, field graphql.CollectedField, obj *chainmap.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvestmentTarget_host(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Host, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.HostPark) graphql.Marshaler {
+			return ec.marshalOHostPark2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐHostPark(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InvestmentTarget_host(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InvestmentTarget",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HostPark(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _KindCount_kind(ctx context.Context, field graphql.CollectedField, obj *model.KindCount) (ret graphql.Marshaler) {
@@ -10679,6 +12532,182 @@ func (ec *executionContext) fieldContext_Query_gapAnalysis(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_investmentTargets(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_investmentTargets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().InvestmentTargets(ctx, fc.Args["chain"].(string), fc.Args["scope"].(model.ScopeInput), fc.Args["segment"].(string), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*chainmap.Target) graphql.Marshaler {
+			return ec.marshalNInvestmentTarget2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐTargetᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_investmentTargets(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InvestmentTarget(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_investmentTargets_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_clusterComposition(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_clusterComposition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ClusterComposition(ctx, fc.Args["park"].(string), fc.Args["chain"].(*string), fc.Args["against"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.ClusterComposition) graphql.Marshaler {
+			return ec.marshalNClusterComposition2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐClusterComposition(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_clusterComposition(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClusterComposition(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_clusterComposition_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_roadmap(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_roadmap(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Roadmap(ctx, fc.Args["chain"].(string), fc.Args["scope"].(model.ScopeInput), fc.Args["steps"].(*int), fc.Args["targetsPerStep"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Roadmap) graphql.Marshaler {
+			return ec.marshalNRoadmap2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐRoadmap(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_roadmap(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Roadmap(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_roadmap_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_whatIf(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_whatIf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().WhatIf(ctx, fc.Args["chain"].(string), fc.Args["scope"].(model.ScopeInput), fc.Args["add"].([]*model.WhatIfInput), fc.Args["remove"].([]*model.WhatIfInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.WhatIfResult) graphql.Marshaler {
+			return ec.marshalNWhatIfResult2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐWhatIfResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_whatIf(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WhatIfResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_whatIf_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11155,6 +13184,285 @@ func (ec *executionContext) _Region_boundaryGeoJson(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_Region_boundaryGeoJson(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Region", field, false, false, "String")
+}
+
+func (ec *executionContext) _Roadmap_chain(ctx context.Context, field graphql.CollectedField, obj *chainmap.Roadmap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Roadmap_chain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Roadmap().Chain(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Chain) graphql.Marshaler {
+			return ec.marshalNChain2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐChain(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Roadmap_chain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Roadmap",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Chain(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Roadmap_steps(ctx context.Context, field graphql.CollectedField, obj *chainmap.Roadmap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Roadmap_steps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Steps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*chainmap.RoadmapStep) graphql.Marshaler {
+			return ec.marshalNRoadmapStep2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐRoadmapStepᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Roadmap_steps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Roadmap",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoadmapStep(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoadmapStep_phase(ctx context.Context, field graphql.CollectedField, obj *chainmap.RoadmapStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoadmapStep_phase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phase, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoadmapStep_phase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoadmapStep", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RoadmapStep_gap(ctx context.Context, field graphql.CollectedField, obj *chainmap.RoadmapStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoadmapStep_gap(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Gap, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.SegmentGap) graphql.Marshaler {
+			return ec.marshalNSegmentGap2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐSegmentGap(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoadmapStep_gap(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoadmapStep",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentGap(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoadmapStep_targets(ctx context.Context, field graphql.CollectedField, obj *chainmap.RoadmapStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoadmapStep_targets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Targets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*chainmap.Target) graphql.Marshaler {
+			return ec.marshalNInvestmentTarget2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐTargetᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoadmapStep_targets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoadmapStep",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InvestmentTarget(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoadmapStep_host(ctx context.Context, field graphql.CollectedField, obj *chainmap.RoadmapStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoadmapStep_host(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Host, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.HostPark) graphql.Marshaler {
+			return ec.marshalOHostPark2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐHostPark(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoadmapStep_host(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoadmapStep",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HostPark(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoadmapStep_policies(ctx context.Context, field graphql.CollectedField, obj *chainmap.RoadmapStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoadmapStep_policies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Policies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*chainmap.Policy) graphql.Marshaler {
+			return ec.marshalNPolicy2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐPolicyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoadmapStep_policies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoadmapStep",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Policy(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoadmapStep_goals(ctx context.Context, field graphql.CollectedField, obj *chainmap.RoadmapStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoadmapStep_goals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Goals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*chainmap.Goal) graphql.Marshaler {
+			return ec.marshalNGoal2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐGoalᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoadmapStep_goals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoadmapStep",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Goal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoadmapStep_after(ctx context.Context, field graphql.CollectedField, obj *chainmap.RoadmapStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoadmapStep_after(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoadmapStep().After(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*chainmap.Segment) graphql.Marshaler {
+			return ec.marshalNSegment2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐSegmentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoadmapStep_after(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoadmapStep",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ScoreFactor_name(ctx context.Context, field graphql.CollectedField, obj *chainmap.Factor) (ret graphql.Marshaler) {
@@ -12658,6 +14966,176 @@ func (ec *executionContext) fieldContext_StageCompleteness_total(_ context.Conte
 	return graphql.NewScalarFieldContext("StageCompleteness", field, false, false, "Int")
 }
 
+func (ec *executionContext) _StatusChange_segment(ctx context.Context, field graphql.CollectedField, obj *chainmap.StatusChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusChange_segment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Segment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Segment) graphql.Marshaler {
+			return ec.marshalNSegment2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐSegment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusChange_segment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StatusChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StatusChange_statusBefore(ctx context.Context, field graphql.CollectedField, obj *chainmap.StatusChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusChange_statusBefore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusBefore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v chainmap.GapStatus) graphql.Marshaler {
+			return ec.marshalNGapStatus2githubᚗcomᚋchainmapᚋchainmapᚐGapStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusChange_statusBefore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusChange", field, false, false, "GapStatus")
+}
+
+func (ec *executionContext) _StatusChange_statusAfter(ctx context.Context, field graphql.CollectedField, obj *chainmap.StatusChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusChange_statusAfter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusAfter, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v chainmap.GapStatus) graphql.Marshaler {
+			return ec.marshalNGapStatus2githubᚗcomᚋchainmapᚋchainmapᚐGapStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusChange_statusAfter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusChange", field, false, false, "GapStatus")
+}
+
+func (ec *executionContext) _StatusChange_kindBefore(ctx context.Context, field graphql.CollectedField, obj *chainmap.StatusChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusChange_kindBefore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KindBefore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v chainmap.GapKind) graphql.Marshaler {
+			return ec.marshalNGapKind2githubᚗcomᚋchainmapᚋchainmapᚐGapKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusChange_kindBefore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusChange", field, false, false, "GapKind")
+}
+
+func (ec *executionContext) _StatusChange_kindAfter(ctx context.Context, field graphql.CollectedField, obj *chainmap.StatusChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusChange_kindAfter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KindAfter, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v chainmap.GapKind) graphql.Marshaler {
+			return ec.marshalNGapKind2githubᚗcomᚋchainmapᚋchainmapᚐGapKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusChange_kindAfter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusChange", field, false, false, "GapKind")
+}
+
+func (ec *executionContext) _StatusChange_enterprisesBefore(ctx context.Context, field graphql.CollectedField, obj *chainmap.StatusChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusChange_enterprisesBefore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EnterprisesBefore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusChange_enterprisesBefore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusChange", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StatusChange_enterprisesAfter(ctx context.Context, field graphql.CollectedField, obj *chainmap.StatusChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusChange_enterprisesAfter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EnterprisesAfter, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusChange_enterprisesAfter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusChange", field, false, false, "Int")
+}
+
 func (ec *executionContext) _SupplyLink_supplier(ctx context.Context, field graphql.CollectedField, obj *chainmap.SupplyLink) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13170,6 +15648,102 @@ func (ec *executionContext) _Technology_note(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Technology_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Technology", field, false, false, "String")
+}
+
+func (ec *executionContext) _WhatIfResult_before(ctx context.Context, field graphql.CollectedField, obj *chainmap.WhatIfResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WhatIfResult_before(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Before, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.GapReport) graphql.Marshaler {
+			return ec.marshalNGapReport2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐGapReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WhatIfResult_before(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WhatIfResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GapReport(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WhatIfResult_after(ctx context.Context, field graphql.CollectedField, obj *chainmap.WhatIfResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WhatIfResult_after(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.After, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.GapReport) graphql.Marshaler {
+			return ec.marshalNGapReport2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐGapReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WhatIfResult_after(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WhatIfResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GapReport(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WhatIfResult_changes(ctx context.Context, field graphql.CollectedField, obj *chainmap.WhatIfResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WhatIfResult_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Changes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.StatusChange) graphql.Marshaler {
+			return ec.marshalNStatusChange2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐStatusChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WhatIfResult_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WhatIfResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatusChange(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -14448,6 +17022,83 @@ func UnmarshalThresholdInput(ctx context.Context, raw any) (model.ThresholdInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputWhatIfInput(ctx context.Context, obj any) (model.WhatIfInput, error) {
+	var it model.WhatIfInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"enterprise", "name", "segment", "capacity", "park", "region"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "enterprise":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enterprise"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enterprise = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "segment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("segment"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Segment = data
+		case "capacity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("capacity"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Capacity = data
+		case "park":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("park"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Park = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWhatIfInput unmarshals raw into the WhatIfInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWhatIfInput(ctx context.Context, raw any) (model.WhatIfInput, error) {
+	var out model.WhatIfInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WhatIfInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -14633,6 +17284,129 @@ func (ec *executionContext) _Citation(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Citation_source(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var clusterCompositionImplementors = []string{"ClusterComposition"}
+
+func (ec *executionContext) _ClusterComposition(ctx context.Context, sel ast.SelectionSet, obj *chainmap.ClusterComposition) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, clusterCompositionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ClusterComposition")
+		case "park":
+			out.Values[i] = ec._ClusterComposition_park(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "chain":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ClusterComposition_chain(ctx, field, obj)
+				})
+		case "reference":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ClusterComposition_reference(ctx, field, obj)
+				})
+		case "enterprises":
+			out.Values[i] = ec._ClusterComposition_enterprises(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "byStage":
+			out.Values[i] = ec._ClusterComposition_byStage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "segments":
+			out.Values[i] = ec._ClusterComposition_segments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "coverage":
+			out.Values[i] = ec._ClusterComposition_coverage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "projects":
+			out.Values[i] = ec._ClusterComposition_projects(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "hostable":
+			out.Values[i] = ec._ClusterComposition_hostable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var clusterSegmentImplementors = []string{"ClusterSegment"}
+
+func (ec *executionContext) _ClusterSegment(ctx context.Context, sel ast.SelectionSet, obj *chainmap.ClusterSegment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, clusterSegmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ClusterSegment")
+		case "segment":
+			out.Values[i] = ec._ClusterSegment_segment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enterprises":
+			out.Values[i] = ec._ClusterSegment_enterprises(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "capacity":
+			out.Values[i] = ec._ClusterSegment_capacity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lq":
+			out.Values[i] = ec._ClusterSegment_lq(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15222,6 +17996,84 @@ func (ec *executionContext) _Goal(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "current":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Goal_current(ctx, field, obj)
+				})
+		case "currentValueYear":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Goal_currentValueYear(ctx, field, obj)
+				})
+		case "currentDerived":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Goal_currentDerived(ctx, field, obj)
+				})
+		case "onTrack":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Goal_onTrack(ctx, field, obj)
+				})
+		case "currentNote":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Goal_currentNote(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var hostParkImplementors = []string{"HostPark"}
+
+func (ec *executionContext) _HostPark(ctx context.Context, sel ast.SelectionSet, obj *chainmap.HostPark) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, hostParkImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HostPark")
+		case "park":
+			out.Values[i] = ec._HostPark_park(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._HostPark_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reasonZh":
+			out.Values[i] = ec._HostPark_reasonZh(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reasonEn":
+			out.Values[i] = ec._HostPark_reasonEn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15326,6 +18178,90 @@ func (ec *executionContext) _Indicator(ctx context.Context, sel ast.SelectionSet
 			}
 		case "note":
 			out.Values[i] = ec._Indicator_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var investmentTargetImplementors = []string{"InvestmentTarget"}
+
+func (ec *executionContext) _InvestmentTarget(ctx context.Context, sel ast.SelectionSet, obj *chainmap.Target) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, investmentTargetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InvestmentTarget")
+		case "enterprise":
+			out.Values[i] = ec._InvestmentTarget_enterprise(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "segment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._InvestmentTarget_segment(ctx, field, obj)
+				})
+		case "capacity":
+			out.Values[i] = ec._InvestmentTarget_capacity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "linksToScope":
+			out.Values[i] = ec._InvestmentTarget_linksToScope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "projects":
+			out.Values[i] = ec._InvestmentTarget_projects(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "distanceKm":
+			out.Values[i] = ec._InvestmentTarget_distanceKm(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "score":
+			out.Values[i] = ec._InvestmentTarget_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "factors":
+			out.Values[i] = ec._InvestmentTarget_factors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reasonZh":
+			out.Values[i] = ec._InvestmentTarget_reasonZh(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reasonEn":
+			out.Values[i] = ec._InvestmentTarget_reasonEn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "host":
+			out.Values[i] = ec._InvestmentTarget_host(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -16175,6 +19111,30 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_gapAnalysis(ctx, field)
 				})
+		case "investmentTargets":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_investmentTargets(ctx, field)
+				})
+		case "clusterComposition":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_clusterComposition(ctx, field)
+				})
+		case "roadmap":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_roadmap(ctx, field)
+				})
+		case "whatIf":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_whatIf(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -16296,6 +19256,109 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roadmapImplementors = []string{"Roadmap"}
+
+func (ec *executionContext) _Roadmap(ctx context.Context, sel ast.SelectionSet, obj *chainmap.Roadmap) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roadmapImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Roadmap")
+		case "chain":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Roadmap_chain(ctx, field, obj)
+				})
+		case "steps":
+			out.Values[i] = ec._Roadmap_steps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roadmapStepImplementors = []string{"RoadmapStep"}
+
+func (ec *executionContext) _RoadmapStep(ctx context.Context, sel ast.SelectionSet, obj *chainmap.RoadmapStep) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roadmapStepImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoadmapStep")
+		case "phase":
+			out.Values[i] = ec._RoadmapStep_phase(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "gap":
+			out.Values[i] = ec._RoadmapStep_gap(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "targets":
+			out.Values[i] = ec._RoadmapStep_targets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "host":
+			out.Values[i] = ec._RoadmapStep_host(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "policies":
+			out.Values[i] = ec._RoadmapStep_policies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "goals":
+			out.Values[i] = ec._RoadmapStep_goals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "after":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoadmapStep_after(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16761,6 +19824,69 @@ func (ec *executionContext) _StageCompleteness(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var statusChangeImplementors = []string{"StatusChange"}
+
+func (ec *executionContext) _StatusChange(ctx context.Context, sel ast.SelectionSet, obj *chainmap.StatusChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statusChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatusChange")
+		case "segment":
+			out.Values[i] = ec._StatusChange_segment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "statusBefore":
+			out.Values[i] = ec._StatusChange_statusBefore(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "statusAfter":
+			out.Values[i] = ec._StatusChange_statusAfter(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kindBefore":
+			out.Values[i] = ec._StatusChange_kindBefore(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kindAfter":
+			out.Values[i] = ec._StatusChange_kindAfter(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enterprisesBefore":
+			out.Values[i] = ec._StatusChange_enterprisesBefore(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enterprisesAfter":
+			out.Values[i] = ec._StatusChange_enterprisesAfter(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var supplyLinkImplementors = []string{"SupplyLink"}
 
 func (ec *executionContext) _SupplyLink(ctx context.Context, sel ast.SelectionSet, obj *chainmap.SupplyLink) graphql.Marshaler {
@@ -16904,6 +20030,49 @@ func (ec *executionContext) _Technology(ctx context.Context, sel ast.SelectionSe
 			out.Values[i] = ec._Technology_note(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var whatIfResultImplementors = []string{"WhatIfResult"}
+
+func (ec *executionContext) _WhatIfResult(ctx context.Context, sel ast.SelectionSet, obj *chainmap.WhatIfResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, whatIfResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WhatIfResult")
+		case "before":
+			out.Values[i] = ec._WhatIfResult_before(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "after":
+			out.Values[i] = ec._WhatIfResult_after(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changes":
+			out.Values[i] = ec._WhatIfResult_changes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -17362,6 +20531,34 @@ func (ec *executionContext) marshalNCitation2ᚕgithubᚗcomᚋchainmapᚋchainm
 	return ret
 }
 
+func (ec *executionContext) marshalNClusterComposition2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐClusterComposition(ctx context.Context, sel ast.SelectionSet, v *chainmap.ClusterComposition) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ClusterComposition!")
+		return graphql.Null
+	}
+	return ec._ClusterComposition(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNClusterSegment2githubᚗcomᚋchainmapᚋchainmapᚐClusterSegment(ctx context.Context, sel ast.SelectionSet, v chainmap.ClusterSegment) graphql.Marshaler {
+	return ec._ClusterSegment(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNClusterSegment2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐClusterSegmentᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.ClusterSegment) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNClusterSegment2githubᚗcomᚋchainmapᚋchainmapᚐClusterSegment(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNConfidence2githubᚗcomᚋchainmapᚋchainmapᚐConfidence(ctx context.Context, v any) (chainmap.Confidence, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNConfidence2githubᚗcomᚋchainmapᚋchainmapᚐConfidence[tmp]
@@ -17668,6 +20865,30 @@ func (ec *executionContext) marshalNInt2ᚕintᚄ(ctx context.Context, sel ast.S
 	return ret
 }
 
+func (ec *executionContext) marshalNInvestmentTarget2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐTargetᚄ(ctx context.Context, sel ast.SelectionSet, v []*chainmap.Target) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNInvestmentTarget2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐTarget(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNInvestmentTarget2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐTarget(ctx context.Context, sel ast.SelectionSet, v *chainmap.Target) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "InvestmentTarget!")
+		return graphql.Null
+	}
+	return ec._InvestmentTarget(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNKindCount2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐKindCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.KindCount) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -17918,6 +21139,38 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNRoadmap2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐRoadmap(ctx context.Context, sel ast.SelectionSet, v *chainmap.Roadmap) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Roadmap!")
+		return graphql.Null
+	}
+	return ec._Roadmap(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRoadmapStep2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐRoadmapStepᚄ(ctx context.Context, sel ast.SelectionSet, v []*chainmap.RoadmapStep) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoadmapStep2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐRoadmapStep(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRoadmapStep2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐRoadmapStep(ctx context.Context, sel ast.SelectionSet, v *chainmap.RoadmapStep) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RoadmapStep!")
+		return graphql.Null
+	}
+	return ec._RoadmapStep(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNScopeInput2githubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐScopeInput(ctx context.Context, v any) (model.ScopeInput, error) {
 	res, err := ec.unmarshalInputScopeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -18067,6 +21320,26 @@ func (ec *executionContext) marshalNStageCompleteness2ᚕgithubᚗcomᚋchainmap
 	return ret
 }
 
+func (ec *executionContext) marshalNStatusChange2githubᚗcomᚋchainmapᚋchainmapᚐStatusChange(ctx context.Context, sel ast.SelectionSet, v chainmap.StatusChange) graphql.Marshaler {
+	return ec._StatusChange(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStatusChange2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐStatusChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.StatusChange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStatusChange2githubᚗcomᚋchainmapᚋchainmapᚐStatusChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -18161,6 +21434,19 @@ func (ec *executionContext) marshalNTechnology2ᚖgithubᚗcomᚋchainmapᚋchai
 func (ec *executionContext) unmarshalNThresholdInput2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐThresholdInput(ctx context.Context, v any) (*model.ThresholdInput, error) {
 	res, err := ec.unmarshalInputThresholdInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNWhatIfInput2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐWhatIfInput(ctx context.Context, v any) (*model.WhatIfInput, error) {
+	res, err := ec.unmarshalInputWhatIfInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWhatIfResult2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐWhatIfResult(ctx context.Context, sel ast.SelectionSet, v *chainmap.WhatIfResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WhatIfResult!")
+		return graphql.Null
+	}
+	return ec._WhatIfResult(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -18395,6 +21681,13 @@ func (ec *executionContext) marshalOGapOrder2ᚖgithubᚗcomᚋchainmapᚋchainm
 	return v
 }
 
+func (ec *executionContext) marshalOHostPark2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐHostPark(ctx context.Context, sel ast.SelectionSet, v *chainmap.HostPark) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._HostPark(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -18535,6 +21828,23 @@ func (ec *executionContext) unmarshalOThresholdInput2ᚕᚖgithubᚗcomᚋchainm
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
 		res[i], err = ec.unmarshalNThresholdInput2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐThresholdInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOWhatIfInput2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐWhatIfInputᚄ(ctx context.Context, v any) ([]*model.WhatIfInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.WhatIfInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNWhatIfInput2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐWhatIfInput(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}

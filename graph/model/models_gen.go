@@ -95,6 +95,22 @@ type ThresholdInput struct {
 	MinLq *float64 `json:"minLq,omitempty"`
 }
 
+// An enterprise (existing or new) operating in a segment, for what-if.
+type WhatIfInput struct {
+	// An existing enterprise id; omit for a new enterprise.
+	Enterprise *string `json:"enterprise,omitempty"`
+	// Name of a new enterprise.
+	Name *string `json:"name,omitempty"`
+	// The segment.
+	Segment string `json:"segment"`
+	// Capacity in the segment's unit.
+	Capacity *float64 `json:"capacity,omitempty"`
+	// Park where it operates (default: the enterprise's own).
+	Park *string `json:"park,omitempty"`
+	// Region where it operates (default: the enterprise's own).
+	Region *string `json:"region,omitempty"`
+}
+
 // How gaps are ordered.
 type GapOrder string
 

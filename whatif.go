@@ -1,0 +1,304 @@
+package chainmap
+
+import (
+	"context"
+	"fmt"
+)
+
+// WhatIfChange is one hypothetical change: an enterprise (existing, or a new one named
+// only) starts or stops operating in a segment, in a park or region.
+type WhatIfChange struct {
+	// Enterprise is an existing enterprise id; empty for a new enterprise.
+	Enterprise string
+	// Name names a new enterprise (for the answer only).
+	Name    string
+	Segment string
+	// Capacity is added (or, for a removal, subtracted when given) in the segment's unit.
+	Capacity *float64
+	// Park and Region place the change; an existing enterprise keeps its own location
+	// unless one is given.
+	Park   string
+	Region string
+}
+
+// WhatIfQuery recomputes a gap analysis on a hypothetical overlay; nothing is written.
+type WhatIfQuery struct {
+	Chain     string
+	Scope     Scope
+	Add       []WhatIfChange
+	Remove    []WhatIfChange
+	Overrides []ThresholdOverride
+}
+
+// StatusChange is a segment whose status or kind the overlay changes.
+type StatusChange struct {
+	Segment                   *Segment
+	StatusBefore, StatusAfter GapStatus
+	KindBefore, KindAfter     GapKind
+	EnterprisesBefore         int
+	EnterprisesAfter          int
+}
+
+// WhatIfResult holds the analysis before and after, and what changed.
+type WhatIfResult struct {
+	Before, After *GapReport
+	Changes       []StatusChange
+}
+
+// WhatIf recomputes the gap analysis with enterprises added to or removed from
+// segments. Changes outside the scope change nothing and say so in an error.
+func WhatIf(ctx context.Context, s Store, q WhatIfQuery) (*WhatIfResult, error) {
+	in, err := gatherGapInput(ctx, s, GapQuery{Chain: q.Chain, Scope: q.Scope, Overrides: q.Overrides})
+	if err != nil {
+		return nil, err
+	}
+	before, err := AnalyseGaps(*in)
+	if err != nil {
+		return nil, err
+	}
+	ov := &overlay{ctx: ctx, s: s, in: in}
+	if err := ov.prepare(q); err != nil {
+		return nil, err
+	}
+	for _, c := range q.Add {
+		if err := ov.apply(c, +1); err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range q.Remove {
+		if err := ov.apply(c, -1); err != nil {
+			return nil, err
+		}
+	}
+	after, err := AnalyseGaps(*in)
+	if err != nil {
+		return nil, err
+	}
+	return &WhatIfResult{Before: before, After: after, Changes: diffReports(before, after)}, nil
+}
+
+// DiffReports lists segments whose status or kind differ between two reports.
+func diffReports(before, after *GapReport) []StatusChange {
+	b := map[string]*SegmentGap{}
+	for _, g := range before.Segments {
+		b[g.Segment.ID] = g
+	}
+	var out []StatusChange
+	for _, a := range after.Segments {
+		o := b[a.Segment.ID]
+		if o == nil || (o.Status == a.Status && o.Kind == a.Kind) {
+			continue
+		}
+		out = append(out, StatusChange{Segment: a.Segment, StatusBefore: o.Status, StatusAfter: a.Status,
+			KindBefore: o.Kind, KindAfter: a.Kind, EnterprisesBefore: o.Stat.Enterprises, EnterprisesAfter: a.Stat.Enterprises})
+	}
+	return out
+}
+
+type overlay struct {
+	ctx     context.Context
+	s       Store
+	in      *GapInput
+	parent  map[string]string
+	inScope func(region, park string) bool
+	ents    map[string]*Enterprise
+	ops     map[string][]*Operation    // enterprise → operations
+	counted map[string]map[string]bool // segment → enterprise → counted in its stat
+}
+
+func (ov *overlay) prepare(q WhatIfQuery) error {
+	ov.parent = map[string]string{}
+	for _, sg := range ov.in.Segments {
+		ov.parent[sg.ID] = sg.Parent
+	}
+	regions, err := ov.s.Regions(ov.ctx, RegionQuery{})
+	if err != nil {
+		return err
+	}
+	rparent := map[string]string{}
+	for _, r := range regions {
+		rparent[r.ID] = r.Parent
+	}
+	parks, err := ov.s.Parks(ov.ctx, ParkQuery{})
+	if err != nil {
+		return err
+	}
+	pk := map[string]*Park{}
+	for _, p := range parks {
+		pk[p.ID] = p
+	}
+	within := func(region, root string) bool {
+		for n := region; n != ""; n = rparent[n] {
+			if n == root {
+				return true
+			}
+		}
+		return false
+	}
+	ov.inScope = func(region, park string) bool {
+		if q.Scope.Park != "" {
+			for p := park; p != ""; {
+				if p == q.Scope.Park {
+					return true
+				}
+				pp := pk[p]
+				if pp == nil {
+					break
+				}
+				p = pp.Parent
+			}
+			return false
+		}
+		if region != "" {
+			return within(region, q.Scope.Region)
+		}
+		if p := pk[park]; p != nil {
+			for _, r := range p.Regions {
+				if within(r, q.Scope.Region) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	// Existing enterprises named by the changes, and their operations, so that an
+	// enterprise already counted in a segment's subtree is not counted twice.
+	var ids []string
+	for _, c := range append(append([]WhatIfChange{}, q.Add...), q.Remove...) {
+		if c.Enterprise != "" {
+			ids = append(ids, c.Enterprise)
+		}
+		if c.Segment == "" || !hasSegment(ov.in.Segments, c.Segment) {
+			return Errorf(EINVALID, "what-if change names segment %q, which is not in chain %q", c.Segment, q.Chain)
+		}
+		if c.Park != "" && pk[c.Park] == nil {
+			return Errorf(EINVALID, "what-if change names unknown park %q", c.Park)
+		}
+	}
+	ov.ents, ov.ops = map[string]*Enterprise{}, map[string][]*Operation{}
+	if len(ids) > 0 {
+		page, err := ov.s.Enterprises(ov.ctx, EnterpriseQuery{IDs: ids, SkipTotal: true})
+		if err != nil {
+			return err
+		}
+		for _, e := range page.Enterprises {
+			ov.ents[e.ID] = e
+		}
+		for _, id := range ids {
+			if ov.ents[id] == nil {
+				return Errorf(EINVALID, "what-if change names unknown enterprise %q", id)
+			}
+		}
+		ops, err := ov.s.Operations(ov.ctx, OperationQuery{Enterprises: ids})
+		if err != nil {
+			return err
+		}
+		for _, o := range ops {
+			ov.ops[o.Enterprise] = append(ov.ops[o.Enterprise], o)
+		}
+	}
+	ov.counted = map[string]map[string]bool{}
+	for id, e := range ov.ents {
+		if !e.Active() || !ov.inScope(e.Region, e.Park) {
+			continue
+		}
+		for _, o := range ov.ops[id] {
+			if o.Role == "rnd" {
+				continue
+			}
+			for sg := o.Segment; sg != ""; sg = ov.parent[sg] {
+				ov.mark(sg, id, true)
+			}
+		}
+	}
+	return nil
+}
+
+func (ov *overlay) mark(segment, ent string, v bool) {
+	m := ov.counted[segment]
+	if m == nil {
+		m = map[string]bool{}
+		ov.counted[segment] = m
+	}
+	m[ent] = v
+}
+
+// apply adds (sign +1) or removes (sign −1) one change to the stats of the segment and
+// its ancestors.
+func (ov *overlay) apply(c WhatIfChange, sign int) error {
+	key := c.Enterprise
+	region, park := c.Region, c.Park
+	if key == "" {
+		if sign < 0 {
+			return Errorf(EINVALID, "a removal must name an existing enterprise")
+		}
+		key = fmt.Sprintf("new:%s:%s", c.Name, c.Segment)
+	} else if e := ov.ents[key]; e != nil && region == "" && park == "" {
+		region, park = e.Region, e.Park
+	}
+	if !ov.inScope(region, park) {
+		return Errorf(EINVALID, "what-if change for %s in %s lies outside the scope", nameOr(c.Name, c.Enterprise), c.Segment)
+	}
+	for sg := c.Segment; sg != ""; sg = ov.parent[sg] {
+		st := ov.in.Stats[sg]
+		st.Segment = sg
+		was := ov.counted[sg][key]
+		if sign > 0 && !was {
+			st.Enterprises++
+			ov.mark(sg, key, true)
+		}
+		if sign < 0 && was && !ov.stillCounted(key, sg, c.Segment) {
+			st.Enterprises--
+			ov.mark(sg, key, false)
+		}
+		if c.Capacity != nil {
+			seg := segmentByID(ov.in.Segments, sg)
+			from := segmentByID(ov.in.Segments, c.Segment)
+			if v, err := ConvertUnit(*c.Capacity, from.Unit, seg.Unit); err == nil && seg.Unit != "" {
+				cur := 0.0
+				if st.Capacity != nil {
+					cur = *st.Capacity
+				}
+				cur += float64(sign) * v
+				st.Capacity = &cur
+			}
+		}
+		ov.in.Stats[sg] = st
+	}
+	if sign < 0 {
+		// The removed operation no longer keeps the enterprise counted elsewhere.
+		ops := ov.ops[key][:0]
+		for _, o := range ov.ops[key] {
+			if o.Segment != c.Segment {
+				ops = append(ops, o)
+			}
+		}
+		ov.ops[key] = ops
+	}
+	return nil
+}
+
+// stillCounted reports whether the enterprise keeps another operation inside the subtree
+// of sg once its operation in removed is gone.
+func (ov *overlay) stillCounted(ent, sg, removed string) bool {
+	for _, o := range ov.ops[ent] {
+		if o.Segment == removed || o.Role == "rnd" {
+			continue
+		}
+		for n := o.Segment; n != ""; n = ov.parent[n] {
+			if n == sg {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func segmentByID(segs []*Segment, id string) *Segment {
+	for _, s := range segs {
+		if s.ID == id {
+			return s
+		}
+	}
+	return &Segment{}
+}
