@@ -34,8 +34,13 @@ type Config struct {
 	MaxBodyBytes int64
 	// QueryTimeout bounds one GraphQL request (default 30 s).
 	QueryTimeout time.Duration
-	// ComplexityLimit bounds the cost of one query (default 5000).
+	// ComplexityLimit bounds the cost of one query (default 20000; a page of n items
+	// costs n times what each item selects).
 	ComplexityLimit int
+	// MaxDepth bounds the nesting of a query (default 10).
+	MaxDepth int
+	// MaxAliases bounds the aliases in a query (default 15).
+	MaxAliases int
 	// ShutdownTimeout bounds the graceful shutdown (default 5 s… in-flight requests
 	// finish within it).
 	ShutdownTimeout time.Duration
@@ -53,7 +58,13 @@ func (c *Config) defaults() {
 		c.QueryTimeout = 30 * time.Second
 	}
 	if c.ComplexityLimit <= 0 {
-		c.ComplexityLimit = 5000
+		c.ComplexityLimit = 20000
+	}
+	if c.MaxDepth <= 0 {
+		c.MaxDepth = 10
+	}
+	if c.MaxAliases <= 0 {
+		c.MaxAliases = 15
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 5 * time.Second
@@ -89,7 +100,7 @@ func New(cfg Config, store chainmap.Store, web fs.FS) *Server {
 func (s *Server) Handler() http.Handler { return s.securityHeaders(s.mux) }
 
 func (s *Server) graphqlHandler() http.Handler {
-	schema := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Store: s.store}})
+	schema := generated.NewExecutableSchema(*graph.NewSchema(s.store))
 	h := handler.New(schema)
 	h.AddTransport(transport.Options{})
 	h.AddTransport(transport.GET{})
@@ -100,6 +111,7 @@ func (s *Server) graphqlHandler() http.Handler {
 	}
 	h.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	h.Use(extension.FixedComplexityLimit(s.cfg.ComplexityLimit))
+	h.Use(Limits{MaxDepth: s.cfg.MaxDepth, MaxAliases: s.cfg.MaxAliases, MaxDirectives: 50})
 	h.SetErrorPresenter(s.presentError)
 	h.SetRecoverFunc(func(ctx context.Context, v any) error {
 		s.cfg.Logger.Error("resolver panic", "panic", v, "path", graphql.GetPath(ctx))

@@ -60,7 +60,9 @@ Zhengzhou aluminium dataset (or --data DIR). With NEO4J_URI it reads from Neo4j,
 	cmd.Flags().BoolVar(&production, "production", os.Getenv("CHAINMAP_PRODUCTION") == "1", "production mode: introspection off (env CHAINMAP_PRODUCTION=1)")
 	cmd.Flags().Int64Var(&cfg.MaxBodyBytes, "max-body", 1<<20, "largest request body in bytes")
 	cmd.Flags().DurationVar(&cfg.QueryTimeout, "request-timeout", 30*time.Second, "deadline of one GraphQL request")
-	cmd.Flags().IntVar(&cfg.ComplexityLimit, "complexity-limit", 5000, "largest query cost")
+	cmd.Flags().IntVar(&cfg.ComplexityLimit, "complexity-limit", 20000, "largest query cost (a page of n items costs n × its selection)")
+	cmd.Flags().IntVar(&cfg.MaxDepth, "max-depth", 10, "deepest query nesting")
+	cmd.Flags().IntVar(&cfg.MaxAliases, "max-aliases", 15, "most aliases in one query")
 	nf.register(cmd)
 	return cmd
 }

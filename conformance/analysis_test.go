@@ -1,0 +1,182 @@
+package conformance
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/chainmap/chainmap"
+)
+
+// TestAnalysisZhengzhou holds the analysis to what the seed itself states, on both
+// stores, and checks both stores give the same answers.
+func TestAnalysisZhengzhou(t *testing.T) {
+	stores := loadAll(t, "../data/zhengzhou-aluminium")
+	city := chainmap.Scope{Region: "410100"}
+
+	t.Run("end products are small (终端制品规模偏小): weak or missing", func(t *testing.T) {
+		each(t, stores, func(t *testing.T, s chainmap.Store) {
+			rep := must(chainmap.GapAnalysis(ctxT(t), s, chainmap.GapQuery{Chain: "aluminium", Scope: city}))
+			for _, g := range rep.Segments {
+				if g.Segment.Stage == chainmap.StageEndProduct && g.Status == chainmap.StatusStrong {
+					t.Errorf("end product %s is STRONG in Zhengzhou; the seed calls end products small", g.Segment.ID)
+				}
+			}
+			g := gapOf(rep, "M1a")
+			if g.Status == chainmap.StatusMissing {
+				t.Errorf("plate/strip (长江以北最大的铝板带箔加工生产基地) is missing")
+			}
+			if rep.Completeness <= 0 || rep.Completeness >= 1 || rep.Total != len(rep.Segments) {
+				t.Errorf("completeness %v of %d", rep.Completeness, rep.Total)
+			}
+		})
+	})
+
+	t.Run("巩义 covers rolling", func(t *testing.T) {
+		each(t, stores, func(t *testing.T, s chainmap.Store) {
+			rep := must(chainmap.GapAnalysis(ctxT(t), s, chainmap.GapQuery{Chain: "aluminium", Scope: chainmap.Scope{Region: "410181"}}))
+			for _, id := range []string{"M1", "M1a", "M1b"} {
+				if g := gapOf(rep, id); g.Stat.Enterprises == 0 {
+					t.Errorf("巩义 has no enterprise in %s", id)
+				}
+			}
+			park := must(chainmap.GapAnalysis(ctxT(t), s, chainmap.GapQuery{Chain: "aluminium", Scope: chainmap.Scope{Park: "gongyi-zone"}}))
+			if g := gapOf(park, "M1a"); g.Stat.Enterprises == 0 {
+				t.Errorf("the 巩义 zone (with its sub-parks) has no plate/strip enterprise")
+			}
+		})
+	})
+
+	t.Run("the seed's key projects close the gaps they aim at", func(t *testing.T) {
+		each(t, stores, func(t *testing.T, s chainmap.Store) {
+			projects := must(s.Projects(ctxT(t), chainmap.ProjectQuery{Region: "410100"}))
+			var add []chainmap.WhatIfChange
+			for _, p := range projects {
+				if !cites(p.Provenance, "SEED#三(三)1") || p.Enterprise == "" {
+					continue
+				}
+				for _, sg := range p.Segments {
+					add = append(add, chainmap.WhatIfChange{Enterprise: p.Enterprise, Segment: sg, Park: p.Park, Region: p.Region})
+				}
+			}
+			if len(add) < 6 {
+				t.Fatalf("only %d project segments", len(add))
+			}
+			res := must(chainmap.WhatIf(ctxT(t), s, chainmap.WhatIfQuery{Chain: "aluminium", Scope: city, Add: add}))
+			for _, c := range add {
+				if g := gapOf(res.After, c.Segment); g.Status == chainmap.StatusMissing {
+					t.Errorf("after project of %s, %s is still missing", c.Enterprise, c.Segment)
+				}
+			}
+			// 明泰's automotive sheet fills the car-body link, missing today.
+			if b, a := gapOf(res.Before, "E1.body"), gapOf(res.After, "E1.body"); b.Status != chainmap.StatusMissing || a.Status == chainmap.StatusMissing {
+				t.Errorf("E1.body: %s → %s, want MISSING → present", b.Status, a.Status)
+			}
+			if len(res.Changes) == 0 || res.After.Present <= res.Before.Present {
+				t.Errorf("what-if changed nothing: %d → %d present", res.Before.Present, res.After.Present)
+			}
+			// Nothing was written: the graph still answers as before.
+			again := must(chainmap.GapAnalysis(ctxT(t), s, chainmap.GapQuery{Chain: "aluminium", Scope: city}))
+			if again.Present != res.Before.Present {
+				t.Errorf("what-if wrote to the store: %d present now, %d before", again.Present, res.Before.Present)
+			}
+		})
+	})
+
+	t.Run("targets and host parks", func(t *testing.T) {
+		each(t, stores, func(t *testing.T, s chainmap.Store) {
+			ts := must(chainmap.InvestmentTargets(ctxT(t), s, chainmap.TargetQuery{Chain: "aluminium", Scope: city, Segment: "E1.wheel", First: 5}))
+			if len(ts) == 0 || ts[0].Enterprise.ID != "dicastal" {
+				t.Fatalf("wheel targets = %v, want 中信戴卡 first", targetIDs(ts))
+			}
+			for _, tg := range ts {
+				if tg.Enterprise.Region == "" || tg.Host == nil || tg.ReasonZh == "" {
+					t.Errorf("target %s lacks region, host or reason", tg.Enterprise.ID)
+				}
+				for _, r := range []string{"410100"} {
+					if tg.Enterprise.Region == r {
+						t.Errorf("target %s is inside the scope", tg.Enterprise.ID)
+					}
+				}
+			}
+		})
+	})
+
+	t.Run("goals progress", func(t *testing.T) {
+		each(t, stores, func(t *testing.T, s chainmap.Store) {
+			g := must(s.Goals(ctxT(t), chainmap.GoalQuery{IDs: []string{"enterprises-ge-50-2021"}}))[0]
+			p := must(chainmap.ProgressOf(ctxT(t), s, g))
+			if !p.Derived || p.Current == nil || p.OnTrack == nil {
+				t.Fatalf("progress = %+v", p)
+			}
+			// Count by hand: active enterprises in Zhengzhou with revenue ≥ 50亿元.
+			page := must(s.Enterprises(ctxT(t), chainmap.EnterpriseQuery{Region: "410100"}))
+			n := 0
+			for _, e := range page.Enterprises {
+				if e.Active() && e.Revenue != nil && *e.Revenue >= 50 {
+					n++
+				}
+			}
+			if int(*p.Current) != n {
+				t.Errorf("derived %v, counted %d", *p.Current, n)
+			}
+		})
+	})
+
+	t.Run("same answers on both stores", func(t *testing.T) {
+		if len(stores) < 2 {
+			t.Skip("Neo4j not configured")
+		}
+		questions := map[string]func(s chainmap.Store) (any, error){
+			"stats city": func(s chainmap.Store) (any, error) {
+				return s.SegmentStats(ctxT(t), chainmap.StatsQuery{Chain: "aluminium", Scope: city})
+			},
+			"stats park": func(s chainmap.Store) (any, error) {
+				return s.SegmentStats(ctxT(t), chainmap.StatsQuery{Chain: "aluminium", Scope: chainmap.Scope{Park: "gongyi-zone"}})
+			},
+			"gaps": func(s chainmap.Store) (any, error) {
+				return chainmap.GapAnalysis(ctxT(t), s, chainmap.GapQuery{Chain: "aluminium", Scope: city})
+			},
+			"candidates": func(s chainmap.Store) (any, error) {
+				return s.Candidates(ctxT(t), chainmap.CandidateQuery{Chain: "aluminium", Segment: "M1", Scope: city, Limit: 50})
+			},
+			"roadmap": func(s chainmap.Store) (any, error) {
+				return chainmap.PlanRoadmap(ctxT(t), s, chainmap.RoadmapQuery{Chain: "aluminium", Scope: city, Steps: 6})
+			},
+			"cluster": func(s chainmap.Store) (any, error) {
+				return chainmap.ComposeCluster(ctxT(t), s, "aluminium", "gongyi-zone", "")
+			},
+		}
+		for name, ask := range questions {
+			var first []byte
+			for i, sc := range stores {
+				v, err := ask(sc.store)
+				if err != nil {
+					t.Fatalf("%s on %s: %v", name, sc.name, err)
+				}
+				b, _ := json.Marshal(v)
+				if i == 0 {
+					first = b
+				} else if string(b) != string(first) {
+					t.Errorf("%s differs between %s and %s:\n%s\n%s", name, stores[0].name, sc.name, first, b)
+				}
+			}
+		}
+	})
+}
+
+func gapOf(r *chainmap.GapReport, id string) *chainmap.SegmentGap {
+	for _, g := range r.Segments {
+		if g.Segment.ID == id {
+			return g
+		}
+	}
+	return &chainmap.SegmentGap{Segment: &chainmap.Segment{ID: id}}
+}
+
+func targetIDs(ts []*chainmap.Target) []string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.Enterprise.ID)
+	}
+	return out
+}

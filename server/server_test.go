@@ -1,0 +1,243 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chainmap/chainmap"
+	"github.com/chainmap/chainmap/loaders"
+	"github.com/chainmap/chainmap/memstore"
+	"github.com/chainmap/chainmap/server"
+)
+
+// countingStore counts every store call, to prove resolvers batch.
+type countingStore struct {
+	chainmap.Store
+	calls atomic.Int64
+}
+
+func (c *countingStore) n() int { return int(c.calls.Load()) }
+
+func (c *countingStore) Sources(ctx context.Context, q chainmap.IDQuery) ([]*chainmap.Source, error) {
+	c.calls.Add(1)
+	return c.Store.Sources(ctx, q)
+}
+func (c *countingStore) Chains(ctx context.Context, q chainmap.IDQuery) ([]*chainmap.Chain, error) {
+	c.calls.Add(1)
+	return c.Store.Chains(ctx, q)
+}
+func (c *countingStore) Segments(ctx context.Context, q chainmap.SegmentQuery) ([]*chainmap.Segment, error) {
+	c.calls.Add(1)
+	return c.Store.Segments(ctx, q)
+}
+func (c *countingStore) Flows(ctx context.Context, q chainmap.FlowQuery) ([]*chainmap.Flow, error) {
+	c.calls.Add(1)
+	return c.Store.Flows(ctx, q)
+}
+func (c *countingStore) Regions(ctx context.Context, q chainmap.RegionQuery) ([]*chainmap.Region, error) {
+	c.calls.Add(1)
+	return c.Store.Regions(ctx, q)
+}
+func (c *countingStore) Parks(ctx context.Context, q chainmap.ParkQuery) ([]*chainmap.Park, error) {
+	c.calls.Add(1)
+	return c.Store.Parks(ctx, q)
+}
+func (c *countingStore) Enterprises(ctx context.Context, q chainmap.EnterpriseQuery) (*chainmap.EnterprisePage, error) {
+	c.calls.Add(1)
+	return c.Store.Enterprises(ctx, q)
+}
+func (c *countingStore) Operations(ctx context.Context, q chainmap.OperationQuery) ([]*chainmap.Operation, error) {
+	c.calls.Add(1)
+	return c.Store.Operations(ctx, q)
+}
+func (c *countingStore) SupplyLinks(ctx context.Context, q chainmap.SupplyLinkQuery) ([]*chainmap.SupplyLink, error) {
+	c.calls.Add(1)
+	return c.Store.SupplyLinks(ctx, q)
+}
+func (c *countingStore) Projects(ctx context.Context, q chainmap.ProjectQuery) ([]*chainmap.Project, error) {
+	c.calls.Add(1)
+	return c.Store.Projects(ctx, q)
+}
+
+func load(t *testing.T, dir string) chainmap.Store {
+	t.Helper()
+	s := memstore.New()
+	if _, err := loaders.Load(context.Background(), dir, s, loaders.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func newServer(t *testing.T, s chainmap.Store, cfg server.Config) *httptest.Server {
+	t.Helper()
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg.Introspection = true
+	ts := httptest.NewServer(server.New(cfg, s, nil).Handler())
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+type gqlResponse struct {
+	Data   json.RawMessage `json:"data"`
+	Errors []struct {
+		Message    string         `json:"message"`
+		Extensions map[string]any `json:"extensions"`
+	} `json:"errors"`
+}
+
+func post(t *testing.T, ts *httptest.Server, query string) (int, gqlResponse) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query})
+	resp, err := http.Post(ts.URL+"/graphql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r gqlResponse
+	raw, _ := io.ReadAll(resp.Body)
+	json.Unmarshal(raw, &r)
+	return resp.StatusCode, r
+}
+
+const nested = `{ chains { id segments { id operations { capacity enterprise { nameZh region { nameZh parent { id } } park { nameZh } operations { segment { id } } } } } } }`
+
+// TestNoNPlusOne runs a query nested four levels deep over the whole bundled dataset
+// and over a small one: the number of store calls is the same, however many rows.
+func TestNoNPlusOne(t *testing.T) {
+	calls := map[string]int{}
+	for _, dir := range []string{"../testdata/minimal", "../data/zhengzhou-aluminium"} {
+		cs := &countingStore{Store: load(t, dir)}
+		ts := newServer(t, cs, server.Config{})
+		code, r := post(t, ts, nested)
+		if code != 200 || len(r.Errors) > 0 {
+			t.Fatalf("%s: %d %v", dir, code, r.Errors)
+		}
+		if !strings.Contains(string(r.Data), "nameZh") {
+			t.Fatalf("no data: %s", r.Data)
+		}
+		calls[dir] = cs.n()
+	}
+	t.Logf("store calls: %v", calls)
+	const bound = 12
+	for dir, n := range calls {
+		if n > bound {
+			t.Errorf("%s: %d store calls for the nested query, more than %d", dir, n, bound)
+		}
+	}
+	if calls["../testdata/minimal"] != calls["../data/zhengzhou-aluminium"] {
+		t.Errorf("store calls grow with the data: %v", calls)
+	}
+}
+
+func TestLimitsAndErrorCodes(t *testing.T) {
+	s := load(t, "../testdata/minimal")
+	ts := newServer(t, s, server.Config{MaxDepth: 6, MaxAliases: 3, ComplexityLimit: 300, MaxBodyBytes: 4096})
+	code := func(r gqlResponse) string {
+		if len(r.Errors) == 0 {
+			return ""
+		}
+		c, _ := r.Errors[0].Extensions["code"].(string)
+		return c
+	}
+	cases := []struct {
+		name, query, want string
+	}{
+		{"too deep", `{ chains { segments { operations { enterprise { region { parent { parent { id } } } } } } } }`, "GRAPHQL_VALIDATION_FAILED"},
+		{"too many aliases", `{ a: chains { id } b: chains { id } c: chains { id } d: chains { id } }`, "GRAPHQL_VALIDATION_FAILED"},
+		{"too costly", `{ enterprises(first: 100) { nodes { id nameZh region { id nameZh } operations { capacity } } } }`, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"syntax error", `{ chains { id `, "GRAPHQL_PARSE_FAILED"},
+		{"unknown field", `{ chains { nope } }`, "GRAPHQL_VALIDATION_FAILED"},
+		{"bad page size", `{ enterprises(first: -1) { totalCount } }`, "BAD_USER_INPUT"},
+		{"bad cursor", `{ enterprises(after: "zzz") { totalCount } }`, "BAD_USER_INPUT"},
+		{"bad scope", `{ gapAnalysis(chain: "widget", scope: {region: "110100", park: "east-park"}) { total } }`, "BAD_USER_INPUT"},
+		{"unknown region", `{ gapAnalysis(chain: "widget", scope: {region: "999999"}) { total } }`, "NOT_FOUND"},
+		{"unknown chain", `{ gapAnalysis(chain: "nope", scope: {region: "110100"}) { total } }`, "NOT_FOUND"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, r := post(t, ts, tc.query)
+			if got := code(r); got != tc.want {
+				t.Errorf("code = %q, want %q (%v)", got, tc.want, r.Errors)
+			}
+			for _, e := range r.Errors {
+				if strings.Contains(e.Message, "MATCH") || strings.Contains(e.Message, "goroutine") {
+					t.Errorf("internals leak: %s", e.Message)
+				}
+			}
+		})
+	}
+	// A missing record is null, not an error.
+	_, r := post(t, ts, `{ chain(id: "nope") { id } }`)
+	if len(r.Errors) > 0 || string(r.Data) != `{"chain":null}` {
+		t.Errorf("missing chain: %s %v", r.Data, r.Errors)
+	}
+	// Oversized bodies are refused before parsing.
+	big := `{"query":"{ chains { id } }","variables":{"x":"` + strings.Repeat("x", 5000) + `"}}`
+	resp, err := http.Post(ts.URL+"/graphql", "application/json", strings.NewReader(big))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversized body: status %d", resp.StatusCode)
+	}
+}
+
+func TestHealthAndFrontEnd(t *testing.T) {
+	ts := newServer(t, load(t, "../testdata/minimal"), server.Config{})
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/": 200, "/nope.js": 404} {
+		resp, err := http.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("%s: %d, want %d", path, resp.StatusCode, want)
+		}
+		if path == "/" && !strings.Contains(string(b), "not built") {
+			t.Errorf("/ without a build should say the front end is not built")
+		}
+	}
+	// Introspection answers (it is on in this test).
+	_, r := post(t, ts, `{ __schema { queryType { name } } }`)
+	if !strings.Contains(string(r.Data), `"Query"`) {
+		t.Errorf("introspection: %s", r.Data)
+	}
+}
+
+func TestGracefulShutdown(t *testing.T) {
+	s := load(t, "../testdata/minimal")
+	srv := server.New(server.Config{Addr: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, s, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx, func(a string) { addr <- a }) }()
+	a := <-addr
+	resp, err := http.Get("http://" + a + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run returned %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("shutdown took more than 5 s")
+	}
+	if _, err := http.Get("http://" + a + "/healthz"); err == nil {
+		t.Error("server still answers after shutdown")
+	}
+}
