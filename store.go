@@ -3,7 +3,9 @@ package chainmap
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"sort"
+	"strings"
 )
 
 // Store reads the knowledge graph. The embedded in-process store and the Neo4j store
@@ -125,6 +127,10 @@ type EnterpriseQuery struct {
 	After string
 	// SkipTotal skips counting every match when the caller does not need it.
 	SkipTotal bool
+	// Text keeps enterprises whose names, credit code or stock code contain it.
+	Text string
+	// Sort is SortByID (default), SortByRevenue or SortByName.
+	Sort string
 }
 
 // EnterprisePage is one page of enterprises with the total number of matches.
@@ -178,18 +184,89 @@ type IndicatorQuery struct {
 	Metric string
 }
 
-// EncodeCursor makes the opaque page cursor that resumes after the enterprise id.
-func EncodeCursor(id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("e:" + id))
+// Enterprise orders for paging.
+const (
+	SortByID      = "id"
+	SortByRevenue = "revenue" // highest first, unknown last, then id
+	SortByName    = "name"    // Chinese name, then id
+)
+
+// Cursor is a decoded page cursor: the sort key and id of the last enterprise of a page.
+type Cursor struct {
+	Sort    string
+	Revenue float64
+	Name    string
+	ID      string
 }
 
-// DecodeCursor returns the id a cursor resumes after, or EINVALID for a malformed cursor.
-func DecodeCursor(c string) (string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || len(b) < 2 || string(b[:2]) != "e:" {
-		return "", Errorf(EINVALID, "invalid cursor %q", c)
+// RevenueKey is the revenue an enterprise sorts by (-1 when unknown, so it sorts last).
+func RevenueKey(e *Enterprise) float64 {
+	if e.Revenue == nil {
+		return -1
 	}
-	return string(b[2:]), nil
+	return *e.Revenue
+}
+
+// EncodeCursor makes the opaque cursor that resumes after e in the given order.
+func EncodeCursor(sort string, e *Enterprise) string {
+	b, _ := json.Marshal(Cursor{Sort: sort, Revenue: RevenueKey(e), Name: e.NameZh, ID: e.ID})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeCursor returns the position a cursor resumes after, or EINVALID for a malformed
+// cursor or one made for another order.
+func DecodeCursor(c, sort string) (Cursor, error) {
+	var cur Cursor
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil {
+		err = json.Unmarshal(b, &cur)
+	}
+	if err != nil || cur.ID == "" {
+		return Cursor{}, Errorf(EINVALID, "invalid cursor %q", c)
+	}
+	if cur.Sort != sort {
+		return Cursor{}, Errorf(EINVALID, "the cursor was made for order %q, not %q", cur.Sort, sort)
+	}
+	return cur, nil
+}
+
+// After reports whether e comes after the cursor in the cursor's order.
+func (c Cursor) After(e *Enterprise) bool {
+	switch c.Sort {
+	case SortByRevenue:
+		r := RevenueKey(e)
+		return r < c.Revenue || (r == c.Revenue && e.ID > c.ID)
+	case SortByName:
+		return e.NameZh > c.Name || (e.NameZh == c.Name && e.ID > c.ID)
+	}
+	return e.ID > c.ID
+}
+
+// LessEnterprise orders enterprises for paging.
+func LessEnterprise(sort string, a, b *Enterprise) bool {
+	switch sort {
+	case SortByRevenue:
+		if ra, rb := RevenueKey(a), RevenueKey(b); ra != rb {
+			return ra > rb
+		}
+	case SortByName:
+		if a.NameZh != b.NameZh {
+			return a.NameZh < b.NameZh
+		}
+	}
+	return a.ID < b.ID
+}
+
+// MatchesText reports whether an enterprise's names, credit code or stock code contain
+// the text (case-insensitive for Latin letters).
+func MatchesText(e *Enterprise, text string) bool {
+	t := strings.ToLower(text)
+	for _, f := range []string{e.NameZh, e.NameEn, e.ShortName, e.CreditCode, e.StockCode, e.ID} {
+		if f != "" && strings.Contains(strings.ToLower(f), t) {
+			return true
+		}
+	}
+	return false
 }
 
 // SortCandidates orders candidates the way every store must before applying a limit:

@@ -117,6 +117,11 @@ func TestMinimal(t *testing.T) {
 			{"revenue range", chainmap.EnterpriseQuery{MinRevenue: f(50), MaxRevenue: f(100)}, []string{"acme"}},
 			{"combined", chainmap.EnterpriseQuery{Region: "110100", Segment: "W2", Designation: "专精特新"}, []string{"acme-parts"}},
 			{"ids and region", chainmap.EnterpriseQuery{IDs: []string{"gamma", "beta"}, Region: "110000"}, []string{"beta"}},
+			{"text in name", chainmap.EnterpriseQuery{Text: "ACME"}, []string{"acme", "acme-parts"}},
+			{"text in Chinese name", chainmap.EnterpriseQuery{Text: "贝塔"}, []string{"beta"}},
+			{"text in stock code", chainmap.EnterpriseQuery{Text: "600001"}, []string{"acme"}},
+			{"by revenue", chainmap.EnterpriseQuery{Sort: chainmap.SortByRevenue}, []string{"gamma", "acme", "acme-parts", "beta", "delta"}},
+			{"by name", chainmap.EnterpriseQuery{Sort: chainmap.SortByName}, []string{"gamma", "delta", "beta", "acme", "acme-parts"}}, // code-point order: 伽 德 贝 阿
 		}
 		each(t, stores, func(t *testing.T, s chainmap.Store) {
 			for _, tc := range cases {
@@ -144,6 +149,21 @@ func TestMinimal(t *testing.T) {
 				q.After = p.EndCursor
 			}
 			wantIDs(t, "paged", got, []string{"acme", "acme-parts", "beta", "delta", "gamma"})
+			// Paging by revenue, two at a time, keeps the order across pages.
+			got = nil
+			q = chainmap.EnterpriseQuery{First: 2, Sort: chainmap.SortByRevenue}
+			for pages := 0; pages < 5; pages++ {
+				p := must(s.Enterprises(ctxT(t), q))
+				got = append(got, ids(t, p.Enterprises)...)
+				if !p.HasNext {
+					break
+				}
+				q.After = p.EndCursor
+			}
+			wantIDs(t, "paged by revenue", got, []string{"gamma", "acme", "acme-parts", "beta", "delta"})
+			if _, err := s.Enterprises(ctxT(t), chainmap.EnterpriseQuery{After: q.After, Sort: chainmap.SortByName}); chainmap.ErrorCode(err) != chainmap.EINVALID {
+				t.Errorf("a revenue cursor used for the name order: err = %v", err)
+			}
 			if _, err := s.Enterprises(ctxT(t), chainmap.EnterpriseQuery{After: "not-a-cursor"}); chainmap.ErrorCode(err) != chainmap.EINVALID {
 				t.Errorf("bad cursor: err = %v", err)
 			}

@@ -17,7 +17,7 @@ func NewSchema(s chainmap.Store) *generated.Config {
 		}
 		return 1 + n*child
 	}
-	c.Complexity.Query.Enterprises = func(child int, _ *model.EnterpriseFilter, first *int, _ *string) int {
+	c.Complexity.Query.Enterprises = func(child int, _ *model.EnterpriseFilter, first *int, _ *string, _ *model.EnterpriseOrder) int {
 		return page(first, child)
 	}
 	c.Complexity.Region.Enterprises = func(child int, first *int, _ *string) int { return page(first, child) }
@@ -38,6 +38,13 @@ func NewSchema(s chainmap.Store) *generated.Config {
 			k = *per
 		}
 		return 50 + n*k*child
+	}
+	c.Complexity.Query.Search = func(child int, _ string, first *int) int {
+		n := 20
+		if first != nil {
+			n = *first
+		}
+		return 1 + 4*n*child
 	}
 	return &c
 }

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"sort"
+	"strings"
 
 	"github.com/chainmap/chainmap"
 	"github.com/chainmap/chainmap/graph/model"
@@ -34,7 +35,100 @@ func filterQuery(f *model.EnterpriseFilter) chainmap.EnterpriseQuery {
 	}
 	return chainmap.EnterpriseQuery{Region: deref(f.Region), Park: deref(f.Park), Segment: deref(f.Segment),
 		Chain: deref(f.Chain), Designation: deref(f.Designation), Status: deref(f.Status),
-		MinRevenue: f.MinRevenue, MaxRevenue: f.MaxRevenue}
+		MinRevenue: f.MinRevenue, MaxRevenue: f.MaxRevenue, Text: deref(f.Text)}
+}
+
+func sortKey(s string) string {
+	if s == "" {
+		return chainmap.SortByID
+	}
+	return s
+}
+
+func orderOf(o *model.EnterpriseOrder) string {
+	if o == nil {
+		return chainmap.SortByID
+	}
+	switch *o {
+	case model.EnterpriseOrderRevenue:
+		return chainmap.SortByRevenue
+	case model.EnterpriseOrderName:
+		return chainmap.SortByName
+	}
+	return chainmap.SortByID
+}
+
+// search finds enterprises (in the store, bounded) and segments, parks and regions
+// (small tables, filtered here) by name or code.
+func (r *Resolver) search(ctx context.Context, text string, first *int) ([]*model.SearchHit, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return nil, chainmap.Errorf(chainmap.EINVALID, "search text is empty")
+	}
+	if len([]rune(text)) > 100 {
+		return nil, chainmap.Errorf(chainmap.EINVALID, "search text is longer than 100 characters")
+	}
+	n := 20
+	if first != nil {
+		if *first < 1 || *first > 100 {
+			return nil, chainmap.Errorf(chainmap.EINVALID, "first must be between 1 and 100, got %d", *first)
+		}
+		n = *first
+	}
+	var hits []*model.SearchHit
+	page, err := r.Store.Enterprises(ctx, chainmap.EnterpriseQuery{Text: text, First: n, SkipTotal: true, Sort: chainmap.SortByRevenue})
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range page.Enterprises {
+		hits = append(hits, &model.SearchHit{Kind: "enterprise", ID: e.ID, NameZh: e.NameZh, NameEn: &e.NameEn, Enterprise: e})
+	}
+	match := func(fields ...string) bool {
+		t := strings.ToLower(text)
+		for _, f := range fields {
+			if f != "" && strings.Contains(strings.ToLower(f), t) {
+				return true
+			}
+		}
+		return false
+	}
+	segs, err := r.Store.Segments(ctx, chainmap.SegmentQuery{})
+	if err != nil {
+		return nil, err
+	}
+	k := 0
+	for _, s := range segs {
+		if k < n && match(s.ID, s.NameZh, s.NameEn, strings.Join(s.GBT, " "), strings.Join(s.HS, " ")) {
+			hits = append(hits, &model.SearchHit{Kind: "segment", ID: s.ID, NameZh: s.NameZh, NameEn: &s.NameEn, Segment: s})
+			k++
+		}
+	}
+	parks, err := r.Store.Parks(ctx, chainmap.ParkQuery{})
+	if err != nil {
+		return nil, err
+	}
+	k = 0
+	for _, p := range parks {
+		if k < n && match(p.ID, p.NameZh, p.NameEn) {
+			hits = append(hits, &model.SearchHit{Kind: "park", ID: p.ID, NameZh: p.NameZh, NameEn: &p.NameEn, Park: p})
+			k++
+		}
+	}
+	regions, err := r.Store.Regions(ctx, chainmap.RegionQuery{})
+	if err != nil {
+		return nil, err
+	}
+	k = 0
+	for _, g := range regions {
+		if k < n && match(g.ID, g.NameZh, g.NameEn) {
+			hits = append(hits, &model.SearchHit{Kind: "region", ID: g.ID, NameZh: g.NameZh, NameEn: &g.NameEn, Region: g})
+			k++
+		}
+	}
+	if hits == nil {
+		hits = []*model.SearchHit{}
+	}
+	return hits, nil
 }
 
 // enterprises answers a connection field: it checks the page size and asks the store
@@ -65,7 +159,7 @@ func (r *Resolver) enterprises(ctx context.Context, q chainmap.EnterpriseQuery, 
 	conn := &model.EnterpriseConnection{Nodes: p.Enterprises, TotalCount: p.Total,
 		PageInfo: &model.PageInfo{HasNextPage: p.HasNext}}
 	for _, e := range p.Enterprises {
-		conn.Edges = append(conn.Edges, &model.EnterpriseEdge{Cursor: chainmap.EncodeCursor(e.ID), Node: e})
+		conn.Edges = append(conn.Edges, &model.EnterpriseEdge{Cursor: chainmap.EncodeCursor(sortKey(q.Sort), e), Node: e})
 	}
 	if n := len(conn.Edges); n > 0 {
 		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor

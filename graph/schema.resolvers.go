@@ -79,8 +79,15 @@ func (r *queryResolver) Enterprise(ctx context.Context, id string) (*chainmap.En
 }
 
 // Enterprises is the resolver for the enterprises field.
-func (r *queryResolver) Enterprises(ctx context.Context, filter *model.EnterpriseFilter, first *int, after *string) (*model.EnterpriseConnection, error) {
-	return r.enterprises(ctx, filterQuery(filter), first, after)
+func (r *queryResolver) Enterprises(ctx context.Context, filter *model.EnterpriseFilter, first *int, after *string, orderBy *model.EnterpriseOrder) (*model.EnterpriseConnection, error) {
+	q := filterQuery(filter)
+	q.Sort = orderOf(orderBy)
+	return r.enterprises(ctx, q, first, after)
+}
+
+// Search is the resolver for the search field.
+func (r *queryResolver) Search(ctx context.Context, text string, first *int) ([]*model.SearchHit, error) {
+	return r.search(ctx, text, first)
 }
 
 // Projects is the resolver for the projects field.

@@ -341,53 +341,67 @@ func (s *Store) Parks(_ context.Context, q chainmap.ParkQuery) ([]*chainmap.Park
 	}), nil
 }
 
-// Enterprises returns enterprises by id, or one page of those matching the filters,
-// ordered by id.
+// Enterprises returns enterprises by id, or one page of those matching the filters, in
+// the requested order.
 func (s *Store) Enterprises(_ context.Context, q chainmap.EnterpriseQuery) (*chainmap.EnterprisePage, error) {
 	g := s.snapshot()
+	sortBy, err := sortOf(q.Sort)
+	if err != nil {
+		return nil, err
+	}
 	keep, err := g.enterpriseFilter(q)
 	if err != nil {
 		return nil, err
+	}
+	var cur *chainmap.Cursor
+	if q.After != "" {
+		c, err := chainmap.DecodeCursor(q.After, sortBy)
+		if err != nil {
+			return nil, err
+		}
+		cur = &c
 	}
 	ids := g.enterpriseIDs
 	if len(q.IDs) > 0 {
 		ids = uniqueSorted(q.IDs)
 	}
-	after := ""
-	if q.After != "" {
-		a, err := chainmap.DecodeCursor(q.After)
-		if err != nil {
-			return nil, err
+	var matches []*chainmap.Enterprise
+	for _, id := range ids {
+		if e, ok := g.enterprises[id]; ok && keep(e) {
+			matches = append(matches, e)
 		}
-		after = a
+	}
+	if sortBy != chainmap.SortByID {
+		sort.SliceStable(matches, func(i, j int) bool { return chainmap.LessEnterprise(sortBy, matches[i], matches[j]) })
 	}
 	page := &chainmap.EnterprisePage{Total: -1}
-	total := 0
-	for _, id := range ids {
-		e, ok := g.enterprises[id]
-		if !ok || !keep(e) {
-			continue
-		}
-		total++
-		if id <= after && after != "" {
+	if !q.SkipTotal {
+		page.Total = len(matches)
+	}
+	for _, e := range matches {
+		if cur != nil && !cur.After(e) {
 			continue
 		}
 		if q.First > 0 && len(page.Enterprises) >= q.First {
 			page.HasNext = true
-			if q.SkipTotal {
-				break
-			}
-			continue
+			break
 		}
 		page.Enterprises = append(page.Enterprises, e)
 	}
-	if !q.SkipTotal {
-		page.Total = total
-	}
 	if n := len(page.Enterprises); n > 0 {
-		page.EndCursor = chainmap.EncodeCursor(page.Enterprises[n-1].ID)
+		page.EndCursor = chainmap.EncodeCursor(sortBy, page.Enterprises[n-1])
 	}
 	return page, nil
+}
+
+func sortOf(s string) (string, error) {
+	switch s {
+	case "", chainmap.SortByID:
+		return chainmap.SortByID, nil
+	case chainmap.SortByRevenue, chainmap.SortByName:
+		return s, nil
+	}
+	return "", chainmap.Errorf(chainmap.EINVALID, "unknown order %q", s)
 }
 
 func (g *graph) enterpriseFilter(q chainmap.EnterpriseQuery) (func(*chainmap.Enterprise) bool, error) {
@@ -442,6 +456,9 @@ func (g *graph) enterpriseFilter(q chainmap.EnterpriseQuery) (func(*chainmap.Ent
 			return false
 		}
 		if q.MaxRevenue != nil && (e.Revenue == nil || *e.Revenue > *q.MaxRevenue) {
+			return false
+		}
+		if q.Text != "" && !chainmap.MatchesText(e, q.Text) {
 			return false
 		}
 		return true

@@ -197,6 +197,19 @@ func (s *Store) Enterprises(ctx context.Context, q chainmap.EnterpriseQuery) (*c
 		conds = append(conds, "e.revenue <= $maxRevenue")
 		params["maxRevenue"] = *q.MaxRevenue
 	}
+	if q.Text != "" {
+		conds = append(conds, `any(f IN [e.name_zh, e.name_en, e.short_name, e.credit_code, e.stock_code, e.id]
+  WHERE f IS NOT NULL AND toLower(f) CONTAINS toLower($text))`)
+		params["text"] = q.Text
+	}
+	sortBy := q.Sort
+	switch sortBy {
+	case "":
+		sortBy = chainmap.SortByID
+	case chainmap.SortByID, chainmap.SortByRevenue, chainmap.SortByName:
+	default:
+		return nil, chainmap.Errorf(chainmap.EINVALID, "unknown order %q", q.Sort)
+	}
 	base := match.String()
 	where := ""
 	if len(conds) > 0 {
@@ -212,18 +225,32 @@ func (s *Store) Enterprises(ctx context.Context, q chainmap.EnterpriseQuery) (*c
 	}
 	pageConds := append([]string(nil), conds...)
 	if q.After != "" {
-		after, err := chainmap.DecodeCursor(q.After)
+		cur, err := chainmap.DecodeCursor(q.After, sortBy)
 		if err != nil {
 			return nil, err
 		}
-		pageConds = append(pageConds, "e.id > $after")
-		params["after"] = after
+		switch sortBy {
+		case chainmap.SortByRevenue:
+			pageConds = append(pageConds, "(coalesce(e.revenue, -1.0) < $afterRev OR (coalesce(e.revenue, -1.0) = $afterRev AND e.id > $after))")
+			params["afterRev"] = cur.Revenue
+		case chainmap.SortByName:
+			pageConds = append(pageConds, "(e.name_zh > $afterName OR (e.name_zh = $afterName AND e.id > $after))")
+			params["afterName"] = cur.Name
+		default:
+			pageConds = append(pageConds, "e.id > $after")
+		}
+		params["after"] = cur.ID
 	}
 	pw := ""
 	if len(pageConds) > 0 {
 		pw = "WHERE " + strings.Join(pageConds, " AND ") + "\n"
 	}
-	cy := base + pw + "WITH DISTINCT e ORDER BY e.id\n"
+	order := map[string]string{
+		chainmap.SortByID:      "e.id",
+		chainmap.SortByRevenue: "coalesce(e.revenue, -1.0) DESC, e.id",
+		chainmap.SortByName:    "e.name_zh, e.id",
+	}[sortBy]
+	cy := base + pw + "WITH DISTINCT e ORDER BY " + order + "\n"
 	if q.First > 0 {
 		cy += "LIMIT $limit\n"
 		params["limit"] = q.First + 1
@@ -243,7 +270,7 @@ func (s *Store) Enterprises(ctx context.Context, q chainmap.EnterpriseQuery) (*c
 	}
 	page.Enterprises = ents
 	if n := len(ents); n > 0 {
-		page.EndCursor = chainmap.EncodeCursor(ents[n-1].ID)
+		page.EndCursor = chainmap.EncodeCursor(sortBy, ents[n-1])
 	}
 	return page, nil
 }

@@ -367,7 +367,7 @@ type ComplexityRoot struct {
 		Counts             func(childComplexity int) int
 		Dataset            func(childComplexity int) int
 		Enterprise         func(childComplexity int, id string) int
-		Enterprises        func(childComplexity int, filter *model.EnterpriseFilter, first *int, after *string) int
+		Enterprises        func(childComplexity int, filter *model.EnterpriseFilter, first *int, after *string, orderBy *model.EnterpriseOrder) int
 		GapAnalysis        func(childComplexity int, chain string, scope model.ScopeInput, thresholds []*model.ThresholdInput, orderBy *model.GapOrder) int
 		Goals              func(childComplexity int, region *string) int
 		Indicators         func(childComplexity int, region *string, metric *string) int
@@ -380,6 +380,7 @@ type ComplexityRoot struct {
 		Region             func(childComplexity int, id string) int
 		Regions            func(childComplexity int, parent *string) int
 		Roadmap            func(childComplexity int, chain string, scope model.ScopeInput, steps *int, targetsPerStep *int) int
+		Search             func(childComplexity int, text string, first *int) int
 		Segment            func(childComplexity int, id string) int
 		Sources            func(childComplexity int) int
 		Technologies       func(childComplexity int) int
@@ -423,6 +424,17 @@ type ComplexityRoot struct {
 		Detail func(childComplexity int) int
 		Name   func(childComplexity int) int
 		Points func(childComplexity int) int
+	}
+
+	SearchHit struct {
+		Enterprise func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		NameEn     func(childComplexity int) int
+		NameZh     func(childComplexity int) int
+		Park       func(childComplexity int) int
+		Region     func(childComplexity int) int
+		Segment    func(childComplexity int) int
 	}
 
 	Segment struct {
@@ -645,7 +657,8 @@ type QueryResolver interface {
 	Parks(ctx context.Context, region *string) ([]*chainmap.Park, error)
 	Park(ctx context.Context, id string) (*chainmap.Park, error)
 	Enterprise(ctx context.Context, id string) (*chainmap.Enterprise, error)
-	Enterprises(ctx context.Context, filter *model.EnterpriseFilter, first *int, after *string) (*model.EnterpriseConnection, error)
+	Enterprises(ctx context.Context, filter *model.EnterpriseFilter, first *int, after *string, orderBy *model.EnterpriseOrder) (*model.EnterpriseConnection, error)
+	Search(ctx context.Context, text string, first *int) ([]*model.SearchHit, error)
 	Projects(ctx context.Context, enterprise *string, park *string, region *string, segment *string) ([]*chainmap.Project, error)
 	Policies(ctx context.Context, segment *string) ([]*chainmap.Policy, error)
 	Goals(ctx context.Context, region *string) ([]*chainmap.Goal, error)
@@ -2189,7 +2202,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Enterprises(childComplexity, args["filter"].(*model.EnterpriseFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Enterprises(childComplexity, args["filter"].(*model.EnterpriseFilter), args["first"].(*int), args["after"].(*string), args["orderBy"].(*model.EnterpriseOrder)), true
 	case "Query.gapAnalysis":
 		if e.ComplexityRoot.Query.GapAnalysis == nil {
 			break
@@ -2318,6 +2331,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Roadmap(childComplexity, args["chain"].(string), args["scope"].(model.ScopeInput), args["steps"].(*int), args["targetsPerStep"].(*int)), true
+	case "Query.search":
+		if e.ComplexityRoot.Query.Search == nil {
+			break
+		}
+
+		args, err := ec.field_Query_search_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Search(childComplexity, args["text"].(string), args["first"].(*int)), true
 	case "Query.segment":
 		if e.ComplexityRoot.Query.Segment == nil {
 			break
@@ -2523,6 +2547,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ScoreFactor.Points(childComplexity), true
+
+	case "SearchHit.enterprise":
+		if e.ComplexityRoot.SearchHit.Enterprise == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchHit.Enterprise(childComplexity), true
+	case "SearchHit.id":
+		if e.ComplexityRoot.SearchHit.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchHit.ID(childComplexity), true
+	case "SearchHit.kind":
+		if e.ComplexityRoot.SearchHit.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchHit.Kind(childComplexity), true
+	case "SearchHit.nameEn":
+		if e.ComplexityRoot.SearchHit.NameEn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchHit.NameEn(childComplexity), true
+	case "SearchHit.nameZh":
+		if e.ComplexityRoot.SearchHit.NameZh == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchHit.NameZh(childComplexity), true
+	case "SearchHit.park":
+		if e.ComplexityRoot.SearchHit.Park == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchHit.Park(childComplexity), true
+	case "SearchHit.region":
+		if e.ComplexityRoot.SearchHit.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchHit.Region(childComplexity), true
+	case "SearchHit.segment":
+		if e.ComplexityRoot.SearchHit.Segment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchHit.Segment(childComplexity), true
 
 	case "Segment.alloySeries":
 		if e.ComplexityRoot.Segment.AlloySeries == nil {
@@ -3750,6 +3823,18 @@ input EnterpriseFilter {
   minRevenue: Float
   "Revenue at most this (亿元)."
   maxRevenue: Float
+  "Names, credit code or stock code containing this text."
+  text: String
+}
+
+"Orders of an enterprise list."
+enum EnterpriseOrder {
+  "By id."
+  ID
+  "Highest revenue first; unknown revenue last."
+  REVENUE
+  "By Chinese name."
+  NAME
 }
 
 "A page of enterprises (Relay cursor connection)."
@@ -4160,7 +4245,11 @@ type Query {
     first: Int = 50
     "Cursor of the last enterprise of the previous page."
     after: String
+    "Order of the list (default ID)."
+    orderBy: EnterpriseOrder = ID
   ): EnterpriseConnection!
+  "Enterprises, segments, parks and regions whose names (Chinese or English), credit code or stock code contain the text."
+  search("Text to look for (at least 1 character)." text: String!, "Most hits per kind (default 20, at most 100)." first: Int = 20): [SearchHit!]!
 
   "Projects, filtered by enterprise, park, region subtree or segment subtree."
   projects(
@@ -4207,6 +4296,26 @@ type Dataset {
   focusRegion: Region
   "The parks the default view highlights."
   focusParks: [Park!]!
+}
+
+"One search hit: exactly one of enterprise, segment, park and region is set."
+type SearchHit {
+  "enterprise, segment, park or region."
+  kind: String!
+  "Id of the hit."
+  id: ID!
+  "Chinese name."
+  nameZh: String!
+  "English name."
+  nameEn: String
+  "The enterprise, when kind is enterprise."
+  enterprise: Enterprise
+  "The segment, when kind is segment."
+  segment: Segment
+  "The park, when kind is park."
+  park: Park
+  "The region, when kind is region."
+  region: Region
 }
 
 "The number of records of one kind."
@@ -4904,6 +5013,28 @@ func (ec *executionContext) childFields_ScoreFactor(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type ScoreFactor", field.Name)
 }
 
+func (ec *executionContext) childFields_SearchHit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_SearchHit_kind(ctx, field)
+	case "id":
+		return ec.fieldContext_SearchHit_id(ctx, field)
+	case "nameZh":
+		return ec.fieldContext_SearchHit_nameZh(ctx, field)
+	case "nameEn":
+		return ec.fieldContext_SearchHit_nameEn(ctx, field)
+	case "enterprise":
+		return ec.fieldContext_SearchHit_enterprise(ctx, field)
+	case "segment":
+		return ec.fieldContext_SearchHit_segment(ctx, field)
+	case "park":
+		return ec.fieldContext_SearchHit_park(ctx, field)
+	case "region":
+		return ec.fieldContext_SearchHit_region(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SearchHit", field.Name)
+}
+
 func (ec *executionContext) childFields_Segment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5375,6 +5506,14 @@ func (ec *executionContext) field_Query_enterprises_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.EnterpriseOrder, error) {
+			return ec.unmarshalOEnterpriseOrder2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐEnterpriseOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg3
 	return args, nil
 }
 
@@ -5633,6 +5772,28 @@ func (ec *executionContext) field_Query_roadmap_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["targetsPerStep"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_search_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "text",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["text"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
 	return args, nil
 }
 
@@ -12182,7 +12343,7 @@ func (ec *executionContext) _Query_enterprises(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Enterprises(ctx, fc.Args["filter"].(*model.EnterpriseFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Enterprises(ctx, fc.Args["filter"].(*model.EnterpriseFilter), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["orderBy"].(*model.EnterpriseOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.EnterpriseConnection) graphql.Marshaler {
@@ -12210,6 +12371,50 @@ func (ec *executionContext) fieldContext_Query_enterprises(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_enterprises_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_search(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_search(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Search(ctx, fc.Args["text"].(string), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SearchHit) graphql.Marshaler {
+			return ec.marshalNSearchHit2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐSearchHitᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_search(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SearchHit(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_search_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13532,6 +13737,226 @@ func (ec *executionContext) _ScoreFactor_detail(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_ScoreFactor_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScoreFactor", field, false, false, "String")
+}
+
+func (ec *executionContext) _SearchHit_kind(ctx context.Context, field graphql.CollectedField, obj *model.SearchHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchHit_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchHit_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchHit", field, false, false, "String")
+}
+
+func (ec *executionContext) _SearchHit_id(ctx context.Context, field graphql.CollectedField, obj *model.SearchHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchHit_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchHit_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchHit", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SearchHit_nameZh(ctx context.Context, field graphql.CollectedField, obj *model.SearchHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchHit_nameZh(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NameZh, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchHit_nameZh(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchHit", field, false, false, "String")
+}
+
+func (ec *executionContext) _SearchHit_nameEn(ctx context.Context, field graphql.CollectedField, obj *model.SearchHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchHit_nameEn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NameEn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SearchHit_nameEn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchHit", field, false, false, "String")
+}
+
+func (ec *executionContext) _SearchHit_enterprise(ctx context.Context, field graphql.CollectedField, obj *model.SearchHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchHit_enterprise(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enterprise, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Enterprise) graphql.Marshaler {
+			return ec.marshalOEnterprise2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐEnterprise(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SearchHit_enterprise(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SearchHit",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enterprise(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SearchHit_segment(ctx context.Context, field graphql.CollectedField, obj *model.SearchHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchHit_segment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Segment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Segment) graphql.Marshaler {
+			return ec.marshalOSegment2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐSegment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SearchHit_segment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SearchHit",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SearchHit_park(ctx context.Context, field graphql.CollectedField, obj *model.SearchHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchHit_park(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Park, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Park) graphql.Marshaler {
+			return ec.marshalOPark2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐPark(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SearchHit_park(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SearchHit",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Park(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SearchHit_region(ctx context.Context, field graphql.CollectedField, obj *model.SearchHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchHit_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Region) graphql.Marshaler {
+			return ec.marshalORegion2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SearchHit_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SearchHit",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Segment_id(ctx context.Context, field graphql.CollectedField, obj *chainmap.Segment) (ret graphql.Marshaler) {
@@ -16830,7 +17255,7 @@ func (ec *executionContext) unmarshalInputEnterpriseFilter(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"region", "park", "segment", "chain", "designation", "status", "minRevenue", "maxRevenue"}
+	fieldsInOrder := [...]string{"region", "park", "segment", "chain", "designation", "status", "minRevenue", "maxRevenue", "text"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16893,6 +17318,13 @@ func (ec *executionContext) unmarshalInputEnterpriseFilter(ctx context.Context, 
 				return it, err
 			}
 			it.MaxRevenue = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
 		}
 	}
 	return it, nil
@@ -19063,6 +19495,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_enterprises(ctx, field)
 				})
+		case "search":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_search(ctx, field)
+				})
 		case "projects":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -19400,6 +19838,74 @@ func (ec *executionContext) _ScoreFactor(ctx context.Context, sel ast.SelectionS
 		case "detail":
 			out.Values[i] = ec._ScoreFactor_detail(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var searchHitImplementors = []string{"SearchHit"}
+
+func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet, obj *model.SearchHit) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, searchHitImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SearchHit")
+		case "kind":
+			out.Values[i] = ec._SearchHit_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._SearchHit_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nameZh":
+			out.Values[i] = ec._SearchHit_nameZh(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nameEn":
+			out.Values[i] = ec._SearchHit_nameEn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "enterprise":
+			out.Values[i] = ec._SearchHit_enterprise(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "segment":
+			out.Values[i] = ec._SearchHit_segment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "park":
+			out.Values[i] = ec._SearchHit_park(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "region":
+			out.Values[i] = ec._SearchHit_region(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -21196,6 +21702,30 @@ func (ec *executionContext) marshalNScoreFactor2ᚕgithubᚗcomᚋchainmapᚋcha
 	return ret
 }
 
+func (ec *executionContext) marshalNSearchHit2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐSearchHitᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SearchHit) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSearchHit2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐSearchHit(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSearchHit2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐSearchHit(ctx context.Context, sel ast.SelectionSet, v *model.SearchHit) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SearchHit!")
+		return graphql.Null
+	}
+	return ec._SearchHit(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSegment2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐSegmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*chainmap.Segment) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -21645,6 +22175,22 @@ func (ec *executionContext) unmarshalOEnterpriseFilter2ᚖgithubᚗcomᚋchainma
 	}
 	res, err := ec.unmarshalInputEnterpriseFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOEnterpriseOrder2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐEnterpriseOrder(ctx context.Context, v any) (*model.EnterpriseOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.EnterpriseOrder)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEnterpriseOrder2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐEnterpriseOrder(ctx context.Context, sel ast.SelectionSet, v *model.EnterpriseOrder) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {

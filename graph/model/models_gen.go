@@ -49,6 +49,8 @@ type EnterpriseFilter struct {
 	MinRevenue *float64 `json:"minRevenue,omitempty"`
 	// Revenue at most this (亿元).
 	MaxRevenue *float64 `json:"maxRevenue,omitempty"`
+	// Names, credit code or stock code containing this text.
+	Text *string `json:"text,omitempty"`
 }
 
 // The number of records of one kind.
@@ -83,6 +85,26 @@ type ScopeInput struct {
 	Park *string `json:"park,omitempty"`
 }
 
+// One search hit: exactly one of enterprise, segment, park and region is set.
+type SearchHit struct {
+	// enterprise, segment, park or region.
+	Kind string `json:"kind"`
+	// Id of the hit.
+	ID string `json:"id"`
+	// Chinese name.
+	NameZh string `json:"nameZh"`
+	// English name.
+	NameEn *string `json:"nameEn,omitempty"`
+	// The enterprise, when kind is enterprise.
+	Enterprise *chainmap.Enterprise `json:"enterprise,omitempty"`
+	// The segment, when kind is segment.
+	Segment *chainmap.Segment `json:"segment,omitempty"`
+	// The park, when kind is park.
+	Park *chainmap.Park `json:"park,omitempty"`
+	// The region, when kind is region.
+	Region *chainmap.Region `json:"region,omitempty"`
+}
+
 // Thresholds replacing the dataset's for one segment, or for every segment when segment is omitted.
 type ThresholdInput struct {
 	// Segment the thresholds apply to; omit for all.
@@ -109,6 +131,67 @@ type WhatIfInput struct {
 	Park *string `json:"park,omitempty"`
 	// Region where it operates (default: the enterprise's own).
 	Region *string `json:"region,omitempty"`
+}
+
+// Orders of an enterprise list.
+type EnterpriseOrder string
+
+const (
+	// By id.
+	EnterpriseOrderID EnterpriseOrder = "ID"
+	// Highest revenue first; unknown revenue last.
+	EnterpriseOrderRevenue EnterpriseOrder = "REVENUE"
+	// By Chinese name.
+	EnterpriseOrderName EnterpriseOrder = "NAME"
+)
+
+var AllEnterpriseOrder = []EnterpriseOrder{
+	EnterpriseOrderID,
+	EnterpriseOrderRevenue,
+	EnterpriseOrderName,
+}
+
+func (e EnterpriseOrder) IsValid() bool {
+	switch e {
+	case EnterpriseOrderID, EnterpriseOrderRevenue, EnterpriseOrderName:
+		return true
+	}
+	return false
+}
+
+func (e EnterpriseOrder) String() string {
+	return string(e)
+}
+
+func (e *EnterpriseOrder) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EnterpriseOrder(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EnterpriseOrder", str)
+	}
+	return nil
+}
+
+func (e EnterpriseOrder) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EnterpriseOrder) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EnterpriseOrder) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // How gaps are ordered.
