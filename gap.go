@@ -508,34 +508,43 @@ func boundaryNeighbours(sub map[string]bool, flows []*Flow) (up, down []string) 
 // checkFlowCycles refuses flows that loop back (A feeds B feeds A): the roadmap orders
 // gaps along flows and needs them acyclic.
 func checkFlowCycles(flows []*Flow) error {
+	if c := FlowCycle(flows); c != nil {
+		return Errorf(EINVALID, "flows form a cycle: %s", strings.Join(c, " → "))
+	}
+	return nil
+}
+
+// FlowCycle returns a cycle among the flows (first node repeated at the end), or nil.
+func FlowCycle(flows []*Flow) []string {
 	out := map[string][]string{}
 	for _, f := range flows {
 		out[f.From] = append(out[f.From], f.To)
 	}
 	state := map[string]int{}
-	var path []string
-	var visit func(n string) error
-	visit = func(n string) error {
+	var path, cycle []string
+	var visit func(n string) bool
+	visit = func(n string) bool {
 		switch state[n] {
 		case 1:
 			i := 0
 			for path[i] != n {
 				i++
 			}
-			return Errorf(EINVALID, "flows form a cycle: %s → %s", strings.Join(path[i:], " → "), n)
+			cycle = append(append([]string{}, path[i:]...), n)
+			return true
 		case 2:
-			return nil
+			return false
 		}
 		state[n] = 1
 		path = append(path, n)
 		for _, m := range out[n] {
-			if err := visit(m); err != nil {
-				return err
+			if visit(m) {
+				return true
 			}
 		}
 		path = path[:len(path)-1]
 		state[n] = 2
-		return nil
+		return false
 	}
 	keys := make([]string, 0, len(out))
 	for k := range out {
@@ -543,8 +552,8 @@ func checkFlowCycles(flows []*Flow) error {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if err := visit(k); err != nil {
-			return err
+		if visit(k) {
+			return cycle
 		}
 	}
 	return nil

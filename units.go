@@ -20,9 +20,11 @@ var unitTable = map[string]Unit{
 	"台": {"count", 1}, "万台": {"count", 1e4}, "辆": {"count", 1}, "万辆": {"count", 1e4},
 	"个": {"count", 1}, "万个": {"count", 1e4}, "亿个": {"count", 1e8}, "罐": {"count", 1}, "亿罐": {"count", 1e8},
 	"kWh": {"energy", 1}, "万kWh": {"energy", 1e4}, "亿kWh": {"energy", 1e8}, "MWh": {"energy", 1e3},
+	"GWh": {"energy", 1e6}, "TWh": {"energy", 1e9}, "千瓦时": {"energy", 1}, "万千瓦时": {"energy", 1e4}, "亿千瓦时": {"energy", 1e8},
 	"kW": {"power", 1}, "MW": {"power", 1e3}, "万kW": {"power", 1e4}, "GW": {"power", 1e6},
 	"元": {"money", 1e-4}, "万元": {"money", 1}, "亿元": {"money", 1e4},
-	"m2": {"area", 1}, "万m2": {"area", 1e4}, "km2": {"area", 1e6},
+	"m2": {"area", 1}, "万m2": {"area", 1e4}, "亿m2": {"area", 1e8}, "km2": {"area", 1e6},
+	"平方米": {"area", 1}, "万平方米": {"area", 1e4}, "亿平方米": {"area", 1e8},
 }
 
 // ParseUnit parses a unit such as "万吨/年" or "t/a". The annual suffix ("/年", "/a",

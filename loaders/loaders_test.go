@@ -249,3 +249,22 @@ func (r *recordingSink) Write(_ context.Context, b loaders.Batch) error {
 	return nil
 }
 func (r *recordingSink) End(_ context.Context, k loaders.Keys) error { r.keys = k; return nil }
+
+func TestValidateFlowCycle(t *testing.T) {
+	dir := copyDataset(t, minimal, map[string]func(string) string{
+		"flows.csv": appendLine("W3,W1,,,"),
+	})
+	rep, err := loaders.Validate(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, p := range rep.Problems {
+		if strings.Contains(p.String(), "flows.csv:4: to: flows form a cycle: W1 → W2 → W3 → W1") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("flow cycle not reported: %v", rep.Problems)
+	}
+}

@@ -26,13 +26,15 @@ type checker struct {
 	// unreadable marks tables that could not be read whole; references to them are
 	// not checked.
 	unreadable map[Kind]bool
+	flows      []*chainmap.Flow
+	flowLines  map[string]int
 }
 
 func newChecker(rep *Report) *checker {
 	c := &checker{rep: rep, ids: map[Kind]map[string]int{}, files: map[Kind]string{},
 		segChain: map[string]string{}, segUnit: map[string]string{},
 		regionLevel: map[string]chainmap.RegionLevel{}, creditCodes: map[string]string{},
-		edges: map[Kind][]edge{}, unreadable: map[Kind]bool{}}
+		edges: map[Kind][]edge{}, unreadable: map[Kind]bool{}, flowLines: map[string]int{}}
 	for _, k := range Kinds {
 		c.ids[k] = map[string]int{}
 	}
@@ -151,6 +153,9 @@ func (c *checker) check(k Kind, rec any, f *fields) {
 		c.citations(r.Provenance, f)
 	case chainmap.Flow:
 		c.define(k, r.Key(), f, "to")
+		fl := r
+		c.flows = append(c.flows, &fl)
+		c.flowLines[r.Key()] = f.row.line
 		c.ref(KindSegments, r.From, f, "from")
 		c.ref(KindSegments, r.To, f, "to")
 		c.citations(r.Provenance, f)
@@ -258,6 +263,13 @@ func (c *checker) check(k Kind, rec any, f *fields) {
 // finishTable checks a table's hierarchy once all its rows are known: parents exist,
 // segments keep to their chain, regions nest coarse to fine, and there is no cycle.
 func (c *checker) finishTable(k Kind) {
+	if k == KindFlows {
+		if cyc := chainmap.FlowCycle(c.flows); cyc != nil {
+			c.rep.add(c.files[k], c.flowLines[cyc[len(cyc)-2]+">"+cyc[len(cyc)-1]], "to",
+				"flows form a cycle: %s (a chain's flows must not loop back)", joinArrow(cyc))
+		}
+		c.flows = nil
+	}
 	edges := c.edges[k]
 	if len(edges) == 0 {
 		return
