@@ -58,3 +58,20 @@ func notBuilt(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Write([]byte(notBuiltPage))
 }
+
+// graphiqlHandler serves the GraphiQL page bundled with the front end (graphiql.html),
+// so the playground works offline; without a build it says how to get one.
+func graphiqlHandler(web fs.FS) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if web != nil {
+			if b, err := fs.ReadFile(web, "graphiql.html"); err == nil {
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				w.Write(b)
+				return
+			}
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusNotFound)
+		w.Write([]byte(notBuiltPage))
+	})
+}

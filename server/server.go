@@ -30,6 +30,8 @@ type Config struct {
 	Addr string
 	// Introspection enables schema introspection (on by default outside production).
 	Introspection bool
+	// Playground serves the bundled GraphiQL page at /graphiql (off in production).
+	Playground bool
 	// MaxBodyBytes bounds a request body (default 1 MiB).
 	MaxBodyBytes int64
 	// QueryTimeout bounds one GraphQL request (default 30 s).
@@ -92,6 +94,9 @@ func New(cfg Config, store chainmap.Store, web fs.FS) *Server {
 		w.Write([]byte("ok\n"))
 	})
 	s.mux.HandleFunc("GET /readyz", s.ready)
+	if cfg.Playground {
+		s.mux.Handle("GET /graphiql", graphiqlHandler(web))
+	}
 	s.mux.Handle("/", frontendHandler(web))
 	return s
 }

@@ -37,6 +37,7 @@ Zhengzhou aluminium dataset (or --data DIR). With NEO4J_URI it reads from Neo4j,
 			log := logger()
 			cfg.Logger = log
 			cfg.Introspection = !production
+			cfg.Playground = !production
 			ctx := cmd.Context()
 			store, kind, closeFn, err := openServeStore(ctx, log, &nf, dataDir)
 			if err != nil {
@@ -57,7 +58,7 @@ Zhengzhou aluminium dataset (or --data DIR). With NEO4J_URI it reads from Neo4j,
 	}
 	cmd.Flags().StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address HOST:PORT")
 	cmd.Flags().StringVar(&dataDir, "data", "", "dataset folder for the embedded store (default: the bundled Zhengzhou aluminium dataset)")
-	cmd.Flags().BoolVar(&production, "production", os.Getenv("CHAINMAP_PRODUCTION") == "1", "production mode: introspection off (env CHAINMAP_PRODUCTION=1)")
+	cmd.Flags().BoolVar(&production, "production", os.Getenv("CHAINMAP_PRODUCTION") == "1", "production mode: introspection and GraphiQL off (env CHAINMAP_PRODUCTION=1)")
 	cmd.Flags().Int64Var(&cfg.MaxBodyBytes, "max-body", 1<<20, "largest request body in bytes")
 	cmd.Flags().DurationVar(&cfg.QueryTimeout, "request-timeout", 30*time.Second, "deadline of one GraphQL request")
 	cmd.Flags().IntVar(&cfg.ComplexityLimit, "complexity-limit", 20000, "largest query cost (a page of n items costs n × its selection)")
