@@ -149,10 +149,16 @@ func (s *Store) Parks(ctx context.Context, q chainmap.ParkQuery) ([]*chainmap.Pa
 	return nodes[chainmap.Park](ctx, s, "Park", q.IDs, "", nil)
 }
 
-// Enterprises returns enterprises by id, or one page of those matching the filters,
-// ordered by id. The total is counted by a separate aggregate query, never by loading
-// every match.
-func (s *Store) Enterprises(ctx context.Context, q chainmap.EnterpriseQuery) (*chainmap.EnterprisePage, error) {
+// enterpriseCypher holds the two queries of an enterprise page: the count and the page.
+type enterpriseCypher struct {
+	count, page string
+	params      map[string]any
+	sort        string
+}
+
+// buildEnterpriseCypher turns an enterprise query into parameterised Cypher. It is pure
+// (fuzzed): every value the caller gives travels in params, never in the query text.
+func buildEnterpriseCypher(q chainmap.EnterpriseQuery) (*enterpriseCypher, error) {
 	params := map[string]any{}
 	var match strings.Builder
 	var conds []string
@@ -215,14 +221,7 @@ func (s *Store) Enterprises(ctx context.Context, q chainmap.EnterpriseQuery) (*c
 	if len(conds) > 0 {
 		where = "WHERE " + strings.Join(conds, " AND ") + "\n"
 	}
-	page := &chainmap.EnterprisePage{Total: -1}
-	if !q.SkipTotal {
-		res, err := s.read(ctx, base+where+"RETURN count(DISTINCT e)", params)
-		if err != nil {
-			return nil, err
-		}
-		page.Total = asInt(res.Records[0].Values[0])
-	}
+	out := &enterpriseCypher{count: base + where + "RETURN count(DISTINCT e)", params: params, sort: sortBy}
 	pageConds := append([]string(nil), conds...)
 	if q.After != "" {
 		cur, err := chainmap.DecodeCursor(q.After, sortBy)
@@ -250,13 +249,32 @@ func (s *Store) Enterprises(ctx context.Context, q chainmap.EnterpriseQuery) (*c
 		chainmap.SortByRevenue: "coalesce(e.revenue, -1.0) DESC, e.id",
 		chainmap.SortByName:    "e.name_zh, e.id",
 	}[sortBy]
-	cy := base + pw + "WITH DISTINCT e ORDER BY " + order + "\n"
+	out.page = base + pw + "WITH DISTINCT e ORDER BY " + order + "\n"
 	if q.First > 0 {
-		cy += "LIMIT $limit\n"
+		out.page += "LIMIT $limit\n"
 		params["limit"] = q.First + 1
 	}
-	cy += "RETURN properties(e)"
-	res, err := s.read(ctx, cy, params)
+	out.page += "RETURN properties(e)"
+	return out, nil
+}
+
+// Enterprises returns enterprises by id, or one page of those matching the filters, in
+// the requested order. The total is counted by a separate aggregate query, never by
+// loading every match.
+func (s *Store) Enterprises(ctx context.Context, q chainmap.EnterpriseQuery) (*chainmap.EnterprisePage, error) {
+	cy, err := buildEnterpriseCypher(q)
+	if err != nil {
+		return nil, err
+	}
+	page := &chainmap.EnterprisePage{Total: -1}
+	if !q.SkipTotal {
+		res, err := s.read(ctx, cy.count, cy.params)
+		if err != nil {
+			return nil, err
+		}
+		page.Total = asInt(res.Records[0].Values[0])
+	}
+	res, err := s.read(ctx, cy.page, cy.params)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +288,7 @@ func (s *Store) Enterprises(ctx context.Context, q chainmap.EnterpriseQuery) (*c
 	}
 	page.Enterprises = ents
 	if n := len(ents); n > 0 {
-		page.EndCursor = chainmap.EncodeCursor(sortBy, ents[n-1])
+		page.EndCursor = chainmap.EncodeCursor(cy.sort, ents[n-1])
 	}
 	return page, nil
 }

@@ -32,6 +32,13 @@ echo "== conformance suite (the same tests on the embedded store and on Neo4j)"
 go test -count=1 -v ./conformance/
 echo "go tests took $(( $(date +%s) - t0 )) s"
 
+echo "== fuzz (short runs; seed corpora are in the test files)"
+for target in "FuzzValidateTable ./loaders" "FuzzEnterpriseCypherIsParameterised ./neo4jstore" "FuzzCursor ./neo4jstore" \
+              "FuzzParseDerivation ." "FuzzConvertUnit ." "FuzzCitation ."; do
+  set -- $target
+  go test -run '^$' -fuzz "^$1\$" -fuzztime "${CHAINMAP_FUZZTIME:-5s}" "$2"
+done
+
 if [ -x scripts/test-frontend.sh ] && [ -f frontend/package.json ]; then
   echo "== browser tests"
   scripts/test-frontend.sh
