@@ -21,10 +21,10 @@ func FuzzValidateTable(f *testing.F) {
 	f.Add([]byte("segments: [1, 2, {a: [b, {c: d}]}]\n"), false)
 	f.Fuzz(func(t *testing.T, data []byte, asEnterprises bool) {
 		fsys := fstest.MapFS{
-			"manifest.yaml": {Data: []byte("format: chainmap-dataset/1\nid: fuzz\ntables:\n  sources: sources.csv\n  taxonomy: taxonomy.yaml\n  regions: regions.csv\n  enterprises: enterprises.csv\n")},
-			"sources.csv":   {Data: []byte("id,title\nS,Source\n")},
-			"regions.csv":   {Data: []byte("id,name_zh,level\n100000,中国,country\n110000,北京,province\n")},
-			"taxonomy.yaml": {Data: []byte("chains:\n  - id: c\n    name_zh: 链\nsegments:\n  - {id: s, chain: c, name_zh: 段, stage: upstream}\n")},
+			"manifest.yaml":   {Data: []byte("format: chainmap-dataset/1\nid: fuzz\ntables:\n  sources: sources.csv\n  taxonomy: taxonomy.yaml\n  regions: regions.csv\n  enterprises: enterprises.csv\n")},
+			"sources.csv":     {Data: []byte("id,title\nS,Source\n")},
+			"regions.csv":     {Data: []byte("id,name_zh,level\n100000,中国,country\n110000,北京,province\n")},
+			"taxonomy.yaml":   {Data: []byte("chains:\n  - id: c\n    name_zh: 链\nsegments:\n  - {id: s, chain: c, name_zh: 段, stage: upstream}\n")},
 			"enterprises.csv": {Data: []byte("id,name_zh,region\nacme,阿克米,110000\n")},
 		}
 		if asEnterprises {
