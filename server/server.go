@@ -32,6 +32,9 @@ type Config struct {
 	Introspection bool
 	// Playground serves the bundled GraphiQL page at /graphiql (off in production).
 	Playground bool
+	// CORSOrigins lists the origins allowed to call the API from a browser (default:
+	// none, same origin only).
+	CORSOrigins []string
 	// MaxBodyBytes bounds a request body (default 1 MiB).
 	MaxBodyBytes int64
 	// QueryTimeout bounds one GraphQL request (default 30 s).
@@ -88,7 +91,7 @@ func New(cfg Config, store chainmap.Store, web fs.FS) *Server {
 	cfg.defaults()
 	s := &Server{cfg: cfg, store: store, mux: http.NewServeMux()}
 	gql := s.graphqlHandler()
-	s.mux.Handle("/graphql", s.limitBody(graph.Middleware(store, gql)))
+	s.mux.Handle("/graphql", s.cors(s.limitBody(graph.Middleware(store, gql))))
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
@@ -184,6 +187,26 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, max)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// cors answers browsers from the configured origins only; other origins get no CORS
+// headers, so their scripts cannot read the answers.
+func (s *Server) cors(next http.Handler) http.Handler {
+	allowed := map[string]bool{}
+	for _, o := range s.cfg.CORSOrigins {
+		allowed[o] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if o := r.Header.Get("Origin"); o != "" && allowed[o] {
+			h := w.Header()
+			h.Set("Access-Control-Allow-Origin", o)
+			h.Add("Vary", "Origin")
+			h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", "Content-Type, Authorization")
+			h.Set("Access-Control-Max-Age", "600")
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -241,3 +241,39 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Error("server still answers after shutdown")
 	}
 }
+
+func TestCORSAndFormPosts(t *testing.T) {
+	ts := newServer(t, load(t, "../testdata/minimal"), server.Config{CORSOrigins: []string{"https://allowed.example"}})
+	ask := func(origin string) string {
+		req, _ := http.NewRequest("POST", ts.URL+"/graphql", strings.NewReader(`{"query":"{ dataset { id } }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", origin)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.Header.Get("Access-Control-Allow-Origin")
+	}
+	if got := ask("https://allowed.example"); got != "https://allowed.example" {
+		t.Errorf("allowed origin got %q", got)
+	}
+	if got := ask("https://evil.example"); got != "" {
+		t.Errorf("other origin got %q", got)
+	}
+	// A cross-site form post (CSRF) is not a GraphQL request here.
+	resp, err := http.Post(ts.URL+"/graphql", "application/x-www-form-urlencoded", strings.NewReader("query=%7B+dataset+%7B+id+%7D+%7D"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode == 200 && strings.Contains(string(b), `"data"`) && strings.Contains(string(b), "minimal") {
+		t.Errorf("form post answered: %d %s", resp.StatusCode, b)
+	}
+	// The API is read-only: there is no mutation, by GET or POST.
+	_, r := post(t, ts, `mutation { x }`)
+	if len(r.Errors) == 0 {
+		t.Error("a mutation was accepted")
+	}
+}

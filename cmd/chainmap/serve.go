@@ -64,6 +64,7 @@ Zhengzhou aluminium dataset (or --data DIR). With NEO4J_URI it reads from Neo4j,
 	cmd.Flags().IntVar(&cfg.ComplexityLimit, "complexity-limit", 20000, "largest query cost (a page of n items costs n × its selection)")
 	cmd.Flags().IntVar(&cfg.MaxDepth, "max-depth", 10, "deepest query nesting")
 	cmd.Flags().IntVar(&cfg.MaxAliases, "max-aliases", 15, "most aliases in one query")
+	cmd.Flags().StringSliceVar(&cfg.CORSOrigins, "cors-origin", nil, "origins allowed to call the API from a browser (repeatable; default same origin only)")
 	nf.register(cmd)
 	return cmd
 }
