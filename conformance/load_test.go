@@ -2,18 +2,15 @@ package conformance
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/chainmap/chainmap/internal/neotest"
 	"github.com/chainmap/chainmap/loaders"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 )
@@ -29,20 +26,7 @@ func needNeo4j(t *testing.T) {
 
 func driver(t *testing.T) neo4j.DriverWithContext {
 	t.Helper()
-	auth := neo4j.NoAuth()
-	if p := os.Getenv("NEO4J_PASSWORD"); p != "" {
-		u := os.Getenv("NEO4J_USERNAME")
-		if u == "" {
-			u = "neo4j"
-		}
-		auth = neo4j.BasicAuth(u, p, "")
-	}
-	d, err := neo4j.NewDriverWithContext(os.Getenv("NEO4J_URI"), auth)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close(context.Background()) })
-	return d
+	return neotest.Driver(t, os.Getenv("NEO4J_URI"), os.Getenv("NEO4J_USERNAME"), os.Getenv("NEO4J_PASSWORD"))
 }
 
 func database() string {
@@ -52,38 +36,10 @@ func database() string {
 	return "neo4j"
 }
 
-// fingerprint summarises the whole graph: node and relationship counts and a hash of
-// every node (labels, properties) and relationship (type, ends, properties), sorted, so
-// two graphs with the same fingerprint hold the same data. Load timestamps are left out.
+// fingerprint summarises the shared Neo4j's whole graph (see neotest.Fingerprint).
 func fingerprint(t *testing.T) (nodes, rels int, hash string) {
 	t.Helper()
-	d := driver(t)
-	ctx := ctxT(t)
-	run := func(q string) []*neo4j.Record {
-		res, err := neo4j.ExecuteQuery(ctx, d, q, nil, neo4j.EagerResultTransformer,
-			neo4j.ExecuteQueryWithDatabase(database()), neo4j.ExecuteQueryWithReadersRouting())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res.Records
-	}
-	var lines []string
-	for _, r := range run("MATCH (n) RETURN labels(n), properties(n)") {
-		props := r.Values[1].(map[string]any)
-		delete(props, "started_at")
-		delete(props, "finished_at")
-		b, _ := json.Marshal([]any{r.Values[0], props})
-		lines = append(lines, "N"+string(b))
-	}
-	nodes = len(lines)
-	for _, r := range run("MATCH (a)-[r]->(b) RETURN type(r), a.id, b.id, properties(r)") {
-		b, _ := json.Marshal(r.Values)
-		lines = append(lines, "R"+string(b))
-	}
-	rels = len(lines) - nodes
-	sort.Strings(lines)
-	h := sha256.Sum256([]byte(strings.Join(lines, "\n")))
-	return nodes, rels, fmt.Sprintf("%x", h[:8])
+	return neotest.Fingerprint(t, driver(t), database())
 }
 
 func loadNeo(t *testing.T, dir string, prune bool) {
@@ -240,15 +196,7 @@ func TestKilledLoadResumes(t *testing.T) {
 	}
 }
 
-func buildChainmap(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "chainmap")
-	out, err := exec.Command("go", "build", "-o", bin, "../cmd/chainmap").CombinedOutput()
-	if err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin
-}
+func buildChainmap(t *testing.T) string { return neotest.BuildChainmap(t) }
 
 func copyDir(t *testing.T, src, dst string) {
 	t.Helper()

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/chainmap/chainmap"
@@ -27,6 +28,10 @@ type Config struct {
 	Database string
 	// QueryTimeout bounds every call that has no earlier deadline (default 30 s).
 	QueryTimeout time.Duration
+	// RetryTime bounds the driver's retries of a failed transaction (default 5 s): long
+	// enough for a cluster to elect a leader, short enough to fail fast when the database
+	// is gone.
+	RetryTime time.Duration
 	Logger       *slog.Logger
 }
 
@@ -36,6 +41,11 @@ type Store struct {
 	db      string
 	timeout time.Duration
 	log     *slog.Logger
+
+	// down holds when the database was last found unreachable (unix ns; 0: healthy).
+	// While set, calls first check connectivity for at most a second instead of retrying
+	// for RetryTime, so that requests fail fast until the database is back.
+	down atomic.Int64
 
 	// Load options, set with SetLoadOptions before a load.
 	prune  bool
@@ -58,10 +68,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		}
 		auth = neo4j.BasicAuth(user, cfg.Password, "")
 	}
+	if cfg.RetryTime <= 0 {
+		cfg.RetryTime = 5 * time.Second
+	}
 	driver, err := neo4j.NewDriverWithContext(cfg.URI, auth, func(c *neo4j.Config) {
 		c.SocketConnectTimeout = 5 * time.Second
 		c.ConnectionAcquisitionTimeout = 10 * time.Second
-		c.MaxTransactionRetryTime = 15 * time.Second
+		c.MaxTransactionRetryTime = cfg.RetryTime
 	})
 	if err != nil {
 		return nil, fmt.Errorf("neo4j: %w", err)
@@ -96,8 +109,26 @@ func (s *Store) deadline(ctx context.Context) (context.Context, context.CancelFu
 	return context.WithTimeout(ctx, s.timeout)
 }
 
+// failFast returns SERVICE_UNAVAILABLE at once while the database is known to be down
+// and still does not answer a connectivity check; it clears the state once it answers.
+func (s *Store) failFast(ctx context.Context) error {
+	if s.down.Load() == 0 {
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if err := s.driver.VerifyConnectivity(cctx); err != nil {
+		return &chainmap.Error{Code: chainmap.EUNAVAILABLE, Message: "the database is unavailable", Err: err}
+	}
+	s.down.Store(0)
+	return nil
+}
+
 // read runs a parameterised read query routed to readers.
 func (s *Store) read(ctx context.Context, cypher string, params map[string]any) (*neo4j.EagerResult, error) {
+	if err := s.failFast(ctx); err != nil {
+		return nil, err
+	}
 	ctx, cancel := s.deadline(ctx)
 	defer cancel()
 	res, err := neo4j.ExecuteQuery(ctx, s.driver, cypher, params, neo4j.EagerResultTransformer,
@@ -110,6 +141,9 @@ func (s *Store) read(ctx context.Context, cypher string, params map[string]any) 
 
 // write runs a parameterised write query routed to the leader.
 func (s *Store) write(ctx context.Context, cypher string, params map[string]any) (*neo4j.EagerResult, error) {
+	if err := s.failFast(ctx); err != nil {
+		return nil, err
+	}
 	ctx, cancel := s.deadline(ctx)
 	defer cancel()
 	res, err := neo4j.ExecuteQuery(ctx, s.driver, cypher, params, neo4j.EagerResultTransformer,
@@ -129,6 +163,7 @@ func (s *Store) wrap(err error) error {
 	}
 	var cerr *neo4j.ConnectivityError
 	if errors.As(err, &cerr) || neo4j.IsRetryable(err) || strings.Contains(err.Error(), "connection refused") {
+		s.down.Store(time.Now().UnixNano())
 		return &chainmap.Error{Code: chainmap.EUNAVAILABLE, Message: "the database is unavailable", Err: err}
 	}
 	return &chainmap.Error{Code: chainmap.EINTERNAL, Message: "database error", Err: err}

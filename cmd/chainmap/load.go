@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/chainmap/chainmap"
 	"github.com/chainmap/chainmap/loaders"
 	"github.com/chainmap/chainmap/neo4jstore"
 	"github.com/schollz/progressbar/v3"
@@ -70,6 +71,10 @@ Neo4j is given by NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD and NEO4J_DATABASE (
 			rep, err := d.Load(ctx, store, loaders.Options{BatchSize: batchSize, Progress: prog.update})
 			prog.finish()
 			if err != nil {
+				if chainmap.ErrorCode(err) == chainmap.EUNAVAILABLE {
+					fmt.Fprintf(cmd.ErrOrStderr(), "Neo4j at %s became unavailable during the load; what was written stays, "+
+						"the dataset is marked as loading. Run the same command again once Neo4j is back: it completes the load.\n", nf.uri)
+				}
 				return reportLoadError(err)
 			}
 			elapsed := time.Since(start)
