@@ -32,7 +32,7 @@ type Config struct {
 	// enough for a cluster to elect a leader, short enough to fail fast when the database
 	// is gone.
 	RetryTime time.Duration
-	Logger       *slog.Logger
+	Logger    *slog.Logger
 }
 
 // Store is a chainmap.Store backed by Neo4j.
