@@ -121,9 +121,15 @@ func (d *Dataset) each(ctx context.Context, rep *Report, c *checker, fn func(k K
 	geo := newBoundaries(d.fsys)
 	for _, k := range Kinds {
 		t := d.tables[k]
-		if t == nil && wb != nil {
+		if wb != nil {
 			if idx, _ := wb.GetSheetIndex(string(k)); idx >= 0 {
-				t = &tableSource{fsys: d.fsys, file: d.workbook, sheet: string(k), wb: wb}
+				if t != nil {
+					if c != nil {
+						rep.add(d.workbook, 0, string(k), "sheet %q duplicates table %s given in the manifest: keep one", k, t.file)
+					}
+				} else {
+					t = &tableSource{fsys: d.fsys, file: d.workbook, sheet: string(k), wb: wb}
+				}
 			}
 		}
 		if t == nil {
