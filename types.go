@@ -169,6 +169,11 @@ type Park struct {
 	Provenance
 }
 
+// ParkCoversRegions reports whether a park is defined by whole regions — a zone or a
+// cluster such as the 巩义 demonstration zone — so that every enterprise located in those
+// regions belongs to it, not only those recorded in it.
+func ParkCoversRegions(p *Park) bool { return p.Kind == "zone" || p.Kind == "cluster" }
+
 // Enterprise is a firm (or institute) located in a region, possibly in a park.
 type Enterprise struct {
 	ID            string   `json:"id"`

@@ -147,6 +147,20 @@ func (ov *overlay) prepare(q WhatIfQuery) error {
 				}
 				p = pp.Parent
 			}
+			// A zone or cluster also holds whatever lies in the regions it spans.
+			if sp := pk[q.Scope.Park]; sp != nil && ParkCoversRegions(sp) {
+				places := []string{region}
+				if region == "" && pk[park] != nil {
+					places = pk[park].Regions
+				}
+				for _, pl := range places {
+					for _, r := range sp.Regions {
+						if pl != "" && within(pl, r) {
+							return true
+						}
+					}
+				}
+			}
 			return false
 		}
 		if region != "" {

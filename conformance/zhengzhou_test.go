@@ -156,6 +156,12 @@ func TestZhengzhou(t *testing.T) {
 					t.Errorf("park %s missing, or regions/sources wrong", id)
 				}
 			}
+			// A zone holds its sub-parks' enterprises and everything in the county it spans.
+			zone := must(s.Enterprises(ctxT(t), chainmap.EnterpriseQuery{Park: "gongyi-zone"}))
+			county := must(s.Enterprises(ctxT(t), chainmap.EnterpriseQuery{Region: "410181"}))
+			if zone.Total < county.Total || county.Total == 0 {
+				t.Errorf("gongyi-zone holds %d enterprises, its county %d", zone.Total, county.Total)
+			}
 			inZZ := must(s.Parks(ctxT(t), chainmap.ParkQuery{Region: "410100"}))
 			if len(inZZ) < 3 {
 				t.Errorf("parks in Zhengzhou = %d", len(inZZ))

@@ -405,12 +405,17 @@ func sortOf(s string) (string, error) {
 }
 
 func (g *graph) enterpriseFilter(q chainmap.EnterpriseQuery) (func(*chainmap.Enterprise) bool, error) {
-	var regions, inSegments, parks map[string]bool
+	var regions, inSegments map[string]bool
 	if q.Region != "" {
 		regions = subtree(g.regionChildren, q.Region)
 	}
+	var inPark func(*chainmap.Enterprise) bool
 	if q.Park != "" {
-		parks = g.parkSubtree(q.Park)
+		f, err := g.scopeFilter(chainmap.Scope{Park: q.Park})
+		if err != nil {
+			return nil, err
+		}
+		inPark = f
 	}
 	if q.Segment != "" || q.Chain != "" {
 		inSegments = map[string]bool{}
@@ -434,7 +439,7 @@ func (g *graph) enterpriseFilter(q chainmap.EnterpriseQuery) (func(*chainmap.Ent
 		if regions != nil && !regions[e.Region] {
 			return false
 		}
-		if parks != nil && !parks[e.Park] {
+		if inPark != nil && !inPark(e) {
 			return false
 		}
 		if inSegments != nil && !inSegments[e.ID] {
@@ -656,6 +661,9 @@ func (s *Store) SegmentStats(_ context.Context, q chainmap.StatsQuery) ([]chainm
 }
 
 // scopeFilter returns a predicate for enterprises inside a scope (a zero scope keeps all).
+// A park scope holds the enterprises recorded in the park or a park inside it and, for a
+// zone or cluster (defined by whole regions, like the "1区+2集群"), every enterprise
+// located in the regions it spans.
 func (g *graph) scopeFilter(sc chainmap.Scope) (func(*chainmap.Enterprise) bool, error) {
 	switch {
 	case sc.Region != "":
@@ -665,11 +673,20 @@ func (g *graph) scopeFilter(sc chainmap.Scope) (func(*chainmap.Enterprise) bool,
 		regs := subtree(g.regionChildren, sc.Region)
 		return func(e *chainmap.Enterprise) bool { return regs[e.Region] }, nil
 	case sc.Park != "":
-		if g.parks[sc.Park] == nil {
+		p := g.parks[sc.Park]
+		if p == nil {
 			return nil, chainmap.Errorf(chainmap.ENOTFOUND, "no park %q", sc.Park)
 		}
 		parks := g.parkSubtree(sc.Park)
-		return func(e *chainmap.Enterprise) bool { return parks[e.Park] }, nil
+		regs := map[string]bool{}
+		if chainmap.ParkCoversRegions(p) {
+			for _, r := range p.Regions {
+				for id := range subtree(g.regionChildren, r) {
+					regs[id] = true
+				}
+			}
+		}
+		return func(e *chainmap.Enterprise) bool { return parks[e.Park] || regs[e.Region] }, nil
 	}
 	return func(*chainmap.Enterprise) bool { return true }, nil
 }

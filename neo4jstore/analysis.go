@@ -9,19 +9,28 @@ import (
 	"github.com/chainmap/chainmap"
 )
 
-// scopeCypher returns the Cypher that binds the scope's region or park ids to `scope`
-// and the condition on an enterprise e that keeps it inside.
+// scopeCypher returns the Cypher that binds the scope to `scope` ({parks, regions}: the
+// park ids and region ids it covers) and the condition keeping an enterprise e inside.
+// A park covers its sub-parks and, for a zone or cluster, the regions it spans (see
+// chainmap.ParkCoversRegions).
 func scopeCypher(sc chainmap.Scope) (prefix, cond string, params map[string]any) {
 	params = map[string]any{}
+	const inside = "(e.park IN scope.parks OR e.region IN scope.regions)"
 	switch {
 	case sc.Region != "":
 		params["region"] = sc.Region
-		return "MATCH (:Region {id: $region})<-[:WITHIN*0..]-(reg:Region)\nWITH collect(reg.id) AS scope\n", "e.region IN scope", params
+		return "MATCH (:Region {id: $region})<-[:WITHIN*0..]-(reg:Region)\nWITH {parks: [], regions: collect(reg.id)} AS scope\n", inside, params
 	case sc.Park != "":
 		params["park"] = sc.Park
-		return "MATCH (:Park {id: $park})<-[:WITHIN*0..]-(pk:Park)\nWITH collect(pk.id) AS scope\n", "e.park IN scope", params
+		return `MATCH (p:Park {id: $park})
+OPTIONAL MATCH (p)<-[:WITHIN*0..]-(pk:Park)
+WITH p, collect(DISTINCT pk.id) AS parks
+OPTIONAL MATCH (p)-[:SPANS]->(:Region)<-[:WITHIN*0..]-(reg:Region)
+WHERE p.kind IN ['zone', 'cluster']
+WITH {parks: parks, regions: collect(DISTINCT reg.id)} AS scope
+`, inside, params
 	}
-	return "WITH [] AS scope\n", "true", params
+	return "WITH null AS scope\n", "true", params
 }
 
 // segmentStatsCypher aggregates per segment subtree in the database: distinct active

@@ -176,7 +176,8 @@ func buildEnterpriseCypher(q chainmap.EnterpriseQuery) (*enterpriseCypher, error
 		params["region"] = q.Region
 	}
 	if q.Park != "" {
-		conds = append(conds, "EXISTS { MATCH (e)-[:IN_PARK]->(:Park)-[:WITHIN*0..]->(:Park {id: $park}) }")
+		conds = append(conds, `(EXISTS { MATCH (e)-[:IN_PARK]->(:Park)-[:WITHIN*0..]->(:Park {id: $park}) }
+  OR EXISTS { MATCH (e)-[:LOCATED_IN]->(:Region)-[:WITHIN*0..]->(:Region)<-[:SPANS]-(p:Park {id: $park}) WHERE p.kind IN ['zone', 'cluster'] })`)
 		params["park"] = q.Park
 	}
 	if q.Segment != "" {

@@ -69,6 +69,12 @@ func (w *walker) depth(set ast.SelectionSet, level int) int {
 			if s.Alias != "" && s.Alias != s.Name {
 				w.aliases++
 			}
+			if s.Name == "__schema" || s.Name == "__type" {
+				// Introspection is bounded by the schema, not by the caller, and tools
+				// (GraphiQL) send it 15 levels deep; it is switched off in production.
+				w.directives += len(s.Directives)
+				continue
+			}
 			w.directives += len(s.Directives)
 			d := level
 			if len(s.SelectionSet) > 0 {

@@ -35,6 +35,10 @@ type Config struct {
 	// CORSOrigins lists the origins allowed to call the API from a browser (default:
 	// none, same origin only).
 	CORSOrigins []string
+	// Tokens maps bearer tokens to roles; endpoints that write need one. Reads never do.
+	Tokens map[string]string
+	// Reload, if set, re-reads the dataset (POST /admin/reload, role admin).
+	Reload func(ctx context.Context) error
 	// MaxBodyBytes bounds a request body (default 1 MiB).
 	MaxBodyBytes int64
 	// QueryTimeout bounds one GraphQL request (default 30 s).
@@ -97,6 +101,7 @@ func New(cfg Config, store chainmap.Store, web fs.FS) *Server {
 		w.Write([]byte("ok\n"))
 	})
 	s.mux.HandleFunc("GET /readyz", s.ready)
+	s.mux.HandleFunc("POST /admin/reload", s.requireRole(RoleAdmin, s.reload))
 	if cfg.Playground {
 		s.mux.Handle("GET /graphiql", graphiqlHandler(web))
 	}
@@ -217,9 +222,16 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		next.ServeHTTP(w, r)
 	})
 }
+
+// contentSecurityPolicy is the policy the front end is tested under: scripts and styles
+// from the server only, no inline script, no framing, no form posts.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
+	"font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 // Run serves until ctx is cancelled, then shuts down gracefully: in-flight requests
 // finish (within ShutdownTimeout), new connections are refused. ready, if set, receives

@@ -22,6 +22,7 @@ func serveCmd(logger func() *slog.Logger) *cobra.Command {
 		cfg        server.Config
 		dataDir    string
 		production bool
+		tokensFile string
 		nf         neo4jFlags
 	)
 	cmd := &cobra.Command{
@@ -44,6 +45,27 @@ Zhengzhou aluminium dataset (or --data DIR). With NEO4J_URI it reads from Neo4j,
 				return err
 			}
 			defer closeFn()
+			tokens := os.Getenv("CHAINMAP_TOKENS")
+			if tokensFile != "" {
+				b, err := os.ReadFile(tokensFile)
+				if err != nil {
+					return fmt.Errorf("tokens: %w", err)
+				}
+				tokens = string(b)
+			}
+			if cfg.Tokens, err = server.ParseTokens(tokens); err != nil {
+				return fmt.Errorf("tokens: %w", err)
+			}
+			if mem, ok := store.(*memstore.Store); ok {
+				cfg.Reload = func(ctx context.Context) error {
+					d, err := openDataset(dataDir)
+					if err != nil {
+						return err
+					}
+					_, err = d.Load(ctx, mem, loaders.Options{})
+					return err
+				}
+			}
 			srv := server.New(cfg, store, frontend.Dist())
 			err = srv.Run(ctx, func(addr string) {
 				log.Info("chainmap serving", "url", "http://"+addr+"/", "store", kind)
@@ -65,8 +87,18 @@ Zhengzhou aluminium dataset (or --data DIR). With NEO4J_URI it reads from Neo4j,
 	cmd.Flags().IntVar(&cfg.MaxDepth, "max-depth", 10, "deepest query nesting")
 	cmd.Flags().IntVar(&cfg.MaxAliases, "max-aliases", 15, "most aliases in one query")
 	cmd.Flags().StringSliceVar(&cfg.CORSOrigins, "cors-origin", nil, "origins allowed to call the API from a browser (repeatable; default same origin only)")
+	cmd.Flags().StringVar(&tokensFile, "tokens-file", "", "file of token:role lines for writing endpoints (roles admin, reader); default env CHAINMAP_TOKENS")
 	nf.register(cmd)
 	return cmd
+}
+
+// openDataset opens the dataset folder, or the bundled dataset when dir is empty.
+func openDataset(dir string) (*loaders.Dataset, error) {
+	if dir != "" {
+		return loaders.Open(dir)
+	}
+	var fsys fs.FS = data.Bundled()
+	return loaders.OpenFS(fsys, "bundled:"+data.BundledName)
 }
 
 // openServeStore returns Neo4j when a URI is configured, else the embedded store loaded
@@ -82,14 +114,7 @@ func openServeStore(ctx context.Context, log *slog.Logger, nf *neo4jFlags, dataD
 		}
 		return s, "neo4j", func() { s.Close(context.Background()) }, nil
 	}
-	var d *loaders.Dataset
-	var err error
-	if dataDir != "" {
-		d, err = loaders.Open(dataDir)
-	} else {
-		var fsys fs.FS = data.Bundled()
-		d, err = loaders.OpenFS(fsys, "bundled:"+data.BundledName)
-	}
+	d, err := openDataset(dataDir)
 	if err != nil {
 		return nil, "", nil, reportLoadError(err)
 	}

@@ -1,0 +1,175 @@
+// Unit tests of the pure modules (vitest, node environment).
+import { describe, expect, it } from 'vitest';
+import { escapeHtml, safeHref } from './dom';
+import { BOM, safeCell, toCsv } from './export/csv';
+import { parseHash, toHash, forView } from './state';
+import { hash32, jitter, RegionIndex, SegmentIndex, segmentStats, shortName, ParkIndex, placeEnterprise } from './model';
+import { segmentStatuses } from './status';
+import { matchHostPark } from './hostPark';
+import { closeAll, expansion, layoutChain, openAll, toggleOpen } from './views/chainLayout';
+import type { Chain, Enterprise, Park, Region, Segment, Stage } from './api';
+
+const seg = (id: string, stage: Stage, order: number, parent?: string, unit = '万吨/年'): Segment => ({
+  id, nameZh: `环节${id}（说明）`, nameEn: `Segment ${id}`, stage, order, unit,
+  parent: parent ? { id: parent } : null, children: [], priorities: [],
+});
+
+function chain(): Chain {
+  const segs = [
+    seg('U1', 'UPSTREAM', 1),
+    seg('U2', 'UPSTREAM', 2),
+    seg('M1', 'MIDSTREAM', 1),
+    seg('M1a', 'MIDSTREAM', 2, 'M1'),
+    seg('M1b', 'MIDSTREAM', 3, 'M1'),
+    seg('E', 'END_PRODUCT', 1, undefined, ''),
+    seg('E1', 'END_PRODUCT', 2, 'E', ''),
+    seg('E1.x', 'END_PRODUCT', 3, 'E1', '万只'),
+  ];
+  for (const s of segs) if (s.parent) segs.find((p) => p.id === s.parent!.id)!.children.push({ id: s.id });
+  return {
+    id: 'al', nameZh: '铝', nameEn: 'Al', description: null, segments: segs,
+    flows: [
+      { from: { id: 'U1' }, to: { id: 'U2' }, coefficient: null, coefficientUnit: null },
+      { from: { id: 'U2' }, to: { id: 'M1a' }, coefficient: 1.9, coefficientUnit: 't/t' },
+      { from: { id: 'M1a' }, to: { id: 'E1.x' }, coefficient: null, coefficientUnit: null },
+    ],
+  };
+}
+
+const ent = (id: string, region: string, ops: [string, number | null, string | null][], park?: string): Enterprise => ({
+  id, nameZh: id, nameEn: null, lon: null, lat: null, designations: [], region: { id: region }, park: park ? { id: park } : null,
+  operations: ops.map(([s, c, u]) => ({ segment: { id: s, stage: 'MIDSTREAM', chain: { id: 'al' } }, capacity: c, capacityUnit: u })),
+});
+
+describe('escapeHtml', () => {
+  it('escapes a hostile name', () => {
+    expect(escapeHtml('<img src=x onerror=alert(1)>')).toBe('&lt;img src=x onerror=alert(1)&gt;');
+    expect(escapeHtml(`"'&\``)).toBe('&quot;&#39;&amp;&#96;');
+    expect(escapeHtml(null)).toBe('');
+  });
+  it('only allows relative and http(s) links', () => {
+    expect(safeHref('javascript:alert(1)')).toBeNull();
+    expect(safeHref('//evil.example/x')).toBeNull();
+    expect(safeHref('https://example.org/a')).toBe('https://example.org/a');
+    expect(safeHref('#/chain')).toBe('#/chain');
+  });
+});
+
+describe('CSV', () => {
+  it('starts with a BOM, quotes and uses CRLF', () => {
+    const csv = toCsv(['名称', 'n'], [['a,b', 1], ['say "hi"', null]]);
+    expect(csv.startsWith(BOM)).toBe(true);
+    expect(csv).toBe(`${BOM}名称,n\r\n"a,b",1\r\n"say ""hi""",\r\n`);
+  });
+  it('neutralises formula cells but not numbers', () => {
+    expect(safeCell('=HYPERLINK("http://x")')).toBe(`"'=HYPERLINK(""http://x"")"`);
+    expect(safeCell('+1')).toBe("'+1");
+    expect(safeCell('-2')).toBe("'-2");
+    expect(safeCell('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(safeCell('\tx')).toBe("'\tx");
+    expect(safeCell(-2)).toBe('-2');
+    expect(safeCell('铝板带')).toBe('铝板带');
+  });
+});
+
+describe('URL state', () => {
+  it('round-trips', () => {
+    const s = parseHash('#/chain?chain=aluminium&scope=410100&segment=M1a&lang=en');
+    expect(s).toEqual({ view: 'chain', lang: 'en', chain: 'aluminium', scope: '410100', segment: 'M1a' });
+    expect(parseHash(toHash(s))).toEqual(s);
+    const o = parseHash(toHash({ ...s, open: ['+E1', '-M1'] }));
+    expect(o.open).toEqual(['+E1', '-M1']);
+  });
+  it('defaults and rejects junk', () => {
+    expect(parseHash('')).toEqual({ view: 'chain', lang: 'zh' });
+    expect(parseHash('#/nope?segment=<script>&lang=fr')).toEqual({ view: 'chain', lang: 'zh' });
+  });
+  it('drops view-specific parameters when switching view', () => {
+    expect(forView({ view: 'chain', lang: 'zh', scope: '1', segment: 'M1', open: ['+E'] }, 'roadmap')).toEqual({ view: 'roadmap', lang: 'zh', scope: '1', chain: undefined, all: undefined });
+  });
+});
+
+describe('segment figures', () => {
+  const idx = new SegmentIndex(chain());
+  it('counts an enterprise once per subtree and never double counts capacity', () => {
+    const stats = segmentStats(idx, [
+      ent('a', 'r', [['M1', 100, '万吨/年'], ['M1a', 60, '万吨/年']]),
+      ent('b', 'r', [['M1a', 10, '万吨/年'], ['M1b', 5, '万吨/年']]),
+      ent('c', 'r', [['M1b', null, null]]),
+    ]);
+    expect(stats.get('M1')!.enterprises.size).toBe(3);
+    expect(stats.get('M1')!.capacity).toBe(100 + 15); // a: own 100; b: 10 + 5
+    expect(stats.get('M1a')!.capacity).toBe(70);
+    expect(stats.get('M1b')!.enterprises.size).toBe(2);
+    expect(stats.get('U1')!.enterprises.size).toBe(0);
+  });
+  it('provisional status: none = missing', () => {
+    const st = segmentStatuses(segmentStats(idx, [ent('a', 'r', [['M1a', null, null]])]));
+    expect(st.get('M1a')!.status).toBe('PRESENT');
+    expect(st.get('M1')!.status).toBe('PRESENT');
+    expect(st.get('M1b')!.status).toBe('MISSING');
+    expect(st.get('M1b')!.provisional).toBe(true);
+  });
+  it('short names drop the parenthesised detail', () => {
+    expect(shortName('铝板带（中厚板、薄板）')).toBe('铝板带');
+    expect(shortName('Foil (packaging)')).toBe('Foil');
+  });
+});
+
+describe('chain layout', () => {
+  const idx = new SegmentIndex(chain());
+  it('puts stages in columns and nests children by default one level deep', () => {
+    const L = layoutChain(idx, expansion(idx, undefined, undefined), 1200);
+    expect(L.columns.map((c) => c.stage)).toEqual(['UPSTREAM', 'MIDSTREAM', 'DOWNSTREAM', 'END_PRODUCT', 'SERVICE']);
+    expect(L.boxes.map((b) => b.id)).toEqual(['U1', 'U2', 'M1', 'M1a', 'M1b', 'E', 'E1']);
+    expect(L.visibleOf('E1.x')).toBe('E1');
+    const m1a = L.byId.get('M1a')!;
+    expect(m1a.x).toBeGreaterThan(L.byId.get('M1')!.x);
+  });
+  it('expands the selected segment’s ancestors and honours overrides', () => {
+    expect(layoutChain(idx, expansion(idx, undefined, 'E1.x'), 1200).byId.has('E1.x')).toBe(true);
+    expect(layoutChain(idx, expansion(idx, ['-M1'], undefined), 1200).byId.has('M1a')).toBe(false);
+    expect(toggleOpen(idx, [], 'E1', false)).toEqual(['+E1']);
+    expect(toggleOpen(idx, ['+E1'], 'E1', true)).toEqual([]);
+    expect(layoutChain(idx, expansion(idx, openAll(idx), undefined), 1200).byId.has('E1.x')).toBe(true);
+    expect(layoutChain(idx, expansion(idx, closeAll(idx), undefined), 1200).boxes.map((b) => b.id)).toEqual(['U1', 'U2', 'M1', 'E']);
+  });
+});
+
+describe('positions and host parks', () => {
+  const regions: Region[] = [
+    { id: '100000', nameZh: '中国', level: 'COUNTRY', lon: null, lat: null, parent: null },
+    { id: '410000', nameZh: '河南', level: 'PROVINCE', lon: null, lat: null, parent: { id: '100000' } },
+    { id: '410100', nameZh: '郑州', level: 'PREFECTURE', lon: 113.6, lat: 34.7, parent: { id: '410000' } },
+    { id: '410181', nameZh: '巩义', level: 'COUNTY', lon: 112.9, lat: 34.7, parent: { id: '410100' } },
+  ];
+  const ri = new RegionIndex(regions);
+  it('jitter is deterministic and bounded', () => {
+    expect(jitter('a', 0.05)).toEqual(jitter('a', 0.05));
+    expect(hash32('a')).not.toBe(hash32('b'));
+    const [dx, dy] = jitter('xyz', 0.05);
+    expect(Math.hypot(dx, dy)).toBeLessThanOrEqual(0.05);
+  });
+  it('places an enterprise near its region, walking up when needed', () => {
+    const p = placeEnterprise(ent('e', '410181', []), ri)!;
+    expect(p.approx).toBe(true);
+    expect(Math.abs(p.lon - 112.9)).toBeLessThan(0.06);
+    expect(placeEnterprise(ent('e', '410000', []), ri)).toBeNull();
+    expect(placeEnterprise(ent('e', '410000', []), ri, () => ({ lon: 113, lat: 33 }))!.lat).toBeCloseTo(33, 0);
+    expect(ri.within('410181', '410000')).toBe(true);
+    expect(ri.within('410000', '410181')).toBe(false);
+  });
+  it('matches the park with the most specific focus segment', () => {
+    const idx = new SegmentIndex(chain());
+    const parks: Park[] = [
+      { id: 'p1', nameZh: 'P1', kind: 'zone', lon: null, lat: null, parent: null, regions: [{ id: '410181' }], focusSegments: [{ id: 'M1' }] },
+      { id: 'p2', nameZh: 'P2', kind: 'cluster', lon: null, lat: null, parent: null, regions: [{ id: '410181' }], focusSegments: [{ id: 'M1a' }] },
+    ];
+    expect(matchHostPark(ent('x', 'r', [['M1a', null, null]]), parks, idx)!.park.id).toBe('p2');
+    expect(matchHostPark(ent('x', 'r', [['M1b', null, null]]), parks, idx)!.park.id).toBe('p1');
+    expect(matchHostPark(ent('x', 'r', [['U1', null, null]]), parks, idx)).toBeNull();
+    const pi = new ParkIndex([...parks, { ...parks[0], id: 'p3', parent: { id: 'p1' } }]);
+    expect([...pi.subtree('p1')].sort()).toEqual(['p1', 'p3']);
+    expect(pi.point('p1', ri)).toEqual({ lon: 112.9, lat: 34.7 });
+  });
+});

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Builds the web front end, embeds it in a fresh chainmap binary, serves the bundled
+# dataset on a free loopback port and runs the front end's tests against it:
+#   unit tests (vitest) and browser tests (node --test + playwright-core + Debian chromium).
+# Exits non-zero when any step or test fails; always stops the server.
+#
+#   scripts/test-frontend.sh            # build + all tests
+#   PERF=1 scripts/test-frontend.sh     # also time 10,000 markers on a synthetic dataset
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+fe="$root/frontend"
+work="$(mktemp -d "${TMPDIR:-/tmp}/chainmap-fe.XXXXXX")"
+server_pid=""
+
+cleanup() {
+  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+step() { printf '\n== %s\n' "$*"; }
+
+# Browser and CJK fonts (idempotent; installs only what is missing).
+if [[ ! -x /usr/bin/chromium ]] || ! dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q 'install ok installed'; then
+  step "browser dependencies"
+  bash "$root/scripts/browser-deps.sh"
+fi
+
+cd "$fe"
+if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+  step "npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+step "build (typecheck + vite)"
+npm run build
+
+step "unit tests"
+npx vitest run
+
+step "chainmap binary with the front end embedded"
+cd "$root"
+go build -o "$work/chainmap" ./cmd/chainmap
+
+port="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+url="http://127.0.0.1:$port"
+step "serve the bundled dataset at $url"
+"$work/chainmap" serve --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 150); do
+  if curl -sf "$url/healthz" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    echo "chainmap serve exited:" >&2
+    cat "$work/serve.log" >&2
+    exit 1
+  fi
+  sleep 0.2
+done
+curl -sf "$url/healthz" >/dev/null || { echo "chainmap did not become healthy" >&2; cat "$work/serve.log" >&2; exit 1; }
+
+step "browser tests"
+cd "$fe"
+status=0
+CHAINMAP_URL="$url" node --test --test-concurrency=1 tests/ || status=$?
+
+if [[ "${PERF:-0}" == "1" ]]; then
+  step "10,000 markers (synthetic dataset)"
+  CHAINMAP_BIN="$work/chainmap" node tests/perf-markers.mjs || status=$?
+fi
+
+if [[ $status -ne 0 ]]; then
+  echo "front-end tests failed (server log: below)" >&2
+  tail -n 20 "$work/serve.log" >&2 || true
+fi
+echo "screenshots: $fe/test-results/screenshots/"
+exit $status
