@@ -11,7 +11,7 @@ import (
 
 const (
 	defaultPage = 50
-	maxPage     = 500
+	maxPage     = 2000
 )
 
 func deref(s *string) string {

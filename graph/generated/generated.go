@@ -4241,7 +4241,7 @@ type Query {
   enterprises(
     "Filters; all are combined with AND."
     filter: EnterpriseFilter
-    "Page size (default 50, at most 500)."
+    "Page size (default 50, at most 2000; the complexity limit also applies)."
     first: Int = 50
     "Cursor of the last enterprise of the previous page."
     after: String
