@@ -8,6 +8,9 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
+// maxIntrospectionDepth bounds introspection queries (GraphiQL's standard one is 15 deep).
+const maxIntrospectionDepth = 16
+
 // Limits bounds the shape of a query before it runs: gqlgen has a complexity limit but
 // no depth or alias limit, so this extension walks the operation once.
 type Limits struct {
@@ -38,6 +41,9 @@ func (l Limits) MutateOperationContext(_ context.Context, oc *graphql.OperationC
 	if l.MaxDepth > 0 && depth > l.MaxDepth {
 		return limitError("the query is %d levels deep, more than the %d allowed", depth, l.MaxDepth)
 	}
+	if w.introspectionTooDeep {
+		return limitError("the introspection query is more than %d levels deep", maxIntrospectionDepth)
+	}
 	if l.MaxAliases > 0 && w.aliases > l.MaxAliases {
 		return limitError("the query uses %d aliases, more than the %d allowed", w.aliases, l.MaxAliases)
 	}
@@ -54,9 +60,10 @@ func limitError(format string, args ...any) *gqlerror.Error {
 }
 
 type walker struct {
-	doc                 *ast.QueryDocument
-	aliases, directives int
-	seen                map[string]bool // fragments on the current path, to stop cycles
+	doc                  *ast.QueryDocument
+	aliases, directives  int
+	introspectionTooDeep bool
+	seen                 map[string]bool // fragments on the current path, to stop cycles
 }
 
 // depth returns the depth of a selection set, counting fields (fragments are inlined),
@@ -70,9 +77,12 @@ func (w *walker) depth(set ast.SelectionSet, level int) int {
 				w.aliases++
 			}
 			if s.Name == "__schema" || s.Name == "__type" {
-				// Introspection is bounded by the schema, not by the caller, and tools
-				// (GraphiQL) send it 15 levels deep; it is switched off in production.
+				// Tools (GraphiQL) send introspection 15 levels deep: it gets a bound of
+				// its own, deep enough for them and no more (circular introspection).
 				w.directives += len(s.Directives)
+				if d := w.depth(s.SelectionSet, 1); d > maxIntrospectionDepth {
+					w.introspectionTooDeep = true
+				}
 				continue
 			}
 			w.directives += len(s.Directives)

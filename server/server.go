@@ -50,6 +50,8 @@ type Config struct {
 	MaxDepth int
 	// MaxAliases bounds the aliases in a query (default 15).
 	MaxAliases int
+	// TokenLimit bounds the tokens of a query document (default 5000).
+	TokenLimit int
 	// ShutdownTimeout bounds the graceful shutdown (default 5 s… in-flight requests
 	// finish within it).
 	ShutdownTimeout time.Duration
@@ -74,6 +76,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxAliases <= 0 {
 		c.MaxAliases = 15
+	}
+	if c.TokenLimit <= 0 {
+		c.TokenLimit = 5000
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 5 * time.Second
@@ -119,6 +124,10 @@ func (s *Server) graphqlHandler() http.Handler {
 	h.AddTransport(transport.GET{})
 	h.AddTransport(transport.POST{})
 	h.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	h.SetParserTokenLimit(s.cfg.TokenLimit)
+	// Field suggestions ("did you mean …") map the schema for an attacker; production
+	// mode (introspection off) turns them off too.
+	h.SetDisableSuggestion(!s.cfg.Introspection)
 	if s.cfg.Introspection {
 		h.Use(extension.Introspection{})
 	}
