@@ -180,12 +180,15 @@ type SegmentGap struct {
 	Kind       GapKind
 	// Upstream and Downstream are the neighbouring segments along flows, with
 	// whether each is present locally.
-	Upstream, Downstream              []Neighbour
-	LocalUpstream, LocalDownstream    int
-	Balances                          []Balance
-	Policies                          []*Policy
-	Goals                             []*Goal
-	Priorities                        []Priority
+	Upstream, Downstream           []Neighbour
+	LocalUpstream, LocalDownstream int
+	Balances                       []Balance
+	Policies                       []*Policy
+	Goals                          []*Goal
+	Priorities                     []Priority
+	// Elsewhere counts the enterprises of the dataset outside the scope operating in the
+	// segment (-1 when unknown): who could be attracted at all.
+	Elsewhere                         int
 	Score                             float64
 	Factors                           []Factor
 	ReasonZh, ReasonEn                string
@@ -297,7 +300,10 @@ func AnalyseGaps(in GapInput) (*GapReport, error) {
 	for _, s := range in.Segments {
 		st := in.Stats[s.ID]
 		st.Segment = s.ID
-		g := &SegmentGap{Segment: s, Stat: st, Thresholds: thresholdsFor(s, in.Overrides), LQ: lq[s.ID]}
+		g := &SegmentGap{Segment: s, Stat: st, Thresholds: thresholdsFor(s, in.Overrides), LQ: lq[s.ID], Elsewhere: -1}
+		if in.Everywhere != nil {
+			g.Elsewhere = max(0, in.Everywhere[s.ID].Enterprises-st.Enterprises)
+		}
 
 		// Neighbours along flows crossing the subtree's boundary; a segment with none of
 		// its own takes its nearest ancestor's (a product family shares its inputs).

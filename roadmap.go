@@ -34,6 +34,9 @@ type Roadmap struct {
 	Chain string
 	Scope Scope
 	Steps []*RoadmapStep
+	// DataGaps are missing links that no enterprise in the dataset operates in: there is
+	// nobody to attract yet, so they call for research (or better data), not a step.
+	DataGaps []*SegmentGap
 }
 
 // BuildRoadmap orders gaps by dependency and score (pure: table-tested). gaps is a gap
@@ -42,9 +45,13 @@ func BuildRoadmap(rep *GapReport, steps int) *Roadmap {
 	if steps <= 0 {
 		steps = 12
 	}
-	var picked []*SegmentGap
+	var picked, dataGaps []*SegmentGap
 	for _, g := range rep.Segments { // already sorted by score
-		if g.Status != StatusStrong && len(picked) < steps {
+		switch {
+		case g.Status == StatusStrong:
+		case g.Status == StatusMissing && g.Elsewhere == 0:
+			dataGaps = append(dataGaps, g)
+		case len(picked) < steps:
 			picked = append(picked, g)
 		}
 	}
@@ -71,7 +78,7 @@ func BuildRoadmap(rep *GapReport, steps int) *Roadmap {
 		phase[id] = p
 		return p
 	}
-	rm := &Roadmap{Chain: rep.Chain, Scope: rep.Scope}
+	rm := &Roadmap{Chain: rep.Chain, Scope: rep.Scope, DataGaps: dataGaps}
 	for _, g := range picked {
 		st := &RoadmapStep{Phase: phaseOf(g.Segment.ID, map[string]bool{}), Gap: g, Policies: g.Policies, Goals: g.Goals}
 		for _, u := range g.Upstream {

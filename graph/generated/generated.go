@@ -406,8 +406,9 @@ type ComplexityRoot struct {
 	}
 
 	Roadmap struct {
-		Chain func(childComplexity int) int
-		Steps func(childComplexity int) int
+		Chain    func(childComplexity int) int
+		DataGaps func(childComplexity int) int
+		Steps    func(childComplexity int) int
 	}
 
 	RoadmapStep struct {
@@ -466,6 +467,7 @@ type ComplexityRoot struct {
 		Balances        func(childComplexity int) int
 		Capacity        func(childComplexity int) int
 		Downstream      func(childComplexity int) int
+		Elsewhere       func(childComplexity int) int
 		Enterprises     func(childComplexity int) int
 		Factors         func(childComplexity int) int
 		Goals           func(childComplexity int) int
@@ -2479,6 +2481,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Roadmap.Chain(childComplexity), true
+	case "Roadmap.dataGaps":
+		if e.ComplexityRoot.Roadmap.DataGaps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Roadmap.DataGaps(childComplexity), true
 	case "Roadmap.steps":
 		if e.ComplexityRoot.Roadmap.Steps == nil {
 			break
@@ -2748,6 +2756,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SegmentGap.Downstream(childComplexity), true
+	case "SegmentGap.elsewhere":
+		if e.ComplexityRoot.SegmentGap.Elsewhere == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.Elsewhere(childComplexity), true
 	case "SegmentGap.enterprises":
 		if e.ComplexityRoot.SegmentGap.Enterprises == nil {
 			break
@@ -3331,6 +3345,8 @@ type SegmentGap {
   goals: [Goal!]!
   "Priority tags of the segment."
   priorities: [Priority!]!
+  "Enterprises of the dataset outside the scope operating in the segment (-1: unknown)."
+  elsewhere: Int!
   "Priority score: the sum of the factors."
   score: Float!
   "Each factor's contribution to the score."
@@ -3520,6 +3536,8 @@ type Roadmap {
   chain: Chain!
   "Steps in order: phase, then score."
   steps: [RoadmapStep!]!
+  "Missing links no enterprise in the dataset operates in: nobody to attract yet, research first."
+  dataGaps: [SegmentGap!]!
 }
 
 "One gap to close: with whom, where, with which support."
@@ -4977,6 +4995,8 @@ func (ec *executionContext) childFields_Roadmap(ctx context.Context, field graph
 		return ec.fieldContext_Roadmap_chain(ctx, field)
 	case "steps":
 		return ec.fieldContext_Roadmap_steps(ctx, field)
+	case "dataGaps":
+		return ec.fieldContext_Roadmap_dataGaps(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Roadmap", field.Name)
 }
@@ -5125,6 +5145,8 @@ func (ec *executionContext) childFields_SegmentGap(ctx context.Context, field gr
 		return ec.fieldContext_SegmentGap_goals(ctx, field)
 	case "priorities":
 		return ec.fieldContext_SegmentGap_priorities(ctx, field)
+	case "elsewhere":
+		return ec.fieldContext_SegmentGap_elsewhere(ctx, field)
 	case "score":
 		return ec.fieldContext_SegmentGap_score(ctx, field)
 	case "factors":
@@ -13455,6 +13477,38 @@ func (ec *executionContext) fieldContext_Roadmap_steps(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Roadmap_dataGaps(ctx context.Context, field graphql.CollectedField, obj *chainmap.Roadmap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Roadmap_dataGaps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DataGaps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*chainmap.SegmentGap) graphql.Marshaler {
+			return ec.marshalNSegmentGap2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐSegmentGapᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Roadmap_dataGaps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Roadmap",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentGap(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RoadmapStep_phase(ctx context.Context, field graphql.CollectedField, obj *chainmap.RoadmapStep) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15035,6 +15089,29 @@ func (ec *executionContext) fieldContext_SegmentGap_priorities(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SegmentGap_elsewhere(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_elsewhere(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Elsewhere, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_elsewhere(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentGap", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SegmentGap_score(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
@@ -19733,6 +19810,11 @@ func (ec *executionContext) _Roadmap(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "dataGaps":
+			out.Values[i] = ec._Roadmap_dataGaps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20179,6 +20261,11 @@ func (ec *executionContext) _SegmentGap(ctx context.Context, sel ast.SelectionSe
 			}
 		case "priorities":
 			out.Values[i] = ec._SegmentGap_priorities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "elsewhere":
+			out.Values[i] = ec._SegmentGap_elsewhere(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
