@@ -277,21 +277,7 @@ func AnalyseGaps(in GapInput) (*GapReport, error) {
 	if err := checkFlowCycles(in.Flows); err != nil {
 		return nil, err
 	}
-	subtree := func(id string) map[string]bool {
-		out := map[string]bool{id: true}
-		stack := []string{id}
-		for len(stack) > 0 {
-			n := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			for _, c := range children[n] {
-				if !out[c] {
-					out[c] = true
-					stack = append(stack, c)
-				}
-			}
-		}
-		return out
-	}
+	subtree := func(id string) map[string]bool { return Subtree(children, id) }
 	present := func(id string) bool { return in.Stats[id].Enterprises > 0 }
 	lq := locationQuotients(in)
 
@@ -423,6 +409,24 @@ func SortGaps(gs []*SegmentGap, by string) {
 		}
 		return a.Segment.ID < b.Segment.ID
 	})
+}
+
+// Subtree returns id and all its descendants in a parent → children index (segments,
+// regions and parks all form such hierarchies).
+func Subtree(children map[string][]string, id string) map[string]bool {
+	out := map[string]bool{id: true}
+	stack := []string{id}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, c := range children[n] {
+			if !out[c] {
+				out[c] = true
+				stack = append(stack, c)
+			}
+		}
+	}
+	return out
 }
 
 // StageRank orders stages along the chain.

@@ -305,20 +305,9 @@ func familyOf(segs []*Segment, id string) map[string]bool {
 			children[s.Parent] = append(children[s.Parent], s.ID)
 		}
 	}
-	out := map[string]bool{}
-	for n := id; n != "" && !out[n]; n = parent[n] {
+	out := Subtree(children, id)
+	for n := parent[id]; n != "" && !out[n]; n = parent[n] {
 		out[n] = true
-	}
-	stack := []string{id}
-	for len(stack) > 0 {
-		n := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		for _, c := range children[n] {
-			if !out[c] {
-				out[c] = true
-				stack = append(stack, c)
-			}
-		}
 	}
 	return out
 }

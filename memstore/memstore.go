@@ -262,19 +262,7 @@ func set(ids []string) map[string]bool {
 
 // subtree returns id and every descendant in a parent → children index.
 func subtree(children map[string][]string, id string) map[string]bool {
-	out := map[string]bool{id: true}
-	stack := []string{id}
-	for len(stack) > 0 {
-		n := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		for _, c := range children[n] {
-			if !out[c] {
-				out[c] = true
-				stack = append(stack, c)
-			}
-		}
-	}
-	return out
+	return chainmap.Subtree(children, id)
 }
 
 // Sources returns sources by id.

@@ -92,4 +92,3 @@ func TestArmorChecks(t *testing.T) {
 		}
 	})
 }
-
