@@ -27,9 +27,9 @@ go vet ./...
 
 echo "== go test"
 t0=$(date +%s)
-go test -count=1 $(go list ./... | grep -v '/conformance$')
+go test -count=1 -timeout 30m $(go list ./... | grep -v '/conformance$')
 echo "== conformance suite (the same tests on the embedded store and on Neo4j)"
-go test -count=1 -v ./conformance/
+go test -count=1 -timeout 30m -v ./conformance/
 echo "go tests took $(( $(date +%s) - t0 )) s"
 
 echo "== fuzz (short runs; seed corpora are in the test files)"

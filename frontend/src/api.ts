@@ -116,6 +116,8 @@ export interface Operation {
   segment: { id: string; stage: Stage; chain: Ref };
   capacity: number | null;
   capacityUnit: string | null;
+  /** Empty, "service" or "rnd" (a research role does not count for presence). */
+  role: string | null;
 }
 export interface Enterprise extends Named {
   lon: number | null;
@@ -123,6 +125,8 @@ export interface Enterprise extends Named {
   region: Ref;
   park: Ref | null;
   designations: string[];
+  /** Empty or "active" for an operating enterprise; "planned", "closed", "unknown". */
+  status: string | null;
   operations: Operation[];
 }
 
@@ -171,6 +175,13 @@ export interface Goal extends Named {
   unit: string | null;
   currentYear: number | null;
   currentValue: number | null;
+  /** Computed from the graph when the goal says how (derive), else the dataset's figure. */
+  current: number | null;
+  currentValueYear: number | null;
+  currentDerived: boolean;
+  /** null: unknown. */
+  onTrack: boolean | null;
+  currentNote: string | null;
   sources: Citation[];
 }
 
@@ -206,9 +217,9 @@ export const Q_ENTERPRISES = `query Enterprises($filter: EnterpriseFilter, $firs
     totalCount
     pageInfo { hasNextPage endCursor }
     nodes {
-      id nameZh nameEn lon lat designations
+      id nameZh nameEn lon lat designations status
       region { id } park { id }
-      operations { segment { id stage chain { id } } capacity capacityUnit }
+      operations { segment { id stage chain { id } } capacity capacityUnit role }
     }
   }
 }`;
@@ -233,6 +244,7 @@ export const Q_GOALS = `query Goals {
   goals {
     id nameZh nameEn metric region { id } park { id } segment { id }
     baselineYear baselineValue targetYear comparator targetValue targetMax unit currentYear currentValue
+    current currentValueYear currentDerived onTrack currentNote
     sources { ${CITATION} }
   }
 }`;
@@ -260,15 +272,240 @@ interface EnterprisePage {
   };
 }
 
-/** Every enterprise matching the filter, following the Relay cursor 500 at a time. */
+/**
+ * Page size for enterprise lists. The server's complexity limit (20,000) charges a page
+ * `first` × what each node selects: Q_ENTERPRISES costs 25 per node, so 750 a page
+ * costs 18,751 (the server allows up to 2,000 for leaner selections). A browser test
+ * runs this query at this size, so a heavier selection fails there first.
+ */
+export const ENTERPRISE_PAGE = 750;
+
+/** Every enterprise matching the filter, following the Relay cursor a page at a time. */
 export async function allEnterprises(filter: EnterpriseFilter): Promise<Enterprise[]> {
   const out: Enterprise[] = [];
   let after: string | null = null;
   for (let guard = 0; guard < 10000; guard++) {
-    const page: EnterprisePage = await gql<EnterprisePage>(Q_ENTERPRISES, { filter, first: 500, after });
+    const page: EnterprisePage = await gql<EnterprisePage>(Q_ENTERPRISES, { filter, first: ENTERPRISE_PAGE, after });
     out.push(...page.enterprises.nodes);
     if (!page.enterprises.pageInfo.hasNextPage || !page.enterprises.pageInfo.endCursor) break;
     after = page.enterprises.pageInfo.endCursor;
   }
   return out;
 }
+
+// ---- Gap analysis (docs/gap-analysis.md) ---------------------------------------------
+
+export type GapStatus = 'MISSING' | 'WEAK' | 'STRONG';
+export type GapKind = 'FILL' | 'EXTEND' | 'BUILD' | 'STRENGTHEN' | 'NONE';
+
+/** The API's scope argument: exactly one of region and park. */
+export type ScopeInput = { region: string } | { park: string };
+
+export interface ThresholdInput {
+  segment?: string;
+  minEnterprises?: number;
+  minCapacity?: number;
+  minLq?: number;
+}
+
+export interface ScoreFactor {
+  name: string;
+  points: number;
+  detail: string;
+}
+export interface NeighbourSegment {
+  segment: Ref;
+  present: boolean;
+  enterprises: number;
+}
+export interface Balance {
+  from: Ref;
+  to: Ref;
+  supply: number;
+  demand: number;
+  unit: string | null;
+  net: number;
+  kind: string | null;
+  note: string | null;
+}
+export interface StageCompleteness {
+  stage: Stage;
+  present: number;
+  total: number;
+}
+export interface SegmentGap {
+  segment: Ref;
+  enterprises: number;
+  capacity: number | null;
+  revenue: number;
+  lq: number | null;
+  minEnterprises: number;
+  minCapacity: number | null;
+  minLq: number;
+  status: GapStatus;
+  kind: GapKind;
+  kindZh: string;
+  upstream: NeighbourSegment[];
+  downstream: NeighbourSegment[];
+  balances: Balance[];
+  policies: Policy[];
+  goals: Named[];
+  priorities: { tag: string }[];
+  score: number;
+  factors: ScoreFactor[];
+  reasonZh: string;
+  reasonEn: string;
+}
+export interface GapReport {
+  present: number;
+  total: number;
+  completeness: number;
+  byStage: StageCompleteness[];
+  segments: SegmentGap[];
+}
+
+export interface HostPark {
+  park: Named & { lon: number | null; lat: number | null; regions: (Ref & { lon: number | null; lat: number | null })[] };
+  score: number;
+  reasonZh: string;
+  reasonEn: string;
+}
+export interface TargetEnterprise extends Named {
+  lon: number | null;
+  lat: number | null;
+  region: Named;
+  designations: string[];
+  stockCode: string | null;
+}
+export interface InvestmentTarget {
+  enterprise: TargetEnterprise;
+  segment: Ref;
+  capacity: number | null;
+  linksToScope: number;
+  distanceKm: number | null;
+  score: number;
+  factors: ScoreFactor[];
+  reasonZh: string;
+  reasonEn: string;
+  host: HostPark | null;
+}
+
+export interface RoadmapStep {
+  phase: number;
+  gap: Pick<SegmentGap, 'segment' | 'status' | 'kind' | 'kindZh' | 'score' | 'reasonZh' | 'reasonEn' | 'enterprises'>;
+  targets: InvestmentTarget[];
+  host: HostPark | null;
+  policies: Policy[];
+  goals: Named[];
+  after: Ref[];
+}
+
+export interface WhatIfInput {
+  enterprise?: string;
+  name?: string;
+  segment: string;
+  capacity?: number;
+  park?: string;
+  region?: string;
+}
+export interface StatusChange {
+  segment: Ref;
+  statusBefore: GapStatus;
+  statusAfter: GapStatus;
+  kindBefore: GapKind;
+  kindAfter: GapKind;
+  enterprisesBefore: number;
+  enterprisesAfter: number;
+}
+export interface WhatIfReport {
+  present: number;
+  total: number;
+  completeness: number;
+  byStage: StageCompleteness[];
+  segments: Pick<SegmentGap, 'segment' | 'status' | 'kind' | 'kindZh' | 'enterprises' | 'capacity' | 'score' | 'reasonZh' | 'reasonEn'>[];
+}
+export interface WhatIfResult {
+  before: WhatIfReport;
+  after: WhatIfReport;
+  changes: StatusChange[];
+}
+
+export interface ClusterComposition {
+  park: Ref;
+  reference: Named | null;
+  enterprises: number;
+  coverage: number;
+  byStage: StageCompleteness[];
+  segments: { segment: Ref; enterprises: number; capacity: number | null; lq: number | null }[];
+  projects: Project[];
+  hostable: { segment: Ref; status: GapStatus; kind: GapKind; kindZh: string; score: number }[];
+}
+
+const POLICY_FIELDS = `id titleZh titleEn instrument rate base cap capPeriod condition clause
+    document { id title } segments { id } regions { id } sources { ${CITATION} }`;
+const HOST = 'host { park { id nameZh nameEn lon lat regions { id lon lat } } score reasonZh reasonEn }';
+const TARGET_FIELDS = `enterprise { id nameZh nameEn lon lat region { id nameZh nameEn } designations stockCode }
+    segment { id } capacity linksToScope distanceKm score factors { name points detail } reasonZh reasonEn ${HOST}`;
+
+export const Q_GAP = `query Gap($chain: ID!, $scope: ScopeInput!, $thresholds: [ThresholdInput!]) {
+  gapAnalysis(chain: $chain, scope: $scope, thresholds: $thresholds, orderBy: CHAIN) {
+    present total completeness
+    byStage { stage present total }
+    segments {
+      segment { id }
+      enterprises capacity revenue lq minEnterprises minCapacity minLq
+      status kind kindZh score reasonZh reasonEn
+      factors { name points detail }
+      upstream { segment { id } present enterprises }
+      downstream { segment { id } present enterprises }
+      balances { from { id } to { id } supply demand unit net kind note }
+      policies { ${POLICY_FIELDS} }
+      goals { id nameZh nameEn }
+      priorities { tag }
+    }
+  }
+}`;
+
+export const Q_TARGETS = `query Targets($chain: ID!, $scope: ScopeInput!, $segment: ID!, $first: Int) {
+  investmentTargets(chain: $chain, scope: $scope, segment: $segment, first: $first) { ${TARGET_FIELDS} }
+}`;
+
+export const Q_ROADMAP = `query Roadmap($chain: ID!, $scope: ScopeInput!, $steps: Int, $per: Int) {
+  roadmap(chain: $chain, scope: $scope, steps: $steps, targetsPerStep: $per) {
+    steps {
+      phase
+      gap { segment { id } status kind kindZh score reasonZh reasonEn enterprises }
+      targets { ${TARGET_FIELDS} }
+      ${HOST}
+      policies { ${POLICY_FIELDS} }
+      goals { id nameZh nameEn }
+      after { id }
+    }
+  }
+}`;
+
+const WHATIF_REPORT = `present total completeness byStage { stage present total }
+    segments { segment { id } status kind kindZh enterprises capacity score reasonZh reasonEn }`;
+export const Q_WHATIF = `query WhatIf($chain: ID!, $scope: ScopeInput!, $add: [WhatIfInput!], $remove: [WhatIfInput!]) {
+  whatIf(chain: $chain, scope: $scope, add: $add, remove: $remove) {
+    before { ${WHATIF_REPORT} }
+    after { ${WHATIF_REPORT} }
+    changes { segment { id } statusBefore statusAfter kindBefore kindAfter enterprisesBefore enterprisesAfter }
+  }
+}`;
+
+export const Q_CLUSTER = `query Cluster($park: ID!, $chain: ID) {
+  clusterComposition(park: $park, chain: $chain) {
+    park { id }
+    reference { id nameZh nameEn }
+    enterprises coverage
+    byStage { stage present total }
+    segments { segment { id } enterprises capacity lq }
+    projects {
+      id nameZh nameEn stage capacity capacityUnit investment startYear endYear
+      enterprise { id nameZh nameEn } park { id } region { id } segments { id }
+      sources { ${CITATION} }
+    }
+    hostable { segment { id } status kind kindZh score }
+  }
+}`;

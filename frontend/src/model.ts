@@ -310,7 +310,7 @@ export interface Placed {
 
 /** Where to draw an enterprise: its own point, else near its region's (or an ancestor's). */
 export function placeEnterprise(
-  e: Enterprise,
+  e: Pick<Enterprise, 'id' | 'lon' | 'lat'> & { region: { id: string } },
   regions: RegionIndex,
   fallback?: (regionId: string) => { lon: number; lat: number } | null,
 ): Placed | null {

@@ -24,12 +24,28 @@ export interface AppState {
   ent?: string;
   /** Segments expanded on the chain map beyond the default depth ("+id"), or collapsed ("-id"). */
   open?: string[];
-  /** Roadmap: show all projects, not only those in the scope. */
+  /** Roadmap: show all projects, not only those in the scope. Targets: all gaps. */
   all?: boolean;
+  /** Chain map: minimum local enterprises for a strong link (threshold override). */
+  minent?: number;
+  /** Roadmap: how many gaps the roadmap takes. */
+  steps?: number;
+  /** What-if: enterprises added to segments (the overlay). */
+  add?: WhatIfAdd[];
+}
+
+/** One what-if addition: an existing enterprise (id) or a new one (name) in a segment. */
+export interface WhatIfAdd {
+  enterprise?: string;
+  name?: string;
+  segment: string;
+  park?: string;
+  capacity?: number;
 }
 
 const KEYS = ['chain', 'scope', 'segment', 'stage', 'park', 'ent'] as const;
 const ID_RE = /^[\p{L}\p{N}_.:+-]{1,120}$/u;
+const MAX_ADDS = 20;
 
 function clean(v: string | null): string | undefined {
   if (v === null) return undefined;
@@ -54,7 +70,61 @@ export function parseHash(hash: string): AppState {
     if (ids.length) state.open = ids;
   }
   if (params.get('all') === '1') state.all = true;
+  const minent = int(params.get('minent'), 1, 50);
+  if (minent !== undefined) state.minent = minent;
+  const steps = int(params.get('steps'), 1, 50);
+  if (steps !== undefined) state.steps = steps;
+  const add = parseAdds(params.get('add') ?? '');
+  if (add.length) state.add = add;
   return state;
+}
+
+function int(v: string | null, min: number, max: number): number | undefined {
+  if (!v || !/^\d{1,3}$/.test(v)) return undefined;
+  const n = Number(v);
+  return n >= min && n <= max ? n : undefined;
+}
+
+/** A new enterprise's name as typed: no control characters or separators, at most 60 characters. */
+export function cleanName(v: string): string {
+  return v.replace(/[\p{Cc}\p{Cf};,]/gu, ' ').replace(/\s+/g, ' ').trim().slice(0, 60);
+}
+
+/**
+ * What-if additions in the URL: `e:<enterprise id>` or `n:<new name>`, then segment, park
+ * and capacity, separated by commas; additions separated by semicolons. Anything that
+ * does not parse is dropped.
+ */
+export function parseAdds(s: string): WhatIfAdd[] {
+  const out: WhatIfAdd[] = [];
+  for (const item of s.split(';')) {
+    const [who, segment, park, capacity] = item.split(',');
+    if (!who || !segment) continue;
+    const seg = clean(segment);
+    if (!seg) continue;
+    const a: WhatIfAdd = { segment: seg };
+    if (who.startsWith('e:')) {
+      const id = clean(who.slice(2));
+      if (!id) continue;
+      a.enterprise = id;
+    } else if (who.startsWith('n:')) {
+      const name = cleanName(who.slice(2));
+      if (!name) continue;
+      a.name = name;
+    } else continue;
+    const p = clean(park ?? null);
+    if (p) a.park = p;
+    if (capacity && /^\d{1,9}(\.\d{1,4})?$/.test(capacity)) a.capacity = Number(capacity);
+    out.push(a);
+    if (out.length >= MAX_ADDS) break;
+  }
+  return out;
+}
+
+export function formatAdds(adds: WhatIfAdd[]): string {
+  return adds
+    .map((a) => [a.enterprise ? `e:${a.enterprise}` : `n:${cleanName(a.name ?? '')}`, a.segment, a.park ?? '', a.capacity ?? ''].join(',').replace(/,+$/, ''))
+    .join(';');
 }
 
 export function toHash(s: AppState): string {
@@ -65,6 +135,9 @@ export function toHash(s: AppState): string {
   }
   if (s.open?.length) p.set('open', s.open.join(','));
   if (s.all) p.set('all', '1');
+  if (s.minent) p.set('minent', String(s.minent));
+  if (s.steps) p.set('steps', String(s.steps));
+  if (s.add?.length) p.set('add', formatAdds(s.add));
   p.set('lang', s.lang);
   return `#/${s.view}?${p.toString()}`;
 }
@@ -72,9 +145,14 @@ export function toHash(s: AppState): string {
 /** Parameters that only mean something in one view are dropped when switching views. */
 export function forView(s: AppState, view: ViewId): AppState {
   const next: AppState = { view, lang: s.lang, chain: s.chain, scope: s.scope };
-  if (view === 'chain' || view === 'map' || view === 'targets') next.segment = s.segment;
+  if (view === 'chain' || view === 'map' || view === 'targets' || view === 'whatif') next.segment = s.segment;
   if (view === 'chain') next.open = s.open;
-  if (view === 'map' || view === 'targets') next.stage = s.stage;
-  if (view === 'roadmap') next.all = s.all;
+  if (view === 'chain') next.minent = s.minent;
+  if (view === 'map') next.stage = s.stage;
+  if (view === 'roadmap') {
+    next.all = s.all;
+    next.steps = s.steps;
+  }
+  if (view === 'whatif') next.add = s.add;
   return next;
 }

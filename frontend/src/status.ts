@@ -1,58 +1,47 @@
-// Segment status: the ONE place the front end decides whether a chain link is missing,
-// weak or strong in a scope.
-//
-// Phase 1 (now): a provisional rule computed here from the scope's enterprise counts —
-// no enterprise in the segment subtree = MISSING, otherwise PRESENT.
-// Phase 2: the backend's gap-analysis API returns MISSING / WEAK / STRONG per segment
-// with a reason; replace the body of `loadSegmentStatuses` with a call to it (same
-// signature: it is already async and gets the chain and scope) and set STATUSES_IN_USE
-// to the API's values. Views and legends only read from here.
+// Segment status: whether a chain link is missing, weak or strong in a scope, and the kind
+// of gap (补链 / 延链 / 建链 / 强链). The backend's gap analysis decides both
+// (`gapAnalysis`, rules in docs/gap-analysis.md); the front end only shows them. This
+// module says how each status and kind looks, so views and legends read from one place.
 
-import type { SegmentStats } from './model';
-import type { MessageKey } from './i18n';
+import type { GapKind, GapStatus, SegmentGap } from './api';
+import { lang, t, type MessageKey } from './i18n';
 
-export type Status = 'MISSING' | 'WEAK' | 'STRONG' | 'PRESENT';
+export type Status = GapStatus;
 
-export interface SegmentStatus {
-  status: Status;
-  /** True while the status comes from the client-side rule, not the API. */
-  provisional: boolean;
-  /** Why, as an interface key plus parameters (the API will send its own text). */
-  reasonKey: MessageKey;
-  reasonParams?: Record<string, string | number>;
-  /** The API's reason text, when it sends one. */
-  reasonText?: string;
+/** Statuses the API produces (the legend shows these, in this order). */
+export const STATUSES_IN_USE: Status[] = ['MISSING', 'WEAK', 'STRONG'];
+export const GAP_KINDS: GapKind[] = ['FILL', 'EXTEND', 'BUILD', 'STRENGTHEN'];
+
+/** A gap needs closing: missing or weak. */
+export function isGap(g: { status: Status }): boolean {
+  return g.status !== 'STRONG';
 }
 
-/** Statuses the current source can produce (the legend shows these). */
-export const STATUSES_IN_USE: Status[] = ['MISSING', 'PRESENT'];
-
-export interface StatusInput {
-  chainId: string;
-  /** Region adcode or park id. */
-  scopeId: string;
-  /** The scope's figures per segment (enterprise counts, capacity). */
-  stats: Map<string, SegmentStats>;
+/** The kind in the current language (the API's own Chinese term in Chinese). */
+export function kindLabel(kind: GapKind, kindZh?: string): string {
+  if (kind === 'NONE') return '—';
+  if (lang() === 'zh' && kindZh) return kindZh;
+  return t(`kind.${kind}` as MessageKey);
 }
 
-/** Status of every segment of the chain in the scope. */
-export async function loadSegmentStatuses(input: StatusInput): Promise<Map<string, SegmentStatus>> {
-  return segmentStatuses(input.stats);
+/** The API's one-sentence reason in the current language. */
+export function reasonOf(g: { reasonZh: string; reasonEn: string }): string {
+  return lang() === 'en' ? g.reasonEn || g.reasonZh : g.reasonZh || g.reasonEn;
 }
 
-/** Provisional status of every segment from the scope's figures. */
-export function segmentStatuses(stats: Map<string, SegmentStats>): Map<string, SegmentStatus> {
-  const out = new Map<string, SegmentStatus>();
-  for (const [id, s] of stats) {
-    const n = s.enterprises.size;
-    out.set(
-      id,
-      n === 0
-        ? { status: 'MISSING', provisional: true, reasonKey: 'statusReason.MISSING.provisional' }
-        : { status: 'PRESENT', provisional: true, reasonKey: 'statusReason.PRESENT.provisional', reasonParams: { n } },
-    );
-  }
-  return out;
+/** Gaps (missing or weak), highest score first, then in chain order. */
+export function rankedGaps<T extends Pick<SegmentGap, 'status' | 'score'>>(segments: T[]): T[] {
+  return segments
+    .map((g, i) => ({ g, i }))
+    .filter((x) => isGap(x.g))
+    .sort((a, b) => b.g.score - a.g.score || a.i - b.i)
+    .map((x) => x.g);
+}
+
+/** The default gap to look at: the top-scoring missing one, else the top-scoring gap. */
+export function defaultGap<T extends Pick<SegmentGap, 'status' | 'score'>>(segments: T[]): T | undefined {
+  const ranked = rankedGaps(segments);
+  return ranked.find((g) => g.status === 'MISSING') ?? ranked[0];
 }
 
 // ---- How each status looks: colour plus a second cue (border pattern and badge) ----------
@@ -74,6 +63,10 @@ export interface StatusStyle {
 export const STATUS_STYLES: Record<Status, StatusStyle> = {
   MISSING: { fill: '#fbe3d6', border: '#d55e00', borderType: 'dashed', borderWidth: 2, badge: '×', labelKey: 'status.MISSING', cls: 'st-missing' },
   WEAK: { fill: '#fdf1d3', border: '#b07800', borderType: 'dotted', borderWidth: 2.5, badge: '!', labelKey: 'status.WEAK', cls: 'st-weak' },
-  STRONG: { fill: '#d5efe6', border: '#009e73', borderType: 'solid', borderWidth: 2.5, badge: '★', labelKey: 'status.STRONG', cls: 'st-strong' },
-  PRESENT: { fill: '#dcebf7', border: '#0072b2', borderType: 'solid', borderWidth: 1.5, badge: '√', labelKey: 'status.PRESENT', cls: 'st-present' },
+  STRONG: { fill: '#d5efe6', border: '#009e73', borderType: 'solid', borderWidth: 2, badge: '√', labelKey: 'status.STRONG', cls: 'st-strong' },
 };
+
+/** Explanation of each gap kind (legend). */
+export function kindHint(kind: GapKind): string {
+  return t(`kindHint.${kind}` as MessageKey);
+}

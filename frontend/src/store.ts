@@ -6,11 +6,24 @@ import {
   Q_BOOT,
   Q_BOUNDARIES,
   Q_CHAIN,
+  Q_CLUSTER,
+  Q_GAP,
   Q_GOALS,
   Q_POLICIES,
   Q_PROJECTS,
+  Q_ROADMAP,
   Q_SEGMENT,
+  Q_TARGETS,
+  Q_WHATIF,
   type Chain,
+  type ClusterComposition,
+  type GapReport,
+  type InvestmentTarget,
+  type RoadmapStep,
+  type ScopeInput,
+  type ThresholdInput,
+  type WhatIfInput,
+  type WhatIfResult,
   type Dataset,
   type Enterprise,
   type EnterpriseFilter,
@@ -74,20 +87,44 @@ export class Store {
   }
 
   /**
-   * Enterprises of a scope: for a region, the API's region filter (the region and its
-   * sub-regions); for a park, those in the park's regions plus those recorded in the
-   * park or a park nested in it.
+   * Enterprises of a scope, as the API defines it: for a region, the region and its
+   * sub-regions; for a park, those recorded in the park or a park inside it and, for a
+   * zone or cluster, every enterprise located in the regions it spans (the park filter
+   * and the gap analysis use the same rule).
    */
-  async scopeEnterprises(scope: Scope, parks: ParkIndex, chain?: string): Promise<Enterprise[]> {
+  scopeEnterprises(scope: Scope, chain?: string): Promise<Enterprise[]> {
     const base = chain ? { chain } : {};
-    if (scope.kind === 'region') return this.enterprises({ ...base, region: scope.id });
-    const lists = await Promise.all([
-      ...scope.park.regions.map((r) => this.enterprises({ ...base, region: r.id })),
-      ...[...parks.subtree(scope.id)].map((p) => this.enterprises({ ...base, park: p })),
-    ]);
-    const byId = new Map<string, Enterprise>();
-    for (const l of lists) for (const e of l) byId.set(e.id, e);
-    return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
+    return this.enterprises(scope.kind === 'region' ? { ...base, region: scope.id } : { ...base, park: scope.id });
+  }
+
+  /** The gap analysis of a chain in a scope (segments in chain order). */
+  gap(chain: string, scope: Scope, thresholds?: ThresholdInput[]): Promise<GapReport> {
+    const vars = { chain, scope: scopeInput(scope), thresholds: thresholds?.length ? thresholds : null };
+    return this.once(`gap:${JSON.stringify(vars)}`, async () => (await gql<{ gapAnalysis: GapReport }>(Q_GAP, vars)).gapAnalysis);
+  }
+
+  targets(chain: string, scope: Scope, segment: string, first = 10): Promise<InvestmentTarget[]> {
+    const vars = { chain, scope: scopeInput(scope), segment, first };
+    return this.once(`tgt:${JSON.stringify(vars)}`, async () => (await gql<{ investmentTargets: InvestmentTarget[] }>(Q_TARGETS, vars)).investmentTargets);
+  }
+
+  roadmap(chain: string, scope: Scope, steps = 12, per = 3): Promise<RoadmapStep[]> {
+    const vars = { chain, scope: scopeInput(scope), steps, per };
+    return this.once(`rm:${JSON.stringify(vars)}`, async () => (await gql<{ roadmap: { steps: RoadmapStep[] } }>(Q_ROADMAP, vars)).roadmap.steps);
+  }
+
+  whatIf(chain: string, scope: Scope, add: WhatIfInput[], remove: WhatIfInput[] = []): Promise<WhatIfResult> {
+    const vars = { chain, scope: scopeInput(scope), add, remove };
+    return this.once(`wi:${JSON.stringify(vars)}`, async () => (await gql<{ whatIf: WhatIfResult }>(Q_WHATIF, vars)).whatIf);
+  }
+
+  /** An enterprise's names (what-if additions restored from a URL). */
+  enterpriseName(id: string): Promise<Named | null> {
+    return this.once(`name:${id}`, async () => (await gql<{ enterprise: Named | null }>('query Name($id: ID!) { enterprise(id: $id) { id nameZh nameEn } }', { id })).enterprise);
+  }
+
+  cluster(park: string, chain: string): Promise<ClusterComposition> {
+    return this.once(`cl:${park}:${chain}`, async () => (await gql<{ clusterComposition: ClusterComposition }>(Q_CLUSTER, { park, chain })).clusterComposition);
   }
 
   projects(): Promise<Project[]> {
@@ -120,7 +157,17 @@ export class Store {
   }
 }
 
-/** In a scope? (same rule as Store.scopeEnterprises, for records that carry a region/park). */
+export function scopeInput(scope: Scope): ScopeInput {
+  return scope.kind === 'region' ? { region: scope.id } : { park: scope.id };
+}
+
+/** Park kinds whose scope also holds everything located in the regions they span. */
+export const AREA_PARK_KINDS = ['zone', 'cluster'];
+
+/**
+ * In a scope? The API's rule (see Store.scopeEnterprises), for records that carry a
+ * region and/or a park, such as projects.
+ */
 export function inScope(
   scope: Scope,
   rec: { region?: { id: string } | null; park?: { id: string } | null },
@@ -136,5 +183,6 @@ export function inScope(
     return false;
   }
   if (rec.park && parks.subtree(scope.id).has(rec.park.id)) return true;
+  if (!AREA_PARK_KINDS.includes(scope.park.kind)) return false;
   return !!rec.region && scope.park.regions.some((r) => regions.within(rec.region!.id, r.id));
 }

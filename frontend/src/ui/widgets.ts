@@ -3,14 +3,13 @@
 import { h, type Child } from '../dom';
 import { t, tOr } from '../i18n';
 import type { Citation } from '../api';
-import { STATUS_STYLES, type SegmentStatus, type Status } from '../status';
+import { STATUS_STYLES, type Status } from '../status';
 
 export function chip(text: string, cls = ''): HTMLElement {
   return h('span', { class: ['chip', cls] }, text);
 }
 
-export function statusChip(s: SegmentStatus | Status): HTMLElement {
-  const status = typeof s === 'string' ? s : s.status;
+export function statusChip(status: Status): HTMLElement {
   const st = STATUS_STYLES[status];
   return h('span', { class: ['status-chip', st.cls], 'data-status': status },
     h('span', { class: 'badge' }, st.badge), t(st.labelKey),

@@ -38,7 +38,7 @@ export const LAYOUT = {
   colGap: 32,
   minColW: 146,
   titleH: 34,
-  headerH: 48,
+  headerH: 58,
   boxH: [54, 44, 38],
   indent: 14,
   gapSibling: 6,

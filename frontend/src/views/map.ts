@@ -8,14 +8,16 @@ import type { EChartsType } from 'echarts/core';
 import { FONT_FAMILY, paintThen, TOOLTIP_BASE } from '../charts/core';
 import { escapeHtml, h, replaceChildren } from '../dom';
 import { entCount, nm, num, t, tOr } from '../i18n';
-import { STAGES, type Enterprise, type Park, type Region, type RegionBoundary, type Stage } from '../api';
+import { STAGES, type ClusterComposition, type Enterprise, type Park, type Project, type Region, type RegionBoundary, type Stage } from '../api';
 import { shortName, type SegmentIndex } from '../model';
 import type { Scope } from '../store';
 import type { AppState } from '../state';
 import { filterEnterprises, markerSeries, toMarkers, type Marker } from '../charts/markers';
 import { STAGE_COLORS, STAGE_SYMBOLS } from '../charts/stageStyle';
 import { renderTable, type Column } from '../ui/table';
-import { chip, errorBox, labelled, loading } from '../ui/widgets';
+import { chip, errorBox, labelled, loading, projectStageLabel, statusChip } from '../ui/widgets';
+import { kindChip } from '../ui/gap';
+import { kindLabel, STATUS_STYLES } from '../status';
 import { downloadChartPng } from '../export/png';
 import { fileName } from '../export/csv';
 import { chinaBase, segmentOptions, stageOptions } from './mapShared';
@@ -56,6 +58,7 @@ export function createMapView(ctx: Ctx): View {
   let data: Data | null = null;
   let markers: Marker[] = [];
   let token = 0;
+  let parkToken = 0;
 
   function ensureChart(): EChartsType {
     if (!chart) {
@@ -135,7 +138,7 @@ export function createMapView(ctx: Ctx): View {
     try {
       const scope = ctx.scope();
       const [idx, base] = await Promise.all([ctx.store.chain(ctx.chainId()), resolveBase(scope)]);
-      const enterprises = await ctx.store.scopeEnterprises(scope, ctx.boot.parks);
+      const enterprises = await ctx.store.scopeEnterprises(scope);
       if (my !== token) return;
       const focusParks = ctx.boot.dataset.focusParks.map((p) => ctx.boot.parks.get(p.id)).filter((p): p is Park => !!p);
       const parkRegions = new Map<string, string>();
@@ -325,6 +328,7 @@ export function createMapView(ctx: Ctx): View {
     const state = ctx.state();
     const park = ctx.boot.parks.get(state.park ?? (d.scope.kind === 'park' ? d.scope.id : undefined));
     const ent = state.ent ? d.enterprises.find((e) => e.id === state.ent) : undefined;
+    parkToken++;
     if (ent) return renderEnterprise(ent);
     if (park) return void renderPark(park);
     replaceChildren(panel,
@@ -341,31 +345,52 @@ export function createMapView(ctx: Ctx): View {
 
   async function renderPark(park: Park): Promise<void> {
     const d = data!;
+    const my = ++parkToken;
     replaceChildren(panel, loading());
-    const ents = await ctx.store.scopeEnterprises({ kind: 'park', id: park.id, park }, ctx.boot.parks);
-    if (ctx.state().park !== park.id && !(d.scope.kind === 'park' && d.scope.id === park.id)) return;
-    const regions = ctx.boot.regions;
-    const byStage = new Map<string, Set<string>>();
-    const bySeg = new Map<string, Set<string>>();
-    for (const e of ents) {
-      for (const o of e.operations) {
-        if (!byStage.has(o.segment.stage)) byStage.set(o.segment.stage, new Set());
-        byStage.get(o.segment.stage)!.add(e.id);
-        const root = [d.idx.get(o.segment.id), ...d.idx.ancestors(o.segment.id)].filter(Boolean).pop();
-        const key = root?.id ?? o.segment.id;
-        if (!bySeg.has(key)) bySeg.set(key, new Set());
-        bySeg.get(key)!.add(e.id);
-      }
+    panel.dataset.park = '';
+    let comp: ClusterComposition;
+    let ents: Enterprise[];
+    try {
+      [comp, ents] = await Promise.all([
+        ctx.store.cluster(park.id, d.idx.chain.id),
+        ctx.store.scopeEnterprises({ kind: 'park', id: park.id, park }, d.idx.chain.id),
+      ]);
+    } catch (err) {
+      if (my === parkToken) replaceChildren(panel, errorBox(err, () => void renderPark(park)));
+      return;
     }
-    const max = Math.max(1, ...[...byStage.values()].map((s) => s.size));
-    const bars = h('ul', { class: 'bars' }, STAGES.map((s) => {
-      const n = byStage.get(s)?.size ?? 0;
+    if (my !== parkToken) return;
+    const regions = ctx.boot.regions;
+    const segName = (id: string) => shortName(nm(d.idx.get(id))) || id;
+    const pct = (x: number) => `${Math.round(x * 100)}%`;
+    const bars = h('ul', { class: 'bars', id: 'park-stages' }, comp.byStage.map((s) => {
       const bar = h('span', { class: 'bar-fill' });
-      bar.style.width = `${(100 * n) / max}%`;
-      bar.style.backgroundColor = STAGE_COLORS[s];
-      return h('li', { 'data-stage': s }, h('span', { class: ['shape', `shape-${s.toLowerCase()}`] }), h('span', { class: 'bar-label' }, t(`stage.${s}`)), h('span', { class: 'bar' }, bar), h('span', { class: 'bar-n' }, entCount(n)));
+      bar.style.width = `${s.total ? (100 * s.present) / s.total : 0}%`;
+      bar.style.backgroundColor = STAGE_COLORS[s.stage];
+      return h('li', { 'data-stage': s.stage }, h('span', { class: ['shape', `shape-${s.stage.toLowerCase()}`] }), h('span', { class: 'bar-label' }, t(`stage.${s.stage}`)), h('span', { class: 'bar' }, bar), h('span', { class: 'bar-n' }, `${s.present}/${s.total}`));
     }));
-    const segRows = [...bySeg.entries()].map(([sid, set]) => ({ sid, n: set.size })).sort((a, b) => b.n - a.n);
+    const present = comp.segments.filter((s) => s.enterprises > 0);
+    const segCols: Column<ClusterComposition['segments'][number]>[] = [
+      { key: 'segment', header: () => t('segment'), value: (s) => segName(s.segment.id), render: (s) => h('span', { class: `indent-${Math.min(d.idx.depth(s.segment.id), 3)}` }, segName(s.segment.id)), cls: 'wrap' },
+      { key: 'enterprises', header: () => t('enterprises'), value: (s) => s.enterprises, numeric: true },
+      { key: 'capacity', header: () => t('capacity'), value: (s) => s.capacity, render: (s) => (s.capacity !== null ? `${num(s.capacity)} ${d.idx.get(s.segment.id)?.unit ?? ''}` : ''), numeric: true },
+      {
+        key: 'lq', header: () => t('lqShort'), value: (s) => s.lq, numeric: true,
+        render: (s) => (s.lq === null ? '' : h('span', { class: ['lq', s.lq >= 1 ? 'lq-high' : 'lq-low'], title: t(s.lq >= 1 ? 'lqHigh' : 'lqLow') }, `${num(s.lq, 2)}${s.lq >= 1 ? ' ▲' : ' ▽'}`)),
+      },
+    ];
+    const prjCols: Column<Project>[] = [
+      { key: 'name', header: () => t('name'), value: (p) => nm(p), cls: 'wrap' },
+      { key: 'stage', header: () => t('stage'), value: (p) => projectStageLabel(p.stage) },
+      { key: 'capacity', header: () => t('capacity'), value: (p) => (p.capacity !== null ? `${num(p.capacity)} ${p.capacityUnit ?? ''}` : '') },
+      { key: 'enterprise', header: () => t('enterprise'), value: (p) => nm(p.enterprise) },
+    ];
+    const hostCols: Column<ClusterComposition['hostable'][number]>[] = [
+      { key: 'segment', header: () => t('gap'), value: (g) => segName(g.segment.id), cls: 'wrap' },
+      { key: 'status', header: () => t('status'), value: (g) => t(STATUS_STYLES[g.status].labelKey), render: (g) => statusChip(g.status) },
+      { key: 'kind', header: () => t('gapKind'), value: (g) => kindLabel(g.kind, g.kindZh), render: (g) => kindChip(g.kind, g.kindZh) },
+      { key: 'score', header: () => t('score'), value: (g) => g.score, render: (g) => num(g.score, 1), numeric: true },
+    ];
     const entCols: Column<Enterprise>[] = [
       { key: 'name', header: () => t('enterprise'), value: (e) => nm(e) },
       { key: 'region', header: () => t('region'), value: (e) => nm(regions.get(e.region.id)) || e.region.id },
@@ -378,14 +403,19 @@ export function createMapView(ctx: Ctx): View {
         h('button', { type: 'button', class: 'btn-close', 'aria-label': t('close'), on: { click: () => ctx.navigate({ park: undefined }) } }, '×'),
       ),
       labelled(t('parkRegions'), park.regions.map((r) => nm(regions.get(r.id)) || r.id).join('、')),
-      labelled(t('focusSegments'), park.focusSegments.map((s) => chip(shortName(nm(d.idx.get(s.id)) || s.id), 'chip-accent'))),
-      h('div', { class: 'figures' }, h('div', { class: 'figure' }, h('span', { class: 'fig-v', id: 'park-count' }, String(ents.length)), h('span', { class: 'fig-k' }, t('enterprises')))),
-      h('section', { class: 'panel-section' }, h('h3', null, t('byStage')), bars),
-      h('section', { class: 'panel-section' }, h('h3', null, t('bySegment')),
-        segRows.length
-          ? h('ul', { class: 'seg-counts' }, segRows.map((r) => h('li', null, h('span', null, shortName(nm(d.idx.get(r.sid)) || r.sid)), h('span', { class: 'muted' }, entCount(r.n)))))
-          : h('p', { class: 'muted' }, t('none')),
+      labelled(t('focusSegments'), park.focusSegments.map((s) => chip(segName(s.id), 'chip-accent'))),
+      h('div', { class: 'figures' },
+        h('div', { class: 'figure' }, h('span', { class: 'fig-v', id: 'park-count' }, String(comp.enterprises)), h('span', { class: 'fig-k' }, t('enterprises'))),
+        h('div', { class: 'figure' }, h('span', { class: 'fig-v', id: 'park-coverage' }, pct(comp.coverage)), h('span', { class: 'fig-k' }, t('coverage'))),
+        h('div', { class: 'figure' }, h('span', { class: 'fig-v' }, String(comp.projects.length)), h('span', { class: 'fig-k' }, t('projects'))),
       ),
+      h('section', { class: 'panel-section' }, h('h3', null, t('segmentsByStage')), bars),
+      renderTable({
+        id: 'park-segments', title: () => t('specialisation'), columns: segCols, rows: present, fileParts: [park.id], rowId: (s) => s.segment.id, compact: true,
+        caption: comp.reference ? t('lqAgainst', { region: nm(comp.reference) }) : undefined, empty: () => t('none'),
+      }),
+      renderTable({ id: 'park-hostable', title: () => t('hostable'), columns: hostCols, rows: comp.hostable, fileParts: [park.id], rowId: (g) => g.segment.id, compact: true, caption: t('hostableHint'), maxRows: 12, empty: () => t('none') }),
+      renderTable({ id: 'park-projects', title: () => t('projects'), columns: prjCols, rows: comp.projects, fileParts: [park.id], rowId: (p) => p.id, compact: true, hideEmpty: true, empty: () => t('none') }),
       renderTable({ id: 'park-enterprises', title: () => t('enterprises'), columns: entCols, rows: ents, fileParts: [park.id], rowId: (e) => e.id, compact: true, hideEmpty: true, empty: () => t('none') }),
     );
     panel.dataset.park = park.id;

@@ -1,54 +1,263 @@
-// 路线图与目标: goals (baseline, target, comparator, current, unit, sources), projects
-// (stage, capacity, investment, enterprise, park) and policies (rate, cap, condition).
-// The phased roadmap arrives with the gap-analysis API.
+// 路线图与目标: the phased investment-promotion roadmap from the API (`roadmap`: gaps by
+// dependency, then score, each with its targets, host park, policies and goals) as a
+// timeline (phases as columns, dependencies as arrows; ECharts graph in SVG) and a table;
+// the goals with baseline, target, current value (derived from the graph or from the data,
+// with its note) and whether they are on track; projects and policies.
 
-import { h, replaceChildren } from '../dom';
-import { nm, num, paren, t, title as policyTitle } from '../i18n';
-import type { Goal, Policy, Project } from '../api';
+import { echarts, FONT_FAMILY, paintThen, TOOLTIP_BASE } from '../charts/core';
+import type { EChartsType } from 'echarts/core';
+import { escapeHtml, h, replaceChildren } from '../dom';
+import { lang, nm, num, paren, t, title as policyTitle } from '../i18n';
+import type { Goal, Policy, Project, RoadmapStep } from '../api';
 import { shortName, type SegmentIndex } from '../model';
-import { inScope } from '../store';
+import { inScope, type Scope } from '../store';
 import type { AppState } from '../state';
+import { kindLabel, reasonOf, STATUS_STYLES } from '../status';
 import { renderTable, type Column } from '../ui/table';
-import { citeText, errorBox, instrumentLabel, loading, projectStageLabel } from '../ui/widgets';
+import { citeText, errorBox, instrumentLabel, loading, projectStageLabel, statusChip } from '../ui/widgets';
+import { capText, hostName, kindChip, onTrackCell, onTrackText, policyLine } from '../ui/gap';
+import { downloadChartPng } from '../export/png';
+import { fileName } from '../export/csv';
 import type { Ctx, View } from './types';
 
 const COMPARATORS: Record<string, string> = { ge: '≥', gt: '>', le: '≤', lt: '<', eq: '=', approx: '≈' };
+const STEP_CHOICES = [6, 12, 24, 50];
+const DEFAULT_STEPS = 12;
 
 export function targetText(g: Goal): string {
   if (g.comparator === 'between') return `${num(g.targetValue)}–${num(g.targetMax)}`;
   return `${COMPARATORS[g.comparator] ?? g.comparator} ${num(g.targetValue)}`;
 }
 
+/** The current value of a goal: the API's (derived or from the data), with its year. */
+export function currentText(g: Goal): string {
+  if (g.current === null) return '';
+  const year = g.currentValueYear ?? null;
+  return `${year ? year + t('colon') : ''}${num(g.current)}`;
+}
+
+const TL = { padX: 12, titleH: 34, headerH: 30, boxH: 54, gap: 8, colGap: 44, maxColW: 320, padBottom: 12 };
+
+interface Data {
+  idx: SegmentIndex;
+  scope: Scope;
+  steps: RoadmapStep[];
+  goals: Goal[];
+  projects: Project[];
+  policies: Policy[];
+}
+
 export function createRoadmapView(ctx: Ctx): View {
   const toolbar = h('div', { class: 'toolbar' });
+  const chartEl = h('div', { id: 'roadmap-chart', class: 'chart roadmap-chart', role: 'img', 'aria-label': t('roadmapTimeline') });
+  const chartWrap = h('div', { class: 'chart-wrap roadmap-wrap' }, chartEl);
   const body = h('div', { class: 'roadmap-body' });
-  const el = h('div', { class: 'view view-roadmap' }, toolbar, body);
+  const el = h('div', { class: 'view view-roadmap' }, toolbar, h('p', { class: 'legend-note' }, h('span', { class: 'note-mark' }, 'ⓘ'), t('roadmapNote')), chartWrap, body);
   let token = 0;
+  let chart: EChartsType | null = null;
+  let data: Data | null = null;
 
-  async function render(): Promise<void> {
+  function scopeName(s: Scope): string {
+    return s.kind === 'park' ? nm(s.park) : nm(s.region);
+  }
+
+  function renderToolbar(): void {
+    const state = ctx.state();
+    const sel = h('select', { id: 'steps-select', class: 'select', 'aria-label': t('roadmapSteps'), on: { change: () => ctx.navigate({ steps: Number(sel.value) === DEFAULT_STEPS ? undefined : Number(sel.value) }, { replace: true }) } });
+    const cur = state.steps ?? DEFAULT_STEPS;
+    for (const n of [...new Set([...STEP_CHOICES, cur])].sort((a, b) => a - b)) {
+      const o = h('option', { value: n }, t('stepsN', { n }));
+      if (n === cur) o.selected = true;
+      sel.appendChild(o);
+    }
+    const cb = h('input', { type: 'checkbox', id: 'all-projects', on: { change: () => ctx.navigate({ all: cb.checked || undefined }, { replace: true }) } });
+    cb.checked = !!state.all;
+    replaceChildren(toolbar,
+      ctx.scopeSelect(),
+      h('label', { class: 'field' }, h('span', { class: 'field-label' }, t('roadmapSteps')), sel),
+      h('label', { class: 'field check' }, cb, h('span', null, t('allProjects'))),
+      h('div', { class: 'toolbar-spacer' }),
+      h('button', {
+        type: 'button', class: 'btn', id: 'export-png', title: t('exportPngTitle'),
+        on: { click: () => chart && data && void downloadChartPng(chart, fileName(['roadmap', data.scope.id], 'png'), { svg: true }) },
+      }, t('exportPng')),
+    );
+  }
+
+  async function load(): Promise<void> {
     const my = ++token;
     ctx.busy();
     replaceChildren(body, loading());
-    let goals: Goal[], projects: Project[], policies: Policy[], idx: SegmentIndex;
+    const state = ctx.state();
     try {
-      [goals, projects, policies, idx] = await Promise.all([
+      const scope = ctx.scope();
+      const [idx, steps, goals, projects, policies] = await Promise.all([
+        ctx.store.chain(ctx.chainId()),
+        ctx.store.roadmap(ctx.chainId(), scope, state.steps ?? DEFAULT_STEPS, 3),
         ctx.store.goals(),
         ctx.store.projects(),
         ctx.store.policies(),
-        ctx.store.chain(ctx.chainId()),
       ]);
+      if (my !== token) return;
+      data = { idx, scope, steps, goals, projects, policies };
     } catch (err) {
-      replaceChildren(body, errorBox(err, () => void render()));
+      if (my === token) replaceChildren(body, errorBox(err, () => void load()));
       return;
     }
-    if (my !== token) return;
+    renderToolbar();
+    renderTimeline();
+    renderTables();
+  }
+
+  // ---- Timeline --------------------------------------------------------------------------
+
+  function renderTimeline(): void {
+    const d = data!;
+    const segName = (id: string) => shortName(nm(d.idx.get(id))) || id;
+    const phases = [...new Set(d.steps.map((s) => s.phase))].sort((a, b) => a - b);
+    const width = Math.max(chartWrap.clientWidth - 2, 600);
+    const n = Math.max(1, phases.length);
+    const colW = Math.max(200, Math.min(TL.maxColW, Math.floor((width - 2 * TL.padX - (n - 1) * TL.colGap) / n)));
+    const totalW = Math.max(width, 2 * TL.padX + n * colW + (n - 1) * TL.colGap);
+    const pos = new Map<string, { x: number; y: number; step: RoadmapStep }>();
+    let maxRows = 1;
+    phases.forEach((ph, i) => {
+      const list = d.steps.filter((s) => s.phase === ph);
+      maxRows = Math.max(maxRows, list.length);
+      list.forEach((s, k) => {
+        pos.set(s.gap.segment.id, { x: TL.padX + i * (colW + TL.colGap), y: TL.titleH + TL.headerH + k * (TL.boxH + TL.gap), step: s });
+      });
+    });
+    const height = TL.titleH + TL.headerH + maxRows * (TL.boxH + TL.gap) + TL.padBottom;
+    chartEl.style.width = `${totalW}px`;
+    chartEl.style.height = `${height}px`;
+    if (!chart) chart = echarts.init(chartEl, null, { renderer: 'svg' });
+    chart.resize({ width: totalW, height });
+
+    const richSafe = (s: string) => s.replace(/[{}|]/g, ' ');
+    const nodes: object[] = [
+      { id: 'a0', x: 0, y: 0, symbol: 'none', label: { show: false }, tooltip: { show: false }, emphasis: { disabled: true } },
+      { id: 'a1', x: totalW, y: height, symbol: 'none', label: { show: false }, tooltip: { show: false }, emphasis: { disabled: true } },
+    ];
+    for (const [sid, p] of pos) {
+      const s = p.step;
+      const st = STATUS_STYLES[s.gap.status];
+      const name = echarts.format.truncateText(richSafe(segName(sid)), colW - 60, `600 13px ${FONT_FAMILY}`, '…', {});
+      const host = s.host ? `→ ${shortName(nm(s.host.park))}` : '';
+      const meta = echarts.format.truncateText(richSafe(`${t('score')} ${num(s.gap.score, 0)} ${host}`), colW - 70, `12px ${FONT_FAMILY}`, '…', {});
+      nodes.push({
+        id: `s:${sid}`,
+        name: segName(sid),
+        x: p.x + colW / 2,
+        y: p.y + TL.boxH / 2,
+        symbol: 'rect',
+        symbolSize: [colW, TL.boxH],
+        phase: s.phase,
+        segment: sid,
+        itemStyle: { color: st.fill, borderColor: st.border, borderType: st.borderType, borderWidth: st.borderWidth },
+        label: {
+          show: true, position: 'insideLeft', padding: [0, 0, 0, 8],
+          formatter: `{badge|${st.badge}} {name|${name}}\n{kind|${richSafe(kindLabel(s.gap.kind, s.gap.kindZh))}} {meta|${meta}}`,
+          rich: {
+            name: { fontSize: 13, fontWeight: 600, color: '#15202b', lineHeight: 20, fontFamily: FONT_FAMILY },
+            meta: { fontSize: 12, color: '#3d4b5c', lineHeight: 18, fontFamily: FONT_FAMILY },
+            badge: { fontSize: 10, color: '#fff', backgroundColor: st.border, borderRadius: 3, padding: [1, 3, 0, 3], fontWeight: 700, lineHeight: 14, fontFamily: FONT_FAMILY },
+            kind: { fontSize: 11, color: '#4a2a00', backgroundColor: '#fff', borderColor: st.border, borderWidth: 1, borderRadius: 3, padding: [1, 4, 0, 4], fontWeight: 600, lineHeight: 14, fontFamily: FONT_FAMILY },
+          },
+        },
+        tooltip: {
+          formatter: () => [
+            `<div class="tt-title">${escapeHtml(nm(d.idx.get(sid)))}</div>`,
+            `<div class="tt-muted">${escapeHtml(t('phaseN', { n: s.phase }))} · ${escapeHtml(kindLabel(s.gap.kind, s.gap.kindZh))} · ${escapeHtml(t('score'))} ${escapeHtml(num(s.gap.score, 1))}</div>`,
+            `<div>${escapeHtml(reasonOf(s.gap))}</div>`,
+            s.targets.length ? `<div>${escapeHtml(t('topTargetsShort'))}${escapeHtml(t('colon'))}${escapeHtml(s.targets.map((x) => nm(x.enterprise)).join('、'))}</div>` : '',
+            `<div>${escapeHtml(t('hostPark'))}${escapeHtml(t('colon'))}${escapeHtml(hostName(s.host))}</div>`,
+            s.after.length ? `<div class="tt-muted">${escapeHtml(t('dependsOn'))}${escapeHtml(t('colon'))}${escapeHtml(s.after.map((a) => segName(a.id)).join('、'))}</div>` : '',
+          ].join(''),
+        },
+        emphasis: { scale: false },
+      });
+      nodes.push({ id: `pl:${sid}`, x: p.x, y: p.y + TL.boxH / 2, symbol: 'none', label: { show: false }, tooltip: { show: false }, emphasis: { disabled: true } });
+      nodes.push({ id: `pr:${sid}`, x: p.x + colW, y: p.y + TL.boxH / 2, symbol: 'none', label: { show: false }, tooltip: { show: false }, emphasis: { disabled: true } });
+    }
+    const links: object[] = [];
+    for (const [sid, p] of pos) {
+      for (const a of p.step.after) {
+        if (!pos.has(a.id)) continue;
+        links.push({ source: `pr:${a.id}`, target: `pl:${sid}`, lineStyle: { color: '#6b7a8c', width: 1.3, opacity: 0.7, curveness: 0.15 } });
+      }
+    }
+    const graphic: object[] = [
+      {
+        type: 'text', left: TL.padX, top: 8, silent: true,
+        style: { text: `${t('roadmapTimeline')} · ${scopeName(d.scope)} · ${nm(d.idx.chain)}`, font: `600 15px ${FONT_FAMILY}`, fill: '#15202b' },
+      },
+    ];
+    phases.forEach((ph, i) => {
+      const x = TL.padX + i * (colW + TL.colGap);
+      const list = d.steps.filter((s) => s.phase === ph);
+      graphic.push(
+        { type: 'rect', z: -10, silent: true, shape: { x: x - 6, y: TL.titleH, width: colW + 12, height: height - TL.titleH - 4, r: 6 }, style: { fill: i % 2 ? '#eef3f9' : '#f6f8fb' } },
+        { type: 'text', x: x + 2, y: TL.titleH + 7, silent: true, style: { text: `${t('phaseN', { n: ph })} · ${t('stepsN', { n: list.length })}`, font: `600 14px ${FONT_FAMILY}`, fill: '#15202b' } },
+      );
+    });
+    const t0 = performance.now();
+    chart.setOption({
+      animation: false,
+      textStyle: { fontFamily: FONT_FAMILY },
+      tooltip: { ...TOOLTIP_BASE, trigger: 'item' },
+      graphic: { elements: graphic },
+      series: [{
+        id: 'roadmap', type: 'graph', layout: 'none', roam: false, left: 0, top: 0, width: totalW, height,
+        edgeSymbol: ['none', 'arrow'], edgeSymbolSize: [0, 7], emphasis: { focus: 'none', scale: false },
+        data: nodes, links, z: 3,
+      }],
+    }, { replaceMerge: ['series', 'graphic'] });
+    paintThen(chart, t0, () => ctx.ready());
+  }
+
+  // ---- Tables ------------------------------------------------------------------------------
+
+  function renderTables(): void {
+    const d = data!;
     const state = ctx.state();
-    const scope = ctx.scope();
     const regions = ctx.boot.regions;
     const parks = ctx.boot.parks;
-    const segName = (id: string) => shortName(nm(idx.get(id))) || id;
+    const segName = (id: string) => shortName(nm(d.idx.get(id))) || id;
     const where = (r: { region?: { id: string } | null; park?: { id: string } | null }) =>
       r.park ? nm(parks.get(r.park.id)) || r.park.id : r.region ? nm(regions.get(r.region.id)) || r.region.id : '';
+    const sep = lang() === 'zh' ? '；' : '; ';
+
+    const stepCols: Column<RoadmapStep>[] = [
+      { key: 'phase', header: () => t('phase'), value: (s) => s.phase, numeric: true },
+      { key: 'gap', header: () => t('gap'), value: (s) => segName(s.gap.segment.id), cls: 'wrap title' },
+      { key: 'status', header: () => t('status'), value: (s) => t(STATUS_STYLES[s.gap.status].labelKey), render: (s) => statusChip(s.gap.status) },
+      { key: 'kind', header: () => t('gapKind'), value: (s) => kindLabel(s.gap.kind, s.gap.kindZh), render: (s) => kindChip(s.gap.kind, s.gap.kindZh) },
+      { key: 'score', header: () => t('score'), value: (s) => s.gap.score, render: (s) => num(s.gap.score, 1), numeric: true },
+      {
+        key: 'targets', header: () => t('topTargetsShort'), cls: 'wrap',
+        value: (s) => s.targets.map((x) => `${nm(x.enterprise)} (${num(x.score, 1)})`).join(sep),
+        render: (s) => (s.targets.length
+          ? h('ol', { class: 'cell-list' }, s.targets.map((x) => h('li', { 'data-ent': x.enterprise.id }, nm(x.enterprise), h('span', { class: 'muted' }, ` ${num(x.score, 1)}`))))
+          : h('span', { class: 'muted' }, t('noTargets'))),
+      },
+      { key: 'host', header: () => t('hostPark'), value: (s) => hostName(s.host), cls: 'wrap' },
+      {
+        key: 'policies', header: () => t('policiesRateCap'), cls: 'wrap long',
+        value: (s) => s.policies.filter((p) => p.rate !== null || p.cap !== null).map(policyLine).join(sep),
+        render: (s) => {
+          const money = s.policies.filter((p) => p.rate !== null || p.cap !== null);
+          const rest = s.policies.length - money.length;
+          return h('div', null,
+            money.length ? h('ul', { class: 'cell-list' }, money.map((p) => h('li', null, policyLine(p)))) : null,
+            rest ? h('span', { class: 'muted small' }, t('morePolicies', { n: rest })) : null,
+          );
+        },
+      },
+      { key: 'goals', header: () => t('goalsMoved'), value: (s) => s.goals.map((g) => nm(g)).join(sep), cls: 'wrap long' },
+      { key: 'after', header: () => t('dependsOn'), value: (s) => s.after.map((a) => segName(a.id)).join('、'), cls: 'wrap' },
+      { key: 'reason', header: () => t('reason'), value: (s) => reasonOf(s.gap), cls: 'wrap long' },
+    ];
 
     const goalCols: Column<Goal>[] = [
       { key: 'name', header: () => t('goals'), value: (g) => nm(g), cls: 'wrap title' },
@@ -57,11 +266,13 @@ export function createRoadmapView(ctx: Ctx): View {
       { key: 'metric', header: () => t('metric'), value: (g) => g.metric, cls: 'ids' },
       { key: 'baseline', header: () => t('baseline'), value: (g) => (g.baselineValue !== null ? `${g.baselineYear ? g.baselineYear + t('colon') : ''}${num(g.baselineValue)}` : '') },
       { key: 'target', header: () => t('target'), value: (g) => `${g.targetYear}${t('colon')}${targetText(g)}` },
-      { key: 'current', header: () => t('current'), value: (g) => (g.currentValue !== null ? `${g.currentYear ? g.currentYear + t('colon') : ''}${num(g.currentValue)}` : '') },
+      { key: 'current', header: () => t('current'), value: (g) => currentText(g), render: (g) => h('span', { class: 'current', 'data-derived': String(g.currentDerived) }, currentText(g), g.current !== null ? h('span', { class: 'muted small' }, ` ${t(g.currentDerived ? 'derived' : 'fromData')}`) : null) },
       { key: 'unit', header: () => t('unit'), value: (g) => g.unit ?? '' },
+      { key: 'onTrack', header: () => t('onTrack'), value: (g) => onTrackText(g.onTrack), render: (g) => onTrackCell(g.onTrack) },
+      { key: 'note', header: () => t('currentNote'), value: (g) => g.currentNote ?? '', cls: 'wrap long' },
       { key: 'sources', header: () => t('sources'), value: (g) => citeText(g.sources), cls: 'ids' },
     ];
-    const shownProjects = state.all ? projects : projects.filter((p) => inScope(scope, p, regions, parks));
+    const shownProjects = state.all ? d.projects : d.projects.filter((p) => inScope(d.scope, p, regions, parks));
     const prjCols: Column<Project>[] = [
       { key: 'name', header: () => t('projects'), value: (p) => nm(p), cls: 'wrap title' },
       { key: 'stage', header: () => t('stage'), value: (p) => projectStageLabel(p.stage) },
@@ -79,44 +290,50 @@ export function createRoadmapView(ctx: Ctx): View {
       { key: 'title', header: () => t('policies'), value: (p) => policyTitle(p), cls: 'wrap title' },
       { key: 'instrument', header: () => t('instrument'), value: (p) => instrumentLabel(p.instrument) },
       { key: 'rate', header: () => `${t('rate')}${paren('%')}`, value: (p) => p.rate, render: (p) => num(p.rate), numeric: true },
-      { key: 'base', header: () => t('base'), value: (p) => p.base ?? '', cls: 'wrap' },
-      { key: 'cap', header: () => t('cap'), value: (p) => p.cap, render: (p) => (p.cap !== null ? `${num(p.cap)}${p.capPeriod ? ` / ${p.capPeriod}` : ''}` : ''), numeric: true },
+      { key: 'base', header: () => t('base'), value: (p) => p.base || '', cls: 'wrap' },
+      { key: 'cap', header: () => t('cap'), value: (p) => p.cap, render: (p) => capText(p), numeric: true },
       { key: 'condition', header: () => t('condition'), value: (p) => p.condition ?? '', cls: 'wrap long' },
       { key: 'segments', header: () => t('segment'), value: (p) => p.segments.map((s) => segName(s.id)).join('、'), cls: 'wrap' },
       { key: 'regions', header: () => t('region'), value: (p) => p.regions.map((r) => nm(regions.get(r.id)) || r.id).join('、') },
       { key: 'clause', header: () => t('clause'), value: (p) => [p.document?.title, p.clause].filter(Boolean).join(' '), cls: 'wrap' },
     ];
-    replaceChildren(toolbar,
-      ctx.scopeSelect(),
-      h('label', { class: 'field check' },
-        (() => {
-          const cb = h('input', { type: 'checkbox', id: 'all-projects', on: { change: () => ctx.navigate({ all: cb.checked || undefined }, { replace: true }) } });
-          cb.checked = !!state.all;
-          return cb;
-        })(),
-        h('span', null, t('allProjects')),
-      ),
-    );
-    const scopeName = scope.kind === 'park' ? nm(scope.park) : nm(scope.region);
     replaceChildren(body,
-      h('p', { class: 'legend-note' }, h('span', { class: 'note-mark' }, 'ⓘ'), t('goalsNote')),
-      renderTable({ id: 'goals', title: () => t('goals'), columns: goalCols, rows: goals, rowId: (g) => g.id }),
       renderTable({
-        id: 'projects', title: () => `${t('projects')} · ${state.all ? t('allProjects') : scopeName}`, columns: prjCols, rows: shownProjects,
-        fileParts: [state.all ? 'all' : scope.id], rowId: (p) => p.id, empty: () => t('noneInScope'),
+        id: 'roadmap', title: () => `${t('roadmapTable')} · ${scopeName(d.scope)}`, columns: stepCols, rows: d.steps, fileParts: [d.scope.id],
+        rowId: (s) => s.gap.segment.id, empty: () => t('noGaps'),
       }),
-      renderTable({ id: 'policies', title: () => t('policies'), columns: polCols, rows: policies, rowId: (p) => p.id }),
+      renderTable({ id: 'goals', title: () => t('goals'), columns: goalCols, rows: d.goals, rowId: (g) => g.id, caption: t('goalsNote') }),
+      renderTable({
+        id: 'projects', title: () => `${t('projects')} · ${state.all ? t('allProjects') : scopeName(d.scope)}`, columns: prjCols, rows: shownProjects,
+        fileParts: [state.all ? 'all' : d.scope.id], rowId: (p) => p.id, empty: () => t('noneInScope'),
+      }),
+      renderTable({ id: 'policies', title: () => t('policies'), columns: polCols, rows: d.policies, rowId: (p) => p.id }),
     );
-    ctx.ready();
   }
 
   return {
     el,
-    update(state: AppState, prev: AppState | null) {
-      if (!prev || prev.scope !== state.scope || prev.all !== state.all) return render();
+    async update(state: AppState, prev: AppState | null) {
+      if (!prev || !data || prev.scope !== state.scope || prev.steps !== state.steps) {
+        renderToolbar();
+        await load();
+        return;
+      }
+      if (prev.all !== state.all) {
+        renderTables();
+        ctx.ready();
+      }
+    },
+    resize() {
+      if (data) {
+        ctx.busy();
+        renderTimeline();
+      }
     },
     destroy() {
       token++;
+      chart?.dispose();
+      chart = null;
     },
   };
 }

@@ -1,22 +1,24 @@
-// 全国招商目标: enterprises of the chain outside the focus region on a China province map
-// (echarts@4.9.0 china.json, bundled), each linked to the Zhengzhou park that would host
-// it (provisional rule in hostPark.ts; later the gap-analysis API's recommendation).
+// 全国招商目标: the gap analysis' investment targets for a gap (default: the top-scoring
+// missing link) or for the top gaps, on a China province map (echarts@4.9.0 china.json,
+// bundled), each with a line to the park the API recommends to host it. A table of the
+// targets (score, reason, host park and why) with CSV / Excel export.
 
 import { echarts } from '../charts/geo';
 import type { EChartsType } from 'echarts/core';
 import { FONT_FAMILY, paintThen, TOOLTIP_BASE } from '../charts/core';
 import { escapeHtml, h, replaceChildren } from '../dom';
-import { entCount, nm, num, t } from '../i18n';
-import { STAGES, type Enterprise, type Park, type Stage } from '../api';
-import { shortName, type SegmentIndex } from '../model';
+import { nm, num, t } from '../i18n';
+import type { GapReport, HostPark, InvestmentTarget, SegmentGap } from '../api';
+import { placeEnterprise, shortName, type Placed, type SegmentIndex } from '../model';
 import type { AppState } from '../state';
-import { filterEnterprises, markerSeries, toMarkers, type Marker } from '../charts/markers';
-import { matchHostPark, type HostMatch } from '../hostPark';
+import { defaultGap, isGap, kindLabel, rankedGaps, reasonOf, STATUS_STYLES } from '../status';
+import type { Scope } from '../store';
 import { renderTable, type Column } from '../ui/table';
-import { chip, errorBox, labelled, loading } from '../ui/widgets';
+import { chip, errorBox, labelled, loading, statusChip } from '../ui/widgets';
+import { factorsTable, hostName, hostPoint, kindChip, scoreChip, targetColumns } from '../ui/gap';
 import { downloadChartPng } from '../export/png';
 import { fileName } from '../export/csv';
-import { chinaBase, segmentOptions, stageOptions } from './mapShared';
+import { chinaBase } from './mapShared';
 import type { Ctx, View } from './types';
 
 // One colour and one line pattern per host park (the pattern is the second cue).
@@ -27,19 +29,25 @@ const PARK_STYLES = [
   { color: '#2a7f62', type: [8, 3, 2, 3], icon: 'path://M0,4H10V7H0ZM14,4H16V7H14ZM20,4H30V7H20Z' },
 ] as const;
 
+/** Targets per gap: for one gap, and for each of the top gaps. */
+const FIRST_ONE = 20;
+const FIRST_EACH = 5;
+const TOP_GAPS = 12;
+
 interface Data {
   idx: SegmentIndex;
-  targets: Enterprise[];
-  parks: Park[];
+  scope: Scope;
+  report: GapReport;
+  gaps: Map<string, SegmentGap>;
   fallback: (regionId: string) => { lon: number; lat: number } | null;
-  focusName: string;
   focusProvince: string | undefined;
 }
 
 interface Row {
-  e: Enterprise;
-  m: Marker | undefined;
-  host: HostMatch | null;
+  gap: SegmentGap;
+  target: InvestmentTarget;
+  rank: number;
+  at: Placed | null;
 }
 
 export function createTargetsView(ctx: Ctx): View {
@@ -61,8 +69,8 @@ export function createTargetsView(ctx: Ctx): View {
     if (!chart) {
       chart = echarts.init(chartEl, null, { renderer: 'canvas' });
       chart.on('click', (p) => {
-        const id = (p.data as { id?: string } | undefined)?.id;
-        if (id && typeof p.seriesId === 'string' && p.seriesId.startsWith('ent-')) ctx.navigate({ ent: id });
+        const id = (p.data as { ent?: string } | undefined)?.ent;
+        if (id) ctx.navigate({ ent: id });
       });
     }
     return chart;
@@ -73,85 +81,114 @@ export function createTargetsView(ctx: Ctx): View {
     ctx.busy();
     replaceChildren(panel, loading());
     try {
-      const focus = ctx.boot.dataset.focusRegion?.id ?? '';
-      const [idx, all, china] = await Promise.all([
+      const scope = ctx.scope();
+      const focus = scope.kind === 'region' ? scope.id : scope.park.regions[0]?.id ?? '';
+      const [idx, report, china] = await Promise.all([
         ctx.store.chain(ctx.chainId()),
-        ctx.store.enterprises({ chain: ctx.chainId() }),
+        ctx.store.gap(ctx.chainId(), scope),
         chinaBase(ctx),
       ]);
       if (my !== token) return;
-      const targets = all.filter((e) => !focus || !ctx.boot.regions.within(e.region.id, focus));
-      const parks = ctx.boot.dataset.focusParks.map((p) => ctx.boot.parks.get(p.id)).filter((p): p is Park => !!p);
-      data = { idx, targets, parks, fallback: china.fallback, focusName: nm(ctx.boot.regions.get(focus)), focusProvince: china.provinceName(focus) };
+      data = { idx, scope, report, gaps: new Map(report.segments.map((g) => [g.segment.id, g])), fallback: china.fallback, focusProvince: china.provinceName(focus) };
     } catch (err) {
       if (my !== token) return;
       replaceChildren(panel, errorBox(err, () => void load()));
       return;
     }
-    render();
+    await render();
   }
 
-  function render(): void {
+  /** The gaps whose targets are shown. */
+  function selectedGaps(state: AppState): SegmentGap[] {
+    const d = data!;
+    if (state.all) return rankedGaps(d.report.segments).slice(0, TOP_GAPS);
+    const chosen = state.segment ? d.gaps.get(state.segment) : undefined;
+    const g = chosen ?? defaultGap(d.report.segments);
+    return g ? [g] : [];
+  }
+
+  async function render(): Promise<void> {
     if (!data) return;
     const d = data;
+    const my = ++token;
     const state = ctx.state();
-    const segment = d.idx.get(state.segment);
-    const stage = (STAGES as string[]).includes(state.stage ?? '') ? (state.stage as Stage) : undefined;
-    const segments = segment ? d.idx.subtree(segment.id) : undefined;
-    const list = filterEnterprises(d.targets, { segments, stage });
-    const { markers, unplaced } = toMarkers(list, { segments, stage }, ctx.boot.regions, d.idx.chain.id, d.fallback);
-    const byId = new Map(markers.map((m) => [m.e.id, m]));
-    rows = list.map((e) => {
-      // Match on the operations that pass the filter, so the line explains the filter.
-      const ops = e.operations.filter((o) => (!segments || segments.has(o.segment.id)) && (!stage || o.segment.stage === stage));
-      return { e, m: byId.get(e.id), host: matchHostPark({ ...e, operations: ops.length ? ops : e.operations }, d.parks, d.idx) };
-    });
-
+    const gaps = selectedGaps(state);
+    const first = state.all ? FIRST_EACH : FIRST_ONE;
     renderToolbar();
-    const parkPoint = new Map(d.parks.map((p) => [p.id, ctx.boot.parks.point(p.id, ctx.boot.regions)]));
-    const lineSeries = d.parks.map((p, i) => {
-      const st = PARK_STYLES[i % PARK_STYLES.length];
-      const to = parkPoint.get(p.id);
+    let lists: InvestmentTarget[][];
+    try {
+      lists = await Promise.all(gaps.map((g) => ctx.store.targets(d.idx.chain.id, d.scope, g.segment.id, first)));
+    } catch (err) {
+      if (my === token) replaceChildren(panel, errorBox(err, () => void render()));
+      return;
+    }
+    if (my !== token) return;
+    rows = gaps.flatMap((g, i) => lists[i].map((target, k) => ({
+      gap: g, target, rank: k + 1,
+      at: placeEnterprise(target.enterprise, ctx.boot.regions, d.fallback),
+    })));
+    draw(gaps);
+    renderPanel(gaps);
+    renderTableBelow(gaps);
+  }
+
+  function draw(gaps: SegmentGap[]): void {
+    const d = data!;
+    const state = ctx.state();
+    // Host parks in a stable order (the dataset's parks), each with a colour and a line pattern.
+    const hosts = new Map<string, HostPark>();
+    for (const r of rows) if (r.target.host) hosts.set(r.target.host.park.id, r.target.host);
+    const order = ctx.boot.parks.parks.map((p) => p.id);
+    const hostIds = [...hosts.keys()].sort((a, b) => order.indexOf(a) - order.indexOf(b) || a.localeCompare(b));
+    const styleOf = (pid: string) => PARK_STYLES[Math.max(0, hostIds.indexOf(pid)) % PARK_STYLES.length];
+
+    const lineSeries = hostIds.map((pid) => {
+      const host = hosts.get(pid)!;
+      const to = hostPoint(host);
+      const st = styleOf(pid);
+      const seen = new Set<string>();
       const lines = to
-        ? rows.filter((r) => r.host?.park.id === p.id && r.m).map((r) => ({
-            id: r.e.id,
-            name: nm(r.e),
-            coords: [[r.m!.at.lon, r.m!.at.lat], [to.lon, to.lat]],
+        ? rows.filter((r) => r.target.host?.park.id === pid && r.at && !seen.has(r.target.enterprise.id) && seen.add(r.target.enterprise.id)).map((r) => ({
+            ent: r.target.enterprise.id,
+            name: nm(r.target.enterprise),
+            coords: [[r.at!.lon, r.at!.lat], [to.lon, to.lat]],
+            row: r,
           }))
         : [];
       return {
-        id: `lines-${p.id}`,
-        name: shortName(nm(p)),
+        id: `lines-${pid}`,
+        name: shortName(nm(host.park)),
         type: 'lines',
         coordinateSystem: 'geo',
         geoIndex: 0,
         polyline: false,
         silent: false,
-        lineStyle: { color: st.color, width: 1.3, opacity: 0.55, curveness: 0.25, type: st.type },
-        emphasis: { lineStyle: { width: 2.5, opacity: 1 } },
-        data: lines,
+        // Read by the browser tests: where the lines end.
+        host: pid,
+        hostPoint: to,
+        lineStyle: { color: st.color, width: 1.6, opacity: 0.7, curveness: 0.25, type: st.type },
+        emphasis: { lineStyle: { width: 3, opacity: 1 } },
+        data: lines.map(({ row: _row, ...l }) => l),
         tooltip: {
           show: true,
           formatter: (q: { dataIndex: number }) => {
-            const ln = lines[q.dataIndex];
-            const r = rows.find((x) => x.e.id === ln?.id);
-            if (!r || !r.host) return '';
-            return `<div class="tt-title">${escapeHtml(nm(r.e))} → ${escapeHtml(nm(r.host.park))}</div><div class="tt-muted">${escapeHtml(reasonText(r.host))}</div>`;
+            const r = lines[q.dataIndex]?.row;
+            if (!r || !r.target.host) return '';
+            return `<div class="tt-title">${escapeHtml(nm(r.target.enterprise))} → ${escapeHtml(nm(r.target.host.park))}</div><div class="tt-muted">${escapeHtml(reasonOf(r.target.host))}</div>`;
           },
         },
         z: 3,
       };
     });
-    const hub = d.parks
-      .map((p) => ({ p, pt: parkPoint.get(p.id) }))
-      .filter((x) => x.pt)
-      .map((x, i) => ({
-        id: x.p.id,
-        name: nm(x.p),
-        value: [x.pt!.lon, x.pt!.lat],
-        itemStyle: { color: PARK_STYLES[i % PARK_STYLES.length].color },
-      }));
-
+    const maxScore = Math.max(1, ...rows.map((r) => r.target.score));
+    const placed = rows.filter((r) => r.at);
+    const markerRows: Row[] = [];
+    const seenEnt = new Set<string>();
+    for (const r of placed) if (!seenEnt.has(r.target.enterprise.id)) seenEnt.add(r.target.enterprise.id), markerRows.push(r);
+    const hub = hostIds.map((pid) => ({ pid, pt: hostPoint(hosts.get(pid)!) })).filter((x) => x.pt).map((x) => ({
+      id: x.pid, name: nm(hosts.get(x.pid)!.park), value: [x.pt!.lon, x.pt!.lat], itemStyle: { color: styleOf(x.pid).color },
+    }));
+    const gapTitle = gaps.length === 1 ? `${shortName(nm(d.idx.get(gaps[0].segment.id)))}（${kindLabel(gaps[0].kind, gaps[0].kindZh)}）` : t('topGaps', { n: gaps.length });
     const c = ensureChart();
     const t0 = performance.now();
     c.setOption(
@@ -159,8 +196,8 @@ export function createTargetsView(ctx: Ctx): View {
         animation: false,
         textStyle: { fontFamily: FONT_FAMILY },
         title: {
-          text: t('targetsTitle', { region: d.focusName }),
-          subtext: t('markersShown', { n: markers.length }) + (segment ? ` · ${shortName(nm(segment))}` : '') + (stage ? ` · ${t(`stage.${stage}`)}` : ''),
+          text: t('targetsTitle', { region: scopeName(d.scope) }),
+          subtext: `${gapTitle} · ${t('targetsShown', { n: markerRows.length })}`,
           left: 12,
           top: 8,
           textStyle: { fontSize: 16, fontWeight: 600, color: '#15202b', fontFamily: FONT_FAMILY },
@@ -168,17 +205,6 @@ export function createTargetsView(ctx: Ctx): View {
         },
         tooltip: { ...TOOLTIP_BASE, trigger: 'item' },
         legend: [
-          {
-            id: 'stages',
-            orient: 'vertical',
-            left: 12,
-            bottom: 30,
-            itemWidth: 14,
-            itemHeight: 14,
-            textStyle: { fontSize: 12, color: '#2b3a4d', fontFamily: FONT_FAMILY },
-            backgroundColor: 'rgba(255,255,255,0.85)',
-            data: STAGES.map((s) => ({ name: t(`stage.${s}`) })),
-          },
           {
             id: 'parks',
             orient: 'vertical',
@@ -188,7 +214,7 @@ export function createTargetsView(ctx: Ctx): View {
             itemHeight: 10,
             textStyle: { fontSize: 12, color: '#2b3a4d', fontFamily: FONT_FAMILY },
             backgroundColor: 'rgba(255,255,255,0.85)',
-            data: lineSeries.map((s, i) => ({ name: s.name, icon: PARK_STYLES[i % PARK_STYLES.length].icon })),
+            data: lineSeries.map((s) => ({ name: s.name, icon: styleOf(s.host).icon })),
           },
         ],
         geo: {
@@ -208,10 +234,31 @@ export function createTargetsView(ctx: Ctx): View {
         },
         series: [
           ...lineSeries,
-          ...markerSeries(markers, { regions: ctx.boot.regions, parks: ctx.boot.parks, idx: d.idx, selected: state.ent }),
+          {
+            id: 'targets',
+            name: t('investmentTargets'),
+            type: 'scatter',
+            coordinateSystem: 'geo',
+            geoIndex: 0,
+            symbol: 'circle',
+            data: markerRows.map((r) => ({
+              id: r.target.enterprise.id,
+              ent: r.target.enterprise.id,
+              name: nm(r.target.enterprise),
+              value: [r.at!.lon, r.at!.lat, r.target.score],
+              symbolSize: 10 + 16 * Math.sqrt(Math.max(0, r.target.score) / maxScore),
+              itemStyle: {
+                color: r.target.host ? styleOf(r.target.host.park.id).color : '#8a8f98',
+                borderColor: r.target.enterprise.id === state.ent ? '#15202b' : '#ffffff',
+                borderWidth: r.target.enterprise.id === state.ent ? 2.5 : 1,
+              },
+            })),
+            tooltip: { show: true, formatter: (p: { dataIndex: number }) => markerTooltip(markerRows[p.dataIndex]) },
+            z: 5,
+          },
           {
             id: 'hosts',
-            name: t('focusParks'),
+            name: t('hostPark'),
             type: 'scatter',
             coordinateSystem: 'geo',
             geoIndex: 0,
@@ -219,7 +266,7 @@ export function createTargetsView(ctx: Ctx): View {
             symbolSize: 26,
             data: hub,
             label: { show: false },
-            tooltip: { show: true, formatter: (p: { name: string }) => `<div class="tt-title">${escapeHtml(p.name)}</div>` },
+            tooltip: { show: true, formatter: (p: { name: string }) => `<div class="tt-title">${escapeHtml(p.name)}</div><div class="tt-muted">${escapeHtml(t('hostPark'))}</div>` },
             z: 6,
           },
         ],
@@ -227,101 +274,157 @@ export function createTargetsView(ctx: Ctx): View {
       { notMerge: true },
     );
     paintThen(c, t0, () => ctx.ready());
+    const unplaced = rows.filter((r) => !r.at).length;
     replaceChildren(note, h('span', { class: 'note-mark' }, 'ⓘ'), t('targetsNote'), ' ', t('approxPosition'),
-      unplaced.length ? ` · ${t('noPoint', { n: unplaced.length })}` : '');
-    renderPanel();
-    renderTableBelow();
+      unplaced ? ` · ${t('noPoint', { n: unplaced })}` : '');
   }
 
-  function reasonText(m: HostMatch): string {
+  function markerTooltip(r: Row | undefined): string {
+    if (!r) return '';
     const d = data!;
-    const seg = d.idx.get(m.segment);
-    const focus = d.idx.get(m.focus);
-    return `${shortName(nm(seg)) || m.segment} ⊂ ${t('matchVia', { seg: shortName(nm(focus)) || m.focus })}`;
+    const all = rows.filter((x) => x.target.enterprise.id === r.target.enterprise.id);
+    return [
+      `<div class="tt-title">${escapeHtml(nm(r.target.enterprise))}</div>`,
+      `<div class="tt-muted">${escapeHtml(nm(r.target.enterprise.region))}</div>`,
+      ...all.map((x) => `<div>${escapeHtml(shortName(nm(d.idx.get(x.gap.segment.id))))} · ${escapeHtml(t('score'))} ${escapeHtml(num(x.target.score, 1))}</div>`),
+      `<div>${escapeHtml(reasonOf(r.target))}</div>`,
+      `<div>${escapeHtml(t('hostPark'))}${escapeHtml(t('colon'))}${escapeHtml(hostName(r.target.host))}</div>`,
+      `<div class="tt-muted">${escapeHtml(t('tooltipClick'))}</div>`,
+    ].join('');
+  }
+
+  function scopeName(s: Scope): string {
+    return s.kind === 'park' ? nm(s.park) : nm(s.region);
   }
 
   function renderToolbar(): void {
     const state = ctx.state();
+    const d = data;
+    const sel = h('select', {
+      id: 'gap-select', class: 'select', 'aria-label': t('gap'),
+      on: {
+        change: () => {
+          if (sel.value === '*') ctx.navigate({ all: true, segment: undefined, ent: undefined });
+          else ctx.navigate({ all: undefined, segment: sel.value, ent: undefined });
+        },
+      },
+    });
+    if (d) {
+      const current = state.all ? '*' : selectedGaps(state)[0]?.segment.id;
+      const add = (value: string, label: string) => {
+        const o = h('option', { value }, label);
+        if (value === current) o.selected = true;
+        sel.appendChild(o);
+      };
+      add('*', t('topGaps', { n: Math.min(TOP_GAPS, rankedGaps(d.report.segments).length) }));
+      const ranked = rankedGaps(d.report.segments);
+      const listed = new Set(ranked.map((g) => g.segment.id));
+      // A segment chosen elsewhere (e.g. a strong one on the chain map) stays selectable.
+      const extra = state.segment && !listed.has(state.segment) ? d.gaps.get(state.segment) : undefined;
+      for (const g of extra ? [extra, ...ranked] : ranked) {
+        add(g.segment.id, `${STATUS_STYLES[g.status].badge} ${kindLabel(g.kind, g.kindZh)} · ${shortName(nm(d.idx.get(g.segment.id)))} · ${num(g.score, 0)}`);
+      }
+    }
     replaceChildren(toolbar,
-      data ? segmentOptions(data.idx, state.segment, (v) => ctx.navigate({ segment: v || undefined, ent: undefined })) : null,
-      stageOptions(state.stage, (v) => ctx.navigate({ stage: v || undefined, ent: undefined })),
+      ctx.scopeSelect(),
+      h('label', { class: 'field' }, h('span', { class: 'field-label' }, t('gap')), sel),
       h('div', { class: 'toolbar-spacer' }),
       h('button', {
         type: 'button', class: 'btn', id: 'export-png', title: t('exportPngTitle'),
-        on: { click: () => chart && void downloadChartPng(chart, fileName(['targets', state.segment], 'png')) },
+        on: { click: () => chart && void downloadChartPng(chart, fileName(['targets', state.all ? 'top' : state.segment], 'png')) },
       }, t('exportPng')),
     );
   }
 
-  function renderPanel(): void {
+  function renderPanel(gaps: SegmentGap[]): void {
     const d = data!;
     const state = ctx.state();
-    const sel = rows.find((r) => r.e.id === state.ent);
-    if (sel) {
-      const regions = ctx.boot.regions;
+    const sel = rows.filter((r) => r.target.enterprise.id === state.ent);
+    if (sel.length) {
+      const e = sel[0].target.enterprise;
       replaceChildren(panel,
         h('div', { class: 'panel-head' },
-          h('div', null, h('div', { class: 'panel-kicker' }, nm(regions.province(sel.e.region.id)) || ''), h('h2', { id: 'panel-title' }, nm(sel.e))),
+          h('div', null, h('div', { class: 'panel-kicker' }, nm(e.region)), h('h2', { id: 'panel-title' }, nm(e))),
           h('button', { type: 'button', class: 'btn-close', 'aria-label': t('close'), on: { click: () => ctx.navigate({ ent: undefined }) } }, '×'),
         ),
-        labelled(t('region'), nm(regions.get(sel.e.region.id)) || sel.e.region.id),
-        labelled(t('operations'), sel.e.operations.map((o) => chip(`${shortName(nm(d.idx.get(o.segment.id)) || o.segment.id)}${o.capacity !== null ? ` ${num(o.capacity)} ${o.capacityUnit ?? ''}` : ''}`))),
-        labelled(t('hostPark'), sel.host ? nm(sel.host.park) : t('noHost')),
-        sel.host ? labelled(t('matchReason'), reasonText(sel.host)) : null,
-        sel.e.designations.length ? labelled('', sel.e.designations.map((x) => chip(x))) : null,
-        h('p', { class: 'muted small' }, t('targetsNote')),
+        e.designations.length || e.stockCode ? labelled('', [...e.designations, ...(e.stockCode ? [e.stockCode] : [])].map((x) => chip(x))) : null,
+        sel.map((r) => h('section', { class: 'panel-section target-detail', 'data-gap': r.gap.segment.id },
+          h('h3', null, `${shortName(nm(d.idx.get(r.gap.segment.id)))} · #${r.rank}`),
+          h('div', { class: 'panel-status' }, scoreChip(r.target.score), r.target.distanceKm !== null ? chip(`${num(r.target.distanceKm, 0)} km`) : null),
+          h('p', { class: 'panel-reason' }, reasonOf(r.target)),
+          factorsTable(r.target.factors, r.target.score, `${r.gap.segment.id}:${e.id}`),
+          labelled(t('hostPark'), hostName(r.target.host)),
+          r.target.host ? labelled(t('hostReason'), reasonOf(r.target.host)) : null,
+        )),
       );
       return;
     }
-    const counts = d.parks.map((p, i) => ({ p, i, n: rows.filter((r) => r.host?.park.id === p.id).length }));
-    const none = rows.filter((r) => !r.host).length;
+    const counts = new Map<string, { host: HostPark; n: number }>();
+    for (const r of rows) {
+      if (!r.target.host) continue;
+      const c = counts.get(r.target.host.park.id) ?? { host: r.target.host, n: 0 };
+      c.n++;
+      counts.set(r.target.host.park.id, c);
+    }
+    const g = gaps.length === 1 ? gaps[0] : undefined;
     replaceChildren(panel,
       h('div', { class: 'panel-hint' },
-        h('h2', null, t('hostPark')),
+        g
+          ? h('div', { class: 'gap-summary', 'data-gap': g.segment.id },
+              h('div', { class: 'panel-kicker' }, `${t('gap')} · ${g.segment.id}`),
+              h('h2', { id: 'panel-title' }, nm(d.idx.get(g.segment.id))),
+              h('div', { class: 'panel-status' }, statusChip(g.status), g.kind !== 'NONE' ? kindChip(g.kind, g.kindZh) : null, scoreChip(g.score)),
+              h('p', { class: 'panel-reason' }, reasonOf(g)),
+              isGap(g) ? null : h('p', { class: 'muted small' }, t('notAGap')),
+            )
+          : h('div', null, h('h2', null, t('topGaps', { n: gaps.length })), h('p', { class: 'small' }, t('topGapsHint'))),
+        h('h3', null, t('hostPark')),
         h('ul', { class: 'legend-list' },
-          counts.map((c) => h('li', null, h('span', { class: ['swatch-line', `line-${c.i % PARK_STYLES.length}`] }), `${nm(c.p)}：`, h('strong', null, entCount(c.n)))),
-          h('li', null, h('span', { class: 'swatch-line none' }), `${t('noHost')}：`, h('strong', null, entCount(none))),
+          [...counts.values()].map((c) => h('li', null, h('span', { class: 'swatch-pin' }), `${nm(c.host.park)}${t('colon')}`, h('strong', null, t('targetsCount', { n: c.n })))),
         ),
         h('p', { class: 'muted small' }, t('targetsNote')),
       ),
     );
   }
 
-  function renderTableBelow(): void {
+  function renderTableBelow(gaps: SegmentGap[]): void {
     const d = data!;
-    const regions = ctx.boot.regions;
+    const state = ctx.state();
+    const base = targetColumns({ idx: d.idx, withGap: gaps.length > 1 });
     const cols: Column<Row>[] = [
-      { key: 'name', header: () => t('enterprise'), value: (r) => nm(r.e) },
-      { key: 'province', header: () => t('province'), value: (r) => nm(regions.province(r.e.region.id)) },
-      { key: 'region', header: () => t('region'), value: (r) => nm(regions.get(r.e.region.id)) || r.e.region.id },
-      { key: 'segments', header: () => t('operations'), value: (r) => [...new Set(r.e.operations.map((o) => shortName(nm(d.idx.get(o.segment.id)) || o.segment.id)))].join('、'), cls: 'wrap' },
-      { key: 'capacity', header: () => t('capacity'), value: (r) => r.m?.capacity ?? null, render: (r) => (r.m?.capacity != null ? `${num(r.m.capacity)} ${r.m.unit ?? ''}` : ''), numeric: true },
-      { key: 'host', header: () => t('hostPark'), value: (r) => (r.host ? nm(r.host.park) : t('noHost')) },
-      { key: 'reason', header: () => t('matchReason'), value: (r) => (r.host ? reasonText(r.host) : ''), cls: 'wrap' },
+      { key: 'rank', header: () => '#', value: (r) => r.rank, numeric: true },
+      ...base.map((c) => ({ ...c, value: (r: Row) => c.value(r.target), render: c.render ? (r: Row) => c.render!(r.target) : undefined })),
+      { key: 'province', header: () => t('province'), value: (r) => nm(ctx.boot.regions.province(r.target.enterprise.region.id)) },
     ];
     replaceChildren(tableHost, renderTable({
-      id: 'targets', title: () => t('targetList'), columns: cols, rows, fileParts: [ctx.state().segment ?? 'all'],
-      rowId: (r) => r.e.id, onRowClick: (r) => ctx.navigate({ ent: r.e.id }), maxRows: 1000,
+      id: 'targets', title: () => t('targetList'), columns: cols, rows,
+      fileParts: [state.all ? 'top' : gaps[0]?.segment.id, d.scope.id],
+      rowId: (r) => (gaps.length > 1 ? `${r.gap.segment.id}/${r.target.enterprise.id}` : r.target.enterprise.id),
+      onRowClick: (r) => ctx.navigate({ ent: r.target.enterprise.id }),
+      empty: () => t('noTargets'),
     }));
   }
 
   return {
     el,
     async update(state: AppState, prev: AppState | null) {
-      if (!prev || !data) {
+      if (!prev || !data || prev.scope !== state.scope) {
         renderToolbar();
         await load();
         return;
       }
-      if (prev.segment !== state.segment || prev.stage !== state.stage || prev.ent !== state.ent) {
+      if (prev.segment !== state.segment || prev.all !== state.all) {
         ctx.busy();
-        render();
+        await render();
+      } else if (prev.ent !== state.ent) {
+        ctx.busy();
+        const gaps = selectedGaps(state);
+        draw(gaps);
+        renderPanel(gaps);
       }
     },
     resize() {
-      if (chart) {
-        chart.resize();
-      }
+      chart?.resize();
     },
     destroy() {
       token++;
