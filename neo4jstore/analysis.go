@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/chainmap/chainmap"
 )
@@ -15,7 +14,7 @@ import (
 // chainmap.ParkCoversRegions).
 func scopeCypher(sc chainmap.Scope) (prefix, cond string, params map[string]any) {
 	params = map[string]any{}
-	const inside = "(e.park IN scope.parks OR e.region IN scope.regions)"
+	inside := insideScope("e")
 	switch {
 	case sc.Region != "":
 		params["region"] = sc.Region
@@ -27,10 +26,17 @@ OPTIONAL MATCH (p)<-[:WITHIN*0..]-(pk:Park)
 WITH p, collect(DISTINCT pk.id) AS parks
 OPTIONAL MATCH (p)-[:SPANS]->(:Region)<-[:WITHIN*0..]-(reg:Region)
 WHERE p.kind IN ['zone', 'cluster']
-WITH {parks: parks, regions: collect(DISTINCT reg.id)} AS scope
+WITH parks, collect(DISTINCT reg.id) AS regs
+WITH {parks: parks, regions: regs} AS scope
 `, inside, params
 	}
 	return "WITH null AS scope\n", "true", params
+}
+
+// insideScope is the condition keeping the enterprise bound to variable v inside `scope`.
+// coalesce keeps it two-valued: a null park IN a list is null, and NOT null drops the row.
+func insideScope(v string) string {
+	return fmt.Sprintf("(coalesce(%[1]s.park, '') IN scope.parks OR coalesce(%[1]s.region, '') IN scope.regions)", v)
 }
 
 // segmentStatsCypher aggregates per segment subtree in the database: distinct active
@@ -171,7 +177,7 @@ func (s *Store) Candidates(ctx context.Context, q chainmap.CandidateQuery) ([]ch
 		}
 	}
 	prefix, cond, params := scopeCypher(q.Scope)
-	other := strings.ReplaceAll(cond, "e.", "o.")
+	other := insideScope("o")
 	params["segment"] = q.Segment
 	params["dims"] = chainmap.Dimensions
 	params["dim"] = dim

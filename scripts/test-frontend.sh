@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Builds the web front end, embeds it in a fresh chainmap binary, serves the bundled
 # dataset on a free loopback port and runs the front end's tests against it:
-#   unit tests (vitest) and browser tests (node --test + playwright-core + Debian chromium).
+#   unit tests (vitest), the GraphQL over HTTP conformance audit (graphql-http; fails on
+#   any MUST) and browser tests (node --test + playwright-core + Debian chromium).
 # Exits non-zero when any step or test fails; always stops the server.
 #
-#   scripts/test-frontend.sh            # build + all tests
-#   PERF=1 scripts/test-frontend.sh     # also time 10,000 markers on a synthetic dataset
+#   scripts/test-frontend.sh                      # build + all tests
+#   UPDATE_SCREENSHOTS=1 scripts/test-frontend.sh # also refresh docs/screenshots/ (README)
+#   PERF=1 scripts/test-frontend.sh               # also time 10,000 markers on a synthetic dataset
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -62,10 +64,13 @@ for _ in $(seq 1 150); do
 done
 curl -sf "$url/healthz" >/dev/null || { echo "chainmap did not become healthy" >&2; cat "$work/serve.log" >&2; exit 1; }
 
-step "browser tests"
 cd "$fe"
 status=0
-CHAINMAP_URL="$url" node --test --test-concurrency=1 tests/ || status=$?
+step "GraphQL over HTTP audit (graphql-http)"
+CHAINMAP_URL="$url" node tests/audit.mjs || status=$?
+
+step "browser tests"
+CHAINMAP_URL="$url" UPDATE_SCREENSHOTS="${UPDATE_SCREENSHOTS:-0}" node --test --test-concurrency=1 tests/ || status=$?
 
 if [[ "${PERF:-0}" == "1" ]]; then
   step "10,000 markers (synthetic dataset)"
@@ -77,4 +82,5 @@ if [[ $status -ne 0 ]]; then
   tail -n 20 "$work/serve.log" >&2 || true
 fi
 echo "screenshots: $fe/test-results/screenshots/"
+if [[ "${UPDATE_SCREENSHOTS:-0}" == "1" ]]; then echo "README screenshots: $root/docs/screenshots/"; fi
 exit $status

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/chainmap/chainmap/neo4jstore"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 )
 
@@ -96,13 +97,24 @@ func countRows(dir string) (map[string]int, int, error) {
 // transaction of UNWIND $rows CREATE … and, for each reference column, UNWIND $rows MATCH
 // both ends CREATE the relationship. No MERGE, no validation, no diffing: the graph it
 // makes has the same nodes, properties and relationships as chainmap's.
-func baselineLoad(ctx context.Context, uri, dir string, batch int) (time.Duration, int, error) {
+func baselineLoad(ctx context.Context, uri, dir string, batch int, chainmapSchema bool) (time.Duration, int, error) {
 	drv, err := neo4j.NewDriverWithContext(uri, neo4j.NoAuth())
 	if err != nil {
 		return 0, 0, err
 	}
 	defer drv.Close(context.Background())
 	start := time.Now()
+	if chainmapSchema {
+		st, err := neo4jstore.Open(ctx, neo4jstore.Config{URI: uri})
+		if err != nil {
+			return 0, 0, err
+		}
+		err = st.EnsureSchema(ctx)
+		st.Close(context.Background())
+		if err != nil {
+			return 0, 0, err
+		}
+	}
 	labels := map[string]bool{}
 	for _, t := range baseTables {
 		if t.label != "" && !labels[t.label] {

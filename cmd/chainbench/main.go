@@ -61,6 +61,8 @@ type options struct {
 	gobench     bool
 	command     string
 	merge       string
+	loadOnly    bool
+	baseSchema  bool
 }
 
 func main() {
@@ -73,10 +75,13 @@ func main() {
 	flag.StringVar(&o.work, "work", filepath.Join(os.TempDir(), "chainbench"), "folder for datasets and logs")
 	flag.StringVar(&tiers, "tiers", "10k,100k,1m", "dataset sizes in enterprises, comma-separated (10k, 100k, 1m or a number)")
 	flag.BoolVar(&o.smoke, "smoke", false, "quick run for CI: few iterations, short throughput runs, no load baseline, no peer, no Go benchmarks; figures printed, not asserted")
-	var compare, compareURI, compareData string
+	var compare, compareURI, compareData, render string
+	flag.StringVar(&render, "render", "", "instead of the benchmark, rewrite --out from a results JSON written by an earlier run (--json)")
 	flag.StringVar(&compare, "compare", "", "A,B: instead of the benchmark, compare two chainmap binaries (before and after a fix) on --compare-uri (a loaded Neo4j) or --compare-data (embedded)")
 	flag.StringVar(&compareURI, "compare-uri", "", "Neo4j that --compare reads (already loaded)")
 	flag.StringVar(&compareData, "compare-data", "", "dataset folder that --compare loads into the embedded store")
+	flag.BoolVar(&o.loadOnly, "load-only", false, "measure only the Neo4j loads (workload 1)")
+	flag.BoolVar(&o.baseSchema, "baseline-with-chainmap-schema", false, "experiment: the baseline first creates chainmap's constraints and indexes (neo4jstore EnsureSchema), to tell index upkeep from the rest of the load's cost")
 	flag.StringVar(&o.merge, "merge", "", "results JSON of an earlier run whose tiers (those not measured now) go into the report too")
 	flag.StringVar(&o.out, "out", "", "write the Markdown report here (e.g. docs/performance.md)")
 	flag.StringVar(&o.jsonOut, "json", "", "write the raw results here as JSON")
@@ -104,7 +109,7 @@ func main() {
 		}
 	}
 	if o.smoke {
-		o.iterations, o.warmup, o.duration = min(o.iterations, 8), 1, min(o.duration, 3*time.Second)
+		o.iterations, o.warmup, o.duration = min(o.iterations, 5), 1, min(o.duration, 2*time.Second)
 		if !flagSet("peer") {
 			o.peer = false
 		}
@@ -128,6 +133,30 @@ func main() {
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
+	if render != "" {
+		b, err := os.ReadFile(render)
+		if err != nil {
+			log.Fatal(err)
+		}
+		var res Results
+		if err := json.Unmarshal(b, &res); err != nil {
+			log.Fatal(err)
+		}
+		if o.merge != "" {
+			if err := mergeResults(&res, o.merge); err != nil {
+				log.Fatal(err)
+			}
+		}
+		o.command = res.Command
+		if o.out == "" {
+			fmt.Print(report(&res, o))
+			return
+		}
+		if err := writeReport(o.out, report(&res, o)); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if compare != "" {
 		a, b, err := splitPair(compare)
 		if err == nil {
@@ -199,6 +228,7 @@ type Results struct {
 	Tiers   []*TierResult `json:"tiers"`
 	GoBench string        `json:"go_bench,omitempty"`
 	Merged  []string      `json:"merged_runs,omitempty"`
+	Command string        `json:"command,omitempty"`
 	Elapsed float64       `json:"elapsed_s"`
 }
 
@@ -285,7 +315,7 @@ type PeerResult struct {
 
 func run(ctx context.Context, o options) (*Results, error) {
 	t0 := time.Now()
-	res := &Results{Smoke: o.smoke, Machine: machine(o)}
+	res := &Results{Smoke: o.smoke, Machine: machine(o), Command: o.command}
 	defer func() { res.Elapsed = time.Since(t0).Seconds() }()
 	n := &neo4jInstance{script: filepath.Join(o.repo, "scripts", "neo4j.sh"), home: o.neo4jHome, port: o.neo4jPort, heap: o.neo4jHeap, pagecache: o.pagecache}
 	if o.neo4j {
@@ -347,7 +377,7 @@ func runTier(ctx context.Context, o options, n *neo4jInstance, tr *TierResult, f
 			return err
 		}
 	}
-	if o.embedded {
+	if o.embedded && !o.loadOnly {
 		if err := embeddedTier(ctx, o, tr, dir, logs); err != nil {
 			return err
 		}
@@ -414,7 +444,7 @@ func neo4jTier(ctx context.Context, o options, n *neo4jInstance, tr *TierResult,
 	}
 	lr := &LoadResult{}
 	tr.Load = lr
-	if first {
+	if first && !o.smoke {
 		// chainmap's load statements, recorded on a tiny dataset; this also warms the JVM,
 		// so that neither load below pays for it (larger tiers restart Neo4j before each).
 		runs, err := captureLoadRuns(ctx, o, n, logs)
@@ -428,7 +458,7 @@ func neo4jTier(ctx context.Context, o options, n *neo4jInstance, tr *TierResult,
 	}
 	if o.baseline {
 		log.Printf("tier %s: baseline load (plain driver, UNWIND … CREATE, batch %d)", tr.Tier, o.batch)
-		el, rows, err := baselineLoad(ctx, n.uri, dir, o.batch)
+		el, rows, err := baselineLoad(ctx, n.uri, dir, o.batch, o.baseSchema)
 		if err != nil {
 			return err
 		}
@@ -450,6 +480,9 @@ func neo4jTier(ctx context.Context, o options, n *neo4jInstance, tr *TierResult,
 	}
 	log.Printf("tier %s: chainmap load %.1f s (%.0f rows/s, %.2f× baseline), peak RSS %.0f MiB", tr.Tier, el.Seconds(), lr.ChainmapRate, lr.Ratio, rss)
 
+	if o.loadOnly {
+		return nil
+	}
 	drv, err := neo4j.NewDriverWithContext(n.uri, neo4j.NoAuth())
 	if err != nil {
 		return err
@@ -558,7 +591,7 @@ func neo4jTier(ctx context.Context, o options, n *neo4jInstance, tr *TierResult,
 
 func budget(o options, d time.Duration) time.Duration {
 	if o.smoke {
-		return 20 * time.Second
+		return 10 * time.Second
 	}
 	return d
 }

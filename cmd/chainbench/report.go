@@ -96,7 +96,9 @@ func report(r *Results, o options) string {
 	w("(`scripts/bench/`, only when the peer is measured), and runs chainbench, which starts its own Neo4j\n")
 	w("(`scripts/neo4j.sh --home .neo4j/bench --port 7700`, emptied between loads), the chainmap servers\n")
 	w("and the peer, and stops them. Datasets are `chainmap gen --enterprises N --seed 1` in `$TMPDIR/chainbench`.\n")
-	w("The run below: `%s`.\n\n", o.command)
+	if o.command != "" {
+		w("The run below: `%s`.\n\n", o.command)
+	}
 
 	m := r.Machine
 	w("## Machine and run\n\n| | |\n|---|---|\n")

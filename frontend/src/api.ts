@@ -351,6 +351,8 @@ export interface SegmentGap {
   policies: Policy[];
   goals: Named[];
   priorities: { tag: string }[];
+  /** Enterprises of the dataset outside the scope operating in the segment (-1: unknown). */
+  elsewhere: number;
   score: number;
   factors: ScoreFactor[];
   reasonZh: string;
@@ -390,9 +392,15 @@ export interface InvestmentTarget {
   host: HostPark | null;
 }
 
+export type RoadmapGap = Pick<SegmentGap, 'segment' | 'status' | 'kind' | 'kindZh' | 'score' | 'reasonZh' | 'reasonEn' | 'enterprises' | 'elsewhere'>;
+export interface Roadmap {
+  steps: RoadmapStep[];
+  /** Missing links no enterprise in the dataset operates in: nobody to attract yet. */
+  dataGaps: RoadmapGap[];
+}
 export interface RoadmapStep {
   phase: number;
-  gap: Pick<SegmentGap, 'segment' | 'status' | 'kind' | 'kindZh' | 'score' | 'reasonZh' | 'reasonEn' | 'enterprises'>;
+  gap: RoadmapGap;
   targets: InvestmentTarget[];
   host: HostPark | null;
   policies: Policy[];
@@ -454,7 +462,7 @@ export const Q_GAP = `query Gap($chain: ID!, $scope: ScopeInput!, $thresholds: [
     segments {
       segment { id }
       enterprises capacity revenue lq minEnterprises minCapacity minLq
-      status kind kindZh score reasonZh reasonEn
+      status kind kindZh score reasonZh reasonEn elsewhere
       factors { name points detail }
       upstream { segment { id } present enterprises }
       downstream { segment { id } present enterprises }
@@ -470,17 +478,19 @@ export const Q_TARGETS = `query Targets($chain: ID!, $scope: ScopeInput!, $segme
   investmentTargets(chain: $chain, scope: $scope, segment: $segment, first: $first) { ${TARGET_FIELDS} }
 }`;
 
+const ROADMAP_GAP = 'segment { id } status kind kindZh score reasonZh reasonEn enterprises elsewhere';
 export const Q_ROADMAP = `query Roadmap($chain: ID!, $scope: ScopeInput!, $steps: Int, $per: Int) {
   roadmap(chain: $chain, scope: $scope, steps: $steps, targetsPerStep: $per) {
     steps {
       phase
-      gap { segment { id } status kind kindZh score reasonZh reasonEn enterprises }
+      gap { ${ROADMAP_GAP} }
       targets { ${TARGET_FIELDS} }
       ${HOST}
       policies { ${POLICY_FIELDS} }
       goals { id nameZh nameEn }
       after { id }
     }
+    dataGaps { ${ROADMAP_GAP} }
   }
 }`;
 

@@ -19,7 +19,7 @@ import {
   type ClusterComposition,
   type GapReport,
   type InvestmentTarget,
-  type RoadmapStep,
+  type Roadmap,
   type ScopeInput,
   type ThresholdInput,
   type WhatIfInput,
@@ -108,9 +108,9 @@ export class Store {
     return this.once(`tgt:${JSON.stringify(vars)}`, async () => (await gql<{ investmentTargets: InvestmentTarget[] }>(Q_TARGETS, vars)).investmentTargets);
   }
 
-  roadmap(chain: string, scope: Scope, steps = 12, per = 3): Promise<RoadmapStep[]> {
+  roadmap(chain: string, scope: Scope, steps = 12, per = 3): Promise<Roadmap> {
     const vars = { chain, scope: scopeInput(scope), steps, per };
-    return this.once(`rm:${JSON.stringify(vars)}`, async () => (await gql<{ roadmap: { steps: RoadmapStep[] } }>(Q_ROADMAP, vars)).roadmap.steps);
+    return this.once(`rm:${JSON.stringify(vars)}`, async () => (await gql<{ roadmap: Roadmap }>(Q_ROADMAP, vars)).roadmap);
   }
 
   whatIf(chain: string, scope: Scope, add: WhatIfInput[], remove: WhatIfInput[] = []): Promise<WhatIfResult> {

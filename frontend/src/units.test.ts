@@ -2,12 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, safeHref } from './dom';
 import { BOM, safeCell, toCsv } from './export/csv';
-import { parseHash, toHash, forView } from './state';
+import { parseHash, toHash, forView, parseAdds, formatAdds } from './state';
 import { hash32, jitter, RegionIndex, SegmentIndex, segmentStats, shortName, ParkIndex, placeEnterprise } from './model';
-import { segmentStatuses } from './status';
-import { matchHostPark } from './hostPark';
+import { defaultGap, isGap, kindLabel, rankedGaps } from './status';
+import { hostPoint } from './ui/gap';
+import { inScope, type Scope } from './store';
 import { closeAll, expansion, layoutChain, openAll, toggleOpen } from './views/chainLayout';
-import type { Chain, Enterprise, Park, Region, Segment, Stage } from './api';
+import type { Chain, Enterprise, GapStatus, HostPark, Park, Region, Segment, Stage } from './api';
 
 const seg = (id: string, stage: Stage, order: number, parent?: string, unit = '万吨/年'): Segment => ({
   id, nameZh: `环节${id}（说明）`, nameEn: `Segment ${id}`, stage, order, unit,
@@ -37,8 +38,8 @@ function chain(): Chain {
 }
 
 const ent = (id: string, region: string, ops: [string, number | null, string | null][], park?: string): Enterprise => ({
-  id, nameZh: id, nameEn: null, lon: null, lat: null, designations: [], region: { id: region }, park: park ? { id: park } : null,
-  operations: ops.map(([s, c, u]) => ({ segment: { id: s, stage: 'MIDSTREAM', chain: { id: 'al' } }, capacity: c, capacityUnit: u })),
+  id, nameZh: id, nameEn: null, lon: null, lat: null, designations: [], status: null, region: { id: region }, park: park ? { id: park } : null,
+  operations: ops.map(([s, c, u]) => ({ segment: { id: s, stage: 'MIDSTREAM', chain: { id: 'al' } }, capacity: c, capacityUnit: u, role: null })),
 });
 
 describe('escapeHtml', () => {
@@ -85,7 +86,27 @@ describe('URL state', () => {
     expect(parseHash('#/nope?segment=<script>&lang=fr')).toEqual({ view: 'chain', lang: 'zh' });
   });
   it('drops view-specific parameters when switching view', () => {
-    expect(forView({ view: 'chain', lang: 'zh', scope: '1', segment: 'M1', open: ['+E'] }, 'roadmap')).toEqual({ view: 'roadmap', lang: 'zh', scope: '1', chain: undefined, all: undefined });
+    expect(forView({ view: 'chain', lang: 'zh', scope: '1', segment: 'M1', open: ['+E'], minent: 3 }, 'roadmap')).toEqual({ view: 'roadmap', lang: 'zh', scope: '1', chain: undefined, all: undefined, steps: undefined });
+    expect(forView({ view: 'chain', lang: 'zh', segment: 'M1', minent: 3 }, 'whatif')).toMatchObject({ view: 'whatif', segment: 'M1', add: undefined });
+  });
+  it('keeps numbers in range and what-if additions', () => {
+    expect(parseHash('#/chain?minent=3').minent).toBe(3);
+    expect(parseHash('#/chain?minent=0').minent).toBeUndefined();
+    expect(parseHash('#/chain?minent=1e3').minent).toBeUndefined();
+    expect(parseHash('#/roadmap?steps=24').steps).toBe(24);
+    const adds = [
+      { enterprise: 'dicastal', segment: 'E1.wheel', park: 'dengfeng-cluster' },
+      { name: '新铸造厂', segment: 'M2', park: 'gongyi-zone', capacity: 5 },
+    ];
+    const s = parseHash(toHash({ view: 'whatif', lang: 'zh', add: adds }));
+    expect(s.add).toEqual(adds);
+    expect(formatAdds(adds)).toBe('e:dicastal,E1.wheel,dengfeng-cluster;n:新铸造厂,M2,gongyi-zone,5');
+  });
+  it('drops what-if additions that do not parse, and cleans names', () => {
+    expect(parseAdds('x:a,M1;e:<b>,M1;e:a;n:,M1;e:a,M1,p,abc')).toEqual([{ enterprise: 'a', segment: 'M1', park: 'p' }]);
+    expect(parseAdds('n:A\u0000B\u202e;C,M1')).toEqual([]);
+    expect(parseAdds('n:New\tFoundry  Ltd.,M2,gongyi-zone')).toEqual([{ name: 'New Foundry Ltd.', segment: 'M2', park: 'gongyi-zone' }]);
+    expect(parseAdds(Array.from({ length: 30 }, (_, i) => `e:a${i},M1`).join(';'))).toHaveLength(20);
   });
 });
 
@@ -103,12 +124,16 @@ describe('segment figures', () => {
     expect(stats.get('M1b')!.enterprises.size).toBe(2);
     expect(stats.get('U1')!.enterprises.size).toBe(0);
   });
-  it('provisional status: none = missing', () => {
-    const st = segmentStatuses(segmentStats(idx, [ent('a', 'r', [['M1a', null, null]])]));
-    expect(st.get('M1a')!.status).toBe('PRESENT');
-    expect(st.get('M1')!.status).toBe('PRESENT');
-    expect(st.get('M1b')!.status).toBe('MISSING');
-    expect(st.get('M1b')!.provisional).toBe(true);
+  it('ranks gaps by score, the default gap is the top missing one', () => {
+    const g = (id: string, status: GapStatus, score: number) => ({ id, status, score });
+    const list = [g('a', 'WEAK', 90), g('b', 'MISSING', 50), g('c', 'STRONG', 99), g('d', 'MISSING', 70), g('e', 'MISSING', 70)];
+    expect(rankedGaps(list).map((x) => x.id)).toEqual(['a', 'd', 'e', 'b']);
+    expect(defaultGap(list)!.id).toBe('d');
+    expect(defaultGap([g('a', 'WEAK', 1)])!.id).toBe('a');
+    expect(defaultGap([g('a', 'STRONG', 1)])).toBeUndefined();
+    expect(isGap(g('x', 'STRONG', 0))).toBe(false);
+    expect(kindLabel('FILL', '补链')).toBe('补链');
+    expect(kindLabel('NONE', '—')).toBe('—');
   });
   it('short names drop the parenthesised detail', () => {
     expect(shortName('铝板带（中厚板、薄板）')).toBe('铝板带');
@@ -159,17 +184,35 @@ describe('positions and host parks', () => {
     expect(ri.within('410181', '410000')).toBe(true);
     expect(ri.within('410000', '410181')).toBe(false);
   });
-  it('matches the park with the most specific focus segment', () => {
-    const idx = new SegmentIndex(chain());
-    const parks: Park[] = [
-      { id: 'p1', nameZh: 'P1', kind: 'zone', lon: null, lat: null, parent: null, regions: [{ id: '410181' }], focusSegments: [{ id: 'M1' }] },
-      { id: 'p2', nameZh: 'P2', kind: 'cluster', lon: null, lat: null, parent: null, regions: [{ id: '410181' }], focusSegments: [{ id: 'M1a' }] },
-    ];
-    expect(matchHostPark(ent('x', 'r', [['M1a', null, null]]), parks, idx)!.park.id).toBe('p2');
-    expect(matchHostPark(ent('x', 'r', [['M1b', null, null]]), parks, idx)!.park.id).toBe('p1');
-    expect(matchHostPark(ent('x', 'r', [['U1', null, null]]), parks, idx)).toBeNull();
-    const pi = new ParkIndex([...parks, { ...parks[0], id: 'p3', parent: { id: 'p1' } }]);
+  const parks: Park[] = [
+    { id: 'p1', nameZh: 'P1', kind: 'zone', lon: null, lat: null, parent: null, regions: [{ id: '410181' }], focusSegments: [{ id: 'M1' }] },
+    { id: 'p2', nameZh: 'P2', kind: 'park', lon: null, lat: null, parent: null, regions: [{ id: '410181' }], focusSegments: [{ id: 'M1a' }] },
+    { id: 'p3', nameZh: 'P3', kind: 'park', lon: null, lat: null, parent: { id: 'p1' }, regions: [{ id: '410181' }], focusSegments: [] },
+  ];
+  const pi = new ParkIndex(parks);
+  it('nests parks and places them', () => {
     expect([...pi.subtree('p1')].sort()).toEqual(['p1', 'p3']);
     expect(pi.point('p1', ri)).toEqual({ lon: 112.9, lat: 34.7 });
+  });
+  it('host park point: its own, else the mean of its regions', () => {
+    const host = (lon: number | null, lat: number | null, regs: [number | null, number | null][]): HostPark => ({
+      park: { id: 'h', nameZh: 'H', lon, lat, regions: regs.map(([x, y], i) => ({ id: `r${i}`, lon: x, lat: y })) }, score: 0, reasonZh: '', reasonEn: '',
+    });
+    expect(hostPoint(host(113, 34, []))).toEqual({ lon: 113, lat: 34 });
+    expect(hostPoint(host(null, null, [[112, 34], [114, 35], [null, null]]))).toEqual({ lon: 113, lat: 34.5 });
+    expect(hostPoint(host(null, null, []))).toBeNull();
+    expect(hostPoint(null)).toBeNull();
+  });
+  it('scope rule: a zone or cluster holds its regions, any park its nested parks', () => {
+    const zone: Scope = { kind: 'park', id: 'p1', park: parks[0] };
+    const plain: Scope = { kind: 'park', id: 'p2', park: parks[1] };
+    const city: Scope = { kind: 'region', id: '410100', region: regions[2] };
+    expect(inScope(zone, { region: { id: '410181' } }, ri, pi)).toBe(true);
+    expect(inScope(zone, { park: { id: 'p3' } }, ri, pi)).toBe(true);
+    expect(inScope(plain, { region: { id: '410181' } }, ri, pi)).toBe(false);
+    expect(inScope(plain, { park: { id: 'p2' } }, ri, pi)).toBe(true);
+    expect(inScope(city, { region: { id: '410181' } }, ri, pi)).toBe(true);
+    expect(inScope(city, { park: { id: 'p2' } }, ri, pi)).toBe(true);
+    expect(inScope(city, { region: { id: '410000' } }, ri, pi)).toBe(false);
   });
 });

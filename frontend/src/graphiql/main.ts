@@ -4,7 +4,6 @@
 import { createElement } from 'react';
 import { createRoot } from 'react-dom/client';
 import { GraphiQL } from 'graphiql';
-import { buildClientSchema, type GraphQLSchema, type IntrospectionQuery } from 'graphql';
 import 'graphiql/style.css';
 import './graphiql.css';
 
@@ -24,37 +23,6 @@ async function fetcher(params: FetcherParams): Promise<unknown> {
   return res.json();
 }
 
-// The standard introspection query nests type references 15 levels deep, beyond
-// chainmap's depth limit (10). This one follows three wrappers (enough for [T!]!), which
-// keeps it at 9 levels; GraphiQL gets the schema from it instead of introspecting itself.
-const INTROSPECTION = `query ChainmapIntrospection {
-  __schema {
-    description
-    queryType { name } mutationType { name } subscriptionType { name }
-    types { ...FullType }
-    directives { name description locations isRepeatable args { ...InputValue } }
-  }
-}
-fragment FullType on __Type {
-  kind name description specifiedByURL
-  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
-  inputFields { ...InputValue }
-  interfaces { ...TypeRef }
-  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
-  possibleTypes { ...TypeRef }
-}
-fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
-fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }`;
-
-async function loadSchema(): Promise<GraphQLSchema | undefined> {
-  try {
-    const res = (await fetcher({ query: INTROSPECTION, operationName: 'ChainmapIntrospection' })) as { data?: IntrospectionQuery };
-    return res.data ? buildClientSchema(res.data) : undefined;
-  } catch {
-    return undefined; // GraphiQL then introspects by itself and shows any error
-  }
-}
-
 const defaultQuery = `# chainmap GraphQL API — 产业链知识图谱
 # Ctrl-Enter runs the query; the Docs panel (book icon) lists every type and field.
 {
@@ -70,16 +38,15 @@ const defaultQuery = `# chainmap GraphQL API — 产业链知识图谱
 }
 `;
 
+// GraphiQL loads the schema with the standard introspection query (the server exempts
+// introspection from its depth limit).
 const root = document.getElementById('graphiql')!;
-void loadSchema().then((schema) => {
-  root.textContent = '';
-  createRoot(root).render(
-    createElement(GraphiQL, {
-      fetcher: fetcher as never,
-      schema,
-      defaultQuery,
-      defaultEditorToolsVisibility: false,
-      shouldPersistHeaders: false,
-    }),
-  );
-});
+root.textContent = '';
+createRoot(root).render(
+  createElement(GraphiQL, {
+    fetcher: fetcher as never,
+    defaultQuery,
+    defaultEditorToolsVisibility: false,
+    shouldPersistHeaders: false,
+  }),
+);

@@ -248,7 +248,11 @@ export function createChainView(ctx: Ctx): View {
       ),
       h('p', { class: 'muted small' }, `${t('thresholdsApplied')}${t('colon')}${thresholds}`),
       h('section', { class: 'panel-section' }, h('h3', null, t('scoreFactors')), factorsTable(g.factors, g.score, seg.id)),
-      isGap(g) ? h('section', { class: 'panel-section' }, h('h3', null, t('topTargets', { n: PANEL_TARGETS })), targetsHost, gapLinks) : null,
+      isGap(g)
+        ? h('section', { class: 'panel-section' }, h('h3', null, t('topTargets', { n: PANEL_TARGETS })),
+            g.elsewhere >= 0 ? h('p', { class: 'muted small', id: 'panel-elsewhere' }, g.elsewhere === 0 ? t('elsewhereNone') : t('elsewhereLine', { n: g.elsewhere })) : null,
+            targetsHost, gapLinks)
+        : null,
       g.balances.length
         ? renderTable({ id: 'segment-balances', title: () => t('balances'), columns: balanceColumns(d.idx), rows: g.balances, fileParts: scopeParts, compact: true, hideEmpty: true })
         : null,

@@ -7,7 +7,7 @@ import { echarts } from '../charts/geo';
 import type { EChartsType } from 'echarts/core';
 import { FONT_FAMILY, paintThen, TOOLTIP_BASE } from '../charts/core';
 import { escapeHtml, h, replaceChildren } from '../dom';
-import { entCount, nm, num, t, tOr } from '../i18n';
+import { nm, num, t, tOr } from '../i18n';
 import { STAGES, type ClusterComposition, type Enterprise, type Park, type Project, type Region, type RegionBoundary, type Stage } from '../api';
 import { shortName, type SegmentIndex } from '../model';
 import type { Scope } from '../store';

@@ -8,7 +8,7 @@ import { echarts, FONT_FAMILY, paintThen, TOOLTIP_BASE } from '../charts/core';
 import type { EChartsType } from 'echarts/core';
 import { escapeHtml, h, replaceChildren } from '../dom';
 import { lang, nm, num, paren, t, title as policyTitle } from '../i18n';
-import type { Goal, Policy, Project, RoadmapStep } from '../api';
+import type { Goal, Policy, Project, RoadmapGap, RoadmapStep } from '../api';
 import { shortName, type SegmentIndex } from '../model';
 import { inScope, type Scope } from '../store';
 import type { AppState } from '../state';
@@ -36,12 +36,13 @@ export function currentText(g: Goal): string {
   return `${year ? year + t('colon') : ''}${num(g.current)}`;
 }
 
-const TL = { padX: 12, titleH: 34, headerH: 30, boxH: 54, gap: 8, colGap: 44, maxColW: 320, padBottom: 12 };
+const TL = { padX: 12, titleH: 34, laneHeadW: 112, boxH: 54, gapX: 10, gapY: 8, lanePad: 10, laneGap: 10, minBoxW: 230, padBottom: 10 };
 
 interface Data {
   idx: SegmentIndex;
   scope: Scope;
   steps: RoadmapStep[];
+  dataGaps: RoadmapGap[];
   goals: Goal[];
   projects: Project[];
   policies: Policy[];
@@ -91,7 +92,7 @@ export function createRoadmapView(ctx: Ctx): View {
     const state = ctx.state();
     try {
       const scope = ctx.scope();
-      const [idx, steps, goals, projects, policies] = await Promise.all([
+      const [idx, roadmap, goals, projects, policies] = await Promise.all([
         ctx.store.chain(ctx.chainId()),
         ctx.store.roadmap(ctx.chainId(), scope, state.steps ?? DEFAULT_STEPS, 3),
         ctx.store.goals(),
@@ -99,7 +100,7 @@ export function createRoadmapView(ctx: Ctx): View {
         ctx.store.policies(),
       ]);
       if (my !== token) return;
-      data = { idx, scope, steps, goals, projects, policies };
+      data = { idx, scope, steps: roadmap.steps, dataGaps: roadmap.dataGaps, goals, projects, policies };
     } catch (err) {
       if (my === token) replaceChildren(body, errorBox(err, () => void load()));
       return;
@@ -115,49 +116,61 @@ export function createRoadmapView(ctx: Ctx): View {
     const d = data!;
     const segName = (id: string) => shortName(nm(d.idx.get(id))) || id;
     const phases = [...new Set(d.steps.map((s) => s.phase))].sort((a, b) => a - b);
+    // Phases are lanes (rows); a lane's steps fill it left to right, in the API's order.
     const width = Math.max(chartWrap.clientWidth - 2, 600);
-    const n = Math.max(1, phases.length);
-    const colW = Math.max(200, Math.min(TL.maxColW, Math.floor((width - 2 * TL.padX - (n - 1) * TL.colGap) / n)));
-    const totalW = Math.max(width, 2 * TL.padX + n * colW + (n - 1) * TL.colGap);
+    const inner = width - 2 * TL.padX - TL.laneHeadW;
+    const cols = Math.max(1, Math.floor((inner + TL.gapX) / (TL.minBoxW + TL.gapX)));
+    const boxW = Math.floor((inner - (cols - 1) * TL.gapX) / cols);
     const pos = new Map<string, { x: number; y: number; step: RoadmapStep }>();
-    let maxRows = 1;
-    phases.forEach((ph, i) => {
+    const lanes: { phase: number; y: number; h: number; n: number }[] = [];
+    let y = TL.titleH;
+    for (const ph of phases) {
       const list = d.steps.filter((s) => s.phase === ph);
-      maxRows = Math.max(maxRows, list.length);
+      const rows = Math.ceil(list.length / cols);
+      const h = 2 * TL.lanePad + rows * TL.boxH + (rows - 1) * TL.gapY;
       list.forEach((s, k) => {
-        pos.set(s.gap.segment.id, { x: TL.padX + i * (colW + TL.colGap), y: TL.titleH + TL.headerH + k * (TL.boxH + TL.gap), step: s });
+        pos.set(s.gap.segment.id, {
+          x: TL.padX + TL.laneHeadW + (k % cols) * (boxW + TL.gapX),
+          y: y + TL.lanePad + Math.floor(k / cols) * (TL.boxH + TL.gapY),
+          step: s,
+        });
       });
-    });
-    const height = TL.titleH + TL.headerH + maxRows * (TL.boxH + TL.gap) + TL.padBottom;
-    chartEl.style.width = `${totalW}px`;
+      lanes.push({ phase: ph, y, h, n: list.length });
+      y += h + TL.laneGap;
+    }
+    const height = Math.max(y, TL.titleH + 40) + TL.padBottom;
+    chartEl.style.width = `${width}px`;
     chartEl.style.height = `${height}px`;
     if (!chart) chart = echarts.init(chartEl, null, { renderer: 'svg' });
-    chart.resize({ width: totalW, height });
+    chart.resize({ width, height });
 
     const richSafe = (s: string) => s.replace(/[{}|]/g, ' ');
+    const port = { symbol: 'none', label: { show: false }, tooltip: { show: false }, emphasis: { disabled: true } };
     const nodes: object[] = [
-      { id: 'a0', x: 0, y: 0, symbol: 'none', label: { show: false }, tooltip: { show: false }, emphasis: { disabled: true } },
-      { id: 'a1', x: totalW, y: height, symbol: 'none', label: { show: false }, tooltip: { show: false }, emphasis: { disabled: true } },
+      { id: 'a0', x: 0, y: 0, ...port },
+      { id: 'a1', x: width, y: height, ...port },
     ];
     for (const [sid, p] of pos) {
       const s = p.step;
       const st = STATUS_STYLES[s.gap.status];
-      const name = echarts.format.truncateText(richSafe(segName(sid)), colW - 60, `600 13px ${FONT_FAMILY}`, '…', {});
-      const host = s.host ? `→ ${shortName(nm(s.host.park))}` : '';
-      const meta = echarts.format.truncateText(richSafe(`${t('score')} ${num(s.gap.score, 0)} ${host}`), colW - 70, `12px ${FONT_FAMILY}`, '…', {});
+      const name = echarts.format.truncateText(richSafe(segName(sid)), boxW - 40, `600 13px ${FONT_FAMILY}`, '…', {});
+      const kind = kindLabel(s.gap.kind, s.gap.kindZh);
+      const host = s.host ? ` → ${shortName(nm(s.host.park))}` : '';
+      const meta = echarts.format.truncateText(richSafe(`${t('score')} ${num(s.gap.score, 0)}${host}`), boxW - 30 - kind.length * 13, `12px ${FONT_FAMILY}`, '…', {});
       nodes.push({
         id: `s:${sid}`,
         name: segName(sid),
-        x: p.x + colW / 2,
+        x: p.x + boxW / 2,
         y: p.y + TL.boxH / 2,
         symbol: 'rect',
-        symbolSize: [colW, TL.boxH],
+        symbolSize: [boxW, TL.boxH],
+        // Read by the browser tests.
         phase: s.phase,
         segment: sid,
         itemStyle: { color: st.fill, borderColor: st.border, borderType: st.borderType, borderWidth: st.borderWidth },
         label: {
           show: true, position: 'insideLeft', padding: [0, 0, 0, 8],
-          formatter: `{badge|${st.badge}} {name|${name}}\n{kind|${richSafe(kindLabel(s.gap.kind, s.gap.kindZh))}} {meta|${meta}}`,
+          formatter: `{badge|${st.badge}} {name|${name}}\n{kind|${richSafe(kind)}} {meta|${meta}}`,
           rich: {
             name: { fontSize: 13, fontWeight: 600, color: '#15202b', lineHeight: 20, fontFamily: FONT_FAMILY },
             meta: { fontSize: 12, color: '#3d4b5c', lineHeight: 18, fontFamily: FONT_FAMILY },
@@ -168,7 +181,7 @@ export function createRoadmapView(ctx: Ctx): View {
         tooltip: {
           formatter: () => [
             `<div class="tt-title">${escapeHtml(nm(d.idx.get(sid)))}</div>`,
-            `<div class="tt-muted">${escapeHtml(t('phaseN', { n: s.phase }))} · ${escapeHtml(kindLabel(s.gap.kind, s.gap.kindZh))} · ${escapeHtml(t('score'))} ${escapeHtml(num(s.gap.score, 1))}</div>`,
+            `<div class="tt-muted">${escapeHtml(t('phaseN', { n: s.phase }))} · ${escapeHtml(kind)} · ${escapeHtml(t('score'))} ${escapeHtml(num(s.gap.score, 1))}</div>`,
             `<div>${escapeHtml(reasonOf(s.gap))}</div>`,
             s.targets.length ? `<div>${escapeHtml(t('topTargetsShort'))}${escapeHtml(t('colon'))}${escapeHtml(s.targets.map((x) => nm(x.enterprise)).join('、'))}</div>` : '',
             `<div>${escapeHtml(t('hostPark'))}${escapeHtml(t('colon'))}${escapeHtml(hostName(s.host))}</div>`,
@@ -177,14 +190,13 @@ export function createRoadmapView(ctx: Ctx): View {
         },
         emphasis: { scale: false },
       });
-      nodes.push({ id: `pl:${sid}`, x: p.x, y: p.y + TL.boxH / 2, symbol: 'none', label: { show: false }, tooltip: { show: false }, emphasis: { disabled: true } });
-      nodes.push({ id: `pr:${sid}`, x: p.x + colW, y: p.y + TL.boxH / 2, symbol: 'none', label: { show: false }, tooltip: { show: false }, emphasis: { disabled: true } });
+      nodes.push({ id: `pb:${sid}`, x: p.x + boxW / 2, y: p.y + TL.boxH, ...port }, { id: `pt:${sid}`, x: p.x + boxW / 2, y: p.y, ...port });
     }
     const links: object[] = [];
     for (const [sid, p] of pos) {
       for (const a of p.step.after) {
         if (!pos.has(a.id)) continue;
-        links.push({ source: `pr:${a.id}`, target: `pl:${sid}`, lineStyle: { color: '#6b7a8c', width: 1.3, opacity: 0.7, curveness: 0.15 } });
+        links.push({ source: `pb:${a.id}`, target: `pt:${sid}`, lineStyle: { color: '#1d3557', width: 1.4, opacity: 0.75, curveness: 0.12 } });
       }
     }
     const graphic: object[] = [
@@ -193,14 +205,16 @@ export function createRoadmapView(ctx: Ctx): View {
         style: { text: `${t('roadmapTimeline')} · ${scopeName(d.scope)} · ${nm(d.idx.chain)}`, font: `600 15px ${FONT_FAMILY}`, fill: '#15202b' },
       },
     ];
-    phases.forEach((ph, i) => {
-      const x = TL.padX + i * (colW + TL.colGap);
-      const list = d.steps.filter((s) => s.phase === ph);
+    lanes.forEach((lane, i) => {
       graphic.push(
-        { type: 'rect', z: -10, silent: true, shape: { x: x - 6, y: TL.titleH, width: colW + 12, height: height - TL.titleH - 4, r: 6 }, style: { fill: i % 2 ? '#eef3f9' : '#f6f8fb' } },
-        { type: 'text', x: x + 2, y: TL.titleH + 7, silent: true, style: { text: `${t('phaseN', { n: ph })} · ${t('stepsN', { n: list.length })}`, font: `600 14px ${FONT_FAMILY}`, fill: '#15202b' } },
+        { type: 'rect', z: -10, silent: true, shape: { x: TL.padX - 4, y: lane.y, width: width - 2 * TL.padX + 8, height: lane.h, r: 6 }, style: { fill: i % 2 ? '#eef3f9' : '#f6f8fb', stroke: '#dfe5ec', lineWidth: 1 } },
+        { type: 'text', x: TL.padX + 8, y: lane.y + TL.lanePad + 6, silent: true, style: { text: t('phaseN', { n: lane.phase }), font: `700 15px ${FONT_FAMILY}`, fill: '#1d3557' } },
+        { type: 'text', x: TL.padX + 8, y: lane.y + TL.lanePad + 28, silent: true, style: { text: t('stepsN', { n: lane.n }), font: `12px ${FONT_FAMILY}`, fill: '#4a5a6c' } },
       );
     });
+    if (!lanes.length) {
+      graphic.push({ type: 'text', x: TL.padX + 8, y: TL.titleH + 10, silent: true, style: { text: t('noGaps'), font: `13px ${FONT_FAMILY}`, fill: '#4a5a6c' } });
+    }
     const t0 = performance.now();
     chart.setOption({
       animation: false,
@@ -208,7 +222,7 @@ export function createRoadmapView(ctx: Ctx): View {
       tooltip: { ...TOOLTIP_BASE, trigger: 'item' },
       graphic: { elements: graphic },
       series: [{
-        id: 'roadmap', type: 'graph', layout: 'none', roam: false, left: 0, top: 0, width: totalW, height,
+        id: 'roadmap', type: 'graph', layout: 'none', roam: false, left: 0, top: 0, width, height,
         edgeSymbol: ['none', 'arrow'], edgeSymbolSize: [0, 7], emphasis: { focus: 'none', scale: false },
         data: nodes, links, z: 3,
       }],
@@ -259,6 +273,14 @@ export function createRoadmapView(ctx: Ctx): View {
       { key: 'reason', header: () => t('reason'), value: (s) => reasonOf(s.gap), cls: 'wrap long' },
     ];
 
+    const dataGapCols: Column<RoadmapGap>[] = [
+      { key: 'gap', header: () => t('gap'), value: (g) => segName(g.segment.id), cls: 'wrap title' },
+      { key: 'status', header: () => t('status'), value: (g) => t(STATUS_STYLES[g.status].labelKey), render: (g) => statusChip(g.status) },
+      { key: 'kind', header: () => t('gapKind'), value: (g) => kindLabel(g.kind, g.kindZh), render: (g) => kindChip(g.kind, g.kindZh) },
+      { key: 'score', header: () => t('score'), value: (g) => g.score, render: (g) => num(g.score, 1), numeric: true },
+      { key: 'elsewhere', header: () => t('elsewhere'), value: (g) => (g.elsewhere < 0 ? null : g.elsewhere), numeric: true },
+      { key: 'reason', header: () => t('reason'), value: (g) => reasonOf(g), cls: 'wrap long' },
+    ];
     const goalCols: Column<Goal>[] = [
       { key: 'name', header: () => t('goals'), value: (g) => nm(g), cls: 'wrap title' },
       { key: 'scope', header: () => t('scopeCol'), value: (g) => where(g) },
@@ -302,6 +324,12 @@ export function createRoadmapView(ctx: Ctx): View {
         id: 'roadmap', title: () => `${t('roadmapTable')} · ${scopeName(d.scope)}`, columns: stepCols, rows: d.steps, fileParts: [d.scope.id],
         rowId: (s) => s.gap.segment.id, empty: () => t('noGaps'),
       }),
+      d.dataGaps.length
+        ? renderTable({
+            id: 'data-gaps', title: () => t('dataGaps'), columns: dataGapCols, rows: d.dataGaps, fileParts: [d.scope.id],
+            rowId: (g) => g.segment.id, caption: t('dataGapsNote'), maxRows: 50,
+          })
+        : null,
       renderTable({ id: 'goals', title: () => t('goals'), columns: goalCols, rows: d.goals, rowId: (g) => g.id, caption: t('goalsNote') }),
       renderTable({
         id: 'projects', title: () => `${t('projects')} · ${state.all ? t('allProjects') : scopeName(d.scope)}`, columns: prjCols, rows: shownProjects,
