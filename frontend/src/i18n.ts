@@ -247,6 +247,8 @@ const zh = {
   topGapsHint: '按评分排序的前几个缺口，每个缺口列出前几名目标企业。',
   targetsShown: '目标企业 {n} 家',
   targetsCount: '{n} 个目标',
+  targetsCount1: '{n} 个目标',
+  noPoint1: '{n} 家企业缺少位置，仅列入表格',
   // roadmap
   roadmapNote: '分阶段路线图来自接口（roadmap）：按评分取缺口，依赖缺失上游的环节排在后一阶段；每步列出重点目标、建议承接园区、适用政策（比例、上限）和相关目标。',
   roadmapTimeline: '分阶段招商路线图',
@@ -283,6 +285,7 @@ const zh = {
   whatifNote: '假设分析由接口（whatIf）在叠加层上重新计算缺口，不写入任何数据。所加企业须落在所选范围内的园区。',
   whatifTitle: '假设引进',
   whatifWho: '目标企业',
+  whatifPark: '落户园区',
   whatifOrNew: '或新企业名称',
   whatifNewName: '新企业名称',
   whatifNewOnly: '（无目标企业：请填写新企业名称）',
@@ -466,8 +469,8 @@ const en: Record<MessageKey, string> = {
   tooltipClick: 'Click for details',
   unknown: 'n/a',
   gapNote: 'Statuses, gap kinds and scores come from the gap-analysis API (gapAnalysis): missing = no enterprise in the scope; weak = present but below a threshold (enterprises, capacity, location quotient); strong = every threshold met.',
-  completenessLine: 'completeness {p}/{n} ({pct}%)',
-  stageCompleteness: '{p}/{n} segments present · {pct}%',
+  completenessLine: 'Completeness {p}/{n} ({pct}%)',
+  stageCompleteness: '{p}/{n} present · {pct}%',
   'statusHint.MISSING': 'no enterprise in the scope',
   'statusHint.WEAK': 'present, below a threshold (enterprises, capacity or LQ)',
   'statusHint.STRONG': 'present, every threshold met',
@@ -546,6 +549,8 @@ const en: Record<MessageKey, string> = {
   topGapsHint: 'The gaps with the highest scores, each with its top targets.',
   targetsShown: '{n} target enterprises',
   targetsCount: '{n} targets',
+  targetsCount1: '1 target',
+  noPoint1: '1 enterprise has no location and is listed only',
   roadmapNote: 'The phased roadmap comes from the API (roadmap): gaps by score, a link whose upstream is still missing goes one phase later; each step names its top targets, the recommended host park, the policies that apply (rate, cap) and the goals it moves.',
   roadmapTimeline: 'Phased investment-promotion roadmap',
   roadmapTable: 'Roadmap',
@@ -579,6 +584,7 @@ const en: Record<MessageKey, string> = {
   whatifNote: 'What-if recomputes the gap analysis on an overlay (whatIf); nothing is written. Added enterprises must go to a park inside the scope.',
   whatifTitle: 'What if we attract…',
   whatifWho: 'Target enterprise',
+  whatifPark: 'Into park',
   whatifOrNew: 'or a new enterprise',
   whatifNewName: 'Name of a new enterprise',
   whatifNewOnly: '(no targets: type a new enterprise’s name)',
@@ -641,6 +647,12 @@ export function nm(o: { nameZh: string; nameEn?: string | null } | null | undefi
 /** Title of a policy in the current language. */
 export function title(o: { titleZh: string; titleEn?: string | null }): string {
   return current === 'en' && o.titleEn ? o.titleEn : o.titleZh;
+}
+
+/** A message with {n}, in its singular form (key + "1", English only) when n is 1. */
+export function plural(key: MessageKey, n: number): string {
+  const one = `${key}1`;
+  return n === 1 && current === 'en' && one in en ? t(one as MessageKey, { n }) : t(key, { n });
 }
 
 /** "N家" / "N firms" (1 firm). */

@@ -7,11 +7,12 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getIntrospectionQuery } from 'graphql';
 import { gql, launch, newPage, waitReady } from './browser.mjs';
+import { compressPng } from './png.mjs';
 
 const BASE = (process.env.CHAINMAP_URL || '').replace(/\/+$/, '');
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -622,18 +623,18 @@ describe('README screenshots', () => {
       if (v.wait) await page.waitForSelector(v.wait);
       if (v.panel) {
         await page.waitForSelector('#segment-panel[data-targets="ready"]');
-        // Scroll the panel so that the reason, factors and targets show.
+        // Scroll the panel to the targets.
         await page.evaluate((sel) => {
           const p = document.querySelector('#segment-panel');
-          const el = document.querySelector(sel);
-          p.scrollTop = Math.max(0, el.offsetTop - p.offsetTop - 420);
+          const el = document.querySelector(sel).closest('.panel-section');
+          p.scrollTop += el.getBoundingClientRect().top - p.getBoundingClientRect().top - 8;
         }, v.panel);
       }
       await page.waitForTimeout(300);
       const path = join(DOC_SHOTS, v.file);
-      await page.screenshot({ path, type: 'png' });
+      writeFileSync(path, compressPng(await page.screenshot({ type: 'png' })));
       const size = statSync(path).size;
-      assert.ok(size < 300 * 1024, `${v.file}: ${Math.round(size / 1024)} KiB`);
+      assert.ok(size < 250 * 1024, `${v.file}: ${Math.round(size / 1024)} KiB`);
       await context.close();
     }
   });

@@ -15,6 +15,8 @@ export interface Column<T> {
   numeric?: boolean;
   /** Extra class on the cells (e.g. "wrap" for long text). */
   cls?: string;
+  /** In exports only, not on screen (narrow tables show it inside another cell). */
+  exportOnly?: boolean;
 }
 
 export interface TableSpec<T> {
@@ -80,9 +82,10 @@ export function renderTable<T>(spec: TableSpec<T>): HTMLElement {
   }, t('exportXlsx'));
 
   const isEmpty = (v: Cell) => v === null || v === undefined || v === '';
+  const onScreen = spec.columns.filter((c) => !c.exportOnly);
   const cols = spec.hideEmpty && spec.rows.length
-    ? spec.columns.filter((c, i) => i === 0 || spec.rows.some((r) => !isEmpty(c.value(r))))
-    : spec.columns;
+    ? onScreen.filter((c, i) => i === 0 || spec.rows.some((r) => !isEmpty(c.value(r))))
+    : onScreen;
   const thead = h('thead', null, h('tr', null, cols.map((c) => h('th', { scope: 'col', class: [c.numeric && 'num', c.cls] }, c.header()))));
   const tbody = h('tbody');
   if (!spec.rows.length) {

@@ -16,7 +16,7 @@ import { inScope, type Scope } from '../store';
 import { forView, toHash, type AppState } from '../state';
 import { renderTable, type Column } from '../ui/table';
 import { chip, citations, errorBox, labelled, loading, projectStageLabel, statusChip } from '../ui/widgets';
-import { balanceColumns, factorsTable, kindChip, policyColumns, scoreChip, targetColumns } from '../ui/gap';
+import { balanceColumns, factorsTable, kindChip, panelPolicyColumns, panelTargetColumns, scoreChip } from '../ui/gap';
 import { downloadChartPng } from '../export/png';
 import { fileName } from '../export/csv';
 import { closeAll, expansion, layoutChain, openAll, toggleOpen, type ChainLayout } from './chainLayout';
@@ -256,7 +256,7 @@ export function createChainView(ctx: Ctx): View {
       g.balances.length
         ? renderTable({ id: 'segment-balances', title: () => t('balances'), columns: balanceColumns(d.idx), rows: g.balances, fileParts: scopeParts, compact: true, hideEmpty: true })
         : null,
-      renderTable({ id: 'segment-policies', title: () => t('policies'), columns: policyColumns(), rows: g.policies, fileParts: scopeParts, rowId: (p) => p.id, compact: true, hideEmpty: true, empty: () => t('noneInScope') }),
+      renderTable({ id: 'segment-policies', title: () => t('policies'), columns: panelPolicyColumns(), rows: g.policies, fileParts: scopeParts, rowId: (p) => p.id, compact: true, hideEmpty: true, empty: () => t('noneInScope') }),
       g.goals.length || g.priorities.length
         ? h('section', { class: 'panel-section' },
             g.priorities.length ? labelled(t('priorities'), g.priorities.map((p) => chip(p.tag, 'chip-accent'))) : null,
@@ -290,7 +290,7 @@ export function createChainView(ctx: Ctx): View {
           const list = await ctx.store.targets(d.idx.chain.id, d.scope, seg.id, PANEL_TARGETS);
           if (!current()) return;
           replaceChildren(targetsHost, renderTable({
-            id: 'segment-targets', title: () => t('investmentTargets'), columns: targetColumns({ compact: true }), rows: list,
+            id: 'segment-targets', title: () => t('investmentTargets'), columns: panelTargetColumns(), rows: list,
             fileParts: scopeParts, rowId: (r) => r.enterprise.id, compact: true, empty: () => t('noTargets'),
           }));
           panel.dataset.targets = 'ready';

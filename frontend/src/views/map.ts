@@ -7,7 +7,7 @@ import { echarts } from '../charts/geo';
 import type { EChartsType } from 'echarts/core';
 import { FONT_FAMILY, paintThen, TOOLTIP_BASE } from '../charts/core';
 import { escapeHtml, h, replaceChildren } from '../dom';
-import { nm, num, t, tOr } from '../i18n';
+import { nm, num, plural, t, tOr } from '../i18n';
 import { STAGES, type ClusterComposition, type Enterprise, type Park, type Project, type Region, type RegionBoundary, type Stage } from '../api';
 import { shortName, type SegmentIndex } from '../model';
 import type { Scope } from '../store';
@@ -311,7 +311,7 @@ export function createMapView(ctx: Ctx): View {
     replaceChildren(status,
       h('span', { class: 'note-mark' }, 'ⓘ'),
       t('markersShown', { n: markers.length }), ' · ', t('markerSize'), ' · ', t('approxPosition'),
-      placed.unplaced.length ? ` · ${t('noPoint', { n: placed.unplaced.length })}` : '',
+      placed.unplaced.length ? ` · ${plural('noPoint', placed.unplaced.length)}` : '',
     );
     renderPanel();
     renderTableBelow(list);

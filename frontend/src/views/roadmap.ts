@@ -4,7 +4,7 @@
 // the goals with baseline, target, current value (derived from the graph or from the data,
 // with its note) and whether they are on track; projects and policies.
 
-import { echarts, FONT_FAMILY, paintThen, TOOLTIP_BASE } from '../charts/core';
+import { echarts, FONT_FAMILY, paintThen, textWidth, TOOLTIP_BASE } from '../charts/core';
 import type { EChartsType } from 'echarts/core';
 import { escapeHtml, h, replaceChildren } from '../dom';
 import { lang, nm, num, paren, t, title as policyTitle } from '../i18n';
@@ -156,7 +156,7 @@ export function createRoadmapView(ctx: Ctx): View {
       const name = echarts.format.truncateText(richSafe(segName(sid)), boxW - 40, `600 13px ${FONT_FAMILY}`, '…', {});
       const kind = kindLabel(s.gap.kind, s.gap.kindZh);
       const host = s.host ? ` → ${shortName(nm(s.host.park))}` : '';
-      const meta = echarts.format.truncateText(richSafe(`${t('score')} ${num(s.gap.score, 0)}${host}`), boxW - 30 - kind.length * 13, `12px ${FONT_FAMILY}`, '…', {});
+      const meta = echarts.format.truncateText(richSafe(`${t('score')} ${num(s.gap.score, 0)}${host}`), boxW - 34 - textWidth(kind, `600 11px ${FONT_FAMILY}`), `12px ${FONT_FAMILY}`, '…', {});
       nodes.push({
         id: `s:${sid}`,
         name: segName(sid),

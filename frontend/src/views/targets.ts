@@ -7,7 +7,7 @@ import { echarts } from '../charts/geo';
 import type { EChartsType } from 'echarts/core';
 import { FONT_FAMILY, paintThen, TOOLTIP_BASE } from '../charts/core';
 import { escapeHtml, h, replaceChildren } from '../dom';
-import { nm, num, t } from '../i18n';
+import { nm, num, plural, t } from '../i18n';
 import type { GapReport, HostPark, InvestmentTarget, SegmentGap } from '../api';
 import { placeEnterprise, shortName, type Placed, type SegmentIndex } from '../model';
 import type { AppState } from '../state';
@@ -63,6 +63,8 @@ export function createTargetsView(ctx: Ctx): View {
   let chart: EChartsType | null = null;
   let data: Data | null = null;
   let rows: Row[] = [];
+  /** Host parks in the order their styles were given (draw()). */
+  let hostOrder: string[] = [];
   let token = 0;
 
   function ensureChart(): EChartsType {
@@ -141,6 +143,7 @@ export function createTargetsView(ctx: Ctx): View {
     const order = ctx.boot.parks.parks.map((p) => p.id);
     const hostIds = [...hosts.keys()].sort((a, b) => order.indexOf(a) - order.indexOf(b) || a.localeCompare(b));
     const styleOf = (pid: string) => PARK_STYLES[Math.max(0, hostIds.indexOf(pid)) % PARK_STYLES.length];
+    hostOrder = hostIds;
 
     const lineSeries = hostIds.map((pid) => {
       const host = hosts.get(pid)!;
@@ -197,7 +200,7 @@ export function createTargetsView(ctx: Ctx): View {
         textStyle: { fontFamily: FONT_FAMILY },
         title: {
           text: t('targetsTitle', { region: scopeName(d.scope) }),
-          subtext: `${gapTitle} · ${t('targetsShown', { n: markerRows.length })}`,
+          subtext: `${gapTitle} · ${t('targetsShown', { n: new Set(rows.map((r) => r.target.enterprise.id)).size })}`,
           left: 12,
           top: 8,
           textStyle: { fontSize: 16, fontWeight: 600, color: '#15202b', fontFamily: FONT_FAMILY },
@@ -276,7 +279,7 @@ export function createTargetsView(ctx: Ctx): View {
     paintThen(c, t0, () => ctx.ready());
     const unplaced = rows.filter((r) => !r.at).length;
     replaceChildren(note, h('span', { class: 'note-mark' }, 'ⓘ'), t('targetsNote'), ' ', t('approxPosition'),
-      unplaced ? ` · ${t('noPoint', { n: unplaced })}` : '');
+      unplaced ? ` · ${plural('noPoint', unplaced)}` : '');
   }
 
   function markerTooltip(r: Row | undefined): string {
@@ -380,7 +383,11 @@ export function createTargetsView(ctx: Ctx): View {
           : h('div', null, h('h2', null, t('topGaps', { n: gaps.length })), h('p', { class: 'small' }, t('topGapsHint'))),
         h('h3', null, t('hostPark')),
         h('ul', { class: 'legend-list' },
-          [...counts.values()].map((c) => h('li', null, h('span', { class: 'swatch-pin' }), `${nm(c.host.park)}${t('colon')}`, h('strong', null, t('targetsCount', { n: c.n })))),
+          [...counts.values()]
+            .sort((a, b) => hostOrder.indexOf(a.host.park.id) - hostOrder.indexOf(b.host.park.id))
+            .map((c) => h('li', { 'data-host': c.host.park.id },
+              h('span', { class: ['swatch-line', `line-${Math.max(0, hostOrder.indexOf(c.host.park.id)) % PARK_STYLES.length}`] }),
+              h('span', null, `${nm(c.host.park)}${t('colon')}`, h('strong', null, plural('targetsCount', c.n))))),
         ),
         h('p', { class: 'muted small' }, t('targetsNote')),
       ),

@@ -186,7 +186,7 @@ export function createWhatifView(ctx: Ctx): View {
         h('label', { class: 'form-row' }, h('span', { class: 'field-label' }, t('whatifWho')), who),
         h('label', { class: 'form-row' }, h('span', { class: 'field-label' }, t('whatifOrNew')), nameInput),
         h('label', { class: 'form-row' }, h('span', { class: 'field-label' }, t('segment')), segSel),
-        h('label', { class: 'form-row' }, h('span', { class: 'field-label' }, t('hostPark')), parkSel),
+        h('label', { class: 'form-row' }, h('span', { class: 'field-label' }, t('whatifPark')), parkSel),
         h('label', { class: 'form-row' }, h('span', { class: 'field-label' }, t('capacity')), h('span', { class: 'inline' }, capInput, unit)),
       ),
       h('div', { class: 'form-actions' }, addBtn, msg),
@@ -344,7 +344,7 @@ export function createWhatifView(ctx: Ctx): View {
     const t0 = performance.now();
     chart.setOption(chainOption({
       idx: d.idx, layout: L, info, byStage: report.byStage, present: report.present, total: report.total,
-      title: `${t('whatifAfter')} · ${scopeName(d.scope)} · ${nm(d.idx.chain)}`,
+      title: `${(ctx.state().add ?? []).length ? `${t('whatifAfter')} · ` : ''}${scopeName(d.scope)} · ${nm(d.idx.chain)}`,
       tooltipHint: t('whatifOpenChain'),
     }), { replaceMerge: ['series', 'graphic'] });
     paintThen(chart, t0, () => ctx.ready());
