@@ -171,13 +171,13 @@ func RankTargets(cands []Candidate, segment string, origin []float64) []*Target 
 			add("distance", pointsDistance*math.Max(0, 1-d/distanceHorizonKm), fmt.Sprintf("%.0f km away", d))
 		}
 		t.Score = round(t.Score)
-		name := c.Enterprise.NameZh
+		name, nameEn := c.Enterprise.NameZh, nameOr(c.Enterprise.NameEn, c.Enterprise.NameZh)
 		if len(zh) == 0 {
 			t.ReasonZh = fmt.Sprintf("%s在该环节有业务，暂无更多规模信息。", name)
-			t.ReasonEn = fmt.Sprintf("%s operates in this link; no size figures are known.", name)
+			t.ReasonEn = fmt.Sprintf("%s operates in this link; no size figures are known.", nameEn)
 		} else {
 			t.ReasonZh = fmt.Sprintf("%s：%s。", name, strings.Join(zh, "，"))
-			t.ReasonEn = fmt.Sprintf("%s: %s.", name, strings.Join(en, "; "))
+			t.ReasonEn = fmt.Sprintf("%s: %s.", nameEn, strings.Join(en, "; "))
 		}
 		out = append(out, t)
 	}

@@ -250,6 +250,9 @@ func (ov *overlay) apply(c WhatIfChange, sign int) error {
 	} else if e := ov.ents[key]; e != nil && region == "" && park == "" {
 		region, park = e.Region, e.Park
 	}
+	if region == "" && park == "" {
+		return Errorf(EINVALID, "what-if change for %s in %s needs a park or a region", nameOr(c.Name, c.Enterprise), c.Segment)
+	}
 	if !ov.inScope(region, park) {
 		return Errorf(EINVALID, "what-if change for %s in %s lies outside the scope", nameOr(c.Name, c.Enterprise), c.Segment)
 	}

@@ -3827,7 +3827,7 @@ type SupplyLink {
 input EnterpriseFilter {
   "Located in this region or its sub-regions."
   region: ID
-  "In this park."
+  "In this park: recorded in it or in a park inside it, or, for a zone or cluster, located in the regions it spans."
   park: ID
   "Operating in this segment or its sub-segments."
   segment: ID
@@ -3835,7 +3835,7 @@ input EnterpriseFilter {
   chain: ID
   "Carrying this designation (规上, 专精特新, 链主, 上市…)."
   designation: String
-  "Of this status (active, planned, closed, unknown)."
+  "Of this status (active, planned, closed, unknown). Without it every status is listed; analyses count active enterprises only."
   status: String
   "Revenue at least this (亿元)."
   minRevenue: Float

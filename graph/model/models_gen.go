@@ -35,7 +35,7 @@ type EnterpriseEdge struct {
 type EnterpriseFilter struct {
 	// Located in this region or its sub-regions.
 	Region *string `json:"region,omitempty"`
-	// In this park.
+	// In this park: recorded in it or in a park inside it, or, for a zone or cluster, located in the regions it spans.
 	Park *string `json:"park,omitempty"`
 	// Operating in this segment or its sub-segments.
 	Segment *string `json:"segment,omitempty"`
@@ -43,7 +43,7 @@ type EnterpriseFilter struct {
 	Chain *string `json:"chain,omitempty"`
 	// Carrying this designation (规上, 专精特新, 链主, 上市…).
 	Designation *string `json:"designation,omitempty"`
-	// Of this status (active, planned, closed, unknown).
+	// Of this status (active, planned, closed, unknown). Without it every status is listed; analyses count active enterprises only.
 	Status *string `json:"status,omitempty"`
 	// Revenue at least this (亿元).
 	MinRevenue *float64 `json:"minRevenue,omitempty"`
