@@ -86,9 +86,10 @@ func TestArmorChecks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode == 200 {
-			t.Errorf("GET mutation: %d", resp.StatusCode)
+		if !strings.Contains(string(b), `"errors"`) || strings.Contains(string(b), `"data":{`) {
+			t.Errorf("GET mutation executed: %d %s", resp.StatusCode, b)
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -143,8 +144,20 @@ func (s *Server) graphqlHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
-		h.ServeHTTP(w, r.WithContext(ctx))
+		h.ServeHTTP(jsonStatus{w}, r.WithContext(ctx))
 	})
+}
+
+// jsonStatus follows the GraphQL-over-HTTP spec for application/json answers: a request
+// that parsed as HTTP but failed GraphQL parsing or validation is still 200, with the
+// errors in the body (gqlgen answers 422; application/graphql-response+json keeps it).
+type jsonStatus struct{ http.ResponseWriter }
+
+func (j jsonStatus) WriteHeader(code int) {
+	if code == http.StatusUnprocessableEntity && strings.HasPrefix(j.Header().Get("Content-Type"), "application/json") {
+		code = http.StatusOK
+	}
+	j.ResponseWriter.WriteHeader(code)
 }
 
 // presentError maps domain errors to extensions.code and hides everything else: users
