@@ -96,11 +96,19 @@ func (s *Store) Write(ctx context.Context, b loaders.Batch) error {
 		cypher = nodeWriteCypher(n)
 		if s.dryRun {
 			cypher = nodeDiffCypher(n)
+		} else if fresh, err := s.freshNodes(ctx, n, rows); err != nil {
+			return err
+		} else if fresh {
+			cypher = nodeCreateCypher(n)
 		}
 	} else if e, ok := edgeKindOf(b.Kind); ok {
 		cypher = edgeWriteCypher(e)
 		if s.dryRun {
 			cypher = edgeDiffCypher(e)
+		} else if fresh, err := s.freshEdges(ctx, e, rows); err != nil {
+			return err
+		} else if fresh {
+			cypher = edgeCreateCypher(e)
 		}
 	} else {
 		return fmt.Errorf("neo4j: no model for %s", b.Kind)
@@ -120,6 +128,42 @@ func (s *Store) Write(ctx context.Context, b loaders.Batch) error {
 		c.Updated += asInt(res.Records[0].Values[1])
 	}
 	return nil
+}
+
+// freshNodes reports whether a batch can take the CREATE fast path: none of its ids
+// exists yet (not even as a stub) and no row names a parent of its own kind. One indexed
+// lookup per batch; a batch that fails the check takes the MERGE path, so a re-load or a
+// resumed load stays exact.
+func (s *Store) freshNodes(ctx context.Context, n nodeKind, rows []map[string]any) (bool, error) {
+	for _, f := range n.stubFields() {
+		for _, r := range rows {
+			if r[f] != nil {
+				return false, nil
+			}
+		}
+	}
+	ids := make([]any, len(rows))
+	for i, r := range rows {
+		ids[i] = r["id"]
+	}
+	res, err := s.read(ctx, fmt.Sprintf("UNWIND $ids AS id MATCH (n:%s {id: id}) RETURN count(n)", n.label), map[string]any{"ids": ids})
+	if err != nil {
+		return false, fmt.Errorf("neo4j: write %s: %w", n.kind, err)
+	}
+	return asInt(res.Records[0].Values[0]) == 0, nil
+}
+
+// freshEdges reports whether none of a relationship batch's keys exists yet.
+func (s *Store) freshEdges(ctx context.Context, e edgeKind, rows []map[string]any) (bool, error) {
+	keys := make([]any, len(rows))
+	for i, r := range rows {
+		keys[i] = r["key"]
+	}
+	res, err := s.read(ctx, fmt.Sprintf("UNWIND $keys AS k MATCH ()-[r:%s {key: k}]->() RETURN count(r)", e.rel), map[string]any{"keys": keys})
+	if err != nil {
+		return false, fmt.Errorf("neo4j: write %s: %w", e.kind, err)
+	}
+	return asInt(res.Records[0].Values[0]) == 0, nil
 }
 
 func (s *Store) change(k loaders.Kind) *Change {
@@ -246,21 +290,33 @@ func asInt(v any) int {
 }
 
 // Reset deletes every node chainmap manages (all datasets) in batches, keeping the
-// schema. It is destructive: `chainmap load --replace` and the tests use it.
+// schema. It is destructive: `chainmap load --replace` and the tests use it. Relationships
+// go first, in batches, so that a segment with a million operations never has to be
+// detached in one transaction.
 func (s *Store) Reset(ctx context.Context) error {
 	labels := []string{"Dataset"}
 	for _, n := range nodeKinds {
 		labels = append(labels, n.label)
 	}
-	for _, l := range labels {
+	batch := func(cypher, what string) error {
 		for {
-			res, err := s.write(ctx, fmt.Sprintf(`MATCH (n:%s) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*)`, l), nil)
+			res, err := s.write(ctx, cypher, map[string]any{"limit": 20000})
 			if err != nil {
-				return fmt.Errorf("neo4j: reset %s: %w", l, err)
+				return fmt.Errorf("neo4j: reset %s: %w", what, err)
 			}
 			if asInt(res.Records[0].Values[0]) == 0 {
-				break
+				return nil
 			}
+		}
+	}
+	for _, l := range labels {
+		if err := batch(fmt.Sprintf(`MATCH (:%s)-[r]-() WITH DISTINCT r LIMIT $limit DELETE r RETURN count(*)`, l), l+" relationships"); err != nil {
+			return err
+		}
+	}
+	for _, l := range labels {
+		if err := batch(fmt.Sprintf(`MATCH (n:%s) WITH n LIMIT $limit DETACH DELETE n RETURN count(*)`, l), l); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -202,3 +202,42 @@ OPTIONAL MATCH ()-[r:%s {key: row.key}]->()
 RETURN sum(CASE WHEN r IS NULL THEN 1 ELSE 0 END) AS created,
        sum(CASE WHEN r IS NOT NULL AND properties(r) <> row THEN 1 ELSE 0 END) AS updated`, e.rel)
 }
+
+// nodeCreateCypher builds the fast path of a node batch known to be new: no node with
+// these ids exists and no row names a same-kind parent (which could be created as a stub
+// by a sibling in the same batch). CREATE costs about half of MERGE.
+func nodeCreateCypher(n nodeKind) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "UNWIND $rows AS row\nCREATE (n:%s)\nSET n = row\n", n.label)
+	for _, r := range n.refs {
+		targets := fmt.Sprintf("CASE WHEN row.%[1]s IS NULL THEN [] ELSE [row.%[1]s] END", r.field)
+		if r.many {
+			targets = fmt.Sprintf("coalesce(row.%s, [])", r.field)
+		}
+		fmt.Fprintf(&b, "WITH n, row\nCALL (n, row) {\n  UNWIND %s AS tid\n  MATCH (t:%s {id: tid})\n  CREATE (n)-[:%s]->(t)\n}\n",
+			targets, r.target, r.rel)
+	}
+	b.WriteString("RETURN count(*) AS created, 0 AS updated")
+	return b.String()
+}
+
+// edgeCreateCypher is the fast path of a relationship batch known to be new.
+func edgeCreateCypher(e edgeKind) string {
+	return fmt.Sprintf(`UNWIND $rows AS row
+MATCH (a:%s {id: row.%s})
+MATCH (b:%s {id: row.%s})
+CREATE (a)-[r:%s]->(b)
+SET r = row
+RETURN count(*) AS created, 0 AS updated`, e.fromLabel, e.fromField, e.toLabel, e.toField, e.rel)
+}
+
+// stubRefs returns the fields of a node kind's references to its own kind.
+func (n nodeKind) stubFields() []string {
+	var out []string
+	for _, r := range n.refs {
+		if r.stub {
+			out = append(out, r.field)
+		}
+	}
+	return out
+}
