@@ -50,6 +50,12 @@ type graph struct {
 
 	// indexes, built by index()
 	enterpriseIDs   []string
+	segmentIDs      []string
+	entByRegion     map[string][]string
+	entByPark       map[string][]string
+	// allStats caches the whole-dataset aggregate per chain (the graph never changes).
+	allStatsMu sync.Mutex
+	allStats   map[string][]chainmap.SegmentStat
 	segChildren     map[string][]string
 	regionChildren  map[string][]string
 	opsByEnterprise map[string][]*chainmap.Operation
@@ -152,6 +158,16 @@ func (s *Store) End(_ context.Context, _ loaders.Keys) error {
 
 func (g *graph) index() {
 	g.enterpriseIDs = sortedKeys(g.enterprises)
+	g.segmentIDs = sortedKeys(g.segments)
+	g.allStats = map[string][]chainmap.SegmentStat{}
+	g.entByRegion, g.entByPark = map[string][]string{}, map[string][]string{}
+	for _, id := range g.enterpriseIDs {
+		e := g.enterprises[id]
+		g.entByRegion[e.Region] = append(g.entByRegion[e.Region], id)
+		if e.Park != "" {
+			g.entByPark[e.Park] = append(g.entByPark[e.Park], id)
+		}
+	}
 	g.segChildren = map[string][]string{}
 	for _, id := range sortedKeys(g.segments) {
 		if p := g.segments[id].Parent; p != "" {
@@ -600,50 +616,134 @@ func (s *Store) Technologies(_ context.Context, q chainmap.IDQuery) ([]*chainmap
 }
 
 // SegmentStats aggregates the scope's active, producing enterprises per segment subtree.
+// It walks the scope's enterprises (found through the region and park indexes) once,
+// crediting each operation to its segment and that segment's ancestors, so the cost
+// follows the size of the scope, not of the graph; the whole-dataset aggregate is
+// computed once per loaded dataset.
 func (s *Store) SegmentStats(_ context.Context, q chainmap.StatsQuery) ([]chainmap.SegmentStat, error) {
 	g := s.snapshot()
-	inScope, err := g.scopeFilter(q.Scope)
+	if q.Scope == (chainmap.Scope{}) {
+		g.allStatsMu.Lock()
+		defer g.allStatsMu.Unlock()
+		if st, ok := g.allStats[q.Chain]; ok {
+			return append([]chainmap.SegmentStat(nil), st...), nil
+		}
+	}
+	ents, err := g.scopeEnterprises(q.Scope)
 	if err != nil {
 		return nil, err
 	}
-	var out []chainmap.SegmentStat
-	for _, id := range sortedKeys(g.segments) {
-		seg := g.segments[id]
-		if seg.Chain != q.Chain {
+	type acc struct {
+		st     chainmap.SegmentStat
+		sums   []float64
+		counts []int
+	}
+	accs := map[string]*acc{}
+	get := func(id string) *acc {
+		a := accs[id]
+		if a == nil {
+			a = &acc{st: chainmap.SegmentStat{Segment: id}, sums: make([]float64, len(chainmap.Dimensions)), counts: make([]int, len(chainmap.Dimensions))}
+			accs[id] = a
+		}
+		return a
+	}
+	credited := map[string]bool{}
+	for _, e := range ents {
+		if !e.Active() {
 			continue
 		}
-		st := chainmap.SegmentStat{Segment: id}
-		seen := map[string]bool{}
-		sums := make([]float64, len(chainmap.Dimensions))
-		counts := make([]int, len(chainmap.Dimensions))
-		for sub := range subtree(g.segChildren, id) {
-			for _, o := range g.opsBySegment[sub] {
-				e := g.enterprises[o.Enterprise]
-				if e == nil || !e.Active() || o.Role == "rnd" || !inScope(e) {
-					continue
-				}
-				if !seen[e.ID] {
-					seen[e.ID] = true
-					st.Enterprises++
+		clear(credited)
+		for _, o := range g.opsByEnterprise[e.ID] {
+			seg := g.segments[o.Segment]
+			if o.Role == "rnd" || seg == nil || seg.Chain != q.Chain {
+				continue
+			}
+			for id := o.Segment; id != ""; id = g.segments[id].Parent {
+				a := get(id)
+				if !credited[id] {
+					credited[id] = true
+					a.st.Enterprises++
 					if e.Revenue != nil {
-						st.Revenue += *e.Revenue
-						st.WithRevenue++
+						a.st.Revenue += *e.Revenue
+						a.st.WithRevenue++
 					}
 				}
 				if o.CapacityBase != nil {
 					for i, d := range chainmap.Dimensions {
 						if d == o.CapacityDim {
-							sums[i] += *o.CapacityBase
-							counts[i]++
+							a.sums[i] += *o.CapacityBase
+							a.counts[i]++
 						}
 					}
 				}
+				if g.segments[id] == nil || g.segments[id].Parent == "" || g.segments[g.segments[id].Parent] == nil {
+					break
+				}
 			}
 		}
-		if c, ok := chainmap.CapacityFromDims(seg.Unit, sums, counts); ok {
-			st.Capacity = &c
+	}
+	var out []chainmap.SegmentStat
+	for _, id := range g.segmentIDs {
+		seg := g.segments[id]
+		if seg.Chain != q.Chain {
+			continue
+		}
+		st := chainmap.SegmentStat{Segment: id}
+		if a := accs[id]; a != nil {
+			st = a.st
+			if c, ok := chainmap.CapacityFromDims(seg.Unit, a.sums, a.counts); ok {
+				st.Capacity = &c
+			}
 		}
 		out = append(out, st)
+	}
+	if q.Scope == (chainmap.Scope{}) {
+		g.allStats[q.Chain] = append([]chainmap.SegmentStat(nil), out...)
+	}
+	return out, nil
+}
+
+// scopeEnterprises lists the enterprises inside a scope (all of them for a zero scope),
+// through the region and park indexes.
+func (g *graph) scopeEnterprises(sc chainmap.Scope) ([]*chainmap.Enterprise, error) {
+	if _, err := g.scopeFilter(sc); err != nil {
+		return nil, err
+	}
+	var ids []string
+	seen := map[string]bool{}
+	addRegion := func(root string) {
+		for r := range subtree(g.regionChildren, root) {
+			for _, id := range g.entByRegion[r] {
+				if !seen[id] {
+					seen[id] = true
+					ids = append(ids, id)
+				}
+			}
+		}
+	}
+	switch {
+	case sc.Region != "":
+		addRegion(sc.Region)
+	case sc.Park != "":
+		for p := range g.parkSubtree(sc.Park) {
+			for _, id := range g.entByPark[p] {
+				if !seen[id] {
+					seen[id] = true
+					ids = append(ids, id)
+				}
+			}
+		}
+		if p := g.parks[sc.Park]; chainmap.ParkCoversRegions(p) {
+			for _, r := range p.Regions {
+				addRegion(r)
+			}
+		}
+	default:
+		ids = g.enterpriseIDs
+	}
+	out := make([]*chainmap.Enterprise, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, g.enterprises[id])
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/chainmap/chainmap"
 )
@@ -39,46 +40,102 @@ func insideScope(v string) string {
 	return fmt.Sprintf("(coalesce(%[1]s.park, '') IN scope.parks OR coalesce(%[1]s.region, '') IN scope.regions)", v)
 }
 
-// segmentStatsCypher aggregates per segment subtree in the database: distinct active
-// producing enterprises, their revenue, and capacity per unit dimension in base units.
-const segmentStatsTail = `MATCH (x:Segment {chain: $chain})
-CALL (x, scope) {
-  OPTIONAL MATCH (x)<-[:CHILD_OF*0..]-(:Segment)<-[r:OPERATES_IN]-(e:Enterprise)
-  WHERE %s AND coalesce(e.status, 'active') = 'active' AND coalesce(r.role, 'producer') <> 'rnd'
-  WITH collect(DISTINCT e) AS es, collect(r) AS rs
-  RETURN size(es) AS n,
-         reduce(s = 0.0, e IN es | s + coalesce(e.revenue, 0.0)) AS revenue,
-         size([e IN es WHERE e.revenue IS NOT NULL]) AS withRevenue,
-         [d IN $dims | reduce(s = 0.0, r IN rs | s + CASE WHEN r.capacity_dim = d THEN r.capacity_base ELSE 0.0 END)] AS caps,
-         [d IN $dims | size([r IN rs WHERE r.capacity_dim = d])] AS capCounts
-}
-RETURN x.id, x.unit, n, revenue, withRevenue, caps, capCounts ORDER BY x.id`
+// segmentStatsTail aggregates in the database, starting from the scope's enterprises
+// (index seeks on region and park) rather than from the segments, so the cost follows
+// the size of the scope: each producing operation is credited to its segment and every
+// ancestor, then grouped per segment.
+const segmentStatsTail = `MATCH (e)-[r:OPERATES_IN]->(s:Segment {chain: $chain})
+WHERE coalesce(e.status, 'active') = 'active' AND coalesce(r.role, 'producer') <> 'rnd'
+MATCH (s)-[:CHILD_OF*0..]->(x:Segment)
+WITH x, collect(DISTINCT e) AS es, collect(r) AS rs
+RETURN x.id, x.unit, size(es) AS n,
+       reduce(acc = 0.0, e IN es | acc + coalesce(e.revenue, 0.0)) AS revenue,
+       size([e IN es WHERE e.revenue IS NOT NULL]) AS withRevenue,
+       [d IN $dims | reduce(acc = 0.0, r IN rs | acc + CASE WHEN r.capacity_dim = d THEN r.capacity_base ELSE 0.0 END)] AS caps,
+       [d IN $dims | size([r IN rs WHERE r.capacity_dim = d])] AS capCounts`
 
-// SegmentStats aggregates a chain's segments within a scope in one query.
+// scopeEnterprisesCypher binds e to every enterprise of the scope.
+func scopeEnterprisesCypher(sc chainmap.Scope) (string, map[string]any) {
+	if sc == (chainmap.Scope{}) {
+		return "MATCH (e:Enterprise)\n", map[string]any{}
+	}
+	prefix, _, params := scopeCypher(sc)
+	return prefix + `CALL (scope) {
+  MATCH (e:Enterprise) WHERE e.region IN scope.regions RETURN e
+  UNION
+  MATCH (e:Enterprise) WHERE e.park IN scope.parks RETURN e
+}
+`, params
+}
+
+// SegmentStats aggregates a chain's segments within a scope in one query (plus a small
+// one listing the chain's segments). The whole-dataset aggregate is cached per completed
+// load of the dataset.
 func (s *Store) SegmentStats(ctx context.Context, q chainmap.StatsQuery) ([]chainmap.SegmentStat, error) {
 	if err := s.scopeExists(ctx, q.Scope); err != nil {
 		return nil, err
 	}
-	prefix, cond, params := scopeCypher(q.Scope)
-	params["chain"] = q.Chain
-	params["dims"] = chainmap.Dimensions
-	res, err := s.read(ctx, prefix+sprintf(segmentStatsTail, cond), params)
+	var version string
+	if q.Scope == (chainmap.Scope{}) {
+		v, err := s.datasetVersion(ctx)
+		if err != nil {
+			return nil, err
+		}
+		version = v + "|" + q.Chain
+		if st, ok := s.statsCache.Load(version); ok {
+			return append([]chainmap.SegmentStat(nil), st.([]chainmap.SegmentStat)...), nil
+		}
+	}
+	segs, err := s.read(ctx, "MATCH (x:Segment {chain: $chain}) RETURN x.id, x.unit ORDER BY x.id", map[string]any{"chain": q.Chain})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]chainmap.SegmentStat, 0, len(res.Records))
+	match, params := scopeEnterprisesCypher(q.Scope)
+	params["chain"] = q.Chain
+	params["dims"] = chainmap.Dimensions
+	res, err := s.read(ctx, match+segmentStatsTail, params)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]chainmap.SegmentStat{}
 	for _, r := range res.Records {
 		v := r.Values
 		id, _ := v[0].(string)
 		unit, _ := v[1].(string)
 		st := chainmap.SegmentStat{Segment: id, Enterprises: asInt(v[2]), Revenue: asFloat(v[3]), WithRevenue: asInt(v[4])}
-		sums, counts := floats(v[5]), ints(v[6])
-		if c, ok := chainmap.CapacityFromDims(unit, sums, counts); ok {
+		if c, ok := chainmap.CapacityFromDims(unit, floats(v[5]), ints(v[6])); ok {
 			st.Capacity = &c
+		}
+		byID[id] = st
+	}
+	out := make([]chainmap.SegmentStat, 0, len(segs.Records))
+	for _, r := range segs.Records {
+		id, _ := r.Values[0].(string)
+		st, ok := byID[id]
+		if !ok {
+			st = chainmap.SegmentStat{Segment: id}
 		}
 		out = append(out, st)
 	}
+	if version != "" {
+		s.statsCache.Store(version, append([]chainmap.SegmentStat(nil), out...))
+	}
 	return out, nil
+}
+
+// datasetVersion identifies the state of the loaded data: the ids and completion times of
+// the loads, so caches keyed by it end with the next load.
+func (s *Store) datasetVersion(ctx context.Context) (string, error) {
+	res, err := s.read(ctx, "MATCH (d:Dataset) RETURN d.id + '@' + coalesce(d.finished_at, 'loading') + ':' + coalesce(d.status, '') ORDER BY d.id", nil)
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	for _, r := range res.Records {
+		v, _ := r.Values[0].(string)
+		parts = append(parts, v)
+	}
+	return strings.Join(parts, ","), nil
 }
 
 // scopeExists returns ENOTFOUND for a scope naming a region or park that is not there.

@@ -77,7 +77,7 @@ func (s *Store) Begin(ctx context.Context, info chainmap.DatasetInfo) error {
 	}
 	_, err = s.write(ctx, `MERGE (d:Dataset {id: $id})
 SET d.status = 'loading', d.started_at = $now, d.info = $info`,
-		map[string]any{"id": info.ID, "now": time.Now().UTC().Format(time.RFC3339), "info": mustJSON(p)})
+		map[string]any{"id": info.ID, "now": time.Now().UTC().Format(time.RFC3339Nano), "info": mustJSON(p)})
 	return err
 }
 
@@ -209,7 +209,7 @@ func (s *Store) End(ctx context.Context, keys loaders.Keys) error {
 		return nil
 	}
 	_, err := s.write(ctx, `MATCH (d:Dataset {id: $id}) SET d.status = 'complete', d.finished_at = $now`,
-		map[string]any{"id": s.load.info.ID, "now": time.Now().UTC().Format(time.RFC3339)})
+		map[string]any{"id": s.load.info.ID, "now": time.Now().UTC().Format(time.RFC3339Nano)})
 	return err
 }
 

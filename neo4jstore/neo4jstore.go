@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -46,6 +47,8 @@ type Store struct {
 	// While set, calls first check connectivity for at most a second instead of retrying
 	// for RetryTime, so that requests fail fast until the database is back.
 	down atomic.Int64
+	// statsCache holds whole-dataset aggregates by dataset version (see datasetVersion).
+	statsCache sync.Map
 
 	// Load options, set with SetLoadOptions before a load.
 	prune  bool
