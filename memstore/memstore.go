@@ -49,13 +49,13 @@ type graph struct {
 	technologies map[string]*chainmap.Technology
 
 	// indexes, built by index()
-	enterpriseIDs   []string
-	segmentIDs      []string
-	entByRegion     map[string][]string
-	entByPark       map[string][]string
+	enterpriseIDs []string
+	segmentIDs    []string
+	entByRegion   map[string][]string
+	entByPark     map[string][]string
 	// allStats caches the whole-dataset aggregate per chain (the graph never changes).
-	allStatsMu sync.Mutex
-	allStats   map[string][]chainmap.SegmentStat
+	allStatsMu      sync.Mutex
+	allStats        map[string][]chainmap.SegmentStat
 	segChildren     map[string][]string
 	regionChildren  map[string][]string
 	opsByEnterprise map[string][]*chainmap.Operation
