@@ -53,6 +53,7 @@ type graph struct {
 	segmentIDs    []string
 	entByRegion   map[string][]string
 	entByPark     map[string][]string
+	projectsByEnt map[string][]*chainmap.Project
 	// allStats caches the whole-dataset aggregate per chain (the graph never changes).
 	allStatsMu      sync.Mutex
 	allStats        map[string][]chainmap.SegmentStat
@@ -160,6 +161,13 @@ func (g *graph) index() {
 	g.enterpriseIDs = sortedKeys(g.enterprises)
 	g.segmentIDs = sortedKeys(g.segments)
 	g.allStats = map[string][]chainmap.SegmentStat{}
+	g.projectsByEnt = map[string][]*chainmap.Project{}
+	for _, id := range sortedKeys(g.projects) {
+		p := g.projects[id]
+		if p.Enterprise != "" {
+			g.projectsByEnt[p.Enterprise] = append(g.projectsByEnt[p.Enterprise], p)
+		}
+	}
 	g.entByRegion, g.entByPark = map[string][]string{}, map[string][]string{}
 	for _, id := range g.enterpriseIDs {
 		e := g.enterprises[id]
@@ -853,11 +861,7 @@ func (s *Store) Candidates(_ context.Context, q chainmap.CandidateQuery) ([]chai
 				c.LinksToScope++
 			}
 		}
-		for _, id := range sortedKeys(g.projects) {
-			if p := g.projects[id]; p.Enterprise == e.ID {
-				c.Projects = append(c.Projects, p)
-			}
-		}
+		c.Projects = append(c.Projects, g.projectsByEnt[e.ID]...)
 		chainmap.SortProjects(c.Projects)
 		c.Lon, c.Lat = e.Lon, e.Lat
 		if c.Lon == nil {
