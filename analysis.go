@@ -55,15 +55,14 @@ func gatherGapInput(ctx context.Context, s Store, q GapQuery) (*GapInput, error)
 		return nil, fmt.Errorf("gap analysis: stats: %w", err)
 	}
 	in.Stats, in.Everywhere = statMap(local), statMap(all)
-	regions, err := s.Regions(ctx, RegionQuery{})
-	if err != nil {
-		return nil, fmt.Errorf("gap analysis: regions: %w", err)
-	}
 	scopeRegions, err := scopeRegionIDs(ctx, s, q.Scope)
 	if err != nil {
 		return nil, err
 	}
-	covering := ancestorsOf(regions, scopeRegions)
+	covering, err := regionAncestors(ctx, s, scopeRegions)
+	if err != nil {
+		return nil, fmt.Errorf("gap analysis: regions: %w", err)
+	}
 	policies, err := s.Policies(ctx, PolicyQuery{})
 	if err != nil {
 		return nil, fmt.Errorf("gap analysis: policies: %w", err)
@@ -120,19 +119,25 @@ func scopeRegionIDs(ctx context.Context, s Store, sc Scope) ([]string, error) {
 	return parks[0].Regions, nil
 }
 
-// ancestorsOf returns the given regions and all their ancestors.
-func ancestorsOf(regions []*Region, ids []string) map[string]bool {
-	parent := make(map[string]string, len(regions))
-	for _, r := range regions {
-		parent[r.ID] = r.Parent
-	}
+// regionAncestors returns the given regions and all their ancestors, walking up one
+// level per store call (a handful of calls: administrative trees are shallow).
+func regionAncestors(ctx context.Context, s Store, ids []string) (map[string]bool, error) {
 	out := map[string]bool{}
-	for _, id := range ids {
-		for n := id; n != "" && !out[n]; n = parent[n] {
-			out[n] = true
+	frontier := ids
+	for depth := 0; len(frontier) > 0 && depth < 16; depth++ {
+		regs, err := s.Regions(ctx, RegionQuery{IDs: frontier})
+		if err != nil {
+			return nil, err
+		}
+		frontier = nil
+		for _, r := range regs {
+			out[r.ID] = true
+			if r.Parent != "" && !out[r.Parent] {
+				frontier = append(frontier, r.Parent)
+			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 func anyOf(l []string, m map[string]bool) bool {

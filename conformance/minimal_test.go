@@ -118,6 +118,8 @@ func TestMinimal(t *testing.T) {
 			{"combined", chainmap.EnterpriseQuery{Region: "110100", Segment: "W2", Designation: "专精特新"}, []string{"acme-parts"}},
 			{"ids and region", chainmap.EnterpriseQuery{IDs: []string{"gamma", "beta"}, Region: "110000"}, []string{"beta"}},
 			{"text in name", chainmap.EnterpriseQuery{Text: "ACME"}, []string{"acme", "acme-parts"}},
+			{"unknown region", chainmap.EnterpriseQuery{Region: "999999"}, nil},
+			{"unknown park", chainmap.EnterpriseQuery{Park: "nope"}, nil},
 			{"text in Chinese name", chainmap.EnterpriseQuery{Text: "贝塔"}, []string{"beta"}},
 			{"text in stock code", chainmap.EnterpriseQuery{Text: "600001"}, []string{"acme"}},
 			{"by revenue", chainmap.EnterpriseQuery{Sort: chainmap.SortByRevenue}, []string{"gamma", "acme", "acme-parts", "beta", "delta"}},

@@ -373,14 +373,37 @@ func (s *Store) Enterprises(_ context.Context, q chainmap.EnterpriseQuery) (*cha
 		}
 		cur = &c
 	}
-	ids := g.enterpriseIDs
-	if len(q.IDs) > 0 {
-		ids = uniqueSorted(q.IDs)
-	}
 	var matches []*chainmap.Enterprise
-	for _, id := range ids {
-		if e, ok := g.enterprises[id]; ok && keep(e) {
-			matches = append(matches, e)
+	switch {
+	case len(q.IDs) > 0:
+		for _, id := range uniqueSorted(q.IDs) {
+			if e, ok := g.enterprises[id]; ok && keep(e) {
+				matches = append(matches, e)
+			}
+		}
+	case q.Region != "" || q.Park != "":
+		// Start from the scope's enterprises (region and park indexes), not from all.
+		sc := chainmap.Scope{Region: q.Region}
+		if q.Region == "" {
+			sc = chainmap.Scope{Park: q.Park}
+		}
+		ents, err := g.scopeEnterprises(sc)
+		if err != nil && chainmap.ErrorCode(err) != chainmap.ENOTFOUND {
+			return nil, err
+		}
+		for _, e := range ents { // an unknown region or park simply matches nothing
+			if keep(e) {
+				matches = append(matches, e)
+			}
+		}
+		if sortBy == chainmap.SortByID {
+			sort.Slice(matches, func(i, j int) bool { return matches[i].ID < matches[j].ID })
+		}
+	default:
+		for _, id := range g.enterpriseIDs {
+			if e := g.enterprises[id]; keep(e) {
+				matches = append(matches, e)
+			}
 		}
 	}
 	if sortBy != chainmap.SortByID {
@@ -424,7 +447,10 @@ func (g *graph) enterpriseFilter(q chainmap.EnterpriseQuery) (func(*chainmap.Ent
 	var inPark func(*chainmap.Enterprise) bool
 	if q.Park != "" {
 		f, err := g.scopeFilter(chainmap.Scope{Park: q.Park})
-		if err != nil {
+		switch {
+		case chainmap.ErrorCode(err) == chainmap.ENOTFOUND:
+			f = func(*chainmap.Enterprise) bool { return false } // an unknown park holds nothing
+		case err != nil:
 			return nil, err
 		}
 		inPark = f

@@ -168,6 +168,19 @@ func buildEnterpriseCypher(q chainmap.EnterpriseQuery) (*enterpriseCypher, error
 	} else if q.Region != "" {
 		match.WriteString("MATCH (:Region {id: $region})<-[:WITHIN*0..]-(reg:Region)<-[:LOCATED_IN]-(e:Enterprise)\n")
 		params["region"] = q.Region
+	} else if q.Park != "" {
+		// Start from the park (its sub-parks, and the regions a zone or cluster spans)
+		// rather than testing every enterprise.
+		match.WriteString(`MATCH (p:Park {id: $park})
+CALL (p) {
+  MATCH (p)<-[:WITHIN*0..]-(:Park)<-[:IN_PARK]-(e:Enterprise) RETURN e
+  UNION
+  MATCH (p)-[:SPANS]->(:Region)<-[:WITHIN*0..]-(:Region)<-[:LOCATED_IN]-(e:Enterprise)
+  WHERE p.kind IN ['zone', 'cluster'] RETURN e
+}
+WITH e
+`)
+		params["park"] = q.Park
 	} else {
 		match.WriteString("MATCH (e:Enterprise)\n")
 	}
@@ -175,7 +188,7 @@ func buildEnterpriseCypher(q chainmap.EnterpriseQuery) (*enterpriseCypher, error
 		conds = append(conds, "EXISTS { MATCH (e)-[:LOCATED_IN]->(:Region)-[:WITHIN*0..]->(:Region {id: $region}) }")
 		params["region"] = q.Region
 	}
-	if q.Park != "" {
+	if q.Park != "" && (len(q.IDs) > 0 || q.Region != "") {
 		conds = append(conds, `(EXISTS { MATCH (e)-[:IN_PARK]->(:Park)-[:WITHIN*0..]->(:Park {id: $park}) }
   OR EXISTS { MATCH (e)-[:LOCATED_IN]->(:Region)-[:WITHIN*0..]->(:Region)<-[:SPANS]-(p:Park {id: $park}) WHERE p.kind IN ['zone', 'cluster'] })`)
 		params["park"] = q.Park
