@@ -39,6 +39,9 @@ for target in "FuzzValidateTable ./loaders" "FuzzEnterpriseCypherIsParameterised
   go test -run '^$' -fuzz "^$1\$" -fuzztime "${CHAINMAP_FUZZTIME:-5s}" "$2"
 done
 
+echo "== benchmark smoke test (10k tier; figures printed, not asserted)"
+scripts/bench.sh --tier 10k --smoke
+
 if [ -x scripts/test-frontend.sh ] && [ -f frontend/package.json ]; then
   echo "== browser tests"
   scripts/test-frontend.sh

@@ -990,8 +990,26 @@ func machine(o options) Machine {
 	if out, err := exec.Command(o.chainmap, "version").Output(); err == nil {
 		m.Chainmap = strings.Join(strings.Fields(string(out)), " ")
 	}
-	if out, err := exec.Command("git", "-C", o.repo, "rev-parse", "--short", "HEAD").Output(); err == nil {
-		m.Commit = strings.TrimSpace(string(out))
+	if st, err := os.Stat(o.chainmap); err == nil {
+		m.Chainmap += ", binary built " + st.ModTime().UTC().Format("2006-01-02 15:04 MST")
+	}
+	if out, err := exec.Command("go", "version", "-m", o.chainmap).Output(); err == nil {
+		rev, mod := "", ""
+		for _, l := range strings.Split(string(out), "\n") {
+			f := strings.Fields(l)
+			if len(f) == 3 && f[0] == "build" && f[1] == "vcs.revision" {
+				rev = f[2]
+			}
+			if len(f) == 3 && f[0] == "build" && f[1] == "vcs.modified" && f[2] == "true" {
+				mod = " (with uncommitted changes)"
+			}
+		}
+		if len(rev) >= 7 {
+			m.Commit = rev[:7] + mod
+		}
+	}
+	if out, err := exec.Command("git", "-C", o.repo, "rev-parse", "--short", "HEAD").Output(); err == nil && m.Commit == "" {
+		m.Commit = "repository at " + strings.TrimSpace(string(out))
 		if st, err := exec.Command("git", "-C", o.repo, "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
 			m.Commit += " (with uncommitted changes)"
 		}
