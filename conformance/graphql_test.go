@@ -1,0 +1,96 @@
+package conformance
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/chainmap/chainmap/server"
+)
+
+// apiQueries exercises every top-level query of the API over the bundled dataset.
+var apiQueries = []struct{ name, query string }{
+	{"dataset", `{ dataset { id titleZh version focusChain { id } focusRegion { id } focusParks { id } } counts { kind count } }`},
+	{"chains", `{ chains { id nameZh segments { id stage order } flows { from { id } to { id } coefficient coefficientUnit confidence } } }`},
+	{"chain", `{ chain(id: "aluminium") { id segments(stage: UPSTREAM) { id nameZh unit priorities { tag clause { text source { title } } } } } }`},
+	{"segment", `{ segment(id: "M1a") { id parent { id } children { id } upstream { id } downstream { id } gbt hs alloySeries operations { enterprise { id } capacity capacityUnit } sources { text locator source { id title } } } }`},
+	{"regions", `{ regions(parent: "410100") { id nameZh level lon lat parent { id } children { id } parks { id } } }`},
+	{"region", `{ region(id: "410181") { id nameZh enterprises(first: 5) { totalCount nodes { id } pageInfo { hasNextPage endCursor } } } }`},
+	{"parks", `{ parks(region: "410100") { id nameZh kind regions { id } focusSegments { id } parent { id } } }`},
+	{"park", `{ park(id: "gongyi-zone") { id enterprises(first: 50) { totalCount nodes { id } } projects { id } } }`},
+	{"enterprise", `{ enterprise(id: "mingtai") { id nameZh stockCode designations revenue revenueYear region { id } park { id } parent { id } operations { segment { id } products capacity verification } supplies { customer { id } } suppliedBy { supplier { id } } projects { id capacity } sources { text } confidence } }`},
+	{"enterprises", `{ enterprises(filter: {region: "410100", segment: "M1"}, orderBy: REVENUE, first: 10) { totalCount edges { cursor node { id revenue } } pageInfo { hasNextPage endCursor } } }`},
+	{"enterprises by text", `{ enterprises(filter: {text: "铝业"}, orderBy: NAME, first: 20) { totalCount nodes { id nameZh } } }`},
+	{"projects", `{ projects(region: "410100") { id nameZh capacity capacityUnit stage enterprise { id } segments { id } sources { text } } }`},
+	{"policies", `{ policies(segment: "U4a") { id titleZh instrument rate base cap capPeriod clause document { id } segments { id } } }`},
+	{"goals", `{ goals(region: "410100") { id comparator targetValue targetMax unit current currentDerived onTrack } }`},
+	{"indicators", `{ indicators(region: "410100") { id metric value unit share shareOf { id } segment { id } } }`},
+	{"platforms and technologies", `{ platforms { id kind hosts { id } status } technologies { id segments { id } platformIds } sources { id title licence } }`},
+	{"search", `{ search(text: "明泰") { kind id nameZh } }`},
+	{"gapAnalysis", `{ gapAnalysis(chain: "aluminium", scope: {region: "410100"}) { present total completeness byStage { stage present total } segments { segment { id } status kind score enterprises capacity lq elsewhere factors { name points } reasonZh balances { from { id } kind net } } } }`},
+	{"gapAnalysis park", `{ gapAnalysis(chain: "aluminium", scope: {park: "gongyi-zone"}, thresholds: [{minEnterprises: 1}], orderBy: CHAIN) { present segments { segment { id } status kind } } }`},
+	{"investmentTargets", `{ investmentTargets(chain: "aluminium", scope: {region: "410100"}, segment: "E1.wheel", first: 5) { enterprise { id } score capacity distanceKm factors { name points } host { park { id } score } } }`},
+	{"clusterComposition", `{ clusterComposition(park: "gongyi-zone") { enterprises coverage reference { id } byStage { stage present } segments { segment { id } enterprises lq } hostable { segment { id } } } }`},
+	{"roadmap", `{ roadmap(chain: "aluminium", scope: {region: "410100"}, steps: 8) { steps { phase gap { segment { id } score } targets { enterprise { id } } host { park { id } } policies { id } after { id } } dataGaps { segment { id } } } }`},
+	{"whatIf", `{ whatIf(chain: "aluminium", scope: {region: "410100"}, add: [{enterprise: "dicastal", segment: "E1.wheel", park: "dengfeng-cluster"}]) { before { present } after { present } changes { segment { id } statusBefore statusAfter } } }`},
+}
+
+// TestGraphQLSameOnBothStores runs every API query through the HTTP handler over each
+// store and compares the answers byte for byte; it logs each query's latency per store.
+func TestGraphQLSameOnBothStores(t *testing.T) {
+	stores := loadAll(t, "../data/zhengzhou-aluminium")
+	answers := map[string]map[string]string{}
+	type timing struct {
+		name  string
+		store string
+		took  time.Duration
+	}
+	var timings []timing
+	for _, sc := range stores {
+		h := server.New(server.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Introspection: true}, sc.store, nil).Handler()
+		answers[sc.name] = map[string]string{}
+		for _, q := range apiQueries {
+			body, _ := json.Marshal(map[string]string{"query": q.query})
+			var best time.Duration
+			var out string
+			for run := 0; run < 3; run++ { // the fastest of three: the first warms caches and plans
+				req := httptest.NewRequest("POST", "/graphql", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				w := httptest.NewRecorder()
+				start := time.Now()
+				h.ServeHTTP(w, req)
+				took := time.Since(start)
+				if run == 0 || took < best {
+					best = took
+				}
+				out = w.Body.String()
+			}
+			var resp struct {
+				Errors []any `json:"errors"`
+			}
+			json.Unmarshal([]byte(out), &resp)
+			if len(resp.Errors) > 0 {
+				t.Errorf("%s on %s: %s", q.name, sc.name, out)
+			}
+			answers[sc.name][q.name] = out
+			timings = append(timings, timing{q.name, sc.name, best})
+		}
+	}
+	sort.SliceStable(timings, func(i, j int) bool { return timings[i].name < timings[j].name })
+	for _, tm := range timings {
+		t.Logf("%-28s %-9s %8.2f ms", tm.name, tm.store, float64(tm.took.Microseconds())/1000)
+	}
+	if len(stores) < 2 {
+		t.Skip("Neo4j not configured: answers not compared")
+	}
+	for _, q := range apiQueries {
+		if a, b := answers[stores[0].name][q.name], answers[stores[1].name][q.name]; a != b {
+			t.Errorf("%s differs:\n%s: %s\n%s: %s", q.name, stores[0].name, a, stores[1].name, b)
+		}
+	}
+}
