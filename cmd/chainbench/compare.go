@@ -17,11 +17,8 @@ import (
 // same answer.
 func compareBinaries(ctx context.Context, o options, binA, binB, uri, data string) error {
 	env := childEnv()
-	args := []string{"serve"}
 	if uri != "" {
 		env = childEnv("NEO4J_URI=" + uri)
-	} else {
-		args = append(args, "--data", data)
 	}
 	type server struct {
 		name string
@@ -36,8 +33,11 @@ func compareBinaries(ctx context.Context, o options, binA, binB, uri, data strin
 		}
 		url := fmt.Sprintf("http://127.0.0.1:%d", port)
 		name := string(rune('A' + i))
-		p, err := start("chainmap "+name, filepath.Join(o.work, "compare-"+name+".log"), env, bin,
-			append(args, "--addr", fmt.Sprintf("127.0.0.1:%d", port))...)
+		args := serveArgs(o, port, uri != "")
+		if uri == "" {
+			args = append(args, "--data", data)
+		}
+		p, err := start("chainmap "+name, filepath.Join(o.work, "compare-"+name+".log"), env, bin, args...)
 		if err != nil {
 			return err
 		}
@@ -49,7 +49,7 @@ func compareBinaries(ctx context.Context, o options, binA, binB, uri, data strin
 	}
 	tr := &TierResult{}
 	if err := prepare(ctx, srvs[0].cl, tr); err != nil {
-		return err
+		log.Printf("the first gapAnalysis failed (%v); investment targets for %s", err, tr.TargetSeg)
 	}
 	reqs := []gqlRequest{
 		{Name: "gap-city", Query: qGap, Variables: map[string]any{"chain": benchChain, "region": benchCity}},
