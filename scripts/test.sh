@@ -36,7 +36,7 @@ echo "== fuzz (short runs; seed corpora are in the test files)"
 for target in "FuzzValidateTable ./loaders" "FuzzEnterpriseCypherIsParameterised ./neo4jstore" "FuzzCursor ./neo4jstore" \
               "FuzzParseDerivation ." "FuzzConvertUnit ." "FuzzCitation ."; do
   set -- $target
-  go test -run '^$' -fuzz "^$1\$" -fuzztime "${CHAINMAP_FUZZTIME:-5s}" "$2"
+  go test -run '^$' -fuzz "^$1\$" -fuzztime "${CHAINMAP_FUZZTIME:-20000x}" "$2"
 done
 
 echo "== benchmark smoke test (10k tier; figures printed, not asserted)"

@@ -241,6 +241,9 @@ func eachBatch(path string, t baseTable, batch int, fn func([]map[string]any) er
 	return n, nil
 }
 
+// lastLoadCPU is the CPU time (user + system) of the last `chainmap load`.
+var lastLoadCPU time.Duration
+
 // chainmapLoad runs `chainmap load DIR` against uri and returns its wall time and peak
 // resident memory (the kernel's maxrss of the child).
 func chainmapLoad(ctx context.Context, bin, uri, dir, logFile string, batch int) (time.Duration, float64, error) {
@@ -262,6 +265,7 @@ func chainmapLoad(ctx context.Context, bin, uri, dir, logFile string, batch int)
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			rss = float64(ru.Maxrss) / 1024
 		}
+		lastLoadCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	}
 	if err != nil {
 		b, _ := os.ReadFile(logFile)

@@ -281,6 +281,7 @@ type LoadResult struct {
 	ChainmapRate    float64 `json:"chainmap_rows_per_s"`
 	Ratio           float64 `json:"ratio"`
 	PeakRSSMiB      float64 `json:"chainmap_load_peak_rss_mib"`
+	LoaderCPU       float64 `json:"chainmap_load_cpu_s,omitempty"`
 	Neo4jRSSMiB     float64 `json:"neo4j_rss_after_load_mib"`
 }
 
@@ -495,6 +496,7 @@ func neo4jTier(ctx context.Context, o options, n *neo4jInstance, tr *TierResult,
 		return err
 	}
 	lr.ChainmapSeconds, lr.ChainmapRate, lr.PeakRSSMiB = el.Seconds(), float64(tr.Rows)/el.Seconds(), rss
+	lr.LoaderCPU = lastLoadCPU.Seconds()
 	lr.Neo4jRSSMiB = rssMiB(neo4jPid(n))
 	if lr.BaselineRate > 0 {
 		lr.Ratio = lr.ChainmapRate / lr.BaselineRate

@@ -237,7 +237,11 @@ func report(r *Results, o options) string {
 				w("| baseline: plain driver, `UNWIND $rows CREATE`, same batch size, empty database | %.1f | %.0f | 1× | (in chainbench) |\n", l.BaselineSeconds, l.BaselineRate)
 			}
 			w("| `chainmap load` (validate, then `UNWIND` + `MERGE`), empty database | %.1f | %.0f | %s | %.0f MiB |\n\n", l.ChainmapSeconds, l.ChainmapRate, ratio(l.Ratio), l.PeakRSSMiB)
-			w("Neo4j's resident memory after the load: %.0f MiB.\n\n", l.Neo4jRSSMiB)
+			w("Neo4j's resident memory after the load: %.0f MiB.", l.Neo4jRSSMiB)
+			if l.LoaderCPU > 0 {
+				w(" CPU time of `chainmap load` itself (reading, validating, encoding): %.1f s of its %.1f s.", l.LoaderCPU, l.ChainmapSeconds)
+			}
+			w("\n\n")
 		}
 		if s := t.Neo4j; s != nil {
 			w("### 2. Gap analysis on Neo4j\n\n| scope | chainmap GraphQL p50 / p95 | Cypher: traverse p50 / p95 | Cypher: index p50 / p95 | ratio to the best (p50, p95) |\n|---|---|---|---|---|\n")
