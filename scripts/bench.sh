@@ -14,7 +14,8 @@
 #   -- FLAGS      passed to chainbench (bin/chainbench --help lists them)
 #
 # Environment: CHAINBENCH_NEO4J_PORT (default 7700), CHAINBENCH_NEO4J_HOME (default
-# .neo4j/bench), CHAINBENCH_WORK (default $TMPDIR/chainbench). The benchmark's Neo4j is
+# .neo4j/bench), CHAINBENCH_WORK (default $TMPDIR/chainbench: datasets, logs, and the raw
+# results.json that `bin/chainbench --render` and `--merge` read). The benchmark's Neo4j is
 # started and stopped by chainbench itself (scripts/neo4j.sh with that home and port), and
 # its home is deleted between loads: never point it at a home you care about.
 set -euo pipefail
@@ -55,10 +56,11 @@ echo "bench.sh: building bin/chainmap and bin/chainbench" >&2
 go build -o bin/chainmap ./cmd/chainmap
 go build -o bin/chainbench ./cmd/chainbench
 
+WORK=${CHAINBENCH_WORK:-${TMPDIR:-/tmp}/chainbench}
 ARGS=(--chainmap bin/chainmap --repo "$REPO" --tiers "$TIERS"
       --neo4j-port "${CHAINBENCH_NEO4J_PORT:-7700}"
       --neo4j-home "${CHAINBENCH_NEO4J_HOME:-$REPO/.neo4j/bench}"
-      --work "${CHAINBENCH_WORK:-${TMPDIR:-/tmp}/chainbench}")
+      --work "$WORK" --json "$WORK/results.json")
 if [ "$SMOKE" = 1 ]; then
   ARGS+=(--smoke)
 fi
@@ -75,6 +77,6 @@ if [ "$PEER" = 1 ]; then
 fi
 [ "$PEER" = 1 ] || ARGS+=(--peer=false)
 if [ -n "$OUT" ]; then
-  ARGS+=(--out "$OUT" --json "${OUT%.md}.json")
+  ARGS+=(--out "$OUT")
 fi
 exec bin/chainbench "${ARGS[@]}" ${EXTRA[@]+"${EXTRA[@]}"}
