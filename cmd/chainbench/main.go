@@ -640,16 +640,33 @@ func prepare(ctx context.Context, cl *gqlClient, tr *TierResult) error {
 			Segments []struct {
 				Segment struct{ ID string }
 				Status  string
+				Factors []struct{ Name string }
 			}
 		}
 	}
 	if err := json.Unmarshal(resp.Data, &d); err != nil {
 		return err
 	}
+	// The city's top gap that some enterprise elsewhere could fill (a segment nobody in
+	// the dataset operates in has no candidates, and would measure nothing).
 	for _, s := range d.GapAnalysis.Segments {
-		if s.Status != "STRONG" {
+		blank := false
+		for _, f := range s.Factors {
+			blank = blank || f.Name == "no candidates"
+		}
+		if s.Status != "STRONG" && !blank {
 			tr.TargetSeg = s.Segment.ID
 			break
+		}
+	}
+	// No fillable gap: the highest-scored segment that has candidates (targets for 强链).
+	for _, s := range d.GapAnalysis.Segments {
+		blank := false
+		for _, f := range s.Factors {
+			blank = blank || f.Name == "no candidates"
+		}
+		if tr.TargetSeg == "" && !blank {
+			tr.TargetSeg = s.Segment.ID
 		}
 	}
 	if tr.TargetSeg == "" && len(d.GapAnalysis.Segments) > 0 {

@@ -91,14 +91,20 @@ func report(r *Results, o options) string {
 	}
 	w("## Reproduce\n\n```sh\nscripts/bench.sh                       # 10k, 100k and 1M tiers, rewrites docs/performance.md\n")
 	w("scripts/bench.sh --tier 10k --smoke    # the CI smoke test: figures printed, not asserted\n")
-	w("scripts/bench.sh --tier 10k,100k       # any subset; other flags go to chainbench (--help)\n```\n\n")
+	w("scripts/bench.sh --tier 10k,100k       # any subset; other flags go to chainbench (--help)\n")
+	w("go test -run '^$' -bench . -benchmem .  # the pure rules alone (bench_test.go)\n")
+	w("bin/chainbench --compare A,B --compare-uri bolt://127.0.0.1:7700   # two chainmap builds, interleaved, answers checked equal\n")
+	w("bin/chainbench --tiers 1m --reuse-db --merge OLD.json …             # re-measure queries on an already loaded graph\n")
+	w("bin/chainbench --render results.json --out docs/performance.md     # rewrite this file from raw results\n```\n\n")
 	w("`scripts/bench.sh` builds `bin/chainmap` and `bin/chainbench`, installs the peer's npm packages\n")
 	w("(`scripts/bench/`, only when the peer is measured), and runs chainbench, which starts its own Neo4j\n")
 	w("(`scripts/neo4j.sh --home .neo4j/bench --port 7700`, emptied between loads), the chainmap servers\n")
-	w("and the peer, and stops them. Datasets are `chainmap gen --enterprises N --seed 1` in `$TMPDIR/chainbench`.\n")
+	w("and the peer, and stops them. Datasets are `chainmap gen --enterprises N --seed 1` in `$TMPDIR/chainbench`,\n")
+	w("with the raw `results.json` that `--merge` and `--render` read.\n")
 	if o.command != "" {
-		w("The run below: `%s`.\n\n", o.command)
+		w("The run below: `%s`.\n", o.command)
 	}
+	w("\n")
 
 	m := r.Machine
 	w("## Machine and run\n\n| | |\n|---|---|\n")
@@ -219,8 +225,12 @@ func report(r *Results, o options) string {
 		for _, k := range sortedKeys(t.RowsByTable) {
 			tabs = append(tabs, fmt.Sprintf("%s %d", strings.TrimSuffix(k, ".csv"), t.RowsByTable[k]))
 		}
-		w("%d rows (%s); generated in %.1f s. Scopes: city %s holds %d enterprises, province %s %d; investment targets for `%s`, cluster `%s`. Tier took %.1f min.\n\n",
-			t.Rows, strings.Join(tabs, ", "), t.GenSeconds, benchCity, t.ScopeSize[benchCity], benchProvince, t.ScopeSize[benchProvince], t.TargetSeg, benchPark, t.Seconds/60)
+		gen := fmt.Sprintf("generated in %.1f s", t.GenSeconds)
+		if t.GenSeconds == 0 {
+			gen = "dataset reused from an earlier run (same seed)"
+		}
+		w("%d rows (%s); %s. Scopes: city %s holds %d enterprises, province %s %d; investment targets for `%s`, cluster `%s`. Tier took %.1f min.\n\n",
+			t.Rows, strings.Join(tabs, ", "), gen, benchCity, t.ScopeSize[benchCity], benchProvince, t.ScopeSize[benchProvince], t.TargetSeg, benchPark, t.Seconds/60)
 		if len(t.Problems) > 0 {
 			w("**Problems in this tier:**\n\n")
 			for _, p := range t.Problems {
@@ -236,7 +246,7 @@ func report(r *Results, o options) string {
 			if l.BaselineRate > 0 {
 				w("| baseline: plain driver, `UNWIND $rows CREATE`, same batch size, empty database | %.1f | %.0f | 1× | (in chainbench) |\n", l.BaselineSeconds, l.BaselineRate)
 			}
-			w("| `chainmap load` (validate, then `UNWIND` + `MERGE`), empty database | %.1f | %.0f | %s | %.0f MiB |\n\n", l.ChainmapSeconds, l.ChainmapRate, ratio(l.Ratio), l.PeakRSSMiB)
+			w("| `chainmap load` (validate, then batched `UNWIND` writes), empty database | %.1f | %.0f | %s | %.0f MiB |\n\n", l.ChainmapSeconds, l.ChainmapRate, ratio(l.Ratio), l.PeakRSSMiB)
 			w("Neo4j's resident memory after the load: %.0f MiB.", l.Neo4jRSSMiB)
 			if l.LoaderCPU > 0 {
 				w(" CPU time of `chainmap load` itself (reading, validating, encoding): %.1f s of its %.1f s.", l.LoaderCPU, l.ChainmapSeconds)
