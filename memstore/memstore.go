@@ -63,6 +63,11 @@ type graph struct {
 	opsBySegment    map[string][]*chainmap.Operation
 	linksBySupplier map[string][]*chainmap.SupplyLink
 	linksByCustomer map[string][]*chainmap.SupplyLink
+	// cells pre-aggregate the segment statistics per (chain, region, park), so a scope's
+	// SegmentStats add up the cells inside it; cellsByRegion and cellsByPark index them.
+	cells         []chainmap.StatsCell
+	cellsByRegion map[string][]int
+	cellsByPark   map[string][]int
 }
 
 func newGraph() *graph {
@@ -202,6 +207,33 @@ func (g *graph) index() {
 	for _, l := range g.supplyLinks {
 		g.linksBySupplier[l.Supplier] = append(g.linksBySupplier[l.Supplier], l)
 		g.linksByCustomer[l.Customer] = append(g.linksByCustomer[l.Customer], l)
+	}
+	g.indexStats()
+}
+
+// indexStats builds the statistics cells from every enterprise and its operations.
+func (g *graph) indexStats() {
+	nodes := make(map[string]chainmap.SegmentNode, len(g.segments))
+	for id, sg := range g.segments {
+		nodes[id] = chainmap.SegmentNode{Chain: sg.Chain, Parent: sg.Parent}
+	}
+	b := chainmap.NewStatsBuilder(nodes)
+	var ops []chainmap.StatsOp
+	for _, id := range g.enterpriseIDs {
+		e := g.enterprises[id]
+		ops = ops[:0]
+		for _, o := range g.opsByEnterprise[id] {
+			ops = append(ops, chainmap.StatsOp{Segment: o.Segment, Role: o.Role, CapacityBase: o.CapacityBase, CapacityDim: o.CapacityDim})
+		}
+		b.Add(e.Region, e.Park, e.Status, e.Revenue, ops)
+	}
+	g.cells = b.Cells()
+	g.cellsByRegion, g.cellsByPark = map[string][]int{}, map[string][]int{}
+	for i, c := range g.cells {
+		g.cellsByRegion[c.Region] = append(g.cellsByRegion[c.Region], i)
+		if c.Park != "" {
+			g.cellsByPark[c.Park] = append(g.cellsByPark[c.Park], i)
+		}
 	}
 }
 
@@ -649,11 +681,10 @@ func (s *Store) Technologies(_ context.Context, q chainmap.IDQuery) ([]*chainmap
 	return byIDs(s.snapshot().technologies, q.IDs, nil), nil
 }
 
-// SegmentStats aggregates the scope's active, producing enterprises per segment subtree.
-// It walks the scope's enterprises (found through the region and park indexes) once,
-// crediting each operation to its segment and that segment's ancestors, so the cost
-// follows the size of the scope, not of the graph; the whole-dataset aggregate is
-// computed once per loaded dataset.
+// SegmentStats aggregates the scope's active, producing enterprises per segment subtree
+// by adding up the statistics cells (see chainmap.StatsCell) of the regions and parks
+// inside the scope: the cost follows the number of regions and parks in the scope, not
+// the number of its enterprises. The whole-dataset aggregate is cached per snapshot.
 func (s *Store) SegmentStats(_ context.Context, q chainmap.StatsQuery) ([]chainmap.SegmentStat, error) {
 	g := s.snapshot()
 	if q.Scope == (chainmap.Scope{}) {
@@ -663,77 +694,66 @@ func (s *Store) SegmentStats(_ context.Context, q chainmap.StatsQuery) ([]chainm
 			return append([]chainmap.SegmentStat(nil), st...), nil
 		}
 	}
-	ents, err := g.scopeEnterprises(q.Scope)
+	idx, err := g.scopeCells(q.Scope)
 	if err != nil {
 		return nil, err
 	}
-	type acc struct {
-		st     chainmap.SegmentStat
-		sums   []float64
-		counts []int
+	cells := make([]chainmap.StatsCell, 0, len(idx))
+	for _, i := range idx {
+		cells = append(cells, g.cells[i])
 	}
-	accs := map[string]*acc{}
-	get := func(id string) *acc {
-		a := accs[id]
-		if a == nil {
-			a = &acc{st: chainmap.SegmentStat{Segment: id}, sums: make([]float64, len(chainmap.Dimensions)), counts: make([]int, len(chainmap.Dimensions))}
-			accs[id] = a
-		}
-		return a
-	}
-	credited := map[string]bool{}
-	for _, e := range ents {
-		if !e.Active() {
-			continue
-		}
-		clear(credited)
-		for _, o := range g.opsByEnterprise[e.ID] {
-			seg := g.segments[o.Segment]
-			if o.Role == "rnd" || seg == nil || seg.Chain != q.Chain {
-				continue
-			}
-			for id := o.Segment; id != ""; id = g.segments[id].Parent {
-				a := get(id)
-				if !credited[id] {
-					credited[id] = true
-					a.st.Enterprises++
-					if e.Revenue != nil {
-						a.st.Revenue += *e.Revenue
-						a.st.WithRevenue++
-					}
-				}
-				if o.CapacityBase != nil {
-					for i, d := range chainmap.Dimensions {
-						if d == o.CapacityDim {
-							a.sums[i] += *o.CapacityBase
-							a.counts[i]++
-						}
-					}
-				}
-				if g.segments[id] == nil || g.segments[id].Parent == "" || g.segments[g.segments[id].Parent] == nil {
-					break
-				}
-			}
-		}
-	}
-	var out []chainmap.SegmentStat
+	var segs []*chainmap.Segment
 	for _, id := range g.segmentIDs {
-		seg := g.segments[id]
-		if seg.Chain != q.Chain {
-			continue
+		if sg := g.segments[id]; sg.Chain == q.Chain {
+			segs = append(segs, sg)
 		}
-		st := chainmap.SegmentStat{Segment: id}
-		if a := accs[id]; a != nil {
-			st = a.st
-			if c, ok := chainmap.CapacityFromDims(seg.Unit, a.sums, a.counts); ok {
-				st.Capacity = &c
-			}
-		}
-		out = append(out, st)
 	}
+	out := chainmap.SumCells(q.Chain, segs, cells)
 	if q.Scope == (chainmap.Scope{}) {
 		g.allStats[q.Chain] = append([]chainmap.SegmentStat(nil), out...)
 	}
+	return out, nil
+}
+
+// scopeCells returns the indexes of the statistics cells inside a scope, in order.
+func (g *graph) scopeCells(sc chainmap.Scope) ([]int, error) {
+	if _, err := g.scopeFilter(sc); err != nil {
+		return nil, err
+	}
+	if sc == (chainmap.Scope{}) {
+		all := make([]int, len(g.cells))
+		for i := range all {
+			all[i] = i
+		}
+		return all, nil
+	}
+	seen := map[int]bool{}
+	addRegion := func(root string) {
+		for r := range subtree(g.regionChildren, root) {
+			for _, i := range g.cellsByRegion[r] {
+				seen[i] = true
+			}
+		}
+	}
+	if sc.Region != "" {
+		addRegion(sc.Region)
+	} else {
+		for p := range g.parkSubtree(sc.Park) {
+			for _, i := range g.cellsByPark[p] {
+				seen[i] = true
+			}
+		}
+		if p := g.parks[sc.Park]; chainmap.ParkCoversRegions(p) {
+			for _, r := range p.Regions {
+				addRegion(r)
+			}
+		}
+	}
+	out := make([]int, 0, len(seen))
+	for i := range seen {
+		out = append(out, i)
+	}
+	sort.Ints(out)
 	return out, nil
 }
 

@@ -68,28 +68,45 @@ func scopeEnterprisesCypher(sc chainmap.Scope) (string, map[string]any) {
 `, params
 }
 
-// SegmentStats aggregates a chain's segments within a scope in one query (plus a small
-// one listing the chain's segments). The whole-dataset aggregate is cached per completed
-// load of the dataset.
+// SegmentStats aggregates a chain's segments within a scope. When the statistics cells
+// describe the current dataset version (see BuildStats) it adds up the cells inside the
+// scope; otherwise it aggregates the scope's enterprises live. Either way it costs two
+// or three queries: the dataset version with the scope check, the chain's segments
+// (cached per version), and the aggregate. The whole-dataset aggregate is cached per
+// dataset version.
 func (s *Store) SegmentStats(ctx context.Context, q chainmap.StatsQuery) ([]chainmap.SegmentStat, error) {
-	if err := s.scopeExists(ctx, q.Scope); err != nil {
-		return nil, err
-	}
-	var version string
-	if q.Scope == (chainmap.Scope{}) {
-		v, err := s.datasetVersion(ctx)
-		if err != nil {
-			return nil, err
-		}
-		version = v + "|" + q.Chain
-		if st, ok := s.statsCache.Load(version); ok {
-			return append([]chainmap.SegmentStat(nil), st.([]chainmap.SegmentStat)...), nil
-		}
-	}
-	segs, err := s.read(ctx, "MATCH (x:Segment {chain: $chain}) RETURN x.id, x.unit ORDER BY x.id", map[string]any{"chain": q.Chain})
+	version, built, err := s.preflight(ctx, q.Scope)
 	if err != nil {
 		return nil, err
 	}
+	whole := q.Scope == (chainmap.Scope{})
+	key := "stats|" + version + "|" + q.Chain
+	if whole {
+		if st, ok := s.statsCache.Load(key); ok {
+			return append([]chainmap.SegmentStat(nil), st.([]chainmap.SegmentStat)...), nil
+		}
+	}
+	segs, err := s.chainSegments(ctx, version, q.Chain)
+	if err != nil {
+		return nil, err
+	}
+	var out []chainmap.SegmentStat
+	if version != "" && built == version {
+		out, err = s.statsFromCells(ctx, q, segs)
+	} else {
+		out, err = s.liveStats(ctx, q, segs)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if whole {
+		s.statsCache.Store(key, append([]chainmap.SegmentStat(nil), out...))
+	}
+	return out, nil
+}
+
+// liveStats aggregates the scope's enterprises and their operations in one query.
+func (s *Store) liveStats(ctx context.Context, q chainmap.StatsQuery, segs []*chainmap.Segment) ([]chainmap.SegmentStat, error) {
 	match, params := scopeEnterprisesCypher(q.Scope)
 	params["chain"] = q.Chain
 	params["dims"] = chainmap.Dimensions
@@ -102,25 +119,79 @@ func (s *Store) SegmentStats(ctx context.Context, q chainmap.StatsQuery) ([]chai
 		v := r.Values
 		id, _ := v[0].(string)
 		unit, _ := v[1].(string)
-		st := chainmap.SegmentStat{Segment: id, Enterprises: asInt(v[2]), Revenue: asFloat(v[3]), WithRevenue: asInt(v[4])}
+		st := chainmap.SegmentStat{Segment: id, Enterprises: asInt(v[2]), Revenue: chainmap.RoundSum(asFloat(v[3])), WithRevenue: asInt(v[4])}
 		if c, ok := chainmap.CapacityFromDims(unit, floats(v[5]), ints(v[6])); ok {
+			c = chainmap.RoundSum(c)
 			st.Capacity = &c
 		}
 		byID[id] = st
 	}
-	out := make([]chainmap.SegmentStat, 0, len(segs.Records))
-	for _, r := range segs.Records {
-		id, _ := r.Values[0].(string)
-		st, ok := byID[id]
+	out := make([]chainmap.SegmentStat, 0, len(segs))
+	for _, sg := range segs {
+		st, ok := byID[sg.ID]
 		if !ok {
-			st = chainmap.SegmentStat{Segment: id}
+			st = chainmap.SegmentStat{Segment: sg.ID}
 		}
 		out = append(out, st)
 	}
-	if version != "" {
-		s.statsCache.Store(version, append([]chainmap.SegmentStat(nil), out...))
-	}
 	return out, nil
+}
+
+// chainSegments lists a chain's segments (id and unit) by id, cached per dataset version.
+func (s *Store) chainSegments(ctx context.Context, version, chain string) ([]*chainmap.Segment, error) {
+	key := "segs|" + version + "|" + chain
+	if v, ok := s.statsCache.Load(key); ok && version != "" {
+		return v.([]*chainmap.Segment), nil
+	}
+	res, err := s.read(ctx, "MATCH (x:Segment {chain: $chain}) RETURN x.id, x.unit ORDER BY x.id", map[string]any{"chain": chain})
+	if err != nil {
+		return nil, err
+	}
+	segs := make([]*chainmap.Segment, 0, len(res.Records))
+	for _, r := range res.Records {
+		sg := &chainmap.Segment{Chain: chain}
+		sg.ID, _ = r.Values[0].(string)
+		sg.Unit, _ = r.Values[1].(string)
+		segs = append(segs, sg)
+	}
+	if version != "" {
+		s.statsCache.Store(key, segs)
+	}
+	return segs, nil
+}
+
+// preflightCypher returns, in one round trip, the version the statistics cells were built
+// for, whether the scope's region or park exists, and the dataset versions.
+const preflightCypher = `OPTIONAL MATCH (m:StatsMeta {id: $meta})
+WITH m.version AS built
+OPTIONAL MATCH (x:%s {id: $scopeID})
+WITH built, count(x) AS found
+OPTIONAL MATCH (d:Dataset)
+WITH built, found, d ORDER BY d.id
+RETURN built, found, collect(d.id + '@' + coalesce(d.finished_at, 'loading') + ':' + coalesce(d.status, '')) AS versions`
+
+// preflight returns the dataset version (as datasetVersion), the version the statistics
+// cells describe, and ENOTFOUND for a scope naming a region or park that is not there.
+func (s *Store) preflight(ctx context.Context, sc chainmap.Scope) (version, built string, err error) {
+	label, id := "Region", sc.Region
+	if sc.Park != "" {
+		label, id = "Park", sc.Park
+	}
+	res, err := s.read(ctx, sprintf(preflightCypher, label), map[string]any{"meta": statsMetaID, "scopeID": id})
+	if err != nil {
+		return "", "", err
+	}
+	v := res.Records[0].Values
+	built, _ = v[0].(string)
+	if id != "" && asInt(v[1]) == 0 {
+		return "", "", chainmap.Errorf(chainmap.ENOTFOUND, "no %s %q", map[string]string{"Region": "region", "Park": "park"}[label], id)
+	}
+	var parts []string
+	for _, x := range asList(v[2]) {
+		p, _ := x.(string)
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, ","), built, nil
 }
 
 // datasetVersion identifies the state of the loaded data: the ids and completion times of

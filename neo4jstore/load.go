@@ -210,7 +210,13 @@ func (s *Store) End(ctx context.Context, keys loaders.Keys) error {
 	}
 	_, err := s.write(ctx, `MATCH (d:Dataset {id: $id}) SET d.status = 'complete', d.finished_at = $now`,
 		map[string]any{"id": s.load.info.ID, "now": time.Now().UTC().Format(time.RFC3339Nano)})
-	return err
+	if err != nil {
+		return err
+	}
+	if err := s.BuildStats(ctx); err != nil {
+		return fmt.Errorf("the dataset is loaded and complete, but its statistics are not (analyses aggregate live until the next load): %w", err)
+	}
+	return nil
 }
 
 // pruneAll removes nodes and relationships of this dataset whose ids or keys are not in
@@ -294,7 +300,7 @@ func asInt(v any) int {
 // go first, in batches, so that a segment with a million operations never has to be
 // detached in one transaction.
 func (s *Store) Reset(ctx context.Context) error {
-	labels := []string{"Dataset"}
+	labels := []string{"Dataset", "StatsMeta", "SegmentStats"}
 	for _, n := range nodeKinds {
 		labels = append(labels, n.label)
 	}

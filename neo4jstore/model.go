@@ -126,8 +126,9 @@ func schemaStatements() []string {
 	for _, n := range nodeKinds {
 		out = append(out, fmt.Sprintf("CREATE CONSTRAINT %s_id IF NOT EXISTS FOR (n:%s) REQUIRE n.id IS UNIQUE",
 			strings.ToLower(n.label), n.label))
-		out = append(out, fmt.Sprintf("CREATE INDEX %s_dataset IF NOT EXISTS FOR (n:%s) ON (n.dataset)",
-			strings.ToLower(n.label), n.label))
+		// An index on dataset (one value for every node) was created by earlier
+		// versions: never selective, it only slowed every write.
+		out = append(out, fmt.Sprintf("DROP INDEX %s_dataset IF EXISTS", strings.ToLower(n.label)))
 	}
 	out = append(out,
 		"CREATE CONSTRAINT dataset_id IF NOT EXISTS FOR (n:Dataset) REQUIRE n.id IS UNIQUE",
@@ -136,6 +137,9 @@ func schemaStatements() []string {
 		"CREATE INDEX enterprise_credit_code IF NOT EXISTS FOR (n:Enterprise) ON (n.credit_code)",
 		"CREATE INDEX enterprise_stock_code IF NOT EXISTS FOR (n:Enterprise) ON (n.stock_code)",
 		"CREATE INDEX segment_chain IF NOT EXISTS FOR (n:Segment) ON (n.chain)",
+		"CREATE INDEX segmentstats_region IF NOT EXISTS FOR (n:SegmentStats) ON (n.region)",
+		"CREATE INDEX segmentstats_park IF NOT EXISTS FOR (n:SegmentStats) ON (n.park)",
+		"CREATE CONSTRAINT statsmeta_id IF NOT EXISTS FOR (n:StatsMeta) REQUIRE n.id IS UNIQUE",
 	)
 	for _, e := range edgeKinds {
 		out = append(out, fmt.Sprintf("CREATE INDEX %s_key IF NOT EXISTS FOR ()-[r:%s]-() ON (r.key)",

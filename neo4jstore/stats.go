@@ -1,0 +1,216 @@
+package neo4jstore
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/chainmap/chainmap"
+)
+
+// Pre-aggregated segment statistics. At the end of every load the store reads each
+// enterprise with its operations (in pages, in id order), folds them into
+// chainmap.StatsCells with the same chainmap.StatsBuilder as the embedded store, and
+// writes one (:SegmentStats) node per (chain, region, park) with the per-segment figures
+// as parallel lists, then records in (:StatsMeta {id: 'segment-stats'}) the dataset
+// version they describe. SegmentStats adds up the cells inside a scope when that version
+// is the current one, and otherwise (a load under way or interrupted, a database written
+// by an older chainmap) aggregates the enterprises live, so a stale cell is never read.
+
+const (
+	statsMetaID   = "segment-stats"
+	statsPageSize = 20000
+	statsBatch    = 1000
+)
+
+// statsPageCypher reads one page of enterprises, in id order (the uniqueness constraint's
+// index gives the order), each with its operations.
+const statsPageCypher = `MATCH (e:Enterprise) WHERE e.id > $after
+WITH e ORDER BY e.id LIMIT $limit
+CALL (e) {
+  OPTIONAL MATCH (e)-[r:OPERATES_IN]->(s:Segment)
+  RETURN collect([s.id, r.role, r.capacity_base, r.capacity_dim]) AS ops
+}
+RETURN e.id, e.region, e.park, e.status, e.revenue, ops`
+
+// BuildStats recomputes the statistics cells from the graph as it is now and marks them
+// as describing the current dataset version. Load runs it after every completed load;
+// it can be run again at any time (it replaces the cells).
+func (s *Store) BuildStats(ctx context.Context) error {
+	started := time.Now()
+	version, err := s.datasetVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("neo4j: build statistics: %w", err)
+	}
+	segRes, err := s.read(ctx, "MATCH (x:Segment) RETURN x.id, x.chain, x.parent", nil)
+	if err != nil {
+		return fmt.Errorf("neo4j: build statistics: read segments: %w", err)
+	}
+	nodes := make(map[string]chainmap.SegmentNode, len(segRes.Records))
+	for _, r := range segRes.Records {
+		id, _ := r.Values[0].(string)
+		chain, _ := r.Values[1].(string)
+		parent, _ := r.Values[2].(string)
+		nodes[id] = chainmap.SegmentNode{Chain: chain, Parent: parent}
+	}
+	b := chainmap.NewStatsBuilder(nodes)
+	after, n := "", 0
+	var ops []chainmap.StatsOp
+	for {
+		res, err := s.read(ctx, statsPageCypher, map[string]any{"after": after, "limit": statsPageSize})
+		if err != nil {
+			return fmt.Errorf("neo4j: build statistics: read enterprises after %q: %w", after, err)
+		}
+		for _, r := range res.Records {
+			v := r.Values
+			after, _ = v[0].(string)
+			region, _ := v[1].(string)
+			park, _ := v[2].(string)
+			status, _ := v[3].(string)
+			var revenue *float64
+			if v[4] != nil {
+				x := asFloat(v[4])
+				revenue = &x
+			}
+			ops = ops[:0]
+			list, _ := v[5].([]any)
+			for _, o := range list {
+				f, _ := o.([]any)
+				if len(f) != 4 || f[0] == nil {
+					continue
+				}
+				op := chainmap.StatsOp{}
+				op.Segment, _ = f[0].(string)
+				op.Role, _ = f[1].(string)
+				if f[2] != nil {
+					x := asFloat(f[2])
+					op.CapacityBase = &x
+				}
+				op.CapacityDim, _ = f[3].(string)
+				ops = append(ops, op)
+			}
+			// The embedded store adds an enterprise's operations in segment order; so do
+			// we, so that floating-point sums come out bit for bit the same.
+			sort.Slice(ops, func(i, j int) bool { return ops[i].Segment < ops[j].Segment })
+			b.Add(region, park, status, revenue, ops)
+			n++
+		}
+		if len(res.Records) < statsPageSize {
+			break
+		}
+	}
+	cells := b.Cells()
+	if err := s.writeStats(ctx, version, cells); err != nil {
+		return err
+	}
+	s.log.Info("segment statistics built", "enterprises", n, "cells", len(cells), "version", version,
+		"took", time.Since(started).Round(time.Millisecond))
+	return nil
+}
+
+// writeStats replaces the cells and then records the version they describe: until the
+// last write, StatsMeta still names an older version and readers aggregate live.
+func (s *Store) writeStats(ctx context.Context, version string, cells []chainmap.StatsCell) error {
+	if _, err := s.write(ctx, `MERGE (m:StatsMeta {id: $id}) SET m.version = null`, map[string]any{"id": statsMetaID}); err != nil {
+		return fmt.Errorf("neo4j: build statistics: %w", err)
+	}
+	for {
+		res, err := s.write(ctx, `MATCH (t:SegmentStats) WITH t LIMIT $limit DELETE t RETURN count(*)`, map[string]any{"limit": 20000})
+		if err != nil {
+			return fmt.Errorf("neo4j: build statistics: delete old cells: %w", err)
+		}
+		if asInt(res.Records[0].Values[0]) == 0 {
+			break
+		}
+	}
+	rows := make([]map[string]any, 0, statsBatch)
+	flush := func() error {
+		if len(rows) == 0 {
+			return nil
+		}
+		_, err := s.write(ctx, `UNWIND $rows AS row CREATE (t:SegmentStats) SET t = row`, map[string]any{"rows": rows})
+		rows = rows[:0]
+		if err != nil {
+			return fmt.Errorf("neo4j: build statistics: write cells: %w", err)
+		}
+		return nil
+	}
+	for _, c := range cells {
+		rows = append(rows, map[string]any{
+			"chain": c.Chain, "region": c.Region, "park": c.Park, "segments": c.Segments,
+			"enterprises": c.Enterprises, "revenue": c.Revenue, "with_revenue": c.WithRevenue,
+			"sums": c.Sums, "counts": c.Counts,
+		})
+		if len(rows) == statsBatch {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	_, err := s.write(ctx, `MERGE (m:StatsMeta {id: $id}) SET m.version = $version, m.cells = $cells, m.built_at = $now`,
+		map[string]any{"id": statsMetaID, "version": version, "cells": len(cells), "now": time.Now().UTC().Format(time.RFC3339Nano)})
+	if err != nil {
+		return fmt.Errorf("neo4j: build statistics: %w", err)
+	}
+	return nil
+}
+
+// cellsCypher reads the cells inside the scope bound by scopeCypher's prefix.
+const cellsCypher = `CALL (scope) {
+  MATCH (t:SegmentStats) WHERE t.region IN scope.regions RETURN t
+  UNION
+  MATCH (t:SegmentStats) WHERE t.park IN scope.parks RETURN t
+}
+WITH t WHERE t.chain = $chain
+RETURN t.region, t.park, t.segments, t.enterprises, t.revenue, t.with_revenue, t.sums, t.counts`
+
+// statsFromCells adds up the cells of a scope; ok is false when the cells do not describe
+// the current dataset version (the caller then aggregates live).
+func (s *Store) statsFromCells(ctx context.Context, q chainmap.StatsQuery, segs []*chainmap.Segment) ([]chainmap.SegmentStat, error) {
+	var cypher string
+	params := map[string]any{"chain": q.Chain}
+	if q.Scope == (chainmap.Scope{}) {
+		cypher = `MATCH (t:SegmentStats {chain: $chain})
+RETURN t.region, t.park, t.segments, t.enterprises, t.revenue, t.with_revenue, t.sums, t.counts`
+	} else {
+		prefix, _, p := scopeCypher(q.Scope)
+		for k, v := range p {
+			params[k] = v
+		}
+		cypher = prefix + cellsCypher
+	}
+	res, err := s.read(ctx, cypher, params)
+	if err != nil {
+		return nil, err
+	}
+	cells := make([]chainmap.StatsCell, 0, len(res.Records))
+	for _, r := range res.Records {
+		v := r.Values
+		c := chainmap.StatsCell{Chain: q.Chain, Enterprises: ints(v[3]), Revenue: floats(v[4]), WithRevenue: ints(v[5]),
+			Sums: floats(v[6]), Counts: ints(v[7])}
+		c.Region, _ = v[0].(string)
+		c.Park, _ = v[1].(string)
+		for _, x := range asList(v[2]) {
+			id, _ := x.(string)
+			c.Segments = append(c.Segments, id)
+		}
+		cells = append(cells, c)
+	}
+	// Add up in the embedded store's order (chain, region, park), for identical sums.
+	sort.Slice(cells, func(i, j int) bool {
+		if cells[i].Region != cells[j].Region {
+			return cells[i].Region < cells[j].Region
+		}
+		return cells[i].Park < cells[j].Park
+	})
+	return chainmap.SumCells(q.Chain, segs, cells), nil
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}

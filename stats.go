@@ -1,0 +1,235 @@
+package chainmap
+
+import (
+	"math"
+	"sort"
+	"strconv"
+)
+
+// StatsCell is the pre-aggregated share of one segment subtree held by the active
+// enterprises of one (region, park) pair: what SegmentStats adds up. An enterprise sits
+// in exactly one region and at most one park, so the cells partition the enterprises and
+// a scope's figures are sums over the cells whose region or park lies inside it, with no
+// enterprise counted twice. Stores build the cells once per loaded dataset (see
+// StatsBuilder) so that a province-wide analysis adds up a few hundred cells instead of
+// aggregating tens of thousands of enterprises and their operations.
+type StatsCell struct {
+	Chain  string
+	Region string
+	// Park is empty for enterprises recorded in no park.
+	Park string
+	// Segments lists the segments credited, sorted; the slices below run parallel to it.
+	Segments    []string
+	Enterprises []int
+	Revenue     []float64
+	WithRevenue []int
+	// Sums and Counts hold, per segment, the capacity sums and the number of operations
+	// giving a capacity, per dimension of Dimensions (len(Segments)*len(Dimensions)
+	// values, segment-major).
+	Sums   []float64
+	Counts []int
+}
+
+// SegmentNode is what the aggregation needs of a segment: its chain and parent.
+type SegmentNode struct {
+	Chain  string
+	Parent string
+}
+
+// StatsBuilder accumulates StatsCells from enterprises and their operations, crediting
+// each producing operation to its segment and every ancestor, and each enterprise once
+// per segment subtree it is active in. The embedded store and the Neo4j store both use
+// it, so the two agree by construction.
+type StatsBuilder struct {
+	segments map[string]SegmentNode
+	cells    map[cellKey]*cellAcc
+	credited map[string]bool
+}
+
+type cellKey struct{ chain, region, park string }
+
+type cellAcc struct {
+	bySeg map[string]*segAcc
+}
+
+type segAcc struct {
+	enterprises, withRevenue int
+	revenue                  float64
+	sums                     []float64
+	counts                   []int
+}
+
+// NewStatsBuilder starts an aggregation over a dataset whose segments are given by id.
+func NewStatsBuilder(segments map[string]SegmentNode) *StatsBuilder {
+	return &StatsBuilder{segments: segments, cells: map[cellKey]*cellAcc{}, credited: map[string]bool{}}
+}
+
+// StatsOp is the part of an operation the aggregation reads.
+type StatsOp struct {
+	Segment      string
+	Role         string
+	CapacityBase *float64
+	CapacityDim  string
+}
+
+// Add credits one enterprise with all of its operations. Inactive enterprises and R&D
+// operations are skipped, as SegmentStat defines; operations in unknown segments too.
+func (b *StatsBuilder) Add(region, park, status string, revenue *float64, ops []StatsOp) {
+	if status != "" && status != "active" {
+		return
+	}
+	clear(b.credited)
+	for _, o := range ops {
+		seg, ok := b.segments[o.Segment]
+		if !ok || o.Role == "rnd" {
+			continue
+		}
+		key := cellKey{seg.Chain, region, park}
+		cell := b.cells[key]
+		if cell == nil {
+			cell = &cellAcc{bySeg: map[string]*segAcc{}}
+			b.cells[key] = cell
+		}
+		dim := -1
+		if o.CapacityBase != nil {
+			for i, d := range Dimensions {
+				if d == o.CapacityDim {
+					dim = i
+				}
+			}
+		}
+		// Walk up while the parent is a known segment; the depth bound guards against
+		// a parent cycle, which validation rejects but a hand-edited graph could hold.
+		id := o.Segment
+		for depth := 0; depth <= len(b.segments); depth++ {
+			a := cell.bySeg[id]
+			if a == nil {
+				a = &segAcc{sums: make([]float64, len(Dimensions)), counts: make([]int, len(Dimensions))}
+				cell.bySeg[id] = a
+			}
+			if ck := seg.Chain + "\x00" + id; !b.credited[ck] {
+				b.credited[ck] = true
+				a.enterprises++
+				if revenue != nil {
+					a.revenue += *revenue
+					a.withRevenue++
+				}
+			}
+			if dim >= 0 {
+				a.sums[dim] += *o.CapacityBase
+				a.counts[dim]++
+			}
+			parent := b.segments[id].Parent
+			if _, ok := b.segments[parent]; !ok || parent == "" {
+				break
+			}
+			id = parent
+		}
+	}
+}
+
+// Cells returns the accumulated cells, ordered by chain, region and park.
+func (b *StatsBuilder) Cells() []StatsCell {
+	keys := make([]cellKey, 0, len(b.cells))
+	for k := range b.cells {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, c := keys[i], keys[j]
+		if a.chain != c.chain {
+			return a.chain < c.chain
+		}
+		if a.region != c.region {
+			return a.region < c.region
+		}
+		return a.park < c.park
+	})
+	out := make([]StatsCell, 0, len(keys))
+	for _, k := range keys {
+		acc := b.cells[k]
+		c := StatsCell{Chain: k.chain, Region: k.region, Park: k.park}
+		for id := range acc.bySeg {
+			c.Segments = append(c.Segments, id)
+		}
+		sort.Strings(c.Segments)
+		for _, id := range c.Segments {
+			a := acc.bySeg[id]
+			c.Enterprises = append(c.Enterprises, a.enterprises)
+			c.Revenue = append(c.Revenue, a.revenue)
+			c.WithRevenue = append(c.WithRevenue, a.withRevenue)
+			c.Sums = append(c.Sums, a.sums...)
+			c.Counts = append(c.Counts, a.counts...)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// SumCells adds up cells into one SegmentStat per segment of the chain (segments in the
+// order given, with their units), zero for segments no cell credits. The caller passes
+// only the cells inside the scope; cells of other chains are ignored.
+func SumCells(chain string, segments []*Segment, cells []StatsCell) []SegmentStat {
+	type acc struct {
+		st     SegmentStat
+		sums   []float64
+		counts []int
+	}
+	accs := make(map[string]*acc, len(segments))
+	for _, s := range segments {
+		accs[s.ID] = &acc{st: SegmentStat{Segment: s.ID}, sums: make([]float64, len(Dimensions)), counts: make([]int, len(Dimensions))}
+	}
+	nd := len(Dimensions)
+	for _, c := range cells {
+		if c.Chain != chain {
+			continue
+		}
+		for i, id := range c.Segments {
+			a := accs[id]
+			if a == nil {
+				continue
+			}
+			if i < len(c.Enterprises) {
+				a.st.Enterprises += c.Enterprises[i]
+			}
+			if i < len(c.Revenue) {
+				a.st.Revenue += c.Revenue[i]
+			}
+			if i < len(c.WithRevenue) {
+				a.st.WithRevenue += c.WithRevenue[i]
+			}
+			for d := 0; d < nd; d++ {
+				if j := i*nd + d; j < len(c.Sums) && j < len(c.Counts) {
+					a.sums[d] += c.Sums[j]
+					a.counts[d] += c.Counts[j]
+				}
+			}
+		}
+	}
+	out := make([]SegmentStat, 0, len(segments))
+	for _, s := range segments {
+		a := accs[s.ID]
+		st := a.st
+		st.Revenue = RoundSum(st.Revenue)
+		if c, ok := CapacityFromDims(s.Unit, a.sums, a.counts); ok {
+			c = RoundSum(c)
+			st.Capacity = &c
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// RoundSum rounds a sum of dataset figures to 12 significant digits: far finer than any
+// figure a dataset records, coarse enough to drop the last-bit noise of floating-point
+// addition, so that sums taken in different orders (per cell, or live in Neo4j) print
+// the same and users never see 973.7299999999997.
+func RoundSum(x float64) float64 {
+	if x == 0 || math.IsInf(x, 0) || math.IsNaN(x) {
+		return x
+	}
+	r, err := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 12, 64), 64)
+	if err != nil {
+		return x
+	}
+	return r
+}
