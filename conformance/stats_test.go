@@ -135,3 +135,40 @@ func runWrite(t *testing.T, cypher string, params map[string]any) {
 		t.Fatal(err)
 	}
 }
+
+// TestCandidatesRankedAlike holds both stores' candidate ranking to the same answer on a
+// synthetic dataset large enough that both take their revenue-ordered walk for small
+// limits and their whole-subtree ranking for large ones: every segment of a chain, in a
+// city, a province and a park, at limits 3, 20 and 200.
+func TestCandidatesRankedAlike(t *testing.T) {
+	needNeo4j(t)
+	dir := filepath.Join(t.TempDir(), "synth")
+	if _, err := synth.Generate(dir, synth.Options{Enterprises: 3000, Seed: 11}); err != nil {
+		t.Fatal(err)
+	}
+	stores := loadAll(t, dir)
+	mem, nj := stores[0].store, stores[1].store
+	segs := must(mem.Segments(ctxT(t), chainmap.SegmentQuery{Chain: "c1"}))
+	parks := must(mem.Parks(ctxT(t), chainmap.ParkQuery{}))
+	scopes := []chainmap.Scope{{Region: "110100"}, {Region: "110000"}, {Park: parks[0].ID}}
+	compared, nonEmpty := 0, 0
+	for _, sg := range segs {
+		for _, sc := range scopes {
+			for _, limit := range []int{3, 20, 200} {
+				q := chainmap.CandidateQuery{Chain: "c1", Segment: sg.ID, Scope: sc, Limit: limit}
+				a, _ := json.Marshal(must(mem.Candidates(ctxT(t), q)))
+				b, _ := json.Marshal(must(nj.Candidates(ctxT(t), q)))
+				compared++
+				if len(a) > 4 {
+					nonEmpty++
+				}
+				if string(a) != string(b) {
+					t.Errorf("candidates %+v differ:\n embedded %.600s\n neo4j    %.600s", q, a, b)
+				}
+			}
+		}
+	}
+	if nonEmpty < compared/2 {
+		t.Fatalf("only %d of %d candidate lists are non-empty: the comparison proves little", nonEmpty, compared)
+	}
+}

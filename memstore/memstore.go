@@ -51,6 +51,8 @@ type graph struct {
 	// indexes, built by index()
 	enterpriseIDs []string
 	segmentIDs    []string
+	// byRevenue holds every enterprise, largest revenue first (unknown last), then by id.
+	byRevenue []*chainmap.Enterprise
 	entByRegion   map[string][]string
 	entByPark     map[string][]string
 	projectsByEnt map[string][]*chainmap.Project
@@ -165,6 +167,13 @@ func (s *Store) End(_ context.Context, _ loaders.Keys) error {
 func (g *graph) index() {
 	g.enterpriseIDs = sortedKeys(g.enterprises)
 	g.segmentIDs = sortedKeys(g.segments)
+	g.byRevenue = make([]*chainmap.Enterprise, 0, len(g.enterprises))
+	for _, id := range g.enterpriseIDs {
+		g.byRevenue = append(g.byRevenue, g.enterprises[id])
+	}
+	sort.SliceStable(g.byRevenue, func(i, j int) bool {
+		return chainmap.LessEnterprise(chainmap.SortByRevenue, g.byRevenue[i], g.byRevenue[j])
+	})
 	g.allStats = map[string][]chainmap.SegmentStat{}
 	g.projectsByEnt = map[string][]*chainmap.Project{}
 	for _, id := range sortedKeys(g.projects) {
@@ -860,31 +869,69 @@ func (s *Store) Candidates(_ context.Context, q chainmap.CandidateQuery) ([]chai
 		counts []int
 	}
 	byEnt := map[string]*acc{}
-	for sub := range subtree(g.segChildren, q.Segment) {
-		for _, o := range g.opsBySegment[sub] {
-			e := g.enterprises[o.Enterprise]
-			if e == nil || !e.Active() || o.Role == "rnd" || inScope(e) {
-				continue
-			}
-			a := byEnt[e.ID]
-			if a == nil {
-				a = &acc{c: chainmap.Candidate{Enterprise: e}, sums: make([]float64, len(chainmap.Dimensions)), counts: make([]int, len(chainmap.Dimensions))}
-				byEnt[e.ID] = a
-			}
-			a.c.Segments = append(a.c.Segments, sub)
-			if o.CapacityBase != nil {
-				for i, d := range chainmap.Dimensions {
-					if d == o.CapacityDim {
-						a.sums[i] += *o.CapacityBase
-						a.counts[i]++
-					}
+	var order []string
+	credit := func(e *chainmap.Enterprise, o *chainmap.Operation) {
+		a := byEnt[e.ID]
+		if a == nil {
+			a = &acc{c: chainmap.Candidate{Enterprise: e}, sums: make([]float64, len(chainmap.Dimensions)), counts: make([]int, len(chainmap.Dimensions))}
+			byEnt[e.ID] = a
+			order = append(order, e.ID)
+		}
+		a.c.Segments = append(a.c.Segments, o.Segment)
+		if o.CapacityBase != nil {
+			for i, d := range chainmap.Dimensions {
+				if d == o.CapacityDim {
+					a.sums[i] += *o.CapacityBase
+					a.counts[i]++
 				}
 			}
 		}
 	}
+	subs := subtree(g.segChildren, q.Segment)
+	nOps := 0
+	for sub := range subs {
+		nOps += len(g.opsBySegment[sub])
+	}
+	// Ranking keeps the largest by revenue. When the subtree holds many operations,
+	// walking enterprises from the largest revenue down and stopping once the limit is
+	// reached (and the ties at its revenue taken) costs about limit × enterprises ÷
+	// operations steps instead of one per operation.
+	if q.Limit > 0 && nOps*nOps > q.Limit*len(g.byRevenue) {
+		var last float64
+		for _, e := range g.byRevenue {
+			if len(order) >= q.Limit && chainmap.RevenueKey(e) < last {
+				break
+			}
+			if !e.Active() || inScope(e) {
+				continue
+			}
+			found := false
+			for _, o := range g.opsByEnterprise[e.ID] {
+				if subs[o.Segment] && o.Role != "rnd" {
+					credit(e, o)
+					found = true
+				}
+			}
+			if found {
+				last = chainmap.RevenueKey(e)
+			}
+		}
+	} else {
+		for sub := range subs {
+			for _, o := range g.opsBySegment[sub] {
+				e := g.enterprises[o.Enterprise]
+				if e == nil || !e.Active() || o.Role == "rnd" || inScope(e) {
+					continue
+				}
+				credit(e, o)
+			}
+		}
+	}
 	out := make([]chainmap.Candidate, 0, len(byEnt))
-	for _, a := range byEnt {
+	for _, id := range order {
+		a := byEnt[id]
 		if c, ok := chainmap.CapacityFromDims(seg.Unit, a.sums, a.counts); ok {
+			c = chainmap.RoundSum(c)
 			a.c.Capacity = &c
 		}
 		sort.Strings(a.c.Segments)

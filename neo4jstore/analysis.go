@@ -258,8 +258,33 @@ func ints(v any) []int {
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
-const candidatesTail = `MATCH (x:Segment {id: $segment})<-[:CHILD_OF*0..]-(sub:Segment)<-[r:OPERATES_IN]-(e:Enterprise)
-WHERE NOT (%[1]s) AND coalesce(e.status, 'active') = 'active' AND coalesce(r.role, 'producer') <> 'rnd'
+// candidatesStart binds every enterprise of the segment subtree with its operations there.
+const candidatesStart = `MATCH (x:Segment {id: $segment})<-[:CHILD_OF*0..]-(sub:Segment)<-[r:OPERATES_IN]-(e:Enterprise)
+WHERE `
+
+// candidatesAboveStart binds the enterprises with a revenue of at least $threshold (an
+// index range seek) that operate in the segment subtree.
+const candidatesAboveStart = `MATCH (x:Segment {id: $segment})<-[:CHILD_OF*0..]-(sub:Segment)
+WITH scope, collect(sub) AS subs
+MATCH (e:Enterprise) WHERE e.revenue >= $threshold
+MATCH (e)-[r:OPERATES_IN]->(sub:Segment)
+WHERE sub IN subs AND `
+
+// candidatesWalk walks enterprises from the largest revenue down (the revenue index gives
+// the order), at most $scan of them, and returns the revenue of the $limit-th that
+// qualifies and how many qualified: when that is $limit, every candidate the ranking keeps
+// has at least that revenue.
+const candidatesWalk = `MATCH (x:Segment {id: $segment})<-[:CHILD_OF*0..]-(sub:Segment)
+WITH scope, collect(sub.id) AS subs
+MATCH (e:Enterprise) WHERE e.revenue IS NOT NULL
+WITH scope, subs, e ORDER BY e.revenue DESC LIMIT $scan
+WITH scope, subs, e
+WHERE coalesce(e.status, 'active') = 'active' AND NOT (%[1]s)
+  AND EXISTS { MATCH (e)-[r:OPERATES_IN]->(s:Segment) WHERE s.id IN subs AND coalesce(r.role, 'producer') <> 'rnd' }
+WITH e LIMIT $limit
+RETURN count(e) AS n, min(e.revenue) AS threshold`
+
+const candidatesTail = `NOT (%[1]s) AND coalesce(e.status, 'active') = 'active' AND coalesce(r.role, 'producer') <> 'rnd'
 WITH scope, e, collect(DISTINCT sub.id) AS segs, collect(r) AS rs
 WITH scope, e, segs,
      [d IN $dims | reduce(s = 0.0, r IN rs | s + CASE WHEN r.capacity_dim = d THEN r.capacity_base ELSE 0.0 END)] AS caps,
@@ -315,7 +340,11 @@ func (s *Store) Candidates(ctx context.Context, q chainmap.CandidateQuery) ([]ch
 		limit = 1000
 	}
 	params["limit"] = limit
-	res, err := s.read(ctx, prefix+sprintf(candidatesTail, cond, other), params)
+	start, err := s.candidatesStart(ctx, q, limit, prefix, cond, params)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.read(ctx, prefix+start+sprintf(candidatesTail, cond, other), params)
 	if err != nil {
 		return nil, err
 	}
@@ -328,7 +357,7 @@ func (s *Store) Candidates(ctx context.Context, q chainmap.CandidateQuery) ([]ch
 		}
 		c := chainmap.Candidate{Enterprise: &e, LinksToScope: asInt(v[3])}
 		if v[1] != nil {
-			x := asFloat(v[1])
+			x := chainmap.RoundSum(asFloat(v[1]))
 			c.Capacity = &x
 		}
 		for _, sg := range v[2].([]any) {
@@ -351,4 +380,43 @@ func (s *Store) Candidates(ctx context.Context, q chainmap.CandidateQuery) ([]ch
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// walkScanFactor bounds the revenue-ordered walk of candidatesWalk to this many
+// enterprises per candidate wanted: enough when at least one enterprise in a hundred
+// qualifies; rarer segments are cheaper to aggregate whole.
+const walkScanFactor = 100
+
+// candidatesStart chooses how Candidates finds its enterprises. Ranking every enterprise
+// of a segment that tens of thousands operate in costs a second at national scale, while
+// the ranking keeps only the largest by revenue. So when the segment is that common (the
+// whole-dataset statistics, cached per dataset version, say how common), walk the revenue
+// index from the top to find the revenue of the limit-th candidate, and rank only the
+// enterprises at or above it. Otherwise, or when the walk finds too few, rank the whole
+// subtree.
+func (s *Store) candidatesStart(ctx context.Context, q chainmap.CandidateQuery, limit int, prefix, cond string, params map[string]any) (string, error) {
+	all, err := s.SegmentStats(ctx, chainmap.StatsQuery{Chain: q.Chain})
+	if err != nil {
+		return "", err
+	}
+	common := false
+	for _, st := range all {
+		if st.Segment == q.Segment && st.WithRevenue >= 5*limit {
+			common = true
+		}
+	}
+	if !common {
+		return candidatesStart, nil
+	}
+	params["scan"] = walkScanFactor * limit
+	res, err := s.read(ctx, prefix+sprintf(candidatesWalk, cond), params)
+	if err != nil {
+		return "", err
+	}
+	v := res.Records[0].Values
+	if asInt(v[0]) < limit || v[1] == nil {
+		return candidatesStart, nil
+	}
+	params["threshold"] = asFloat(v[1])
+	return candidatesAboveStart, nil
 }

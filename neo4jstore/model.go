@@ -134,6 +134,7 @@ func schemaStatements() []string {
 		"CREATE CONSTRAINT dataset_id IF NOT EXISTS FOR (n:Dataset) REQUIRE n.id IS UNIQUE",
 		"CREATE INDEX enterprise_region IF NOT EXISTS FOR (n:Enterprise) ON (n.region)",
 		"CREATE INDEX enterprise_park IF NOT EXISTS FOR (n:Enterprise) ON (n.park)",
+		"CREATE INDEX enterprise_revenue IF NOT EXISTS FOR (n:Enterprise) ON (n.revenue)",
 		"CREATE INDEX enterprise_credit_code IF NOT EXISTS FOR (n:Enterprise) ON (n.credit_code)",
 		"CREATE INDEX enterprise_stock_code IF NOT EXISTS FOR (n:Enterprise) ON (n.stock_code)",
 		"CREATE INDEX segment_chain IF NOT EXISTS FOR (n:Segment) ON (n.chain)",
