@@ -3,6 +3,7 @@ package chainmap
 import (
 	"context"
 	"fmt"
+	"sync"
 )
 
 // GapQuery asks for the gap analysis of a chain in a scope.
@@ -23,68 +24,98 @@ func GapAnalysis(ctx context.Context, s Store, q GapQuery) (*GapReport, error) {
 	return AnalyseGaps(*in)
 }
 
+// gatherGapInput runs the store calls it needs concurrently: they are independent reads,
+// and on Neo4j each is a round trip, so their latencies overlap instead of adding up.
+// Errors are reported in a fixed order (chain, segments, scope…), whatever finishes first.
 func gatherGapInput(ctx context.Context, s Store, q GapQuery) (*GapInput, error) {
 	if err := q.Scope.Validate(); err != nil {
 		return nil, err
 	}
-	chains, err := s.Chains(ctx, IDQuery{IDs: []string{q.Chain}})
-	if err != nil {
-		return nil, fmt.Errorf("gap analysis: %w", err)
+	in := &GapInput{Chain: q.Chain, Scope: q.Scope, Overrides: q.Overrides}
+	var (
+		chains     []*Chain
+		local, all []SegmentStat
+		covering   map[string]bool
+		policies   []*Policy
+		goals      []*Goal
+		errs       [9]error
+		wg         sync.WaitGroup
+	)
+	run := func(i int, f func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = f()
+		}()
 	}
-	if len(chains) == 0 {
+	run(0, func() (err error) {
+		chains, err = s.Chains(ctx, IDQuery{IDs: []string{q.Chain}})
+		return wrapErr("chain", err)
+	})
+	run(1, func() (err error) {
+		in.Segments, err = s.Segments(ctx, SegmentQuery{Chain: q.Chain})
+		return wrapErr("segments", err)
+	})
+	run(2, func() (err error) {
+		local, err = s.SegmentStats(ctx, StatsQuery{Chain: q.Chain, Scope: q.Scope})
+		return wrapErr("stats", err)
+	})
+	run(3, func() error {
+		scopeRegions, err := scopeRegionIDs(ctx, s, q.Scope)
+		if err != nil {
+			return err
+		}
+		covering, err = regionAncestors(ctx, s, scopeRegions)
+		return wrapErr("regions", err)
+	})
+	run(4, func() (err error) {
+		in.Flows, err = s.Flows(ctx, FlowQuery{Chain: q.Chain})
+		return wrapErr("flows", err)
+	})
+	run(5, func() (err error) {
+		all, err = s.SegmentStats(ctx, StatsQuery{Chain: q.Chain})
+		return wrapErr("stats", err)
+	})
+	run(6, func() (err error) { policies, err = s.Policies(ctx, PolicyQuery{}); return wrapErr("policies", err) })
+	run(7, func() (err error) { goals, err = s.Goals(ctx, GoalQuery{}); return wrapErr("goals", err) })
+	run(8, func() (err error) {
+		in.Indicators, err = s.Indicators(ctx, IndicatorQuery{})
+		return wrapErr("indicators", err)
+	})
+	wg.Wait()
+	if errs[0] == nil && len(chains) == 0 {
 		return nil, Errorf(ENOTFOUND, "no chain %q", q.Chain)
 	}
-	in := &GapInput{Chain: q.Chain, Scope: q.Scope, Overrides: q.Overrides}
-	if in.Segments, err = s.Segments(ctx, SegmentQuery{Chain: q.Chain}); err != nil {
-		return nil, fmt.Errorf("gap analysis: segments: %w", err)
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
 	for _, o := range q.Overrides {
 		if o.Segment != "" && !hasSegment(in.Segments, o.Segment) {
 			return nil, Errorf(EINVALID, "threshold override names segment %q, which is not in chain %q", o.Segment, q.Chain)
 		}
 	}
-	if in.Flows, err = s.Flows(ctx, FlowQuery{Chain: q.Chain}); err != nil {
-		return nil, fmt.Errorf("gap analysis: flows: %w", err)
-	}
-	local, err := s.SegmentStats(ctx, StatsQuery{Chain: q.Chain, Scope: q.Scope})
-	if err != nil {
-		return nil, fmt.Errorf("gap analysis: stats: %w", err)
-	}
-	all, err := s.SegmentStats(ctx, StatsQuery{Chain: q.Chain})
-	if err != nil {
-		return nil, fmt.Errorf("gap analysis: stats: %w", err)
-	}
 	in.Stats, in.Everywhere = statMap(local), statMap(all)
-	scopeRegions, err := scopeRegionIDs(ctx, s, q.Scope)
-	if err != nil {
-		return nil, err
-	}
-	covering, err := regionAncestors(ctx, s, scopeRegions)
-	if err != nil {
-		return nil, fmt.Errorf("gap analysis: regions: %w", err)
-	}
-	policies, err := s.Policies(ctx, PolicyQuery{})
-	if err != nil {
-		return nil, fmt.Errorf("gap analysis: policies: %w", err)
-	}
 	for _, p := range policies {
 		if len(p.Regions) == 0 || anyOf(p.Regions, covering) {
 			in.Policies = append(in.Policies, p)
 		}
-	}
-	goals, err := s.Goals(ctx, GoalQuery{})
-	if err != nil {
-		return nil, fmt.Errorf("gap analysis: goals: %w", err)
 	}
 	for _, g := range goals {
 		if (g.Region != "" && covering[g.Region]) || (g.Park != "" && g.Park == q.Scope.Park) {
 			in.Goals = append(in.Goals, g)
 		}
 	}
-	if in.Indicators, err = s.Indicators(ctx, IndicatorQuery{}); err != nil {
-		return nil, fmt.Errorf("gap analysis: indicators: %w", err)
-	}
 	return in, nil
+}
+
+// wrapErr adds what the gap analysis was reading to a store error, keeping nil nil.
+func wrapErr(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("gap analysis: %s: %w", what, err)
 }
 
 func hasSegment(segs []*Segment, id string) bool {
