@@ -52,7 +52,7 @@ type graph struct {
 	enterpriseIDs []string
 	segmentIDs    []string
 	// byRevenue holds every enterprise, largest revenue first (unknown last), then by id.
-	byRevenue []*chainmap.Enterprise
+	byRevenue     []*chainmap.Enterprise
 	entByRegion   map[string][]string
 	entByPark     map[string][]string
 	projectsByEnt map[string][]*chainmap.Project
