@@ -415,6 +415,7 @@ func (s *Store) Enterprises(_ context.Context, q chainmap.EnterpriseQuery) (*cha
 		cur = &c
 	}
 	var matches []*chainmap.Enterprise
+	presorted := false // matches already in the page order
 	switch {
 	case len(q.IDs) > 0:
 		for _, id := range uniqueSorted(q.IDs) {
@@ -440,6 +441,29 @@ func (s *Store) Enterprises(_ context.Context, q chainmap.EnterpriseQuery) (*cha
 		if sortBy == chainmap.SortByID {
 			sort.Slice(matches, func(i, j int) bool { return matches[i].ID < matches[j].ID })
 		}
+	case q.Segment != "":
+		// Start from the subtree's operations, not from every enterprise.
+		seen := map[string]bool{}
+		for sub := range subtree(g.segChildren, q.Segment) {
+			for _, o := range g.opsBySegment[sub] {
+				if e := g.enterprises[o.Enterprise]; e != nil && !seen[e.ID] {
+					seen[e.ID] = true
+					if keep(e) {
+						matches = append(matches, e)
+					}
+				}
+			}
+		}
+		if sortBy == chainmap.SortByID {
+			sort.Slice(matches, func(i, j int) bool { return matches[i].ID < matches[j].ID })
+		}
+	case sortBy == chainmap.SortByRevenue:
+		presorted = true
+		for _, e := range g.byRevenue {
+			if keep(e) {
+				matches = append(matches, e)
+			}
+		}
 	default:
 		for _, id := range g.enterpriseIDs {
 			if e := g.enterprises[id]; keep(e) {
@@ -447,7 +471,7 @@ func (s *Store) Enterprises(_ context.Context, q chainmap.EnterpriseQuery) (*cha
 			}
 		}
 	}
-	if sortBy != chainmap.SortByID {
+	if sortBy != chainmap.SortByID && !presorted {
 		sort.SliceStable(matches, func(i, j int) bool { return chainmap.LessEnterprise(sortBy, matches[i], matches[j]) })
 	}
 	page := &chainmap.EnterprisePage{Total: -1}
@@ -481,7 +505,7 @@ func sortOf(s string) (string, error) {
 }
 
 func (g *graph) enterpriseFilter(q chainmap.EnterpriseQuery) (func(*chainmap.Enterprise) bool, error) {
-	var regions, inSegments map[string]bool
+	var regions map[string]bool
 	if q.Region != "" {
 		regions = subtree(g.regionChildren, q.Region)
 	}
@@ -496,22 +520,27 @@ func (g *graph) enterpriseFilter(q chainmap.EnterpriseQuery) (func(*chainmap.Ent
 		}
 		inPark = f
 	}
+	var inSegments func(*chainmap.Enterprise) bool
 	if q.Segment != "" || q.Chain != "" {
-		inSegments = map[string]bool{}
+		// Test the enterprise's own operations (a handful) rather than building a set
+		// from every operation of the dataset on each call.
 		var segs map[string]bool
 		if q.Segment != "" {
 			segs = subtree(g.segChildren, q.Segment)
 		}
-		for _, o := range g.operations {
-			if segs != nil && !segs[o.Segment] {
-				continue
-			}
-			if q.Chain != "" {
-				if sg := g.segments[o.Segment]; sg == nil || sg.Chain != q.Chain {
+		inSegments = func(e *chainmap.Enterprise) bool {
+			for _, o := range g.opsByEnterprise[e.ID] {
+				if segs != nil && !segs[o.Segment] {
 					continue
 				}
+				if q.Chain != "" {
+					if sg := g.segments[o.Segment]; sg == nil || sg.Chain != q.Chain {
+						continue
+					}
+				}
+				return true
 			}
-			inSegments[o.Enterprise] = true
+			return false
 		}
 	}
 	return func(e *chainmap.Enterprise) bool {
@@ -521,7 +550,7 @@ func (g *graph) enterpriseFilter(q chainmap.EnterpriseQuery) (func(*chainmap.Ent
 		if inPark != nil && !inPark(e) {
 			return false
 		}
-		if inSegments != nil && !inSegments[e.ID] {
+		if inSegments != nil && !inSegments(e) {
 			return false
 		}
 		if q.Designation != "" && !contains(e.Designations, q.Designation) {
