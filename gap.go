@@ -278,6 +278,15 @@ func AnalyseGaps(in GapInput) (*GapReport, error) {
 		return nil, err
 	}
 	subtree := func(id string) map[string]bool { return Subtree(children, id) }
+	// Flows by the segments they touch, in their given order: each segment's neighbours
+	// and balances then read its own flows, not every flow of the chain.
+	touching := map[string][]*Flow{}
+	for _, f := range in.Flows {
+		touching[f.From] = append(touching[f.From], f)
+		if f.To != f.From {
+			touching[f.To] = append(touching[f.To], f)
+		}
+	}
 	present := func(id string) bool { return in.Stats[id].Enterprises > 0 }
 	lq := locationQuotients(in)
 
@@ -294,7 +303,7 @@ func AnalyseGaps(in GapInput) (*GapReport, error) {
 		// Neighbours along flows crossing the subtree's boundary; a segment with none of
 		// its own takes its nearest ancestor's (a product family shares its inputs).
 		for cur := s; cur != nil; cur = segs[cur.Parent] {
-			up, down := boundaryNeighbours(subtree(cur.ID), in.Flows)
+			up, down := boundaryNeighbours(subtree(cur.ID), touching)
 			if len(up)+len(down) > 0 {
 				g.inherited = cur != s
 				for _, id := range up {
@@ -362,7 +371,7 @@ func AnalyseGaps(in GapInput) (*GapReport, error) {
 		}
 		g.Priorities = append(g.Priorities, s.Priorities...)
 
-		g.Balances = balances(s, segs, in.Flows, in.Stats)
+		g.Balances = balances(s, segs, touching[s.ID], in.Stats)
 		score(g, in.Everywhere)
 		reason(g, segs)
 		rep.Segments = append(rep.Segments, g)
@@ -498,16 +507,18 @@ func round(x float64) float64 { return math.Round(x*100) / 100 }
 
 // boundaryNeighbours returns the segments feeding into the subtree from outside (up)
 // and fed by it (down), sorted.
-func boundaryNeighbours(sub map[string]bool, flows []*Flow) (up, down []string) {
+func boundaryNeighbours(sub map[string]bool, touching map[string][]*Flow) (up, down []string) {
 	seenU, seenD := map[string]bool{}, map[string]bool{}
-	for _, f := range flows {
-		if sub[f.To] && !sub[f.From] && !seenU[f.From] {
-			seenU[f.From] = true
-			up = append(up, f.From)
-		}
-		if sub[f.From] && !sub[f.To] && !seenD[f.To] {
-			seenD[f.To] = true
-			down = append(down, f.To)
+	for id := range sub {
+		for _, f := range touching[id] {
+			if sub[f.To] && !sub[f.From] && !seenU[f.From] {
+				seenU[f.From] = true
+				up = append(up, f.From)
+			}
+			if sub[f.From] && !sub[f.To] && !seenD[f.To] {
+				seenD[f.To] = true
+				down = append(down, f.To)
+			}
 		}
 	}
 	sort.Strings(up)
@@ -570,7 +581,7 @@ func FlowCycle(flows []*Flow) []string {
 }
 
 // balances computes the mass (or energy) balance along the flows into a segment and out
-// of it that carry a coefficient, where units convert.
+// of it (flows: those touching it) that carry a coefficient, where units convert.
 func balances(s *Segment, segs map[string]*Segment, flows []*Flow, stats map[string]SegmentStat) []Balance {
 	var out []Balance
 	for _, f := range flows {
