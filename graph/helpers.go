@@ -283,5 +283,11 @@ func (r *Resolver) gapAnalysis(ctx context.Context, chain string, scope model.Sc
 	if order != nil && *order == model.GapOrderChain {
 		chainmap.SortGaps(rep.Segments, "chain")
 	}
+	// The analysis read every segment of the chain: prime the loader with them so that
+	// balances' from and to resolve without another round trip.
+	l := r.loaders(ctx)
+	for _, g := range rep.Segments {
+		l.Segments.Prime(g.Segment.ID, g.Segment)
+	}
 	return rep, nil
 }
