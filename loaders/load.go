@@ -22,16 +22,6 @@ type Batch struct {
 // Len returns the number of records in the batch.
 func (b Batch) Len() int { return reflect.ValueOf(b.Rows).Len() }
 
-// Keys holds every id (or composite key) the dataset defines, per kind; sinks use it to
-// prune what the dataset no longer contains.
-type Keys map[Kind]map[string]int
-
-// Has reports whether the dataset defines key of kind k.
-func (k Keys) Has(kind Kind, key string) bool {
-	_, ok := k[kind][key]
-	return ok
-}
-
 // Sink receives a validated dataset in batches. The embedded store and the Neo4j store
 // implement it. Begin is called once before any batch, End once after the last one
 // with every key of the dataset.
@@ -200,25 +190,25 @@ func (d *Dataset) validate(ctx context.Context) (*Report, Keys, error) {
 	rep := &Report{Rows: map[Kind]int{}}
 	c := newChecker(rep)
 	if err := d.each(ctx, rep, c, func(Kind, any, int) error { return nil }); err != nil {
-		return rep, nil, fmt.Errorf("validate %s: %w", d.Dir, err)
+		return rep, Keys{}, fmt.Errorf("validate %s: %w", d.Dir, err)
 	}
 	if f := d.Manifest.Focus; f.Chain != "" {
-		if _, ok := c.ids[KindChains][f.Chain]; !ok {
+		if !c.keys.has(KindChains, f.Chain) {
 			rep.add(manifestFile, 0, "focus.chain", "unknown chain %q", f.Chain)
 		}
 	}
 	if f := d.Manifest.Focus; f.Region != "" {
-		if _, ok := c.ids[KindRegions][f.Region]; !ok {
+		if !c.keys.has(KindRegions, f.Region) {
 			rep.add(manifestFile, 0, "focus.region", "unknown region %q", f.Region)
 		}
 	}
 	for _, p := range d.Manifest.Focus.Parks {
-		if _, ok := c.ids[KindParks][p]; !ok {
+		if !c.keys.has(KindParks, p) {
 			rep.add(manifestFile, 0, "focus.parks", "unknown park %q", p)
 		}
 	}
 	rep.Sort()
-	return rep, Keys(c.ids), nil
+	return rep, c.keys, nil
 }
 
 // Load validates the dataset in dir and, only if it has no problem, streams it to sink

@@ -1,56 +1,116 @@
 package loaders
 
 import (
+	"strings"
+
 	"github.com/chainmap/chainmap"
 )
 
-// edge is a child → parent link inside one table, checked once the table is read.
+// edge is a child → parent link inside one table, checked once the table is read. The
+// child is held as its entry number in the table's key set plus one (0 for a row without
+// id) and the parent as its entry number in the table's set of parents, so that an edge
+// is 16 bytes and never keeps its row alive.
 type edge struct {
-	id, parent string
-	line       int
+	line   int
+	id     uint32
+	parent uint32
 }
 
 // checker holds what cross-row checks need: the ids seen so far (with the line that
 // defined them) and a few attributes other tables refer to. It keeps ids and small
-// attributes only, never whole records, so that validating a million enterprises stays
-// within tens of megabytes.
+// attributes only, never whole records nor strings that point into them, and keeps the
+// big sets (ids, composite keys, credit codes) in compact keySets, so that validating a
+// million enterprises stays within tens of megabytes.
 type checker struct {
-	rep         *Report
-	ids         map[Kind]map[string]int
-	files       map[Kind]string
+	rep   *Report
+	keys  Keys
+	files map[Kind]string
+	// Attributes of segments and regions, small tables.
 	segChain    map[string]string
 	segUnit     map[string]string
 	regionLevel map[string]chainmap.RegionLevel
-	creditCodes map[string]string
+	// creditCodes holds each credit code with the entry number + 1 of the enterprise
+	// that used it first (0 for a row without id); only while the enterprises are read.
+	creditCodes *keySet
 	edges       map[Kind][]edge
+	// parents holds, per table, the distinct parent ids its edges name.
+	parents map[Kind]*keySet
 	// unreadable marks tables that could not be read whole; references to them are
 	// not checked.
 	unreadable map[Kind]bool
 	flows      []*chainmap.Flow
 	flowLines  map[string]int
+	// buf is scratch space for stored composite keys.
+	buf []byte
 }
 
 func newChecker(rep *Report) *checker {
-	c := &checker{rep: rep, ids: map[Kind]map[string]int{}, files: map[Kind]string{},
-		segChain: map[string]string{}, segUnit: map[string]string{},
-		regionLevel: map[string]chainmap.RegionLevel{}, creditCodes: map[string]string{},
-		edges: map[Kind][]edge{}, unreadable: map[Kind]bool{}, flowLines: map[string]int{}}
-	for _, k := range Kinds {
-		c.ids[k] = map[string]int{}
+	return &checker{
+		rep:         rep,
+		keys:        newKeys(),
+		files:       map[Kind]string{},
+		segChain:    map[string]string{},
+		segUnit:     map[string]string{},
+		regionLevel: map[string]chainmap.RegionLevel{},
+		edges:       map[Kind][]edge{},
+		parents:     map[Kind]*keySet{},
+		unreadable:  map[Kind]bool{},
+		flowLines:   map[string]int{},
 	}
-	return c
 }
 
-// define records an id (or composite key), reporting duplicates with where the first one was.
-func (c *checker) define(k Kind, id string, f *fields, col string) {
+// define records an id (or composite key), reporting duplicates with where the first one
+// was. It returns the id's entry number in its kind's set (that of the first definition
+// for a duplicate), or ok false for an empty id.
+func (c *checker) define(k Kind, id string, f *fields, col string) (entry int, ok bool) {
 	if id == "" {
+		return 0, false
+	}
+	set := c.keys.sets[k]
+	i, dup, err := set.add(id, f.row.line)
+	if err != nil {
+		f.fail(col, "%s %q: %v", kindNoun(k), id, err)
+		return 0, false
+	}
+	if dup {
+		f.fail(col, "duplicate %s %q (first defined at %s:%d)", kindNoun(k), id, c.files[k], set.value(i))
+	}
+	return i, true
+}
+
+// defineComposite records the key made of parts joined by '>' (an operation's or a
+// supply link's), stored compactly (see Keys.storedComposite), reporting duplicates as
+// define does.
+func (c *checker) defineComposite(k Kind, f *fields, col string, parts ...string) {
+	c.buf = c.keys.storedComposite(c.buf[:0], k, parts)
+	set := c.keys.sets[k]
+	i, dup, err := set.add(string(c.buf), f.row.line)
+	if err != nil {
+		f.fail(col, "%s %q: %v", kindNoun(k), strings.Join(parts, ">"), err)
 		return
 	}
-	if first, dup := c.ids[k][id]; dup {
-		f.fail(col, "duplicate %s %q (first defined at %s:%d)", kindNoun(k), id, c.files[k], first)
+	if dup {
+		f.fail(col, "duplicate %s %q (first defined at %s:%d)", kindNoun(k), strings.Join(parts, ">"), c.files[k], set.value(i))
+	}
+}
+
+// addEdge queues the link from the row's id (entry as returned by define) to its parent.
+func (c *checker) addEdge(k Kind, entry int, defined bool, parent string, line int, f *fields) {
+	ps := c.parents[k]
+	if ps == nil {
+		ps = newKeySet()
+		c.parents[k] = ps
+	}
+	p, _, err := ps.add(parent, 0)
+	if err != nil {
+		f.fail("parent", "%q: %v", parent, err)
 		return
 	}
-	c.ids[k][id] = f.row.line
+	e := edge{line: line, parent: uint32(p)}
+	if defined {
+		e.id = uint32(entry) + 1
+	}
+	c.edges[k] = append(c.edges[k], e)
 }
 
 // ref checks that id names an existing record of kind k.
@@ -58,7 +118,7 @@ func (c *checker) ref(k Kind, id string, f *fields, col string) {
 	if id == "" || c.unreadable[k] {
 		return
 	}
-	if _, ok := c.ids[k][id]; !ok {
+	if !c.keys.has(k, id) {
 		f.fail(col, "unknown %s %q", kindNoun(k), id)
 	}
 }
@@ -74,7 +134,7 @@ func (c *checker) citations(p chainmap.Provenance, f *fields) {
 		return
 	}
 	for _, s := range p.Sources {
-		if _, ok := c.ids[KindSources][s.SourceID()]; !ok {
+		if !c.keys.has(KindSources, s.SourceID()) {
 			f.fail("sources", "unknown source %q", s.SourceID())
 		}
 	}
@@ -136,16 +196,16 @@ func (c *checker) check(k Kind, rec any, f *fields) {
 		c.define(k, r.ID, f, "id")
 		c.citations(r.Provenance, f)
 	case chainmap.Segment:
-		c.define(k, r.ID, f, "id")
+		entry, ok := c.define(k, r.ID, f, "id")
 		c.ref(KindChains, r.Chain, f, "chain")
-		c.segChain[r.ID] = r.Chain
-		c.segUnit[r.ID] = r.Unit
+		c.segChain[strings.Clone(r.ID)] = strings.Clone(r.Chain)
+		c.segUnit[strings.Clone(r.ID)] = strings.Clone(r.Unit)
 		if r.Parent != "" {
-			c.edges[k] = append(c.edges[k], edge{r.ID, r.Parent, f.row.lineOf("parent")})
+			c.addEdge(k, entry, ok, r.Parent, f.row.lineOf("parent"), f)
 		}
 		for _, p := range r.Priorities {
 			if cl := p.Clause(); cl != "" && !c.unreadable[KindSources] {
-				if _, ok := c.ids[KindSources][cl.SourceID()]; !ok {
+				if !c.keys.has(KindSources, cl.SourceID()) {
 					f.fail("priorities", "unknown source %q in %q", cl.SourceID(), string(p))
 				}
 			}
@@ -160,44 +220,55 @@ func (c *checker) check(k Kind, rec any, f *fields) {
 		c.ref(KindSegments, r.To, f, "to")
 		c.citations(r.Provenance, f)
 	case chainmap.Region:
-		c.define(k, r.ID, f, "id")
-		c.regionLevel[r.ID] = r.Level
+		entry, ok := c.define(k, r.ID, f, "id")
+		c.regionLevel[strings.Clone(r.ID)] = chainmap.RegionLevel(strings.Clone(string(r.Level)))
 		if r.Parent != "" {
-			c.edges[k] = append(c.edges[k], edge{r.ID, r.Parent, f.row.lineOf("parent")})
+			c.addEdge(k, entry, ok, r.Parent, f.row.lineOf("parent"), f)
 		}
 		c.citations(r.Provenance, f)
 	case chainmap.Park:
-		c.define(k, r.ID, f, "id")
+		entry, ok := c.define(k, r.ID, f, "id")
 		c.refs(KindRegions, r.Regions, f, "regions")
 		c.refs(KindSegments, r.FocusSegments, f, "focus_segments")
 		if r.Parent != "" {
-			c.edges[k] = append(c.edges[k], edge{r.ID, r.Parent, f.row.lineOf("parent")})
+			c.addEdge(k, entry, ok, r.Parent, f.row.lineOf("parent"), f)
 		}
 		c.citations(r.Provenance, f)
 	case chainmap.Enterprise:
-		c.define(k, r.ID, f, "id")
+		entry, ok := c.define(k, r.ID, f, "id")
 		c.ref(KindRegions, r.Region, f, "region")
 		c.ref(KindParks, r.Park, f, "park")
 		if r.CreditCode != "" {
-			if other, dup := c.creditCodes[r.CreditCode]; dup {
+			if c.creditCodes == nil {
+				c.creditCodes = newKeySet()
+			}
+			owner := 0
+			if ok {
+				owner = entry + 1
+			}
+			if i, dup, err := c.creditCodes.add(r.CreditCode, owner); err != nil {
+				f.fail("credit_code", "credit code %s: %v", r.CreditCode, err)
+			} else if dup {
+				other := ""
+				if o := c.creditCodes.value(i); o > 0 {
+					other = c.keys.sets[k].key(o - 1)
+				}
 				f.fail("credit_code", "credit code %s is also used by enterprise %q", r.CreditCode, other)
-			} else {
-				c.creditCodes[r.CreditCode] = r.ID
 			}
 		}
 		if r.Parent != "" {
-			c.edges[k] = append(c.edges[k], edge{r.ID, r.Parent, f.row.lineOf("parent")})
+			c.addEdge(k, entry, ok, r.Parent, f.row.lineOf("parent"), f)
 		}
 		c.citations(r.Provenance, f)
 	case chainmap.Operation:
-		c.define(k, r.Key(), f, "segment")
+		c.defineComposite(k, f, "segment", r.Enterprise, r.Segment)
 		c.ref(KindEnterprises, r.Enterprise, f, "enterprise")
 		c.ref(KindSegments, r.Segment, f, "segment")
 		c.unit(r.Segment, r.CapacityUnit, f, "capacity_unit")
 		c.unit(r.Segment, r.OutputUnit, f, "output_unit")
 		c.citations(r.Provenance, f)
 	case chainmap.SupplyLink:
-		c.define(k, r.Key(), f, "customer")
+		c.defineComposite(k, f, "customer", r.Supplier, r.Customer, r.Segment)
 		c.ref(KindEnterprises, r.Supplier, f, "supplier")
 		c.ref(KindEnterprises, r.Customer, f, "customer")
 		c.ref(KindSegments, r.Segment, f, "segment")
@@ -250,9 +321,7 @@ func (c *checker) check(k Kind, rec any, f *fields) {
 		c.define(k, r.ID, f, "id")
 		c.refs(KindSegments, r.Segments, f, "segments")
 		for _, p := range r.Platforms {
-			_, isPlatform := c.ids[KindPlatforms][p]
-			_, isEnterprise := c.ids[KindEnterprises][p]
-			if !isPlatform && !isEnterprise {
+			if !c.keys.has(KindPlatforms, p) && !c.keys.has(KindEnterprises, p) {
 				f.fail("platforms", "unknown platform or enterprise %q", p)
 			}
 		}
@@ -270,32 +339,56 @@ func (c *checker) finishTable(k Kind) {
 		}
 		c.flows = nil
 	}
+	if k == KindEnterprises {
+		c.creditCodes = nil // no other table has credit codes: free them before operations
+	}
 	edges := c.edges[k]
 	if len(edges) == 0 {
 		return
 	}
 	file := c.files[k]
-	parent := make(map[string]string, len(edges))
+	set := c.keys.sets[k]
+	// Nodes are entry numbers + 1 in the table's key set; 0 is "no node".
+	idOf := func(n uint32) string {
+		if n == 0 {
+			return ""
+		}
+		return set.key(int(n) - 1)
+	}
+	// Resolve each distinct parent once: node, or 0 for an unknown id.
+	ps := c.parents[k]
+	resolved := make([]uint32, ps.Len())
+	for i := range resolved {
+		if p, ok := set.find(ps.key(i)); ok {
+			resolved[i] = uint32(p) + 1
+		}
+	}
+	parent := newNodeMap(len(edges), set.Len()) // node → parent node
 	for _, e := range edges {
-		if _, ok := c.ids[k][e.parent]; !ok {
-			c.rep.add(file, e.line, "parent", "unknown %s %q", kindNoun(k), e.parent)
+		p := resolved[e.parent]
+		if p == 0 {
+			c.rep.add(file, e.line, "parent", "unknown %s %q", kindNoun(k), ps.key(int(e.parent)))
 			continue
 		}
 		switch k {
 		case KindSegments:
-			if c.segChain[e.id] != c.segChain[e.parent] {
+			id, pid := idOf(e.id), idOf(p)
+			if c.segChain[id] != c.segChain[pid] {
 				c.rep.add(file, e.line, "parent", "segment %q belongs to chain %q, its parent %q to chain %q",
-					e.id, c.segChain[e.id], e.parent, c.segChain[e.parent])
+					id, c.segChain[id], pid, c.segChain[pid])
 				continue
 			}
 		case KindRegions:
-			if cl, pl := c.regionLevel[e.id].Rank(), c.regionLevel[e.parent].Rank(); pl >= cl && cl >= 0 {
+			id, pid := idOf(e.id), idOf(p)
+			if cl, pl := c.regionLevel[id].Rank(), c.regionLevel[pid].Rank(); pl >= cl && cl >= 0 {
 				c.rep.add(file, e.line, "parent", "region %q (%s) cannot sit inside %q (%s): the parent must be coarser",
-					e.id, c.regionLevel[e.id], e.parent, c.regionLevel[e.parent])
+					id, c.regionLevel[id], pid, c.regionLevel[pid])
 				continue
 			}
 		}
-		parent[e.id] = e.parent
+		if e.id != 0 {
+			parent.set(e.id, p)
+		}
 	}
 	// Cycle detection: follow parents from every node, colouring as we go.
 	const (
@@ -303,36 +396,70 @@ func (c *checker) finishTable(k Kind) {
 		grey  = 1
 		black = 2
 	)
-	colour := make(map[string]int, len(parent))
-	lineOf := make(map[string]int, len(edges))
-	for _, e := range edges {
-		lineOf[e.id] = e.line
+	colour := newNodeMap(len(edges), set.Len())
+	lastEdge := newNodeMap(len(edges), set.Len()) // node → index + 1 of its last edge
+	for i, e := range edges {
+		if e.id != 0 {
+			lastEdge.set(e.id, uint32(i)+1)
+		}
 	}
+	var path []uint32
 	for _, e := range edges {
-		if colour[e.id] != white {
+		if e.id == 0 || colour.get(e.id) != white {
 			continue
 		}
-		var path []string
+		path = path[:0]
 		n := e.id
-		for n != "" && colour[n] == white {
-			colour[n] = grey
+		for n != 0 && colour.get(n) == white {
+			colour.set(n, grey)
 			path = append(path, n)
-			n = parent[n]
+			n = parent.get(n)
 		}
-		if n != "" && colour[n] == grey {
+		if n != 0 && colour.get(n) == grey {
 			// n is on the current path: report the cycle once, at n's row.
-			cyc := []string{n}
-			for p := parent[n]; p != n; p = parent[p] {
-				cyc = append(cyc, p)
+			cyc := []string{idOf(n)}
+			for p := parent.get(n); p != n; p = parent.get(p) {
+				cyc = append(cyc, idOf(p))
 			}
-			cyc = append(cyc, n)
-			c.rep.add(file, lineOf[n], "parent", "cycle in the %s hierarchy: %s", kindNoun(k), joinArrow(cyc))
+			cyc = append(cyc, idOf(n))
+			c.rep.add(file, edges[lastEdge.get(n)-1].line, "parent", "cycle in the %s hierarchy: %s", kindNoun(k), joinArrow(cyc))
 		}
 		for _, p := range path {
-			colour[p] = black
+			colour.set(p, black)
 		}
 	}
 	c.edges[k] = nil
+	delete(c.parents, k)
+}
+
+// nodeMap maps the nodes of a hierarchy (entry numbers + 1) to a uint32, 0 by default:
+// a slice over every entry when many rows have an edge, a map over the few otherwise,
+// so that neither a big hierarchy nor a big table with a handful of parents costs much.
+type nodeMap struct {
+	dense  []uint32
+	sparse map[uint32]uint32
+}
+
+func newNodeMap(edges, entries int) *nodeMap {
+	if edges*16 >= entries {
+		return &nodeMap{dense: make([]uint32, entries+1)}
+	}
+	return &nodeMap{sparse: make(map[uint32]uint32, edges)}
+}
+
+func (m *nodeMap) get(n uint32) uint32 {
+	if m.dense != nil {
+		return m.dense[n]
+	}
+	return m.sparse[n]
+}
+
+func (m *nodeMap) set(n, v uint32) {
+	if m.dense != nil {
+		m.dense[n] = v
+		return
+	}
+	m.sparse[n] = v
 }
 
 func joinArrow(ids []string) string {
