@@ -240,24 +240,48 @@ func (d *Dataset) Load(ctx context.Context, sink Sink, opt Options) (*Report, er
 		return rep, fmt.Errorf("load %s: begin: %w", dir, err)
 	}
 	second := &Report{Rows: map[Kind]int{}}
+	// Reading and encoding the next batch overlaps with the sink writing the previous
+	// one: a single writer goroutine takes batches in order from a channel holding one,
+	// so the database never waits for the CSV parser and memory holds at most three
+	// batches. When a write fails, wctx stops the reader.
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan Batch, 1)
+	writeErr := make(chan error, 1)
+	go func() {
+		var err error
+		written := map[Kind]int{}
+		for b := range batches {
+			if err != nil {
+				continue // drain after a failure
+			}
+			if err = sink.Write(wctx, b); err != nil {
+				err = fmt.Errorf("write %s: %w", b.Kind, err)
+				cancel()
+				continue
+			}
+			written[b.Kind] += b.Len()
+			if opt.Progress != nil {
+				opt.Progress(b.Kind, written[b.Kind])
+			}
+		}
+		writeErr <- err
+	}()
 	var cur Kind
 	var buf reflect.Value
-	written := map[Kind]int{}
 	flush := func() error {
 		if !buf.IsValid() || buf.Len() == 0 {
 			return nil
 		}
-		if err := sink.Write(ctx, Batch{Kind: cur, Rows: buf.Interface()}); err != nil {
-			return fmt.Errorf("write %s: %w", cur, err)
-		}
-		written[cur] += buf.Len()
-		if opt.Progress != nil {
-			opt.Progress(cur, written[cur])
+		select {
+		case batches <- Batch{Kind: cur, Rows: buf.Interface()}:
+		case <-wctx.Done():
+			return wctx.Err()
 		}
 		buf = reflect.Value{}
 		return nil
 	}
-	err = d.each(ctx, second, nil, func(k Kind, rec any, _ int) error {
+	err = d.each(wctx, second, nil, func(k Kind, rec any, _ int) error {
 		if k != cur {
 			if err := flush(); err != nil {
 				return err
@@ -276,6 +300,10 @@ func (d *Dataset) Load(ctx context.Context, sink Sink, opt Options) (*Report, er
 	})
 	if err == nil {
 		err = flush()
+	}
+	close(batches)
+	if werr := <-writeErr; werr != nil {
+		err = werr // the writer's failure, not the reader's "context canceled" it caused
 	}
 	if err == nil && !second.OK() {
 		err = fmt.Errorf("the dataset changed while it was being loaded: %s", second.Problems[0])

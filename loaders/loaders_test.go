@@ -2,6 +2,7 @@ package loaders_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -268,3 +269,52 @@ func TestValidateFlowCycle(t *testing.T) {
 		t.Errorf("flow cycle not reported: %v", rep.Problems)
 	}
 }
+
+// TestLoadWriteFailureStopsTheLoad checks the pipelined load: batches reach the sink in
+// the dataset's order (kinds never interleave), and when a write fails the load returns
+// that error (not the reader's cancellation), writes nothing more and never calls End.
+func TestLoadWriteFailureStopsTheLoad(t *testing.T) {
+	var kinds []loaders.Kind
+	ok := &orderSink{seen: &kinds}
+	if _, err := loaders.Load(context.Background(), minimal, ok, loaders.Options{BatchSize: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(kinds); i++ {
+		for j := 0; j < i-1; j++ {
+			if kinds[j] == kinds[i] && kinds[i-1] != kinds[i] {
+				t.Fatalf("kind %s written again after %s: %v", kinds[i], kinds[i-1], kinds)
+			}
+		}
+	}
+	total := len(kinds)
+	for _, failAt := range []int{1, 3, total / 2, total} {
+		var got []loaders.Kind
+		s := &orderSink{seen: &got, failAt: failAt}
+		_, err := loaders.Load(context.Background(), minimal, s, loaders.Options{BatchSize: 1})
+		if err == nil || !strings.Contains(err.Error(), "boom") || !strings.Contains(err.Error(), "write "+string(kinds[failAt-1])) {
+			t.Errorf("fail at write %d: err = %v", failAt, err)
+		}
+		if len(got) != failAt {
+			t.Errorf("fail at write %d: %d writes attempted", failAt, len(got))
+		}
+		if s.ended {
+			t.Errorf("fail at write %d: End was called", failAt)
+		}
+	}
+}
+
+type orderSink struct {
+	seen   *[]loaders.Kind
+	failAt int
+	ended  bool
+}
+
+func (o *orderSink) Begin(context.Context, chainmap.DatasetInfo) error { return nil }
+func (o *orderSink) Write(_ context.Context, b loaders.Batch) error {
+	*o.seen = append(*o.seen, b.Kind)
+	if len(*o.seen) == o.failAt {
+		return errors.New("boom")
+	}
+	return nil
+}
+func (o *orderSink) End(context.Context, loaders.Keys) error { o.ended = true; return nil }
