@@ -31,6 +31,13 @@ type Sink interface {
 	End(ctx context.Context, keys Keys) error
 }
 
+// Encoder is implemented by sinks that turn a batch into their own representation before
+// writing it. Load calls Encode on its reading goroutine and hands the result to Write,
+// so encoding the next batch overlaps with the sink writing the previous one.
+type Encoder interface {
+	Encode(b Batch) (Batch, error)
+}
+
 // Options tune a load.
 type Options struct {
 	// BatchSize is the number of records per Write (default 2000).
@@ -273,8 +280,15 @@ func (d *Dataset) Load(ctx context.Context, sink Sink, opt Options) (*Report, er
 		if !buf.IsValid() || buf.Len() == 0 {
 			return nil
 		}
+		b := Batch{Kind: cur, Rows: buf.Interface()}
+		if enc, ok := sink.(Encoder); ok {
+			var err error
+			if b, err = enc.Encode(b); err != nil {
+				return fmt.Errorf("encode %s: %w", cur, err)
+			}
+		}
 		select {
-		case batches <- Batch{Kind: cur, Rows: buf.Interface()}:
+		case batches <- b:
 		case <-wctx.Done():
 			return wctx.Err()
 		}

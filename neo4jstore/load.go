@@ -12,7 +12,10 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 )
 
-var _ loaders.Sink = (*Store)(nil)
+var (
+	_ loaders.Sink    = (*Store)(nil)
+	_ loaders.Encoder = (*Store)(nil)
+)
 
 // Change counts what a load did (or, in a dry run, would do) to one kind.
 type Change struct {
@@ -87,9 +90,12 @@ func (s *Store) Write(ctx context.Context, b loaders.Batch) error {
 	if s.load == nil {
 		return fmt.Errorf("neo4j: Write before Begin")
 	}
-	rows, err := s.rowsOf(b)
-	if err != nil {
-		return err
+	rows, ok := b.Rows.([]map[string]any)
+	var err error
+	if !ok {
+		if rows, err = s.rowsOf(b); err != nil {
+			return err
+		}
 	}
 	var cypher string
 	if n, ok := nodeKindOf(b.Kind); ok {
@@ -177,6 +183,19 @@ func (s *Store) change(k loaders.Kind) *Change {
 
 // rowsOf converts a batch into parameter maps, tagging each with the dataset and, for
 // relationship kinds, with its key.
+// Encode turns a batch of domain records into the property maps Write sends, so that
+// loaders.Load can encode the next batch while the previous one is being written.
+func (s *Store) Encode(b loaders.Batch) (loaders.Batch, error) {
+	if s.load == nil {
+		return b, fmt.Errorf("neo4j: Encode before Begin")
+	}
+	rows, err := s.rowsOf(b)
+	if err != nil {
+		return b, err
+	}
+	return loaders.Batch{Kind: b.Kind, Rows: rows}, nil
+}
+
 func (s *Store) rowsOf(b loaders.Batch) ([]map[string]any, error) {
 	v := reflect.ValueOf(b.Rows)
 	rows := make([]map[string]any, v.Len())
