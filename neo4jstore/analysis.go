@@ -273,15 +273,18 @@ WHERE sub IN subs AND `
 // candidatesWalk walks enterprises from the largest revenue down (the revenue index gives
 // the order), at most $scan of them, and returns the revenue of the $limit-th that
 // qualifies and how many qualified: when that is $limit, every candidate the ranking keeps
-// has at least that revenue.
+// has at least that revenue. The walk sits in a subquery of its own: written inline after
+// the scope, the planner scanned the whole index and sorted it (1,000,001 db hits at 1M
+// enterprises, 293 ms) instead of reading it in order and stopping (35–50 ms).
 const candidatesWalk = `MATCH (x:Segment {id: $segment})<-[:CHILD_OF*0..]-(sub:Segment)
 WITH scope, collect(sub.id) AS subs
-MATCH (e:Enterprise) WHERE e.revenue IS NOT NULL
-WITH scope, subs, e ORDER BY e.revenue DESC LIMIT $scan
-WITH scope, subs, e
-WHERE coalesce(e.status, 'active') = 'active' AND NOT (%[1]s)
-  AND EXISTS { MATCH (e)-[r:OPERATES_IN]->(s:Segment) WHERE s.id IN subs AND coalesce(r.role, 'producer') <> 'rnd' }
-WITH e LIMIT $limit
+CALL (scope, subs) {
+  MATCH (e:Enterprise) WHERE e.revenue IS NOT NULL
+  WITH e ORDER BY e.revenue DESC LIMIT $scan
+  WITH e WHERE coalesce(e.status, 'active') = 'active' AND NOT (%[1]s)
+    AND EXISTS { MATCH (e)-[r:OPERATES_IN]->(s:Segment) WHERE s.id IN subs AND coalesce(r.role, 'producer') <> 'rnd' }
+  RETURN e LIMIT $limit
+}
 RETURN count(e) AS n, min(e.revenue) AS threshold`
 
 const candidatesTail = `NOT (%[1]s) AND coalesce(e.status, 'active') = 'active' AND coalesce(r.role, 'producer') <> 'rnd'

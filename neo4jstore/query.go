@@ -281,14 +281,26 @@ func (s *Store) Enterprises(ctx context.Context, q chainmap.EnterpriseQuery) (*c
 		return nil, err
 	}
 	page := &chainmap.EnterprisePage{Total: -1}
-	if !q.SkipTotal {
+	// The count and the page are independent reads: run them at once.
+	var countErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if q.SkipTotal {
+			return
+		}
 		res, err := s.read(ctx, cy.count, cy.params)
 		if err != nil {
-			return nil, err
+			countErr = err
+			return
 		}
 		page.Total = asInt(res.Records[0].Values[0])
-	}
+	}()
 	res, err := s.read(ctx, cy.page, cy.params)
+	<-done
+	if err == nil {
+		err = countErr
+	}
 	if err != nil {
 		return nil, err
 	}
