@@ -471,12 +471,19 @@ func (s *Store) Enterprises(_ context.Context, q chainmap.EnterpriseQuery) (*cha
 			}
 		}
 	}
+	total := len(matches)
+	if sortBy == chainmap.SortByRevenue && !presorted && q.First > 0 && len(matches) > revenueWalkMin {
+		// Sorting tens of thousands of matches to show twenty costs more than walking the
+		// dataset's revenue order until the page (and one more) is found.
+		matches = g.revenueWalk(keep, cur, q.First+1)
+		presorted = true
+	}
 	if sortBy != chainmap.SortByID && !presorted {
 		sort.SliceStable(matches, func(i, j int) bool { return chainmap.LessEnterprise(sortBy, matches[i], matches[j]) })
 	}
 	page := &chainmap.EnterprisePage{Total: -1}
 	if !q.SkipTotal {
-		page.Total = len(matches)
+		page.Total = total
 	}
 	for _, e := range matches {
 		if cur != nil && !cur.After(e) {
@@ -492,6 +499,27 @@ func (s *Store) Enterprises(_ context.Context, q chainmap.EnterpriseQuery) (*cha
 		page.EndCursor = chainmap.EncodeCursor(sortBy, page.Enterprises[n-1])
 	}
 	return page, nil
+}
+
+// revenueWalkMin is the number of matches above which a page by revenue walks byRevenue
+// instead of sorting the matches.
+var revenueWalkMin = 2000 // a variable so that tests can compare both paths
+
+// revenueWalk returns, in revenue order, up to n enterprises that keep accepts and that
+// come after the cursor (if any).
+func (g *graph) revenueWalk(keep func(*chainmap.Enterprise) bool, cur *chainmap.Cursor, n int) []*chainmap.Enterprise {
+	var out []*chainmap.Enterprise
+	for _, e := range g.byRevenue {
+		if cur != nil && !cur.After(e) {
+			continue
+		}
+		if keep(e) {
+			if out = append(out, e); len(out) >= n {
+				break
+			}
+		}
+	}
+	return out
 }
 
 func sortOf(s string) (string, error) {
