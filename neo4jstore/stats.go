@@ -25,14 +25,13 @@ const (
 )
 
 // statsPageCypher reads one page of enterprises, in id order (the uniqueness constraint's
-// index gives the order), each with its operations.
+// index gives the order), each with its operations, as a single record holding a list:
+// the Go driver decodes one big record about three times faster than 20,000 small ones
+// (1M tier: 155–190 ms against 490–560 ms per page).
 const statsPageCypher = `MATCH (e:Enterprise) WHERE e.id > $after
 WITH e ORDER BY e.id LIMIT $limit
-CALL (e) {
-  OPTIONAL MATCH (e)-[r:OPERATES_IN]->(s:Segment)
-  RETURN collect([s.id, r.role, r.capacity_base, r.capacity_dim]) AS ops
-}
-RETURN e.id, e.region, e.park, e.status, e.revenue, ops`
+RETURN collect([e.id, e.region, e.park, e.status, e.revenue,
+  [(e)-[r:OPERATES_IN]->(s:Segment) | [s.id, r.role, r.capacity_base, r.capacity_dim]]]) AS rows`
 
 // BuildStats recomputes the statistics cells from the graph as it is now and marks them
 // as describing the current dataset version. Load runs it after every completed load;
@@ -62,8 +61,12 @@ func (s *Store) BuildStats(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("neo4j: build statistics: read enterprises after %q: %w", after, err)
 		}
-		for _, r := range res.Records {
-			v := r.Values
+		rows := asList(res.Records[0].Values[0])
+		for _, row := range rows {
+			v := asList(row)
+			if len(v) != 6 {
+				return fmt.Errorf("neo4j: build statistics: unexpected row %v", row)
+			}
 			after, _ = v[0].(string)
 			region, _ := v[1].(string)
 			park, _ := v[2].(string)
@@ -96,7 +99,7 @@ func (s *Store) BuildStats(ctx context.Context) error {
 			b.Add(region, park, status, revenue, ops)
 			n++
 		}
-		if len(res.Records) < statsPageSize {
+		if len(rows) < statsPageSize {
 			break
 		}
 	}
