@@ -321,7 +321,12 @@ type PeerResult struct {
 func run(ctx context.Context, o options) (*Results, error) {
 	t0 := time.Now()
 	res := &Results{Smoke: o.smoke, Machine: machine(o), Command: o.command}
-	defer func() { res.Elapsed = time.Since(t0).Seconds() }()
+	defer func() {
+		res.Elapsed = time.Since(t0).Seconds()
+		if res.Machine.Neo4j == "" {
+			res.Machine.Neo4j = neo4jVersion(o)
+		}
+	}()
 	n := &neo4jInstance{script: filepath.Join(o.repo, "scripts", "neo4j.sh"), home: o.neo4jHome, port: o.neo4jPort, heap: o.neo4jHeap, pagecache: o.pagecache}
 	if o.neo4j {
 		defer func() {
@@ -1033,11 +1038,18 @@ func machine(o options) Machine {
 			m.Commit += " (with uncommitted changes)"
 		}
 	}
+	m.Neo4j = neo4jVersion(o)
+	return m
+}
+
+// neo4jVersion names the Neo4j the benchmark runs, from the kernel jar scripts/neo4j.sh
+// fetched (empty before the first start of a fresh clone: the run asks again at the end).
+func neo4jVersion(o options) string {
 	if jars, _ := filepath.Glob(filepath.Join(o.repo, ".neo4j", "lib", "neo4j-kernel-*.jar")); len(jars) > 0 {
 		b := filepath.Base(jars[0])
-		m.Neo4j = "Neo4j Community " + strings.TrimSuffix(strings.TrimPrefix(b, "neo4j-kernel-"), ".jar")
+		return "Neo4j Community " + strings.TrimSuffix(strings.TrimPrefix(b, "neo4j-kernel-"), ".jar")
 	}
-	return m
+	return ""
 }
 
 // mergeResults adds the tiers of an earlier run that this run did not measure, in tier
