@@ -122,9 +122,23 @@ func interleaved(ctx context.Context, ops []op, warm, n int, budget time.Duratio
 	samples := make([][]time.Duration, len(ops))
 	errs := make([]int, len(ops))
 	firstErr := make([]string, len(ops))
+	// Warm up: at least warm rounds, and more until warmupFor has passed (at most
+	// maxWarmRounds), so that a freshly started Neo4j's JIT has compiled what the
+	// measured requests run; results are discarded.
+	wstart := time.Now()
+	for round := 0; round < maxWarmRounds && (round < warm || time.Since(wstart) < warmupFor); round++ {
+		for _, o := range ops {
+			cctx, cancel := context.WithTimeout(ctx, 120*time.Second)
+			o.run(cctx)
+			cancel()
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
 	deadline := time.Now().Add(budget)
-	for round := 0; round < warm+n; round++ {
-		if round >= warm+1 && time.Now().After(deadline) {
+	for round := 0; round < n; round++ {
+		if round >= 1 && time.Now().After(deadline) {
 			break
 		}
 		for i, o := range ops {
@@ -133,9 +147,6 @@ func interleaved(ctx context.Context, ops []op, warm, n int, budget time.Duratio
 			err := o.run(cctx)
 			d := time.Since(t0)
 			cancel()
-			if round < warm {
-				continue
-			}
 			if err != nil {
 				errs[i]++
 				if firstErr[i] == "" {
@@ -153,6 +164,12 @@ func interleaved(ctx context.Context, ops []op, warm, n int, budget time.Duratio
 	}
 	return out
 }
+
+// warmupFor is how long each group of interleaved operations is warmed up at least
+// (--warmup-time); maxWarmRounds bounds the rounds that takes.
+var warmupFor time.Duration
+
+const maxWarmRounds = 300
 
 // Throughput is the result of a closed-loop run of concurrent clients.
 type Throughput struct {

@@ -90,7 +90,8 @@ func main() {
 	flag.StringVar(&o.out, "out", "", "write the Markdown report here (e.g. docs/performance.md)")
 	flag.StringVar(&o.jsonOut, "json", "", "write the raw results here as JSON")
 	flag.IntVar(&o.iterations, "iterations", 40, "measured requests per latency figure")
-	flag.IntVar(&o.warmup, "warmup", 3, "unmeasured requests before each latency figure")
+	flag.IntVar(&o.warmup, "warmup", 3, "unmeasured requests before each latency figure (at least; see --warmup-time)")
+	flag.DurationVar(&warmupFor, "warmup-time", 15*time.Second, "keep warming each group of measured operations up for this long (at most 300 rounds): a freshly started Neo4j runs its first few hundred queries before the JIT compiles them")
 	flag.IntVar(&o.clients, "clients", 8, "concurrent clients of the throughput runs")
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "length of each throughput run")
 	flag.IntVar(&o.maxRequests, "max-requests", 200000, "most requests of one throughput run")
@@ -114,6 +115,7 @@ func main() {
 	}
 	if o.smoke {
 		o.iterations, o.warmup, o.duration = min(o.iterations, 5), 1, min(o.duration, 2*time.Second)
+		warmupFor = min(warmupFor, 2*time.Second)
 		if !flagSet("peer") {
 			o.peer = false
 		}

@@ -85,7 +85,9 @@ func report(r *Results, o options) string {
 	w("How chainmap behaves when the graph is a thousand times the bundled one (issue 7). Every figure\n")
 	w("below was measured in one run of `chainbench` on the machine described, each next to a baseline\n")
 	w("measured in the same run; latencies are p50 / p95 in milliseconds over sequential requests on\n")
-	w("127.0.0.1, each operation interleaved with its baseline so that both share the machine's noise.\n\n")
+	w("127.0.0.1, each operation interleaved with its baseline so that both share the machine's noise,\n")
+	w("after each group of operations has been warmed up together (at least `--warmup` rounds and\n")
+	w("`--warmup-time`, by default 15 s) so that the freshly started Neo4j's JIT has compiled them.\n\n")
 	if r.Smoke {
 		w("> **Smoke run** (`--smoke`): few iterations and short throughput runs; the figures show that\n> the harness works, not how fast chainmap is.\n\n")
 	}
