@@ -505,6 +505,9 @@ describe('language, export, safety', () => {
     await shot(page, 'chain-en');
     await page.click('#lang-switch');
     await page.waitForFunction(() => location.hash.includes('lang=zh'));
+    await waitReady(page, 'chain');
+    // The hash changes before the labels are redrawn: wait for the redraw, not a fixed time.
+    await page.waitForFunction(() => document.querySelector('a.tab[data-view="map"]')?.textContent === '郑州地图', null, { timeout: 10000 }).catch(() => {});
     assert.equal(await page.textContent('a.tab[data-view="map"]'), '郑州地图');
     await context.close();
   });
