@@ -55,6 +55,16 @@ type SegmentStat struct {
 // Dimensions lists the unit dimensions stores aggregate capacity over, in a fixed order.
 var Dimensions = []string{"mass", "count", "energy", "power", "money", "area"}
 
+// DimensionIndex returns the position of a unit dimension in Dimensions, or -1.
+func DimensionIndex(dim string) int {
+	for i, d := range Dimensions {
+		if d == dim {
+			return i
+		}
+	}
+	return -1
+}
+
 // CapacityFromDims picks, from capacity sums per dimension in base units, the one of
 // the segment's unit and converts it to that unit. ok is false when nothing applies.
 func CapacityFromDims(unit string, sums []float64, counts []int) (float64, bool) {
@@ -62,10 +72,8 @@ func CapacityFromDims(unit string, sums []float64, counts []int) (float64, bool)
 	if !known {
 		return 0, false
 	}
-	for i, d := range Dimensions {
-		if d == u.Dimension && i < len(sums) && i < len(counts) && counts[i] > 0 {
-			return sums[i] / u.Factor, true
-		}
+	if i := DimensionIndex(u.Dimension); i >= 0 && i < len(sums) && i < len(counts) && counts[i] > 0 {
+		return sums[i] / u.Factor, true
 	}
 	return 0, false
 }

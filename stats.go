@@ -72,12 +72,14 @@ type StatsOp struct {
 	CapacityDim  string
 }
 
-// Add credits one enterprise with all of its operations. Inactive enterprises and R&D
-// operations are skipped, as SegmentStat defines; operations in unknown segments too.
-func (b *StatsBuilder) Add(region, park, status string, revenue *float64, ops []StatsOp) {
-	if status != "" && status != "active" {
+// Add credits one enterprise (its region, park, status and revenue are read) with all of
+// its operations. Inactive enterprises and R&D operations are skipped, as SegmentStat
+// defines; operations in unknown segments too.
+func (b *StatsBuilder) Add(e *Enterprise, ops []StatsOp) {
+	if !e.Active() {
 		return
 	}
+	region, park, revenue := e.Region, e.Park, e.Revenue
 	clear(b.credited)
 	for _, o := range ops {
 		seg, ok := b.segments[o.Segment]
@@ -92,11 +94,7 @@ func (b *StatsBuilder) Add(region, park, status string, revenue *float64, ops []
 		}
 		dim := -1
 		if o.CapacityBase != nil {
-			for i, d := range Dimensions {
-				if d == o.CapacityDim {
-					dim = i
-				}
-			}
+			dim = DimensionIndex(o.CapacityDim)
 		}
 		// Walk up while the parent is a known segment; the depth bound guards against
 		// a parent cycle, which validation rejects but a hand-edited graph could hold.
@@ -107,8 +105,8 @@ func (b *StatsBuilder) Add(region, park, status string, revenue *float64, ops []
 				a = &segAcc{sums: make([]float64, len(Dimensions)), counts: make([]int, len(Dimensions))}
 				cell.bySeg[id] = a
 			}
-			if ck := seg.Chain + "\x00" + id; !b.credited[ck] {
-				b.credited[ck] = true
+			if !b.credited[id] { // segment ids are unique across chains
+				b.credited[id] = true
 				a.enterprises++
 				if revenue != nil {
 					a.revenue += *revenue

@@ -34,7 +34,7 @@ func TestStatsBuilderAndSumCells(t *testing.T) {
 	}
 	b := NewStatsBuilder(nodes)
 	for _, e := range ents {
-		b.Add(e.region, e.park, e.status, e.revenue, e.ops)
+		b.Add(&Enterprise{Region: e.region, Park: e.park, Status: e.status, Revenue: e.revenue}, e.ops)
 	}
 	cells := b.Cells()
 	var keys [][3]string
@@ -92,7 +92,7 @@ func TestStatsBuilderAndSumCells(t *testing.T) {
 func TestStatsBuilderParentCycle(t *testing.T) {
 	// Validation rejects cycles; the builder must still terminate on one.
 	b := NewStatsBuilder(map[string]SegmentNode{"A": {Chain: "c", Parent: "B"}, "B": {Chain: "c", Parent: "A"}})
-	b.Add("r", "", "", nil, []StatsOp{{Segment: "A"}})
+	b.Add(&Enterprise{Region: "r"}, []StatsOp{{Segment: "A"}})
 	cells := b.Cells()
 	if len(cells) != 1 || !reflect.DeepEqual(cells[0].Enterprises, []int{1, 1}) {
 		t.Fatalf("cells %+v", cells)

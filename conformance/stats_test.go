@@ -6,6 +6,7 @@ import (
 	"math"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/chainmap/chainmap"
 	"github.com/chainmap/chainmap/synth"
@@ -32,7 +33,7 @@ func TestStatsCellsMatchLiveAggregation(t *testing.T) {
 			regions := must(mem.Regions(ctxT(t), chainmap.RegionQuery{}))
 			parks := must(mem.Parks(ctxT(t), chainmap.ParkQuery{}))
 			var queries []chainmap.StatsQuery
-			for _, c := range chainss(chains) {
+			for _, c := range chainIDs(chains) {
 				queries = append(queries, chainmap.StatsQuery{Chain: c})
 				for _, r := range regions {
 					queries = append(queries, chainmap.StatsQuery{Chain: c, Scope: chainmap.Scope{Region: r.ID}})
@@ -108,7 +109,7 @@ func sameStats(a, b string) bool {
 	return true
 }
 
-func chainss(cs []*chainmap.Chain) []string {
+func chainIDs(cs []*chainmap.Chain) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
 		out[i] = c.ID
@@ -128,7 +129,7 @@ func poison(t *testing.T) {
 
 func runWrite(t *testing.T, cypher string, params map[string]any) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30e9)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if _, err := neo4j.ExecuteQuery(ctx, driver(t), cypher, params, neo4j.EagerResultTransformer,
 		neo4j.ExecuteQueryWithDatabase(database())); err != nil {

@@ -234,7 +234,7 @@ func (g *graph) indexStats() {
 		for _, o := range g.opsByEnterprise[id] {
 			ops = append(ops, chainmap.StatsOp{Segment: o.Segment, Role: o.Role, CapacityBase: o.CapacityBase, CapacityDim: o.CapacityDim})
 		}
-		b.Add(e.Region, e.Park, e.Status, e.Revenue, ops)
+		b.Add(e, ops)
 	}
 	g.cells = b.Cells()
 	g.cellsByRegion, g.cellsByPark = map[string][]int{}, map[string][]int{}
@@ -783,7 +783,8 @@ func (s *Store) SegmentStats(_ context.Context, q chainmap.StatsQuery) ([]chainm
 
 // scopeCells returns the indexes of the statistics cells inside a scope, in order.
 func (g *graph) scopeCells(sc chainmap.Scope) ([]int, error) {
-	if _, err := g.scopeFilter(sc); err != nil {
+	parks, regions, err := g.scopeSets(sc)
+	if err != nil {
 		return nil, err
 	}
 	if sc == (chainmap.Scope{}) {
@@ -794,25 +795,14 @@ func (g *graph) scopeCells(sc chainmap.Scope) ([]int, error) {
 		return all, nil
 	}
 	seen := map[int]bool{}
-	addRegion := func(root string) {
-		for r := range subtree(g.regionChildren, root) {
-			for _, i := range g.cellsByRegion[r] {
-				seen[i] = true
-			}
+	for p := range parks {
+		for _, i := range g.cellsByPark[p] {
+			seen[i] = true
 		}
 	}
-	if sc.Region != "" {
-		addRegion(sc.Region)
-	} else {
-		for p := range g.parkSubtree(sc.Park) {
-			for _, i := range g.cellsByPark[p] {
-				seen[i] = true
-			}
-		}
-		if p := g.parks[sc.Park]; chainmap.ParkCoversRegions(p) {
-			for _, r := range p.Regions {
-				addRegion(r)
-			}
+	for r := range regions {
+		for _, i := range g.cellsByRegion[r] {
+			seen[i] = true
 		}
 	}
 	out := make([]int, 0, len(seen))
@@ -826,77 +816,76 @@ func (g *graph) scopeCells(sc chainmap.Scope) ([]int, error) {
 // scopeEnterprises lists the enterprises inside a scope (all of them for a zero scope),
 // through the region and park indexes.
 func (g *graph) scopeEnterprises(sc chainmap.Scope) ([]*chainmap.Enterprise, error) {
-	if _, err := g.scopeFilter(sc); err != nil {
+	parks, regions, err := g.scopeSets(sc)
+	if err != nil {
 		return nil, err
 	}
-	var ids []string
+	if sc == (chainmap.Scope{}) {
+		out := make([]*chainmap.Enterprise, 0, len(g.enterpriseIDs))
+		for _, id := range g.enterpriseIDs {
+			out = append(out, g.enterprises[id])
+		}
+		return out, nil
+	}
+	var out []*chainmap.Enterprise
 	seen := map[string]bool{}
-	addRegion := func(root string) {
-		for r := range subtree(g.regionChildren, root) {
-			for _, id := range g.entByRegion[r] {
-				if !seen[id] {
-					seen[id] = true
-					ids = append(ids, id)
-				}
+	add := func(ids []string) {
+		for _, id := range ids {
+			if !seen[id] {
+				seen[id] = true
+				out = append(out, g.enterprises[id])
 			}
 		}
 	}
-	switch {
-	case sc.Region != "":
-		addRegion(sc.Region)
-	case sc.Park != "":
-		for p := range g.parkSubtree(sc.Park) {
-			for _, id := range g.entByPark[p] {
-				if !seen[id] {
-					seen[id] = true
-					ids = append(ids, id)
-				}
-			}
-		}
-		if p := g.parks[sc.Park]; chainmap.ParkCoversRegions(p) {
-			for _, r := range p.Regions {
-				addRegion(r)
-			}
-		}
-	default:
-		ids = g.enterpriseIDs
+	for p := range parks {
+		add(g.entByPark[p])
 	}
-	out := make([]*chainmap.Enterprise, 0, len(ids))
-	for _, id := range ids {
-		out = append(out, g.enterprises[id])
+	for r := range regions {
+		add(g.entByRegion[r])
 	}
 	return out, nil
 }
 
-// scopeFilter returns a predicate for enterprises inside a scope (a zero scope keeps all).
-// A park scope holds the enterprises recorded in the park or a park inside it and, for a
-// zone or cluster (defined by whole regions, like the "1区+2集群"), every enterprise
-// located in the regions it spans.
-func (g *graph) scopeFilter(sc chainmap.Scope) (func(*chainmap.Enterprise) bool, error) {
+// scopeSets returns the parks and regions a scope covers (both nil for a zero scope), or
+// ENOTFOUND. A region scope covers the region's subtree. A park scope covers the park
+// and the parks inside it and, for a zone or cluster (defined by whole regions, like the
+// "1区+2集群"), the subtrees of the regions it spans. An enterprise is inside the scope
+// when its park or its region is covered.
+func (g *graph) scopeSets(sc chainmap.Scope) (parks, regions map[string]bool, err error) {
 	switch {
 	case sc.Region != "":
 		if g.regions[sc.Region] == nil {
-			return nil, chainmap.Errorf(chainmap.ENOTFOUND, "no region %q", sc.Region)
+			return nil, nil, chainmap.Errorf(chainmap.ENOTFOUND, "no region %q", sc.Region)
 		}
-		regs := subtree(g.regionChildren, sc.Region)
-		return func(e *chainmap.Enterprise) bool { return regs[e.Region] }, nil
+		return map[string]bool{}, subtree(g.regionChildren, sc.Region), nil
 	case sc.Park != "":
 		p := g.parks[sc.Park]
 		if p == nil {
-			return nil, chainmap.Errorf(chainmap.ENOTFOUND, "no park %q", sc.Park)
+			return nil, nil, chainmap.Errorf(chainmap.ENOTFOUND, "no park %q", sc.Park)
 		}
-		parks := g.parkSubtree(sc.Park)
-		regs := map[string]bool{}
+		regions = map[string]bool{}
 		if chainmap.ParkCoversRegions(p) {
 			for _, r := range p.Regions {
 				for id := range subtree(g.regionChildren, r) {
-					regs[id] = true
+					regions[id] = true
 				}
 			}
 		}
-		return func(e *chainmap.Enterprise) bool { return parks[e.Park] || regs[e.Region] }, nil
+		return g.parkSubtree(sc.Park), regions, nil
 	}
-	return func(*chainmap.Enterprise) bool { return true }, nil
+	return nil, nil, nil
+}
+
+// scopeFilter returns a predicate for enterprises inside a scope (a zero scope keeps all).
+func (g *graph) scopeFilter(sc chainmap.Scope) (func(*chainmap.Enterprise) bool, error) {
+	parks, regions, err := g.scopeSets(sc)
+	if err != nil {
+		return nil, err
+	}
+	if sc == (chainmap.Scope{}) {
+		return func(*chainmap.Enterprise) bool { return true }, nil
+	}
+	return func(e *chainmap.Enterprise) bool { return parks[e.Park] || regions[e.Region] }, nil
 }
 
 func (g *graph) parkSubtree(id string) map[string]bool {
@@ -935,13 +924,9 @@ func (s *Store) Candidates(_ context.Context, q chainmap.CandidateQuery) ([]chai
 			order = append(order, e.ID)
 		}
 		a.c.Segments = append(a.c.Segments, o.Segment)
-		if o.CapacityBase != nil {
-			for i, d := range chainmap.Dimensions {
-				if d == o.CapacityDim {
-					a.sums[i] += *o.CapacityBase
-					a.counts[i]++
-				}
-			}
+		if i := chainmap.DimensionIndex(o.CapacityDim); o.CapacityBase != nil && i >= 0 {
+			a.sums[i] += *o.CapacityBase
+			a.counts[i]++
 		}
 	}
 	subs := subtree(g.segChildren, q.Segment)

@@ -170,8 +170,9 @@ OPTIONAL MATCH (d:Dataset)
 WITH built, found, d ORDER BY d.id
 RETURN built, found, collect(d.id + '@' + coalesce(d.finished_at, 'loading') + ':' + coalesce(d.status, '')) AS versions`
 
-// preflight returns the dataset version (as datasetVersion), the version the statistics
-// cells describe, and ENOTFOUND for a scope naming a region or park that is not there.
+// preflight returns the dataset version (the ids, completion times and statuses of the
+// loads), the version the statistics cells describe, and ENOTFOUND for a scope naming a
+// region or park that is not there.
 func (s *Store) preflight(ctx context.Context, sc chainmap.Scope) (version, built string, err error) {
 	label, id := "Region", sc.Region
 	if sc.Park != "" {
@@ -197,35 +198,8 @@ func (s *Store) preflight(ctx context.Context, sc chainmap.Scope) (version, buil
 // datasetVersion identifies the state of the loaded data: the ids and completion times of
 // the loads, so caches keyed by it end with the next load.
 func (s *Store) datasetVersion(ctx context.Context) (string, error) {
-	res, err := s.read(ctx, "MATCH (d:Dataset) RETURN d.id + '@' + coalesce(d.finished_at, 'loading') + ':' + coalesce(d.status, '') ORDER BY d.id", nil)
-	if err != nil {
-		return "", err
-	}
-	var parts []string
-	for _, r := range res.Records {
-		v, _ := r.Values[0].(string)
-		parts = append(parts, v)
-	}
-	return strings.Join(parts, ","), nil
-}
-
-// scopeExists returns ENOTFOUND for a scope naming a region or park that is not there.
-func (s *Store) scopeExists(ctx context.Context, sc chainmap.Scope) error {
-	label, id := "Region", sc.Region
-	if sc.Park != "" {
-		label, id = "Park", sc.Park
-	}
-	if id == "" {
-		return nil
-	}
-	res, err := s.read(ctx, sprintf("MATCH (n:%s {id: $id}) RETURN count(n)", label), map[string]any{"id": id})
-	if err != nil {
-		return err
-	}
-	if asInt(res.Records[0].Values[0]) == 0 {
-		return chainmap.Errorf(chainmap.ENOTFOUND, "no %s %q", map[string]string{"Region": "region", "Park": "park"}[label], id)
-	}
-	return nil
+	version, _, err := s.preflight(ctx, chainmap.Scope{})
+	return version, err
 }
 
 func asFloat(v any) float64 {
@@ -314,7 +288,7 @@ func (s *Store) Candidates(ctx context.Context, q chainmap.CandidateQuery) ([]ch
 	if err := q.Scope.Validate(); err != nil {
 		return nil, err
 	}
-	if err := s.scopeExists(ctx, q.Scope); err != nil {
+	if _, _, err := s.preflight(ctx, q.Scope); err != nil { // ENOTFOUND for an unknown scope
 		return nil, err
 	}
 	segs, err := s.Segments(ctx, chainmap.SegmentQuery{IDs: []string{q.Segment}})
@@ -326,10 +300,8 @@ func (s *Store) Candidates(ctx context.Context, q chainmap.CandidateQuery) ([]ch
 	}
 	dim, factor := -1, 1.0
 	if u, ok := chainmap.ParseUnit(segs[0].Unit); ok {
-		for i, d := range chainmap.Dimensions {
-			if d == u.Dimension {
-				dim, factor = i, u.Factor
-			}
+		if dim = chainmap.DimensionIndex(u.Dimension); dim >= 0 {
+			factor = u.Factor
 		}
 	}
 	prefix, cond, params := scopeCypher(q.Scope)

@@ -181,8 +181,6 @@ func (s *Store) change(k loaders.Kind) *Change {
 	return c
 }
 
-// rowsOf converts a batch into parameter maps, tagging each with the dataset and, for
-// relationship kinds, with its key.
 // Encode turns a batch of domain records into the property maps Write sends, so that
 // loaders.Load can encode the next batch while the previous one is being written.
 func (s *Store) Encode(b loaders.Batch) (loaders.Batch, error) {
@@ -196,6 +194,8 @@ func (s *Store) Encode(b loaders.Batch) (loaders.Batch, error) {
 	return loaders.Batch{Kind: b.Kind, Rows: rows}, nil
 }
 
+// rowsOf converts a batch into parameter maps, tagging each with the dataset and, for
+// relationship kinds, with its key.
 func (s *Store) rowsOf(b loaders.Batch) ([]map[string]any, error) {
 	v := reflect.ValueOf(b.Rows)
 	rows := make([]map[string]any, v.Len())

@@ -47,7 +47,8 @@ type Store struct {
 	// While set, calls first check connectivity for at most a second instead of retrying
 	// for RetryTime, so that requests fail fast until the database is back.
 	down atomic.Int64
-	// statsCache holds whole-dataset aggregates by dataset version (see datasetVersion).
+	// statsCache holds, by dataset version (see preflight), whole-dataset aggregates and
+	// each chain's segment list.
 	statsCache sync.Map
 
 	// Load options, set with SetLoadOptions before a load.

@@ -68,13 +68,13 @@ func (s *Store) BuildStats(ctx context.Context) error {
 				return fmt.Errorf("neo4j: build statistics: unexpected row %v", row)
 			}
 			after, _ = v[0].(string)
-			region, _ := v[1].(string)
-			park, _ := v[2].(string)
-			status, _ := v[3].(string)
-			var revenue *float64
+			var e chainmap.Enterprise
+			e.Region, _ = v[1].(string)
+			e.Park, _ = v[2].(string)
+			e.Status, _ = v[3].(string)
 			if v[4] != nil {
 				x := asFloat(v[4])
-				revenue = &x
+				e.Revenue = &x
 			}
 			ops = ops[:0]
 			list, _ := v[5].([]any)
@@ -96,7 +96,7 @@ func (s *Store) BuildStats(ctx context.Context) error {
 			// The embedded store adds an enterprise's operations in segment order; so do
 			// we, so that floating-point sums come out bit for bit the same.
 			sort.Slice(ops, func(i, j int) bool { return ops[i].Segment < ops[j].Segment })
-			b.Add(region, park, status, revenue, ops)
+			b.Add(&e, ops)
 			n++
 		}
 		if len(rows) < statsPageSize {
