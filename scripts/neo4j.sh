@@ -4,7 +4,7 @@
 # Bolt on 127.0.0.1. See scripts/neo4j/README.md.
 #
 # usage: scripts/neo4j.sh start|stop|status|wait [--home DIR] [--port N] [--heap SIZE]
-#                         [--timeout SECONDS] [-- LAUNCHER_ARGS...]
+#                         [--timeout SECONDS] [--watch-pid PID] [-- LAUNCHER_ARGS...]
 #
 #   start   fetch the jars once (into <repo>/.neo4j/lib), start in the background, wait until
 #           Bolt answers; prints bolt://127.0.0.1:<port> on stdout (details on stderr).
@@ -17,6 +17,9 @@
 #   --home DIR       data, logs, pid; env CHAINMAP_NEO4J_HOME, default <repo>/.neo4j/default
 #   --port N         Bolt port on 127.0.0.1; env CHAINMAP_NEO4J_PORT, default 7687
 #   --heap SIZE      JVM -Xmx; env CHAINMAP_NEO4J_HEAP, default 1g
+#   --watch-pid PID  stop Neo4j as soon as process PID exits, however it ends (even
+#                    SIGKILL); test and benchmark runs pass their own pid so a killed run
+#                    never leaves Neo4j running; env CHAINMAP_NEO4J_WATCH_PID, default none
 #   --timeout S      how long start/wait wait for Bolt (not counting the one-time jar
 #                    download); env CHAINMAP_NEO4J_START_TIMEOUT, default 120
 #   -- ARGS          passed to the launcher, e.g. -- --set db.logs.query.enabled=INFO
@@ -38,6 +41,7 @@ NEO4J_DIR=${CHAINMAP_NEO4J_HOME:-$STATE/default}
 PORT=${CHAINMAP_NEO4J_PORT:-7687}
 HEAP=${CHAINMAP_NEO4J_HEAP:-1g}
 TIMEOUT=${CHAINMAP_NEO4J_START_TIMEOUT:-120}
+WATCH_PID=${CHAINMAP_NEO4J_WATCH_PID:-}
 STOP_TIMEOUT=30
 EXTRA=()
 
@@ -62,6 +66,8 @@ while [ $# -gt 0 ]; do
     --heap=*) HEAP=${1#*=}; shift ;;
     --timeout) [ $# -ge 2 ] || usage; TIMEOUT=$2; shift 2 ;;
     --timeout=*) TIMEOUT=${1#*=}; shift ;;
+    --watch-pid) [ $# -ge 2 ] || usage; WATCH_PID=$2; shift 2 ;;
+    --watch-pid=*) WATCH_PID=${1#*=}; shift ;;
     --) shift; EXTRA=("$@"); break ;;
     -h|--help) usage ;;
     *) die "unknown option: $1 (see $0 --help)" ;;
@@ -70,6 +76,12 @@ done
 case $PORT in ''|*[!0-9]*) die "bad port: $PORT" ;; esac
 [ "$PORT" -ge 1 ] && [ "$PORT" -le 65535 ] || die "bad port: $PORT"
 case $TIMEOUT in ''|*[!0-9]*) die "bad timeout: $TIMEOUT" ;; esac
+WATCH=()
+if [ -n "$WATCH_PID" ]; then
+  case $WATCH_PID in *[!0-9]*) die "bad --watch-pid: $WATCH_PID" ;; esac
+  kill -0 "$WATCH_PID" 2>/dev/null || die "--watch-pid $WATCH_PID: no such process"
+  WATCH=(--watch-pid "$WATCH_PID")
+fi
 
 NEO4J_DIR=$(realpath -m "$NEO4J_DIR")
 PIDFILE=$NEO4J_DIR/neo4j.pid
@@ -241,7 +253,7 @@ cmd_start() {
     ${CHAINMAP_NEO4J_JAVA_OPTS:-}
   )
   launcher_cmd
-  nohup "$JAVA" "${jvm[@]}" "${LAUNCH[@]}" "$NEO4J_DIR" "$PORT" ${EXTRA[@]+"${EXTRA[@]}"} \
+  nohup "$JAVA" "${jvm[@]}" "${LAUNCH[@]}" "$NEO4J_DIR" "$PORT" ${WATCH[@]+"${WATCH[@]}"} ${EXTRA[@]+"${EXTRA[@]}"} \
     </dev/null >"$LOG" 2>&1 9>&- &
   pid=$!
   echo "$pid" >"$PIDFILE"

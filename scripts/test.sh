@@ -18,7 +18,9 @@ trap stop_neo4j EXIT
 
 echo "== Neo4j"
 t0=$(date +%s)
-uri=$(scripts/neo4j.sh start --home "$HOME_DIR" --port "$PORT")
+# --watch-pid $$: Neo4j stops when this script ends, even when it is killed (SIGKILL, a CI
+# time limit) and the EXIT trap never runs.
+uri=$(scripts/neo4j.sh start --home "$HOME_DIR" --port "$PORT" --watch-pid $$)
 echo "Neo4j ready at $uri in $(( $(date +%s) - t0 )) s"
 export NEO4J_URI=$uri NEO4J_REQUIRED=1
 

@@ -217,7 +217,9 @@ func (n *neo4jInstance) run(ctx context.Context, args ...string) (string, error)
 }
 
 func (n *neo4jInstance) start(ctx context.Context) error {
-	out, err := n.run(ctx, "start")
+	// The instance stops when this process ends, however it ends (issue 12: a killed
+	// benchmark must not leave its Neo4j running).
+	out, err := n.run(ctx, "start", "--watch-pid", strconv.Itoa(os.Getpid()))
 	if err != nil {
 		return err
 	}

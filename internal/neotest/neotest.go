@@ -61,7 +61,9 @@ func Start(t testing.TB) *Instance {
 
 // Up starts (or restarts) the instance and waits until Bolt answers.
 func (in *Instance) Up() error {
-	cmd := exec.Command("bash", in.script, "start", "--home", in.Home, "--port", fmt.Sprint(in.Port))
+	// --watch-pid: the instance stops when this test process ends, however it ends.
+	cmd := exec.Command("bash", in.script, "start", "--home", in.Home, "--port", fmt.Sprint(in.Port),
+		"--watch-pid", fmt.Sprint(os.Getpid()))
 	cmd.Env = append(os.Environ(), "NEO4J_PASSWORD="+in.Password, "CHAINMAP_NEO4J_HEAP=512m", "NEO4J_PAGECACHE=128m")
 	out, err := cmd.Output()
 	if err != nil {

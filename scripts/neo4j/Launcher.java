@@ -5,7 +5,11 @@
 // Usage (single-file source launch, Java 17+):
 //   java -Xmx1g --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED \
 //        --add-opens=java.base/sun.nio.ch=ALL-UNNAMED -cp "<lib>/*" Launcher.java <home> <port> \
-//        [--stop-on-stdin-eof] [--set name=value]...
+//        [--stop-on-stdin-eof] [--watch-pid PID] [--set name=value]...
+//
+//   --watch-pid PID  shut down cleanly as soon as process PID exits, however it ends (even
+//                    SIGKILL): whoever started Neo4j for a test or benchmark run names itself,
+//                    so a killed run never leaves an orphaned Neo4j holding its port and memory.
 //
 // Environment:
 //   NEO4J_PASSWORD   non-empty: auth on, user "neo4j" has this password (checked on every
@@ -82,11 +86,21 @@ public class Launcher {
             usage("bad port: " + args[1]);
         }
         boolean stopOnStdinEof = false;
+        long watchPid = -1;
         Map<String, String> overrides = new LinkedHashMap<>();
         for (int i = 2; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--stop-on-stdin-eof")) {
                 stopOnStdinEof = true;
+            } else if (a.equals("--watch-pid") && i + 1 < args.length) {
+                try {
+                    watchPid = Long.parseLong(args[++i]);
+                } catch (NumberFormatException e) {
+                    watchPid = 0;
+                }
+                if (watchPid <= 0) {
+                    usage("--watch-pid wants a process id, got: " + args[i]);
+                }
             } else if (a.equals("--set") && i + 1 < args.length) {
                 String kv = args[++i];
                 int eq = kv.indexOf('=');
@@ -97,6 +111,9 @@ public class Launcher {
             } else {
                 usage("unknown argument: " + a);
             }
+        }
+        if (watchPid > 0) {
+            watch(watchPid);
         }
         Files.createDirectories(home);
 
@@ -215,6 +232,23 @@ public class Launcher {
             t.start();
         }
         done.await();
+    }
+
+    // Exits (running the shutdown hook, which stops the DBMS cleanly) once process pid ends.
+    // ProcessHandle identifies the process by pid and start time, so a reused pid does not
+    // keep Neo4j alive; a pid that is already gone stops the launcher before it starts.
+    private static void watch(long pid) {
+        java.util.Optional<ProcessHandle> ph = ProcessHandle.of(pid);
+        if (ph.isEmpty() || !ph.get().isAlive()) {
+            throw new IllegalStateException("--watch-pid " + pid + ": no such process");
+        }
+        ph.get().onExit().thenRun(() -> {
+            System.out.println("NEO4J watched process " + pid + " exited, shutting down");
+            System.out.flush();
+            System.exit(0);
+        });
+        System.out.println("NEO4J watching process " + pid + ": stops when it exits");
+        System.out.flush();
     }
 
     // Makes `password` the password of user neo4j, with no forced change. A restart with the
