@@ -101,7 +101,10 @@ const (
 	ENOTFOUND    = "NOT_FOUND"
 	EINVALID     = "BAD_USER_INPUT"
 	EUNAVAILABLE = "SERVICE_UNAVAILABLE"
-	EINTERNAL    = "INTERNAL_SERVER_ERROR"
+	// ECONFLICT refuses a change that would collide with one already under way (a second
+	// reload while one runs) or with a newer version of the same record.
+	ECONFLICT = "CONFLICT"
+	EINTERNAL = "INTERNAL_SERVER_ERROR"
 )
 
 // Error is a domain error with a machine-readable code and a message safe to show users.

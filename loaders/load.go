@@ -31,6 +31,13 @@ type Sink interface {
 	End(ctx context.Context, keys Keys) error
 }
 
+// Aborter is implemented by sinks that hold state between Begin and End: Load calls Abort
+// when a load that began fails or is cancelled, so the sink drops what it built (the data
+// it already served stays) and accepts the next Begin.
+type Aborter interface {
+	Abort(ctx context.Context)
+}
+
 // Encoder is implemented by sinks that turn a batch into their own representation before
 // writing it. Load calls Encode on its reading goroutine and hands the result to Write,
 // so encoding the next batch overlaps with the sink writing the previous one.
@@ -246,6 +253,12 @@ func (d *Dataset) Load(ctx context.Context, sink Sink, opt Options) (*Report, er
 	if err := sink.Begin(ctx, d.Manifest.Info()); err != nil {
 		return rep, fmt.Errorf("load %s: begin: %w", dir, err)
 	}
+	ended := false
+	defer func() {
+		if a, ok := sink.(Aborter); ok && !ended {
+			a.Abort(context.WithoutCancel(ctx))
+		}
+	}()
 	second := &Report{Rows: map[Kind]int{}}
 	// Reading and encoding the next batch overlaps with the sink writing the previous
 	// one: a single writer goroutine takes batches in order from a channel holding one,
@@ -328,5 +341,6 @@ func (d *Dataset) Load(ctx context.Context, sink Sink, opt Options) (*Report, er
 	if err := sink.End(ctx, keys); err != nil {
 		return rep, fmt.Errorf("load %s: end: %w", dir, err)
 	}
+	ended = true
 	return rep, nil
 }

@@ -22,8 +22,9 @@ type Store struct {
 }
 
 var (
-	_ chainmap.Store = (*Store)(nil)
-	_ loaders.Sink   = (*Store)(nil)
+	_ chainmap.Store  = (*Store)(nil)
+	_ loaders.Sink    = (*Store)(nil)
+	_ loaders.Aborter = (*Store)(nil)
 )
 
 // New returns an empty store; load a dataset into it with loaders.Load.
@@ -83,14 +84,30 @@ func newGraph() *graph {
 	}
 }
 
-// Begin starts building a new graph for the dataset.
+// ErrLoadInProgress is Begin's answer while another load into the same store runs: loads
+// into one store are serialised, never interleaved (two interleaved loads used to write
+// into one staging graph at once and crash the process).
+var ErrLoadInProgress = chainmap.Errorf(chainmap.ECONFLICT, "memstore: another load into this store is in progress")
+
+// Begin starts building a new graph for the dataset, aside from the one being served. It
+// refuses while another load runs; that load ends with End, or with Abort when it fails.
 func (s *Store) Begin(_ context.Context, info chainmap.DatasetInfo) error {
 	g := newGraph()
 	g.info = &info
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.staging != nil {
+		return ErrLoadInProgress
+	}
 	s.staging = g
-	s.mu.Unlock()
 	return nil
+}
+
+// Abort drops the graph a failed load was building; the served graph is untouched.
+func (s *Store) Abort(context.Context) {
+	s.mu.Lock()
+	s.staging = nil
+	s.mu.Unlock()
 }
 
 func put[T any](m map[string]*T, rows []T, id func(*T) string) {

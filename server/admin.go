@@ -4,8 +4,11 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/chainmap/chainmap"
 )
 
 // Roles a token can carry.
@@ -80,16 +83,33 @@ func (s *Server) requireRole(role string, next http.HandlerFunc) http.HandlerFun
 	}
 }
 
-// reload re-reads the dataset (embedded store) and swaps it in whole.
+// reload re-reads the dataset (embedded store) and swaps it in whole. Reloads are
+// serialised: while one runs, another is refused at once with 409 CONFLICT and a
+// Retry-After, rather than queued behind it (a reload re-reads the same folder, so the
+// running one already brings whatever the second would). Readers keep the old dataset
+// until the new one is complete; a failed or cancelled reload leaves it in place.
 func (s *Server) reload(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Reload == nil {
 		writeJSON(w, http.StatusNotImplemented, map[string]any{"error": "this store cannot be reloaded through the server; use chainmap load", "code": "NOT_IMPLEMENTED"})
 		return
 	}
+	if !s.reloading.TryLock() {
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, http.StatusConflict, map[string]any{"error": "a reload is already running; try again when it has finished", "code": chainmap.ECONFLICT})
+		return
+	}
+	defer s.reloading.Unlock()
 	start := time.Now()
 	if err := s.cfg.Reload(r.Context()); err != nil {
-		s.cfg.Logger.Error("reload", "err", err)
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": err.Error(), "code": "BAD_USER_INPUT"})
+		status, code := http.StatusUnprocessableEntity, chainmap.EINVALID
+		switch {
+		case chainmap.ErrorCode(err) == chainmap.ECONFLICT:
+			status, code = http.StatusConflict, chainmap.ECONFLICT
+		case r.Context().Err() != nil:
+			status, code = 499, "CLIENT_CLOSED_REQUEST"
+		}
+		s.cfg.Logger.Warn("reload refused; the previous dataset is still served", "err", clip(err.Error(), 2000))
+		writeJSON(w, status, map[string]any{"error": err.Error(), "code": code})
 		return
 	}
 	s.cfg.Logger.Info("dataset reloaded", "took", time.Since(start))
@@ -100,4 +120,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// clip caps a logged value at n bytes (on a rune boundary) and says how long it was.
+func clip(v string, n int) string {
+	if len(v) <= n {
+		return v
+	}
+	cut := n
+	for cut > 0 && cut < len(v) && v[cut]&0xC0 == 0x80 {
+		cut--
+	}
+	return v[:cut] + "…(" + strconv.Itoa(len(v)) + " bytes)"
 }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -94,6 +95,8 @@ type Server struct {
 	cfg   Config
 	store chainmap.Store
 	mux   *http.ServeMux
+	// reloading is held while POST /admin/reload runs: one reload at a time.
+	reloading sync.Mutex
 }
 
 // New builds the server over a store; web holds the built front end (may be nil).
