@@ -92,6 +92,9 @@ func gatherGapInput(ctx context.Context, s Store, q GapQuery) (*GapInput, error)
 		}
 	}
 	for _, o := range q.Overrides {
+		if err := o.Validate(); err != nil {
+			return nil, err
+		}
 		if o.Segment != "" && !hasSegment(in.Segments, o.Segment) {
 			return nil, Errorf(EINVALID, "threshold override names segment %q, which is not in chain %q", o.Segment, q.Chain)
 		}

@@ -157,6 +157,17 @@ type ThresholdOverride struct {
 	MinLQ          *float64
 }
 
+// Validate refuses thresholds that are negative, not finite or beyond MaxFigure.
+func (o ThresholdOverride) Validate() error {
+	if o.MinEnterprises != nil && *o.MinEnterprises < 0 {
+		return Errorf(EINVALID, "threshold minEnterprises must not be negative, got %d", *o.MinEnterprises)
+	}
+	if err := checkOptFigure("threshold minCapacity", o.MinCapacity); err != nil {
+		return err
+	}
+	return checkOptFigure("threshold minLq", o.MinLQ)
+}
+
 // Factor is one contribution to a gap's score, shown so that every score is explained.
 type Factor struct {
 	Name   string

@@ -133,6 +133,14 @@ type EnterpriseQuery struct {
 	Sort string
 }
 
+// Validate refuses revenue bounds that are not finite figures (CheckFigure).
+func (q EnterpriseQuery) Validate() error {
+	if err := checkOptFigure("minRevenue", q.MinRevenue); err != nil {
+		return err
+	}
+	return checkOptFigure("maxRevenue", q.MaxRevenue)
+}
+
 // EnterprisePage is one page of enterprises with the total number of matches.
 type EnterprisePage struct {
 	Enterprises []*Enterprise

@@ -48,6 +48,9 @@ type WhatIfResult struct {
 // WhatIf recomputes the gap analysis with enterprises added to or removed from
 // segments. Changes outside the scope change nothing and say so in an error.
 func WhatIf(ctx context.Context, s Store, q WhatIfQuery) (*WhatIfResult, error) {
+	if err := q.validate(); err != nil {
+		return nil, err
+	}
 	in, err := gatherGapInput(ctx, s, GapQuery{Chain: q.Chain, Scope: q.Scope, Overrides: q.Overrides})
 	if err != nil {
 		return nil, err
@@ -75,6 +78,25 @@ func WhatIf(ctx context.Context, s Store, q WhatIfQuery) (*WhatIfResult, error) 
 		return nil, err
 	}
 	return &WhatIfResult{Before: before, After: after, Changes: diffReports(before, after)}, nil
+}
+
+// validate checks the figures of every change and override before anything is read:
+// capacities are finite, non-negative and at most MaxFigure (a removal's capacity is the
+// amount removed, so it is not negative either).
+func (q WhatIfQuery) validate() error {
+	for list, changes := range map[string][]WhatIfChange{"add": q.Add, "remove": q.Remove} {
+		for i, c := range changes {
+			if err := checkOptFigure(fmt.Sprintf("whatIf %s[%d].capacity", list, i), c.Capacity); err != nil {
+				return err
+			}
+		}
+	}
+	for _, o := range q.Overrides {
+		if err := o.Validate(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // DiffReports lists segments whose status or kind differ between two reports.
@@ -276,7 +298,10 @@ func (ov *overlay) apply(c WhatIfChange, sign int) error {
 				if st.Capacity != nil {
 					cur = *st.Capacity
 				}
-				cur += float64(sign) * v
+				cur, err := addFigures("the capacity of segment "+sg, cur, float64(sign)*v)
+				if err != nil {
+					return err
+				}
 				st.Capacity = &cur
 			}
 		}

@@ -134,6 +134,9 @@ func (r *Resolver) search(ctx context.Context, text string, first *int) ([]*mode
 // enterprises answers a connection field: it checks the page size and asks the store
 // for one page plus the total.
 func (r *Resolver) enterprises(ctx context.Context, q chainmap.EnterpriseQuery, first *int, after *string) (*model.EnterpriseConnection, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
 	q.First = defaultPage
 	if first != nil {
 		if *first < 0 || *first > maxPage {

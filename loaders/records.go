@@ -46,7 +46,8 @@ func allowedColumns(k Kind) map[string]bool {
 	return m
 }
 
-const maxFigure = 1e15
+// maxFigure is the domain's bound on every quantity (chainmap.MaxFigure).
+const maxFigure = chainmap.MaxFigure
 
 // parseRecord converts one row into its domain record, checking everything that can be
 // checked from the row alone. It returns the record as a value of the kind's type.
