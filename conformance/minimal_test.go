@@ -3,7 +3,6 @@ package conformance
 import (
 	"encoding/json"
 	"reflect"
-	"sort"
 	"testing"
 
 	"github.com/chainmap/chainmap"
@@ -278,10 +277,4 @@ func sameAnswers(t *testing.T, stores []storeCase) {
 			}
 		}
 	}
-}
-
-func sorted(l []string) []string {
-	c := append([]string(nil), l...)
-	sort.Strings(c)
-	return c
 }

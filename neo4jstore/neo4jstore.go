@@ -18,6 +18,7 @@ import (
 
 	"github.com/chainmap/chainmap"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j/config"
 )
 
 // Config says how to reach Neo4j.
@@ -75,7 +76,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.RetryTime <= 0 {
 		cfg.RetryTime = 5 * time.Second
 	}
-	driver, err := neo4j.NewDriverWithContext(cfg.URI, auth, func(c *neo4j.Config) {
+	driver, err := neo4j.NewDriverWithContext(cfg.URI, auth, func(c *config.Config) {
 		c.SocketConnectTimeout = 5 * time.Second
 		c.ConnectionAcquisitionTimeout = 10 * time.Second
 		c.MaxTransactionRetryTime = cfg.RetryTime

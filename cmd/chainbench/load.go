@@ -20,15 +20,14 @@ import (
 
 // tables of a synthetic dataset in load order, with how the baseline writes them.
 type baseTable struct {
-	file   string
-	label  string // node label, or "" for a relationship table
-	rel    string // relationship type of a relationship table
-	from   [2]string
-	to     [2]string
-	refs   []baseRef
-	lists  []string // columns holding ";"-separated lists
-	nums   []string // numeric columns
-	hasKey bool
+	file  string
+	label string // node label, or "" for a relationship table
+	rel   string // relationship type of a relationship table
+	from  [2]string
+	to    [2]string
+	refs  []baseRef
+	lists []string // columns holding ";"-separated lists
+	nums  []string // numeric columns
 }
 
 type baseRef struct {
