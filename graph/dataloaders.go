@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -167,14 +168,25 @@ func one[T any](ctx context.Context, l *dataloadgen.Loader[string, *T], id strin
 	return v, err
 }
 
-// many loads several records, skipping ids that do not exist.
+// many loads several records in one batch (LoadAll registers every id before the loader
+// fires, so a list field costs one store call for all its ids and all its siblings'),
+// skipping ids that do not exist.
 func many[T any](ctx context.Context, l *dataloadgen.Loader[string, *T], ids []string) ([]*T, error) {
-	out := make([]*T, 0, len(ids))
-	for _, id := range ids {
-		v, err := one(ctx, l, id)
-		if err != nil {
+	ids = slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return id == "" })
+	vals, err := l.LoadAll(ctx, ids)
+	if err != nil {
+		var each dataloadgen.ErrorSlice
+		if !errors.As(err, &each) {
 			return nil, err
 		}
+		for _, e := range each {
+			if e != nil && !errors.Is(e, dataloadgen.ErrNotFound) {
+				return nil, e
+			}
+		}
+	}
+	out := make([]*T, 0, len(vals))
+	for _, v := range vals {
 		if v != nil {
 			out = append(out, v)
 		}
