@@ -66,11 +66,11 @@ func ComposeCluster(ctx context.Context, s Store, chain, park, reference string)
 	if err != nil {
 		return nil, fmt.Errorf("cluster composition: %w", err)
 	}
-	parkTotal, err := s.Enterprises(ctx, EnterpriseQuery{Park: park, Chain: chain, Status: "active", First: 1})
+	parkTotal, err := s.Enterprises(ctx, EnterpriseQuery{Park: park, Chain: chain, Status: StatusActive, First: 1})
 	if err != nil {
 		return nil, fmt.Errorf("cluster composition: %w", err)
 	}
-	refTotal, err := s.Enterprises(ctx, EnterpriseQuery{Region: reference, Chain: chain, Status: "active", First: 1})
+	refTotal, err := s.Enterprises(ctx, EnterpriseQuery{Region: reference, Chain: chain, Status: StatusActive, First: 1})
 	if err != nil {
 		return nil, fmt.Errorf("cluster composition: %w", err)
 	}

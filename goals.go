@@ -73,7 +73,7 @@ func derive(ctx context.Context, s Store, g *Goal, d Derivation) (float64, strin
 	}
 	switch d.Func {
 	case "count_enterprises":
-		q := EnterpriseQuery{Region: sc.Region, Park: sc.Park, Status: "active", First: 1}
+		q := EnterpriseQuery{Region: sc.Region, Park: sc.Park, Status: StatusActive, First: 1}
 		note := "counts the active enterprises of the dataset in the goal's scope"
 		switch d.Field {
 		case "revenue":

@@ -83,7 +83,7 @@ func (b *StatsBuilder) Add(e *Enterprise, ops []StatsOp) {
 	clear(b.credited)
 	for _, o := range ops {
 		seg, ok := b.segments[o.Segment]
-		if !ok || o.Role == "rnd" {
+		if !ok || !CountsForPresence(o.Role) {
 			continue
 		}
 		key := cellKey{seg.Chain, region, park}

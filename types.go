@@ -1,5 +1,7 @@
 package chainmap
 
+import "slices"
+
 // The entity types below are what a dataset describes and what every store returns.
 // Their JSON names are the dataset's column names and the stores' property names, so
 // one spelling runs from the spreadsheet to the graph. Optional figures are pointers:
@@ -169,10 +171,36 @@ type Park struct {
 	Provenance
 }
 
+// parkKindsCoveringRegions are the park kinds defined by whole regions (see
+// ParkCoversRegions).
+var parkKindsCoveringRegions = []string{"zone", "cluster"}
+
+// ParkKindsCoveringRegions returns the park kinds defined by whole regions, for stores
+// that test a park's kind in their own query language (the Neo4j store passes it as a
+// parameter).
+func ParkKindsCoveringRegions() []string { return slices.Clone(parkKindsCoveringRegions) }
+
 // ParkCoversRegions reports whether a park is defined by whole regions — a zone or a
 // cluster such as the 巩义 demonstration zone — so that every enterprise located in those
 // regions belongs to it, not only those recorded in it.
-func ParkCoversRegions(p *Park) bool { return p.Kind == "zone" || p.Kind == "cluster" }
+func ParkCoversRegions(p *Park) bool { return slices.Contains(parkKindsCoveringRegions, p.Kind) }
+
+// StatusActive is the status of an enterprise that operates; an empty status means the
+// same (see Enterprise.Active).
+const StatusActive = "active"
+
+// Operation roles. RoleRnD researches a segment without producing in it, so it does not
+// count for the segment's presence (docs/gap-analysis.md, CountsForPresence); an empty
+// role means RoleProducer.
+const (
+	RoleProducer = "producer"
+	RoleRnD      = "rnd"
+	RoleService  = "service"
+)
+
+// CountsForPresence reports whether an operation in this role counts as the enterprise
+// being present in the segment: every role but research (RoleRnD) does.
+func CountsForPresence(role string) bool { return role != RoleRnD }
 
 // Enterprise is a firm (or institute) located in a region, possibly in a park.
 type Enterprise struct {
@@ -198,7 +226,7 @@ type Enterprise struct {
 }
 
 // Active reports whether the enterprise is operating (the default status).
-func (e Enterprise) Active() bool { return e.Status == "" || e.Status == "active" }
+func (e Enterprise) Active() bool { return e.Status == "" || e.Status == StatusActive }
 
 // Operation says what an enterprise does in a segment, with its capacity and output.
 type Operation struct {

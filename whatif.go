@@ -3,6 +3,7 @@ package chainmap
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // WhatIfChange is one hypothetical change: an enterprise (existing, or a new one named
@@ -137,65 +138,19 @@ func (ov *overlay) prepare(q WhatIfQuery) error {
 	if err != nil {
 		return err
 	}
-	rparent := map[string]string{}
-	for _, r := range regions {
-		rparent[r.ID] = r.Parent
-	}
 	parks, err := ov.s.Parks(ov.ctx, ParkQuery{})
 	if err != nil {
 		return err
 	}
+	places := NewPlaces(slices.Values(regions), slices.Values(parks))
+	cov, err := places.Cover(q.Scope)
+	if err != nil {
+		return err
+	}
+	ov.inScope = func(region, park string) bool { return places.ContainsPlace(cov, region, park) }
 	pk := map[string]*Park{}
 	for _, p := range parks {
 		pk[p.ID] = p
-	}
-	within := func(region, root string) bool {
-		for n := region; n != ""; n = rparent[n] {
-			if n == root {
-				return true
-			}
-		}
-		return false
-	}
-	ov.inScope = func(region, park string) bool {
-		if q.Scope.Park != "" {
-			for p := park; p != ""; {
-				if p == q.Scope.Park {
-					return true
-				}
-				pp := pk[p]
-				if pp == nil {
-					break
-				}
-				p = pp.Parent
-			}
-			// A zone or cluster also holds whatever lies in the regions it spans.
-			if sp := pk[q.Scope.Park]; sp != nil && ParkCoversRegions(sp) {
-				places := []string{region}
-				if region == "" && pk[park] != nil {
-					places = pk[park].Regions
-				}
-				for _, pl := range places {
-					for _, r := range sp.Regions {
-						if pl != "" && within(pl, r) {
-							return true
-						}
-					}
-				}
-			}
-			return false
-		}
-		if region != "" {
-			return within(region, q.Scope.Region)
-		}
-		if p := pk[park]; p != nil {
-			for _, r := range p.Regions {
-				if within(r, q.Scope.Region) {
-					return true
-				}
-			}
-		}
-		return false
 	}
 	// Existing enterprises named by the changes, and their operations, so that an
 	// enterprise already counted in a segment's subtree is not counted twice.
@@ -239,7 +194,7 @@ func (ov *overlay) prepare(q WhatIfQuery) error {
 			continue
 		}
 		for _, o := range ov.ops[id] {
-			if o.Role == "rnd" {
+			if !CountsForPresence(o.Role) {
 				continue
 			}
 			for sg := o.Segment; sg != ""; sg = ov.parent[sg] {
@@ -324,7 +279,7 @@ func (ov *overlay) apply(c WhatIfChange, sign int) error {
 // of sg once its operation in removed is gone.
 func (ov *overlay) stillCounted(ent, sg, removed string) bool {
 	for _, o := range ov.ops[ent] {
-		if o.Segment == removed || o.Role == "rnd" {
+		if o.Segment == removed || !CountsForPresence(o.Role) {
 			continue
 		}
 		for n := o.Segment; n != ""; n = ov.parent[n] {

@@ -166,7 +166,7 @@ func parseRecord(k Kind, f *fields) any {
 		return e
 	case KindOperations:
 		o := chainmap.Operation{Enterprise: f.id("enterprise", true), Segment: f.id("segment", true),
-			Role:     f.enum("role", "", "producer", "rnd", "service"),
+			Role:     f.enum("role", "", chainmap.RoleProducer, chainmap.RoleRnD, chainmap.RoleService),
 			Capacity: f.float("capacity", 0, maxFigure), CapacityUnit: f.str("capacity_unit"), CapacityYear: f.year("capacity_year"),
 			Output: f.float("output", 0, maxFigure), OutputUnit: f.str("output_unit"), OutputYear: f.year("output_year"),
 			Products: f.list("products"), Evidence: f.str("evidence"),

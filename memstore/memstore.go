@@ -6,6 +6,7 @@ package memstore
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"sync"
 
@@ -71,6 +72,8 @@ type graph struct {
 	cells         []chainmap.StatsCell
 	cellsByRegion map[string][]int
 	cellsByPark   map[string][]int
+	// places answers scope membership (chainmap.Places.Cover).
+	places *chainmap.Places
 }
 
 func newGraph() *graph {
@@ -234,6 +237,7 @@ func (g *graph) index() {
 		g.linksBySupplier[l.Supplier] = append(g.linksBySupplier[l.Supplier], l)
 		g.linksByCustomer[l.Customer] = append(g.linksByCustomer[l.Customer], l)
 	}
+	g.places = chainmap.NewPlaces(maps.Values(g.regions), maps.Values(g.parks))
 	g.indexStats()
 }
 
@@ -604,7 +608,7 @@ func (g *graph) enterpriseFilter(q chainmap.EnterpriseQuery) (func(*chainmap.Ent
 		if q.Status != "" {
 			st := e.Status
 			if st == "" {
-				st = "active"
+				st = chainmap.StatusActive
 			}
 			if st != q.Status {
 				return false
@@ -863,34 +867,15 @@ func (g *graph) scopeEnterprises(sc chainmap.Scope) ([]*chainmap.Enterprise, err
 	return out, nil
 }
 
-// scopeSets returns the parks and regions a scope covers (both nil for a zero scope), or
-// ENOTFOUND. A region scope covers the region's subtree. A park scope covers the park
-// and the parks inside it and, for a zone or cluster (defined by whole regions, like the
-// "1区+2集群"), the subtrees of the regions it spans. An enterprise is inside the scope
-// when its park or its region is covered.
+// scopeSets returns the parks and regions a scope covers (chainmap.Places.Cover; both nil
+// for a zero scope), or ENOTFOUND. An enterprise is inside the scope when its park or its
+// region is covered.
 func (g *graph) scopeSets(sc chainmap.Scope) (parks, regions map[string]bool, err error) {
-	switch {
-	case sc.Region != "":
-		if g.regions[sc.Region] == nil {
-			return nil, nil, chainmap.Errorf(chainmap.ENOTFOUND, "no region %q", sc.Region)
-		}
-		return map[string]bool{}, subtree(g.regionChildren, sc.Region), nil
-	case sc.Park != "":
-		p := g.parks[sc.Park]
-		if p == nil {
-			return nil, nil, chainmap.Errorf(chainmap.ENOTFOUND, "no park %q", sc.Park)
-		}
-		regions = map[string]bool{}
-		if chainmap.ParkCoversRegions(p) {
-			for _, r := range p.Regions {
-				for id := range subtree(g.regionChildren, r) {
-					regions[id] = true
-				}
-			}
-		}
-		return g.parkSubtree(sc.Park), regions, nil
+	if sc == (chainmap.Scope{}) {
+		return nil, nil, nil
 	}
-	return nil, nil, nil
+	cov, err := g.places.Cover(sc)
+	return cov.Parks, cov.Regions, err
 }
 
 // scopeFilter returns a predicate for enterprises inside a scope (a zero scope keeps all).
@@ -903,16 +888,6 @@ func (g *graph) scopeFilter(sc chainmap.Scope) (func(*chainmap.Enterprise) bool,
 		return func(*chainmap.Enterprise) bool { return true }, nil
 	}
 	return func(e *chainmap.Enterprise) bool { return parks[e.Park] || regions[e.Region] }, nil
-}
-
-func (g *graph) parkSubtree(id string) map[string]bool {
-	children := map[string][]string{}
-	for _, p := range g.parks {
-		if p.Parent != "" {
-			children[p.Parent] = append(children[p.Parent], p.ID)
-		}
-	}
-	return subtree(children, id)
 }
 
 // Candidates returns enterprises outside the scope operating in the segment subtree.
@@ -966,7 +941,7 @@ func (s *Store) Candidates(_ context.Context, q chainmap.CandidateQuery) ([]chai
 			}
 			found := false
 			for _, o := range g.opsByEnterprise[e.ID] {
-				if subs[o.Segment] && o.Role != "rnd" {
+				if subs[o.Segment] && chainmap.CountsForPresence(o.Role) {
 					credit(e, o)
 					found = true
 				}
@@ -979,7 +954,7 @@ func (s *Store) Candidates(_ context.Context, q chainmap.CandidateQuery) ([]chai
 		for sub := range subs {
 			for _, o := range g.opsBySegment[sub] {
 				e := g.enterprises[o.Enterprise]
-				if e == nil || !e.Active() || o.Role == "rnd" || inScope(e) {
+				if e == nil || !e.Active() || !chainmap.CountsForPresence(o.Role) || inScope(e) {
 					continue
 				}
 				credit(e, o)

@@ -26,7 +26,7 @@ func scopeCypher(sc chainmap.Scope) (prefix, cond string, params map[string]any)
 OPTIONAL MATCH (p)<-[:WITHIN*0..]-(pk:Park)
 WITH p, collect(DISTINCT pk.id) AS parks
 OPTIONAL MATCH (p)-[:SPANS]->(:Region)<-[:WITHIN*0..]-(reg:Region)
-WHERE p.kind IN ['zone', 'cluster']
+WHERE p.kind IN $coveringKinds
 WITH parks, collect(DISTINCT reg.id) AS regs
 WITH {parks: parks, regions: regs} AS scope
 `, inside, params
@@ -45,7 +45,7 @@ func insideScope(v string) string {
 // the size of the scope: each producing operation is credited to its segment and every
 // ancestor, then grouped per segment.
 const segmentStatsTail = `MATCH (e)-[r:OPERATES_IN]->(s:Segment {chain: $chain})
-WHERE coalesce(e.status, 'active') = 'active' AND coalesce(r.role, 'producer') <> 'rnd'
+WHERE coalesce(e.status, $active) = $active AND coalesce(r.role, $producer) <> $rnd
 MATCH (s)-[:CHILD_OF*0..]->(x:Segment)
 WITH x, collect(DISTINCT e) AS es, collect(r) AS rs
 RETURN x.id, x.unit, size(es) AS n,
@@ -255,13 +255,13 @@ WITH scope, collect(sub.id) AS subs
 CALL (scope, subs) {
   MATCH (e:Enterprise) WHERE e.revenue IS NOT NULL
   WITH e ORDER BY e.revenue DESC LIMIT $scan
-  WITH e WHERE coalesce(e.status, 'active') = 'active' AND NOT (%[1]s)
-    AND EXISTS { MATCH (e)-[r:OPERATES_IN]->(s:Segment) WHERE s.id IN subs AND coalesce(r.role, 'producer') <> 'rnd' }
+  WITH e WHERE coalesce(e.status, $active) = $active AND NOT (%[1]s)
+    AND EXISTS { MATCH (e)-[r:OPERATES_IN]->(s:Segment) WHERE s.id IN subs AND coalesce(r.role, $producer) <> $rnd }
   RETURN e LIMIT $limit
 }
 RETURN count(e) AS n, min(e.revenue) AS threshold`
 
-const candidatesTail = `NOT (%[1]s) AND coalesce(e.status, 'active') = 'active' AND coalesce(r.role, 'producer') <> 'rnd'
+const candidatesTail = `NOT (%[1]s) AND coalesce(e.status, $active) = $active AND coalesce(r.role, $producer) <> $rnd
 WITH scope, e, collect(DISTINCT sub.id) AS segs, collect(r) AS rs
 WITH scope, e, segs,
      [d IN $dims | reduce(s = 0.0, r IN rs | s + CASE WHEN r.capacity_dim = d THEN r.capacity_base ELSE 0.0 END)] AS caps,

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -129,11 +130,28 @@ func (s *Store) failFast(ctx context.Context) error {
 	return nil
 }
 
+// ruleParams are the domain's rules as values every read query may use, so that the
+// Cypher text names them ($active, $rnd, $producer, $coveringKinds) instead of copying
+// the literals: chainmap.StatusActive, the roles, chainmap.ParkKindsCoveringRegions.
+var ruleParams = map[string]any{
+	"active": chainmap.StatusActive, "producer": chainmap.RoleProducer, "rnd": chainmap.RoleRnD,
+	"coveringKinds": chainmap.ParkKindsCoveringRegions(),
+}
+
+// withRules returns params with ruleParams added (the caller's map is not changed).
+func withRules(params map[string]any) map[string]any {
+	out := make(map[string]any, len(params)+len(ruleParams))
+	maps.Copy(out, ruleParams)
+	maps.Copy(out, params)
+	return out
+}
+
 // read runs a parameterised read query routed to readers.
 func (s *Store) read(ctx context.Context, cypher string, params map[string]any) (*neo4j.EagerResult, error) {
 	if err := s.failFast(ctx); err != nil {
 		return nil, err
 	}
+	params = withRules(params)
 	ctx, cancel := s.deadline(ctx)
 	defer cancel()
 	res, err := neo4j.ExecuteQuery(ctx, s.driver, cypher, params, neo4j.EagerResultTransformer,

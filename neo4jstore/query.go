@@ -180,7 +180,7 @@ CALL (p) {
   MATCH (p)<-[:WITHIN*0..]-(:Park)<-[:IN_PARK]-(e:Enterprise) RETURN e
   UNION
   MATCH (p)-[:SPANS]->(:Region)<-[:WITHIN*0..]-(:Region)<-[:LOCATED_IN]-(e:Enterprise)
-  WHERE p.kind IN ['zone', 'cluster'] RETURN e
+  WHERE p.kind IN $coveringKinds RETURN e
 }
 WITH e
 `)
@@ -194,7 +194,7 @@ WITH e
 	}
 	if q.Park != "" && (len(q.IDs) > 0 || q.Region != "") {
 		conds = append(conds, `(EXISTS { MATCH (e)-[:IN_PARK]->(:Park)-[:WITHIN*0..]->(:Park {id: $park}) }
-  OR EXISTS { MATCH (e)-[:LOCATED_IN]->(:Region)-[:WITHIN*0..]->(:Region)<-[:SPANS]-(p:Park {id: $park}) WHERE p.kind IN ['zone', 'cluster'] })`)
+  OR EXISTS { MATCH (e)-[:LOCATED_IN]->(:Region)-[:WITHIN*0..]->(:Region)<-[:SPANS]-(p:Park {id: $park}) WHERE p.kind IN $coveringKinds })`)
 		params["park"] = q.Park
 	}
 	if q.Segment != "" {
@@ -210,7 +210,7 @@ WITH e
 		params["designation"] = q.Designation
 	}
 	if q.Status != "" {
-		conds = append(conds, "coalesce(e.status, 'active') = $status")
+		conds = append(conds, "coalesce(e.status, $active) = $status")
 		params["status"] = q.Status
 	}
 	if q.MinRevenue != nil {
