@@ -213,9 +213,6 @@ type LimitError struct {
 func (e *LimitError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
-	if e.Part != "" {
-		fmt.Fprintf(&b, "[%s]", e.Part)
-	}
 	if e.Line > 0 {
 		fmt.Fprintf(&b, ":%d", e.Line)
 	}
@@ -224,8 +221,15 @@ func (e *LimitError) Error() string {
 	return b.String()
 }
 
-// Message is the error without its location, for reports that print the location apart.
+// Message is the error without its file and line, for reports that print them apart.
 func (e *LimitError) Message() string {
+	if e.Part != "" {
+		return "part " + e.Part + ": " + e.message()
+	}
+	return e.message()
+}
+
+func (e *LimitError) message() string {
 	switch e.What {
 	case "cell":
 		return fmt.Sprintf("cell in column %d is longer than %d bytes (reading stopped here)", e.Field, e.Limit)
@@ -296,3 +300,21 @@ func ReadAll(ctx context.Context, r io.Reader, name string, max int64) ([]byte, 
 	}
 	return b, nil
 }
+
+// DirFS returns the folder dir as an fs.FS that opens each file with Open (inside the
+// folder, regular files only, never blocking). dir is resolved once, here, so that a
+// folder given as a symbolic link keeps meaning the folder it named; no descriptor is
+// held between calls.
+func DirFS(dir string) (fs.FS, error) {
+	d, err := OpenDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	path := d.path
+	d.Close()
+	return pathFS(path), nil
+}
+
+type pathFS string
+
+func (p pathFS) Open(name string) (fs.File, error) { return Open(string(p), name) }
