@@ -4,9 +4,11 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"syscall"
@@ -246,46 +248,16 @@ func TestEchoedValuesAreClipped(t *testing.T) {
 	}
 }
 
-// bloatWorkbook rewrites the workbook at path, padding the sheet part with pad bytes of
-// whitespace inside its XML, the way a hostile or broken export bloats a small file.
+// bloatWorkbook pads part of the workbook at path with pad bytes of whitespace inside
+// its XML, the way a hostile or broken export bloats a small file.
 func bloatWorkbook(t *testing.T, path, part string, pad int64) {
 	t.Helper()
-	zr, err := zip.OpenReader(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	zw := zip.NewWriter(&out)
-	found := false
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(rc)
-		rc.Close()
-		w, err := zw.Create(f.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if f.Name == part {
-			found = true
-			i := bytes.LastIndex(b, []byte("</worksheet>"))
-			w.Write(b[:i])
-			io.Copy(w, io.LimitReader(spaces{}, pad))
-			w.Write(b[i:])
-			continue
-		}
-		w.Write(b)
-	}
-	zr.Close()
-	zw.Close()
-	if !found {
-		t.Fatalf("no part %s", part)
-	}
-	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	rewritePart(t, path, part, func(b []byte, w io.Writer) {
+		i := bytes.LastIndex(b, []byte("</worksheet>"))
+		w.Write(b[:i])
+		io.Copy(w, io.LimitReader(spaces{}, pad))
+		w.Write(b[i:])
+	})
 }
 
 type spaces struct{}
@@ -324,5 +296,99 @@ func TestWorkbookZipBombIsRefused(t *testing.T) {
 	}
 	if alloc > 64<<20 {
 		t.Errorf("zip bomb: %d MB allocated", alloc>>20)
+	}
+}
+
+// sheetPart returns the zip part of the named sheet, from the workbook's relationships.
+func sheetPart(t *testing.T, book, sheet string) string {
+	t.Helper()
+	zr, err := zip.OpenReader(book)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	read := func(name string) string {
+		for _, f := range zr.File {
+			if f.Name == name {
+				rc, _ := f.Open()
+				b, _ := io.ReadAll(rc)
+				rc.Close()
+				return string(b)
+			}
+		}
+		t.Fatalf("no %s in the workbook", name)
+		return ""
+	}
+	m := regexp.MustCompile(`<sheet [^>]*name="` + sheet + `"[^>]*r:id="([^"]+)"`).FindStringSubmatch(read("xl/workbook.xml"))
+	if m == nil {
+		t.Fatalf("no sheet %s", sheet)
+	}
+	r := regexp.MustCompile(`Id="` + m[1] + `"[^>]*Target="/?(?:xl/)?([^"]+)"|Target="/?(?:xl/)?([^"]+)"[^>]*Id="` + m[1] + `"`).FindStringSubmatch(read("xl/_rels/workbook.xml.rels"))
+	if r == nil {
+		t.Fatalf("no relationship %s", m[1])
+	}
+	return "xl/" + r[1] + r[2]
+}
+
+// rewritePart replaces part in the workbook at path by what edit makes of it.
+func rewritePart(t *testing.T, path, part string, edit func(old []byte, w io.Writer)) {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	found := false
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		w, err := zw.Create(f.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Name == part {
+			found = true
+			edit(b, w)
+			continue
+		}
+		w.Write(b)
+	}
+	zr.Close()
+	zw.Close()
+	if !found {
+		t.Fatalf("no part %s", part)
+	}
+	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWorkbookWideRowsAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	book := workbookFromCSV(t, dir, nil)
+	os.WriteFile(filepath.Join(dir, "manifest.yaml"), []byte("format: chainmap-dataset/1\nid: minimal\nfocus:\n  chain: widget\n  region: \"110100\"\nworkbook: data.xlsx\n"), 0o644)
+	// One cell in the last column (XFD) on each of 20,000 rows: a workbook of about
+	// 100 KB for which excelize returns 16,384 cells per row, 327 million in all (32 s
+	// and 22 GB allocated before).
+	rewritePart(t, book, sheetPart(t, book, "technologies"), func(old []byte, w io.Writer) {
+		i := bytes.LastIndex(old, []byte("</sheetData>"))
+		w.Write(old[:i])
+		for r := 3; r < 20003; r++ {
+			fmt.Fprintf(w, `<row r="%d"><c r="XFD%d"><v>1</v></c></row>`, r, r)
+		}
+		w.Write(old[i:])
+	})
+	var got string
+	alloc := allocated(func() { got = validateWithin(t, dir) })
+	if !strings.Contains(got, "data.xlsx[technologies]:3: row has 16384 cells, more than the 256 allowed (reading stopped here)") {
+		t.Errorf("wide rows: %s", got)
+	}
+	if alloc > 64<<20 {
+		t.Errorf("wide rows: %d MB allocated", alloc>>20)
 	}
 }
