@@ -1,6 +1,7 @@
 package loaders
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -10,13 +11,16 @@ import (
 // boundaries reads GeoJSON files referenced by regions and parks ("file.geojson" or
 // "file.geojson#featureId") once each, and hands out single features as compact JSON.
 type boundaries struct {
-	fsys  fs.FS
+	ctx  context.Context
+	fsys fs.FS
+	// total counts the bytes of the files read, bounded by maxBoundaryTotal.
+	total int64
 	files map[string]map[string]json.RawMessage // file → feature id (or "" for the whole file) → feature
 	errs  map[string]error
 }
 
-func newBoundaries(fsys fs.FS) *boundaries {
-	return &boundaries{fsys: fsys, files: map[string]map[string]json.RawMessage{}, errs: map[string]error{}}
+func newBoundaries(ctx context.Context, fsys fs.FS) *boundaries {
+	return &boundaries{ctx: ctx, fsys: fsys, files: map[string]map[string]json.RawMessage{}, errs: map[string]error{}}
 }
 
 type geoFeature struct {
@@ -31,7 +35,7 @@ type geoFeature struct {
 func (b *boundaries) feature(ref string) (string, error) {
 	file, id, _ := strings.Cut(ref, "#")
 	if !fs.ValidPath(file) {
-		return "", fmt.Errorf("%q is not a file inside the dataset folder", file)
+		return "", fmt.Errorf("%q is not a file inside the dataset folder", clip(file))
 	}
 	feats, ok := b.files[file]
 	if !ok {
@@ -48,23 +52,27 @@ func (b *boundaries) feature(ref string) (string, error) {
 	}
 	f, ok := feats[id]
 	if !ok {
-		return "", fmt.Errorf("no feature %q in %s (features are matched on id or properties.adcode)", id, file)
+		return "", fmt.Errorf("no feature %q in %s (features are matched on id or properties.adcode)", clip(id), clip(file))
 	}
 	return string(f), nil
 }
 
 func (b *boundaries) read(file string) (map[string]json.RawMessage, error) {
-	raw, err := fs.ReadFile(b.fsys, file)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read boundary file: %v", err)
+	if b.total >= maxBoundaryTotal {
+		return nil, fmt.Errorf("cannot read boundary file %s: the boundary files together pass %d bytes", clip(file), maxBoundaryTotal)
 	}
+	raw, err := readFile(b.ctx, b.fsys, file, min(maxBoundaryBytes, maxBoundaryTotal-b.total))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read boundary file %s: %s", clip(file), why(file, err))
+	}
+	b.total += int64(len(raw))
 	var doc struct {
 		Type     string       `json:"type"`
 		Features []geoFeature `json:"features"`
 		geoFeature
 	}
 	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("%s is not valid GeoJSON: %v", file, err)
+		return nil, fmt.Errorf("%s is not valid GeoJSON: %v", clip(file), err)
 	}
 	out := map[string]json.RawMessage{}
 	add := func(f geoFeature) error {
@@ -107,7 +115,7 @@ func (b *boundaries) read(file string) (map[string]json.RawMessage, error) {
 		enc, _ := json.Marshal(f)
 		out[""] = enc
 	default:
-		return nil, fmt.Errorf("%s is not a GeoJSON Feature or FeatureCollection", file)
+		return nil, fmt.Errorf("%s is not a GeoJSON Feature or FeatureCollection", clip(file))
 	}
 	return out, nil
 }

@@ -1,14 +1,15 @@
 package loaders
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"reflect"
 
 	"github.com/chainmap/chainmap"
+	"github.com/chainmap/chainmap/internal/safefile"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -66,15 +67,17 @@ type Dataset struct {
 
 // Open reads the manifest of the dataset folder dir. Problems in the manifest are
 // returned as a *ValidationError.
+//
+// Every file of the dataset is opened through internal/safefile: it must resolve inside
+// the folder (a symbolic link leading outside it, or an absolute one, is refused; dir
+// itself may be a link, resolved once here) and be a regular file (a FIFO, device or
+// socket is refused without blocking), and it is read within the bounds of limits.go.
 func Open(dir string) (*Dataset, error) {
-	st, err := os.Stat(dir)
+	fsys, err := safefile.DirFS(dir)
 	if err != nil {
 		return nil, fmt.Errorf("open dataset: %w", err)
 	}
-	if !st.IsDir() {
-		return nil, fmt.Errorf("open dataset: %s is not a folder", dir)
-	}
-	return OpenFS(os.DirFS(dir), dir)
+	return OpenFS(fsys, dir)
 }
 
 // OpenFS reads the manifest of a dataset held in fsys (a folder, or a dataset embedded
@@ -108,21 +111,18 @@ func OpenFS(fsys fs.FS, name string) (*Dataset, error) {
 func (d *Dataset) each(ctx context.Context, rep *Report, c *checker, fn func(k Kind, rec any, line int) error) error {
 	var wb *excelize.File
 	if d.workbook != "" {
-		r, err := d.fsys.Open(d.workbook)
+		f, err := d.openWorkbook(ctx)
 		if err != nil {
-			rep.add(d.workbook, 0, "", "cannot open the workbook: %v", err)
-			return nil
-		}
-		f, err := excelize.OpenReader(r)
-		r.Close()
-		if err != nil {
-			rep.add(d.workbook, 0, "", "cannot open the workbook: %v", err)
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return ctxErr
+			}
+			rep.add(d.workbook, 0, "", "cannot open the workbook: %s", text(why(d.workbook, err)))
 			return nil
 		}
 		defer f.Close()
 		wb = f
 	}
-	geo := newBoundaries(d.fsys)
+	geo := newBoundaries(ctx, d.fsys)
 	for _, k := range Kinds {
 		t := d.tables[k]
 		if wb != nil {
@@ -146,7 +146,7 @@ func (d *Dataset) each(ctx context.Context, rep *Report, c *checker, fn func(k K
 			c.files[k] = t.label()
 		}
 		allowed := allowedColumns(k)
-		err := t.each(rep, allowed, func(r *rawRow) error {
+		err := t.each(ctx, rep, allowed, func(r *rawRow) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -178,6 +178,22 @@ func (d *Dataset) each(ctx context.Context, rep *Report, c *checker, fn func(k K
 		}
 	}
 	return nil
+}
+
+// openWorkbook reads the workbook within maxWorkbookBytes, checks every part's size and
+// compression ratio (safefile.CheckZip) before anything is inflated, and opens it with
+// excelize bounded the same way: a zip bomb or a sheet bloated with whitespace is
+// refused naming the part, instead of filling memory or the temporary folder.
+func (d *Dataset) openWorkbook(ctx context.Context) (*excelize.File, error) {
+	raw, err := readFile(ctx, d.fsys, d.workbook, maxWorkbookBytes)
+	if err != nil {
+		return nil, err
+	}
+	if err := safefile.CheckZip(bytes.NewReader(raw), int64(len(raw)), d.workbook, workbookLimits); err != nil {
+		return nil, err
+	}
+	return excelize.OpenReader(bytes.NewReader(raw), excelize.Options{
+		UnzipSizeLimit: workbookLimits.Total, UnzipXMLSizeLimit: workbookInMemory})
 }
 
 // Validate reads every table of the dataset in dir and reports every problem. It writes

@@ -4,6 +4,7 @@
 package loaders
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"regexp"
@@ -80,9 +81,9 @@ var datasetIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 
 // readManifest parses and checks the manifest; problems are appended to rep.
 func readManifest(fsys fs.FS, rep *Report) (*Manifest, bool) {
-	raw, err := fs.ReadFile(fsys, manifestFile)
+	raw, err := readFile(context.Background(), fsys, manifestFile, maxManifestBytes)
 	if err != nil {
-		rep.add(manifestFile, 0, "", "cannot read the manifest: %v", err)
+		rep.add(manifestFile, 0, "", "cannot read the manifest: %s", text(why(manifestFile, err)))
 		return nil, false
 	}
 	var root yaml.Node

@@ -41,14 +41,28 @@ type Report struct {
 	Dropped int
 	// Rows counts the rows read per table.
 	Rows map[Kind]int
+	// bytes counts the text of the problems kept, bounded by maxReportBytes.
+	bytes int
 }
 
+// add records a problem. Every value it echoes is clipped (see clip): string arguments,
+// the file and field names, and the message as a whole; past MaxProblems problems or
+// maxReportBytes of text, problems are only counted, so no input can make the report
+// large.
 func (r *Report) add(file string, line int, field, format string, args ...any) {
-	if len(r.Problems) >= MaxProblems {
+	if len(r.Problems) >= MaxProblems || r.bytes >= maxReportBytes {
 		r.Dropped++
 		return
 	}
-	r.Problems = append(r.Problems, Problem{File: file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = clip(s)
+		}
+	}
+	// text arguments (the loader's own wording) are bounded by maxMessage only.
+	p := Problem{File: clip(file), Line: line, Field: clip(field), Msg: clipTo(fmt.Sprintf(format, args...), maxMessage)}
+	r.bytes += len(p.File) + len(p.Field) + len(p.Msg) + 16
+	r.Problems = append(r.Problems, p)
 }
 
 // OK reports whether the dataset has no problem.
@@ -64,6 +78,10 @@ func (r *Report) Sort() {
 		return a.Line < b.Line
 	})
 }
+
+// text is a message argument written by the loader itself (advice, a cycle's path of
+// ids): it is not clipped as values are, only bounded with the whole message.
+type text string
 
 // ValidationError is returned by Load when the dataset has problems; nothing was written.
 type ValidationError struct {

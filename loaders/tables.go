@@ -3,6 +3,7 @@ package loaders
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -11,13 +12,11 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/chainmap/chainmap/internal/safefile"
 	"github.com/xuri/excelize/v2"
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
-
-// maxField bounds one cell: longer cells are refused rather than stored.
-const maxField = 64 << 10
 
 // rawRow is one row of a table as text, with where it came from.
 type rawRow struct {
@@ -72,16 +71,36 @@ func (t *tableSource) label() string {
 
 // each calls fn for every data row. Header problems, encoding problems and malformed
 // CSV are added to rep; fn's error aborts the iteration and is returned.
-func (t *tableSource) each(rep *Report, allowed map[string]bool, fn func(*rawRow) error) error {
+// Reading stops with ctx's error when ctx is done (checked on every read of the file),
+// and stops with a problem once a table passes maxRows rows.
+func (t *tableSource) each(ctx context.Context, rep *Report, allowed map[string]bool, fn func(*rawRow) error) error {
+	t.aborted = false
+	rows := 0
+	counted := func(r *rawRow) error {
+		if rows++; rows > maxRows {
+			rep.add(t.label(), r.line, "", "table has more than %d rows (reading stopped here)", maxRows)
+			t.aborted = true
+			return errStop
+		}
+		return fn(r)
+	}
+	var err error
 	switch {
 	case t.yamlKey != "":
-		return t.eachYAML(rep, allowed, fn)
+		err = t.eachYAML(ctx, rep, allowed, counted)
 	case t.sheet != "":
-		return t.eachSheet(rep, allowed, fn)
+		err = t.eachSheet(ctx, rep, allowed, counted)
 	default:
-		return t.eachCSV(rep, allowed, fn)
+		err = t.eachCSV(ctx, rep, allowed, counted)
 	}
+	if errors.Is(err, errStop) {
+		return nil
+	}
+	return err
 }
+
+// errStop ends a table's iteration after its problem was reported.
+var errStop = errors.New("stop reading this table")
 
 func (t *tableSource) header(rep *Report, line int, cols []string, allowed map[string]bool) (map[string]int, bool) {
 	index := make(map[string]int, len(cols))
@@ -105,15 +124,23 @@ func (t *tableSource) header(rep *Report, line int, cols []string, allowed map[s
 	return index, ok
 }
 
-func (t *tableSource) eachCSV(rep *Report, allowed map[string]bool, fn func(*rawRow) error) error {
+func (t *tableSource) eachCSV(ctx context.Context, rep *Report, allowed map[string]bool, fn func(*rawRow) error) error {
 	f, err := t.fsys.Open(t.file)
 	if err != nil {
-		rep.add(t.file, 0, "", "cannot open: %v", err)
+		rep.add(t.file, 0, "", "cannot open: %s", text(why(t.file, err)))
 		t.aborted = true
 		return nil
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, 1<<16)
+	if st, err := f.Stat(); err == nil && st.Size() > maxTableBytes {
+		rep.add(t.file, 0, "", "file is %d bytes, more than the %d allowed", st.Size(), int64(maxTableBytes))
+		t.aborted = true
+		return nil
+	}
+	// The guard bounds the file, each record and each cell as they stream, before
+	// csv.Reader buffers them (it holds a whole line, however long). It reads the raw
+	// bytes: GB18030 leaves the ASCII quote, comma and line break as they are.
+	br := bufio.NewReaderSize(safefile.NewCSVGuard(ctx, f, t.file, csvLimits), 1<<16)
 	head, _ := br.Peek(4)
 	var in io.Reader = br
 	switch {
@@ -136,6 +163,9 @@ func (t *tableSource) eachCSV(rep *Report, allowed map[string]bool, fn func(*raw
 		t.aborted = true
 		return nil
 	}
+	if err := t.stopped(ctx, rep, err, nil); err != nil || t.aborted {
+		return err
+	}
 	if err != nil {
 		rep.add(t.file, csvErrLine(err), "", "malformed CSV: %v", csvErrMsg(err))
 		t.aborted = true
@@ -155,6 +185,9 @@ func (t *tableSource) eachCSV(rep *Report, allowed map[string]bool, fn func(*raw
 		rec, err := cr.Read()
 		if err == io.EOF {
 			return nil
+		}
+		if err := t.stopped(ctx, rep, err, header); err != nil || t.aborted {
+			return err
 		}
 		if err != nil {
 			var pe *csv.ParseError
@@ -193,9 +226,38 @@ func (t *tableSource) eachCSV(rep *Report, allowed map[string]bool, fn func(*raw
 	}
 }
 
+// stopped handles the errors that end a CSV file early: cancellation is returned, a bound
+// passed (see safefile.CSVGuard) and an unreadable file are reported naming the line and
+// column, and the table marked aborted. Other errors (malformed CSV) are left to the
+// caller.
+func (t *tableSource) stopped(ctx context.Context, rep *Report, err error, header []string) error {
+	if err == nil {
+		return nil
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		return err
+	}
+	var le *safefile.LimitError
+	var pe *csv.ParseError
+	switch {
+	case errors.As(err, &le):
+		col := ""
+		if le.Field > 0 && le.Field <= len(header) {
+			col = strings.TrimSpace(header[le.Field-1])
+		}
+		rep.add(t.file, le.Line, col, "%s", text(le.Message()))
+	case errors.As(err, &pe):
+		return nil
+	default:
+		rep.add(t.file, 0, "", "cannot read: %s (reading stopped here)", text(why(t.file, err)))
+	}
+	t.aborted = true
+	return nil
+}
+
 // encodingAdvice explains a non-UTF-8 file, recognising GBK/GB18030 (what Excel saves
 // in China) so the user knows exactly what to do.
-func encodingAdvice(rec []string) string {
+func encodingAdvice(rec []string) text {
 	raw := []byte(strings.Join(rec, ","))
 	if dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(raw); err == nil && utf8.Valid(dec) {
 		return "file is not UTF-8: it looks like GBK/GB18030 (as Excel saves CSV in China); " +
@@ -259,7 +321,7 @@ func csvErrMsg(err error) string {
 	return err.Error()
 }
 
-func (t *tableSource) eachSheet(rep *Report, allowed map[string]bool, fn func(*rawRow) error) error {
+func (t *tableSource) eachSheet(ctx context.Context, rep *Report, allowed map[string]bool, fn func(*rawRow) error) error {
 	rows, err := t.wb.Rows(t.sheet)
 	if err != nil {
 		rep.add(t.file, 0, "", "no sheet named %q in the workbook", t.sheet)
@@ -272,10 +334,18 @@ func (t *tableSource) eachSheet(rep *Report, allowed map[string]bool, fn func(*r
 	n := 0
 	for rows.Next() {
 		n++
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		rec, err := rows.Columns()
 		if err != nil {
 			rep.add(t.label(), n, "", "unreadable row: %v", err)
 			continue
+		}
+		if len(rec) > maxColumns {
+			rep.add(t.label(), n, "", "row has %d cells, more than the %d allowed (reading stopped here)", len(rec), maxColumns)
+			t.aborted = true
+			return nil
 		}
 		if index == nil {
 			if blank(rec) {
@@ -307,10 +377,13 @@ func (t *tableSource) eachSheet(rep *Report, allowed map[string]bool, fn func(*r
 
 // eachYAML turns the entries of one taxonomy section (chains, segments or flows) into
 // rows, so YAML and CSV taxonomies share one parser and one set of checks.
-func (t *tableSource) eachYAML(rep *Report, allowed map[string]bool, fn func(*rawRow) error) error {
-	raw, err := fs.ReadFile(t.fsys, t.file)
+func (t *tableSource) eachYAML(ctx context.Context, rep *Report, allowed map[string]bool, fn func(*rawRow) error) error {
+	raw, err := readFile(ctx, t.fsys, t.file, maxTaxonomyBytes)
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
 	if err != nil {
-		rep.add(t.file, 0, "", "cannot read: %v", err)
+		rep.add(t.file, 0, "", "cannot read: %s", text(why(t.file, err)))
 		t.aborted = true
 		return nil
 	}

@@ -462,13 +462,6 @@ func (m *nodeMap) set(n, v uint32) {
 	m.sparse[n] = v
 }
 
-func joinArrow(ids []string) string {
-	s := ""
-	for i, id := range ids {
-		if i > 0 {
-			s += " → "
-		}
-		s += id
-	}
-	return s
+func joinArrow(ids []string) text {
+	return text(strings.Join(ids, " → "))
 }

@@ -1,0 +1,102 @@
+package loaders
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/chainmap/chainmap/internal/safefile"
+)
+
+// Bounds on what one dataset may make the loader read, hold or print. Each is checked
+// while the input streams, before it is buffered (see internal/safefile), and each is
+// documented in docs/dataset-format.md ("Limits") and docs/reliability.md.
+const (
+	// maxField bounds one cell: longer cells are refused rather than stored.
+	maxField = 64 << 10
+	// maxRawCell bounds a CSV cell as written while it streams: a cell of maxField
+	// characters made only of quotes is written in twice that plus its two quotes.
+	// Cells between maxField and this get the per-cell message and reading goes on;
+	// longer ones stop the file.
+	maxRawCell = 2*maxField + 2
+	// maxRow bounds one CSV record as written (quoted line breaks included).
+	maxRow = 1 << 20
+	// maxTableBytes bounds one CSV table file.
+	maxTableBytes = 4 << 30
+	// maxRows bounds the data rows of one table: the id sets validation keeps grow
+	// with them (about 25 bytes per id).
+	maxRows = 10_000_000
+	// maxColumns bounds the cells of one row of a workbook sheet.
+	maxColumns = 256
+	// maxManifestBytes bounds manifest.yaml; maxTaxonomyBytes a taxonomy YAML file.
+	maxManifestBytes = 1 << 20
+	maxTaxonomyBytes = 16 << 20
+	// maxBoundaryBytes bounds one GeoJSON boundary file, maxBoundaryTotal all of them
+	// (their features are held until the load ends).
+	maxBoundaryBytes = 64 << 20
+	maxBoundaryTotal = 256 << 20
+	// maxWorkbookBytes bounds the workbook file as stored (compressed).
+	maxWorkbookBytes = 64 << 20
+	// maxEcho bounds, in characters, every value a problem quotes back.
+	maxEcho = 120
+	// maxMessage bounds one problem's message, maxReportBytes all of them together.
+	maxMessage     = 1000
+	maxReportBytes = 4 << 20
+)
+
+// workbookLimits bound the parts of an .xlsx before excelize inflates them. Sheets
+// larger than workbookInMemory are streamed by excelize from a temporary file, so the
+// disk they take is bounded by Total and the memory by workbookInMemory.
+var workbookLimits = safefile.ZipLimits{Part: 256 << 20, Total: 512 << 20, Entries: 10000, Ratio: 100, RatioFloor: 1 << 20}
+
+const workbookInMemory = 16 << 20
+
+var csvLimits = safefile.CSVLimits{File: maxTableBytes, Row: maxRow, Cell: maxRawCell}
+
+// readFile reads a whole (small) file of the dataset, refusing it past max bytes.
+func readFile(ctx context.Context, fsys fs.FS, name string, max int64) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return safefile.ReadAll(ctx, f, name, max)
+}
+
+// why says why a file could not be read, without repeating its name (problems name
+// their file already).
+func why(name string, err error) string {
+	var le *safefile.LimitError
+	if errors.As(err, &le) {
+		return le.Message()
+	}
+	s := err.Error()
+	for _, p := range []string{name + ": ", "open " + name + ": "} {
+		s = strings.TrimPrefix(s, p)
+	}
+	return s
+}
+
+// clip bounds a value echoed in a problem to maxEcho characters, marking the cut, so
+// that a 200 MB header cell or id is not printed whole.
+func clip(s string) string {
+	return clipTo(s, maxEcho)
+}
+
+func clipTo(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i, runes := 0, 0
+	for i < len(s) && runes < n {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		runes++
+	}
+	if i >= len(s) {
+		return s
+	}
+	return s[:i] + "…"
+}
