@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"math"
+
 	"github.com/chainmap/chainmap"
 	"github.com/chainmap/chainmap/graph/generated"
 	"github.com/chainmap/chainmap/graph/model"
@@ -15,7 +17,7 @@ func NewSchema(s chainmap.Store) *generated.Config {
 		if first != nil && *first > 0 {
 			n = *first
 		}
-		return 1 + n*child
+		return cost(1, n, child)
 	}
 	c.Complexity.Query.Enterprises = func(child int, _ *model.EnterpriseFilter, first *int, _ *string, _ *model.EnterpriseOrder) int {
 		return page(first, child)
@@ -27,7 +29,7 @@ func NewSchema(s chainmap.Store) *generated.Config {
 		if first != nil {
 			n = *first
 		}
-		return 10 + n*child
+		return cost(10, n, child)
 	}
 	c.Complexity.Query.Roadmap = func(child int, _ string, _ model.ScopeInput, steps, per *int) int {
 		n, k := 12, 3
@@ -37,14 +39,38 @@ func NewSchema(s chainmap.Store) *generated.Config {
 		if per != nil {
 			k = *per
 		}
-		return 50 + n*k*child
+		return cost(50, mulSat(max(n, 0), max(k, 0)), child)
 	}
 	c.Complexity.Query.Search = func(child int, _ string, first *int) int {
 		n := 20
 		if first != nil {
 			n = *first
 		}
-		return 1 + 4*n*child
+		return cost(1, mulSat(4, max(n, 0)), child)
 	}
 	return &c
+}
+
+// cost is base + n×child, saturating at the largest int: pages nested inside pages with
+// huge `first:` values would otherwise overflow into a small or negative cost and pass
+// the limit. A negative n (refused later by the resolver) counts as 0.
+func cost(base, n, child int) int {
+	return addSat(base, mulSat(max(n, 0), max(child, 0)))
+}
+
+func mulSat(a, b int) int {
+	if a == 0 || b == 0 {
+		return 0
+	}
+	if a > math.MaxInt/b {
+		return math.MaxInt
+	}
+	return a * b
+}
+
+func addSat(a, b int) int {
+	if a > math.MaxInt-b {
+		return math.MaxInt
+	}
+	return a + b
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -108,11 +107,11 @@ func (s *Server) reload(w http.ResponseWriter, r *http.Request) {
 		case r.Context().Err() != nil:
 			status, code = 499, "CLIENT_CLOSED_REQUEST"
 		}
-		s.cfg.Logger.Warn("reload refused; the previous dataset is still served", "err", clip(err.Error(), 2000))
+		s.log.Warn("reload refused; the previous dataset is still served", "err", err)
 		writeJSON(w, status, map[string]any{"error": err.Error(), "code": code})
 		return
 	}
-	s.cfg.Logger.Info("dataset reloaded", "took", time.Since(start))
+	s.log.Info("dataset reloaded", "took", time.Since(start))
 	writeJSON(w, http.StatusOK, map[string]any{"reloaded": true, "ms": time.Since(start).Milliseconds()})
 }
 
@@ -120,16 +119,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
-}
-
-// clip caps a logged value at n bytes (on a rune boundary) and says how long it was.
-func clip(v string, n int) string {
-	if len(v) <= n {
-		return v
-	}
-	cut := n
-	for cut > 0 && cut < len(v) && v[cut]&0xC0 == 0x80 {
-		cut--
-	}
-	return v[:cut] + "…(" + strconv.Itoa(len(v)) + " bytes)"
 }

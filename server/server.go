@@ -6,24 +6,27 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/chainmap/chainmap"
 	"github.com/chainmap/chainmap/graph"
 	"github.com/chainmap/chainmap/graph/generated"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/validator/core"
+	"github.com/vektah/gqlparser/v2/validator/rules"
 )
 
 // Config holds the server's settings; zero values take the documented defaults.
@@ -54,11 +57,22 @@ type Config struct {
 	MaxAliases int
 	// TokenLimit bounds the tokens of a query document (default 5000).
 	TokenLimit int
-	// ShutdownTimeout bounds the graceful shutdown (default 5 s… in-flight requests
-	// finish within it).
+	// MaxSelections bounds the fields, inline fragments and fragment spreads a query
+	// expands to, a fragment counted each time it is spread (default 1000). It is checked
+	// before validation, so fragment fan-out cannot make any later phase exponential.
+	MaxSelections int
+	// ShutdownTimeout is the grace period of a shutdown: in-flight requests have this long
+	// to finish once the server stops accepting connections (default 30 s).
 	ShutdownTimeout time.Duration
-	Logger          *slog.Logger
+	// ShutdownDelay is how long /readyz answers 503 before the server stops accepting
+	// connections, for load balancers to notice (default 0).
+	ShutdownDelay time.Duration
+	// Logger receives the server's logs; every field is capped (CapLogValue).
+	Logger *slog.Logger
 }
+
+// DefaultShutdownTimeout is the default grace period of a shutdown.
+const DefaultShutdownTimeout = 30 * time.Second
 
 func (c *Config) defaults() {
 	if c.Addr == "" {
@@ -82,8 +96,11 @@ func (c *Config) defaults() {
 	if c.TokenLimit <= 0 {
 		c.TokenLimit = 5000
 	}
+	if c.MaxSelections <= 0 {
+		c.MaxSelections = defaultMaxSelections
+	}
 	if c.ShutdownTimeout <= 0 {
-		c.ShutdownTimeout = 5 * time.Second
+		c.ShutdownTimeout = DefaultShutdownTimeout
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -92,9 +109,11 @@ func (c *Config) defaults() {
 
 // Server serves chainmap over HTTP.
 type Server struct {
-	cfg   Config
-	store chainmap.Store
-	mux   *http.ServeMux
+	cfg      Config
+	store    chainmap.Store
+	mux      *http.ServeMux
+	log      *slog.Logger // cfg.Logger with every field capped
+	draining atomic.Bool  // set at shutdown: /readyz answers 503, answers close their connection
 	// reloading is held while POST /admin/reload runs: one reload at a time.
 	reloading sync.Mutex
 }
@@ -102,9 +121,9 @@ type Server struct {
 // New builds the server over a store; web holds the built front end (may be nil).
 func New(cfg Config, store chainmap.Store, web fs.FS) *Server {
 	cfg.defaults()
-	s := &Server{cfg: cfg, store: store, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, store: store, mux: http.NewServeMux(), log: slog.New(NewCapHandler(cfg.Logger.Handler()))}
 	gql := s.graphqlHandler()
-	s.mux.Handle("/graphql", s.cors(s.limitBody(graph.Middleware(store, gql))))
+	s.mux.Handle("/graphql", s.cors(s.allowMethods(s.limitBody(graph.Middleware(store, gql)))))
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
@@ -119,54 +138,125 @@ func New(cfg Config, store chainmap.Store, web fs.FS) *Server {
 }
 
 // Handler returns the server's root handler (for tests and embedding).
-func (s *Server) Handler() http.Handler { return s.securityHeaders(s.mux) }
+func (s *Server) Handler() http.Handler { return s.securityHeaders(s.closeWhenDraining(s.mux)) }
+
+// closeWhenDraining makes every answer given during a shutdown close its connection, so
+// that clients open a new one (refused) instead of reusing one the server is about to close.
+func (s *Server) closeWhenDraining(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.draining.Load() {
+			w.Header().Set("Connection", "close")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
 
 func (s *Server) graphqlHandler() http.Handler {
 	schema := generated.NewExecutableSchema(*graph.NewSchema(s.store))
 	h := handler.New(schema)
 	h.AddTransport(transport.Options{})
-	h.AddTransport(transport.GET{})
-	h.AddTransport(transport.POST{})
-	h.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	h.AddTransport(httpTransport{s})
+	docs := newBoundedCache(queryCacheEntries, queryCacheBytes,
+		func(q string, _ *ast.QueryDocument) int { return len(q) })
+	h.SetQueryCache(docs)
 	h.SetParserTokenLimit(s.cfg.TokenLimit)
-	// Field suggestions ("did you mean …") map the schema for an attacker; production
-	// mode (introspection off) turns them off too.
-	h.SetDisableSuggestion(!s.cfg.Introspection)
+	// Suggestions ("did you mean …") map the schema for an attacker; production mode
+	// (introspection off) turns off every kind the validator makes.
+	production := !s.cfg.Introspection
+	h.SetDisableSuggestion(production)
+	if production {
+		h.SetValidationRulesFn(rulesWithoutSuggestions)
+	}
 	if s.cfg.Introspection {
 		h.Use(extension.Introspection{})
 	}
-	h.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	h.Use(extension.AutomaticPersistedQuery{Cache: newBoundedCache(100, persistedQueryCacheBytes,
+		func(k, q string) int { return len(k) + len(q) })})
+	// After the persisted query is resolved (the guard bounds the full text) and before
+	// the complexity and shape walks, which expand fragments at every spread.
+	h.Use(documentGuard{maxSelections: s.cfg.MaxSelections, tokenLimit: s.cfg.TokenLimit,
+		introspection: s.cfg.Introspection, cache: docs, log: s.log})
 	h.Use(extension.FixedComplexityLimit(s.cfg.ComplexityLimit))
 	h.Use(Limits{MaxDepth: s.cfg.MaxDepth, MaxAliases: s.cfg.MaxAliases, MaxDirectives: 50})
+	h.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+		if err := ctx.Err(); err != nil { // deadline passed or client gone: start nothing new
+			graphql.AddError(ctx, endedError(err))
+			return graphql.Null
+		}
+		return next(ctx)
+	})
+	h.AroundResponses(capErrors)
 	h.SetErrorPresenter(s.presentError)
 	h.SetRecoverFunc(func(ctx context.Context, v any) error {
-		s.cfg.Logger.Error("resolver panic", "panic", v, "path", graphql.GetPath(ctx))
+		s.log.Error("resolver panic", "panic", v, "path", graphql.GetPath(ctx))
 		return &chainmap.Error{Code: chainmap.EINTERNAL, Message: "internal error"}
 	})
 	timeout := s.cfg.QueryTimeout
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
-		h.ServeHTTP(jsonStatus{w}, r.WithContext(ctx))
+		h.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
-// jsonStatus follows the GraphQL-over-HTTP spec for application/json answers: a request
-// that parsed as HTTP but failed GraphQL parsing or validation is still 200, with the
-// errors in the body (gqlgen answers 422; application/graphql-response+json keeps it).
-type jsonStatus struct{ http.ResponseWriter }
-
-func (j jsonStatus) WriteHeader(code int) {
-	if code == http.StatusUnprocessableEntity && strings.HasPrefix(j.Header().Get("Content-Type"), "application/json") {
-		code = http.StatusOK
+// rulesWithoutSuggestions is the default validation rule set with every rule that
+// suggests names swapped for its variant that does not (gqlgen swaps only two of them).
+func rulesWithoutSuggestions() *rules.Rules {
+	r := rules.NewDefaultRules()
+	for _, swap := range []struct {
+		name string
+		rule core.Rule
+	}{
+		{rules.FieldsOnCorrectTypeRule.Name, rules.FieldsOnCorrectTypeRuleWithoutSuggestions},
+		{rules.ScalarLeafsRule.Name, rules.ScalarLeafsRuleWithoutSuggestions},
+		{rules.ValuesOfCorrectTypeRule.Name, rules.ValuesOfCorrectTypeRuleWithoutSuggestions},
+		{rules.KnownArgumentNamesRule.Name, rules.KnownArgumentNamesRuleWithoutSuggestions},
+		{rules.KnownTypeNamesRule.Name, rules.KnownTypeNamesRuleWithoutSuggestions},
+	} {
+		r.RemoveRule(swap.name)
+		r.AddRule(swap.rule.Name, swap.rule.RuleFunc)
 	}
-	j.ResponseWriter.WriteHeader(code)
+	return r
+}
+
+// withoutSuggestion cuts a "did you mean …" hint off a message (a safety net behind the
+// rule swap, for messages from anywhere else).
+func withoutSuggestion(msg string) string {
+	i := strings.Index(strings.ToLower(msg), "did you mean")
+	if i < 0 {
+		return msg
+	}
+	return strings.TrimRight(msg[:i], " ,;")
+}
+
+// capErrors keeps the first maxErrorsPerResponse errors of an answer: a list of 2,000
+// items whose every field fails must not answer (and present) 20,000 errors.
+func capErrors(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp != nil && len(resp.Errors) > maxErrorsPerResponse {
+		more := len(resp.Errors) - maxErrorsPerResponse
+		resp.Errors = append(resp.Errors[:maxErrorsPerResponse:maxErrorsPerResponse], &gqlerror.Error{
+			Message:    fmt.Sprintf("%d more errors were left out", more),
+			Extensions: map[string]any{"code": codeErrorsTruncated},
+		})
+	}
+	return resp
 }
 
 // presentError maps domain errors to extensions.code and hides everything else: users
-// see a code and a message, never Cypher, a stack trace or a driver error.
+// see a code and a message, never Cypher, a stack trace or a driver error. Only faults of
+// the server are INTERNAL_SERVER_ERROR and logged at ERROR.
 func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
+	gqlErr := s.present(ctx, err)
+	if !s.cfg.Introspection {
+		gqlErr.Message = withoutSuggestion(gqlErr.Message)
+	}
+	return gqlErr
+}
+
+func (s *Server) present(ctx context.Context, err error) *gqlerror.Error {
 	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+	ended := errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 	var de *chainmap.Error
 	if errors.As(err, &de) {
 		gqlErr.Message = de.Message
@@ -174,32 +264,42 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 			gqlErr.Extensions = map[string]any{}
 		}
 		gqlErr.Extensions["code"] = de.Code
-		if de.Code == chainmap.EINTERNAL || de.Code == chainmap.EUNAVAILABLE {
-			s.cfg.Logger.Error("graphql", "code", de.Code, "path", gqlErr.Path.String(), "err", err)
+		if (de.Code == chainmap.EINTERNAL || de.Code == chainmap.EUNAVAILABLE) && !errors.Is(err, context.Canceled) {
+			s.log.Error("graphql", "code", de.Code, "path", gqlErr.Path.String(), "err", err)
 		}
 		return gqlErr
 	}
 	var ge *gqlerror.Error
 	if errors.As(err, &ge) && ge.Extensions != nil && ge.Extensions["code"] != nil {
-		return gqlErr // parser and validation errors carry their own codes
+		return gqlErr // parser, validation and limit errors carry their own codes
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
 		gqlErr.Message = "the query took longer than allowed"
 		gqlErr.Extensions = map[string]any{"code": chainmap.EUNAVAILABLE}
 		return gqlErr
+	case ended: // the client went away: nobody reads this answer
+		gqlErr.Message = "the request was cancelled"
+		gqlErr.Extensions = map[string]any{"code": codeRequestEnded}
+		return gqlErr
 	}
-	s.cfg.Logger.Error("graphql", "path", gqlErr.Path.String(), "err", err)
+	s.log.Error("graphql", "path", gqlErr.Path.String(), "err", err)
 	gqlErr.Message = "internal error"
 	gqlErr.Extensions = map[string]any{"code": chainmap.EINTERNAL}
 	return gqlErr
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if s.draining.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("shutting down\n"))
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if err := s.store.Ping(ctx); err != nil {
-		s.cfg.Logger.Warn("not ready", "err", err)
+		s.log.Warn("not ready", "err", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
 		w.Write([]byte("store unavailable\n"))
 		return
@@ -207,13 +307,13 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ready\n"))
 }
 
+// limitBody refuses a declared length over MaxBodyBytes before reading, and caps what is
+// read of a chunked body (the transport answers 413 when the cap is hit).
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	max := s.cfg.MaxBodyBytes
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > max {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusRequestEntityTooLarge)
-			w.Write([]byte(`{"errors":[{"message":"request body too large","extensions":{"code":"BAD_USER_INPUT"}}]}`))
+			s.refuse(w, r, &refusal{http.StatusRequestEntityTooLarge, codeTooLarge, "the request body is too large"})
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, max)
@@ -258,21 +358,32 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
 	"font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-// Run serves until ctx is cancelled, then shuts down gracefully: in-flight requests
-// finish (within ShutdownTimeout), new connections are refused. ready, if set, receives
-// the bound address once the listener is open.
+// quietPeriod is how long every remaining connection must have been idle before a
+// shutdown closes it: a keep-alive connection closed under a client that is just sending
+// on it breaks that request (EOF or reset), so busy connections are instead answered with
+// "Connection: close" and end by themselves.
+const quietPeriod = time.Second
+
+// Run serves until ctx is cancelled, then drains: /readyz answers 503 (for ShutdownDelay,
+// so load balancers notice), the listener closes (new connections are refused), every
+// answer closes its connection, and once the remaining connections are idle the server
+// stops. In-flight requests have ShutdownTimeout to finish; if it expires Run says so in
+// its error. ready, if set, receives the bound address once the listener is open.
 func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
-	ln, err := net.Listen("tcp", s.cfg.Addr)
+	l, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return err
 	}
+	ln := &onceCloseListener{Listener: l}
+	conns := &connTracker{conns: map[net.Conn]connState{}}
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      s.cfg.QueryTimeout + 10*time.Second,
 		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ConnState:         conns.track,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -284,10 +395,84 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 		return err
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	start := time.Now()
+	s.draining.Store(true)
+	s.log.Info("shutting down: not ready any more", "delay", s.cfg.ShutdownDelay, "grace", s.cfg.ShutdownTimeout)
+	if d := s.cfg.ShutdownDelay; d > 0 {
+		time.Sleep(d)
+	}
+	deadline := time.Now().Add(s.cfg.ShutdownTimeout)
+	ln.Close() // new connections are refused from here
+	<-errc     // Serve returns once its listener is closed; connections keep being served
+	for time.Now().Before(deadline) {
+		if quiet, _ := conns.quiet(quietPeriod); quiet {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	sctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		return err
+		_, running := conns.quiet(0)
+		srv.Close()
+		s.log.Error("shutdown grace period expired", "grace", s.cfg.ShutdownTimeout, "requests_cut_off", running)
+		return fmt.Errorf("the shutdown grace period of %v expired with %d requests still running; they were cut off (raise --shutdown-grace)",
+			s.cfg.ShutdownTimeout, running)
 	}
+	s.log.Info("drained", "took", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// onceCloseListener closes once: Run closes it to stop accepting, then Shutdown closes it
+// again, which must not turn into an error.
+type onceCloseListener struct {
+	net.Listener
+	once sync.Once
+	err  error
+}
+
+func (l *onceCloseListener) Close() error {
+	l.once.Do(func() { l.err = l.Listener.Close() })
+	return l.err
+}
+
+type connState struct {
+	state http.ConnState
+	since time.Time
+}
+
+// connTracker follows the state of every connection, for the drain to know when all are
+// idle.
+type connTracker struct {
+	mu    sync.Mutex
+	conns map[net.Conn]connState
+}
+
+func (t *connTracker) track(c net.Conn, st http.ConnState) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch st {
+	case http.StateClosed, http.StateHijacked:
+		delete(t.conns, c)
+	default:
+		t.conns[c] = connState{st, time.Now()}
+	}
+}
+
+// quiet reports whether every connection has been idle (or new without a request) for at
+// least d, and how many are serving a request.
+func (t *connTracker) quiet(d time.Duration) (quiet bool, active int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	quiet = true
+	for _, c := range t.conns {
+		switch {
+		case c.state == http.StateActive:
+			active++
+			quiet = false
+		case time.Since(c.since) < d:
+			quiet = false
+		}
+	}
+	return quiet, active
 }

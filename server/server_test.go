@@ -137,6 +137,9 @@ func TestLimitsAndErrorCodes(t *testing.T) {
 		{"too deep", `{ chains { segments { operations { enterprise { region { parent { parent { id } } } } } } } }`, "GRAPHQL_VALIDATION_FAILED"},
 		{"too many aliases", `{ a: chains { id } b: chains { id } c: chains { id } d: chains { id } }`, "GRAPHQL_VALIDATION_FAILED"},
 		{"too costly", `{ enterprises(first: 100) { nodes { id nameZh region { id nameZh } operations { capacity } } } }`, "COMPLEXITY_LIMIT_EXCEEDED"},
+		// 2^62 × 4 wraps to 0 in 64-bit arithmetic: the cost must saturate, not overflow.
+		{"cost overflow", `{ enterprises(first: 4611686018427387904) { nodes { id nameZh nameEn } } }`, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"negative page in the cost", `{ search(text: "a", first: -5) { id } }`, "BAD_USER_INPUT"},
 		{"syntax error", `{ chains { id `, "GRAPHQL_PARSE_FAILED"},
 		{"unknown field", `{ chains { nope } }`, "GRAPHQL_VALIDATION_FAILED"},
 		{"bad page size", `{ enterprises(first: -1) { totalCount } }`, "BAD_USER_INPUT"},
