@@ -46,9 +46,15 @@ type Store interface {
 
 	// Candidates returns active enterprises outside a scope that operate in a segment's
 	// subtree, with what the target ranking needs, the largest (by revenue, then
-	// capacity) first, at most q.Limit of them.
+	// capacity) first, at most q.Limit of them. Both stores first call
+	// CandidateQuery.Normalise: the scope is required, and a Limit ≤ 0 means
+	// MaxCandidates.
 	Candidates(ctx context.Context, q CandidateQuery) ([]Candidate, error)
 }
+
+// MaxCandidates bounds the candidates one call returns: a Limit ≤ 0 or above it means
+// this many, so no request can rank every enterprise of a national graph.
+const MaxCandidates = 1000
 
 // CandidateQuery selects possible investment targets for a segment.
 type CandidateQuery struct {
@@ -56,7 +62,24 @@ type CandidateQuery struct {
 	Segment string
 	// Scope is excluded: candidates are outside it; their links into it are counted.
 	Scope Scope
+	// Limit is how many to return, 1 to MaxCandidates (≤ 0: MaxCandidates).
 	Limit int
+}
+
+// Normalise checks the query and returns it with its limit resolved: the one reading of
+// a candidate query that both stores share. The scope is required (outside the zero
+// scope, which holds everything, nothing is a candidate), and so is the segment.
+func (q CandidateQuery) Normalise() (CandidateQuery, error) {
+	if err := q.Scope.Validate(); err != nil {
+		return q, err
+	}
+	if q.Segment == "" {
+		return q, Errorf(EINVALID, "a candidate query needs a segment")
+	}
+	if q.Limit <= 0 || q.Limit > MaxCandidates {
+		q.Limit = MaxCandidates
+	}
+	return q, nil
 }
 
 // Candidate is an enterprise outside a scope that could fill a gap.
@@ -152,19 +175,24 @@ type EnterprisePage struct {
 	HasNext   bool
 }
 
-// OperationQuery selects operations by enterprise and/or segment.
+// OperationQuery selects operations by enterprise and/or segment: both filters apply
+// (AND); an empty one does not filter.
 type OperationQuery struct {
 	Enterprises []string
 	Segments    []string
 }
 
-// SupplyLinkQuery selects supply links where the given enterprises supply or buy.
+// SupplyLinkQuery selects supply links where the given enterprises supply or buy: a link
+// is kept when its supplier is in Suppliers OR its customer is in Customers (the links
+// touching a set of enterprises, either way, in one call); both empty selects all.
 type SupplyLinkQuery struct {
 	Suppliers []string
 	Customers []string
 }
 
-// ProjectQuery selects projects by id, enterprise, park, region subtree or segment.
+// ProjectQuery selects projects by id, enterprise, park, region subtree or segment. Like
+// every other filter, Region means the region and its sub-regions, except in GoalQuery
+// and IndicatorQuery, where it is the exact region the goal or figure is stated for.
 type ProjectQuery struct {
 	IDs         []string
 	Enterprises []string
@@ -179,13 +207,14 @@ type PolicyQuery struct {
 	Segment string
 }
 
-// GoalQuery selects goals by id or scope region.
+// GoalQuery selects goals by id or scope region. Region matches exactly: a city's goals
+// are not a county's (goals and indicators are stated for one region).
 type GoalQuery struct {
 	IDs    []string
 	Region string
 }
 
-// IndicatorQuery selects indicators by id, region or metric.
+// IndicatorQuery selects indicators by id, region (exactly, as GoalQuery) or metric.
 type IndicatorQuery struct {
 	IDs    []string
 	Region string

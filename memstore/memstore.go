@@ -892,6 +892,10 @@ func (g *graph) scopeFilter(sc chainmap.Scope) (func(*chainmap.Enterprise) bool,
 
 // Candidates returns enterprises outside the scope operating in the segment subtree.
 func (s *Store) Candidates(_ context.Context, q chainmap.CandidateQuery) ([]chainmap.Candidate, error) {
+	q, err := q.Normalise()
+	if err != nil {
+		return nil, err
+	}
 	g := s.snapshot()
 	seg := g.segments[q.Segment]
 	if seg == nil {

@@ -285,7 +285,8 @@ ORDER BY coalesce(e.revenue, -1.0) DESC, coalesce(capacity, -1.0) DESC, e.id`
 // Candidates returns enterprises outside the scope operating in the segment subtree,
 // ranked and limited in the database, with their links into the scope and projects.
 func (s *Store) Candidates(ctx context.Context, q chainmap.CandidateQuery) ([]chainmap.Candidate, error) {
-	if err := q.Scope.Validate(); err != nil {
+	q, err := q.Normalise()
+	if err != nil {
 		return nil, err
 	}
 	if _, _, err := s.preflight(ctx, q.Scope); err != nil { // ENOTFOUND for an unknown scope
@@ -311,9 +312,6 @@ func (s *Store) Candidates(ctx context.Context, q chainmap.CandidateQuery) ([]ch
 	params["dim"] = dim
 	params["factor"] = factor
 	limit := q.Limit
-	if limit <= 0 {
-		limit = 1000
-	}
 	params["limit"] = limit
 	start, err := s.candidatesStart(ctx, q, limit, prefix, cond, params)
 	if err != nil {
