@@ -1,6 +1,11 @@
 package chainmap
 
-import "iter"
+import (
+	"context"
+	"iter"
+	"maps"
+	"slices"
+)
 
 // Places indexes the regions and parks of a dataset by id and by parent: what scope
 // membership needs. Both stores and what-if build one and ask it what a scope covers,
@@ -90,3 +95,26 @@ func (pl *Places) ContainsPlace(c Coverage, region, park string) bool {
 	}
 	return false
 }
+
+// CoverScope reads the store's regions and parks and returns what the scope covers (for
+// clients, which ask the API rather than re-derive the rule).
+func CoverScope(ctx context.Context, s Store, sc Scope) (Coverage, error) {
+	if err := sc.Validate(); err != nil {
+		return Coverage{}, err
+	}
+	regions, err := s.Regions(ctx, RegionQuery{})
+	if err != nil {
+		return Coverage{}, err
+	}
+	parks, err := s.Parks(ctx, ParkQuery{})
+	if err != nil {
+		return Coverage{}, err
+	}
+	return NewPlaces(slices.Values(regions), slices.Values(parks)).Cover(sc)
+}
+
+// ParkIDs returns the covered parks' ids, sorted.
+func (c Coverage) ParkIDs() []string { return slices.Sorted(maps.Keys(c.Parks)) }
+
+// RegionIDs returns the covered regions' ids, sorted.
+func (c Coverage) RegionIDs() []string { return slices.Sorted(maps.Keys(c.Regions)) }

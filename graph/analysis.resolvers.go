@@ -128,6 +128,15 @@ func (r *queryResolver) WhatIf(ctx context.Context, chain string, scope model.Sc
 	return r.whatIf(ctx, chain, scope, add, remove)
 }
 
+// ScopeCoverage is the resolver for the scopeCoverage field.
+func (r *queryResolver) ScopeCoverage(ctx context.Context, scope model.ScopeInput) (*chainmap.Coverage, error) {
+	cov, err := chainmap.CoverScope(ctx, r.Store, scopeOf(scope))
+	if err != nil {
+		return nil, err
+	}
+	return &cov, nil
+}
+
 // Chain is the resolver for the chain field.
 func (r *roadmapResolver) Chain(ctx context.Context, obj *chainmap.Roadmap) (*chainmap.Chain, error) {
 	return one(ctx, r.loaders(ctx).Chains, obj.Chain)
@@ -136,6 +145,16 @@ func (r *roadmapResolver) Chain(ctx context.Context, obj *chainmap.Roadmap) (*ch
 // After is the resolver for the after field.
 func (r *roadmapStepResolver) After(ctx context.Context, obj *chainmap.RoadmapStep) ([]*chainmap.Segment, error) {
 	return many(ctx, r.loaders(ctx).Segments, obj.After)
+}
+
+// Parks is the resolver for the parks field.
+func (r *scopeCoverageResolver) Parks(ctx context.Context, obj *chainmap.Coverage) ([]string, error) {
+	return obj.ParkIDs(), nil
+}
+
+// Regions is the resolver for the regions field.
+func (r *scopeCoverageResolver) Regions(ctx context.Context, obj *chainmap.Coverage) ([]string, error) {
+	return obj.RegionIDs(), nil
 }
 
 // Enterprises is the resolver for the enterprises field.
@@ -200,6 +219,9 @@ func (r *Resolver) Roadmap() generated.RoadmapResolver { return &roadmapResolver
 // RoadmapStep returns generated.RoadmapStepResolver implementation.
 func (r *Resolver) RoadmapStep() generated.RoadmapStepResolver { return &roadmapStepResolver{r} }
 
+// ScopeCoverage returns generated.ScopeCoverageResolver implementation.
+func (r *Resolver) ScopeCoverage() generated.ScopeCoverageResolver { return &scopeCoverageResolver{r} }
+
 // SegmentGap returns generated.SegmentGapResolver implementation.
 func (r *Resolver) SegmentGap() generated.SegmentGapResolver { return &segmentGapResolver{r} }
 
@@ -211,5 +233,6 @@ type (
 	neighbourSegmentResolver   struct{ *Resolver }
 	roadmapResolver            struct{ *Resolver }
 	roadmapStepResolver        struct{ *Resolver }
+	scopeCoverageResolver      struct{ *Resolver }
 	segmentGapResolver         struct{ *Resolver }
 )

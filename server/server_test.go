@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -334,5 +335,73 @@ func TestListFieldsBatch(t *testing.T) {
 				t.Errorf("%s: calls of %s grow with the data: %d on minimal, %d on the bundled dataset", name, m, small[m], n)
 			}
 		}
+	}
+}
+
+// TestScopeCoverage: the API answers what a scope covers with the domain's one rule, so
+// the front end asks instead of re-deriving it: a region's subtree; a zone's sub-parks
+// and the subtrees of the regions it spans; a plain park only itself.
+func TestScopeCoverage(t *testing.T) {
+	ts := newServer(t, load(t, "../data/zhengzhou-aluminium"), server.Config{})
+	var parks []struct {
+		ID   string `json:"id"`
+		Kind string `json:"kind"`
+	}
+	_, r := post(t, ts, `{ parks { id kind } }`)
+	var pd struct {
+		Parks []struct {
+			ID   string `json:"id"`
+			Kind string `json:"kind"`
+		} `json:"parks"`
+	}
+	if err := json.Unmarshal(r.Data, &pd); err != nil {
+		t.Fatal(err)
+	}
+	parks = pd.Parks
+	type cov struct {
+		Parks   []string `json:"parks"`
+		Regions []string `json:"regions"`
+	}
+	ask := func(scope string) cov {
+		t.Helper()
+		code, r := post(t, ts, `{ scopeCoverage(scope: `+scope+`) { parks regions } }`)
+		if code != 200 || len(r.Errors) > 0 {
+			t.Fatalf("%s: %d %v", scope, code, r.Errors)
+		}
+		var d struct{ ScopeCoverage cov }
+		if err := json.Unmarshal(r.Data, &d); err != nil {
+			t.Fatal(err)
+		}
+		return d.ScopeCoverage
+	}
+	city := ask(`{region: "410100"}`)
+	if len(city.Parks) != 0 || !slices.Contains(city.Regions, "410100") || !slices.Contains(city.Regions, "410181") || slices.Contains(city.Regions, "410000") {
+		t.Errorf("郑州市 covers %v", city)
+	}
+	seenZone, seenPlain := false, false
+	for _, p := range parks {
+		c := ask(`{park: "` + p.ID + `"}`)
+		if !slices.Contains(c.Parks, p.ID) {
+			t.Errorf("park %s does not cover itself: %v", p.ID, c)
+		}
+		switch p.Kind {
+		case "zone", "cluster":
+			seenZone = true
+			if len(c.Regions) == 0 {
+				t.Errorf("%s %s covers no region", p.Kind, p.ID)
+			}
+		default:
+			seenPlain = true
+			if len(c.Regions) != 0 {
+				t.Errorf("plain park %s covers regions %v", p.ID, c.Regions)
+			}
+		}
+	}
+	if !seenZone || !seenPlain {
+		t.Errorf("the bundled parks lack a zone or a plain park: %v", parks)
+	}
+	_, r = post(t, ts, `{ scopeCoverage(scope: {region: "999999"}) { parks } }`)
+	if len(r.Errors) == 0 || r.Errors[0].Extensions["code"] != "NOT_FOUND" {
+		t.Errorf("unknown region: %v", r.Errors)
 	}
 }

@@ -49,6 +49,7 @@ type ResolverRoot interface {
 	Region() RegionResolver
 	Roadmap() RoadmapResolver
 	RoadmapStep() RoadmapStepResolver
+	ScopeCoverage() ScopeCoverageResolver
 	Segment() SegmentResolver
 	SegmentGap() SegmentGapResolver
 	SupplyLink() SupplyLinkResolver
@@ -380,6 +381,7 @@ type ComplexityRoot struct {
 		Region             func(childComplexity int, id string) int
 		Regions            func(childComplexity int, parent *string) int
 		Roadmap            func(childComplexity int, chain string, scope model.ScopeInput, steps *int, targetsPerStep *int) int
+		ScopeCoverage      func(childComplexity int, scope model.ScopeInput) int
 		Search             func(childComplexity int, text string, first *int) int
 		Segment            func(childComplexity int, id string) int
 		Sources            func(childComplexity int) int
@@ -419,6 +421,11 @@ type ComplexityRoot struct {
 		Phase    func(childComplexity int) int
 		Policies func(childComplexity int) int
 		Targets  func(childComplexity int) int
+	}
+
+	ScopeCoverage struct {
+		Parks   func(childComplexity int) int
+		Regions func(childComplexity int) int
 	}
 
 	ScoreFactor struct {
@@ -673,6 +680,7 @@ type QueryResolver interface {
 	ClusterComposition(ctx context.Context, park string, chain *string, against *string) (*chainmap.ClusterComposition, error)
 	Roadmap(ctx context.Context, chain string, scope model.ScopeInput, steps *int, targetsPerStep *int) (*chainmap.Roadmap, error)
 	WhatIf(ctx context.Context, chain string, scope model.ScopeInput, add []*model.WhatIfInput, remove []*model.WhatIfInput) (*chainmap.WhatIfResult, error)
+	ScopeCoverage(ctx context.Context, scope model.ScopeInput) (*chainmap.Coverage, error)
 }
 type RegionResolver interface {
 	Parent(ctx context.Context, obj *chainmap.Region) (*chainmap.Region, error)
@@ -686,6 +694,10 @@ type RoadmapResolver interface {
 }
 type RoadmapStepResolver interface {
 	After(ctx context.Context, obj *chainmap.RoadmapStep) ([]*chainmap.Segment, error)
+}
+type ScopeCoverageResolver interface {
+	Parks(ctx context.Context, obj *chainmap.Coverage) ([]string, error)
+	Regions(ctx context.Context, obj *chainmap.Coverage) ([]string, error)
 }
 type SegmentResolver interface {
 	Chain(ctx context.Context, obj *chainmap.Segment) (*chainmap.Chain, error)
@@ -2333,6 +2345,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Roadmap(childComplexity, args["chain"].(string), args["scope"].(model.ScopeInput), args["steps"].(*int), args["targetsPerStep"].(*int)), true
+	case "Query.scopeCoverage":
+		if e.ComplexityRoot.Query.ScopeCoverage == nil {
+			break
+		}
+
+		args, err := ec.field_Query_scopeCoverage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ScopeCoverage(childComplexity, args["scope"].(model.ScopeInput)), true
 	case "Query.search":
 		if e.ComplexityRoot.Query.Search == nil {
 			break
@@ -2536,6 +2559,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RoadmapStep.Targets(childComplexity), true
+
+	case "ScopeCoverage.parks":
+		if e.ComplexityRoot.ScopeCoverage.Parks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeCoverage.Parks(childComplexity), true
+	case "ScopeCoverage.regions":
+		if e.ComplexityRoot.ScopeCoverage.Regions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeCoverage.Regions(childComplexity), true
 
 	case "ScoreFactor.detail":
 		if e.ComplexityRoot.ScoreFactor.Detail == nil {
@@ -3597,6 +3633,19 @@ extend type Goal {
   onTrack: Boolean
   "How the current value was obtained."
   currentNote: String
+}
+
+"What a scope covers: the one rule of scope membership (docs/gap-analysis.md, Scope), so that clients ask instead of re-deriving it. A record located in one of these regions, or recorded in one of these parks, is inside the scope."
+type ScopeCoverage {
+  "The parks inside the scope: a park scope's park and the parks within it; empty for a region scope."
+  parks: [ID!]!
+  "The regions inside the scope: a region's subtree, or the subtrees of the regions a zone or cluster spans."
+  regions: [ID!]!
+}
+
+extend type Query {
+  "The parks and regions a scope covers (ids, sorted)."
+  scopeCoverage(scope: ScopeInput!): ScopeCoverage!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/chain.graphqls", Input: `"Where a segment sits in its chain."
@@ -5021,6 +5070,16 @@ func (ec *executionContext) childFields_RoadmapStep(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type RoadmapStep", field.Name)
 }
 
+func (ec *executionContext) childFields_ScopeCoverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "parks":
+		return ec.fieldContext_ScopeCoverage_parks(ctx, field)
+	case "regions":
+		return ec.fieldContext_ScopeCoverage_regions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScopeCoverage", field.Name)
+}
+
 func (ec *executionContext) childFields_ScoreFactor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -5794,6 +5853,20 @@ func (ec *executionContext) field_Query_roadmap_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["targetsPerStep"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_scopeCoverage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "scope",
+		func(ctx context.Context, v any) (model.ScopeInput, error) {
+			return ec.unmarshalNScopeInput2githubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐScopeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scope"] = arg0
 	return args, nil
 }
 
@@ -12935,6 +13008,50 @@ func (ec *executionContext) fieldContext_Query_whatIf(ctx context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_scopeCoverage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_scopeCoverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ScopeCoverage(ctx, fc.Args["scope"].(model.ScopeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Coverage) graphql.Marshaler {
+			return ec.marshalNScopeCoverage2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐCoverage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_scopeCoverage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScopeCoverage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_scopeCoverage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13722,6 +13839,52 @@ func (ec *executionContext) fieldContext_RoadmapStep_after(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ScopeCoverage_parks(ctx context.Context, field graphql.CollectedField, obj *chainmap.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeCoverage_parks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ScopeCoverage().Parks(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeCoverage_parks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScopeCoverage", field, true, true, "ID")
+}
+
+func (ec *executionContext) _ScopeCoverage_regions(ctx context.Context, field graphql.CollectedField, obj *chainmap.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeCoverage_regions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ScopeCoverage().Regions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeCoverage_regions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScopeCoverage", field, true, true, "ID")
 }
 
 func (ec *executionContext) _ScoreFactor_name(ctx context.Context, field graphql.CollectedField, obj *chainmap.Factor) (ret graphql.Marshaler) {
@@ -19650,6 +19813,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_whatIf(ctx, field)
 				})
+		case "scopeCoverage":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_scopeCoverage(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -19878,6 +20047,46 @@ func (ec *executionContext) _RoadmapStep(ctx context.Context, sel ast.SelectionS
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._RoadmapStep_after(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scopeCoverageImplementors = []string{"ScopeCoverage"}
+
+func (ec *executionContext) _ScopeCoverage(ctx context.Context, sel ast.SelectionSet, obj *chainmap.Coverage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scopeCoverageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScopeCoverage")
+		case "parks":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ScopeCoverage_parks(ctx, field, obj)
+				})
+		case "regions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ScopeCoverage_regions(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -21762,6 +21971,14 @@ func (ec *executionContext) marshalNRoadmapStep2ᚖgithubᚗcomᚋchainmapᚋcha
 		return graphql.Null
 	}
 	return ec._RoadmapStep(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNScopeCoverage2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐCoverage(ctx context.Context, sel ast.SelectionSet, v *chainmap.Coverage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScopeCoverage!")
+		return graphql.Null
+	}
+	return ec._ScopeCoverage(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNScopeInput2githubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐScopeInput(ctx context.Context, v any) (model.ScopeInput, error) {
