@@ -11,6 +11,9 @@ type GapQuery struct {
 	Chain     string
 	Scope     Scope
 	Overrides []ThresholdOverride
+	// VerifiedOnly counts verified placements only, in the scope and everywhere (see
+	// StatsQuery.VerifiedOnly); every segment still says how many it left out.
+	VerifiedOnly bool
 }
 
 // GapAnalysis gathers what the gap rules need from a store, with a fixed number of
@@ -57,7 +60,7 @@ func gatherGapInput(ctx context.Context, s Store, q GapQuery) (*GapInput, error)
 		return wrapErr("segments", err)
 	})
 	run(2, func() (err error) {
-		local, err = s.SegmentStats(ctx, StatsQuery{Chain: q.Chain, Scope: q.Scope})
+		local, err = s.SegmentStats(ctx, StatsQuery{Chain: q.Chain, Scope: q.Scope, VerifiedOnly: q.VerifiedOnly})
 		return wrapErr("stats", err)
 	})
 	run(3, func() error {
@@ -73,7 +76,7 @@ func gatherGapInput(ctx context.Context, s Store, q GapQuery) (*GapInput, error)
 		return wrapErr("flows", err)
 	})
 	run(5, func() (err error) {
-		all, err = s.SegmentStats(ctx, StatsQuery{Chain: q.Chain})
+		all, err = s.SegmentStats(ctx, StatsQuery{Chain: q.Chain, VerifiedOnly: q.VerifiedOnly})
 		return wrapErr("stats", err)
 	})
 	run(6, func() (err error) { policies, err = s.Policies(ctx, PolicyQuery{}); return wrapErr("policies", err) })

@@ -34,6 +34,9 @@ func (s Scope) Validate() error {
 type StatsQuery struct {
 	Chain string
 	Scope Scope
+	// VerifiedOnly counts verified placements only: enterprises placed in a segment by
+	// suggested operations alone are left out (and counted in SegmentStat.Suggested).
+	VerifiedOnly bool
 }
 
 // SegmentStat aggregates the local enterprises of one segment's subtree: active
@@ -50,6 +53,10 @@ type SegmentStat struct {
 	Revenue float64
 	// WithRevenue counts the local enterprises that report a revenue.
 	WithRevenue int
+	// Suggested counts the local enterprises placed in the segment only by suggested
+	// placements (an import's 挂链 nobody has reviewed yet): counted in Enterprises
+	// unless the query asked for verified placements only, which leaves them out.
+	Suggested int
 }
 
 // Dimensions lists the unit dimensions stores aggregate capacity over, in a fixed order.

@@ -2,6 +2,7 @@ package chainmap
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 )
@@ -28,6 +29,13 @@ type StatsCell struct {
 	// values, segment-major).
 	Sums   []float64
 	Counts []int
+	// Suggested marks a cell holding what suggested placements add to the ordinary cell
+	// of the same (chain, region, park): the figures with every operation, less the
+	// figures without the suggested ones. SumCells counts its enterprises as
+	// SegmentStat.Suggested, and subtracts it whole for verified-only figures.
+	// Enterprises with no suggested operation add nothing here, so a dataset without
+	// suggestions has no such cells.
+	Suggested bool
 }
 
 // SegmentNode is what the aggregation needs of a segment: its chain and parent.
@@ -46,7 +54,10 @@ type StatsBuilder struct {
 	credited map[string]bool
 }
 
-type cellKey struct{ chain, region, park string }
+type cellKey struct {
+	chain, region, park string
+	suggested           bool
+}
 
 type cellAcc struct {
 	bySeg map[string]*segAcc
@@ -70,15 +81,31 @@ type StatsOp struct {
 	Role         string
 	CapacityBase *float64
 	CapacityDim  string
+	// Suggested is true for a placement that nobody has verified (IsSuggested).
+	Suggested bool
 }
 
 // Add credits one enterprise (its region, park, status and revenue are read) with all of
 // its operations. Inactive enterprises and R&D operations are skipped, as SegmentStat
-// defines; operations in unknown segments too.
+// defines; operations in unknown segments too. An enterprise with suggested operations
+// also adds, to the Suggested cells, its figures with every operation less its figures
+// without the suggested ones.
 func (b *StatsBuilder) Add(e *Enterprise, ops []StatsOp) {
 	if !e.Active() {
 		return
 	}
+	b.add(e, ops, false, 1)
+	if !slices.ContainsFunc(ops, func(o StatsOp) bool { return o.Suggested }) {
+		return
+	}
+	b.add(e, ops, true, 1)
+	verified := slices.DeleteFunc(slices.Clone(ops), func(o StatsOp) bool { return o.Suggested })
+	b.add(e, verified, true, -1)
+}
+
+// add credits the enterprise's operations to the ordinary or the Suggested cells, with
+// sign +1 or -1.
+func (b *StatsBuilder) add(e *Enterprise, ops []StatsOp, suggested bool, sign int) {
 	region, park, revenue := e.Region, e.Park, e.Revenue
 	clear(b.credited)
 	for _, o := range ops {
@@ -86,7 +113,7 @@ func (b *StatsBuilder) Add(e *Enterprise, ops []StatsOp) {
 		if !ok || !CountsForPresence(o.Role) {
 			continue
 		}
-		key := cellKey{seg.Chain, region, park}
+		key := cellKey{seg.Chain, region, park, suggested}
 		cell := b.cells[key]
 		if cell == nil {
 			cell = &cellAcc{bySeg: map[string]*segAcc{}}
@@ -107,15 +134,15 @@ func (b *StatsBuilder) Add(e *Enterprise, ops []StatsOp) {
 			}
 			if !b.credited[id] { // segment ids are unique across chains
 				b.credited[id] = true
-				a.enterprises++
+				a.enterprises += sign
 				if revenue != nil {
-					a.revenue += *revenue
-					a.withRevenue++
+					a.revenue += float64(sign) * *revenue
+					a.withRevenue += sign
 				}
 			}
 			if dim >= 0 {
-				a.sums[dim] += *o.CapacityBase
-				a.counts[dim]++
+				a.sums[dim] += float64(sign) * *o.CapacityBase
+				a.counts[dim] += sign
 			}
 			parent := b.segments[id].Parent
 			if _, ok := b.segments[parent]; !ok || parent == "" {
@@ -126,7 +153,9 @@ func (b *StatsBuilder) Add(e *Enterprise, ops []StatsOp) {
 	}
 }
 
-// Cells returns the accumulated cells, ordered by chain, region and park.
+// Cells returns the accumulated cells, ordered by chain, region and park, each ordinary
+// cell before the Suggested cell of the same key. Suggested cells whose every figure came
+// to zero are left out.
 func (b *StatsBuilder) Cells() []StatsCell {
 	keys := make([]cellKey, 0, len(b.cells))
 	for k := range b.cells {
@@ -140,14 +169,23 @@ func (b *StatsBuilder) Cells() []StatsCell {
 		if a.region != c.region {
 			return a.region < c.region
 		}
-		return a.park < c.park
+		if a.park != c.park {
+			return a.park < c.park
+		}
+		return !a.suggested && c.suggested
 	})
 	out := make([]StatsCell, 0, len(keys))
 	for _, k := range keys {
 		acc := b.cells[k]
-		c := StatsCell{Chain: k.chain, Region: k.region, Park: k.park}
-		for id := range acc.bySeg {
+		c := StatsCell{Chain: k.chain, Region: k.region, Park: k.park, Suggested: k.suggested}
+		for id, a := range acc.bySeg {
+			if k.suggested && a.zero() {
+				continue
+			}
 			c.Segments = append(c.Segments, id)
+		}
+		if len(c.Segments) == 0 {
+			continue
 		}
 		sort.Strings(c.Segments)
 		for _, id := range c.Segments {
@@ -163,10 +201,18 @@ func (b *StatsBuilder) Cells() []StatsCell {
 	return out
 }
 
+// zero reports whether a Suggested cell's share of a segment came to nothing.
+func (a *segAcc) zero() bool {
+	return a.enterprises == 0 && a.withRevenue == 0 && a.revenue == 0 &&
+		!slices.ContainsFunc(a.counts, func(n int) bool { return n != 0 })
+}
+
 // SumCells adds up cells into one SegmentStat per segment of the chain (segments in the
 // order given, with their units), zero for segments no cell credits. The caller passes
-// only the cells inside the scope; cells of other chains are ignored.
-func SumCells(chain string, segments []*Segment, cells []StatsCell) []SegmentStat {
+// only the cells inside the scope; cells of other chains are ignored. Suggested cells
+// count into SegmentStat.Suggested and, when verifiedOnly, are subtracted, so the
+// figures are those of verified placements alone.
+func SumCells(chain string, segments []*Segment, cells []StatsCell, verifiedOnly bool) []SegmentStat {
 	type acc struct {
 		st     SegmentStat
 		sums   []float64
@@ -181,24 +227,34 @@ func SumCells(chain string, segments []*Segment, cells []StatsCell) []SegmentSta
 		if c.Chain != chain {
 			continue
 		}
+		sign := 1
+		if c.Suggested && verifiedOnly {
+			sign = -1
+		}
 		for i, id := range c.Segments {
 			a := accs[id]
 			if a == nil {
 				continue
 			}
+			if i < len(c.Enterprises) && c.Suggested {
+				a.st.Suggested += c.Enterprises[i]
+			}
+			if c.Suggested && !verifiedOnly {
+				continue // already counted in the ordinary cell
+			}
 			if i < len(c.Enterprises) {
-				a.st.Enterprises += c.Enterprises[i]
+				a.st.Enterprises += sign * c.Enterprises[i]
 			}
 			if i < len(c.Revenue) {
-				a.st.Revenue += c.Revenue[i]
+				a.st.Revenue += float64(sign) * c.Revenue[i]
 			}
 			if i < len(c.WithRevenue) {
-				a.st.WithRevenue += c.WithRevenue[i]
+				a.st.WithRevenue += sign * c.WithRevenue[i]
 			}
 			for d := 0; d < nd; d++ {
 				if j := i*nd + d; j < len(c.Sums) && j < len(c.Counts) {
-					a.sums[d] += c.Sums[j]
-					a.counts[d] += c.Counts[j]
+					a.sums[d] += float64(sign) * c.Sums[j]
+					a.counts[d] += sign * c.Counts[j]
 				}
 			}
 		}

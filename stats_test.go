@@ -76,7 +76,7 @@ func TestStatsBuilderAndSumCells(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got := stat(SumCells("al", segs, c.cells), c.seg)
+			got := stat(SumCells("al", segs, c.cells, false), c.seg)
 			if got.Enterprises != c.n || got.WithRevenue != c.withR || got.Revenue != c.revenue ||
 				(got.Capacity == nil) != (c.capacity == nil) || (got.Capacity != nil && *got.Capacity != *c.capacity) {
 				t.Errorf("%s = %+v (capacity %v), want n=%d withRevenue=%d revenue=%v capacity=%v",
@@ -84,7 +84,7 @@ func TestStatsBuilderAndSumCells(t *testing.T) {
 			}
 		})
 	}
-	if got := SumCells("al", segs, cells); len(got) != len(segs) || got[0].Segment != "A" || got[3].Segment != "Q" {
+	if got := SumCells("al", segs, cells, false); len(got) != len(segs) || got[0].Segment != "A" || got[3].Segment != "Q" {
 		t.Errorf("SumCells keeps the segments' order: %+v", got)
 	}
 }

@@ -249,6 +249,14 @@ type Operation struct {
 	Provenance
 }
 
+// VerificationSuggested marks a record nobody has verified yet: an enterprise placed on
+// a chain link by an import's rules (挂链) before review. Analyses count it unless asked
+// for verified placements only, and say how many counted enterprises rest on it.
+const VerificationSuggested = "suggested"
+
+// IsSuggested reports whether a verification value marks a suggestion.
+func IsSuggested(verification string) bool { return verification == VerificationSuggested }
+
 // Key identifies an operation within a dataset.
 func (o Operation) Key() string { return o.Enterprise + ">" + o.Segment }
 

@@ -33,6 +33,8 @@ var apiQueries = []struct{ name, query string }{
 	{"platforms and technologies", `{ platforms { id kind hosts { id } status } technologies { id segments { id } platformIds } sources { id title licence } }`},
 	{"search", `{ search(text: "明泰") { kind id nameZh } }`},
 	{"gapAnalysis", `{ gapAnalysis(chain: "aluminium", scope: {region: "410100"}) { present total completeness byStage { stage present total } segments { segment { id } status kind score enterprises capacity lq elsewhere factors { name points } reasonZh balances { from { id } kind net } } } }`},
+	{"gapAnalysis verified only", `{ gapAnalysis(chain: "aluminium", scope: {region: "410100"}, verifiedOnly: true) { present segments { segment { id } status kind enterprises suggested capacity } } }`},
+	{"scopeCoverage", `{ scopeCoverage(scope: {park: "gongyi-zone"}) { parks regions } }`},
 	{"gapAnalysis park", `{ gapAnalysis(chain: "aluminium", scope: {park: "gongyi-zone"}, thresholds: [{minEnterprises: 1}], orderBy: CHAIN) { present segments { segment { id } status kind } } }`},
 	{"investmentTargets", `{ investmentTargets(chain: "aluminium", scope: {region: "410100"}, segment: "E1.wheel", first: 5) { enterprise { id } score capacity distanceKm factors { name points } host { park { id } score } } }`},
 	{"clusterComposition", `{ clusterComposition(park: "gongyi-zone") { enterprises coverage reference { id } byStage { stage present } segments { segment { id } enterprises lq } hostable { segment { id } } } }`},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -41,6 +42,11 @@ func TestStatsCellsMatchLiveAggregation(t *testing.T) {
 				for _, p := range parks {
 					queries = append(queries, chainmap.StatsQuery{Chain: c, Scope: chainmap.Scope{Park: p.ID}})
 				}
+			}
+			// The same questions counting verified placements only.
+			for _, q := range slices.Clone(queries) {
+				q.VerifiedOnly = true
+				queries = append(queries, q)
 			}
 			answers := func(s chainmap.Store) []string {
 				out := make([]string, len(queries))

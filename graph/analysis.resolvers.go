@@ -104,8 +104,8 @@ func (r *neighbourSegmentResolver) Segment(ctx context.Context, obj *chainmap.Ne
 }
 
 // GapAnalysis is the resolver for the gapAnalysis field.
-func (r *queryResolver) GapAnalysis(ctx context.Context, chain string, scope model.ScopeInput, thresholds []*model.ThresholdInput, orderBy *model.GapOrder) (*chainmap.GapReport, error) {
-	return r.gapAnalysis(ctx, chain, scope, thresholds, orderBy)
+func (r *queryResolver) GapAnalysis(ctx context.Context, chain string, scope model.ScopeInput, thresholds []*model.ThresholdInput, orderBy *model.GapOrder, verifiedOnly *bool) (*chainmap.GapReport, error) {
+	return r.gapAnalysis(ctx, chain, scope, thresholds, orderBy, verifiedOnly != nil && *verifiedOnly)
 }
 
 // InvestmentTargets is the resolver for the investmentTargets field.
@@ -160,6 +160,11 @@ func (r *scopeCoverageResolver) Regions(ctx context.Context, obj *chainmap.Cover
 // Enterprises is the resolver for the enterprises field.
 func (r *segmentGapResolver) Enterprises(ctx context.Context, obj *chainmap.SegmentGap) (int, error) {
 	return obj.Stat.Enterprises, nil
+}
+
+// Suggested is the resolver for the suggested field.
+func (r *segmentGapResolver) Suggested(ctx context.Context, obj *chainmap.SegmentGap) (int, error) {
+	return obj.Stat.Suggested, nil
 }
 
 // Capacity is the resolver for the capacity field.

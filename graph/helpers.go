@@ -278,8 +278,8 @@ func overridesOf(in []*model.ThresholdInput) []chainmap.ThresholdOverride {
 	return out
 }
 
-func (r *Resolver) gapAnalysis(ctx context.Context, chain string, scope model.ScopeInput, th []*model.ThresholdInput, order *model.GapOrder) (*chainmap.GapReport, error) {
-	rep, err := chainmap.GapAnalysis(ctx, r.Store, chainmap.GapQuery{Chain: chain, Scope: scopeOf(scope), Overrides: overridesOf(th)})
+func (r *Resolver) gapAnalysis(ctx context.Context, chain string, scope model.ScopeInput, th []*model.ThresholdInput, order *model.GapOrder, verifiedOnly bool) (*chainmap.GapReport, error) {
+	rep, err := chainmap.GapAnalysis(ctx, r.Store, chainmap.GapQuery{Chain: chain, Scope: scopeOf(scope), Overrides: overridesOf(th), VerifiedOnly: verifiedOnly})
 	if err != nil {
 		return nil, err
 	}

@@ -58,7 +58,8 @@ type graph struct {
 	entByRegion   map[string][]string
 	entByPark     map[string][]string
 	projectsByEnt map[string][]*chainmap.Project
-	// allStats caches the whole-dataset aggregate per chain (the graph never changes).
+	// allStats caches the whole-dataset aggregate per chain and verified-only switch (the
+	// graph never changes).
 	allStatsMu      sync.Mutex
 	allStats        map[string][]chainmap.SegmentStat
 	segChildren     map[string][]string
@@ -253,7 +254,8 @@ func (g *graph) indexStats() {
 		e := g.enterprises[id]
 		ops = ops[:0]
 		for _, o := range g.opsByEnterprise[id] {
-			ops = append(ops, chainmap.StatsOp{Segment: o.Segment, Role: o.Role, CapacityBase: o.CapacityBase, CapacityDim: o.CapacityDim})
+			ops = append(ops, chainmap.StatsOp{Segment: o.Segment, Role: o.Role, CapacityBase: o.CapacityBase, CapacityDim: o.CapacityDim,
+				Suggested: chainmap.IsSuggested(o.Verification)})
 		}
 		b.Add(e, ops)
 	}
@@ -774,10 +776,11 @@ func (s *Store) Technologies(_ context.Context, q chainmap.IDQuery) ([]*chainmap
 // the number of its enterprises. The whole-dataset aggregate is cached per snapshot.
 func (s *Store) SegmentStats(_ context.Context, q chainmap.StatsQuery) ([]chainmap.SegmentStat, error) {
 	g := s.snapshot()
+	cacheKey := fmt.Sprintf("%s\x00%t", q.Chain, q.VerifiedOnly)
 	if q.Scope == (chainmap.Scope{}) {
 		g.allStatsMu.Lock()
 		defer g.allStatsMu.Unlock()
-		if st, ok := g.allStats[q.Chain]; ok {
+		if st, ok := g.allStats[cacheKey]; ok {
 			return append([]chainmap.SegmentStat(nil), st...), nil
 		}
 	}
@@ -795,9 +798,9 @@ func (s *Store) SegmentStats(_ context.Context, q chainmap.StatsQuery) ([]chainm
 			segs = append(segs, sg)
 		}
 	}
-	out := chainmap.SumCells(q.Chain, segs, cells)
+	out := chainmap.SumCells(q.Chain, segs, cells, q.VerifiedOnly)
 	if q.Scope == (chainmap.Scope{}) {
-		g.allStats[q.Chain] = append([]chainmap.SegmentStat(nil), out...)
+		g.allStats[cacheKey] = append([]chainmap.SegmentStat(nil), out...)
 	}
 	return out, nil
 }

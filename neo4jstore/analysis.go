@@ -43,16 +43,23 @@ func insideScope(v string) string {
 // segmentStatsTail aggregates in the database, starting from the scope's enterprises
 // (index seeks on region and park) rather than from the segments, so the cost follows
 // the size of the scope: each producing operation is credited to its segment and every
-// ancestor, then grouped per segment.
+// ancestor, then grouped per segment. Enterprises placed only by suggested operations
+// are counted apart (suggested) and, with $verifiedOnly, left out of the figures, as
+// chainmap.SumCells does with the cells.
 const segmentStatsTail = `MATCH (e)-[r:OPERATES_IN]->(s:Segment {chain: $chain})
 WHERE coalesce(e.status, $active) = $active AND coalesce(r.role, $producer) <> $rnd
 MATCH (s)-[:CHILD_OF*0..]->(x:Segment)
-WITH x, collect(DISTINCT e) AS es, collect(r) AS rs
+WITH x, collect(DISTINCT e) AS every, collect(r) AS everyOp,
+     collect(DISTINCT CASE WHEN coalesce(r.verification, '') <> $suggested THEN e END) AS verified
+WITH x, every, verified,
+     CASE WHEN $verifiedOnly THEN verified ELSE every END AS es,
+     CASE WHEN $verifiedOnly THEN [r IN everyOp WHERE coalesce(r.verification, '') <> $suggested] ELSE everyOp END AS rs
 RETURN x.id, x.unit, size(es) AS n,
        reduce(acc = 0.0, e IN es | acc + coalesce(e.revenue, 0.0)) AS revenue,
        size([e IN es WHERE e.revenue IS NOT NULL]) AS withRevenue,
        [d IN $dims | reduce(acc = 0.0, r IN rs | acc + CASE WHEN r.capacity_dim = d THEN r.capacity_base ELSE 0.0 END)] AS caps,
-       [d IN $dims | size([r IN rs WHERE r.capacity_dim = d])] AS capCounts`
+       [d IN $dims | size([r IN rs WHERE r.capacity_dim = d])] AS capCounts,
+       size(every) - size(verified) AS suggested`
 
 // scopeEnterprisesCypher binds e to every enterprise of the scope.
 func scopeEnterprisesCypher(sc chainmap.Scope) (string, map[string]any) {
@@ -80,7 +87,7 @@ func (s *Store) SegmentStats(ctx context.Context, q chainmap.StatsQuery) ([]chai
 		return nil, err
 	}
 	whole := q.Scope == (chainmap.Scope{})
-	key := "stats|" + version + "|" + q.Chain
+	key := fmt.Sprintf("stats|%s|%s|%t", version, q.Chain, q.VerifiedOnly)
 	if whole {
 		if st, ok := s.statsCache.Load(key); ok {
 			return append([]chainmap.SegmentStat(nil), st.([]chainmap.SegmentStat)...), nil
@@ -91,7 +98,7 @@ func (s *Store) SegmentStats(ctx context.Context, q chainmap.StatsQuery) ([]chai
 		return nil, err
 	}
 	var out []chainmap.SegmentStat
-	if version != "" && built == version {
+	if version != "" && built == statsVersion(version) {
 		out, err = s.statsFromCells(ctx, q, segs)
 	} else {
 		out, err = s.liveStats(ctx, q, segs)
@@ -110,6 +117,7 @@ func (s *Store) liveStats(ctx context.Context, q chainmap.StatsQuery, segs []*ch
 	match, params := scopeEnterprisesCypher(q.Scope)
 	params["chain"] = q.Chain
 	params["dims"] = chainmap.Dimensions
+	params["verifiedOnly"] = q.VerifiedOnly
 	res, err := s.read(ctx, match+segmentStatsTail, params)
 	if err != nil {
 		return nil, err
@@ -119,7 +127,8 @@ func (s *Store) liveStats(ctx context.Context, q chainmap.StatsQuery, segs []*ch
 		v := r.Values
 		id, _ := v[0].(string)
 		unit, _ := v[1].(string)
-		st := chainmap.SegmentStat{Segment: id, Enterprises: asInt(v[2]), Revenue: chainmap.RoundSum(asFloat(v[3])), WithRevenue: asInt(v[4])}
+		st := chainmap.SegmentStat{Segment: id, Enterprises: asInt(v[2]), Revenue: chainmap.RoundSum(asFloat(v[3])), WithRevenue: asInt(v[4]),
+			Suggested: asInt(v[7])}
 		if c, ok := chainmap.CapacityFromDims(unit, floats(v[5]), ints(v[6])); ok {
 			c = chainmap.RoundSum(c)
 			st.Capacity = &c

@@ -131,11 +131,12 @@ func (s *Store) failFast(ctx context.Context) error {
 }
 
 // ruleParams are the domain's rules as values every read query may use, so that the
-// Cypher text names them ($active, $rnd, $producer, $coveringKinds) instead of copying
-// the literals: chainmap.StatusActive, the roles, chainmap.ParkKindsCoveringRegions.
+// Cypher text names them ($active, $rnd, $producer, $coveringKinds, $suggested) instead of copying
+// the literals: chainmap.StatusActive, the roles, chainmap.ParkKindsCoveringRegions,
+// chainmap.VerificationSuggested.
 var ruleParams = map[string]any{
 	"active": chainmap.StatusActive, "producer": chainmap.RoleProducer, "rnd": chainmap.RoleRnD,
-	"coveringKinds": chainmap.ParkKindsCoveringRegions(),
+	"coveringKinds": chainmap.ParkKindsCoveringRegions(), "suggested": chainmap.VerificationSuggested,
 }
 
 // withRules returns params with ruleParams added (the caller's map is not changed).

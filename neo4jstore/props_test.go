@@ -40,7 +40,7 @@ func TestCypherPropertiesAreDomainFields(t *testing.T) {
 		"d":      {"id", "info", "status", "started_at", "finished_at"},
 		"before": {"dataset"},
 		"m":      {"version", "built_at", "cells"},
-		"t":      {"chain", "region", "park", "segments", "enterprises", "revenue", "with_revenue", "sums", "counts"},
+		"t":      {"chain", "region", "park", "segments", "enterprises", "revenue", "with_revenue", "sums", "counts", "suggested"},
 		// Maps built inside the queries themselves.
 		"scope": {"parks", "regions"}, "row": {"id", "key"},
 	}

@@ -18,6 +18,13 @@ import (
 // is the current one, and otherwise (a load under way or interrupted, a database written
 // by an older chainmap) aggregates the enterprises live, so a stale cell is never read.
 
+// statsFormat names the layout of the cells; statsVersion appends it to the dataset
+// version recorded in StatsMeta, so cells written by an older chainmap (without the
+// Suggested cells) are never read: analyses aggregate live until the next load.
+const statsFormat = "cells-2"
+
+func statsVersion(dataset string) string { return dataset + "#" + statsFormat }
+
 const (
 	statsMetaID   = "segment-stats"
 	statsPageSize = 20000
@@ -31,7 +38,7 @@ const (
 const statsPageCypher = `MATCH (e:Enterprise) WHERE e.id > $after
 WITH e ORDER BY e.id LIMIT $limit
 RETURN collect([e.id, e.region, e.park, e.status, e.revenue,
-  [(e)-[r:OPERATES_IN]->(s:Segment) | [s.id, r.role, r.capacity_base, r.capacity_dim]]]) AS rows`
+  [(e)-[r:OPERATES_IN]->(s:Segment) | [s.id, r.role, r.capacity_base, r.capacity_dim, r.verification]]]) AS rows`
 
 // BuildStats recomputes the statistics cells from the graph as it is now and marks them
 // as describing the current dataset version. Load runs it after every completed load;
@@ -80,7 +87,7 @@ func (s *Store) BuildStats(ctx context.Context) error {
 			list, _ := v[5].([]any)
 			for _, o := range list {
 				f, _ := o.([]any)
-				if len(f) != 4 || f[0] == nil {
+				if len(f) != 5 || f[0] == nil {
 					continue
 				}
 				op := chainmap.StatsOp{}
@@ -91,6 +98,8 @@ func (s *Store) BuildStats(ctx context.Context) error {
 					op.CapacityBase = &x
 				}
 				op.CapacityDim, _ = f[3].(string)
+				verification, _ := f[4].(string)
+				op.Suggested = chainmap.IsSuggested(verification)
 				ops = append(ops, op)
 			}
 			// The embedded store adds an enterprise's operations in segment order; so do
@@ -104,7 +113,7 @@ func (s *Store) BuildStats(ctx context.Context) error {
 		}
 	}
 	cells := b.Cells()
-	if err := s.writeStats(ctx, version, cells); err != nil {
+	if err := s.writeStats(ctx, statsVersion(version), cells); err != nil {
 		return err
 	}
 	s.log.Info("segment statistics built", "enterprises", n, "cells", len(cells), "version", version,
@@ -143,7 +152,7 @@ func (s *Store) writeStats(ctx context.Context, version string, cells []chainmap
 		rows = append(rows, map[string]any{
 			"chain": c.Chain, "region": c.Region, "park": c.Park, "segments": c.Segments,
 			"enterprises": c.Enterprises, "revenue": c.Revenue, "with_revenue": c.WithRevenue,
-			"sums": c.Sums, "counts": c.Counts,
+			"sums": c.Sums, "counts": c.Counts, "suggested": c.Suggested,
 		})
 		if len(rows) == statsBatch {
 			if err := flush(); err != nil {
@@ -169,7 +178,7 @@ const cellsCypher = `CALL (scope) {
   MATCH (t:SegmentStats) WHERE t.park IN scope.parks RETURN t
 }
 WITH t WHERE t.chain = $chain
-RETURN t.region, t.park, t.segments, t.enterprises, t.revenue, t.with_revenue, t.sums, t.counts`
+RETURN t.region, t.park, t.segments, t.enterprises, t.revenue, t.with_revenue, t.sums, t.counts, t.suggested`
 
 // statsFromCells adds up the cells of a scope; ok is false when the cells do not describe
 // the current dataset version (the caller then aggregates live).
@@ -178,7 +187,7 @@ func (s *Store) statsFromCells(ctx context.Context, q chainmap.StatsQuery, segs 
 	params := map[string]any{"chain": q.Chain}
 	if q.Scope == (chainmap.Scope{}) {
 		cypher = `MATCH (t:SegmentStats {chain: $chain})
-RETURN t.region, t.park, t.segments, t.enterprises, t.revenue, t.with_revenue, t.sums, t.counts`
+RETURN t.region, t.park, t.segments, t.enterprises, t.revenue, t.with_revenue, t.sums, t.counts, t.suggested`
 	} else {
 		prefix, _, p := scopeCypher(q.Scope)
 		for k, v := range p {
@@ -197,20 +206,25 @@ RETURN t.region, t.park, t.segments, t.enterprises, t.revenue, t.with_revenue, t
 			Sums: floats(v[6]), Counts: ints(v[7])}
 		c.Region, _ = v[0].(string)
 		c.Park, _ = v[1].(string)
+		c.Suggested, _ = v[8].(bool)
 		for _, x := range asList(v[2]) {
 			id, _ := x.(string)
 			c.Segments = append(c.Segments, id)
 		}
 		cells = append(cells, c)
 	}
-	// Add up in the embedded store's order (chain, region, park), for identical sums.
+	// Add up in the embedded store's order (chain, region, park, ordinary before
+	// Suggested), for identical sums.
 	sort.Slice(cells, func(i, j int) bool {
 		if cells[i].Region != cells[j].Region {
 			return cells[i].Region < cells[j].Region
 		}
-		return cells[i].Park < cells[j].Park
+		if cells[i].Park != cells[j].Park {
+			return cells[i].Park < cells[j].Park
+		}
+		return !cells[i].Suggested && cells[j].Suggested
 	})
-	return chainmap.SumCells(q.Chain, segs, cells), nil
+	return chainmap.SumCells(q.Chain, segs, cells, q.VerifiedOnly), nil
 }
 
 func asList(v any) []any {

@@ -369,7 +369,7 @@ type ComplexityRoot struct {
 		Dataset            func(childComplexity int) int
 		Enterprise         func(childComplexity int, id string) int
 		Enterprises        func(childComplexity int, filter *model.EnterpriseFilter, first *int, after *string, orderBy *model.EnterpriseOrder) int
-		GapAnalysis        func(childComplexity int, chain string, scope model.ScopeInput, thresholds []*model.ThresholdInput, orderBy *model.GapOrder) int
+		GapAnalysis        func(childComplexity int, chain string, scope model.ScopeInput, thresholds []*model.ThresholdInput, orderBy *model.GapOrder, verifiedOnly *bool) int
 		Goals              func(childComplexity int, region *string) int
 		Indicators         func(childComplexity int, region *string, metric *string) int
 		InvestmentTargets  func(childComplexity int, chain string, scope model.ScopeInput, segment string, first *int) int
@@ -494,6 +494,7 @@ type ComplexityRoot struct {
 		Score           func(childComplexity int) int
 		Segment         func(childComplexity int) int
 		Status          func(childComplexity int) int
+		Suggested       func(childComplexity int) int
 		Upstream        func(childComplexity int) int
 	}
 
@@ -675,7 +676,7 @@ type QueryResolver interface {
 	Platforms(ctx context.Context) ([]*chainmap.Platform, error)
 	Technologies(ctx context.Context) ([]*chainmap.Technology, error)
 	Sources(ctx context.Context) ([]*chainmap.Source, error)
-	GapAnalysis(ctx context.Context, chain string, scope model.ScopeInput, thresholds []*model.ThresholdInput, orderBy *model.GapOrder) (*chainmap.GapReport, error)
+	GapAnalysis(ctx context.Context, chain string, scope model.ScopeInput, thresholds []*model.ThresholdInput, orderBy *model.GapOrder, verifiedOnly *bool) (*chainmap.GapReport, error)
 	InvestmentTargets(ctx context.Context, chain string, scope model.ScopeInput, segment string, first *int) ([]*chainmap.Target, error)
 	ClusterComposition(ctx context.Context, park string, chain *string, against *string) (*chainmap.ClusterComposition, error)
 	Roadmap(ctx context.Context, chain string, scope model.ScopeInput, steps *int, targetsPerStep *int) (*chainmap.Roadmap, error)
@@ -710,6 +711,7 @@ type SegmentResolver interface {
 }
 type SegmentGapResolver interface {
 	Enterprises(ctx context.Context, obj *chainmap.SegmentGap) (int, error)
+	Suggested(ctx context.Context, obj *chainmap.SegmentGap) (int, error)
 	Capacity(ctx context.Context, obj *chainmap.SegmentGap) (*float64, error)
 	Revenue(ctx context.Context, obj *chainmap.SegmentGap) (float64, error)
 
@@ -2227,7 +2229,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.GapAnalysis(childComplexity, args["chain"].(string), args["scope"].(model.ScopeInput), args["thresholds"].([]*model.ThresholdInput), args["orderBy"].(*model.GapOrder)), true
+		return e.ComplexityRoot.Query.GapAnalysis(childComplexity, args["chain"].(string), args["scope"].(model.ScopeInput), args["thresholds"].([]*model.ThresholdInput), args["orderBy"].(*model.GapOrder), args["verifiedOnly"].(*bool)), true
 	case "Query.goals":
 		if e.ComplexityRoot.Query.Goals == nil {
 			break
@@ -2912,6 +2914,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SegmentGap.Status(childComplexity), true
+	case "SegmentGap.suggested":
+		if e.ComplexityRoot.SegmentGap.Suggested == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.Suggested(childComplexity), true
 	case "SegmentGap.upstream":
 		if e.ComplexityRoot.SegmentGap.Upstream == nil {
 			break
@@ -3308,6 +3316,8 @@ extend type Query {
     thresholds: [ThresholdInput!]
     "Order of the segments (default SCORE)."
     orderBy: GapOrder = SCORE
+    "Count verified placements only: enterprises placed in a segment by suggested placements alone (an import's 挂链 not yet reviewed) are left out, in the scope and everywhere."
+    verifiedOnly: Boolean = false
   ): GapReport!
 }
 
@@ -3347,6 +3357,8 @@ type SegmentGap {
   segment: Segment!
   "Local active enterprises in the segment or its sub-segments."
   enterprises: Int!
+  "Local enterprises placed in the segment only by suggested placements (not yet verified): counted in enterprises, unless the analysis asked for verifiedOnly, which leaves them out."
+  suggested: Int!
   "Local capacity in the segment's unit (null when no local figure converts)."
   capacity: Float
   "Revenue (亿元) of the local enterprises that report one."
@@ -5170,6 +5182,8 @@ func (ec *executionContext) childFields_SegmentGap(ctx context.Context, field gr
 		return ec.fieldContext_SegmentGap_segment(ctx, field)
 	case "enterprises":
 		return ec.fieldContext_SegmentGap_enterprises(ctx, field)
+	case "suggested":
+		return ec.fieldContext_SegmentGap_suggested(ctx, field)
 	case "capacity":
 		return ec.fieldContext_SegmentGap_capacity(ctx, field)
 	case "revenue":
@@ -5633,6 +5647,14 @@ func (ec *executionContext) field_Query_gapAnalysis_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["orderBy"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "verifiedOnly",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["verifiedOnly"] = arg4
 	return args, nil
 }
 
@@ -12798,7 +12820,7 @@ func (ec *executionContext) _Query_gapAnalysis(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().GapAnalysis(ctx, fc.Args["chain"].(string), fc.Args["scope"].(model.ScopeInput), fc.Args["thresholds"].([]*model.ThresholdInput), fc.Args["orderBy"].(*model.GapOrder))
+			return ec.Resolvers.Query().GapAnalysis(ctx, fc.Args["chain"].(string), fc.Args["scope"].(model.ScopeInput), fc.Args["thresholds"].([]*model.ThresholdInput), fc.Args["orderBy"].(*model.GapOrder), fc.Args["verifiedOnly"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.GapReport) graphql.Marshaler {
@@ -14806,6 +14828,29 @@ func (ec *executionContext) _SegmentGap_enterprises(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_SegmentGap_enterprises(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentGap", field, true, true, "Int")
+}
+
+func (ec *executionContext) _SegmentGap_suggested(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_suggested(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SegmentGap().Suggested(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_suggested(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SegmentGap", field, true, true, "Int")
 }
 
@@ -20381,6 +20426,12 @@ func (ec *executionContext) _SegmentGap(ctx context.Context, sel ast.SelectionSe
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SegmentGap_enterprises(ctx, field, obj)
+				})
+		case "suggested":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SegmentGap_suggested(ctx, field, obj)
 				})
 		case "capacity":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
