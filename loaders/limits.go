@@ -25,9 +25,6 @@ const (
 	maxRow = 1 << 20
 	// maxTableBytes bounds one CSV table file.
 	maxTableBytes = 4 << 30
-	// maxRows bounds the data rows of one table: the id sets validation keeps grow
-	// with them (about 25 bytes per id).
-	maxRows = 10_000_000
 	// maxColumns bounds the cells of one row of a workbook sheet.
 	maxColumns = 256
 	// maxManifestBytes bounds manifest.yaml; maxTaxonomyBytes a taxonomy YAML file.
@@ -45,6 +42,10 @@ const (
 	maxMessage     = 1000
 	maxReportBytes = 4 << 20
 )
+
+// maxRows bounds the data rows of one table: the id sets validation keeps grow with
+// them (about 25 bytes per id). A variable only so that a test can lower it.
+var maxRows = 10_000_000
 
 // workbookLimits bound the parts of an .xlsx before excelize inflates them. Sheets
 // larger than workbookInMemory are streamed by excelize from a temporary file, so the
