@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -428,4 +429,17 @@ func TestDeepYAMLIsRefused(t *testing.T) {
 		t.Errorf("1 MB of nesting: %d MB allocated", alloc>>20)
 	}
 	t.Logf("1 MB of YAML nesting: %d MB allocated: %.200s", alloc>>20, got)
+}
+
+func TestCancelledReadStops(t *testing.T) {
+	for _, dir := range []string{minimal, "../testdata/broken/workbook-wide-rows"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := loaders.Validate(ctx, dir); !errors.Is(err, context.Canceled) {
+			t.Errorf("validate %s with a cancelled context: %v", dir, err)
+		}
+		if _, err := loaders.Load(ctx, minimal, memstore.New(), loaders.Options{}); !errors.Is(err, context.Canceled) {
+			t.Errorf("load with a cancelled context: %v", err)
+		}
+	}
 }

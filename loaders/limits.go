@@ -47,12 +47,21 @@ const (
 // them (about 25 bytes per id). A variable only so that a test can lower it.
 var maxRows = 10_000_000
 
-// workbookLimits bound the parts of an .xlsx before excelize inflates them. Sheets
-// larger than workbookInMemory are streamed by excelize from a temporary file, so the
-// disk they take is bounded by Total and the memory by workbookInMemory.
-var workbookLimits = safefile.ZipLimits{Part: 256 << 20, Total: 512 << 20, Entries: 10000, Ratio: 100, RatioFloor: 1 << 20}
+// workbookLimits bound the parts of an .xlsx before excelize inflates them. Sheets and
+// the shared strings larger than workbookInMemory are streamed by excelize from a
+// temporary file, so the disk they take is bounded by Total; excelize holds every other
+// part in memory whole, so those are bounded by workbookInMemory.
+var workbookLimits = safefile.ZipLimits{Part: 128 << 20, Small: workbookInMemory, Large: streamedPart,
+	Total: 256 << 20, Entries: 10000, Ratio: 100, RatioFloor: 1 << 20}
 
 const workbookInMemory = 16 << 20
+
+// streamedPart reports whether excelize streams the part from a temporary file when it
+// is large (its own test, lib.go ReadZipReader): a worksheet or the shared strings.
+func streamedPart(name string) bool {
+	n := strings.ToLower(strings.ReplaceAll(name, "\\", "/"))
+	return strings.HasPrefix(n, "xl/worksheets/sheet") || n == "xl/sharedstrings.xml"
+}
 
 var csvLimits = safefile.CSVLimits{File: maxTableBytes, Row: maxRow, Cell: maxRawCell}
 
