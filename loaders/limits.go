@@ -55,9 +55,10 @@ var maxRows = 10_000_000
 // workbookLimits bound the parts of an .xlsx before excelize inflates them. Sheets and
 // the shared strings larger than workbookInMemory are streamed by excelize from a
 // temporary file, so the disk they take is bounded by Total; excelize holds every other
-// part in memory whole, so those are bounded by workbookInMemory.
-var workbookLimits = safefile.ZipLimits{Part: 128 << 20, Small: workbookInMemory, Large: streamedPart,
-	Total: 256 << 20, Entries: 10000, Ratio: 100, RatioFloor: 1 << 20}
+// part in memory whole, so those are bounded by workbookInMemory each and four times
+// that together.
+var workbookLimits = safefile.ZipLimits{Part: 128 << 20, Small: workbookInMemory, SmallTotal: 4 * workbookInMemory,
+	Large: streamedPart, Total: 256 << 20, Entries: 10000, Ratio: 100, RatioFloor: 1 << 20}
 
 const workbookInMemory = 16 << 20
 

@@ -13,10 +13,12 @@ type ZipLimits struct {
 	Part int64 // declared uncompressed bytes of one part that Large accepts
 	// Small bounds the other parts, when Large is set: a reader may hold those in memory
 	// whole (excelize does, except for sheets and shared strings).
-	Small   int64
-	Large   func(part string) bool
-	Total   int64 // declared uncompressed bytes of all parts
-	Entries int   // parts in the archive
+	Small int64
+	// SmallTotal bounds the parts Large does not accept, together.
+	SmallTotal int64
+	Large      func(part string) bool
+	Total      int64 // declared uncompressed bytes of all parts
+	Entries    int   // parts in the archive
 	// Ratio bounds uncompressed / compressed bytes of any part larger than RatioFloor.
 	// Deflate reaches about 1,000:1 on repeated bytes (a whitespace-bloated sheet); real
 	// spreadsheet XML stays well under 100:1, the bound Apache POI uses by default.
@@ -40,12 +42,18 @@ func CheckZip(ra io.ReaderAt, size int64, name string, lim ZipLimits) error {
 	if lim.Entries > 0 && len(zr.File) > lim.Entries {
 		return &LimitError{File: name, What: "entries", Limit: int64(lim.Entries)}
 	}
-	var total uint64
+	var total, small uint64
 	for _, f := range zr.File {
 		u, c := f.UncompressedSize64, f.CompressedSize64
 		if max := lim.Part; max > 0 {
-			if lim.Large != nil && !lim.Large(f.Name) && lim.Small > 0 {
-				max = lim.Small
+			if lim.Large != nil && !lim.Large(f.Name) {
+				small += u
+				if lim.SmallTotal > 0 && small > uint64(lim.SmallTotal) {
+					return &LimitError{File: name, Part: f.Name, What: "archive (uncompressed, parts other than sheets)", Limit: lim.SmallTotal}
+				}
+				if lim.Small > 0 {
+					max = lim.Small
+				}
 			}
 			if u > uint64(max) {
 				return &LimitError{File: name, Part: f.Name, What: "part (uncompressed)", Limit: max}
