@@ -34,6 +34,9 @@ type geoFeature struct {
 // its "id", or on the properties "adcode", "id" or "code", in that order.
 func (b *boundaries) feature(ref string) (string, error) {
 	file, id, _ := strings.Cut(ref, "#")
+	if len(file) > maxBoundaryName {
+		return "", fmt.Errorf("boundary file name is %d bytes long, more than the %d allowed", len(file), maxBoundaryName)
+	}
 	if !fs.ValidPath(file) {
 		return "", fmt.Errorf("%q is not a file inside the dataset folder", clip(file))
 	}
@@ -41,6 +44,9 @@ func (b *boundaries) feature(ref string) (string, error) {
 	if !ok {
 		if err, bad := b.errs[file]; bad {
 			return "", err
+		}
+		if len(b.files)+len(b.errs) >= maxBoundaryFiles {
+			return "", fmt.Errorf("more than %d distinct boundary files are named", maxBoundaryFiles)
 		}
 		var err error
 		feats, err = b.read(file)

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -390,5 +391,55 @@ func TestWorkbookWideRowsAreRefused(t *testing.T) {
 	}
 	if alloc > 64<<20 {
 		t.Errorf("wide rows: %d MB allocated", alloc>>20)
+	}
+}
+
+func TestOddNamesCannotForgeReportLines(t *testing.T) {
+	dir := copyDataset(t, minimal, map[string]func(string) string{
+		// A table name with a line break and an escape sequence, and a header cell with
+		// a bidirectional override: echoed raw, they forged report lines and recoloured
+		// the terminal.
+		"manifest.yaml":    replace("technologies: technologies.csv", `technologies: "te\nch: fake problem\e[31m.csv"`),
+		"enterprises.csv":  replace("id,name_zh,", "id,name\u202e_zh,"),
+		"technologies.csv": func(s string) string { return s },
+	})
+	got := validateWithin(t, dir)
+	for _, want := range []string{`te\nch: fake problem\x1b[31m.csv: cannot open: file does not exist`,
+		`enterprises.csv:1: name\u202e_zh: unknown column`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+	if strings.ContainsAny(got, "\x1b\u202e") || strings.Contains(got, "\nch: fake") {
+		t.Errorf("raw control characters in the report:\n%q", got)
+	}
+}
+
+func TestDeepYAMLIsRefused(t *testing.T) {
+	dir := copyDataset(t, minimal, map[string]func(string) string{
+		"manifest.yaml": replace("  chains: chains.csv\n  segments: segments.csv\n  flows: flows.csv\n", "  taxonomy: taxonomy.yaml\n"),
+		"taxonomy.yaml": func(string) string { return "chains: " + strings.Repeat("[", 1<<20) },
+	})
+	var got string
+	alloc := allocated(func() { got = validateWithin(t, dir) })
+	if !strings.Contains(got, "taxonomy.yaml: not valid YAML: yaml: exceeded max depth of 10000") {
+		t.Errorf("1 MB of nesting: %.300s", got)
+	}
+	if alloc > 256<<20 {
+		t.Errorf("1 MB of nesting: %d MB allocated", alloc>>20)
+	}
+	t.Logf("1 MB of YAML nesting: %d MB allocated: %.200s", alloc>>20, got)
+}
+
+func TestCancelledReadStops(t *testing.T) {
+	for _, dir := range []string{minimal, "../testdata/broken/workbook-wide-rows"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := loaders.Validate(ctx, dir); !errors.Is(err, context.Canceled) {
+			t.Errorf("validate %s with a cancelled context: %v", dir, err)
+		}
+		if _, err := loaders.Load(ctx, minimal, memstore.New(), loaders.Options{}); !errors.Is(err, context.Canceled) {
+			t.Errorf("load with a cancelled context: %v", err)
+		}
 	}
 }

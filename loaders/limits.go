@@ -25,18 +25,20 @@ const (
 	maxRow = 1 << 20
 	// maxTableBytes bounds one CSV table file.
 	maxTableBytes = 4 << 30
-	// maxRows bounds the data rows of one table: the id sets validation keeps grow
-	// with them (about 25 bytes per id).
-	maxRows = 10_000_000
 	// maxColumns bounds the cells of one row of a workbook sheet.
 	maxColumns = 256
 	// maxManifestBytes bounds manifest.yaml; maxTaxonomyBytes a taxonomy YAML file.
-	maxManifestBytes = 1 << 20
-	maxTaxonomyBytes = 16 << 20
+	// A YAML node tree takes up to about 100 times its text (measured: 4 MiB of short
+	// items, 430 MiB of heap), so these stay small: the bundled taxonomy is 49 KB.
+	maxManifestBytes = 64 << 10
+	maxTaxonomyBytes = 2 << 20
 	// maxBoundaryBytes bounds one GeoJSON boundary file, maxBoundaryTotal all of them
-	// (their features are held until the load ends).
-	maxBoundaryBytes = 64 << 20
-	maxBoundaryTotal = 256 << 20
+	// (their features are held until the load ends), maxBoundaryFiles the distinct files
+	// named and maxBoundaryName the length of one name (failures are remembered by name).
+	maxBoundaryBytes = 32 << 20
+	maxBoundaryTotal = 128 << 20
+	maxBoundaryFiles = 50000
+	maxBoundaryName  = 1024
 	// maxWorkbookBytes bounds the workbook file as stored (compressed).
 	maxWorkbookBytes = 64 << 20
 	// maxEcho bounds, in characters, every value a problem quotes back.
@@ -46,12 +48,26 @@ const (
 	maxReportBytes = 4 << 20
 )
 
-// workbookLimits bound the parts of an .xlsx before excelize inflates them. Sheets
-// larger than workbookInMemory are streamed by excelize from a temporary file, so the
-// disk they take is bounded by Total and the memory by workbookInMemory.
-var workbookLimits = safefile.ZipLimits{Part: 256 << 20, Total: 512 << 20, Entries: 10000, Ratio: 100, RatioFloor: 1 << 20}
+// maxRows bounds the data rows of one table: the id sets validation keeps grow with
+// them (about 25 bytes per id). A variable only so that a test can lower it.
+var maxRows = 10_000_000
+
+// workbookLimits bound the parts of an .xlsx before excelize inflates them. Sheets and
+// the shared strings larger than workbookInMemory are streamed by excelize from a
+// temporary file, so the disk they take is bounded by Total; excelize holds every other
+// part in memory whole, so those are bounded by workbookInMemory each and four times
+// that together.
+var workbookLimits = safefile.ZipLimits{Part: 128 << 20, Small: workbookInMemory, SmallTotal: 4 * workbookInMemory,
+	Large: streamedPart, Total: 256 << 20, Entries: 10000, Ratio: 100, RatioFloor: 1 << 20}
 
 const workbookInMemory = 16 << 20
+
+// streamedPart reports whether excelize streams the part from a temporary file when it
+// is large (its own test, lib.go ReadZipReader): a worksheet or the shared strings.
+func streamedPart(name string) bool {
+	n := strings.ToLower(strings.ReplaceAll(name, "\\", "/"))
+	return strings.HasPrefix(n, "xl/worksheets/sheet") || n == "xl/sharedstrings.xml"
+}
 
 var csvLimits = safefile.CSVLimits{File: maxTableBytes, Row: maxRow, Cell: maxRawCell}
 

@@ -3,7 +3,10 @@ package loaders
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Problem is one thing wrong with a dataset, located precisely enough to fix it.
@@ -60,7 +63,8 @@ func (r *Report) add(file string, line int, field, format string, args ...any) {
 		}
 	}
 	// text arguments (the loader's own wording) are bounded by maxMessage only.
-	p := Problem{File: clip(file), Line: line, Field: clip(field), Msg: clipTo(fmt.Sprintf(format, args...), maxMessage)}
+	p := Problem{File: printable(clip(file)), Line: line, Field: printable(clip(field)),
+		Msg: printable(clipTo(fmt.Sprintf(format, args...), maxMessage))}
 	r.bytes += len(p.File) + len(p.Field) + len(p.Msg) + 16
 	r.Problems = append(r.Problems, p)
 }
@@ -78,6 +82,34 @@ func (r *Report) Sort() {
 		return a.Line < b.Line
 	})
 }
+
+// printable escapes what a terminal would act on or hide (control characters, escape
+// sequences, bidirectional overrides, invalid UTF-8), so that a file name or header cell
+// cannot forge report lines or recolour the terminal.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, hidden) && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+				fmt.Fprintf(&b, `\x%02x`, s[i])
+				continue
+			}
+			b.WriteRune(r)
+		case hidden(r):
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func hidden(r rune) bool { return r != ' ' && !unicode.IsGraphic(r) }
 
 // text is a message argument written by the loader itself (advice, a cycle's path of
 // ids): it is not clipped as values are, only bounded with the whole message.

@@ -16,6 +16,7 @@
 package safefile
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -289,16 +290,21 @@ func (r *Reader) N() int64 { return r.n }
 // ReadAll reads r to its end, refusing more than max bytes with a *LimitError before
 // buffering them: when r is a file its size is checked first.
 func ReadAll(ctx context.Context, r io.Reader, name string, max int64) ([]byte, error) {
+	size := int64(512)
 	if st, ok := r.(interface{ Stat() (fs.FileInfo, error) }); ok {
-		if fi, err := st.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > max {
-			return nil, &LimitError{File: name, What: "file", Limit: max}
+		if fi, err := st.Stat(); err == nil && fi.Mode().IsRegular() {
+			if fi.Size() > max {
+				return nil, &LimitError{File: name, What: "file", Limit: max}
+			}
+			size += fi.Size() // one allocation of the right size, not io.ReadAll's doublings
 		}
 	}
-	b, err := io.ReadAll(NewReader(ctx, r, name, max))
-	if err != nil {
+	var buf bytes.Buffer
+	buf.Grow(int(min(size, max+1)))
+	if _, err := buf.ReadFrom(NewReader(ctx, r, name, max)); err != nil {
 		return nil, err
 	}
-	return b, nil
+	return buf.Bytes(), nil
 }
 
 // DirFS returns the folder dir as an fs.FS that opens each file with Open (inside the
