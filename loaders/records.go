@@ -91,11 +91,7 @@ func parseRecord(k Kind, f *fields) any {
 			}
 			s.AlloySeries = append(s.AlloySeries, n)
 		}
-		if s.Unit != "" {
-			if _, ok := chainmap.ParseUnit(s.Unit); !ok {
-				// Unknown units are allowed, but then only the identical spelling converts.
-			}
-		}
+		// Unknown units are allowed, but then only the identical spelling converts.
 		for _, p := range f.list("priorities") {
 			pr := chainmap.Priority(p)
 			if pr.Tag() == "" {

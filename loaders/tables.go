@@ -35,11 +35,6 @@ func (r *rawRow) get(col string) string {
 	return ""
 }
 
-func (r *rawRow) has(col string) bool {
-	_, ok := r.index[col]
-	return ok
-}
-
 func (r *rawRow) lineOf(col string) int {
 	if l, ok := r.lines[col]; ok {
 		return l
