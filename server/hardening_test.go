@@ -351,7 +351,9 @@ func TestFaultsAreInternal(t *testing.T) {
 func TestLogsAreBounded(t *testing.T) {
 	ts, logs := logged(t, load(t, "../testdata/minimal"), server.Config{}, false)
 	payloads := []func(i int) (ctype, body string){
-		func(i int) (string, string) { return "application/json", `{"query": "` + strings.Repeat("{", 1_000_000) },
+		func(i int) (string, string) {
+			return "application/json", `{"query": "` + strings.Repeat("{", 1_000_000)
+		},
 		func(i int) (string, string) {
 			return "application/json", `{"query":"{ chains { id } }","variables":"` + strings.Repeat("v", 1_000_000) + `"}`
 		},
