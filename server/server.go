@@ -112,7 +112,7 @@ type Server struct {
 	cfg      Config
 	store    chainmap.Store
 	mux      *http.ServeMux
-	log      *slog.Logger // cfg.Logger with every field capped
+	log      *slog.Logger // cfg.Logger, every field capped
 	notReady atomic.Bool  // set when a shutdown starts: /readyz answers 503
 	closing  atomic.Bool  // set once the listener is closed: every answer closes its connection
 }
@@ -120,7 +120,9 @@ type Server struct {
 // New builds the server over a store; web holds the built front end (may be nil).
 func New(cfg Config, store chainmap.Store, web fs.FS) *Server {
 	cfg.defaults()
-	s := &Server{cfg: cfg, store: store, mux: http.NewServeMux(), log: slog.New(NewCapHandler(cfg.Logger.Handler()))}
+	// Every log line of the server, its admin endpoints included, goes through the cap.
+	cfg.Logger = slog.New(NewCapHandler(cfg.Logger.Handler()))
+	s := &Server{cfg: cfg, store: store, mux: http.NewServeMux(), log: cfg.Logger}
 	gql := s.graphqlHandler()
 	s.mux.Handle("/graphql", s.cors(s.allowMethods(s.limitBody(graph.Middleware(store, gql)))))
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
