@@ -24,6 +24,7 @@ type slowStore struct {
 	chainmap.Store
 	entered chan struct{}
 	release chan struct{}
+	ended   chan error // receives the context's error when a held call is abandoned (if set)
 }
 
 func (s *slowStore) Chains(ctx context.Context, q chainmap.IDQuery) ([]*chainmap.Chain, error) {
@@ -34,6 +35,9 @@ func (s *slowStore) Chains(ctx context.Context, q chainmap.IDQuery) ([]*chainmap
 	select {
 	case <-s.release:
 	case <-ctx.Done():
+		if s.ended != nil {
+			s.ended <- ctx.Err()
+		}
 		return nil, ctx.Err()
 	}
 	return s.Store.Chains(ctx, q)
@@ -230,5 +234,40 @@ func shutdownUnderLoad(t *testing.T, s chainmap.Store) {
 	}
 	if broken.Load() > 0 {
 		t.Errorf("%d requests got a broken answer: %v", broken.Load(), brokenErrs[:min(5, len(brokenErrs))])
+	}
+}
+
+// TestClientGoneStopsWork: when the client goes away, the request's context reaches the
+// store call it is waiting on, and the server logs that the request was cut short.
+func TestClientGoneStopsWork(t *testing.T) {
+	st := &slowStore{Store: load(t, "../testdata/minimal"), entered: make(chan struct{}, 1),
+		release: make(chan struct{}), ended: make(chan error, 1)}
+	ts, logs := logged(t, st, server.Config{}, false)
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		req, _ := http.NewRequestWithContext(ctx, "POST", ts.URL+"/graphql", strings.NewReader(`{"query":"{ chains { id } }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-st.entered
+	cancel()
+	guard := time.NewTimer(20 * time.Second) // a "did not hang" guard
+	defer guard.Stop()
+	select {
+	case err := <-st.ended:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("the store call ended with %v", err)
+		}
+	case <-guard.C:
+		t.Fatal("the store call was not cancelled when the client went away")
+	}
+	for !strings.Contains(logs.String(), "graphql request cut short") {
+		select {
+		case <-guard.C:
+			t.Fatalf("the cut-short request was not logged:\n%s", logs.String())
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 }
