@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -230,8 +231,10 @@ func TestSlowDatabase(t *testing.T) {
 	}
 }
 
-// TestSIGTERMUnderLoad stops `chainmap serve` with SIGTERM while clients are querying:
-// in-flight requests finish, new ones are refused, and it exits 0 within 5 s.
+// TestSIGTERMUnderLoad stops `chainmap serve` with SIGTERM while clients are querying
+// over keep-alive connections: every request either gets its full answer or is refused at
+// connect time (ECONNREFUSED) — none gets EOF or a reset (issue 12, finding 10: 20–33 of
+// about 1,950 did) — and serve exits 0 once drained.
 func TestSIGTERMUnderLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
@@ -257,9 +260,12 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	var ok, refused, failed atomic.Int64
+	var mu sync.Mutex
+	var failures []string
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	client := &http.Client{Timeout: 10 * time.Second}
+	// Keep-alive connections for every client; the timeout is a "did not hang" guard.
+	client := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
 	for c := 0; c < 8; c++ {
 		wg.Add(1)
 		go func() {
@@ -273,15 +279,26 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 				resp, err := client.Post(url+"/graphql", "application/json",
 					strings.NewReader(`{"query":"{ gapAnalysis(chain: \"aluminium\", scope: {region: \"410100\"}) { present } }"}`))
 				if err != nil {
-					refused.Add(1)
+					if errors.Is(err, syscall.ECONNREFUSED) {
+						refused.Add(1)
+						time.Sleep(time.Millisecond)
+					} else {
+						failed.Add(1)
+						mu.Lock()
+						failures = append(failures, err.Error())
+						mu.Unlock()
+					}
 					continue
 				}
-				b, _ := io.ReadAll(resp.Body)
+				b, err := io.ReadAll(resp.Body)
 				resp.Body.Close()
-				if resp.StatusCode == 200 && bytes.Contains(b, []byte(`"present"`)) {
+				if err == nil && resp.StatusCode == 200 && bytes.Contains(b, []byte(`"present"`)) {
 					ok.Add(1)
 				} else {
 					failed.Add(1)
+					mu.Lock()
+					failures = append(failures, fmt.Sprintf("%d %v %.100s", resp.StatusCode, err, b))
+					mu.Unlock()
 				}
 			}
 		}()
@@ -293,15 +310,12 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	took := time.Since(start)
 	close(stop)
 	wg.Wait()
-	t.Logf("SIGTERM under load: exit %v after %v; %d answered, %d refused after shutdown, %d failed", err, took.Round(time.Millisecond), ok.Load(), refused.Load(), failed.Load())
+	t.Logf("SIGTERM under load: exit %v after %v; %d answered, %d refused after shutdown, %d broken", err, took.Round(time.Millisecond), ok.Load(), refused.Load(), failed.Load())
 	if err != nil {
 		t.Errorf("serve exited with %v:\n%s", err, logs.String())
 	}
-	if took > 5*time.Second {
-		t.Errorf("shutdown took %v", took)
-	}
 	if failed.Load() > 0 {
-		t.Errorf("%d requests got a broken answer (in-flight requests must finish)", failed.Load())
+		t.Errorf("%d requests got a broken answer (EOF, reset or an error), e.g. %v", failed.Load(), failures[:min(5, len(failures))])
 	}
 	if ok.Load() == 0 {
 		t.Error("no request was answered before the signal")

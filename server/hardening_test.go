@@ -163,6 +163,7 @@ func TestFragmentFanOut(t *testing.T) {
 		{"each fragment spreads every later one", allLater.String(), "COMPLEXITY_LIMIT_EXCEEDED"},
 		{"4,900 copies of one field (quadratic overlap check)", "{ chains { " + strings.Repeat("id ", 4900) + "} }", "COMPLEXITY_LIMIT_EXCEEDED"},
 		{"fan-out through nested fields", deepChildren.String(), "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"1,200 nested inline fragments (the parser's nesting limit)", nestedInline(1200), "GRAPHQL_PARSE_FAILED"},
 		{"fragment cycle", "query { chains { ...C0 } } fragment C0 on Chain { id ...C1 } fragment C1 on Chain { ...C0 }", "GRAPHQL_VALIDATION_FAILED"},
 		{"fan-out in an unused fragment", fanOut(30) + " query Other { dataset { id } }", "COMPLEXITY_LIMIT_EXCEEDED"},
 	} {
@@ -398,6 +399,32 @@ func TestCapLogValue(t *testing.T) {
 		"err", fmt.Errorf("wrapped: %s", strings.Repeat("e", 1e5)), slog.Group("g", "inner", strings.Repeat("i", 1e5)))
 	if buf.Len() > 5*400 {
 		t.Errorf("one record with five 100 kB fields logged %d bytes", buf.Len())
+	}
+}
+
+func nestedInline(n int) string {
+	return "{ chains { " + strings.Repeat("... on Chain { ", n) + "id" + strings.Repeat(" }", n) + " } }"
+}
+
+// TestErrorsPerAnswerBounded: an answer carries at most 50 errors and says how many it
+// left out (a directive repeated 300 times made 300 validation errors).
+func TestErrorsPerAnswerBounded(t *testing.T) {
+	ts, _ := logged(t, load(t, "../testdata/minimal"), server.Config{}, true)
+	body, _ := json.Marshal(map[string]any{"query": "{ dataset " + strings.Repeat("@include(if: true) ", 300) + "{ id } }"})
+	resp, err := http.Post(ts.URL+"/graphql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r gqlResponse
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Errors) != 51 || r.Errors[50].Extensions["code"] != "ERRORS_TRUNCATED" {
+		t.Fatalf("%d errors, last %v", len(r.Errors), r.Errors[len(r.Errors)-1])
+	}
+	if !strings.Contains(r.Errors[50].Message, "more errors were left out") {
+		t.Errorf("last error: %q", r.Errors[50].Message)
 	}
 }
 

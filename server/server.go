@@ -112,8 +112,9 @@ type Server struct {
 	cfg      Config
 	store    chainmap.Store
 	mux      *http.ServeMux
-	log      *slog.Logger // cfg.Logger with every field capped
-	draining atomic.Bool  // set at shutdown: /readyz answers 503, answers close their connection
+	log      *slog.Logger // cfg.Logger, every field capped
+	notReady atomic.Bool  // set when a shutdown starts: /readyz answers 503
+	closing  atomic.Bool  // set once the listener is closed: every answer closes its connection
 	// reloading is held while POST /admin/reload runs: one reload at a time.
 	reloading sync.Mutex
 }
@@ -121,7 +122,9 @@ type Server struct {
 // New builds the server over a store; web holds the built front end (may be nil).
 func New(cfg Config, store chainmap.Store, web fs.FS) *Server {
 	cfg.defaults()
-	s := &Server{cfg: cfg, store: store, mux: http.NewServeMux(), log: slog.New(NewCapHandler(cfg.Logger.Handler()))}
+	// Every log line of the server, its admin endpoints included, goes through the cap.
+	cfg.Logger = slog.New(NewCapHandler(cfg.Logger.Handler()))
+	s := &Server{cfg: cfg, store: store, mux: http.NewServeMux(), log: cfg.Logger}
 	gql := s.graphqlHandler()
 	s.mux.Handle("/graphql", s.cors(s.allowMethods(s.limitBody(graph.Middleware(store, gql)))))
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -144,7 +147,7 @@ func (s *Server) Handler() http.Handler { return s.securityHeaders(s.closeWhenDr
 // that clients open a new one (refused) instead of reusing one the server is about to close.
 func (s *Server) closeWhenDraining(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.draining.Load() {
+		if s.closing.Load() {
 			w.Header().Set("Connection", "close")
 		}
 		next.ServeHTTP(w, r)
@@ -291,7 +294,7 @@ func (s *Server) present(ctx context.Context, err error) *gqlerror.Error {
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if s.draining.Load() {
+	if s.notReady.Load() {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		w.Write([]byte("shutting down\n"))
 		return
@@ -365,16 +368,16 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 const quietPeriod = time.Second
 
 // Run serves until ctx is cancelled, then drains: /readyz answers 503 (for ShutdownDelay,
-// so load balancers notice), the listener closes (new connections are refused), every
-// answer closes its connection, and once the remaining connections are idle the server
-// stops. In-flight requests have ShutdownTimeout to finish; if it expires Run says so in
-// its error. ready, if set, receives the bound address once the listener is open.
+// so load balancers notice), the server stops accepting (new connections are refused),
+// every answer closes its connection, and once the remaining connections are idle the
+// server stops. In-flight requests have ShutdownTimeout to finish; if it expires Run says
+// so in its error. ready, if set, receives the bound address once the listener is open.
 func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	l, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return err
 	}
-	ln := &onceCloseListener{Listener: l}
+	ln := &drainListener{Listener: l}
 	conns := &connTracker{conns: map[net.Conn]connState{}}
 	srv := &http.Server{
 		Handler:           s.Handler(),
@@ -396,14 +399,15 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	case <-ctx.Done():
 	}
 	start := time.Now()
-	s.draining.Store(true)
+	s.notReady.Store(true)
 	s.log.Info("shutting down: not ready any more", "delay", s.cfg.ShutdownDelay, "grace", s.cfg.ShutdownTimeout)
 	if d := s.cfg.ShutdownDelay; d > 0 {
 		time.Sleep(d)
 	}
 	deadline := time.Now().Add(s.cfg.ShutdownTimeout)
-	ln.Close() // new connections are refused from here
-	<-errc     // Serve returns once its listener is closed; connections keep being served
+	ln.stop()
+	<-errc // Serve returns once the listener stops; its connections keep being served
+	s.closing.Store(true)
 	for time.Now().Before(deadline) {
 		if quiet, _ := conns.quiet(quietPeriod); quiet {
 			break
@@ -423,15 +427,46 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	return nil
 }
 
-// onceCloseListener closes once: Run closes it to stop accepting, then Shutdown closes it
-// again, which must not turn into an error.
-type onceCloseListener struct {
+// acceptDrain is how long the listener waits for one more queued connection when it
+// stops: closing a listening socket resets the connections the kernel has queued but the
+// server has not accepted yet, whose clients have already sent their request.
+const acceptDrain = 2 * time.Millisecond
+
+// drainListener stops by first accepting what the kernel has queued, then closing; it
+// closes once (Shutdown closes it again, which must not turn into an error).
+type drainListener struct {
 	net.Listener
-	once sync.Once
-	err  error
+	stopping atomic.Bool
+	once     sync.Once
+	err      error
 }
 
-func (l *onceCloseListener) Close() error {
+// stop wakes the Accept loop; it accepts until nothing arrives for acceptDrain, then closes.
+func (l *drainListener) stop() {
+	l.stopping.Store(true)
+	if tl, ok := l.Listener.(*net.TCPListener); ok {
+		tl.SetDeadline(time.Now().Add(acceptDrain))
+		return
+	}
+	l.Close()
+}
+
+func (l *drainListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if !l.stopping.Load() {
+		return c, err
+	}
+	if err == nil {
+		if tl, ok := l.Listener.(*net.TCPListener); ok {
+			tl.SetDeadline(time.Now().Add(acceptDrain))
+		}
+		return c, nil
+	}
+	l.Close()
+	return nil, net.ErrClosed
+}
+
+func (l *drainListener) Close() error {
 	l.once.Do(func() { l.err = l.Listener.Close() })
 	return l.err
 }

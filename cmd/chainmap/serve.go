@@ -32,11 +32,18 @@ func serveCmd(logger func() *slog.Logger) *cobra.Command {
 
 Without NEO4J_URI it uses the embedded store, loaded at start from the bundled
 Zhengzhou aluminium dataset (or --data DIR). With NEO4J_URI it reads from Neo4j, which
-'chainmap load' populates. SIGINT or SIGTERM stops it gracefully.`,
+'chainmap load' populates. SIGINT or SIGTERM stops it gracefully: /readyz turns 503,
+new connections are refused, and requests in flight get --shutdown-grace to finish.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := logger()
 			cfg.Logger = log
+			if err := durationFromEnv(cmd, "shutdown-grace", "CHAINMAP_SHUTDOWN_GRACE", &cfg.ShutdownTimeout); err != nil {
+				return err
+			}
+			if err := durationFromEnv(cmd, "shutdown-delay", "CHAINMAP_SHUTDOWN_DELAY", &cfg.ShutdownDelay); err != nil {
+				return err
+			}
 			cfg.Introspection = !production
 			cfg.Playground = !production
 			ctx := cmd.Context()
@@ -86,10 +93,28 @@ Zhengzhou aluminium dataset (or --data DIR). With NEO4J_URI it reads from Neo4j,
 	cmd.Flags().IntVar(&cfg.ComplexityLimit, "complexity-limit", 20000, "largest query cost (a page of n items costs n × its selection)")
 	cmd.Flags().IntVar(&cfg.MaxDepth, "max-depth", 10, "deepest query nesting")
 	cmd.Flags().IntVar(&cfg.MaxAliases, "max-aliases", 15, "most aliases in one query")
+	cmd.Flags().IntVar(&cfg.MaxSelections, "max-selections", 1000, "most fields and fragments a query expands to (a fragment counts each time it is spread)")
+	cmd.Flags().DurationVar(&cfg.ShutdownTimeout, "shutdown-grace", server.DefaultShutdownTimeout, "time requests in flight get to finish after SIGTERM (env CHAINMAP_SHUTDOWN_GRACE)")
+	cmd.Flags().DurationVar(&cfg.ShutdownDelay, "shutdown-delay", 0, "time /readyz answers 503 before new connections are refused, for load balancers (env CHAINMAP_SHUTDOWN_DELAY)")
 	cmd.Flags().StringSliceVar(&cfg.CORSOrigins, "cors-origin", nil, "origins allowed to call the API from a browser (repeatable; default same origin only)")
 	cmd.Flags().StringVar(&tokensFile, "tokens-file", "", "file of token:role lines for writing endpoints (roles admin, reader); default env CHAINMAP_TOKENS")
 	nf.register(cmd)
 	return cmd
+}
+
+// durationFromEnv sets a duration flag from its environment variable when the flag was not
+// given, refusing a value that is not a positive duration.
+func durationFromEnv(cmd *cobra.Command, flag, env string, dst *time.Duration) error {
+	v := os.Getenv(env)
+	if v == "" || cmd.Flags().Changed(flag) {
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return fmt.Errorf("%s=%q is not a duration such as 30s or 1m", env, v)
+	}
+	*dst = d
+	return nil
 }
 
 // openDataset opens the dataset folder, or the bundled dataset when dir is empty.
