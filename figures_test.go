@@ -43,12 +43,13 @@ func TestWhatIfRefusesBadFigures(t *testing.T) {
 		q    WhatIfQuery
 		want string
 	}{
-		"huge":        {WhatIfQuery{Add: []WhatIfChange{{Segment: "s", Capacity: f(1e308)}, {Segment: "s", Capacity: f(1e308)}}}, "whatIf add[0].capacity must be at most"},
-		"negative":    {WhatIfQuery{Add: []WhatIfChange{{Segment: "s", Capacity: f(-5)}}}, "whatIf add[0].capacity must not be negative"},
-		"remove NaN":  {WhatIfQuery{Remove: []WhatIfChange{{Enterprise: "e", Segment: "s"}, {Enterprise: "e", Segment: "s", Capacity: f(math.NaN())}}}, "whatIf remove[1].capacity must be a finite number"},
-		"threshold":   {WhatIfQuery{Overrides: []ThresholdOverride{{MinCapacity: f(math.Inf(1))}}}, "threshold minCapacity must be a finite number"},
-		"min LQ":      {WhatIfQuery{Overrides: []ThresholdOverride{{MinLQ: f(-0.5)}}}, "threshold minLq must not be negative"},
-		"enterprises": {WhatIfQuery{Overrides: []ThresholdOverride{{MinEnterprises: n(-1)}}}, "threshold minEnterprises must not be negative"},
+		"huge":         {WhatIfQuery{Add: []WhatIfChange{{Segment: "s", Capacity: f(1e308)}, {Segment: "s", Capacity: f(1e308)}}}, "whatIf add[0].capacity must be at most"},
+		"negative":     {WhatIfQuery{Add: []WhatIfChange{{Segment: "s", Capacity: f(-5)}}}, "whatIf add[0].capacity must not be negative"},
+		"remove NaN":   {WhatIfQuery{Remove: []WhatIfChange{{Enterprise: "e", Segment: "s"}, {Enterprise: "e", Segment: "s", Capacity: f(math.NaN())}}}, "whatIf remove[1].capacity must be a finite number"},
+		"threshold":    {WhatIfQuery{Overrides: []ThresholdOverride{{MinCapacity: f(math.Inf(1))}}}, "threshold minCapacity must be a finite number"},
+		"min LQ":       {WhatIfQuery{Overrides: []ThresholdOverride{{MinLQ: f(-0.5)}}}, "threshold minLq must not be negative"},
+		"enterprises":  {WhatIfQuery{Overrides: []ThresholdOverride{{MinEnterprises: n(-1)}}}, "threshold minEnterprises must be between 0 and"},
+		"int overflow": {WhatIfQuery{Overrides: []ThresholdOverride{{MinEnterprises: n(99999999999)}}}, "threshold minEnterprises must be between 0 and"},
 	} {
 		_, err := WhatIf(context.Background(), nil, c.q)
 		if err == nil || ErrorCode(err) != EINVALID || !strings.Contains(err.Error(), c.want) {

@@ -164,10 +164,14 @@ type ThresholdOverride struct {
 	MinLQ          *float64
 }
 
+// MaxThresholdEnterprises bounds an enterprise-count threshold, in a dataset or a request
+// (GraphQL's Int is 32-bit; no chain link needs more firms than this).
+const MaxThresholdEnterprises = 1 << 30
+
 // Validate refuses thresholds that are negative, not finite or beyond MaxFigure.
 func (o ThresholdOverride) Validate() error {
-	if o.MinEnterprises != nil && *o.MinEnterprises < 0 {
-		return Errorf(EINVALID, "threshold minEnterprises must not be negative, got %d", *o.MinEnterprises)
+	if o.MinEnterprises != nil && (*o.MinEnterprises < 0 || *o.MinEnterprises > MaxThresholdEnterprises) {
+		return Errorf(EINVALID, "threshold minEnterprises must be between 0 and %d, got %d", MaxThresholdEnterprises, *o.MinEnterprises)
 	}
 	if err := checkOptFigure("threshold minCapacity", o.MinCapacity); err != nil {
 		return err

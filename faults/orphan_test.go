@@ -3,6 +3,7 @@ package faults
 import (
 	"bufio"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -112,4 +113,57 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// TestSecondSignalStops: the first SIGTERM starts a graceful stop (here a long
+// --shutdown-delay, as behind a load balancer); a second one ends the process at once,
+// as operators expect of a second Ctrl-C, instead of being swallowed until the drain ends.
+func TestSecondSignalStops(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	bin := neotest.BuildChainmap(t)
+	port := neotest.FreePort(t)
+	cmd := exec.Command(bin, "serve", "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--shutdown-delay", "10m")
+	cmd.Env = append(os.Environ(), "NEO4J_URI=")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	url := fmt.Sprintf("http://127.0.0.1:%d/readyz", port)
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for start := time.Now(); !ok(); time.Sleep(50 * time.Millisecond) {
+			if time.Since(start) > time.Minute { // a hang guard, not a performance claim
+				t.Fatalf("%s: not within a minute", what)
+			}
+		}
+	}
+	status := func() int {
+		resp, err := http.Get(url)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	waitFor("serve ready", func() bool { return status() == http.StatusOK })
+	cmd.Process.Signal(syscall.SIGTERM)
+	waitFor("not ready after the first SIGTERM", func() bool { return status() == http.StatusServiceUnavailable })
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+		t.Fatal("serve exited on the first SIGTERM despite a 10-minute shutdown delay")
+	case <-time.After(300 * time.Millisecond):
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("a second SIGTERM: exit 0, want the signal's exit")
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("serve still running a minute after a second SIGTERM")
+	}
 }

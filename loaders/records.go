@@ -65,7 +65,7 @@ func parseRecord(k Kind, f *fields) any {
 			NameZh: f.req("name_zh"), NameEn: f.str("name_en"),
 			Stage: chainmap.Stage(f.enum("stage", "", "upstream", "midstream", "downstream", "end_product", "service")),
 			GBT:   f.list("gbt"), HS: f.list("hs"), Unit: f.str("unit"),
-			MinEnterprises: f.int("min_enterprises", 0, 1<<30), MinCapacity: f.float("min_capacity", 0, maxFigure),
+			MinEnterprises: f.int("min_enterprises", 0, chainmap.MaxThresholdEnterprises), MinCapacity: f.float("min_capacity", 0, maxFigure),
 			MinLQ: f.float("min_lq", 0, 1000)}
 		if s.Stage == "" && f.str("stage") == "" {
 			f.fail("stage", "is required")

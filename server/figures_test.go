@@ -18,7 +18,8 @@ func TestNumericInputs(t *testing.T) {
 		"negative capacity":          {`{ whatIf(` + scope + `, add: [{name: "a", segment: "E1.wheel", region: "410185", capacity: -3}]) { after { present } } }`, "must not be negative"},
 		"float literal out of range": {`{ whatIf(` + scope + `, add: [{name: "a", segment: "E1.wheel", region: "410185", capacity: 1e999}]) { after { present } } }`, ""},
 		"negative threshold":         {`{ gapAnalysis(` + scope + `, thresholds: [{minCapacity: -1}]) { present } }`, "must not be negative"},
-		"negative enterprises":       {`{ gapAnalysis(` + scope + `, thresholds: [{minEnterprises: -1}]) { present } }`, "must not be negative"},
+		"negative enterprises":       {`{ gapAnalysis(` + scope + `, thresholds: [{minEnterprises: -1}]) { present } }`, "must be between 0 and"},
+		"enterprises beyond 32 bits": {`{ gapAnalysis(` + scope + `, thresholds: [{minEnterprises: 99999999999}]) { present } }`, ""},
 		"revenue bound":              {`{ enterprises(filter: {minRevenue: -1}) { totalCount } }`, "must not be negative"},
 	} {
 		status, r := post(t, ts, c.query)

@@ -77,6 +77,10 @@ region or park, and whom to attract to fix them.`,
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first SIGINT or SIGTERM cancels ctx (a graceful stop: serve drains, a load or
+	// validate stops at its next read); from then on the default handling is back, so a
+	// second signal ends the process at once instead of being swallowed.
+	context.AfterFunc(ctx, stop)
 	err := rootCmd().ExecuteContext(ctx)
 	stop()
 	if err != nil {
