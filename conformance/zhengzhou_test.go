@@ -125,6 +125,53 @@ func TestZhengzhou(t *testing.T) {
 		})
 	})
 
+	t.Run("audit corrections (issue 15)", func(t *testing.T) {
+		each(t, stores, func(t *testing.T, s chainmap.Store) {
+			// The 1000亿元 fund's size is a number the API returns, cited to its clause.
+			fund := must(s.Indicators(ctxT(t), chainmap.IndicatorQuery{IDs: []string{"ind-ncc-fund-size"}}))
+			if len(fund) != 1 || fv(fund[0].Value) != "1000" || fund[0].Unit != "亿元" || !cites(fund[0].Provenance, "SEED#三(五)1") {
+				t.Errorf("fund size = %v", fund)
+			}
+			// 中州铝业 is 中国铝业股份有限公司下属子公司.
+			zz := must(s.Enterprises(ctxT(t), chainmap.EnterpriseQuery{IDs: []string{"zhongzhou"}}))
+			if len(zz.Enterprises) != 1 || zz.Enterprises[0].Parent != "chalco" {
+				t.Errorf("zhongzhou parent = %+v", zz.Enterprises)
+			}
+			// The 豫联 60万吨 project is in 巩义; its stage rests on no undated report.
+			yl := must(s.Projects(ctxT(t), chainmap.ProjectQuery{IDs: []string{"prj-yulian-60"}}))
+			if len(yl) != 1 || yl[0].Region != "410181" || yl[0].Stage != "unknown" {
+				t.Errorf("prj-yulian-60 = %+v", yl)
+			}
+			// The seed states no stage for its key projects: none is guessed.
+			for _, id := range []string{"prj-mingtai-12.5", "prj-hengtong-40", "prj-zhonghengmei-15", "prj-zhongbu-lvgang", "prj-zhongchuyun"} {
+				p := must(s.Projects(ctxT(t), chainmap.ProjectQuery{IDs: []string{id}}))
+				if len(p) != 1 || p[0].Stage != "unknown" {
+					t.Errorf("project %s stage = %v, want unknown", id, p)
+				}
+			}
+			// No source is the content-farm copy, and nothing cites it.
+			for _, src := range must(s.Sources(ctxT(t), chainmap.IDQuery{})) {
+				if strings.Contains(src.URL, "strain.blog") || src.ID == "SWA-C919" {
+					t.Errorf("content-farm source %s still listed", src.ID)
+				}
+			}
+			// Rows that rest on the decoded alloy digits are not primary.
+			segs := must(s.Segments(ctxT(t), chainmap.SegmentQuery{IDs: []string{"E1", "E5.aero", "E6"}}))
+			for _, sg := range segs {
+				if sg.Confidence == chainmap.ConfidencePrimary {
+					t.Errorf("segment %s rests on the decoded digits but is primary", sg.ID)
+				}
+			}
+			// 神火's 2024 figures are sales targets.
+			ops := must(s.Operations(ctxT(t), chainmap.OperationQuery{Enterprises: []string{"shenhuo"}}))
+			for _, o := range ops {
+				if strings.Contains(o.Evidence, "production target") || (strings.Contains(o.Evidence, "2024") && !strings.Contains(o.Evidence, "sales target")) {
+					t.Errorf("shenhuo %s evidence %q", o.Segment, o.Evidence)
+				}
+			}
+		})
+	})
+
 	t.Run("key projects", func(t *testing.T) {
 		want := map[string]string{"prj-yulian-60": "60", "prj-mingtai-12.5": "12.5", "prj-hengtong-40": "40",
 			"prj-zhonghengmei-15": "15", "prj-zhongbu-lvgang": "nil", "prj-zhongchuyun": "nil"}

@@ -201,7 +201,7 @@ func parseRecord(k Kind, f *fields) any {
 			Enterprise: f.id("enterprise", false), Park: f.id("park", false), Region: f.str("region"),
 			Segments: f.idList("segments"), Capacity: f.float("capacity", 0, maxFigure), CapacityUnit: f.str("capacity_unit"),
 			Investment: f.float("investment", 0, maxFigure),
-			Stage:      f.enum("stage", "", "lead", "negotiating", "signed", "registered", "under_construction", "completed", "producing", "cancelled"),
+			Stage:      f.enum("stage", "", "lead", "negotiating", "signed", "registered", "under_construction", "completed", "producing", "cancelled", "unknown"),
 			StartYear:  f.year("start_year"), EndYear: f.year("end_year")}
 		if f.str("stage") == "" {
 			f.fail("stage", "is required")
