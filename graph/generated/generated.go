@@ -3450,7 +3450,7 @@ input WhatIfInput {
   name: String
   "The segment."
   segment: ID!
-  "Capacity in the segment's unit."
+  "Capacity in the segment's unit. Omitted for an existing enterprise: the capacity its own operation in the segment records (added only when not already in the scope, removed only when it is)."
   capacity: Float
   "Park where it operates (default: the enterprise's own)."
   park: ID
@@ -3996,7 +3996,7 @@ type Project {
   capacityUnit: String
   "Investment in 亿元."
   investment: Float
-  "lead, negotiating, signed, registered, under_construction, completed, producing or cancelled."
+  "lead, negotiating, signed, registered, under_construction, completed, producing, cancelled, or unknown when no source states it."
   stage: String!
   "Start year."
   startYear: Int
