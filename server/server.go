@@ -132,6 +132,7 @@ func (s *Server) graphqlHandler() http.Handler {
 	if s.cfg.Introspection {
 		h.Use(extension.Introspection{})
 	}
+	h.Use(graph.NullEmptyStrings{})
 	h.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	h.Use(extension.FixedComplexityLimit(s.cfg.ComplexityLimit))
 	h.Use(Limits{MaxDepth: s.cfg.MaxDepth, MaxAliases: s.cfg.MaxAliases, MaxDirectives: 50})
