@@ -168,12 +168,14 @@ type Factor struct {
 // the input with the local demand of the output (capacity × coefficient).
 type Balance struct {
 	From, To string
-	// Supply is the local capacity of From, Demand what local To needs, both in From's unit.
-	Supply, Demand float64
+	// Supply is the local capacity of From, Demand what local To needs, both in From's
+	// unit; nil when not known or not computed (units that do not convert).
+	Supply, Demand *float64
 	Unit           string
 	// Net is Supply − Demand: negative is a deficit (dependence on outside supply),
-	// positive a surplus leaving the scope unprocessed (a 延链 opportunity).
-	Net  float64
+	// positive a surplus leaving the scope unprocessed (a 延链 opportunity); nil when the
+	// balance is not computed.
+	Net  *float64
 	Kind string // DEFICIT, SURPLUS or BALANCED
 	Note string
 }
@@ -589,7 +591,9 @@ func FlowCycle(flows []*Flow) []string {
 }
 
 // balances computes the mass (or energy) balance along the flows into a segment and out
-// of it (flows: those touching it) that carry a coefficient, where units convert.
+// of it (flows: those touching it) that carry a coefficient, where units convert. Where
+// they do not, or the coefficient has no unit, the balance keeps the supply it knows, has
+// no demand, net or kind, and its note says in plain words why.
 func balances(s *Segment, segs map[string]*Segment, flows []*Flow, stats map[string]SegmentStat) []Balance {
 	var out []Balance
 	for _, f := range flows {
@@ -605,37 +609,30 @@ func balances(s *Segment, segs map[string]*Segment, flows []*Flow, stats map[str
 		if sup == nil && dem == nil {
 			continue
 		}
-		num, den, _ := strings.Cut(f.CoefficientUnit, "/")
-		toBase, _, okTo := Normalise(1, to.Unit)
-		denBase, _, okDen := Normalise(1, den)
-		numBase, _, okNum := Normalise(1, num)
-		fromBase, _, okFrom := Normalise(1, from.Unit)
-		if !(okTo && okDen && okNum && okFrom) {
-			b.Note = fmt.Sprintf("units do not convert (%s per %s; %s → %s)", num, den, from.Unit, to.Unit)
-			out = append(out, b)
-			continue
-		}
-		tu, _ := ParseUnit(to.Unit)
-		du, _ := ParseUnit(den)
-		nu, _ := ParseUnit(num)
-		fu, _ := ParseUnit(from.Unit)
-		if tu.Dimension != du.Dimension || nu.Dimension != fu.Dimension {
-			b.Note = fmt.Sprintf("units do not convert (%s per %s; %s → %s)", num, den, from.Unit, to.Unit)
-			out = append(out, b)
-			continue
-		}
 		if sup != nil {
-			b.Supply = *sup
+			v := *sup
+			b.Supply = &v
+		}
+		factor, why := coefficientFactor(f, from, to)
+		if why != "" {
+			b.Note = "not computed: " + why
+			out = append(out, b)
+			continue
+		}
+		supply, demand := 0.0, 0.0
+		if sup != nil {
+			supply = *sup
 		}
 		if dem != nil {
-			// demand in From's unit = capacity(To) in base × coefficient (num per den) / From's factor
-			b.Demand = *dem * toBase / denBase * *f.Coefficient * numBase / fromBase
+			// demand in From's unit = capacity(To) × coefficient, converted.
+			demand = *dem * *f.Coefficient * factor
 		}
-		b.Net = b.Supply - b.Demand
+		net := supply - demand
+		b.Supply, b.Demand, b.Net = &supply, &demand, &net
 		switch {
-		case b.Demand > 0 && math.Abs(b.Net) <= balanceTolerance*b.Demand:
+		case demand > 0 && math.Abs(net) <= balanceTolerance*demand:
 			b.Kind = "BALANCED"
-		case b.Net < 0:
+		case net < 0:
 			b.Kind = "DEFICIT"
 		default:
 			b.Kind = "SURPLUS"
@@ -648,6 +645,47 @@ func balances(s *Segment, segs map[string]*Segment, flows []*Flow, stats map[str
 		out = append(out, b)
 	}
 	return out
+}
+
+// coefficientFactor returns what turns "capacity of To × coefficient" into From's unit:
+// the coefficient is numerator-per-denominator, the numerator must convert to From's unit
+// and the denominator to To's. When it cannot, why says so in plain words.
+func coefficientFactor(f *Flow, from, to *Segment) (factor float64, why string) {
+	if f.CoefficientUnit == "" {
+		return 0, fmt.Sprintf("the coefficient %g of %s → %s has no unit (coefficient_unit), so what %s needs of %s is unknown",
+			*f.Coefficient, f.From, f.To, f.To, f.From)
+	}
+	num, den, ok := strings.Cut(f.CoefficientUnit, "/")
+	if !ok || num == "" || den == "" {
+		return 0, fmt.Sprintf("the coefficient unit %q is not numerator/denominator (e.g. t/t, kWh/t)", f.CoefficientUnit)
+	}
+	side := func(unit, segUnit, seg, role string) (float64, string) {
+		if segUnit == "" {
+			return 0, fmt.Sprintf("segment %s has no capacity unit", seg)
+		}
+		u, okU := ParseUnit(unit)
+		su, okS := ParseUnit(segUnit)
+		switch {
+		case !okU:
+			return 0, fmt.Sprintf("the coefficient's %s %q is not a unit chainmap knows", role, unit)
+		case !okS:
+			return 0, fmt.Sprintf("%s's unit %q is not a unit chainmap knows", seg, segUnit)
+		case u.Dimension != su.Dimension:
+			return 0, fmt.Sprintf("the coefficient's %s %q (%s) does not convert to %s's unit %q (%s)", role, unit, u.Dimension, seg, segUnit, su.Dimension)
+		}
+		v, _, _ := Normalise(1, unit)
+		sv, _, _ := Normalise(1, segUnit)
+		return v / sv, ""
+	}
+	n, why := side(num, from.Unit, f.From, "numerator")
+	if why != "" {
+		return 0, why
+	}
+	d, why := side(den, to.Unit, f.To, "denominator")
+	if why != "" {
+		return 0, why
+	}
+	return n / d, ""
 }
 
 func score(g *SegmentGap, everywhere map[string]SegmentStat) {
@@ -694,11 +732,11 @@ func score(g *SegmentGap, everywhere map[string]SegmentStat) {
 	}
 	for _, b := range g.Balances {
 		if b.To == g.Segment.ID && b.Kind == "DEFICIT" && b.Note == "" {
-			add("balance", pointsDeficit, fmt.Sprintf("local %s falls short of local demand by %g %s", b.From, round(-b.Net), b.Unit))
+			add("balance", pointsDeficit, fmt.Sprintf("local %s falls short of local demand by %g %s", b.From, round(-*b.Net), b.Unit))
 			break
 		}
 		if b.From == g.Segment.ID && b.Kind == "DEFICIT" && b.Note == "" {
-			add("balance", pointsDeficit, fmt.Sprintf("local supply falls short of what local %s needs by %g %s", b.To, round(-b.Net), b.Unit))
+			add("balance", pointsDeficit, fmt.Sprintf("local supply falls short of what local %s needs by %g %s", b.To, round(-*b.Net), b.Unit))
 			break
 		}
 	}

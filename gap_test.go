@@ -1,6 +1,7 @@
 package chainmap_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -159,20 +160,50 @@ func TestGapMassBalance(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := byID(rep)["A"].Balances
-	if len(b) != 1 || b[0].Demand != 60 || b[0].Supply != 45 || b[0].Net != -15 || b[0].Kind != "DEFICIT" {
+	if len(b) != 1 || fv(b[0].Demand) != "60" || fv(b[0].Supply) != "45" || fv(b[0].Net) != "-15" || b[0].Kind != "DEFICIT" {
 		t.Fatalf("balance = %+v", b)
 	}
 	// A surplus when supply exceeds demand: local ingot leaves unprocessed.
 	st["A"] = chainmap.SegmentStat{Enterprises: 2, Capacity: f(100)}
 	rep, _ = chainmap.AnalyseGaps(chainmap.GapInput{Chain: "x", Scope: chainmap.Scope{Region: "1"}, Segments: segs, Flows: flows, Stats: st})
-	if b := byID(rep)["B"].Balances; len(b) != 1 || b[0].Kind != "SURPLUS" || b[0].Net != 40 {
+	if b := byID(rep)["B"].Balances; len(b) != 1 || b[0].Kind != "SURPLUS" || fv(b[0].Net) != "40" {
 		t.Errorf("surplus balance = %+v", b)
 	}
 	// Units that do not convert are reported, not computed.
 	flows[0].CoefficientUnit = "kWh/t"
 	rep, _ = chainmap.AnalyseGaps(chainmap.GapInput{Chain: "x", Scope: chainmap.Scope{Region: "1"}, Segments: segs, Flows: flows, Stats: st})
-	if b := byID(rep)["A"].Balances; len(b) != 1 || !strings.Contains(b[0].Note, "do not convert") || b[0].Kind != "" {
-		t.Errorf("mismatched units = %+v", b)
+	if b := byID(rep)["A"].Balances; len(b) != 1 || b[0].Kind != "" || b[0].Demand != nil || b[0].Net != nil || fv(b[0].Supply) != "100" ||
+		b[0].Note != `not computed: the coefficient's numerator "kWh" (energy) does not convert to A's unit "万吨/年" (mass)` {
+		t.Errorf("mismatched units = %+v (note %q)", b, b[0].Note)
+	}
+}
+
+// TestGapBalanceWithoutCoefficientUnit is the regression of issue 15: both sides in kt,
+// a coefficient without a unit, used to read "units do not convert ( per ; kt → kt)" with
+// supply and demand 0. Now the supply is kept, demand is unknown, and the note says why.
+func TestGapBalanceWithoutCoefficientUnit(t *testing.T) {
+	segs := []*chainmap.Segment{
+		{ID: "A", NameZh: "甲", Stage: chainmap.StageUpstream, Unit: "kt"},
+		{ID: "B", NameZh: "乙", Stage: chainmap.StageMidstream, Unit: "kt"},
+	}
+	flows := []*chainmap.Flow{{From: "A", To: "B", Coefficient: f(1.2)}}
+	st := map[string]chainmap.SegmentStat{"A": {Enterprises: 2, Capacity: f(50)}, "B": {Enterprises: 2, Capacity: f(40)}}
+	rep, err := chainmap.AnalyseGaps(chainmap.GapInput{Chain: "x", Scope: chainmap.Scope{Region: "1"}, Segments: segs, Flows: flows, Stats: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := byID(rep)["A"].Balances
+	if len(b) != 1 || fv(b[0].Supply) != "50" || b[0].Demand != nil || b[0].Net != nil || b[0].Kind != "" {
+		t.Fatalf("balance = %+v", b)
+	}
+	if want := "not computed: the coefficient 1.2 of A → B has no unit (coefficient_unit), so what B needs of A is unknown"; b[0].Note != want {
+		t.Errorf("note = %q, want %q", b[0].Note, want)
+	}
+	// With its unit the same flow balances: 40 kt of B need 48 kt of A; 50 are local.
+	flows[0].CoefficientUnit = "t/t"
+	rep, _ = chainmap.AnalyseGaps(chainmap.GapInput{Chain: "x", Scope: chainmap.Scope{Region: "1"}, Segments: segs, Flows: flows, Stats: st})
+	if b := byID(rep)["A"].Balances; len(b) != 1 || fv(b[0].Demand) != "48" || fv(b[0].Net) != "2" || b[0].Kind != "BALANCED" {
+		t.Errorf("balance with unit = %+v", b)
 	}
 }
 
@@ -236,4 +267,11 @@ func TestScopeValidate(t *testing.T) {
 			t.Errorf("%+v accepted", sc)
 		}
 	}
+}
+
+func fv(p *float64) string {
+	if p == nil {
+		return "nil"
+	}
+	return fmt.Sprint(*p)
 }

@@ -154,9 +154,6 @@ func parseRecord(k Kind, f *fields) any {
 		if e.CreditCode != "" && !validCreditCode(e.CreditCode) {
 			f.fail("credit_code", "%q is not a valid unified social credit code (18 characters with a check character)", e.CreditCode)
 		}
-		if e.Revenue != nil && e.RevenueYear == nil && f.str("revenue_year") == "" {
-			f.fail("revenue_year", "is required when revenue is given")
-		}
 		if e.Parent != "" && e.Parent == e.ID {
 			f.fail("parent", "an enterprise cannot control itself")
 		}
@@ -170,16 +167,10 @@ func parseRecord(k Kind, f *fields) any {
 			Output: f.float("output", 0, maxFigure), OutputUnit: f.str("output_unit"), OutputYear: f.year("output_year"),
 			Products: f.list("products"), Evidence: f.str("evidence"),
 			Verification: f.enum("verification", "", "verified", "suggested")}
-		if o.Capacity != nil && o.CapacityUnit == "" {
-			f.fail("capacity_unit", "is required when capacity is given")
-		}
 		if o.Capacity != nil {
 			if base, dim, ok := chainmap.Normalise(*o.Capacity, o.CapacityUnit); ok {
 				o.CapacityBase, o.CapacityDim = &base, dim
 			}
-		}
-		if o.Output != nil && o.OutputUnit == "" {
-			f.fail("output_unit", "is required when output is given")
 		}
 		o.Provenance = f.provenance(o.Capacity != nil || o.Output != nil)
 		return o
@@ -190,9 +181,6 @@ func parseRecord(k Kind, f *fields) any {
 			Verification: f.enum("verification", "", "verified", "suggested")}
 		if l.Supplier != "" && l.Supplier == l.Customer {
 			f.fail("customer", "an enterprise cannot supply itself")
-		}
-		if l.Volume != nil && l.VolumeUnit == "" {
-			f.fail("volume_unit", "is required when volume is given")
 		}
 		l.Provenance = f.provenance(l.Volume != nil)
 		return l
@@ -205,9 +193,6 @@ func parseRecord(k Kind, f *fields) any {
 			StartYear:  f.year("start_year"), EndYear: f.year("end_year")}
 		if f.str("stage") == "" {
 			f.fail("stage", "is required")
-		}
-		if p.Capacity != nil && p.CapacityUnit == "" {
-			f.fail("capacity_unit", "is required when capacity is given")
 		}
 		if p.StartYear != nil && p.EndYear != nil && *p.EndYear < *p.StartYear {
 			f.fail("end_year", "is before start_year")
@@ -233,7 +218,7 @@ func parseRecord(k Kind, f *fields) any {
 			TargetMax:  f.float("target_max", -maxFigure, maxFigure), Unit: f.str("unit"),
 			CurrentYear: f.year("current_year"), CurrentValue: f.float("current_value", -maxFigure, maxFigure),
 			Derive: f.str("derive")}
-		if y := f.year("target_year"); y != nil {
+		if y := f.int("target_year", 1900, 2100); y != nil { // a goal's year is never unknown
 			g.TargetYear = *y
 		} else if f.str("target_year") == "" {
 			f.fail("target_year", "is required")
@@ -245,9 +230,6 @@ func parseRecord(k Kind, f *fields) any {
 		}
 		if f.str("comparator") == "" {
 			f.fail("comparator", "is required")
-		}
-		if g.Comparator == "between" && g.TargetMax == nil {
-			f.fail("target_max", "is required when comparator is between")
 		}
 		if g.TargetMax != nil && *g.TargetMax < g.TargetValue {
 			f.fail("target_max", "is below target_value")
@@ -269,9 +251,6 @@ func parseRecord(k Kind, f *fields) any {
 			Share: f.float("share", 0, 100)}
 		if in.Region == "" && in.Park == "" {
 			f.fail("region", "an indicator needs a scope: region or park")
-		}
-		if in.Share != nil && in.ShareOf == "" {
-			f.fail("share_of", "is required when share is given")
 		}
 		in.Provenance = f.provenance(in.Value != nil || in.Share != nil)
 		return in

@@ -3373,17 +3373,17 @@ type Balance {
   from: Segment!
   "Output segment."
   to: Segment!
-  "Local capacity of the input, in its unit."
-  supply: Float!
-  "What local output capacity needs of the input (capacity × coefficient)."
-  demand: Float!
+  "Local capacity of the input, in its unit (null when no local figure exists and the balance is not computed)."
+  supply: Float
+  "What local output capacity needs of the input (capacity × coefficient); null when not computed (the coefficient's unit is missing or does not convert)."
+  demand: Float
   "Unit of supply and demand."
   unit: String
-  "supply − demand: negative is a deficit, positive a surplus."
-  net: Float!
-  "DEFICIT, SURPLUS or BALANCED; empty when units do not convert."
+  "supply − demand: negative is a deficit, positive a surplus; null when not computed."
+  net: Float
+  "DEFICIT, SURPLUS or BALANCED; null when not computed."
   kind: String
-  "Why a figure is missing or not computed."
+  "Why a figure is missing or not computed, in plain words."
   note: String
 }
 
@@ -6043,11 +6043,11 @@ func (ec *executionContext) _Balance_supply(ctx context.Context, field graphql.C
 			return obj.Supply, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
-			return ec.marshalNFloat2float64(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Balance_supply(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -6066,11 +6066,11 @@ func (ec *executionContext) _Balance_demand(ctx context.Context, field graphql.C
 			return obj.Demand, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
-			return ec.marshalNFloat2float64(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Balance_demand(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -6112,11 +6112,11 @@ func (ec *executionContext) _Balance_net(ctx context.Context, field graphql.Coll
 			return obj.Net, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
-			return ec.marshalNFloat2float64(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Balance_net(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -17641,12 +17641,12 @@ func (ec *executionContext) _Balance(ctx context.Context, sel ast.SelectionSet, 
 				})
 		case "supply":
 			out.Values[i] = ec._Balance_supply(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "demand":
 			out.Values[i] = ec._Balance_demand(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "unit":
@@ -17656,7 +17656,7 @@ func (ec *executionContext) _Balance(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "net":
 			out.Values[i] = ec._Balance_net(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kind":
