@@ -790,7 +790,9 @@ func reason(g *SegmentGap, segs map[string]*Segment) {
 // locationQuotients computes LQ = (local_X / local_total) / (ref_X / ref_total) from the
 // dataset's indicators: for the scope region, "output" or "capacity" figures per
 // segment, with the reference either given as a share of a larger region or as that
-// region's own figure. Segments without both figures have no LQ.
+// region's own figure. Segments without both figures have no LQ. A figure that is a
+// bound ("more than", "at most"…) is left out: it would make the quotient a bound too;
+// an approximate one ("about") is used as it stands.
 func locationQuotients(in GapInput) map[string]*float64 {
 	out := map[string]*float64{}
 	if in.Scope.Region == "" {
@@ -800,7 +802,7 @@ func locationQuotients(in GapInput) map[string]*float64 {
 	for _, metric := range []string{"output", "capacity"} {
 		local := map[string]*Indicator{}
 		for _, i := range in.Indicators {
-			if i.Metric == metric && i.Region == in.Scope.Region && i.Segment != "" && i.Value != nil {
+			if i.Metric == metric && i.Region == in.Scope.Region && i.Segment != "" && i.Value != nil && !i.Qualifier.IsBound() {
 				if cur := local[i.Segment]; cur == nil || yearOf(i) > yearOf(cur) {
 					local[i.Segment] = i
 				}
@@ -814,7 +816,7 @@ func locationQuotients(in GapInput) map[string]*float64 {
 				ref = &v
 			} else {
 				for _, r := range in.Indicators {
-					if r.Metric == metric && r.Segment == seg && r.Region != in.Scope.Region && r.Value != nil && r.Unit == l.Unit && yearOf(r) == yearOf(l) {
+					if r.Metric == metric && r.Segment == seg && r.Region != in.Scope.Region && r.Value != nil && !r.Qualifier.IsBound() && r.Unit == l.Unit && yearOf(r) == yearOf(l) {
 						ref = r.Value
 						break
 					}

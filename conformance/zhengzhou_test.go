@@ -172,6 +172,42 @@ func TestZhengzhou(t *testing.T) {
 		})
 	})
 
+	t.Run("bounds (issue 15)", func(t *testing.T) {
+		want := map[string]struct {
+			value string
+			q     chainmap.Qualifier
+		}{
+			"ind-gy-2022-workers":      {"60000", chainmap.QualifierMoreThan}, // 6万余
+			"ind-gy-2022-al-share":     {"70", chainmap.QualifierAtLeast},     // 70%以上
+			"ind-gy-2022-processors":   {"100", chainmap.QualifierAtLeast},    // 100以上
+			"ind-gy-2022-output":       {"450", ""},                           // 450万吨, a value
+			"ind-gy-2022-sheetfoil-cn": {"nil", chainmap.QualifierAbout},      // about 30% (a share)
+		}
+		each(t, stores, func(t *testing.T, s chainmap.Store) {
+			for id, w := range want {
+				got := must(s.Indicators(ctxT(t), chainmap.IndicatorQuery{IDs: []string{id}}))
+				if len(got) != 1 || fv(got[0].Value) != w.value || got[0].Qualifier != w.q {
+					t.Errorf("%s = %v", id, got)
+				}
+			}
+			g := must(s.Goals(ctxT(t), chainmap.GoalQuery{IDs: []string{"goal2015-deep-share"}}))
+			if len(g) != 1 || fv(g[0].BaselineValue) != "10" || g[0].BaselineQualifier != chainmap.QualifierLessThan {
+				t.Errorf("不足10%% baseline = %+v", g)
+			}
+			ops := must(s.Operations(ctxT(t), chainmap.OperationQuery{Enterprises: []string{"zhongbu-lugang"}, Segments: []string{"S3"}}))
+			if len(ops) != 1 || ops[0].OutputQualifier != chainmap.QualifierAbout || ops[0].CapacityQualifier != "" {
+				t.Errorf("中部陆港 about 700万吨 = %+v", ops)
+			}
+			// The 2018 LQ rests on exact figures and is unchanged by the bounds.
+			rep := must(chainmap.GapAnalysis(ctxT(t), s, chainmap.GapQuery{Chain: "aluminium", Scope: chainmap.Scope{Region: "410100"}}))
+			for _, sg := range rep.Segments {
+				if sg.Segment.ID == "M1" && (sg.LQ == nil || *sg.LQ != 1.61) {
+					t.Errorf("M1 LQ = %v, want 1.61", sg.LQ)
+				}
+			}
+		})
+	})
+
 	t.Run("key projects", func(t *testing.T) {
 		want := map[string]string{"prj-yulian-60": "60", "prj-mingtai-12.5": "12.5", "prj-hengtong-40": "40",
 			"prj-zhonghengmei-15": "15", "prj-zhongbu-lvgang": "nil", "prj-zhongchuyun": "nil"}

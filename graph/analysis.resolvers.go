@@ -84,6 +84,16 @@ func (r *goalResolver) OnTrack(ctx context.Context, obj *chainmap.Goal) (*bool, 
 	return p.OnTrack, nil
 }
 
+// CurrentQualifier is the resolver for the currentQualifier field.
+func (r *goalResolver) CurrentQualifier(ctx context.Context, obj *chainmap.Goal) (*string, error) {
+	p, err := r.progress(ctx, obj)
+	if err != nil || p.Qualifier == "" {
+		return nil, err
+	}
+	q := string(p.Qualifier)
+	return &q, nil
+}
+
 // CurrentNote is the resolver for the currentNote field.
 func (r *goalResolver) CurrentNote(ctx context.Context, obj *chainmap.Goal) (*string, error) {
 	p, err := r.progress(ctx, obj)

@@ -145,6 +145,11 @@ func (f *fields) enum(col, def string, allowed ...string) string {
 	return def
 }
 
+// qualifier reads a column saying whether a figure is a value or a bound.
+func (f *fields) qualifier(col string) chainmap.Qualifier {
+	return chainmap.Qualifier(f.enum(col, "", chainmap.Qualifiers...))
+}
+
 var datePattern = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
 
 func (f *fields) date(col string) string {

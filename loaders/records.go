@@ -19,16 +19,17 @@ var columns = map[Kind][]string{
 	KindParks:    {"id", "name_zh", "name_en", "kind", "parent", "regions", "focus_segments", "lon", "lat", "shape", "area_km2"},
 	KindEnterprises: {"id", "name_zh", "name_en", "short_name", "credit_code", "region", "park", "lon", "lat", "parent",
 		"revenue", "revenue_year", "employees", "employees_year", "stock_code", "designations", "kind", "status"},
-	KindOperations: {"enterprise", "segment", "role", "capacity", "capacity_unit", "capacity_year", "output", "output_unit",
-		"output_year", "products", "evidence", "verification"},
+	KindOperations: {"enterprise", "segment", "role", "capacity", "capacity_unit", "capacity_year", "capacity_qualifier",
+		"output", "output_unit", "output_year", "output_qualifier", "products", "evidence", "verification"},
 	KindSupplyLinks: {"supplier", "customer", "segment", "products", "volume", "volume_unit", "year", "verification"},
 	KindProjects: {"id", "name_zh", "name_en", "enterprise", "park", "region", "segments", "capacity", "capacity_unit",
-		"investment", "stage", "start_year", "end_year"},
+		"capacity_qualifier", "investment", "investment_qualifier", "stage", "start_year", "end_year"},
 	KindPolicies: {"id", "document", "clause", "title_zh", "title_en", "instrument", "rate", "base", "cap", "cap_period",
 		"condition", "segments", "regions"},
 	KindGoals: {"id", "name_zh", "name_en", "metric", "region", "park", "segment", "baseline_year", "baseline_value",
-		"target_year", "comparator", "target_value", "target_max", "unit", "current_year", "current_value", "derive"},
-	KindIndicators:   {"id", "metric", "name_zh", "name_en", "region", "park", "segment", "year", "value", "unit", "share_of", "share"},
+		"baseline_qualifier", "target_year", "comparator", "target_value", "target_max", "unit", "current_year", "current_value",
+		"current_qualifier", "derive"},
+	KindIndicators:   {"id", "metric", "name_zh", "name_en", "region", "park", "segment", "year", "value", "unit", "share_of", "share", "qualifier"},
 	KindPlatforms:    {"id", "name_zh", "name_en", "kind", "hosts", "region", "park", "segments", "status"},
 	KindTechnologies: {"id", "name_zh", "name_en", "category", "segments", "platforms"},
 }
@@ -166,7 +167,8 @@ func parseRecord(k Kind, f *fields) any {
 			Capacity: f.float("capacity", 0, maxFigure), CapacityUnit: f.str("capacity_unit"), CapacityYear: f.year("capacity_year"),
 			Output: f.float("output", 0, maxFigure), OutputUnit: f.str("output_unit"), OutputYear: f.year("output_year"),
 			Products: f.list("products"), Evidence: f.str("evidence"),
-			Verification: f.enum("verification", "", "verified", "suggested")}
+			Verification:      f.enum("verification", "", "verified", "suggested"),
+			CapacityQualifier: f.qualifier("capacity_qualifier"), OutputQualifier: f.qualifier("output_qualifier")}
 		if o.Capacity != nil {
 			if base, dim, ok := chainmap.Normalise(*o.Capacity, o.CapacityUnit); ok {
 				o.CapacityBase, o.CapacityDim = &base, dim
@@ -190,7 +192,8 @@ func parseRecord(k Kind, f *fields) any {
 			Segments: f.idList("segments"), Capacity: f.float("capacity", 0, maxFigure), CapacityUnit: f.str("capacity_unit"),
 			Investment: f.float("investment", 0, maxFigure),
 			Stage:      f.enum("stage", "", "lead", "negotiating", "signed", "registered", "under_construction", "completed", "producing", "cancelled", "unknown"),
-			StartYear:  f.year("start_year"), EndYear: f.year("end_year")}
+			StartYear:  f.year("start_year"), EndYear: f.year("end_year"),
+			CapacityQualifier: f.qualifier("capacity_qualifier"), InvestmentQualifier: f.qualifier("investment_qualifier")}
 		if f.str("stage") == "" {
 			f.fail("stage", "is required")
 		}
@@ -217,7 +220,7 @@ func parseRecord(k Kind, f *fields) any {
 			Comparator: f.enum("comparator", "", "ge", "gt", "le", "lt", "eq", "approx", "between"),
 			TargetMax:  f.float("target_max", -maxFigure, maxFigure), Unit: f.str("unit"),
 			CurrentYear: f.year("current_year"), CurrentValue: f.float("current_value", -maxFigure, maxFigure),
-			Derive: f.str("derive")}
+			Derive: f.str("derive"), BaselineQualifier: f.qualifier("baseline_qualifier"), CurrentQualifier: f.qualifier("current_qualifier")}
 		if y := f.int("target_year", 1900, 2100); y != nil { // a goal's year is never unknown
 			g.TargetYear = *y
 		} else if f.str("target_year") == "" {
@@ -248,7 +251,7 @@ func parseRecord(k Kind, f *fields) any {
 		in := chainmap.Indicator{ID: f.id("id", true), Metric: f.req("metric"), NameZh: f.str("name_zh"), NameEn: f.str("name_en"),
 			Region: f.str("region"), Park: f.id("park", false), Segment: f.id("segment", false), Year: f.year("year"),
 			Value: f.float("value", -maxFigure, maxFigure), Unit: f.str("unit"), ShareOf: f.str("share_of"),
-			Share: f.float("share", 0, 100)}
+			Share: f.float("share", 0, 100), Qualifier: f.qualifier("qualifier")}
 		if in.Region == "" && in.Park == "" {
 			f.fail("region", "an indicator needs a scope: region or park")
 		}

@@ -33,6 +33,12 @@ var RequiredWhenRules = []RequiredWhen{
 	{KindProjects, "capacity_unit", "capacity", "", "the capacity is checked against the first segment's unit"},
 	{KindGoals, "target_max", "comparator", "between", "`between` needs an upper bound"},
 	{KindIndicators, "share_of", "share", "", "a share is a percentage of another region"},
+	{KindOperations, "capacity", "capacity_qualifier", "", "a qualifier qualifies a figure"},
+	{KindOperations, "output", "output_qualifier", "", "a qualifier qualifies a figure"},
+	{KindProjects, "capacity", "capacity_qualifier", "", "a qualifier qualifies a figure"},
+	{KindProjects, "investment", "investment_qualifier", "", "a qualifier qualifies a figure"},
+	{KindGoals, "baseline_value", "baseline_qualifier", "", "a qualifier qualifies a figure"},
+	{KindGoals, "current_value", "current_qualifier", "", "a qualifier qualifies a figure"},
 }
 
 // FigureColumns lists, per table, the columns that count as figures for the provenance

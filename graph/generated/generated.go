@@ -182,31 +182,33 @@ type ComplexityRoot struct {
 	}
 
 	Goal struct {
-		BaselineValue    func(childComplexity int) int
-		BaselineYear     func(childComplexity int) int
-		Comparator       func(childComplexity int) int
-		Confidence       func(childComplexity int) int
-		Current          func(childComplexity int) int
-		CurrentDerived   func(childComplexity int) int
-		CurrentNote      func(childComplexity int) int
-		CurrentValue     func(childComplexity int) int
-		CurrentValueYear func(childComplexity int) int
-		CurrentYear      func(childComplexity int) int
-		Derive           func(childComplexity int) int
-		ID               func(childComplexity int) int
-		Metric           func(childComplexity int) int
-		NameEn           func(childComplexity int) int
-		NameZh           func(childComplexity int) int
-		Note             func(childComplexity int) int
-		OnTrack          func(childComplexity int) int
-		Park             func(childComplexity int) int
-		Region           func(childComplexity int) int
-		Segment          func(childComplexity int) int
-		Sources          func(childComplexity int) int
-		TargetMax        func(childComplexity int) int
-		TargetValue      func(childComplexity int) int
-		TargetYear       func(childComplexity int) int
-		Unit             func(childComplexity int) int
+		BaselineQualifier func(childComplexity int) int
+		BaselineValue     func(childComplexity int) int
+		BaselineYear      func(childComplexity int) int
+		Comparator        func(childComplexity int) int
+		Confidence        func(childComplexity int) int
+		Current           func(childComplexity int) int
+		CurrentDerived    func(childComplexity int) int
+		CurrentNote       func(childComplexity int) int
+		CurrentQualifier  func(childComplexity int) int
+		CurrentValue      func(childComplexity int) int
+		CurrentValueYear  func(childComplexity int) int
+		CurrentYear       func(childComplexity int) int
+		Derive            func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Metric            func(childComplexity int) int
+		NameEn            func(childComplexity int) int
+		NameZh            func(childComplexity int) int
+		Note              func(childComplexity int) int
+		OnTrack           func(childComplexity int) int
+		Park              func(childComplexity int) int
+		Region            func(childComplexity int) int
+		Segment           func(childComplexity int) int
+		Sources           func(childComplexity int) int
+		TargetMax         func(childComplexity int) int
+		TargetValue       func(childComplexity int) int
+		TargetYear        func(childComplexity int) int
+		Unit              func(childComplexity int) int
 	}
 
 	HostPark struct {
@@ -224,6 +226,7 @@ type ComplexityRoot struct {
 		NameZh     func(childComplexity int) int
 		Note       func(childComplexity int) int
 		Park       func(childComplexity int) int
+		Qualifier  func(childComplexity int) int
 		Region     func(childComplexity int) int
 		Segment    func(childComplexity int) int
 		Share      func(childComplexity int) int
@@ -260,21 +263,23 @@ type ComplexityRoot struct {
 	}
 
 	Operation struct {
-		Capacity     func(childComplexity int) int
-		CapacityUnit func(childComplexity int) int
-		CapacityYear func(childComplexity int) int
-		Confidence   func(childComplexity int) int
-		Enterprise   func(childComplexity int) int
-		Evidence     func(childComplexity int) int
-		Note         func(childComplexity int) int
-		Output       func(childComplexity int) int
-		OutputUnit   func(childComplexity int) int
-		OutputYear   func(childComplexity int) int
-		Products     func(childComplexity int) int
-		Role         func(childComplexity int) int
-		Segment      func(childComplexity int) int
-		Sources      func(childComplexity int) int
-		Verification func(childComplexity int) int
+		Capacity          func(childComplexity int) int
+		CapacityQualifier func(childComplexity int) int
+		CapacityUnit      func(childComplexity int) int
+		CapacityYear      func(childComplexity int) int
+		Confidence        func(childComplexity int) int
+		Enterprise        func(childComplexity int) int
+		Evidence          func(childComplexity int) int
+		Note              func(childComplexity int) int
+		Output            func(childComplexity int) int
+		OutputQualifier   func(childComplexity int) int
+		OutputUnit        func(childComplexity int) int
+		OutputYear        func(childComplexity int) int
+		Products          func(childComplexity int) int
+		Role              func(childComplexity int) int
+		Segment           func(childComplexity int) int
+		Sources           func(childComplexity int) int
+		Verification      func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -342,22 +347,24 @@ type ComplexityRoot struct {
 	}
 
 	Project struct {
-		Capacity     func(childComplexity int) int
-		CapacityUnit func(childComplexity int) int
-		Confidence   func(childComplexity int) int
-		EndYear      func(childComplexity int) int
-		Enterprise   func(childComplexity int) int
-		ID           func(childComplexity int) int
-		Investment   func(childComplexity int) int
-		NameEn       func(childComplexity int) int
-		NameZh       func(childComplexity int) int
-		Note         func(childComplexity int) int
-		Park         func(childComplexity int) int
-		Region       func(childComplexity int) int
-		Segments     func(childComplexity int) int
-		Sources      func(childComplexity int) int
-		Stage        func(childComplexity int) int
-		StartYear    func(childComplexity int) int
+		Capacity            func(childComplexity int) int
+		CapacityQualifier   func(childComplexity int) int
+		CapacityUnit        func(childComplexity int) int
+		Confidence          func(childComplexity int) int
+		EndYear             func(childComplexity int) int
+		Enterprise          func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		Investment          func(childComplexity int) int
+		InvestmentQualifier func(childComplexity int) int
+		NameEn              func(childComplexity int) int
+		NameZh              func(childComplexity int) int
+		Note                func(childComplexity int) int
+		Park                func(childComplexity int) int
+		Region              func(childComplexity int) int
+		Segments            func(childComplexity int) int
+		Sources             func(childComplexity int) int
+		Stage               func(childComplexity int) int
+		StartYear           func(childComplexity int) int
 	}
 
 	Query struct {
@@ -599,10 +606,13 @@ type GoalResolver interface {
 	Park(ctx context.Context, obj *chainmap.Goal) (*chainmap.Park, error)
 	Segment(ctx context.Context, obj *chainmap.Goal) (*chainmap.Segment, error)
 
+	BaselineQualifier(ctx context.Context, obj *chainmap.Goal) (*string, error)
+
 	Current(ctx context.Context, obj *chainmap.Goal) (*float64, error)
 	CurrentValueYear(ctx context.Context, obj *chainmap.Goal) (*int, error)
 	CurrentDerived(ctx context.Context, obj *chainmap.Goal) (bool, error)
 	OnTrack(ctx context.Context, obj *chainmap.Goal) (*bool, error)
+	CurrentQualifier(ctx context.Context, obj *chainmap.Goal) (*string, error)
 	CurrentNote(ctx context.Context, obj *chainmap.Goal) (*string, error)
 }
 type IndicatorResolver interface {
@@ -611,6 +621,8 @@ type IndicatorResolver interface {
 	Segment(ctx context.Context, obj *chainmap.Indicator) (*chainmap.Segment, error)
 
 	ShareOf(ctx context.Context, obj *chainmap.Indicator) (*chainmap.Region, error)
+
+	Qualifier(ctx context.Context, obj *chainmap.Indicator) (*string, error)
 }
 type InvestmentTargetResolver interface {
 	Segment(ctx context.Context, obj *chainmap.Target) (*chainmap.Segment, error)
@@ -621,6 +633,10 @@ type NeighbourSegmentResolver interface {
 type OperationResolver interface {
 	Enterprise(ctx context.Context, obj *chainmap.Operation) (*chainmap.Enterprise, error)
 	Segment(ctx context.Context, obj *chainmap.Operation) (*chainmap.Segment, error)
+
+	CapacityQualifier(ctx context.Context, obj *chainmap.Operation) (*string, error)
+
+	OutputQualifier(ctx context.Context, obj *chainmap.Operation) (*string, error)
 }
 type ParkResolver interface {
 	Parent(ctx context.Context, obj *chainmap.Park) (*chainmap.Park, error)
@@ -647,6 +663,9 @@ type ProjectResolver interface {
 	Park(ctx context.Context, obj *chainmap.Project) (*chainmap.Park, error)
 	Region(ctx context.Context, obj *chainmap.Project) (*chainmap.Region, error)
 	Segments(ctx context.Context, obj *chainmap.Project) ([]*chainmap.Segment, error)
+
+	CapacityQualifier(ctx context.Context, obj *chainmap.Project) (*string, error)
+	InvestmentQualifier(ctx context.Context, obj *chainmap.Project) (*string, error)
 }
 type QueryResolver interface {
 	Dataset(ctx context.Context) (*chainmap.DatasetInfo, error)
@@ -1285,6 +1304,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.GapReport.Total(childComplexity), true
 
+	case "Goal.baselineQualifier":
+		if e.ComplexityRoot.Goal.BaselineQualifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Goal.BaselineQualifier(childComplexity), true
 	case "Goal.baselineValue":
 		if e.ComplexityRoot.Goal.BaselineValue == nil {
 			break
@@ -1327,6 +1352,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Goal.CurrentNote(childComplexity), true
+	case "Goal.currentQualifier":
+		if e.ComplexityRoot.Goal.CurrentQualifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Goal.CurrentQualifier(childComplexity), true
 	case "Goal.currentValue":
 		if e.ComplexityRoot.Goal.CurrentValue == nil {
 			break
@@ -1503,6 +1534,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Indicator.Park(childComplexity), true
+	case "Indicator.qualifier":
+		if e.ComplexityRoot.Indicator.Qualifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.Qualifier(childComplexity), true
 	case "Indicator.region":
 		if e.ComplexityRoot.Indicator.Region == nil {
 			break
@@ -1657,6 +1694,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Operation.Capacity(childComplexity), true
+	case "Operation.capacityQualifier":
+		if e.ComplexityRoot.Operation.CapacityQualifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Operation.CapacityQualifier(childComplexity), true
 	case "Operation.capacityUnit":
 		if e.ComplexityRoot.Operation.CapacityUnit == nil {
 			break
@@ -1699,6 +1742,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Operation.Output(childComplexity), true
+	case "Operation.outputQualifier":
+		if e.ComplexityRoot.Operation.OutputQualifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Operation.OutputQualifier(childComplexity), true
 	case "Operation.outputUnit":
 		if e.ComplexityRoot.Operation.OutputUnit == nil {
 			break
@@ -2052,6 +2101,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Capacity(childComplexity), true
+	case "Project.capacityQualifier":
+		if e.ComplexityRoot.Project.CapacityQualifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.CapacityQualifier(childComplexity), true
 	case "Project.capacityUnit":
 		if e.ComplexityRoot.Project.CapacityUnit == nil {
 			break
@@ -2088,6 +2143,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Investment(childComplexity), true
+	case "Project.investmentQualifier":
+		if e.ComplexityRoot.Project.InvestmentQualifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.InvestmentQualifier(childComplexity), true
 	case "Project.nameEn":
 		if e.ComplexityRoot.Project.NameEn == nil {
 			break
@@ -3593,8 +3654,10 @@ extend type Goal {
   currentValueYear: Int
   "Whether the current value was computed from the graph."
   currentDerived: Boolean!
-  "Whether the current value meets the target (null when unknown)."
+  "Whether the current value meets the target: null when unknown, or when the current value is a bound that cannot tell."
   onTrack: Boolean
+  "Whether the current value is a bound: about, at_least, more_than, at_most or less_than; null when the figure is the value itself. A count derived from revenues is at_least (enterprises without a revenue are not counted)."
+  currentQualifier: String
   "How the current value was obtained."
   currentNote: String
 }
@@ -3777,12 +3840,16 @@ type Operation {
   capacityUnit: String
   "Year of the capacity figure."
   capacityYear: Int
+  "Whether capacity is a bound: about, at_least, more_than, at_most or less_than; null when the figure is the value itself."
+  capacityQualifier: String
   "Annual output."
   output: Float
   "Unit of output."
   outputUnit: String
   "Year of the output figure."
   outputYear: Int
+  "Whether output is a bound: about, at_least, more_than, at_most or less_than; null when the figure is the value itself."
+  outputQualifier: String
   "Products."
   products: [String!]!
   "Why the enterprise is placed in this segment."
@@ -3996,6 +4063,10 @@ type Project {
   capacityUnit: String
   "Investment in 亿元."
   investment: Float
+  "Whether capacity is a bound: about, at_least, more_than, at_most or less_than; null when the figure is the value itself."
+  capacityQualifier: String
+  "Whether investment is a bound: about, at_least, more_than, at_most or less_than; null when the figure is the value itself."
+  investmentQualifier: String
   "lead, negotiating, signed, registered, under_construction, completed, producing, cancelled, or unknown when no source states it."
   stage: String!
   "Start year."
@@ -4066,6 +4137,8 @@ type Goal {
   baselineYear: Int
   "Baseline value."
   baselineValue: Float
+  "Whether the baseline is a bound: about, at_least, more_than, at_most or less_than; null when the figure is the value itself."
+  baselineQualifier: String
   "Target year."
   targetYear: Int!
   "ge, gt, le, lt, eq, approx or between."
@@ -4116,6 +4189,8 @@ type Indicator {
   shareOf: Region
   "Share in percent of shareOf."
   share: Float
+  "Whether value (and share) is a bound: about, at_least, more_than, at_most or less_than; null when the figure is the value itself. Bounds are left out of the location quotient."
+  qualifier: String
   "Sources of this fact."
   sources: [Citation!]!
   "Confidence of this fact."
@@ -4615,6 +4690,8 @@ func (ec *executionContext) childFields_Goal(ctx context.Context, field graphql.
 		return ec.fieldContext_Goal_baselineYear(ctx, field)
 	case "baselineValue":
 		return ec.fieldContext_Goal_baselineValue(ctx, field)
+	case "baselineQualifier":
+		return ec.fieldContext_Goal_baselineQualifier(ctx, field)
 	case "targetYear":
 		return ec.fieldContext_Goal_targetYear(ctx, field)
 	case "comparator":
@@ -4645,6 +4722,8 @@ func (ec *executionContext) childFields_Goal(ctx context.Context, field graphql.
 		return ec.fieldContext_Goal_currentDerived(ctx, field)
 	case "onTrack":
 		return ec.fieldContext_Goal_onTrack(ctx, field)
+	case "currentQualifier":
+		return ec.fieldContext_Goal_currentQualifier(ctx, field)
 	case "currentNote":
 		return ec.fieldContext_Goal_currentNote(ctx, field)
 	}
@@ -4691,6 +4770,8 @@ func (ec *executionContext) childFields_Indicator(ctx context.Context, field gra
 		return ec.fieldContext_Indicator_shareOf(ctx, field)
 	case "share":
 		return ec.fieldContext_Indicator_share(ctx, field)
+	case "qualifier":
+		return ec.fieldContext_Indicator_qualifier(ctx, field)
 	case "sources":
 		return ec.fieldContext_Indicator_sources(ctx, field)
 	case "confidence":
@@ -4765,12 +4846,16 @@ func (ec *executionContext) childFields_Operation(ctx context.Context, field gra
 		return ec.fieldContext_Operation_capacityUnit(ctx, field)
 	case "capacityYear":
 		return ec.fieldContext_Operation_capacityYear(ctx, field)
+	case "capacityQualifier":
+		return ec.fieldContext_Operation_capacityQualifier(ctx, field)
 	case "output":
 		return ec.fieldContext_Operation_output(ctx, field)
 	case "outputUnit":
 		return ec.fieldContext_Operation_outputUnit(ctx, field)
 	case "outputYear":
 		return ec.fieldContext_Operation_outputYear(ctx, field)
+	case "outputQualifier":
+		return ec.fieldContext_Operation_outputQualifier(ctx, field)
 	case "products":
 		return ec.fieldContext_Operation_products(ctx, field)
 	case "evidence":
@@ -4937,6 +5022,10 @@ func (ec *executionContext) childFields_Project(ctx context.Context, field graph
 		return ec.fieldContext_Project_capacityUnit(ctx, field)
 	case "investment":
 		return ec.fieldContext_Project_investment(ctx, field)
+	case "capacityQualifier":
+		return ec.fieldContext_Project_capacityQualifier(ctx, field)
+	case "investmentQualifier":
+		return ec.fieldContext_Project_investmentQualifier(ctx, field)
 	case "stage":
 		return ec.fieldContext_Project_stage(ctx, field)
 	case "startYear":
@@ -8593,6 +8682,29 @@ func (ec *executionContext) fieldContext_Goal_baselineValue(_ context.Context, f
 	return graphql.NewScalarFieldContext("Goal", field, false, false, "Float")
 }
 
+func (ec *executionContext) _Goal_baselineQualifier(ctx context.Context, field graphql.CollectedField, obj *chainmap.Goal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Goal_baselineQualifier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Goal().BaselineQualifier(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Goal_baselineQualifier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Goal", field, true, true, "String")
+}
+
 func (ec *executionContext) _Goal_targetYear(ctx context.Context, field graphql.CollectedField, obj *chainmap.Goal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8945,6 +9057,29 @@ func (ec *executionContext) _Goal_onTrack(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Goal_onTrack(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Goal", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Goal_currentQualifier(ctx context.Context, field graphql.CollectedField, obj *chainmap.Goal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Goal_currentQualifier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Goal().CurrentQualifier(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Goal_currentQualifier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Goal", field, true, true, "String")
 }
 
 func (ec *executionContext) _Goal_currentNote(ctx context.Context, field graphql.CollectedField, obj *chainmap.Goal) (ret graphql.Marshaler) {
@@ -9381,6 +9516,29 @@ func (ec *executionContext) _Indicator_share(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Indicator_share(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Indicator", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Indicator_qualifier(ctx context.Context, field graphql.CollectedField, obj *chainmap.Indicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Indicator_qualifier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Indicator().Qualifier(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Indicator_qualifier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Indicator", field, true, true, "String")
 }
 
 func (ec *executionContext) _Indicator_sources(ctx context.Context, field graphql.CollectedField, obj *chainmap.Indicator) (ret graphql.Marshaler) {
@@ -10039,6 +10197,29 @@ func (ec *executionContext) fieldContext_Operation_capacityYear(_ context.Contex
 	return graphql.NewScalarFieldContext("Operation", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Operation_capacityQualifier(ctx context.Context, field graphql.CollectedField, obj *chainmap.Operation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Operation_capacityQualifier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Operation().CapacityQualifier(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Operation_capacityQualifier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Operation", field, true, true, "String")
+}
+
 func (ec *executionContext) _Operation_output(ctx context.Context, field graphql.CollectedField, obj *chainmap.Operation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10106,6 +10287,29 @@ func (ec *executionContext) _Operation_outputYear(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Operation_outputYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Operation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Operation_outputQualifier(ctx context.Context, field graphql.CollectedField, obj *chainmap.Operation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Operation_outputQualifier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Operation().OutputQualifier(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Operation_outputQualifier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Operation", field, true, true, "String")
 }
 
 func (ec *executionContext) _Operation_products(ctx context.Context, field graphql.CollectedField, obj *chainmap.Operation) (ret graphql.Marshaler) {
@@ -11802,6 +12006,52 @@ func (ec *executionContext) _Project_investment(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_Project_investment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Project_capacityQualifier(ctx context.Context, field graphql.CollectedField, obj *chainmap.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_capacityQualifier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Project().CapacityQualifier(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Project_capacityQualifier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Project", field, true, true, "String")
+}
+
+func (ec *executionContext) _Project_investmentQualifier(ctx context.Context, field graphql.CollectedField, obj *chainmap.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_investmentQualifier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Project().InvestmentQualifier(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Project_investmentQualifier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Project", field, true, true, "String")
 }
 
 func (ec *executionContext) _Project_stage(ctx context.Context, field graphql.CollectedField, obj *chainmap.Project) (ret graphql.Marshaler) {
@@ -18450,6 +18700,12 @@ func (ec *executionContext) _Goal(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "baselineQualifier":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Goal_baselineQualifier(ctx, field, obj)
+				})
 		case "targetYear":
 			out.Values[i] = ec._Goal_targetYear(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -18528,6 +18784,12 @@ func (ec *executionContext) _Goal(ctx context.Context, sel ast.SelectionSet, obj
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Goal_onTrack(ctx, field, obj)
+				})
+		case "currentQualifier":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Goal_currentQualifier(ctx, field, obj)
 				})
 		case "currentNote":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -18675,6 +18937,12 @@ func (ec *executionContext) _Indicator(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "qualifier":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Indicator_qualifier(ctx, field, obj)
+				})
 		case "sources":
 			out.Values[i] = ec._Indicator_sources(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -18916,6 +19184,12 @@ func (ec *executionContext) _Operation(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "capacityQualifier":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Operation_capacityQualifier(ctx, field, obj)
+				})
 		case "output":
 			out.Values[i] = ec._Operation_output(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -18931,6 +19205,12 @@ func (ec *executionContext) _Operation(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "outputQualifier":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Operation_outputQualifier(ctx, field, obj)
+				})
 		case "products":
 			out.Values[i] = ec._Operation_products(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -19440,6 +19720,18 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "capacityQualifier":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Project_capacityQualifier(ctx, field, obj)
+				})
+		case "investmentQualifier":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Project_investmentQualifier(ctx, field, obj)
+				})
 		case "stage":
 			out.Values[i] = ec._Project_stage(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
