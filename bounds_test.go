@@ -74,3 +74,27 @@ func TestLocationQuotientSkipsBounds(t *testing.T) {
 		t.Errorf("with an approximate figure: LQ A=%v, want 0.36", g["A"].LQ)
 	}
 }
+
+// TestRoadmapLoopsSharePhase: X and Y feed each other (a loop), Z needs X, W needs
+// nothing. By hand: {X, Y} depend on no other gap, so with W they are phase 1, ordered by
+// score (Y 60, X 50, W 40); Z needs the missing X: phase 2, after X.
+func TestRoadmapLoopsSharePhase(t *testing.T) {
+	gap := func(id string, score float64, up ...string) *chainmap.SegmentGap {
+		g := &chainmap.SegmentGap{Segment: &chainmap.Segment{ID: id}, Status: chainmap.StatusMissing, Score: score, Elsewhere: 1}
+		for _, u := range up {
+			g.Upstream = append(g.Upstream, chainmap.Neighbour{Segment: u})
+		}
+		return g
+	}
+	rep := &chainmap.GapReport{Segments: []*chainmap.SegmentGap{
+		gap("Z", 70, "X"), gap("Y", 60, "X"), gap("X", 50, "Y"), gap("W", 40)}}
+	rm := chainmap.BuildRoadmap(rep, 12)
+	var got []string
+	for _, st := range rm.Steps {
+		got = append(got, fmt.Sprintf("%s:%d:after%v:loop%v", st.Gap.Segment.ID, st.Phase, st.After, st.Loop))
+	}
+	want := []string{"Y:1:after[]:loop[X]", "X:1:after[]:loop[Y]", "W:1:after[]:loop[]", "Z:2:after[X]:loop[]"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("roadmap = %v\nwant      %v", got, want)
+	}
+}

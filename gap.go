@@ -205,6 +205,7 @@ type SegmentGap struct {
 	weakBecause                       []string
 	weakBecauseEn                     []string
 	upPresent, downPresent, inherited bool
+	localBoth                         int // enterprises of neighbours on both sides (a loop)
 }
 
 // Neighbour is a segment next to another along flows.
@@ -212,6 +213,9 @@ type Neighbour struct {
 	Segment     string
 	Present     bool
 	Enterprises int
+	// Return says the neighbour is reached only across return flows (scrap to
+	// recycling): a return flow out of X is not demand for X.
+	Return bool
 }
 
 // StageCompleteness is the share of a stage's segments present in the scope.
@@ -284,9 +288,6 @@ func AnalyseGaps(in GapInput) (*GapReport, error) {
 			children[s.Parent] = append(children[s.Parent], s.ID)
 		}
 	}
-	if err := checkFlowCycles(in.Flows); err != nil {
-		return nil, err
-	}
 	subtree := func(id string) map[string]bool { return Subtree(children, id) }
 	// Flows by the segments they touch, in their given order: each segment's neighbours
 	// and balances then read its own flows, not every flow of the chain.
@@ -313,14 +314,14 @@ func AnalyseGaps(in GapInput) (*GapReport, error) {
 		// Neighbours along flows crossing the subtree's boundary; a segment with none of
 		// its own takes its nearest ancestor's (a product family shares its inputs).
 		for cur := s; cur != nil; cur = segs[cur.Parent] {
-			up, down := boundaryNeighbours(subtree(cur.ID), touching)
+			up, down, ret := boundaryNeighbours(subtree(cur.ID), touching)
 			if len(up)+len(down) > 0 {
 				g.inherited = cur != s
 				for _, id := range up {
-					g.Upstream = append(g.Upstream, Neighbour{id, present(id), in.Stats[id].Enterprises})
+					g.Upstream = append(g.Upstream, Neighbour{id, present(id), in.Stats[id].Enterprises, ret["u:"+id]})
 				}
 				for _, id := range down {
-					g.Downstream = append(g.Downstream, Neighbour{id, present(id), in.Stats[id].Enterprises})
+					g.Downstream = append(g.Downstream, Neighbour{id, present(id), in.Stats[id].Enterprises, ret["d:"+id]})
 				}
 				break
 			}
@@ -328,13 +329,22 @@ func AnalyseGaps(in GapInput) (*GapReport, error) {
 				break
 			}
 		}
+		// On a loop a segment can be both upstream and downstream of X: it is listed on
+		// both sides, and counted once for the neighbours score. Upstream counts every
+		// flow in (a scrap source feeds a recycler); downstream counts only input flows
+		// out, since a return flow out of X (X's scrap) is not local demand for X.
+		both := map[string]bool{}
 		for _, n := range g.Upstream {
 			g.LocalUpstream += n.Enterprises
 			g.upPresent = g.upPresent || n.Present
+			both[n.Segment] = true
 		}
 		for _, n := range g.Downstream {
 			g.LocalDownstream += n.Enterprises
-			g.downPresent = g.downPresent || n.Present
+			g.downPresent = g.downPresent || (n.Present && !n.Return)
+			if both[n.Segment] {
+				g.localBoth += n.Enterprises
+			}
 		}
 
 		// Status and kind.
@@ -517,30 +527,79 @@ func round(x float64) float64 { return math.Round(x*100) / 100 }
 
 // boundaryNeighbours returns the segments feeding into the subtree from outside (up)
 // and fed by it (down), sorted.
-func boundaryNeighbours(sub map[string]bool, touching map[string][]*Flow) (up, down []string) {
+func boundaryNeighbours(sub map[string]bool, touching map[string][]*Flow) (up, down []string, ret map[string]bool) {
 	seenU, seenD := map[string]bool{}, map[string]bool{}
+	ret = map[string]bool{} // "u:id" / "d:id" → reached only across return flows
 	for id := range sub {
 		for _, f := range touching[id] {
-			if sub[f.To] && !sub[f.From] && !seenU[f.From] {
-				seenU[f.From] = true
-				up = append(up, f.From)
+			if sub[f.To] && !sub[f.From] {
+				k := "u:" + f.From
+				if !seenU[f.From] {
+					seenU[f.From] = true
+					up = append(up, f.From)
+					ret[k] = f.IsReturn()
+				} else {
+					ret[k] = ret[k] && f.IsReturn()
+				}
 			}
-			if sub[f.From] && !sub[f.To] && !seenD[f.To] {
-				seenD[f.To] = true
-				down = append(down, f.To)
+			if sub[f.From] && !sub[f.To] {
+				k := "d:" + f.To
+				if !seenD[f.To] {
+					seenD[f.To] = true
+					down = append(down, f.To)
+					ret[k] = f.IsReturn()
+				} else {
+					ret[k] = ret[k] && f.IsReturn()
+				}
 			}
 		}
 	}
 	sort.Strings(up)
 	sort.Strings(down)
-	return up, down
+	return up, down, ret
 }
 
-// checkFlowCycles refuses flows that loop back (A feeds B feeds A): the roadmap orders
-// gaps along flows and needs them acyclic.
-func checkFlowCycles(flows []*Flow) error {
-	if c := FlowCycle(flows); c != nil {
-		return Errorf(EINVALID, "flows form a cycle: %s", strings.Join(c, " → "))
+// OneWayCycle returns a cycle through a flow marked one-way (its from segment repeated at
+// the end), or nil: flows may loop (recycling, return flows), but not through a flow the
+// data says can never come back. Flows are checked in their order; the first cycle found
+// is returned.
+func OneWayCycle(flows []*Flow) []string {
+	out := map[string][]string{}
+	for _, f := range flows {
+		out[f.From] = append(out[f.From], f.To)
+	}
+	for _, f := range flows {
+		if !f.OneWay {
+			continue
+		}
+		// Breadth-first from f.To back to f.From, remembering the way.
+		prev := map[string]string{f.To: ""}
+		queue := []string{f.To}
+		for len(queue) > 0 && f.From != f.To {
+			n := queue[0]
+			queue = queue[1:]
+			if n == f.From {
+				break
+			}
+			for _, m := range out[n] {
+				if _, seen := prev[m]; !seen {
+					prev[m] = n
+					queue = append(queue, m)
+				}
+			}
+		}
+		if _, ok := prev[f.From]; !ok {
+			continue
+		}
+		var back []string
+		for n := f.From; n != ""; n = prev[n] {
+			back = append(back, n)
+		}
+		cyc := []string{f.From}
+		for i := len(back) - 1; i >= 0; i-- {
+			cyc = append(cyc, back[i])
+		}
+		return cyc
 	}
 	return nil
 }
@@ -725,7 +784,7 @@ func score(g *SegmentGap, everywhere map[string]SegmentStat) {
 		add("goal", pointsGoal, "moves goal "+g.Goals[0].ID)
 	}
 	if g.Status != StatusStrong {
-		if n := g.LocalUpstream + g.LocalDownstream; n > 0 {
+		if n := g.LocalUpstream + g.LocalDownstream - g.localBoth; n > 0 {
 			add("neighbours", math.Min(float64(n*pointsPerNeighbour), maxNeighbourPoints),
 				fmt.Sprintf("%d local enterprise(s) directly upstream, %d downstream", g.LocalUpstream, g.LocalDownstream))
 		}
@@ -768,7 +827,13 @@ func reason(g *SegmentGap, segs map[string]*Segment) {
 	}
 	switch g.Kind {
 	case GapFill:
-		zh, en := present(g.Downstream)
+		var demand []Neighbour
+		for _, n := range g.Downstream {
+			if !n.Return {
+				demand = append(demand, n)
+			}
+		}
+		zh, en := present(demand)
 		g.ReasonZh = fmt.Sprintf("本地缺少%s，而下游%s已有企业，本地需求只能依赖外部供应（补链）。", s.NameZh, strings.Join(zh, "、"))
 		g.ReasonEn = fmt.Sprintf("No local %s, while downstream %s is present: local demand depends on outside supply (fill the chain).", nameEn, strings.Join(en, ", "))
 	case GapExtend:

@@ -207,12 +207,51 @@ func TestGapBalanceWithoutCoefficientUnit(t *testing.T) {
 	}
 }
 
-func TestGapRefusesFlowCycles(t *testing.T) {
+// TestGapCycles: flows may loop. Worked by hand on A → B → C with C → A as a return flow
+// (scrap back to the raw material) and a two-way pair B ⇄ D.
+func TestGapCycles(t *testing.T) {
 	segs, flows := chainABC()
-	flows = append(flows, &chainmap.Flow{From: "C", To: "A"})
-	_, err := chainmap.AnalyseGaps(chainmap.GapInput{Chain: "x", Scope: chainmap.Scope{Region: "1"}, Segments: segs, Flows: flows, Stats: stats(nil)})
-	if err == nil || chainmap.ErrorCode(err) != chainmap.EINVALID || !strings.Contains(err.Error(), "cycle") {
-		t.Fatalf("err = %v, want a cycle refused", err)
+	segs = append(segs, &chainmap.Segment{ID: "D", NameZh: "丁", NameEn: "D", Stage: chainmap.StageMidstream})
+	flows = append(flows,
+		&chainmap.Flow{From: "C", To: "A", Kind: chainmap.FlowReturn},
+		&chainmap.Flow{From: "B", To: "D"}, &chainmap.Flow{From: "D", To: "B"})
+	// A missing; C (downstream of A only by the return flow) present; B missing; D present.
+	rep, err := chainmap.AnalyseGaps(chainmap.GapInput{Chain: "x", Scope: chainmap.Scope{Region: "1"}, Segments: segs, Flows: flows,
+		Stats: stats(map[string]int{"C": 3, "D": 2})})
+	if err != nil {
+		t.Fatalf("a loop is refused: %v", err)
+	}
+	g := byID(rep)
+	// A: upstream C (return: scrap comes in), downstream B (missing). C's scrap feeding A
+	// makes C an upstream source: EXTEND (the local chain stops before A).
+	if g["A"].Kind != chainmap.GapExtend || len(g["A"].Upstream) != 1 || !g["A"].Upstream[0].Return {
+		t.Errorf("A = %s, upstream %+v", g["A"].Kind, g["A"].Upstream)
+	}
+	// C's downstream A is reached only by the return flow: not demand for C.
+	if d := g["C"].Downstream; len(d) != 1 || d[0].Segment != "A" || !d[0].Return {
+		t.Errorf("C downstream = %+v", d)
+	}
+	// B: upstream A (missing) and D, downstream C (present) and D: FILL; D is listed on
+	// both sides but its 2 enterprises count once: +4 for neighbours, not +4 twice.
+	if g["B"].Kind != chainmap.GapFill || g["B"].LocalUpstream != 2 || g["B"].LocalDownstream != 5 {
+		t.Errorf("B = %s, local up %d down %d", g["B"].Kind, g["B"].LocalUpstream, g["B"].LocalDownstream)
+	}
+	for _, fc := range g["B"].Factors {
+		if fc.Name == "neighbours" && fc.Points != 10 { // (2 + 5 − 2) × 2
+			t.Errorf("B neighbours = %v, want 10", fc.Points)
+		}
+	}
+}
+
+func TestOneWayCycle(t *testing.T) {
+	_, flows := chainABC()
+	flows = append(flows, &chainmap.Flow{From: "C", To: "A", Kind: chainmap.FlowReturn})
+	if c := chainmap.OneWayCycle(flows); c != nil {
+		t.Errorf("a loop of two-way flows reported: %v", c)
+	}
+	flows[0].OneWay = true // A → B can never come back
+	if c := chainmap.OneWayCycle(flows); strings.Join(c, ">") != "A>B>C>A" {
+		t.Errorf("cycle through the one-way flow = %v, want A>B>C>A", c)
 	}
 }
 

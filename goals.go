@@ -21,7 +21,7 @@ type GoalProgress struct {
 	// Qualifier says whether Current is a bound: at_least for counts that only see the
 	// enterprises whose revenue is known, or the dataset's current_qualifier.
 	Qualifier Qualifier
-	Note    string
+	Note      string
 }
 
 // approxTolerance is how close "approx" targets must be (10%).

@@ -99,8 +99,20 @@ type Flow struct {
 	To              string   `json:"to"`
 	Coefficient     *float64 `json:"coefficient,omitempty"`
 	CoefficientUnit string   `json:"coefficient_unit,omitempty"`
+	// Kind is "input" (empty: the from segment is an input of the to segment) or
+	// "return" (material going back against the chain, e.g. scrap to recycling).
+	Kind string `json:"kind,omitempty"`
+	// OneWay says the flow can never be part of a loop: validate reports a cycle
+	// through it (a raw material or energy input that cannot come back).
+	OneWay bool `json:"one_way,omitempty"`
 	Provenance
 }
+
+// FlowReturn is the kind of a return flow (scrap or recovered material going back).
+const FlowReturn = "return"
+
+// IsReturn reports whether the flow carries material back against the chain.
+func (f Flow) IsReturn() bool { return f.Kind == FlowReturn }
 
 // Key identifies a flow within a dataset.
 func (f Flow) Key() string { return f.From + ">" + f.To }

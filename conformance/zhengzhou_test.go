@@ -208,6 +208,39 @@ func TestZhengzhou(t *testing.T) {
 		})
 	})
 
+	t.Run("the 再生铝 loop (issue 15)", func(t *testing.T) {
+		each(t, stores, func(t *testing.T, s chainmap.Store) {
+			flows := must(s.Flows(ctxT(t), chainmap.FlowQuery{Chain: "aluminium"}))
+			ret, oneWay := map[string]bool{}, 0
+			for _, f := range flows {
+				if f.IsReturn() {
+					ret[f.Key()] = cites(f.Provenance, "SEED#二(一)2")
+				}
+				if f.OneWay {
+					oneWay++
+				}
+			}
+			if !ret["E>U7"] || !ret["M1>U7"] || len(ret) != 2 || oneWay != 7 {
+				t.Errorf("return flows %v, one-way flows %d", ret, oneWay)
+			}
+			rep := must(chainmap.GapAnalysis(ctxT(t), s, chainmap.GapQuery{Chain: "aluminium", Scope: chainmap.Scope{Region: "410100"}}))
+			u7 := gapOf(rep, "U7")
+			var up []string
+			for _, n := range u7.Upstream {
+				up = append(up, fmt.Sprintf("%s:%v", n.Segment, n.Return))
+			}
+			if strings.Join(up, ",") != "E:true,M1:true" {
+				t.Errorf("U7 upstream = %v, want the scrap sources E and M1", up)
+			}
+			// E's scrap going to U7 is not demand for E: E's kind does not rest on it.
+			for _, n := range gapOf(rep, "E").Downstream {
+				if n.Segment == "U7" && !n.Return {
+					t.Errorf("E → U7 not marked as a return")
+				}
+			}
+		})
+	})
+
 	t.Run("key projects", func(t *testing.T) {
 		want := map[string]string{"prj-yulian-60": "60", "prj-mingtai-12.5": "12.5", "prj-hengtong-40": "40",
 			"prj-zhonghengmei-15": "15", "prj-zhongbu-lvgang": "nil", "prj-zhongchuyun": "nil"}

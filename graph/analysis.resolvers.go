@@ -148,6 +148,11 @@ func (r *roadmapStepResolver) After(ctx context.Context, obj *chainmap.RoadmapSt
 	return many(ctx, r.loaders(ctx).Segments, obj.After)
 }
 
+// Loop is the resolver for the loop field.
+func (r *roadmapStepResolver) Loop(ctx context.Context, obj *chainmap.RoadmapStep) ([]*chainmap.Segment, error) {
+	return many(ctx, r.loaders(ctx).Segments, obj.Loop)
+}
+
 // Enterprises is the resolver for the enterprises field.
 func (r *segmentGapResolver) Enterprises(ctx context.Context, obj *chainmap.SegmentGap) (int, error) {
 	return obj.Stat.Enterprises, nil

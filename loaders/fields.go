@@ -145,6 +145,19 @@ func (f *fields) enum(col, def string, allowed ...string) string {
 	return def
 }
 
+// boolean reads true or false (empty is false).
+func (f *fields) boolean(col string) bool {
+	switch v := f.row.get(col); v {
+	case "", "false":
+		return false
+	case "true":
+		return true
+	default:
+		f.fail(col, "%q is not true or false", v)
+		return false
+	}
+}
+
 // qualifier reads a column saying whether a figure is a value or a bound.
 func (f *fields) qualifier(col string) chainmap.Qualifier {
 	return chainmap.Qualifier(f.enum(col, "", chainmap.Qualifiers...))

@@ -14,7 +14,7 @@ var columns = map[Kind][]string{
 	KindSources:  {"id", "title", "publisher", "date", "url", "licence", "kind", "note"},
 	KindChains:   {"id", "name_zh", "name_en", "description"},
 	KindSegments: {"id", "chain", "parent", "name_zh", "name_en", "stage", "order", "gbt", "hs", "alloy_series", "unit", "min_enterprises", "min_capacity", "min_lq", "priorities"},
-	KindFlows:    {"from", "to", "coefficient", "coefficient_unit"},
+	KindFlows:    {"from", "to", "coefficient", "coefficient_unit", "kind", "one_way"},
 	KindRegions:  {"id", "name_zh", "name_en", "level", "parent", "lon", "lat", "boundary"},
 	KindParks:    {"id", "name_zh", "name_en", "kind", "parent", "regions", "focus_segments", "lon", "lat", "shape", "area_km2"},
 	KindEnterprises: {"id", "name_zh", "name_en", "short_name", "credit_code", "region", "park", "lon", "lat", "parent",
@@ -107,7 +107,11 @@ func parseRecord(k Kind, f *fields) any {
 		return s
 	case KindFlows:
 		fl := chainmap.Flow{From: f.id("from", true), To: f.id("to", true),
-			Coefficient: f.float("coefficient", 0, maxFigure), CoefficientUnit: f.str("coefficient_unit")}
+			Coefficient: f.float("coefficient", 0, maxFigure), CoefficientUnit: f.str("coefficient_unit"),
+			Kind: f.enum("kind", "", "input", chainmap.FlowReturn), OneWay: f.boolean("one_way")}
+		if fl.Kind == "input" {
+			fl.Kind = "" // the default, stored as absent
+		}
 		if fl.From != "" && fl.From == fl.To {
 			f.fail("to", "a segment cannot flow into itself")
 		}

@@ -165,7 +165,9 @@ type ComplexityRoot struct {
 		CoefficientUnit func(childComplexity int) int
 		Confidence      func(childComplexity int) int
 		From            func(childComplexity int) int
+		Kind            func(childComplexity int) int
 		Note            func(childComplexity int) int
+		OneWay          func(childComplexity int) int
 		Sources         func(childComplexity int) int
 		To              func(childComplexity int) int
 	}
@@ -259,6 +261,7 @@ type ComplexityRoot struct {
 	NeighbourSegment struct {
 		Enterprises func(childComplexity int) int
 		Present     func(childComplexity int) int
+		Return      func(childComplexity int) int
 		Segment     func(childComplexity int) int
 	}
 
@@ -423,6 +426,7 @@ type ComplexityRoot struct {
 		Gap      func(childComplexity int) int
 		Goals    func(childComplexity int) int
 		Host     func(childComplexity int) int
+		Loop     func(childComplexity int) int
 		Phase    func(childComplexity int) int
 		Policies func(childComplexity int) int
 		Targets  func(childComplexity int) int
@@ -705,6 +709,7 @@ type RoadmapResolver interface {
 }
 type RoadmapStepResolver interface {
 	After(ctx context.Context, obj *chainmap.RoadmapStep) ([]*chainmap.Segment, error)
+	Loop(ctx context.Context, obj *chainmap.RoadmapStep) ([]*chainmap.Segment, error)
 }
 type SegmentResolver interface {
 	Chain(ctx context.Context, obj *chainmap.Segment) (*chainmap.Chain, error)
@@ -1236,12 +1241,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Flow.From(childComplexity), true
+	case "Flow.kind":
+		if e.ComplexityRoot.Flow.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Flow.Kind(childComplexity), true
 	case "Flow.note":
 		if e.ComplexityRoot.Flow.Note == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Flow.Note(childComplexity), true
+	case "Flow.oneWay":
+		if e.ComplexityRoot.Flow.OneWay == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Flow.OneWay(childComplexity), true
 	case "Flow.sources":
 		if e.ComplexityRoot.Flow.Sources == nil {
 			break
@@ -1681,6 +1698,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NeighbourSegment.Present(childComplexity), true
+	case "NeighbourSegment.return":
+		if e.ComplexityRoot.NeighbourSegment.Return == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeighbourSegment.Return(childComplexity), true
 	case "NeighbourSegment.segment":
 		if e.ComplexityRoot.NeighbourSegment.Segment == nil {
 			break
@@ -2579,6 +2602,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RoadmapStep.Host(childComplexity), true
+	case "RoadmapStep.loop":
+		if e.ComplexityRoot.RoadmapStep.Loop == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoadmapStep.Loop(childComplexity), true
 	case "RoadmapStep.phase":
 		if e.ComplexityRoot.RoadmapStep.Phase == nil {
 			break
@@ -3426,6 +3455,8 @@ type NeighbourSegment {
   present: Boolean!
   "Its local enterprises."
   enterprises: Int!
+  "Reached only across return flows (scrap to recycling): a return flow out of a segment is not demand for it."
+  return: Boolean!
 }
 
 "Local supply against local demand along one flow."
@@ -3617,6 +3648,8 @@ type RoadmapStep {
   goals: [Goal!]!
   "Segments of earlier steps this one depends on."
   after: [Segment!]!
+  "Other segments of the plan on the same loop of flows: they depend on each other and share this phase."
+  loop: [Segment!]!
 }
 
 "A what-if result."
@@ -3764,6 +3797,10 @@ type Flow {
   coefficient: Float
   "Unit of the coefficient, e.g. t/t."
   coefficientUnit: String
+  "input (null: from is an input of to) or return (material going back against the chain, e.g. scrap to recycling)."
+  kind: String
+  "Whether the flow can never be part of a loop (validate reports a cycle through it)."
+  oneWay: Boolean!
   "Sources of this fact."
   sources: [Citation!]!
   "Confidence of this fact."
@@ -4638,6 +4675,10 @@ func (ec *executionContext) childFields_Flow(ctx context.Context, field graphql.
 		return ec.fieldContext_Flow_coefficient(ctx, field)
 	case "coefficientUnit":
 		return ec.fieldContext_Flow_coefficientUnit(ctx, field)
+	case "kind":
+		return ec.fieldContext_Flow_kind(ctx, field)
+	case "oneWay":
+		return ec.fieldContext_Flow_oneWay(ctx, field)
 	case "sources":
 		return ec.fieldContext_Flow_sources(ctx, field)
 	case "confidence":
@@ -4828,6 +4869,8 @@ func (ec *executionContext) childFields_NeighbourSegment(ctx context.Context, fi
 		return ec.fieldContext_NeighbourSegment_present(ctx, field)
 	case "enterprises":
 		return ec.fieldContext_NeighbourSegment_enterprises(ctx, field)
+	case "return":
+		return ec.fieldContext_NeighbourSegment_return(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NeighbourSegment", field.Name)
 }
@@ -5106,6 +5149,8 @@ func (ec *executionContext) childFields_RoadmapStep(ctx context.Context, field g
 		return ec.fieldContext_RoadmapStep_goals(ctx, field)
 	case "after":
 		return ec.fieldContext_RoadmapStep_after(ctx, field)
+	case "loop":
+		return ec.fieldContext_RoadmapStep_loop(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RoadmapStep", field.Name)
 }
@@ -8141,6 +8186,52 @@ func (ec *executionContext) fieldContext_Flow_coefficientUnit(_ context.Context,
 	return graphql.NewScalarFieldContext("Flow", field, false, false, "String")
 }
 
+func (ec *executionContext) _Flow_kind(ctx context.Context, field graphql.CollectedField, obj *chainmap.Flow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Flow_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Flow_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Flow", field, false, false, "String")
+}
+
+func (ec *executionContext) _Flow_oneWay(ctx context.Context, field graphql.CollectedField, obj *chainmap.Flow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Flow_oneWay(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OneWay, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Flow_oneWay(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Flow", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Flow_sources(ctx context.Context, field graphql.CollectedField, obj *chainmap.Flow) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10039,6 +10130,29 @@ func (ec *executionContext) _NeighbourSegment_enterprises(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_NeighbourSegment_enterprises(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("NeighbourSegment", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NeighbourSegment_return(ctx context.Context, field graphql.CollectedField, obj *chainmap.Neighbour) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeighbourSegment_return(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Return, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NeighbourSegment_return(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NeighbourSegment", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Operation_enterprise(ctx context.Context, field graphql.CollectedField, obj *chainmap.Operation) (ret graphql.Marshaler) {
@@ -13962,6 +14076,38 @@ func (ec *executionContext) _RoadmapStep_after(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_RoadmapStep_after(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoadmapStep",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoadmapStep_loop(ctx context.Context, field graphql.CollectedField, obj *chainmap.RoadmapStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoadmapStep_loop(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoadmapStep().Loop(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*chainmap.Segment) graphql.Marshaler {
+			return ec.marshalNSegment2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐSegmentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoadmapStep_loop(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "RoadmapStep",
 		Field:      field,
@@ -18538,6 +18684,16 @@ func (ec *executionContext) _Flow(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "kind":
+			out.Values[i] = ec._Flow_kind(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "oneWay":
+			out.Values[i] = ec._Flow_oneWay(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "sources":
 			out.Values[i] = ec._Flow_sources(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -19121,6 +19277,11 @@ func (ec *executionContext) _NeighbourSegment(ctx context.Context, sel ast.Selec
 			}
 		case "enterprises":
 			out.Values[i] = ec._NeighbourSegment_enterprises(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "return":
+			out.Values[i] = ec._NeighbourSegment_return(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -20170,6 +20331,12 @@ func (ec *executionContext) _RoadmapStep(ctx context.Context, sel ast.SelectionS
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._RoadmapStep_after(ctx, field, obj)
+				})
+		case "loop":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoadmapStep_loop(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
