@@ -190,12 +190,14 @@ type Factor struct {
 // the input with the local demand of the output (capacity × coefficient).
 type Balance struct {
 	From, To string
-	// Supply is the local capacity of From, Demand what local To needs, both in From's unit.
-	Supply, Demand float64
+	// Supply is the local capacity of From, Demand what local To needs, both in From's
+	// unit; nil when not known or not computed (units that do not convert).
+	Supply, Demand *float64
 	Unit           string
 	// Net is Supply − Demand: negative is a deficit (dependence on outside supply),
-	// positive a surplus leaving the scope unprocessed (a 延链 opportunity).
-	Net  float64
+	// positive a surplus leaving the scope unprocessed (a 延链 opportunity); nil when the
+	// balance is not computed.
+	Net  *float64
 	Kind string // DEFICIT, SURPLUS or BALANCED
 	Note string
 }
@@ -225,6 +227,7 @@ type SegmentGap struct {
 	weakBecause                       []string
 	weakBecauseEn                     []string
 	upPresent, downPresent, inherited bool
+	localBoth                         int // enterprises of neighbours on both sides (a loop)
 }
 
 // Neighbour is a segment next to another along flows.
@@ -232,6 +235,9 @@ type Neighbour struct {
 	Segment     string
 	Present     bool
 	Enterprises int
+	// Return says the neighbour is reached only across return flows (scrap to
+	// recycling): a return flow out of X is not demand for X.
+	Return bool
 }
 
 // StageCompleteness is the share of a stage's segments present in the scope.
@@ -304,9 +310,6 @@ func AnalyseGaps(in GapInput) (*GapReport, error) {
 			children[s.Parent] = append(children[s.Parent], s.ID)
 		}
 	}
-	if err := checkFlowCycles(in.Flows); err != nil {
-		return nil, err
-	}
 	subtree := func(id string) map[string]bool { return Subtree(children, id) }
 	// Flows by the segments they touch, in their given order: each segment's neighbours
 	// and balances then read its own flows, not every flow of the chain.
@@ -333,14 +336,14 @@ func AnalyseGaps(in GapInput) (*GapReport, error) {
 		// Neighbours along flows crossing the subtree's boundary; a segment with none of
 		// its own takes its nearest ancestor's (a product family shares its inputs).
 		for cur := s; cur != nil; cur = segs[cur.Parent] {
-			up, down := boundaryNeighbours(subtree(cur.ID), touching)
+			up, down, ret := boundaryNeighbours(subtree(cur.ID), touching)
 			if len(up)+len(down) > 0 {
 				g.inherited = cur != s
 				for _, id := range up {
-					g.Upstream = append(g.Upstream, Neighbour{id, present(id), in.Stats[id].Enterprises})
+					g.Upstream = append(g.Upstream, Neighbour{id, present(id), in.Stats[id].Enterprises, ret["u:"+id]})
 				}
 				for _, id := range down {
-					g.Downstream = append(g.Downstream, Neighbour{id, present(id), in.Stats[id].Enterprises})
+					g.Downstream = append(g.Downstream, Neighbour{id, present(id), in.Stats[id].Enterprises, ret["d:"+id]})
 				}
 				break
 			}
@@ -348,13 +351,22 @@ func AnalyseGaps(in GapInput) (*GapReport, error) {
 				break
 			}
 		}
+		// On a loop a segment can be both upstream and downstream of X: it is listed on
+		// both sides, and counted once for the neighbours score. Upstream counts every
+		// flow in (a scrap source feeds a recycler); downstream counts only input flows
+		// out, since a return flow out of X (X's scrap) is not local demand for X.
+		both := map[string]bool{}
 		for _, n := range g.Upstream {
 			g.LocalUpstream += n.Enterprises
 			g.upPresent = g.upPresent || n.Present
+			both[n.Segment] = true
 		}
 		for _, n := range g.Downstream {
 			g.LocalDownstream += n.Enterprises
-			g.downPresent = g.downPresent || n.Present
+			g.downPresent = g.downPresent || (n.Present && !n.Return)
+			if both[n.Segment] {
+				g.localBoth += n.Enterprises
+			}
 		}
 
 		// Status and kind.
@@ -537,30 +549,79 @@ func round(x float64) float64 { return math.Round(x*100) / 100 }
 
 // boundaryNeighbours returns the segments feeding into the subtree from outside (up)
 // and fed by it (down), sorted.
-func boundaryNeighbours(sub map[string]bool, touching map[string][]*Flow) (up, down []string) {
+func boundaryNeighbours(sub map[string]bool, touching map[string][]*Flow) (up, down []string, ret map[string]bool) {
 	seenU, seenD := map[string]bool{}, map[string]bool{}
+	ret = map[string]bool{} // "u:id" / "d:id" → reached only across return flows
 	for id := range sub {
 		for _, f := range touching[id] {
-			if sub[f.To] && !sub[f.From] && !seenU[f.From] {
-				seenU[f.From] = true
-				up = append(up, f.From)
+			if sub[f.To] && !sub[f.From] {
+				k := "u:" + f.From
+				if !seenU[f.From] {
+					seenU[f.From] = true
+					up = append(up, f.From)
+					ret[k] = f.IsReturn()
+				} else {
+					ret[k] = ret[k] && f.IsReturn()
+				}
 			}
-			if sub[f.From] && !sub[f.To] && !seenD[f.To] {
-				seenD[f.To] = true
-				down = append(down, f.To)
+			if sub[f.From] && !sub[f.To] {
+				k := "d:" + f.To
+				if !seenD[f.To] {
+					seenD[f.To] = true
+					down = append(down, f.To)
+					ret[k] = f.IsReturn()
+				} else {
+					ret[k] = ret[k] && f.IsReturn()
+				}
 			}
 		}
 	}
 	sort.Strings(up)
 	sort.Strings(down)
-	return up, down
+	return up, down, ret
 }
 
-// checkFlowCycles refuses flows that loop back (A feeds B feeds A): the roadmap orders
-// gaps along flows and needs them acyclic.
-func checkFlowCycles(flows []*Flow) error {
-	if c := FlowCycle(flows); c != nil {
-		return Errorf(EINVALID, "flows form a cycle: %s", strings.Join(c, " → "))
+// OneWayCycle returns a cycle through a flow marked one-way (its from segment repeated at
+// the end), or nil: flows may loop (recycling, return flows), but not through a flow the
+// data says can never come back. Flows are checked in their order; the first cycle found
+// is returned.
+func OneWayCycle(flows []*Flow) []string {
+	out := map[string][]string{}
+	for _, f := range flows {
+		out[f.From] = append(out[f.From], f.To)
+	}
+	for _, f := range flows {
+		if !f.OneWay {
+			continue
+		}
+		// Breadth-first from f.To back to f.From, remembering the way.
+		prev := map[string]string{f.To: ""}
+		queue := []string{f.To}
+		for len(queue) > 0 && f.From != f.To {
+			n := queue[0]
+			queue = queue[1:]
+			if n == f.From {
+				break
+			}
+			for _, m := range out[n] {
+				if _, seen := prev[m]; !seen {
+					prev[m] = n
+					queue = append(queue, m)
+				}
+			}
+		}
+		if _, ok := prev[f.From]; !ok {
+			continue
+		}
+		var back []string
+		for n := f.From; n != ""; n = prev[n] {
+			back = append(back, n)
+		}
+		cyc := []string{f.From}
+		for i := len(back) - 1; i >= 0; i-- {
+			cyc = append(cyc, back[i])
+		}
+		return cyc
 	}
 	return nil
 }
@@ -611,7 +672,9 @@ func FlowCycle(flows []*Flow) []string {
 }
 
 // balances computes the mass (or energy) balance along the flows into a segment and out
-// of it (flows: those touching it) that carry a coefficient, where units convert.
+// of it (flows: those touching it) that carry a coefficient, where units convert. Where
+// they do not, or the coefficient has no unit, the balance keeps the supply it knows, has
+// no demand, net or kind, and its note says in plain words why.
 func balances(s *Segment, segs map[string]*Segment, flows []*Flow, stats map[string]SegmentStat) []Balance {
 	var out []Balance
 	for _, f := range flows {
@@ -627,37 +690,30 @@ func balances(s *Segment, segs map[string]*Segment, flows []*Flow, stats map[str
 		if sup == nil && dem == nil {
 			continue
 		}
-		num, den, _ := strings.Cut(f.CoefficientUnit, "/")
-		toBase, _, okTo := Normalise(1, to.Unit)
-		denBase, _, okDen := Normalise(1, den)
-		numBase, _, okNum := Normalise(1, num)
-		fromBase, _, okFrom := Normalise(1, from.Unit)
-		if !(okTo && okDen && okNum && okFrom) {
-			b.Note = fmt.Sprintf("units do not convert (%s per %s; %s → %s)", num, den, from.Unit, to.Unit)
-			out = append(out, b)
-			continue
-		}
-		tu, _ := ParseUnit(to.Unit)
-		du, _ := ParseUnit(den)
-		nu, _ := ParseUnit(num)
-		fu, _ := ParseUnit(from.Unit)
-		if tu.Dimension != du.Dimension || nu.Dimension != fu.Dimension {
-			b.Note = fmt.Sprintf("units do not convert (%s per %s; %s → %s)", num, den, from.Unit, to.Unit)
-			out = append(out, b)
-			continue
-		}
 		if sup != nil {
-			b.Supply = *sup
+			v := *sup
+			b.Supply = &v
+		}
+		factor, why := coefficientFactor(f, from, to)
+		if why != "" {
+			b.Note = "not computed: " + why
+			out = append(out, b)
+			continue
+		}
+		supply, demand := 0.0, 0.0
+		if sup != nil {
+			supply = *sup
 		}
 		if dem != nil {
-			// demand in From's unit = capacity(To) in base × coefficient (num per den) / From's factor
-			b.Demand = *dem * toBase / denBase * *f.Coefficient * numBase / fromBase
+			// demand in From's unit = capacity(To) × coefficient, converted.
+			demand = *dem * *f.Coefficient * factor
 		}
-		b.Net = b.Supply - b.Demand
+		net := supply - demand
+		b.Supply, b.Demand, b.Net = &supply, &demand, &net
 		switch {
-		case b.Demand > 0 && math.Abs(b.Net) <= balanceTolerance*b.Demand:
+		case demand > 0 && math.Abs(net) <= balanceTolerance*demand:
 			b.Kind = "BALANCED"
-		case b.Net < 0:
+		case net < 0:
 			b.Kind = "DEFICIT"
 		default:
 			b.Kind = "SURPLUS"
@@ -670,6 +726,47 @@ func balances(s *Segment, segs map[string]*Segment, flows []*Flow, stats map[str
 		out = append(out, b)
 	}
 	return out
+}
+
+// coefficientFactor returns what turns "capacity of To × coefficient" into From's unit:
+// the coefficient is numerator-per-denominator, the numerator must convert to From's unit
+// and the denominator to To's. When it cannot, why says so in plain words.
+func coefficientFactor(f *Flow, from, to *Segment) (factor float64, why string) {
+	if f.CoefficientUnit == "" {
+		return 0, fmt.Sprintf("the coefficient %g of %s → %s has no unit (coefficient_unit), so what %s needs of %s is unknown",
+			*f.Coefficient, f.From, f.To, f.To, f.From)
+	}
+	num, den, ok := strings.Cut(f.CoefficientUnit, "/")
+	if !ok || num == "" || den == "" {
+		return 0, fmt.Sprintf("the coefficient unit %q is not numerator/denominator (e.g. t/t, kWh/t)", f.CoefficientUnit)
+	}
+	side := func(unit, segUnit, seg, role string) (float64, string) {
+		if segUnit == "" {
+			return 0, fmt.Sprintf("segment %s has no capacity unit", seg)
+		}
+		u, okU := ParseUnit(unit)
+		su, okS := ParseUnit(segUnit)
+		switch {
+		case !okU:
+			return 0, fmt.Sprintf("the coefficient's %s %q is not a unit chainmap knows", role, unit)
+		case !okS:
+			return 0, fmt.Sprintf("%s's unit %q is not a unit chainmap knows", seg, segUnit)
+		case u.Dimension != su.Dimension:
+			return 0, fmt.Sprintf("the coefficient's %s %q (%s) does not convert to %s's unit %q (%s)", role, unit, u.Dimension, seg, segUnit, su.Dimension)
+		}
+		v, _, _ := Normalise(1, unit)
+		sv, _, _ := Normalise(1, segUnit)
+		return v / sv, ""
+	}
+	n, why := side(num, from.Unit, f.From, "numerator")
+	if why != "" {
+		return 0, why
+	}
+	d, why := side(den, to.Unit, f.To, "denominator")
+	if why != "" {
+		return 0, why
+	}
+	return n / d, ""
 }
 
 func score(g *SegmentGap, everywhere map[string]SegmentStat) {
@@ -709,18 +806,18 @@ func score(g *SegmentGap, everywhere map[string]SegmentStat) {
 		add("goal", pointsGoal, "moves goal "+g.Goals[0].ID)
 	}
 	if g.Status != StatusStrong {
-		if n := g.LocalUpstream + g.LocalDownstream; n > 0 {
+		if n := g.LocalUpstream + g.LocalDownstream - g.localBoth; n > 0 {
 			add("neighbours", math.Min(float64(n*pointsPerNeighbour), maxNeighbourPoints),
 				fmt.Sprintf("%d local enterprise(s) directly upstream, %d downstream", g.LocalUpstream, g.LocalDownstream))
 		}
 	}
 	for _, b := range g.Balances {
 		if b.To == g.Segment.ID && b.Kind == "DEFICIT" && b.Note == "" {
-			add("balance", pointsDeficit, fmt.Sprintf("local %s falls short of local demand by %g %s", b.From, round(-b.Net), b.Unit))
+			add("balance", pointsDeficit, fmt.Sprintf("local %s falls short of local demand by %g %s", b.From, round(-*b.Net), b.Unit))
 			break
 		}
 		if b.From == g.Segment.ID && b.Kind == "DEFICIT" && b.Note == "" {
-			add("balance", pointsDeficit, fmt.Sprintf("local supply falls short of what local %s needs by %g %s", b.To, round(-b.Net), b.Unit))
+			add("balance", pointsDeficit, fmt.Sprintf("local supply falls short of what local %s needs by %g %s", b.To, round(-*b.Net), b.Unit))
 			break
 		}
 	}
@@ -752,7 +849,13 @@ func reason(g *SegmentGap, segs map[string]*Segment) {
 	}
 	switch g.Kind {
 	case GapFill:
-		zh, en := present(g.Downstream)
+		var demand []Neighbour
+		for _, n := range g.Downstream {
+			if !n.Return {
+				demand = append(demand, n)
+			}
+		}
+		zh, en := present(demand)
 		g.ReasonZh = fmt.Sprintf("本地缺少%s，而下游%s已有企业，本地需求只能依赖外部供应（补链）。", s.NameZh, strings.Join(zh, "、"))
 		g.ReasonEn = fmt.Sprintf("No local %s, while downstream %s is present: local demand depends on outside supply (fill the chain).", nameEn, strings.Join(en, ", "))
 	case GapExtend:
@@ -774,7 +877,9 @@ func reason(g *SegmentGap, segs map[string]*Segment) {
 // locationQuotients computes LQ = (local_X / local_total) / (ref_X / ref_total) from the
 // dataset's indicators: for the scope region, "output" or "capacity" figures per
 // segment, with the reference either given as a share of a larger region or as that
-// region's own figure. Segments without both figures have no LQ.
+// region's own figure. Segments without both figures have no LQ. A figure that is a
+// bound ("more than", "at most"…) is left out: it would make the quotient a bound too;
+// an approximate one ("about") is used as it stands.
 func locationQuotients(in GapInput) map[string]*float64 {
 	out := map[string]*float64{}
 	if in.Scope.Region == "" {
@@ -784,7 +889,7 @@ func locationQuotients(in GapInput) map[string]*float64 {
 	for _, metric := range []string{"output", "capacity"} {
 		local := map[string]*Indicator{}
 		for _, i := range in.Indicators {
-			if i.Metric == metric && i.Region == in.Scope.Region && i.Segment != "" && i.Value != nil {
+			if i.Metric == metric && i.Region == in.Scope.Region && i.Segment != "" && i.Value != nil && !i.Qualifier.IsBound() {
 				if cur := local[i.Segment]; cur == nil || yearOf(i) > yearOf(cur) {
 					local[i.Segment] = i
 				}
@@ -798,7 +903,7 @@ func locationQuotients(in GapInput) map[string]*float64 {
 				ref = &v
 			} else {
 				for _, r := range in.Indicators {
-					if r.Metric == metric && r.Segment == seg && r.Region != in.Scope.Region && r.Value != nil && r.Unit == l.Unit && yearOf(r) == yearOf(l) {
+					if r.Metric == metric && r.Segment == seg && r.Region != in.Scope.Region && r.Value != nil && !r.Qualifier.IsBound() && r.Unit == l.Unit && yearOf(r) == yearOf(l) {
 						ref = r.Value
 						break
 					}

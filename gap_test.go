@@ -1,6 +1,7 @@
 package chainmap_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -159,29 +160,98 @@ func TestGapMassBalance(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := byID(rep)["A"].Balances
-	if len(b) != 1 || b[0].Demand != 60 || b[0].Supply != 45 || b[0].Net != -15 || b[0].Kind != "DEFICIT" {
+	if len(b) != 1 || fv(b[0].Demand) != "60" || fv(b[0].Supply) != "45" || fv(b[0].Net) != "-15" || b[0].Kind != "DEFICIT" {
 		t.Fatalf("balance = %+v", b)
 	}
 	// A surplus when supply exceeds demand: local ingot leaves unprocessed.
 	st["A"] = chainmap.SegmentStat{Enterprises: 2, Capacity: f(100)}
 	rep, _ = chainmap.AnalyseGaps(chainmap.GapInput{Chain: "x", Scope: chainmap.Scope{Region: "1"}, Segments: segs, Flows: flows, Stats: st})
-	if b := byID(rep)["B"].Balances; len(b) != 1 || b[0].Kind != "SURPLUS" || b[0].Net != 40 {
+	if b := byID(rep)["B"].Balances; len(b) != 1 || b[0].Kind != "SURPLUS" || fv(b[0].Net) != "40" {
 		t.Errorf("surplus balance = %+v", b)
 	}
 	// Units that do not convert are reported, not computed.
 	flows[0].CoefficientUnit = "kWh/t"
 	rep, _ = chainmap.AnalyseGaps(chainmap.GapInput{Chain: "x", Scope: chainmap.Scope{Region: "1"}, Segments: segs, Flows: flows, Stats: st})
-	if b := byID(rep)["A"].Balances; len(b) != 1 || !strings.Contains(b[0].Note, "do not convert") || b[0].Kind != "" {
-		t.Errorf("mismatched units = %+v", b)
+	if b := byID(rep)["A"].Balances; len(b) != 1 || b[0].Kind != "" || b[0].Demand != nil || b[0].Net != nil || fv(b[0].Supply) != "100" ||
+		b[0].Note != `not computed: the coefficient's numerator "kWh" (energy) does not convert to A's unit "万吨/年" (mass)` {
+		t.Errorf("mismatched units = %+v (note %q)", b, b[0].Note)
 	}
 }
 
-func TestGapRefusesFlowCycles(t *testing.T) {
+// TestGapBalanceWithoutCoefficientUnit is the regression of issue 15: both sides in kt,
+// a coefficient without a unit, used to read "units do not convert ( per ; kt → kt)" with
+// supply and demand 0. Now the supply is kept, demand is unknown, and the note says why.
+func TestGapBalanceWithoutCoefficientUnit(t *testing.T) {
+	segs := []*chainmap.Segment{
+		{ID: "A", NameZh: "甲", Stage: chainmap.StageUpstream, Unit: "kt"},
+		{ID: "B", NameZh: "乙", Stage: chainmap.StageMidstream, Unit: "kt"},
+	}
+	flows := []*chainmap.Flow{{From: "A", To: "B", Coefficient: f(1.2)}}
+	st := map[string]chainmap.SegmentStat{"A": {Enterprises: 2, Capacity: f(50)}, "B": {Enterprises: 2, Capacity: f(40)}}
+	rep, err := chainmap.AnalyseGaps(chainmap.GapInput{Chain: "x", Scope: chainmap.Scope{Region: "1"}, Segments: segs, Flows: flows, Stats: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := byID(rep)["A"].Balances
+	if len(b) != 1 || fv(b[0].Supply) != "50" || b[0].Demand != nil || b[0].Net != nil || b[0].Kind != "" {
+		t.Fatalf("balance = %+v", b)
+	}
+	if want := "not computed: the coefficient 1.2 of A → B has no unit (coefficient_unit), so what B needs of A is unknown"; b[0].Note != want {
+		t.Errorf("note = %q, want %q", b[0].Note, want)
+	}
+	// With its unit the same flow balances: 40 kt of B need 48 kt of A; 50 are local.
+	flows[0].CoefficientUnit = "t/t"
+	rep, _ = chainmap.AnalyseGaps(chainmap.GapInput{Chain: "x", Scope: chainmap.Scope{Region: "1"}, Segments: segs, Flows: flows, Stats: st})
+	if b := byID(rep)["A"].Balances; len(b) != 1 || fv(b[0].Demand) != "48" || fv(b[0].Net) != "2" || b[0].Kind != "BALANCED" {
+		t.Errorf("balance with unit = %+v", b)
+	}
+}
+
+// TestGapCycles: flows may loop. Worked by hand on A → B → C with C → A as a return flow
+// (scrap back to the raw material) and a two-way pair B ⇄ D.
+func TestGapCycles(t *testing.T) {
 	segs, flows := chainABC()
-	flows = append(flows, &chainmap.Flow{From: "C", To: "A"})
-	_, err := chainmap.AnalyseGaps(chainmap.GapInput{Chain: "x", Scope: chainmap.Scope{Region: "1"}, Segments: segs, Flows: flows, Stats: stats(nil)})
-	if err == nil || chainmap.ErrorCode(err) != chainmap.EINVALID || !strings.Contains(err.Error(), "cycle") {
-		t.Fatalf("err = %v, want a cycle refused", err)
+	segs = append(segs, &chainmap.Segment{ID: "D", NameZh: "丁", NameEn: "D", Stage: chainmap.StageMidstream})
+	flows = append(flows,
+		&chainmap.Flow{From: "C", To: "A", Kind: chainmap.FlowReturn},
+		&chainmap.Flow{From: "B", To: "D"}, &chainmap.Flow{From: "D", To: "B"})
+	// A missing; C (downstream of A only by the return flow) present; B missing; D present.
+	rep, err := chainmap.AnalyseGaps(chainmap.GapInput{Chain: "x", Scope: chainmap.Scope{Region: "1"}, Segments: segs, Flows: flows,
+		Stats: stats(map[string]int{"C": 3, "D": 2})})
+	if err != nil {
+		t.Fatalf("a loop is refused: %v", err)
+	}
+	g := byID(rep)
+	// A: upstream C (return: scrap comes in), downstream B (missing). C's scrap feeding A
+	// makes C an upstream source: EXTEND (the local chain stops before A).
+	if g["A"].Kind != chainmap.GapExtend || len(g["A"].Upstream) != 1 || !g["A"].Upstream[0].Return {
+		t.Errorf("A = %s, upstream %+v", g["A"].Kind, g["A"].Upstream)
+	}
+	// C's downstream A is reached only by the return flow: not demand for C.
+	if d := g["C"].Downstream; len(d) != 1 || d[0].Segment != "A" || !d[0].Return {
+		t.Errorf("C downstream = %+v", d)
+	}
+	// B: upstream A (missing) and D, downstream C (present) and D: FILL; D is listed on
+	// both sides but its 2 enterprises count once: +4 for neighbours, not +4 twice.
+	if g["B"].Kind != chainmap.GapFill || g["B"].LocalUpstream != 2 || g["B"].LocalDownstream != 5 {
+		t.Errorf("B = %s, local up %d down %d", g["B"].Kind, g["B"].LocalUpstream, g["B"].LocalDownstream)
+	}
+	for _, fc := range g["B"].Factors {
+		if fc.Name == "neighbours" && fc.Points != 10 { // (2 + 5 − 2) × 2
+			t.Errorf("B neighbours = %v, want 10", fc.Points)
+		}
+	}
+}
+
+func TestOneWayCycle(t *testing.T) {
+	_, flows := chainABC()
+	flows = append(flows, &chainmap.Flow{From: "C", To: "A", Kind: chainmap.FlowReturn})
+	if c := chainmap.OneWayCycle(flows); c != nil {
+		t.Errorf("a loop of two-way flows reported: %v", c)
+	}
+	flows[0].OneWay = true // A → B can never come back
+	if c := chainmap.OneWayCycle(flows); strings.Join(c, ">") != "A>B>C>A" {
+		t.Errorf("cycle through the one-way flow = %v, want A>B>C>A", c)
 	}
 }
 
@@ -236,4 +306,11 @@ func TestScopeValidate(t *testing.T) {
 			t.Errorf("%+v accepted", sc)
 		}
 	}
+}
+
+func fv(p *float64) string {
+	if p == nil {
+		return "nil"
+	}
+	return fmt.Sprint(*p)
 }

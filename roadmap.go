@@ -26,10 +26,14 @@ type RoadmapStep struct {
 	Goals    []*Goal
 	// After lists the earlier steps' segments this one depends on (missing upstream links).
 	After []string
+	// Loop lists the other segments of the plan on the same loop of flows (a strongly
+	// connected component): they depend on each other and share this step's phase.
+	Loop []string
 }
 
 // Roadmap is the phased plan: phase 1 holds gaps that depend on no other gap of the
-// plan; a gap that needs a missing upstream link of the plan comes in a later phase.
+// plan; a gap that needs a missing upstream link of the plan comes in a later phase;
+// the gaps of one loop share a phase.
 type Roadmap struct {
 	Chain string
 	Scope Scope
@@ -59,32 +63,53 @@ func BuildRoadmap(rep *GapReport, steps int) *Roadmap {
 	for _, g := range picked {
 		in[g.Segment.ID] = g
 	}
-	phase := map[string]int{}
-	var phaseOf func(id string, seen map[string]bool) int
-	phaseOf = func(id string, seen map[string]bool) int {
-		if p, ok := phase[id]; ok {
-			return p
-		}
-		if seen[id] { // flows are acyclic (checked); guard anyway
-			return 1
-		}
-		seen[id] = true
-		p := 1
-		for _, u := range in[id].Upstream {
-			if ug, ok := in[u.Segment]; ok && ug.Status == StatusMissing {
-				p = max(p, phaseOf(u.Segment, seen)+1)
+	// A gap depends on the missing upstream neighbours that are also in the plan (you
+	// cannot feed a link whose input is still missing). Flows may loop (recycling), so the
+	// dependencies are grouped into strongly connected components: the members of one
+	// loop depend on each other and share a phase; a component's phase is one more than
+	// that of any component it depends on.
+	deps := map[string][]string{}
+	for _, g := range picked {
+		for _, u := range g.Upstream {
+			if ug, ok := in[u.Segment]; ok && ug.Status == StatusMissing && u.Segment != g.Segment.ID {
+				deps[g.Segment.ID] = append(deps[g.Segment.ID], u.Segment)
 			}
 		}
-		phase[id] = p
-		return p
+	}
+	ids := make([]string, len(picked))
+	for i, g := range picked {
+		ids[i] = g.Segment.ID
+	}
+	comp, comps := stronglyConnected(ids, deps)
+	compPhase := make([]int, len(comps))
+	// Tarjan's algorithm returns components dependencies first, so one pass suffices.
+	for c, members := range comps {
+		p := 1
+		for _, id := range members {
+			for _, d := range deps[id] {
+				if dc := comp[d]; dc != c {
+					p = max(p, compPhase[dc]+1)
+				}
+			}
+		}
+		compPhase[c] = p
 	}
 	rm := &Roadmap{Chain: rep.Chain, Scope: rep.Scope, DataGaps: dataGaps}
 	for _, g := range picked {
-		st := &RoadmapStep{Phase: phaseOf(g.Segment.ID, map[string]bool{}), Gap: g, Policies: g.Policies, Goals: g.Goals}
-		for _, u := range g.Upstream {
-			if ug, ok := in[u.Segment]; ok && ug.Status == StatusMissing {
-				st.After = append(st.After, u.Segment)
+		c := comp[g.Segment.ID]
+		st := &RoadmapStep{Phase: compPhase[c], Gap: g, Policies: g.Policies, Goals: g.Goals}
+		for _, d := range deps[g.Segment.ID] {
+			if comp[d] != c {
+				st.After = append(st.After, d)
 			}
+		}
+		if len(comps[c]) > 1 {
+			for _, id := range comps[c] {
+				if id != g.Segment.ID {
+					st.Loop = append(st.Loop, id)
+				}
+			}
+			sort.Strings(st.Loop)
 		}
 		rm.Steps = append(rm.Steps, st)
 	}
@@ -126,4 +151,51 @@ func PlanRoadmap(ctx context.Context, s Store, q RoadmapQuery) (*Roadmap, error)
 		st.Host = hp.pick(st.Gap.Segment.ID)
 	}
 	return rm, nil
+}
+
+// stronglyConnected groups nodes into strongly connected components of the graph given
+// by deps (node → nodes it depends on), with Tarjan's algorithm. Components come out
+// dependencies first; comp maps each node to its component's index. Nodes are visited in
+// the given order, so the result is deterministic.
+func stronglyConnected(nodes []string, deps map[string][]string) (comp map[string]int, comps [][]string) {
+	index, low := map[string]int{}, map[string]int{}
+	onStack := map[string]bool{}
+	var stack []string
+	comp = map[string]int{}
+	next := 0
+	var visit func(n string)
+	visit = func(n string) {
+		index[n], low[n] = next, next
+		next++
+		stack = append(stack, n)
+		onStack[n] = true
+		for _, d := range deps[n] {
+			if _, seen := index[d]; !seen {
+				visit(d)
+				low[n] = min(low[n], low[d])
+			} else if onStack[d] {
+				low[n] = min(low[n], index[d])
+			}
+		}
+		if low[n] == index[n] {
+			var members []string
+			for {
+				m := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				onStack[m] = false
+				comp[m] = len(comps)
+				members = append(members, m)
+				if m == n {
+					break
+				}
+			}
+			comps = append(comps, members)
+		}
+	}
+	for _, n := range nodes {
+		if _, seen := index[n]; !seen {
+			visit(n)
+		}
+	}
+	return comp, comps
 }

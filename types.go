@@ -101,8 +101,20 @@ type Flow struct {
 	To              string   `json:"to"`
 	Coefficient     *float64 `json:"coefficient,omitempty"`
 	CoefficientUnit string   `json:"coefficient_unit,omitempty"`
+	// Kind is "input" (empty: the from segment is an input of the to segment) or
+	// "return" (material going back against the chain, e.g. scrap to recycling).
+	Kind string `json:"kind,omitempty"`
+	// OneWay says the flow can never be part of a loop: validate reports a cycle
+	// through it (a raw material or energy input that cannot come back).
+	OneWay bool `json:"one_way,omitempty"`
 	Provenance
 }
+
+// FlowReturn is the kind of a return flow (scrap or recovered material going back).
+const FlowReturn = "return"
+
+// IsReturn reports whether the flow carries material back against the chain.
+func (f Flow) IsReturn() bool { return f.Kind == FlowReturn }
 
 // Key identifies a flow within a dataset.
 func (f Flow) Key() string { return f.From + ">" + f.To }
@@ -243,9 +255,12 @@ type Operation struct {
 	Output       *float64 `json:"output,omitempty"`
 	OutputUnit   string   `json:"output_unit,omitempty"`
 	OutputYear   *int     `json:"output_year,omitempty"`
-	Products     []string `json:"products,omitempty"`
-	Evidence     string   `json:"evidence,omitempty"`
-	Verification string   `json:"verification,omitempty"`
+	// CapacityQualifier and OutputQualifier say whether those figures are bounds.
+	CapacityQualifier Qualifier `json:"capacity_qualifier,omitempty"`
+	OutputQualifier   Qualifier `json:"output_qualifier,omitempty"`
+	Products          []string  `json:"products,omitempty"`
+	Evidence          string    `json:"evidence,omitempty"`
+	Verification      string    `json:"verification,omitempty"`
 	Provenance
 }
 
@@ -288,9 +303,12 @@ type Project struct {
 	Capacity     *float64 `json:"capacity,omitempty"`
 	CapacityUnit string   `json:"capacity_unit,omitempty"`
 	Investment   *float64 `json:"investment,omitempty"`
-	Stage        string   `json:"stage"`
-	StartYear    *int     `json:"start_year,omitempty"`
-	EndYear      *int     `json:"end_year,omitempty"`
+	// CapacityQualifier and InvestmentQualifier say whether those figures are bounds.
+	CapacityQualifier   Qualifier `json:"capacity_qualifier,omitempty"`
+	InvestmentQualifier Qualifier `json:"investment_qualifier,omitempty"`
+	Stage               string    `json:"stage"`
+	StartYear           *int      `json:"start_year,omitempty"`
+	EndYear             *int      `json:"end_year,omitempty"`
 	Provenance
 }
 
@@ -324,14 +342,18 @@ type Goal struct {
 	Segment       string   `json:"segment,omitempty"`
 	BaselineYear  *int     `json:"baseline_year,omitempty"`
 	BaselineValue *float64 `json:"baseline_value,omitempty"`
-	TargetYear    int      `json:"target_year"`
-	Comparator    string   `json:"comparator"`
-	TargetValue   float64  `json:"target_value"`
-	TargetMax     *float64 `json:"target_max,omitempty"`
-	Unit          string   `json:"unit,omitempty"`
-	CurrentYear   *int     `json:"current_year,omitempty"`
-	CurrentValue  *float64 `json:"current_value,omitempty"`
-	Derive        string   `json:"derive,omitempty"`
+	// BaselineQualifier says whether the baseline is a value or a bound (see Qualifier).
+	BaselineQualifier Qualifier `json:"baseline_qualifier,omitempty"`
+	TargetYear        int       `json:"target_year"`
+	Comparator        string    `json:"comparator"`
+	TargetValue       float64   `json:"target_value"`
+	TargetMax         *float64  `json:"target_max,omitempty"`
+	Unit              string    `json:"unit,omitempty"`
+	CurrentYear       *int      `json:"current_year,omitempty"`
+	CurrentValue      *float64  `json:"current_value,omitempty"`
+	// CurrentQualifier says whether the current value is a value or a bound.
+	CurrentQualifier Qualifier `json:"current_qualifier,omitempty"`
+	Derive           string    `json:"derive,omitempty"`
 	Provenance
 }
 
@@ -349,6 +371,9 @@ type Indicator struct {
 	Unit    string   `json:"unit,omitempty"`
 	ShareOf string   `json:"share_of,omitempty"`
 	Share   *float64 `json:"share,omitempty"`
+	// Qualifier says whether Value (and Share) is a value or a bound: "超过70%" is
+	// more_than 70, "6万余" more_than 60000, "约50万吨" about 50.
+	Qualifier Qualifier `json:"qualifier,omitempty"`
 	Provenance
 }
 
@@ -376,3 +401,23 @@ type Technology struct {
 	Platforms []string `json:"platforms,omitempty"`
 	Provenance
 }
+
+// Qualifier says whether a figure is a value or a bound, as sources write them: "约"
+// (about), "以上"/"不低于" (at least), "超过"/"余" (more than), "以下"/"不超过" (at most),
+// "不足"/"低于" (less than). Empty means the figure is the value.
+type Qualifier string
+
+// The qualifiers a figure can carry.
+const (
+	QualifierAbout    Qualifier = "about"
+	QualifierAtLeast  Qualifier = "at_least"
+	QualifierMoreThan Qualifier = "more_than"
+	QualifierAtMost   Qualifier = "at_most"
+	QualifierLessThan Qualifier = "less_than"
+)
+
+// Qualifiers lists every qualifier, for validation.
+var Qualifiers = []string{string(QualifierAbout), string(QualifierAtLeast), string(QualifierMoreThan), string(QualifierAtMost), string(QualifierLessThan)}
+
+// IsBound reports whether the figure is a bound (not a value, exact or approximate).
+func (q Qualifier) IsBound() bool { return q != "" && q != QualifierAbout }

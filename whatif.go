@@ -14,7 +14,10 @@ type WhatIfChange struct {
 	// Name names a new enterprise (for the answer only).
 	Name    string
 	Segment string
-	// Capacity is added (or, for a removal, subtracted when given) in the segment's unit.
+	// Capacity is added (or, for a removal, subtracted) in the segment's unit. Left nil
+	// for an existing enterprise, it defaults to the capacity that enterprise's own
+	// operation in the segment records, when that operation's figure is not already in
+	// the scope's (for an addition) or is (for a removal); see knownCapacity.
 	Capacity *float64
 	// Park and Region place the change; an existing enterprise keeps its own location
 	// unless one is given.
@@ -127,6 +130,7 @@ type overlay struct {
 	ents    map[string]*Enterprise
 	ops     map[string][]*Operation    // enterprise → operations
 	counted map[string]map[string]bool // segment → enterprise → counted in its stat
+	inStats map[string]bool            // enterprise → its operations are in the scope's stats
 }
 
 func (ov *overlay) prepare(q WhatIfQuery) error {
@@ -188,11 +192,12 @@ func (ov *overlay) prepare(q WhatIfQuery) error {
 			ov.ops[o.Enterprise] = append(ov.ops[o.Enterprise], o)
 		}
 	}
-	ov.counted = map[string]map[string]bool{}
+	ov.counted, ov.inStats = map[string]map[string]bool{}, map[string]bool{}
 	for id, e := range ov.ents {
 		if !e.Active() || !ov.inScope(e.Region, e.Park) {
 			continue
 		}
+		ov.inStats[id] = true
 		for _, o := range ov.ops[id] {
 			if !CountsForPresence(o.Role) {
 				continue
@@ -233,6 +238,10 @@ func (ov *overlay) apply(c WhatIfChange, sign int) error {
 	if !ov.inScope(region, park) {
 		return Errorf(EINVALID, "what-if change for %s in %s lies outside the scope", nameOr(c.Name, c.Enterprise), c.Segment)
 	}
+	capacity := c.Capacity
+	if capacity == nil && c.Enterprise != "" {
+		capacity = ov.knownCapacity(c.Enterprise, c.Segment, sign)
+	}
 	for sg := c.Segment; sg != ""; sg = ov.parent[sg] {
 		st := ov.in.Stats[sg]
 		st.Segment = sg
@@ -245,10 +254,10 @@ func (ov *overlay) apply(c WhatIfChange, sign int) error {
 			st.Enterprises--
 			ov.mark(sg, key, false)
 		}
-		if c.Capacity != nil {
+		if capacity != nil {
 			seg := segmentByID(ov.in.Segments, sg)
 			from := segmentByID(ov.in.Segments, c.Segment)
-			if v, err := ConvertUnit(*c.Capacity, from.Unit, seg.Unit); err == nil && seg.Unit != "" {
+			if v, err := ConvertUnit(*capacity, from.Unit, seg.Unit); err == nil && seg.Unit != "" {
 				cur := 0.0
 				if st.Capacity != nil {
 					cur = *st.Capacity
@@ -271,6 +280,28 @@ func (ov *overlay) apply(c WhatIfChange, sign int) error {
 			}
 		}
 		ov.ops[key] = ops
+	}
+	return nil
+}
+
+// knownCapacity is the capacity an existing enterprise's own operation in segment
+// records, in the segment's unit: what a change that gives no capacity moves, so that
+// attracting a known producer brings its known capacity. An addition takes it only when
+// the enterprise's figures are not already in the scope's stats (otherwise it would count
+// twice), a removal only when they are. Nil when the enterprise records no producing
+// capacity there, or one in a unit that does not convert to the segment's.
+func (ov *overlay) knownCapacity(ent, segment string, sign int) *float64 {
+	if (sign > 0) == ov.inStats[ent] {
+		return nil
+	}
+	unit := segmentByID(ov.in.Segments, segment).Unit
+	for _, o := range ov.ops[ent] {
+		if o.Segment != segment || o.Role == "rnd" || o.Capacity == nil || unit == "" {
+			continue
+		}
+		if v, err := ConvertUnit(*o.Capacity, o.CapacityUnit, unit); err == nil {
+			return &v
+		}
 	}
 	return nil
 }

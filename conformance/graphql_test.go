@@ -29,7 +29,8 @@ var apiQueries = []struct{ name, query string }{
 	{"projects", `{ projects(region: "410100") { id nameZh capacity capacityUnit stage enterprise { id } segments { id } sources { text } } }`},
 	{"policies", `{ policies(segment: "U4a") { id titleZh instrument rate base cap capPeriod clause document { id } segments { id } } }`},
 	{"goals", `{ goals(region: "410100") { id comparator targetValue targetMax unit current currentDerived onTrack } }`},
-	{"indicators", `{ indicators(region: "410100") { id metric value unit share shareOf { id } segment { id } } }`},
+	{"indicators", `{ indicators(region: "410100") { id metric value unit share qualifier shareOf { id } segment { id } } }`},
+	{"bounds", `{ indicators(metric: "employees") { id value qualifier } goals(region: "410100") { id baselineValue baselineQualifier current currentQualifier onTrack } }`},
 	{"platforms and technologies", `{ platforms { id kind hosts { id } status } technologies { id segments { id } platformIds } sources { id title licence } }`},
 	{"search", `{ search(text: "明泰") { kind id nameZh } }`},
 	{"gapAnalysis", `{ gapAnalysis(chain: "aluminium", scope: {region: "410100"}) { present total completeness byStage { stage present total } segments { segment { id } status kind score enterprises capacity lq elsewhere factors { name points } reasonZh balances { from { id } kind net } } } }`},
@@ -93,6 +94,54 @@ func TestGraphQLSameOnBothStores(t *testing.T) {
 	for _, q := range apiQueries {
 		if a, b := answers[stores[0].name][q.name], answers[stores[1].name][q.name]; a != b {
 			t.Errorf("%s differs:\n%s: %s\n%s: %s", q.name, stores[0].name, a, stores[1].name, b)
+		}
+	}
+}
+
+// TestGraphQLAbsentStringsAreNull checks, on both stores, that an optional String the
+// dataset leaves empty comes back as null, not "", while a present one keeps its text.
+func TestGraphQLAbsentStringsAreNull(t *testing.T) {
+	stores := loadAll(t, "../data/zhengzhou-aluminium")
+	query := `{ enterprise(id: "zhongfu-industry") { nameZh nameEn shortName creditCode stockCode }
+	            sources { id title publisher date url licence } }`
+	for _, sc := range stores {
+		h := server.New(server.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, sc.store, nil).Handler()
+		body, _ := json.Marshal(map[string]string{"query": query})
+		req := httptest.NewRequest("POST", "/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		var resp struct {
+			Data struct {
+				Enterprise map[string]*string   `json:"enterprise"`
+				Sources    []map[string]*string `json:"sources"`
+			} `json:"data"`
+			Errors []any `json:"errors"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &resp); err != nil || len(resp.Errors) > 0 {
+			t.Fatalf("%s: %s", sc.name, w.Body.String())
+		}
+		e, s := resp.Data.Enterprise, map[string]*string(nil)
+		for _, src := range resp.Data.Sources {
+			if id := src["id"]; id != nil && *id == "GEO" {
+				s = src
+			}
+		}
+		if s == nil {
+			t.Fatalf("%s: source GEO missing", sc.name)
+		}
+		for _, f := range []string{"shortName", "creditCode", "stockCode"} {
+			if v, ok := e[f]; !ok || v != nil {
+				t.Errorf("%s: enterprise.%s = %v, want null (present: %v)", sc.name, f, v, ok)
+			}
+		}
+		for _, f := range []string{"date", "licence"} {
+			if v, ok := s[f]; !ok || v != nil {
+				t.Errorf("%s: source.%s = %v, want null", sc.name, f, v)
+			}
+		}
+		if e["nameZh"] == nil || *e["nameZh"] != "中孚实业" || e["nameEn"] == nil || s["url"] == nil || *s["url"] == "" {
+			t.Errorf("%s: present strings lost: %s", sc.name, w.Body.String())
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/chainmap/chainmap"
@@ -42,6 +43,24 @@ func TestSecondDataset(t *testing.T) {
 		}
 		if top := rep.Segments[0].Segment.ID; top != "bt.U2.2" {
 			t.Errorf("highest-scoring gap = %s, want the anode (bt.U2.2)", top)
+		}
+		// The recycling loop (bt.D1 ⇢ bt.S1.2 → bt.U1.1 → … → bt.D1), by hand: kinds and
+		// scores above are unchanged (the new neighbours have no local enterprise, and the
+		// return flows out of bt.D1 are not demand); in the roadmap the missing recycler
+		// bt.S1.2 now comes before the salts it feeds: bt.S1.2 phase 1, bt.U1.1 and bt.U1.2
+		// phase 2 (after bt.S1.2), bt.U2.0 phase 3 (after bt.U1.2; it was 2).
+		if g := gapOf(rep, "bt.S1.2"); len(g.Upstream) != 1 || !g.Upstream[0].Return || len(g.Downstream) != 2 {
+			t.Errorf("bt.S1.2 neighbours: up %+v down %+v", g.Upstream, g.Downstream)
+		}
+		rm := must(chainmap.PlanRoadmap(ctxT(t), s, chainmap.RoadmapQuery{Chain: "battery", Scope: chainmap.Scope{Region: "340100"}, TargetsPerStep: 1}))
+		phases := map[string]string{}
+		for _, st := range rm.Steps {
+			phases[st.Gap.Segment.ID] = fmt.Sprintf("%d%v", st.Phase, st.After)
+		}
+		for id, w := range map[string]string{"bt.S1.2": "1[]", "bt.U1.1": "2[bt.S1.2]", "bt.U1.2": "2[bt.S1.2]", "bt.U2.0": "3[bt.U1.2]"} {
+			if phases[id] != w {
+				t.Errorf("roadmap %s = %s, want phase %s", id, phases[id], w)
+			}
 		}
 		ts := must(chainmap.InvestmentTargets(ctxT(t), s, chainmap.TargetQuery{Chain: "battery", Scope: chainmap.Scope{Region: "340100"}, Segment: "bt.U2.2"}))
 		if len(ts) < 2 || ts[0].Enterprise.ID != "x-anode-a" || ts[0].Host == nil || ts[0].Host.Park.ID != "hf-park-c" {

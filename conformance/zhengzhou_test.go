@@ -125,6 +125,122 @@ func TestZhengzhou(t *testing.T) {
 		})
 	})
 
+	t.Run("audit corrections (issue 15)", func(t *testing.T) {
+		each(t, stores, func(t *testing.T, s chainmap.Store) {
+			// The 1000亿元 fund's size is a number the API returns, cited to its clause.
+			fund := must(s.Indicators(ctxT(t), chainmap.IndicatorQuery{IDs: []string{"ind-ncc-fund-size"}}))
+			if len(fund) != 1 || fv(fund[0].Value) != "1000" || fund[0].Unit != "亿元" || !cites(fund[0].Provenance, "SEED#三(五)1") {
+				t.Errorf("fund size = %v", fund)
+			}
+			// 中州铝业 is 中国铝业股份有限公司下属子公司.
+			zz := must(s.Enterprises(ctxT(t), chainmap.EnterpriseQuery{IDs: []string{"zhongzhou"}}))
+			if len(zz.Enterprises) != 1 || zz.Enterprises[0].Parent != "chalco" {
+				t.Errorf("zhongzhou parent = %+v", zz.Enterprises)
+			}
+			// The 豫联 60万吨 project is in 巩义; its stage rests on no undated report.
+			yl := must(s.Projects(ctxT(t), chainmap.ProjectQuery{IDs: []string{"prj-yulian-60"}}))
+			if len(yl) != 1 || yl[0].Region != "410181" || yl[0].Stage != "unknown" {
+				t.Errorf("prj-yulian-60 = %+v", yl)
+			}
+			// The seed states no stage for its key projects: none is guessed.
+			for _, id := range []string{"prj-mingtai-12.5", "prj-hengtong-40", "prj-zhonghengmei-15", "prj-zhongbu-lvgang", "prj-zhongchuyun"} {
+				p := must(s.Projects(ctxT(t), chainmap.ProjectQuery{IDs: []string{id}}))
+				if len(p) != 1 || p[0].Stage != "unknown" {
+					t.Errorf("project %s stage = %v, want unknown", id, p)
+				}
+			}
+			// No source is the content-farm copy, and nothing cites it.
+			for _, src := range must(s.Sources(ctxT(t), chainmap.IDQuery{})) {
+				if strings.Contains(src.URL, "strain.blog") || src.ID == "SWA-C919" {
+					t.Errorf("content-farm source %s still listed", src.ID)
+				}
+			}
+			// Rows that rest on the decoded alloy digits are not primary.
+			segs := must(s.Segments(ctxT(t), chainmap.SegmentQuery{IDs: []string{"E1", "E5.aero", "E6"}}))
+			for _, sg := range segs {
+				if sg.Confidence == chainmap.ConfidencePrimary {
+					t.Errorf("segment %s rests on the decoded digits but is primary", sg.ID)
+				}
+			}
+			// 神火's 2024 figures are sales targets.
+			ops := must(s.Operations(ctxT(t), chainmap.OperationQuery{Enterprises: []string{"shenhuo"}}))
+			for _, o := range ops {
+				if strings.Contains(o.Evidence, "production target") || (strings.Contains(o.Evidence, "2024") && !strings.Contains(o.Evidence, "sales target")) {
+					t.Errorf("shenhuo %s evidence %q", o.Segment, o.Evidence)
+				}
+			}
+		})
+	})
+
+	t.Run("bounds (issue 15)", func(t *testing.T) {
+		want := map[string]struct {
+			value string
+			q     chainmap.Qualifier
+		}{
+			"ind-gy-2022-workers":      {"60000", chainmap.QualifierMoreThan}, // 6万余
+			"ind-gy-2022-al-share":     {"70", chainmap.QualifierAtLeast},     // 70%以上
+			"ind-gy-2022-processors":   {"100", chainmap.QualifierAtLeast},    // 100以上
+			"ind-gy-2022-output":       {"450", ""},                           // 450万吨, a value
+			"ind-gy-2022-sheetfoil-cn": {"nil", chainmap.QualifierAbout},      // about 30% (a share)
+		}
+		each(t, stores, func(t *testing.T, s chainmap.Store) {
+			for id, w := range want {
+				got := must(s.Indicators(ctxT(t), chainmap.IndicatorQuery{IDs: []string{id}}))
+				if len(got) != 1 || fv(got[0].Value) != w.value || got[0].Qualifier != w.q {
+					t.Errorf("%s = %v", id, got)
+				}
+			}
+			g := must(s.Goals(ctxT(t), chainmap.GoalQuery{IDs: []string{"goal2015-deep-share"}}))
+			if len(g) != 1 || fv(g[0].BaselineValue) != "10" || g[0].BaselineQualifier != chainmap.QualifierLessThan {
+				t.Errorf("不足10%% baseline = %+v", g)
+			}
+			ops := must(s.Operations(ctxT(t), chainmap.OperationQuery{Enterprises: []string{"zhongbu-lugang"}, Segments: []string{"S3"}}))
+			if len(ops) != 1 || ops[0].OutputQualifier != chainmap.QualifierAbout || ops[0].CapacityQualifier != "" {
+				t.Errorf("中部陆港 about 700万吨 = %+v", ops)
+			}
+			// The 2018 LQ rests on exact figures and is unchanged by the bounds.
+			rep := must(chainmap.GapAnalysis(ctxT(t), s, chainmap.GapQuery{Chain: "aluminium", Scope: chainmap.Scope{Region: "410100"}}))
+			for _, sg := range rep.Segments {
+				if sg.Segment.ID == "M1" && (sg.LQ == nil || *sg.LQ != 1.61) {
+					t.Errorf("M1 LQ = %v, want 1.61", sg.LQ)
+				}
+			}
+		})
+	})
+
+	t.Run("the 再生铝 loop (issue 15)", func(t *testing.T) {
+		each(t, stores, func(t *testing.T, s chainmap.Store) {
+			flows := must(s.Flows(ctxT(t), chainmap.FlowQuery{Chain: "aluminium"}))
+			ret, oneWay := map[string]bool{}, 0
+			for _, f := range flows {
+				if f.IsReturn() {
+					ret[f.Key()] = cites(f.Provenance, "SEED#二(一)2")
+				}
+				if f.OneWay {
+					oneWay++
+				}
+			}
+			if !ret["E>U7"] || !ret["M1>U7"] || len(ret) != 2 || oneWay != 7 {
+				t.Errorf("return flows %v, one-way flows %d", ret, oneWay)
+			}
+			rep := must(chainmap.GapAnalysis(ctxT(t), s, chainmap.GapQuery{Chain: "aluminium", Scope: chainmap.Scope{Region: "410100"}}))
+			u7 := gapOf(rep, "U7")
+			var up []string
+			for _, n := range u7.Upstream {
+				up = append(up, fmt.Sprintf("%s:%v", n.Segment, n.Return))
+			}
+			if strings.Join(up, ",") != "E:true,M1:true" {
+				t.Errorf("U7 upstream = %v, want the scrap sources E and M1", up)
+			}
+			// E's scrap going to U7 is not demand for E: E's kind does not rest on it.
+			for _, n := range gapOf(rep, "E").Downstream {
+				if n.Segment == "U7" && !n.Return {
+					t.Errorf("E → U7 not marked as a return")
+				}
+			}
+		})
+	})
+
 	t.Run("key projects", func(t *testing.T) {
 		want := map[string]string{"prj-yulian-60": "60", "prj-mingtai-12.5": "12.5", "prj-hengtong-40": "40",
 			"prj-zhonghengmei-15": "15", "prj-zhongbu-lvgang": "nil", "prj-zhongchuyun": "nil"}

@@ -84,6 +84,16 @@ func (r *goalResolver) OnTrack(ctx context.Context, obj *chainmap.Goal) (*bool, 
 	return p.OnTrack, nil
 }
 
+// CurrentQualifier is the resolver for the currentQualifier field.
+func (r *goalResolver) CurrentQualifier(ctx context.Context, obj *chainmap.Goal) (*string, error) {
+	p, err := r.progress(ctx, obj)
+	if err != nil || p.Qualifier == "" {
+		return nil, err
+	}
+	q := string(p.Qualifier)
+	return &q, nil
+}
+
 // CurrentNote is the resolver for the currentNote field.
 func (r *goalResolver) CurrentNote(ctx context.Context, obj *chainmap.Goal) (*string, error) {
 	p, err := r.progress(ctx, obj)
@@ -145,6 +155,11 @@ func (r *roadmapResolver) Chain(ctx context.Context, obj *chainmap.Roadmap) (*ch
 // After is the resolver for the after field.
 func (r *roadmapStepResolver) After(ctx context.Context, obj *chainmap.RoadmapStep) ([]*chainmap.Segment, error) {
 	return many(ctx, r.loaders(ctx).Segments, obj.After)
+}
+
+// Loop is the resolver for the loop field.
+func (r *roadmapStepResolver) Loop(ctx context.Context, obj *chainmap.RoadmapStep) ([]*chainmap.Segment, error) {
+	return many(ctx, r.loaders(ctx).Segments, obj.Loop)
 }
 
 // Parks is the resolver for the parks field.

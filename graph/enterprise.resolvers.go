@@ -57,6 +57,16 @@ func (r *operationResolver) Segment(ctx context.Context, obj *chainmap.Operation
 	return one(ctx, r.loaders(ctx).Segments, obj.Segment)
 }
 
+// CapacityQualifier is the resolver for the capacityQualifier field.
+func (r *operationResolver) CapacityQualifier(ctx context.Context, obj *chainmap.Operation) (*string, error) {
+	return qualifier(obj.CapacityQualifier), nil
+}
+
+// OutputQualifier is the resolver for the outputQualifier field.
+func (r *operationResolver) OutputQualifier(ctx context.Context, obj *chainmap.Operation) (*string, error) {
+	return qualifier(obj.OutputQualifier), nil
+}
+
 // Supplier is the resolver for the supplier field.
 func (r *supplyLinkResolver) Supplier(ctx context.Context, obj *chainmap.SupplyLink) (*chainmap.Enterprise, error) {
 	return one(ctx, r.loaders(ctx).Enterprises, obj.Supplier)

@@ -294,3 +294,12 @@ func (r *Resolver) gapAnalysis(ctx context.Context, chain string, scope model.Sc
 	}
 	return rep, nil
 }
+
+// qualifier answers a figure's qualifier, null when the figure is the value itself.
+func qualifier(q chainmap.Qualifier) *string {
+	if q == "" {
+		return nil
+	}
+	s := string(q)
+	return &s
+}

@@ -27,6 +27,11 @@ func (r *goalResolver) Segment(ctx context.Context, obj *chainmap.Goal) (*chainm
 	return one(ctx, r.loaders(ctx).Segments, obj.Segment)
 }
 
+// BaselineQualifier is the resolver for the baselineQualifier field.
+func (r *goalResolver) BaselineQualifier(ctx context.Context, obj *chainmap.Goal) (*string, error) {
+	return qualifier(obj.BaselineQualifier), nil
+}
+
 // Region is the resolver for the region field.
 func (r *indicatorResolver) Region(ctx context.Context, obj *chainmap.Indicator) (*chainmap.Region, error) {
 	return one(ctx, r.loaders(ctx).Regions, obj.Region)
@@ -45,6 +50,11 @@ func (r *indicatorResolver) Segment(ctx context.Context, obj *chainmap.Indicator
 // ShareOf is the resolver for the shareOf field.
 func (r *indicatorResolver) ShareOf(ctx context.Context, obj *chainmap.Indicator) (*chainmap.Region, error) {
 	return one(ctx, r.loaders(ctx).Regions, obj.ShareOf)
+}
+
+// Qualifier is the resolver for the qualifier field.
+func (r *indicatorResolver) Qualifier(ctx context.Context, obj *chainmap.Indicator) (*string, error) {
+	return qualifier(obj.Qualifier), nil
 }
 
 // Hosts is the resolver for the hosts field.
@@ -100,6 +110,16 @@ func (r *projectResolver) Region(ctx context.Context, obj *chainmap.Project) (*c
 // Segments is the resolver for the segments field.
 func (r *projectResolver) Segments(ctx context.Context, obj *chainmap.Project) ([]*chainmap.Segment, error) {
 	return many(ctx, r.loaders(ctx).Segments, obj.Segments)
+}
+
+// CapacityQualifier is the resolver for the capacityQualifier field.
+func (r *projectResolver) CapacityQualifier(ctx context.Context, obj *chainmap.Project) (*string, error) {
+	return qualifier(obj.CapacityQualifier), nil
+}
+
+// InvestmentQualifier is the resolver for the investmentQualifier field.
+func (r *projectResolver) InvestmentQualifier(ctx context.Context, obj *chainmap.Project) (*string, error) {
+	return qualifier(obj.InvestmentQualifier), nil
 }
 
 // Segments is the resolver for the segments field.

@@ -11,9 +11,10 @@ import (
 
 // fields reads typed values out of one row, recording a problem for each bad field.
 type fields struct {
-	rep *Report
-	row *rawRow
-	bad bool
+	rep  *Report
+	row  *rawRow
+	kind Kind // the row's table, for the rule tables of rules.go
+	bad  bool
 }
 
 func (f *fields) fail(col, format string, args ...any) {
@@ -121,7 +122,14 @@ func (f *fields) int(col string, min, max int) *int {
 	return &x
 }
 
-func (f *fields) year(col string) *int { return f.int(col, 1900, 2100) }
+// year reads a year column; UnknownYear ("unknown") says the source gives no year and
+// reads as none, so a rule requiring the year is met without inventing one.
+func (f *fields) year(col string) *int {
+	if f.row.get(col) == UnknownYear {
+		return nil
+	}
+	return f.int(col, 1900, 2100)
+}
 
 func (f *fields) enum(col, def string, allowed ...string) string {
 	v := f.row.get(col)
@@ -135,6 +143,24 @@ func (f *fields) enum(col, def string, allowed ...string) string {
 	}
 	f.fail(col, "%q is not one of %s", v, strings.Join(allowed, ", "))
 	return def
+}
+
+// boolean reads true or false (empty is false).
+func (f *fields) boolean(col string) bool {
+	switch v := f.row.get(col); v {
+	case "", "false":
+		return false
+	case "true":
+		return true
+	default:
+		f.fail(col, "%q is not true or false", v)
+		return false
+	}
+}
+
+// qualifier reads a column saying whether a figure is a value or a bound.
+func (f *fields) qualifier(col string) chainmap.Qualifier {
+	return chainmap.Qualifier(f.enum(col, "", chainmap.Qualifiers...))
 }
 
 var datePattern = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
@@ -159,8 +185,9 @@ func (f *fields) coords() (*float64, *float64) {
 	return lon, lat
 }
 
-// provenance reads sources, confidence and note; hasFigure says whether the row carries
-// a number that then needs a source unless it is marked illustrative or synthetic.
+// provenance reads sources, confidence and note; a row that carries a figure (hasFigure,
+// or any of its table's FigureColumns) needs a source unless it is marked illustrative
+// or synthetic.
 func (f *fields) provenance(hasFigure bool) chainmap.Provenance {
 	var p chainmap.Provenance
 	for _, c := range f.list("sources") {
@@ -180,7 +207,7 @@ func (f *fields) provenance(hasFigure bool) chainmap.Provenance {
 			p.Confidence = chainmap.ConfidenceUnverified
 		}
 	}
-	if hasFigure && len(p.Sources) == 0 && !p.Illustrative() {
+	if (hasFigure || f.figureGiven()) && len(p.Sources) == 0 && !p.Illustrative() {
 		f.fail("sources", "a figure without a source must be marked confidence illustrative (or synthetic)")
 	}
 	if (p.Confidence == chainmap.ConfidencePrimary || p.Confidence == chainmap.ConfidenceSourced) && len(p.Sources) == 0 && f.row.get("confidence") != "" {

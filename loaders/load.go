@@ -150,8 +150,9 @@ func (d *Dataset) each(ctx context.Context, rep *Report, c *checker, fn func(k K
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			f := &fields{rep: rep, row: r}
+			f := &fields{rep: rep, row: r, kind: k}
 			rec := parseRecord(k, f)
+			f.checkRequiredWhen()
 			if r, ok := rec.(chainmap.Region); ok && r.Boundary != "" {
 				feat, err := geo.feature(r.Boundary)
 				if err != nil {

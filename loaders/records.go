@@ -14,21 +14,22 @@ var columns = map[Kind][]string{
 	KindSources:  {"id", "title", "publisher", "date", "url", "licence", "kind", "note"},
 	KindChains:   {"id", "name_zh", "name_en", "description"},
 	KindSegments: {"id", "chain", "parent", "name_zh", "name_en", "stage", "order", "gbt", "hs", "alloy_series", "unit", "min_enterprises", "min_capacity", "min_lq", "priorities"},
-	KindFlows:    {"from", "to", "coefficient", "coefficient_unit"},
+	KindFlows:    {"from", "to", "coefficient", "coefficient_unit", "kind", "one_way"},
 	KindRegions:  {"id", "name_zh", "name_en", "level", "parent", "lon", "lat", "boundary"},
 	KindParks:    {"id", "name_zh", "name_en", "kind", "parent", "regions", "focus_segments", "lon", "lat", "shape", "area_km2"},
 	KindEnterprises: {"id", "name_zh", "name_en", "short_name", "credit_code", "region", "park", "lon", "lat", "parent",
 		"revenue", "revenue_year", "employees", "employees_year", "stock_code", "designations", "kind", "status"},
-	KindOperations: {"enterprise", "segment", "role", "capacity", "capacity_unit", "capacity_year", "output", "output_unit",
-		"output_year", "products", "evidence", "verification"},
+	KindOperations: {"enterprise", "segment", "role", "capacity", "capacity_unit", "capacity_year", "capacity_qualifier",
+		"output", "output_unit", "output_year", "output_qualifier", "products", "evidence", "verification"},
 	KindSupplyLinks: {"supplier", "customer", "segment", "products", "volume", "volume_unit", "year", "verification"},
 	KindProjects: {"id", "name_zh", "name_en", "enterprise", "park", "region", "segments", "capacity", "capacity_unit",
-		"investment", "stage", "start_year", "end_year"},
+		"capacity_qualifier", "investment", "investment_qualifier", "stage", "start_year", "end_year"},
 	KindPolicies: {"id", "document", "clause", "title_zh", "title_en", "instrument", "rate", "base", "cap", "cap_period",
 		"condition", "segments", "regions"},
 	KindGoals: {"id", "name_zh", "name_en", "metric", "region", "park", "segment", "baseline_year", "baseline_value",
-		"target_year", "comparator", "target_value", "target_max", "unit", "current_year", "current_value", "derive"},
-	KindIndicators:   {"id", "metric", "name_zh", "name_en", "region", "park", "segment", "year", "value", "unit", "share_of", "share"},
+		"baseline_qualifier", "target_year", "comparator", "target_value", "target_max", "unit", "current_year", "current_value",
+		"current_qualifier", "derive"},
+	KindIndicators:   {"id", "metric", "name_zh", "name_en", "region", "park", "segment", "year", "value", "unit", "share_of", "share", "qualifier"},
 	KindPlatforms:    {"id", "name_zh", "name_en", "kind", "hosts", "region", "park", "segments", "status"},
 	KindTechnologies: {"id", "name_zh", "name_en", "category", "segments", "platforms"},
 }
@@ -103,7 +104,11 @@ func parseRecord(k Kind, f *fields) any {
 		return s
 	case KindFlows:
 		fl := chainmap.Flow{From: f.id("from", true), To: f.id("to", true),
-			Coefficient: f.float("coefficient", 0, maxFigure), CoefficientUnit: f.str("coefficient_unit")}
+			Coefficient: f.float("coefficient", 0, maxFigure), CoefficientUnit: f.str("coefficient_unit"),
+			Kind: f.enum("kind", "", "input", chainmap.FlowReturn), OneWay: f.boolean("one_way")}
+		if fl.Kind == "input" {
+			fl.Kind = "" // the default, stored as absent
+		}
 		if fl.From != "" && fl.From == fl.To {
 			f.fail("to", "a segment cannot flow into itself")
 		}
@@ -151,9 +156,6 @@ func parseRecord(k Kind, f *fields) any {
 		if e.CreditCode != "" && !validCreditCode(e.CreditCode) {
 			f.fail("credit_code", "%q is not a valid unified social credit code (18 characters with a check character)", e.CreditCode)
 		}
-		if e.Revenue != nil && e.RevenueYear == nil && f.str("revenue_year") == "" {
-			f.fail("revenue_year", "is required when revenue is given")
-		}
 		if e.Parent != "" && e.Parent == e.ID {
 			f.fail("parent", "an enterprise cannot control itself")
 		}
@@ -166,17 +168,12 @@ func parseRecord(k Kind, f *fields) any {
 			Capacity: f.float("capacity", 0, maxFigure), CapacityUnit: f.str("capacity_unit"), CapacityYear: f.year("capacity_year"),
 			Output: f.float("output", 0, maxFigure), OutputUnit: f.str("output_unit"), OutputYear: f.year("output_year"),
 			Products: f.list("products"), Evidence: f.str("evidence"),
-			Verification: f.enum("verification", "", "verified", "suggested")}
-		if o.Capacity != nil && o.CapacityUnit == "" {
-			f.fail("capacity_unit", "is required when capacity is given")
-		}
+			Verification:      f.enum("verification", "", "verified", "suggested"),
+			CapacityQualifier: f.qualifier("capacity_qualifier"), OutputQualifier: f.qualifier("output_qualifier")}
 		if o.Capacity != nil {
 			if base, dim, ok := chainmap.Normalise(*o.Capacity, o.CapacityUnit); ok {
 				o.CapacityBase, o.CapacityDim = &base, dim
 			}
-		}
-		if o.Output != nil && o.OutputUnit == "" {
-			f.fail("output_unit", "is required when output is given")
 		}
 		o.Provenance = f.provenance(o.Capacity != nil || o.Output != nil)
 		return o
@@ -188,9 +185,6 @@ func parseRecord(k Kind, f *fields) any {
 		if l.Supplier != "" && l.Supplier == l.Customer {
 			f.fail("customer", "an enterprise cannot supply itself")
 		}
-		if l.Volume != nil && l.VolumeUnit == "" {
-			f.fail("volume_unit", "is required when volume is given")
-		}
 		l.Provenance = f.provenance(l.Volume != nil)
 		return l
 	case KindProjects:
@@ -198,13 +192,11 @@ func parseRecord(k Kind, f *fields) any {
 			Enterprise: f.id("enterprise", false), Park: f.id("park", false), Region: f.str("region"),
 			Segments: f.idList("segments"), Capacity: f.float("capacity", 0, maxFigure), CapacityUnit: f.str("capacity_unit"),
 			Investment: f.float("investment", 0, maxFigure),
-			Stage:      f.enum("stage", "", "lead", "negotiating", "signed", "registered", "under_construction", "completed", "producing", "cancelled"),
-			StartYear:  f.year("start_year"), EndYear: f.year("end_year")}
+			Stage:      f.enum("stage", "", "lead", "negotiating", "signed", "registered", "under_construction", "completed", "producing", "cancelled", "unknown"),
+			StartYear:  f.year("start_year"), EndYear: f.year("end_year"),
+			CapacityQualifier: f.qualifier("capacity_qualifier"), InvestmentQualifier: f.qualifier("investment_qualifier")}
 		if f.str("stage") == "" {
 			f.fail("stage", "is required")
-		}
-		if p.Capacity != nil && p.CapacityUnit == "" {
-			f.fail("capacity_unit", "is required when capacity is given")
 		}
 		if p.StartYear != nil && p.EndYear != nil && *p.EndYear < *p.StartYear {
 			f.fail("end_year", "is before start_year")
@@ -229,8 +221,8 @@ func parseRecord(k Kind, f *fields) any {
 			Comparator: f.enum("comparator", "", "ge", "gt", "le", "lt", "eq", "approx", "between"),
 			TargetMax:  f.float("target_max", -maxFigure, maxFigure), Unit: f.str("unit"),
 			CurrentYear: f.year("current_year"), CurrentValue: f.float("current_value", -maxFigure, maxFigure),
-			Derive: f.str("derive")}
-		if y := f.year("target_year"); y != nil {
+			Derive: f.str("derive"), BaselineQualifier: f.qualifier("baseline_qualifier"), CurrentQualifier: f.qualifier("current_qualifier")}
+		if y := f.int("target_year", 1900, 2100); y != nil { // a goal's year is never unknown
 			g.TargetYear = *y
 		} else if f.str("target_year") == "" {
 			f.fail("target_year", "is required")
@@ -242,9 +234,6 @@ func parseRecord(k Kind, f *fields) any {
 		}
 		if f.str("comparator") == "" {
 			f.fail("comparator", "is required")
-		}
-		if g.Comparator == "between" && g.TargetMax == nil {
-			f.fail("target_max", "is required when comparator is between")
 		}
 		if g.TargetMax != nil && *g.TargetMax < g.TargetValue {
 			f.fail("target_max", "is below target_value")
@@ -263,12 +252,9 @@ func parseRecord(k Kind, f *fields) any {
 		in := chainmap.Indicator{ID: f.id("id", true), Metric: f.req("metric"), NameZh: f.str("name_zh"), NameEn: f.str("name_en"),
 			Region: f.str("region"), Park: f.id("park", false), Segment: f.id("segment", false), Year: f.year("year"),
 			Value: f.float("value", -maxFigure, maxFigure), Unit: f.str("unit"), ShareOf: f.str("share_of"),
-			Share: f.float("share", 0, 100)}
+			Share: f.float("share", 0, 100), Qualifier: f.qualifier("qualifier")}
 		if in.Region == "" && in.Park == "" {
 			f.fail("region", "an indicator needs a scope: region or park")
-		}
-		if in.Share != nil && in.ShareOf == "" {
-			f.fail("share_of", "is required when share is given")
 		}
 		in.Provenance = f.provenance(in.Value != nil || in.Share != nil)
 		return in

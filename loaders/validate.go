@@ -333,9 +333,12 @@ func (c *checker) check(k Kind, rec any, f *fields) {
 // segments keep to their chain, regions nest coarse to fine, and there is no cycle.
 func (c *checker) finishTable(k Kind) {
 	if k == KindFlows {
-		if cyc := chainmap.FlowCycle(c.flows); cyc != nil {
-			c.rep.add(c.files[k], c.flowLines[cyc[len(cyc)-2]+">"+cyc[len(cyc)-1]], "to",
-				"flows form a cycle: %s (a chain's flows must not loop back)", joinArrow(cyc))
+		// Flows may loop (recycling, return flows); only a loop through a flow the data
+		// marks one_way is an error, reported at that flow's line.
+		if cyc := chainmap.OneWayCycle(c.flows); cyc != nil {
+			c.rep.add(c.files[k], c.flowLines[cyc[0]+">"+cyc[1]], "one_way",
+				"flows form a cycle through the one-way flow %s → %s: %s (a one-way flow can never come back; drop one_way if the material does return)",
+				cyc[0], cyc[1], joinArrow(cyc))
 		}
 		c.flows = nil
 	}

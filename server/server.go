@@ -173,6 +173,7 @@ func (s *Server) graphqlHandler() http.Handler {
 	if s.cfg.Introspection {
 		h.Use(extension.Introspection{})
 	}
+	h.Use(graph.NullEmptyStrings{})
 	h.Use(extension.AutomaticPersistedQuery{Cache: newBoundedCache(100, persistedQueryCacheBytes,
 		func(k, q string) int { return len(k) + len(q) })})
 	// After the persisted query is resolved (the guard bounds the full text) and before

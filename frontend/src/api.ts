@@ -321,10 +321,10 @@ export interface NeighbourSegment {
 export interface Balance {
   from: Ref;
   to: Ref;
-  supply: number;
-  demand: number;
+  supply: number | null;
+  demand: number | null;
   unit: string | null;
-  net: number;
+  net: number | null;
   kind: string | null;
   note: string | null;
 }

@@ -166,7 +166,9 @@ type ComplexityRoot struct {
 		CoefficientUnit func(childComplexity int) int
 		Confidence      func(childComplexity int) int
 		From            func(childComplexity int) int
+		Kind            func(childComplexity int) int
 		Note            func(childComplexity int) int
+		OneWay          func(childComplexity int) int
 		Sources         func(childComplexity int) int
 		To              func(childComplexity int) int
 	}
@@ -183,31 +185,33 @@ type ComplexityRoot struct {
 	}
 
 	Goal struct {
-		BaselineValue    func(childComplexity int) int
-		BaselineYear     func(childComplexity int) int
-		Comparator       func(childComplexity int) int
-		Confidence       func(childComplexity int) int
-		Current          func(childComplexity int) int
-		CurrentDerived   func(childComplexity int) int
-		CurrentNote      func(childComplexity int) int
-		CurrentValue     func(childComplexity int) int
-		CurrentValueYear func(childComplexity int) int
-		CurrentYear      func(childComplexity int) int
-		Derive           func(childComplexity int) int
-		ID               func(childComplexity int) int
-		Metric           func(childComplexity int) int
-		NameEn           func(childComplexity int) int
-		NameZh           func(childComplexity int) int
-		Note             func(childComplexity int) int
-		OnTrack          func(childComplexity int) int
-		Park             func(childComplexity int) int
-		Region           func(childComplexity int) int
-		Segment          func(childComplexity int) int
-		Sources          func(childComplexity int) int
-		TargetMax        func(childComplexity int) int
-		TargetValue      func(childComplexity int) int
-		TargetYear       func(childComplexity int) int
-		Unit             func(childComplexity int) int
+		BaselineQualifier func(childComplexity int) int
+		BaselineValue     func(childComplexity int) int
+		BaselineYear      func(childComplexity int) int
+		Comparator        func(childComplexity int) int
+		Confidence        func(childComplexity int) int
+		Current           func(childComplexity int) int
+		CurrentDerived    func(childComplexity int) int
+		CurrentNote       func(childComplexity int) int
+		CurrentQualifier  func(childComplexity int) int
+		CurrentValue      func(childComplexity int) int
+		CurrentValueYear  func(childComplexity int) int
+		CurrentYear       func(childComplexity int) int
+		Derive            func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Metric            func(childComplexity int) int
+		NameEn            func(childComplexity int) int
+		NameZh            func(childComplexity int) int
+		Note              func(childComplexity int) int
+		OnTrack           func(childComplexity int) int
+		Park              func(childComplexity int) int
+		Region            func(childComplexity int) int
+		Segment           func(childComplexity int) int
+		Sources           func(childComplexity int) int
+		TargetMax         func(childComplexity int) int
+		TargetValue       func(childComplexity int) int
+		TargetYear        func(childComplexity int) int
+		Unit              func(childComplexity int) int
 	}
 
 	HostPark struct {
@@ -225,6 +229,7 @@ type ComplexityRoot struct {
 		NameZh     func(childComplexity int) int
 		Note       func(childComplexity int) int
 		Park       func(childComplexity int) int
+		Qualifier  func(childComplexity int) int
 		Region     func(childComplexity int) int
 		Segment    func(childComplexity int) int
 		Share      func(childComplexity int) int
@@ -257,25 +262,28 @@ type ComplexityRoot struct {
 	NeighbourSegment struct {
 		Enterprises func(childComplexity int) int
 		Present     func(childComplexity int) int
+		Return      func(childComplexity int) int
 		Segment     func(childComplexity int) int
 	}
 
 	Operation struct {
-		Capacity     func(childComplexity int) int
-		CapacityUnit func(childComplexity int) int
-		CapacityYear func(childComplexity int) int
-		Confidence   func(childComplexity int) int
-		Enterprise   func(childComplexity int) int
-		Evidence     func(childComplexity int) int
-		Note         func(childComplexity int) int
-		Output       func(childComplexity int) int
-		OutputUnit   func(childComplexity int) int
-		OutputYear   func(childComplexity int) int
-		Products     func(childComplexity int) int
-		Role         func(childComplexity int) int
-		Segment      func(childComplexity int) int
-		Sources      func(childComplexity int) int
-		Verification func(childComplexity int) int
+		Capacity          func(childComplexity int) int
+		CapacityQualifier func(childComplexity int) int
+		CapacityUnit      func(childComplexity int) int
+		CapacityYear      func(childComplexity int) int
+		Confidence        func(childComplexity int) int
+		Enterprise        func(childComplexity int) int
+		Evidence          func(childComplexity int) int
+		Note              func(childComplexity int) int
+		Output            func(childComplexity int) int
+		OutputQualifier   func(childComplexity int) int
+		OutputUnit        func(childComplexity int) int
+		OutputYear        func(childComplexity int) int
+		Products          func(childComplexity int) int
+		Role              func(childComplexity int) int
+		Segment           func(childComplexity int) int
+		Sources           func(childComplexity int) int
+		Verification      func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -343,22 +351,24 @@ type ComplexityRoot struct {
 	}
 
 	Project struct {
-		Capacity     func(childComplexity int) int
-		CapacityUnit func(childComplexity int) int
-		Confidence   func(childComplexity int) int
-		EndYear      func(childComplexity int) int
-		Enterprise   func(childComplexity int) int
-		ID           func(childComplexity int) int
-		Investment   func(childComplexity int) int
-		NameEn       func(childComplexity int) int
-		NameZh       func(childComplexity int) int
-		Note         func(childComplexity int) int
-		Park         func(childComplexity int) int
-		Region       func(childComplexity int) int
-		Segments     func(childComplexity int) int
-		Sources      func(childComplexity int) int
-		Stage        func(childComplexity int) int
-		StartYear    func(childComplexity int) int
+		Capacity            func(childComplexity int) int
+		CapacityQualifier   func(childComplexity int) int
+		CapacityUnit        func(childComplexity int) int
+		Confidence          func(childComplexity int) int
+		EndYear             func(childComplexity int) int
+		Enterprise          func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		Investment          func(childComplexity int) int
+		InvestmentQualifier func(childComplexity int) int
+		NameEn              func(childComplexity int) int
+		NameZh              func(childComplexity int) int
+		Note                func(childComplexity int) int
+		Park                func(childComplexity int) int
+		Region              func(childComplexity int) int
+		Segments            func(childComplexity int) int
+		Sources             func(childComplexity int) int
+		Stage               func(childComplexity int) int
+		StartYear           func(childComplexity int) int
 	}
 
 	Query struct {
@@ -418,6 +428,7 @@ type ComplexityRoot struct {
 		Gap      func(childComplexity int) int
 		Goals    func(childComplexity int) int
 		Host     func(childComplexity int) int
+		Loop     func(childComplexity int) int
 		Phase    func(childComplexity int) int
 		Policies func(childComplexity int) int
 		Targets  func(childComplexity int) int
@@ -607,10 +618,13 @@ type GoalResolver interface {
 	Park(ctx context.Context, obj *chainmap.Goal) (*chainmap.Park, error)
 	Segment(ctx context.Context, obj *chainmap.Goal) (*chainmap.Segment, error)
 
+	BaselineQualifier(ctx context.Context, obj *chainmap.Goal) (*string, error)
+
 	Current(ctx context.Context, obj *chainmap.Goal) (*float64, error)
 	CurrentValueYear(ctx context.Context, obj *chainmap.Goal) (*int, error)
 	CurrentDerived(ctx context.Context, obj *chainmap.Goal) (bool, error)
 	OnTrack(ctx context.Context, obj *chainmap.Goal) (*bool, error)
+	CurrentQualifier(ctx context.Context, obj *chainmap.Goal) (*string, error)
 	CurrentNote(ctx context.Context, obj *chainmap.Goal) (*string, error)
 }
 type IndicatorResolver interface {
@@ -619,6 +633,8 @@ type IndicatorResolver interface {
 	Segment(ctx context.Context, obj *chainmap.Indicator) (*chainmap.Segment, error)
 
 	ShareOf(ctx context.Context, obj *chainmap.Indicator) (*chainmap.Region, error)
+
+	Qualifier(ctx context.Context, obj *chainmap.Indicator) (*string, error)
 }
 type InvestmentTargetResolver interface {
 	Segment(ctx context.Context, obj *chainmap.Target) (*chainmap.Segment, error)
@@ -629,6 +645,10 @@ type NeighbourSegmentResolver interface {
 type OperationResolver interface {
 	Enterprise(ctx context.Context, obj *chainmap.Operation) (*chainmap.Enterprise, error)
 	Segment(ctx context.Context, obj *chainmap.Operation) (*chainmap.Segment, error)
+
+	CapacityQualifier(ctx context.Context, obj *chainmap.Operation) (*string, error)
+
+	OutputQualifier(ctx context.Context, obj *chainmap.Operation) (*string, error)
 }
 type ParkResolver interface {
 	Parent(ctx context.Context, obj *chainmap.Park) (*chainmap.Park, error)
@@ -655,6 +675,9 @@ type ProjectResolver interface {
 	Park(ctx context.Context, obj *chainmap.Project) (*chainmap.Park, error)
 	Region(ctx context.Context, obj *chainmap.Project) (*chainmap.Region, error)
 	Segments(ctx context.Context, obj *chainmap.Project) ([]*chainmap.Segment, error)
+
+	CapacityQualifier(ctx context.Context, obj *chainmap.Project) (*string, error)
+	InvestmentQualifier(ctx context.Context, obj *chainmap.Project) (*string, error)
 }
 type QueryResolver interface {
 	Dataset(ctx context.Context) (*chainmap.DatasetInfo, error)
@@ -695,6 +718,7 @@ type RoadmapResolver interface {
 }
 type RoadmapStepResolver interface {
 	After(ctx context.Context, obj *chainmap.RoadmapStep) ([]*chainmap.Segment, error)
+	Loop(ctx context.Context, obj *chainmap.RoadmapStep) ([]*chainmap.Segment, error)
 }
 type ScopeCoverageResolver interface {
 	Parks(ctx context.Context, obj *chainmap.Coverage) ([]string, error)
@@ -1231,12 +1255,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Flow.From(childComplexity), true
+	case "Flow.kind":
+		if e.ComplexityRoot.Flow.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Flow.Kind(childComplexity), true
 	case "Flow.note":
 		if e.ComplexityRoot.Flow.Note == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Flow.Note(childComplexity), true
+	case "Flow.oneWay":
+		if e.ComplexityRoot.Flow.OneWay == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Flow.OneWay(childComplexity), true
 	case "Flow.sources":
 		if e.ComplexityRoot.Flow.Sources == nil {
 			break
@@ -1299,6 +1335,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.GapReport.Total(childComplexity), true
 
+	case "Goal.baselineQualifier":
+		if e.ComplexityRoot.Goal.BaselineQualifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Goal.BaselineQualifier(childComplexity), true
 	case "Goal.baselineValue":
 		if e.ComplexityRoot.Goal.BaselineValue == nil {
 			break
@@ -1341,6 +1383,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Goal.CurrentNote(childComplexity), true
+	case "Goal.currentQualifier":
+		if e.ComplexityRoot.Goal.CurrentQualifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Goal.CurrentQualifier(childComplexity), true
 	case "Goal.currentValue":
 		if e.ComplexityRoot.Goal.CurrentValue == nil {
 			break
@@ -1517,6 +1565,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Indicator.Park(childComplexity), true
+	case "Indicator.qualifier":
+		if e.ComplexityRoot.Indicator.Qualifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.Qualifier(childComplexity), true
 	case "Indicator.region":
 		if e.ComplexityRoot.Indicator.Region == nil {
 			break
@@ -1658,6 +1712,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NeighbourSegment.Present(childComplexity), true
+	case "NeighbourSegment.return":
+		if e.ComplexityRoot.NeighbourSegment.Return == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NeighbourSegment.Return(childComplexity), true
 	case "NeighbourSegment.segment":
 		if e.ComplexityRoot.NeighbourSegment.Segment == nil {
 			break
@@ -1671,6 +1731,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Operation.Capacity(childComplexity), true
+	case "Operation.capacityQualifier":
+		if e.ComplexityRoot.Operation.CapacityQualifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Operation.CapacityQualifier(childComplexity), true
 	case "Operation.capacityUnit":
 		if e.ComplexityRoot.Operation.CapacityUnit == nil {
 			break
@@ -1713,6 +1779,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Operation.Output(childComplexity), true
+	case "Operation.outputQualifier":
+		if e.ComplexityRoot.Operation.OutputQualifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Operation.OutputQualifier(childComplexity), true
 	case "Operation.outputUnit":
 		if e.ComplexityRoot.Operation.OutputUnit == nil {
 			break
@@ -2066,6 +2138,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Capacity(childComplexity), true
+	case "Project.capacityQualifier":
+		if e.ComplexityRoot.Project.CapacityQualifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.CapacityQualifier(childComplexity), true
 	case "Project.capacityUnit":
 		if e.ComplexityRoot.Project.CapacityUnit == nil {
 			break
@@ -2102,6 +2180,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Investment(childComplexity), true
+	case "Project.investmentQualifier":
+		if e.ComplexityRoot.Project.InvestmentQualifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.InvestmentQualifier(childComplexity), true
 	case "Project.nameEn":
 		if e.ComplexityRoot.Project.NameEn == nil {
 			break
@@ -2543,6 +2627,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RoadmapStep.Host(childComplexity), true
+	case "RoadmapStep.loop":
+		if e.ComplexityRoot.RoadmapStep.Loop == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoadmapStep.Loop(childComplexity), true
 	case "RoadmapStep.phase":
 		if e.ComplexityRoot.RoadmapStep.Phase == nil {
 			break
@@ -3413,6 +3503,8 @@ type NeighbourSegment {
   present: Boolean!
   "Its local enterprises."
   enterprises: Int!
+  "Reached only across return flows (scrap to recycling): a return flow out of a segment is not demand for it."
+  return: Boolean!
 }
 
 "Local supply against local demand along one flow."
@@ -3421,17 +3513,17 @@ type Balance {
   from: Segment!
   "Output segment."
   to: Segment!
-  "Local capacity of the input, in its unit."
-  supply: Float!
-  "What local output capacity needs of the input (capacity × coefficient)."
-  demand: Float!
+  "Local capacity of the input, in its unit (null when no local figure exists and the balance is not computed)."
+  supply: Float
+  "What local output capacity needs of the input (capacity × coefficient); null when not computed (the coefficient's unit is missing or does not convert)."
+  demand: Float
   "Unit of supply and demand."
   unit: String
-  "supply − demand: negative is a deficit, positive a surplus."
-  net: Float!
-  "DEFICIT, SURPLUS or BALANCED; empty when units do not convert."
+  "supply − demand: negative is a deficit, positive a surplus; null when not computed."
+  net: Float
+  "DEFICIT, SURPLUS or BALANCED; null when not computed."
   kind: String
-  "Why a figure is missing or not computed."
+  "Why a figure is missing or not computed, in plain words."
   note: String
 }
 
@@ -3498,7 +3590,7 @@ input WhatIfInput {
   name: String
   "The segment."
   segment: ID!
-  "Capacity in the segment's unit."
+  "Capacity in the segment's unit. Omitted for an existing enterprise: the capacity its own operation in the segment records (added only when not already in the scope, removed only when it is)."
   capacity: Float
   "Park where it operates (default: the enterprise's own)."
   park: ID
@@ -3604,6 +3696,8 @@ type RoadmapStep {
   goals: [Goal!]!
   "Segments of earlier steps this one depends on."
   after: [Segment!]!
+  "Other segments of the plan on the same loop of flows: they depend on each other and share this phase."
+  loop: [Segment!]!
 }
 
 "A what-if result."
@@ -3641,8 +3735,10 @@ extend type Goal {
   currentValueYear: Int
   "Whether the current value was computed from the graph."
   currentDerived: Boolean!
-  "Whether the current value meets the target (null when unknown)."
+  "Whether the current value meets the target: null when unknown, or when the current value is a bound that cannot tell."
   onTrack: Boolean
+  "Whether the current value is a bound: about, at_least, more_than, at_most or less_than; null when the figure is the value itself. A count derived from revenues is at_least (enterprises without a revenue are not counted)."
+  currentQualifier: String
   "How the current value was obtained."
   currentNote: String
 }
@@ -3762,6 +3858,10 @@ type Flow {
   coefficient: Float
   "Unit of the coefficient, e.g. t/t."
   coefficientUnit: String
+  "input (null: from is an input of to) or return (material going back against the chain, e.g. scrap to recycling)."
+  kind: String
+  "Whether the flow can never be part of a loop (validate reports a cycle through it)."
+  oneWay: Boolean!
   "Sources of this fact."
   sources: [Citation!]!
   "Confidence of this fact."
@@ -3838,12 +3938,16 @@ type Operation {
   capacityUnit: String
   "Year of the capacity figure."
   capacityYear: Int
+  "Whether capacity is a bound: about, at_least, more_than, at_most or less_than; null when the figure is the value itself."
+  capacityQualifier: String
   "Annual output."
   output: Float
   "Unit of output."
   outputUnit: String
   "Year of the output figure."
   outputYear: Int
+  "Whether output is a bound: about, at_least, more_than, at_most or less_than; null when the figure is the value itself."
+  outputQualifier: String
   "Products."
   products: [String!]!
   "Why the enterprise is placed in this segment."
@@ -4057,7 +4161,11 @@ type Project {
   capacityUnit: String
   "Investment in 亿元."
   investment: Float
-  "lead, negotiating, signed, registered, under_construction, completed, producing or cancelled."
+  "Whether capacity is a bound: about, at_least, more_than, at_most or less_than; null when the figure is the value itself."
+  capacityQualifier: String
+  "Whether investment is a bound: about, at_least, more_than, at_most or less_than; null when the figure is the value itself."
+  investmentQualifier: String
+  "lead, negotiating, signed, registered, under_construction, completed, producing, cancelled, or unknown when no source states it."
   stage: String!
   "Start year."
   startYear: Int
@@ -4127,6 +4235,8 @@ type Goal {
   baselineYear: Int
   "Baseline value."
   baselineValue: Float
+  "Whether the baseline is a bound: about, at_least, more_than, at_most or less_than; null when the figure is the value itself."
+  baselineQualifier: String
   "Target year."
   targetYear: Int!
   "ge, gt, le, lt, eq, approx or between."
@@ -4177,6 +4287,8 @@ type Indicator {
   shareOf: Region
   "Share in percent of shareOf."
   share: Float
+  "Whether value (and share) is a bound: about, at_least, more_than, at_most or less_than; null when the figure is the value itself. Bounds are left out of the location quotient."
+  qualifier: String
   "Sources of this fact."
   sources: [Citation!]!
   "Confidence of this fact."
@@ -4624,6 +4736,10 @@ func (ec *executionContext) childFields_Flow(ctx context.Context, field graphql.
 		return ec.fieldContext_Flow_coefficient(ctx, field)
 	case "coefficientUnit":
 		return ec.fieldContext_Flow_coefficientUnit(ctx, field)
+	case "kind":
+		return ec.fieldContext_Flow_kind(ctx, field)
+	case "oneWay":
+		return ec.fieldContext_Flow_oneWay(ctx, field)
 	case "sources":
 		return ec.fieldContext_Flow_sources(ctx, field)
 	case "confidence":
@@ -4676,6 +4792,8 @@ func (ec *executionContext) childFields_Goal(ctx context.Context, field graphql.
 		return ec.fieldContext_Goal_baselineYear(ctx, field)
 	case "baselineValue":
 		return ec.fieldContext_Goal_baselineValue(ctx, field)
+	case "baselineQualifier":
+		return ec.fieldContext_Goal_baselineQualifier(ctx, field)
 	case "targetYear":
 		return ec.fieldContext_Goal_targetYear(ctx, field)
 	case "comparator":
@@ -4706,6 +4824,8 @@ func (ec *executionContext) childFields_Goal(ctx context.Context, field graphql.
 		return ec.fieldContext_Goal_currentDerived(ctx, field)
 	case "onTrack":
 		return ec.fieldContext_Goal_onTrack(ctx, field)
+	case "currentQualifier":
+		return ec.fieldContext_Goal_currentQualifier(ctx, field)
 	case "currentNote":
 		return ec.fieldContext_Goal_currentNote(ctx, field)
 	}
@@ -4752,6 +4872,8 @@ func (ec *executionContext) childFields_Indicator(ctx context.Context, field gra
 		return ec.fieldContext_Indicator_shareOf(ctx, field)
 	case "share":
 		return ec.fieldContext_Indicator_share(ctx, field)
+	case "qualifier":
+		return ec.fieldContext_Indicator_qualifier(ctx, field)
 	case "sources":
 		return ec.fieldContext_Indicator_sources(ctx, field)
 	case "confidence":
@@ -4808,6 +4930,8 @@ func (ec *executionContext) childFields_NeighbourSegment(ctx context.Context, fi
 		return ec.fieldContext_NeighbourSegment_present(ctx, field)
 	case "enterprises":
 		return ec.fieldContext_NeighbourSegment_enterprises(ctx, field)
+	case "return":
+		return ec.fieldContext_NeighbourSegment_return(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NeighbourSegment", field.Name)
 }
@@ -4826,12 +4950,16 @@ func (ec *executionContext) childFields_Operation(ctx context.Context, field gra
 		return ec.fieldContext_Operation_capacityUnit(ctx, field)
 	case "capacityYear":
 		return ec.fieldContext_Operation_capacityYear(ctx, field)
+	case "capacityQualifier":
+		return ec.fieldContext_Operation_capacityQualifier(ctx, field)
 	case "output":
 		return ec.fieldContext_Operation_output(ctx, field)
 	case "outputUnit":
 		return ec.fieldContext_Operation_outputUnit(ctx, field)
 	case "outputYear":
 		return ec.fieldContext_Operation_outputYear(ctx, field)
+	case "outputQualifier":
+		return ec.fieldContext_Operation_outputQualifier(ctx, field)
 	case "products":
 		return ec.fieldContext_Operation_products(ctx, field)
 	case "evidence":
@@ -4998,6 +5126,10 @@ func (ec *executionContext) childFields_Project(ctx context.Context, field graph
 		return ec.fieldContext_Project_capacityUnit(ctx, field)
 	case "investment":
 		return ec.fieldContext_Project_investment(ctx, field)
+	case "capacityQualifier":
+		return ec.fieldContext_Project_capacityQualifier(ctx, field)
+	case "investmentQualifier":
+		return ec.fieldContext_Project_investmentQualifier(ctx, field)
 	case "stage":
 		return ec.fieldContext_Project_stage(ctx, field)
 	case "startYear":
@@ -5078,6 +5210,8 @@ func (ec *executionContext) childFields_RoadmapStep(ctx context.Context, field g
 		return ec.fieldContext_RoadmapStep_goals(ctx, field)
 	case "after":
 		return ec.fieldContext_RoadmapStep_after(ctx, field)
+	case "loop":
+		return ec.fieldContext_RoadmapStep_loop(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RoadmapStep", field.Name)
 }
@@ -6138,11 +6272,11 @@ func (ec *executionContext) _Balance_supply(ctx context.Context, field graphql.C
 			return obj.Supply, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
-			return ec.marshalNFloat2float64(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Balance_supply(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -6161,11 +6295,11 @@ func (ec *executionContext) _Balance_demand(ctx context.Context, field graphql.C
 			return obj.Demand, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
-			return ec.marshalNFloat2float64(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Balance_demand(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -6207,11 +6341,11 @@ func (ec *executionContext) _Balance_net(ctx context.Context, field graphql.Coll
 			return obj.Net, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
-			return ec.marshalNFloat2float64(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Balance_net(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8147,6 +8281,52 @@ func (ec *executionContext) fieldContext_Flow_coefficientUnit(_ context.Context,
 	return graphql.NewScalarFieldContext("Flow", field, false, false, "String")
 }
 
+func (ec *executionContext) _Flow_kind(ctx context.Context, field graphql.CollectedField, obj *chainmap.Flow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Flow_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Flow_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Flow", field, false, false, "String")
+}
+
+func (ec *executionContext) _Flow_oneWay(ctx context.Context, field graphql.CollectedField, obj *chainmap.Flow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Flow_oneWay(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OneWay, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Flow_oneWay(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Flow", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Flow_sources(ctx context.Context, field graphql.CollectedField, obj *chainmap.Flow) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8688,6 +8868,29 @@ func (ec *executionContext) fieldContext_Goal_baselineValue(_ context.Context, f
 	return graphql.NewScalarFieldContext("Goal", field, false, false, "Float")
 }
 
+func (ec *executionContext) _Goal_baselineQualifier(ctx context.Context, field graphql.CollectedField, obj *chainmap.Goal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Goal_baselineQualifier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Goal().BaselineQualifier(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Goal_baselineQualifier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Goal", field, true, true, "String")
+}
+
 func (ec *executionContext) _Goal_targetYear(ctx context.Context, field graphql.CollectedField, obj *chainmap.Goal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9040,6 +9243,29 @@ func (ec *executionContext) _Goal_onTrack(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Goal_onTrack(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Goal", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Goal_currentQualifier(ctx context.Context, field graphql.CollectedField, obj *chainmap.Goal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Goal_currentQualifier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Goal().CurrentQualifier(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Goal_currentQualifier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Goal", field, true, true, "String")
 }
 
 func (ec *executionContext) _Goal_currentNote(ctx context.Context, field graphql.CollectedField, obj *chainmap.Goal) (ret graphql.Marshaler) {
@@ -9476,6 +9702,29 @@ func (ec *executionContext) _Indicator_share(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Indicator_share(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Indicator", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Indicator_qualifier(ctx context.Context, field graphql.CollectedField, obj *chainmap.Indicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Indicator_qualifier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Indicator().Qualifier(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Indicator_qualifier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Indicator", field, true, true, "String")
 }
 
 func (ec *executionContext) _Indicator_sources(ctx context.Context, field graphql.CollectedField, obj *chainmap.Indicator) (ret graphql.Marshaler) {
@@ -9978,6 +10227,29 @@ func (ec *executionContext) fieldContext_NeighbourSegment_enterprises(_ context.
 	return graphql.NewScalarFieldContext("NeighbourSegment", field, false, false, "Int")
 }
 
+func (ec *executionContext) _NeighbourSegment_return(ctx context.Context, field graphql.CollectedField, obj *chainmap.Neighbour) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NeighbourSegment_return(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Return, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NeighbourSegment_return(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NeighbourSegment", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Operation_enterprise(ctx context.Context, field graphql.CollectedField, obj *chainmap.Operation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10134,6 +10406,29 @@ func (ec *executionContext) fieldContext_Operation_capacityYear(_ context.Contex
 	return graphql.NewScalarFieldContext("Operation", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Operation_capacityQualifier(ctx context.Context, field graphql.CollectedField, obj *chainmap.Operation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Operation_capacityQualifier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Operation().CapacityQualifier(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Operation_capacityQualifier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Operation", field, true, true, "String")
+}
+
 func (ec *executionContext) _Operation_output(ctx context.Context, field graphql.CollectedField, obj *chainmap.Operation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10201,6 +10496,29 @@ func (ec *executionContext) _Operation_outputYear(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Operation_outputYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Operation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Operation_outputQualifier(ctx context.Context, field graphql.CollectedField, obj *chainmap.Operation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Operation_outputQualifier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Operation().OutputQualifier(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Operation_outputQualifier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Operation", field, true, true, "String")
 }
 
 func (ec *executionContext) _Operation_products(ctx context.Context, field graphql.CollectedField, obj *chainmap.Operation) (ret graphql.Marshaler) {
@@ -11897,6 +12215,52 @@ func (ec *executionContext) _Project_investment(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_Project_investment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Project_capacityQualifier(ctx context.Context, field graphql.CollectedField, obj *chainmap.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_capacityQualifier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Project().CapacityQualifier(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Project_capacityQualifier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Project", field, true, true, "String")
+}
+
+func (ec *executionContext) _Project_investmentQualifier(ctx context.Context, field graphql.CollectedField, obj *chainmap.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_investmentQualifier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Project().InvestmentQualifier(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Project_investmentQualifier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Project", field, true, true, "String")
 }
 
 func (ec *executionContext) _Project_stage(ctx context.Context, field graphql.CollectedField, obj *chainmap.Project) (ret graphql.Marshaler) {
@@ -13851,6 +14215,38 @@ func (ec *executionContext) _RoadmapStep_after(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_RoadmapStep_after(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoadmapStep",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoadmapStep_loop(ctx context.Context, field graphql.CollectedField, obj *chainmap.RoadmapStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoadmapStep_loop(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoadmapStep().Loop(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*chainmap.Segment) graphql.Marshaler {
+			return ec.marshalNSegment2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐSegmentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoadmapStep_loop(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "RoadmapStep",
 		Field:      field,
@@ -17849,12 +18245,12 @@ func (ec *executionContext) _Balance(ctx context.Context, sel ast.SelectionSet, 
 				})
 		case "supply":
 			out.Values[i] = ec._Balance_supply(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "demand":
 			out.Values[i] = ec._Balance_demand(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "unit":
@@ -17864,7 +18260,7 @@ func (ec *executionContext) _Balance(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "net":
 			out.Values[i] = ec._Balance_net(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kind":
@@ -18496,6 +18892,16 @@ func (ec *executionContext) _Flow(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "kind":
+			out.Values[i] = ec._Flow_kind(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "oneWay":
+			out.Values[i] = ec._Flow_oneWay(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "sources":
 			out.Values[i] = ec._Flow_sources(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -18658,6 +19064,12 @@ func (ec *executionContext) _Goal(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "baselineQualifier":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Goal_baselineQualifier(ctx, field, obj)
+				})
 		case "targetYear":
 			out.Values[i] = ec._Goal_targetYear(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -18736,6 +19148,12 @@ func (ec *executionContext) _Goal(ctx context.Context, sel ast.SelectionSet, obj
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Goal_onTrack(ctx, field, obj)
+				})
+		case "currentQualifier":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Goal_currentQualifier(ctx, field, obj)
 				})
 		case "currentNote":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -18883,6 +19301,12 @@ func (ec *executionContext) _Indicator(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "qualifier":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Indicator_qualifier(ctx, field, obj)
+				})
 		case "sources":
 			out.Values[i] = ec._Indicator_sources(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -19064,6 +19488,11 @@ func (ec *executionContext) _NeighbourSegment(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "return":
+			out.Values[i] = ec._NeighbourSegment_return(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19124,6 +19553,12 @@ func (ec *executionContext) _Operation(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "capacityQualifier":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Operation_capacityQualifier(ctx, field, obj)
+				})
 		case "output":
 			out.Values[i] = ec._Operation_output(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -19139,6 +19574,12 @@ func (ec *executionContext) _Operation(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "outputQualifier":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Operation_outputQualifier(ctx, field, obj)
+				})
 		case "products":
 			out.Values[i] = ec._Operation_products(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -19648,6 +20089,18 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "capacityQualifier":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Project_capacityQualifier(ctx, field, obj)
+				})
+		case "investmentQualifier":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Project_investmentQualifier(ctx, field, obj)
+				})
 		case "stage":
 			out.Values[i] = ec._Project_stage(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -20092,6 +20545,12 @@ func (ec *executionContext) _RoadmapStep(ctx context.Context, sel ast.SelectionS
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._RoadmapStep_after(ctx, field, obj)
+				})
+		case "loop":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoadmapStep_loop(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

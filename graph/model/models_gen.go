@@ -125,7 +125,7 @@ type WhatIfInput struct {
 	Name *string `json:"name,omitempty"`
 	// The segment.
 	Segment string `json:"segment"`
-	// Capacity in the segment's unit.
+	// Capacity in the segment's unit. Omitted for an existing enterprise: the capacity its own operation in the segment records (added only when not already in the scope, removed only when it is).
 	Capacity *float64 `json:"capacity,omitempty"`
 	// Park where it operates (default: the enterprise's own).
 	Park *string `json:"park,omitempty"`

@@ -1,0 +1,121 @@
+package loaders
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The format's conditional rules live in this one table, applied to every row by the
+// loader and rendered into docs/dataset-format.md (section "Rules `validate` enforces"),
+// so the documentation and the validator cannot drift: TestFormatDocMatchesRules fails
+// when they differ, and `go test ./loaders -run TestFormatDocMatchesRules -update`
+// rewrites the section.
+
+// RequiredWhen is one conditional requirement: in a table, a column must be given when
+// another column is given (or, with Equals, holds that value).
+type RequiredWhen struct {
+	Kind   Kind
+	Column string
+	When   string
+	Equals string // empty: whenever When is given
+	// Why is the reason shown in the documentation.
+	Why string
+}
+
+// RequiredWhenRules lists every conditional requirement of the format.
+var RequiredWhenRules = []RequiredWhen{
+	{KindFlows, "coefficient_unit", "coefficient", "", "without it the mass balance cannot tell what the coefficient measures (write `t/t`, `kWh/t`…); there is no default"},
+	{KindEnterprises, "revenue_year", "revenue", "", "a revenue is a figure of a year; write `unknown` when the source gives none"},
+	{KindEnterprises, "employees_year", "employees", "", "a headcount is a figure of a year; write `unknown` when the source gives none"},
+	{KindOperations, "capacity_unit", "capacity", "", "capacities are converted to the segment's unit"},
+	{KindOperations, "output_unit", "output", "", "outputs are converted to the segment's unit"},
+	{KindSupplyLinks, "volume_unit", "volume", "", "a volume means nothing without its unit"},
+	{KindProjects, "capacity_unit", "capacity", "", "the capacity is checked against the first segment's unit"},
+	{KindGoals, "target_max", "comparator", "between", "`between` needs an upper bound"},
+	{KindIndicators, "share_of", "share", "", "a share is a percentage of another region"},
+	{KindOperations, "capacity", "capacity_qualifier", "", "a qualifier qualifies a figure"},
+	{KindOperations, "output", "output_qualifier", "", "a qualifier qualifies a figure"},
+	{KindProjects, "capacity", "capacity_qualifier", "", "a qualifier qualifies a figure"},
+	{KindProjects, "investment", "investment_qualifier", "", "a qualifier qualifies a figure"},
+	{KindGoals, "baseline_value", "baseline_qualifier", "", "a qualifier qualifies a figure"},
+	{KindGoals, "current_value", "current_qualifier", "", "a qualifier qualifies a figure"},
+}
+
+// FigureColumns lists, per table, the columns that count as figures for the provenance
+// rule: a row giving any of them and citing no source must be marked `illustrative` or
+// `synthetic`. Gap thresholds are figures too: they are judgements someone must own.
+var FigureColumns = map[Kind][]string{
+	KindSegments:    {"min_enterprises", "min_capacity", "min_lq"},
+	KindFlows:       {"coefficient"},
+	KindParks:       {"area_km2"},
+	KindEnterprises: {"revenue", "employees"},
+	KindOperations:  {"capacity", "output"},
+	KindSupplyLinks: {"volume"},
+	KindProjects:    {"capacity", "investment"},
+	KindPolicies:    {"rate", "cap"},
+	KindGoals:       {"target_value", "baseline_value", "current_value"},
+	KindIndicators:  {"value", "share"},
+}
+
+// UnknownYear is what a year column holds when the source gives no year: it satisfies a
+// "year required when …" rule without inventing a figure, and is read as no year.
+const UnknownYear = "unknown"
+
+// kindOrder is the order tables appear in the documentation.
+var kindOrder = []Kind{KindSources, KindChains, KindSegments, KindFlows, KindRegions, KindParks, KindEnterprises,
+	KindOperations, KindSupplyLinks, KindProjects, KindPolicies, KindGoals, KindIndicators, KindPlatforms, KindTechnologies}
+
+// checkRequiredWhen applies the conditional requirements of the row's table.
+func (f *fields) checkRequiredWhen() {
+	for _, r := range RequiredWhenRules {
+		if r.Kind != f.kind || f.str(r.Column) != "" {
+			continue
+		}
+		when := f.str(r.When)
+		switch {
+		case r.Equals == "" && when != "":
+			f.fail(r.Column, "is required when %s is given", r.When)
+		case r.Equals != "" && when == r.Equals:
+			f.fail(r.Column, "is required when %s is %s", r.When, r.Equals)
+		}
+	}
+}
+
+// figureGiven reports whether the row gives any of its table's figure columns.
+func (f *fields) figureGiven() bool {
+	for _, c := range FigureColumns[f.kind] {
+		if f.str(c) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// RulesMarkdown renders the rule tables as the documentation shows them.
+func RulesMarkdown() string {
+	var b strings.Builder
+	b.WriteString("**Required when** (a column that must be given when another is):\n\n")
+	b.WriteString("| table | column | required when | why |\n|---|---|---|---|\n")
+	for _, k := range kindOrder {
+		for _, r := range RequiredWhenRules {
+			if r.Kind != k {
+				continue
+			}
+			cond := fmt.Sprintf("`%s` is given", r.When)
+			if r.Equals != "" {
+				cond = fmt.Sprintf("`%s` is `%s`", r.When, r.Equals)
+			}
+			fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s |\n", k, r.Column, cond, r.Why)
+		}
+	}
+	b.WriteString("\n**Figures** (a row giving any of these and citing no source must be `illustrative` or `synthetic`):\n\n")
+	b.WriteString("| table | figure columns |\n|---|---|\n")
+	for _, k := range kindOrder {
+		cols := FigureColumns[k]
+		if len(cols) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "| `%s` | `%s` |\n", k, strings.Join(cols, "`, `"))
+	}
+	return b.String()
+}
