@@ -10,10 +10,12 @@ import (
 // TestAnalysisZhengzhou holds the analysis to what the seed itself states, on both
 // stores, and checks both stores give the same answers.
 func TestAnalysisZhengzhou(t *testing.T) {
+	defer failOnMust(t)
 	stores := loadAll(t, "../data/zhengzhou-aluminium")
 	city := chainmap.Scope{Region: "410100"}
 
 	t.Run("end products are small (终端制品规模偏小): weak or missing", func(t *testing.T) {
+		defer failOnMust(t)
 		each(t, stores, func(t *testing.T, s chainmap.Store) {
 			rep := must(chainmap.GapAnalysis(ctxT(t), s, chainmap.GapQuery{Chain: "aluminium", Scope: city}))
 			for _, g := range rep.Segments {
@@ -21,7 +23,7 @@ func TestAnalysisZhengzhou(t *testing.T) {
 					t.Errorf("end product %s is STRONG in Zhengzhou; the seed calls end products small", g.Segment.ID)
 				}
 			}
-			g := gapOf(rep, "M1a")
+			g := gapOf(t, rep, "M1a")
 			if g.Status == chainmap.StatusMissing {
 				t.Errorf("plate/strip (长江以北最大的铝板带箔加工生产基地) is missing")
 			}
@@ -32,23 +34,25 @@ func TestAnalysisZhengzhou(t *testing.T) {
 	})
 
 	t.Run("巩义 covers rolling", func(t *testing.T) {
+		defer failOnMust(t)
 		each(t, stores, func(t *testing.T, s chainmap.Store) {
 			rep := must(chainmap.GapAnalysis(ctxT(t), s, chainmap.GapQuery{Chain: "aluminium", Scope: chainmap.Scope{Region: "410181"}}))
 			for _, id := range []string{"M1", "M1a", "M1b"} {
-				if g := gapOf(rep, id); g.Stat.Enterprises == 0 {
+				if g := gapOf(t, rep, id); g.Stat.Enterprises == 0 {
 					t.Errorf("巩义 has no enterprise in %s", id)
 				}
 			}
 			park := must(chainmap.GapAnalysis(ctxT(t), s, chainmap.GapQuery{Chain: "aluminium", Scope: chainmap.Scope{Park: "gongyi-zone"}}))
-			if g := gapOf(park, "M1a"); g.Stat.Enterprises == 0 {
+			if g := gapOf(t, park, "M1a"); g.Stat.Enterprises == 0 {
 				t.Errorf("the 巩义 zone (with its sub-parks) has no plate/strip enterprise")
 			}
 		})
 	})
 
 	t.Run("whatIf takes an existing enterprise's known capacity", func(t *testing.T) {
+		defer failOnMust(t)
 		capOf := func(r *chainmap.GapReport, id string) float64 {
-			if c := gapOf(r, id).Stat.Capacity; c != nil {
+			if c := gapOf(t, r, id).Stat.Capacity; c != nil {
 				return *c
 			}
 			return 0
@@ -85,6 +89,7 @@ func TestAnalysisZhengzhou(t *testing.T) {
 	})
 
 	t.Run("the seed's key projects close the gaps they aim at", func(t *testing.T) {
+		defer failOnMust(t)
 		each(t, stores, func(t *testing.T, s chainmap.Store) {
 			projects := must(s.Projects(ctxT(t), chainmap.ProjectQuery{Region: "410100"}))
 			var add []chainmap.WhatIfChange
@@ -101,12 +106,12 @@ func TestAnalysisZhengzhou(t *testing.T) {
 			}
 			res := must(chainmap.WhatIf(ctxT(t), s, chainmap.WhatIfQuery{Chain: "aluminium", Scope: city, Add: add}))
 			for _, c := range add {
-				if g := gapOf(res.After, c.Segment); g.Status == chainmap.StatusMissing {
+				if g := gapOf(t, res.After, c.Segment); g.Status == chainmap.StatusMissing {
 					t.Errorf("after project of %s, %s is still missing", c.Enterprise, c.Segment)
 				}
 			}
 			// 明泰's automotive sheet fills the car-body link, missing today.
-			if b, a := gapOf(res.Before, "E1.body"), gapOf(res.After, "E1.body"); b.Status != chainmap.StatusMissing || a.Status == chainmap.StatusMissing {
+			if b, a := gapOf(t, res.Before, "E1.body"), gapOf(t, res.After, "E1.body"); b.Status != chainmap.StatusMissing || a.Status == chainmap.StatusMissing {
 				t.Errorf("E1.body: %s → %s, want MISSING → present", b.Status, a.Status)
 			}
 			if len(res.Changes) == 0 || res.After.Present <= res.Before.Present {
@@ -121,8 +126,10 @@ func TestAnalysisZhengzhou(t *testing.T) {
 	})
 
 	t.Run("targets and host parks", func(t *testing.T) {
+		defer failOnMust(t)
 		each(t, stores, func(t *testing.T, s chainmap.Store) {
 			ts := must(chainmap.InvestmentTargets(ctxT(t), s, chainmap.TargetQuery{Chain: "aluminium", Scope: city, Segment: "E1.wheel", First: 5}))
+			cov := must(chainmap.CoverScope(ctxT(t), s, city))
 			if len(ts) == 0 || ts[0].Enterprise.ID != "dicastal" {
 				t.Fatalf("wheel targets = %v, want 中信戴卡 first", targetIDs(ts))
 			}
@@ -130,16 +137,16 @@ func TestAnalysisZhengzhou(t *testing.T) {
 				if tg.Enterprise.Region == "" || tg.Host == nil || tg.ReasonZh == "" {
 					t.Errorf("target %s lacks region, host or reason", tg.Enterprise.ID)
 				}
-				for _, r := range []string{"410100"} {
-					if tg.Enterprise.Region == r {
-						t.Errorf("target %s is inside the scope", tg.Enterprise.ID)
-					}
+				// Inside means anywhere in the city's subtree or its parks, not only 410100 itself.
+				if cov.Contains(tg.Enterprise.Region, tg.Enterprise.Park) {
+					t.Errorf("target %s (%s) is inside the scope", tg.Enterprise.ID, tg.Enterprise.Region)
 				}
 			}
 		})
 	})
 
 	t.Run("goals progress", func(t *testing.T) {
+		defer failOnMust(t)
 		each(t, stores, func(t *testing.T, s chainmap.Store) {
 			g := must(s.Goals(ctxT(t), chainmap.GoalQuery{IDs: []string{"enterprises-ge-50-2021"}}))[0]
 			p := must(chainmap.ProgressOf(ctxT(t), s, g))
@@ -166,6 +173,7 @@ func TestAnalysisZhengzhou(t *testing.T) {
 	})
 
 	t.Run("same answers on both stores", func(t *testing.T) {
+		defer failOnMust(t)
 		if len(stores) < 2 {
 			t.Skip("Neo4j not configured")
 		}
@@ -207,13 +215,15 @@ func TestAnalysisZhengzhou(t *testing.T) {
 	})
 }
 
-func gapOf(r *chainmap.GapReport, id string) *chainmap.SegmentGap {
+func gapOf(t *testing.T, r *chainmap.GapReport, id string) *chainmap.SegmentGap {
+	t.Helper()
 	for _, g := range r.Segments {
 		if g.Segment.ID == id {
 			return g
 		}
 	}
-	return &chainmap.SegmentGap{Segment: &chainmap.Segment{ID: id}}
+	t.Fatalf("the report has no segment %s (a zero gap would pass checks of zero)", id)
+	return nil
 }
 
 func targetIDs(ts []*chainmap.Target) []string {

@@ -17,6 +17,7 @@ import (
 // score inside it. W2a has no flows of its own and takes its parent's, so it needs W3:
 // phase 2, after W3.
 func TestRoadmapLoopOnBothStores(t *testing.T) {
+	defer failOnMust(t)
 	dir := t.TempDir()
 	copyDir(t, "../testdata/minimal", dir)
 	flows := "from,to,coefficient,coefficient_unit,kind,one_way,confidence\nW1,W2,1.5,t/t,,true,illustrative\nW2,W3,,,,,\nW3,W2,,,return,,\n"

@@ -14,6 +14,7 @@ const hostile = `<img src=x onerror=alert(1)>' OR 1=1 //"}) DETACH DELETE n; {__
 // TestHostileNamesAreData loads names full of metacharacters into both stores: they come
 // back byte for byte, filters on them match as plain text, and nothing else changes.
 func TestHostileNamesAreData(t *testing.T) {
+	defer failOnMust(t)
 	dir := t.TempDir()
 	copyDir(t, "../testdata/minimal", dir)
 	csvCell := `"` + strings.ReplaceAll(hostile, `"`, `""`) + `"`

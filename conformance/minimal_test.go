@@ -33,9 +33,11 @@ func wantIDs(t *testing.T, what string, got, want []string) {
 }
 
 func TestMinimal(t *testing.T) {
+	defer failOnMust(t)
 	stores := loadAll(t, "../testdata/minimal")
 
 	t.Run("info and counts", func(t *testing.T) {
+		defer failOnMust(t)
 		each(t, stores, func(t *testing.T, s chainmap.Store) {
 			info := must(s.Info(ctxT(t)))
 			if info.ID != "minimal" || info.FocusChain != "widget" || info.FocusRegion != "110100" {
@@ -52,6 +54,7 @@ func TestMinimal(t *testing.T) {
 	})
 
 	t.Run("taxonomy", func(t *testing.T) {
+		defer failOnMust(t)
 		each(t, stores, func(t *testing.T, s chainmap.Store) {
 			segs := must(s.Segments(ctxT(t), chainmap.SegmentQuery{Chain: "widget"}))
 			wantIDs(t, "segments", ids(t, segs), []string{"W1", "W2", "W2a", "W3"})
@@ -81,6 +84,7 @@ func TestMinimal(t *testing.T) {
 	})
 
 	t.Run("regions and parks", func(t *testing.T) {
+		defer failOnMust(t)
 		each(t, stores, func(t *testing.T, s chainmap.Store) {
 			kids := must(s.Regions(ctxT(t), chainmap.RegionQuery{Parent: "110100"}))
 			wantIDs(t, "children of 110100", ids(t, kids), []string{"110105", "110108"})
@@ -98,6 +102,7 @@ func TestMinimal(t *testing.T) {
 	})
 
 	t.Run("enterprise filters and pages", func(t *testing.T) {
+		defer failOnMust(t)
 		f := func(v float64) *float64 { return &v }
 		cases := []struct {
 			name string
@@ -177,6 +182,7 @@ func TestMinimal(t *testing.T) {
 	})
 
 	t.Run("operations and links", func(t *testing.T) {
+		defer failOnMust(t)
 		each(t, stores, func(t *testing.T, s chainmap.Store) {
 			ops := must(s.Operations(ctxT(t), chainmap.OperationQuery{Enterprises: []string{"beta", "acme"}}))
 			wantIDs(t, "ops of acme, beta", ids(t, ops), []string{"acme>W3", "beta>W2"})
@@ -196,6 +202,7 @@ func TestMinimal(t *testing.T) {
 	})
 
 	t.Run("plans", func(t *testing.T) {
+		defer failOnMust(t)
 		each(t, stores, func(t *testing.T, s chainmap.Store) {
 			wantIDs(t, "projects in Beijing", ids(t, must(s.Projects(ctxT(t), chainmap.ProjectQuery{Region: "110000"}))), []string{"p1"})
 			wantIDs(t, "projects in W1", ids(t, must(s.Projects(ctxT(t), chainmap.ProjectQuery{Segment: "W1"}))), []string{"p2"})
@@ -227,6 +234,7 @@ func TestMinimal(t *testing.T) {
 	})
 
 	t.Run("same answers on both stores", func(t *testing.T) {
+		defer failOnMust(t)
 		if len(stores) < 2 {
 			t.Skip("Neo4j not configured")
 		}

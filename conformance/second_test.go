@@ -12,6 +12,7 @@ import (
 // chain), and checks the analysis gives what its author designed: nothing in the code is
 // specific to aluminium or Zhengzhou.
 func TestSecondDataset(t *testing.T) {
+	defer failOnMust(t)
 	stores := loadAll(t, "../testdata/hefei-battery")
 	want := map[string]struct {
 		status chainmap.GapStatus
@@ -37,7 +38,7 @@ func TestSecondDataset(t *testing.T) {
 			t.Errorf("present %d of %d, want 10 of 19", rep.Present, rep.Total)
 		}
 		for id, w := range want {
-			if g := gapOf(rep, id); g.Status != w.status || g.Kind != w.kind {
+			if g := gapOf(t, rep, id); g.Status != w.status || g.Kind != w.kind {
 				t.Errorf("%s = %s/%s, want %s/%s", id, g.Status, g.Kind, w.status, w.kind)
 			}
 		}
@@ -49,7 +50,7 @@ func TestSecondDataset(t *testing.T) {
 		// return flows out of bt.D1 are not demand); in the roadmap the missing recycler
 		// bt.S1.2 now comes before the salts it feeds: bt.S1.2 phase 1, bt.U1.1 and bt.U1.2
 		// phase 2 (after bt.S1.2), bt.U2.0 phase 3 (after bt.U1.2; it was 2).
-		if g := gapOf(rep, "bt.S1.2"); len(g.Upstream) != 1 || !g.Upstream[0].Return || len(g.Downstream) != 2 {
+		if g := gapOf(t, rep, "bt.S1.2"); len(g.Upstream) != 1 || !g.Upstream[0].Return || len(g.Downstream) != 2 {
 			t.Errorf("bt.S1.2 neighbours: up %+v down %+v", g.Upstream, g.Downstream)
 		}
 		rm := must(chainmap.PlanRoadmap(ctxT(t), s, chainmap.RoadmapQuery{Chain: "battery", Scope: chainmap.Scope{Region: "340100"}, TargetsPerStep: 1}))

@@ -21,6 +21,7 @@ import (
 // Neo4j's live query must give the same SegmentStats, and a stale marker must switch
 // Neo4j to the live query rather than to old cells.
 func TestStatsCellsMatchLiveAggregation(t *testing.T) {
+	defer failOnMust(t)
 	needNeo4j(t)
 	synthDir := filepath.Join(t.TempDir(), "synth")
 	if _, err := synth.Generate(synthDir, synth.Options{Enterprises: 3000, Seed: 7}); err != nil {
@@ -28,6 +29,7 @@ func TestStatsCellsMatchLiveAggregation(t *testing.T) {
 	}
 	for _, dir := range []string{synthDir, "../data/zhengzhou-aluminium"} {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
+			defer failOnMust(t)
 			stores := loadAll(t, dir)
 			mem, nj := stores[0].store, stores[1].store
 			chains := must(mem.Chains(ctxT(t), chainmap.IDQuery{}))
@@ -148,6 +150,7 @@ func runWrite(t *testing.T, cypher string, params map[string]any) {
 // limits and their whole-subtree ranking for large ones: every segment of a chain, in a
 // city, a province and a park, at limits 3, 20 and 200.
 func TestCandidatesRankedAlike(t *testing.T) {
+	defer failOnMust(t)
 	needNeo4j(t)
 	dir := filepath.Join(t.TempDir(), "synth")
 	if _, err := synth.Generate(dir, synth.Options{Enterprises: 3000, Seed: 11}); err != nil {

@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -90,7 +91,10 @@ func loadAll(t *testing.T, dir string) []storeCase {
 func each(t *testing.T, stores []storeCase, fn func(t *testing.T, s chainmap.Store)) {
 	t.Helper()
 	for _, sc := range stores {
-		t.Run(sc.name, func(t *testing.T) { fn(t, sc.store) })
+		t.Run(sc.name, func(t *testing.T) {
+			defer failOnMust(t)
+			fn(t, sc.store)
+		})
 	}
 }
 
@@ -100,11 +104,28 @@ func ctxT(t *testing.T) context.Context {
 	return ctx
 }
 
-// must returns v, or panics with err: the test fails with the error and its stack.
+// must returns v, or stops the test with err: it panics with a mustError, which
+// failOnMust (deferred by each, and by every test that calls must outside each) turns
+// into t.Fatalf, so one failure fails its test instead of killing the whole binary.
 // (Go cannot pass a call's two results after a *testing.T argument.)
 func must[T any](v T, err error) T {
 	if err != nil {
-		panic(err)
+		panic(mustError{err: err, stack: debug.Stack()})
 	}
 	return v
+}
+
+type mustError struct {
+	err   error
+	stack []byte
+}
+
+// failOnMust, deferred, fails the test for a must that failed; other panics go on.
+func failOnMust(t *testing.T) {
+	if r := recover(); r != nil {
+		if e, ok := r.(mustError); ok {
+			t.Fatalf("%v\n%s", e.err, e.stack)
+		}
+		panic(r)
+	}
 }

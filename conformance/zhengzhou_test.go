@@ -29,9 +29,11 @@ func fv(p *float64) string {
 // TestZhengzhou reads back, from both stores, every quantitative fact of the seed
 // (郑政〔2019〕8号) with the section it comes from, and the structure it sets out.
 func TestZhengzhou(t *testing.T) {
+	defer failOnMust(t)
 	stores := loadAll(t, "../data/zhengzhou-aluminium")
 
 	t.Run("2018 status figures", func(t *testing.T) {
+		defer failOnMust(t)
 		want := []struct {
 			id, value, share string
 		}{
@@ -60,6 +62,7 @@ func TestZhengzhou(t *testing.T) {
 	})
 
 	t.Run("2021 goals", func(t *testing.T) {
+		defer failOnMust(t)
 		want := []struct {
 			id, cmp, value, max, unit, clause string
 		}{
@@ -90,6 +93,7 @@ func TestZhengzhou(t *testing.T) {
 	})
 
 	t.Run("subsidies and awards", func(t *testing.T) {
+		defer failOnMust(t)
 		want := []struct {
 			id, instrument, rate, base, cap, clause string
 		}{
@@ -126,6 +130,7 @@ func TestZhengzhou(t *testing.T) {
 	})
 
 	t.Run("audit corrections (issue 15)", func(t *testing.T) {
+		defer failOnMust(t)
 		each(t, stores, func(t *testing.T, s chainmap.Store) {
 			// The 1000亿元 fund's size is a number the API returns, cited to its clause.
 			fund := must(s.Indicators(ctxT(t), chainmap.IndicatorQuery{IDs: []string{"ind-ncc-fund-size"}}))
@@ -173,6 +178,7 @@ func TestZhengzhou(t *testing.T) {
 	})
 
 	t.Run("bounds (issue 15)", func(t *testing.T) {
+		defer failOnMust(t)
 		want := map[string]struct {
 			value string
 			q     chainmap.Qualifier
@@ -209,6 +215,7 @@ func TestZhengzhou(t *testing.T) {
 	})
 
 	t.Run("the 再生铝 loop (issue 15)", func(t *testing.T) {
+		defer failOnMust(t)
 		each(t, stores, func(t *testing.T, s chainmap.Store) {
 			flows := must(s.Flows(ctxT(t), chainmap.FlowQuery{Chain: "aluminium"}))
 			ret, oneWay := map[string]bool{}, 0
@@ -224,7 +231,7 @@ func TestZhengzhou(t *testing.T) {
 				t.Errorf("return flows %v, one-way flows %d", ret, oneWay)
 			}
 			rep := must(chainmap.GapAnalysis(ctxT(t), s, chainmap.GapQuery{Chain: "aluminium", Scope: chainmap.Scope{Region: "410100"}}))
-			u7 := gapOf(rep, "U7")
+			u7 := gapOf(t, rep, "U7")
 			var up []string
 			for _, n := range u7.Upstream {
 				up = append(up, fmt.Sprintf("%s:%v", n.Segment, n.Return))
@@ -233,7 +240,7 @@ func TestZhengzhou(t *testing.T) {
 				t.Errorf("U7 upstream = %v, want the scrap sources E and M1", up)
 			}
 			// E's scrap going to U7 is not demand for E: E's kind does not rest on it.
-			for _, n := range gapOf(rep, "E").Downstream {
+			for _, n := range gapOf(t, rep, "E").Downstream {
 				if n.Segment == "U7" && !n.Return {
 					t.Errorf("E → U7 not marked as a return")
 				}
@@ -242,6 +249,7 @@ func TestZhengzhou(t *testing.T) {
 	})
 
 	t.Run("key projects", func(t *testing.T) {
+		defer failOnMust(t)
 		want := map[string]string{"prj-yulian-60": "60", "prj-mingtai-12.5": "12.5", "prj-hengtong-40": "40",
 			"prj-zhonghengmei-15": "15", "prj-zhongbu-lvgang": "nil", "prj-zhongchuyun": "nil"}
 		each(t, stores, func(t *testing.T, s chainmap.Store) {
@@ -260,6 +268,7 @@ func TestZhengzhou(t *testing.T) {
 	})
 
 	t.Run("1区+2集群", func(t *testing.T) {
+		defer failOnMust(t)
 		want := map[string]string{"gongyi-zone": "410181", "dengfeng-cluster": "410185", "shangjie-xingyang-cluster": "410106;410182"}
 		each(t, stores, func(t *testing.T, s chainmap.Store) {
 			info := must(s.Info(ctxT(t)))
@@ -286,6 +295,7 @@ func TestZhengzhou(t *testing.T) {
 	})
 
 	t.Run("the chain 煤—电—氧化铝—电解铝—铝精深加工—铝终端制品", func(t *testing.T) {
+		defer failOnMust(t)
 		each(t, stores, func(t *testing.T, s chainmap.Store) {
 			segs := must(s.Segments(ctxT(t), chainmap.SegmentQuery{Chain: "aluminium"}))
 			byID := map[string]*chainmap.Segment{}
@@ -325,6 +335,7 @@ func TestZhengzhou(t *testing.T) {
 	})
 
 	t.Run("named enterprises, platforms and technologies", func(t *testing.T) {
+		defer failOnMust(t)
 		each(t, stores, func(t *testing.T, s chainmap.Store) {
 			named := must(s.Enterprises(ctxT(t), chainmap.EnterpriseQuery{IDs: []string{"chalco-zhengzhou", "yulian", "mingtai", "wanda", "zhongmei"}}))
 			if len(named.Enterprises) != 5 {
@@ -361,6 +372,7 @@ func TestZhengzhou(t *testing.T) {
 	})
 
 	t.Run("same answers on both stores", func(t *testing.T) {
+		defer failOnMust(t)
 		if len(stores) < 2 {
 			t.Skip("Neo4j not configured")
 		}
