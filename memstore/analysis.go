@@ -1,0 +1,246 @@
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/chainmap/chainmap"
+)
+
+// SegmentStats aggregates the scope's active, producing enterprises per segment subtree
+// by adding up the statistics cells (see chainmap.StatsCell) of the regions and parks
+// inside the scope: the cost follows the number of regions and parks in the scope, not
+// the number of its enterprises. The whole-dataset aggregate is cached per snapshot.
+func (s *Store) SegmentStats(_ context.Context, q chainmap.StatsQuery) ([]chainmap.SegmentStat, error) {
+	g := s.snapshot()
+	cacheKey := fmt.Sprintf("%s\x00%t", q.Chain, q.VerifiedOnly)
+	if q.Scope == (chainmap.Scope{}) {
+		g.allStatsMu.Lock()
+		defer g.allStatsMu.Unlock()
+		if st, ok := g.allStats[cacheKey]; ok {
+			return append([]chainmap.SegmentStat(nil), st...), nil
+		}
+	}
+	idx, err := g.scopeCells(q.Scope)
+	if err != nil {
+		return nil, err
+	}
+	cells := make([]chainmap.StatsCell, 0, len(idx))
+	for _, i := range idx {
+		cells = append(cells, g.cells[i])
+	}
+	var segs []*chainmap.Segment
+	for _, id := range g.segmentIDs {
+		if sg := g.segments[id]; sg.Chain == q.Chain {
+			segs = append(segs, sg)
+		}
+	}
+	out := chainmap.SumCells(q.Chain, segs, cells, q.VerifiedOnly)
+	if q.Scope == (chainmap.Scope{}) {
+		g.allStats[cacheKey] = append([]chainmap.SegmentStat(nil), out...)
+	}
+	return out, nil
+}
+
+// scopeCells returns the indexes of the statistics cells inside a scope, in order.
+func (g *graph) scopeCells(sc chainmap.Scope) ([]int, error) {
+	parks, regions, err := g.scopeSets(sc)
+	if err != nil {
+		return nil, err
+	}
+	if sc == (chainmap.Scope{}) {
+		all := make([]int, len(g.cells))
+		for i := range all {
+			all[i] = i
+		}
+		return all, nil
+	}
+	seen := map[int]bool{}
+	for p := range parks {
+		for _, i := range g.cellsByPark[p] {
+			seen[i] = true
+		}
+	}
+	for r := range regions {
+		for _, i := range g.cellsByRegion[r] {
+			seen[i] = true
+		}
+	}
+	out := make([]int, 0, len(seen))
+	for i := range seen {
+		out = append(out, i)
+	}
+	sort.Ints(out)
+	return out, nil
+}
+
+// scopeEnterprises lists the enterprises inside a scope (all of them for a zero scope),
+// through the region and park indexes.
+func (g *graph) scopeEnterprises(sc chainmap.Scope) ([]*chainmap.Enterprise, error) {
+	parks, regions, err := g.scopeSets(sc)
+	if err != nil {
+		return nil, err
+	}
+	if sc == (chainmap.Scope{}) {
+		out := make([]*chainmap.Enterprise, 0, len(g.enterpriseIDs))
+		for _, id := range g.enterpriseIDs {
+			out = append(out, g.enterprises[id])
+		}
+		return out, nil
+	}
+	var out []*chainmap.Enterprise
+	seen := map[string]bool{}
+	add := func(ids []string) {
+		for _, id := range ids {
+			if !seen[id] {
+				seen[id] = true
+				out = append(out, g.enterprises[id])
+			}
+		}
+	}
+	for p := range parks {
+		add(g.entByPark[p])
+	}
+	for r := range regions {
+		add(g.entByRegion[r])
+	}
+	return out, nil
+}
+
+// scopeSets returns the parks and regions a scope covers (chainmap.Places.Cover; both nil
+// for a zero scope), or ENOTFOUND. An enterprise is inside the scope when its park or its
+// region is covered.
+func (g *graph) scopeSets(sc chainmap.Scope) (parks, regions map[string]bool, err error) {
+	if sc == (chainmap.Scope{}) {
+		return nil, nil, nil
+	}
+	cov, err := g.places.Cover(sc)
+	return cov.Parks, cov.Regions, err
+}
+
+// scopeFilter returns a predicate for enterprises inside a scope (a zero scope keeps all).
+func (g *graph) scopeFilter(sc chainmap.Scope) (func(*chainmap.Enterprise) bool, error) {
+	parks, regions, err := g.scopeSets(sc)
+	if err != nil {
+		return nil, err
+	}
+	if sc == (chainmap.Scope{}) {
+		return func(*chainmap.Enterprise) bool { return true }, nil
+	}
+	return func(e *chainmap.Enterprise) bool { return parks[e.Park] || regions[e.Region] }, nil
+}
+
+// Candidates returns enterprises outside the scope operating in the segment subtree.
+func (s *Store) Candidates(_ context.Context, q chainmap.CandidateQuery) ([]chainmap.Candidate, error) {
+	q, err := q.Normalise()
+	if err != nil {
+		return nil, err
+	}
+	g := s.snapshot()
+	seg := g.segments[q.Segment]
+	if seg == nil {
+		return nil, chainmap.Errorf(chainmap.ENOTFOUND, "no segment %q", q.Segment)
+	}
+	inScope, err := g.scopeFilter(q.Scope)
+	if err != nil {
+		return nil, err
+	}
+	type acc struct {
+		c      chainmap.Candidate
+		sums   []float64
+		counts []int
+	}
+	byEnt := map[string]*acc{}
+	var order []string
+	credit := func(e *chainmap.Enterprise, o *chainmap.Operation) {
+		a := byEnt[e.ID]
+		if a == nil {
+			a = &acc{c: chainmap.Candidate{Enterprise: e}, sums: make([]float64, len(chainmap.Dimensions)), counts: make([]int, len(chainmap.Dimensions))}
+			byEnt[e.ID] = a
+			order = append(order, e.ID)
+		}
+		a.c.Segments = append(a.c.Segments, o.Segment)
+		if i := chainmap.DimensionIndex(o.CapacityDim); o.CapacityBase != nil && i >= 0 {
+			a.sums[i] += *o.CapacityBase
+			a.counts[i]++
+		}
+	}
+	subs := subtree(g.segChildren, q.Segment)
+	nOps := 0
+	for sub := range subs {
+		nOps += len(g.opsBySegment[sub])
+	}
+	// Ranking keeps the largest by revenue. When the subtree holds many operations,
+	// walking enterprises from the largest revenue down and stopping once the limit is
+	// reached (and the ties at its revenue taken) costs about limit × enterprises ÷
+	// operations steps instead of one per operation.
+	if q.Limit > 0 && nOps*nOps > q.Limit*len(g.byRevenue) {
+		var last float64
+		for _, e := range g.byRevenue {
+			if len(order) >= q.Limit && chainmap.RevenueKey(e) < last {
+				break
+			}
+			if !e.Active() || inScope(e) {
+				continue
+			}
+			found := false
+			for _, o := range g.opsByEnterprise[e.ID] {
+				if subs[o.Segment] && chainmap.CountsForPresence(o.Role) {
+					credit(e, o)
+					found = true
+				}
+			}
+			if found {
+				last = chainmap.RevenueKey(e)
+			}
+		}
+	} else {
+		for sub := range subs {
+			for _, o := range g.opsBySegment[sub] {
+				e := g.enterprises[o.Enterprise]
+				if e == nil || !e.Active() || !chainmap.CountsForPresence(o.Role) || inScope(e) {
+					continue
+				}
+				credit(e, o)
+			}
+		}
+	}
+	out := make([]chainmap.Candidate, 0, len(byEnt))
+	for _, id := range order {
+		a := byEnt[id]
+		if c, ok := chainmap.CapacityFromDims(seg.Unit, a.sums, a.counts); ok {
+			c = chainmap.RoundSum(c)
+			a.c.Capacity = &c
+		}
+		sort.Strings(a.c.Segments)
+		out = append(out, a.c)
+	}
+	chainmap.SortCandidates(out)
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
+	for i := range out {
+		c := &out[i]
+		e := c.Enterprise
+		for _, l := range g.linksBySupplier[e.ID] {
+			if ce := g.enterprises[l.Customer]; ce != nil && inScope(ce) {
+				c.LinksToScope++
+			}
+		}
+		for _, l := range g.linksByCustomer[e.ID] {
+			if se := g.enterprises[l.Supplier]; se != nil && inScope(se) {
+				c.LinksToScope++
+			}
+		}
+		c.Projects = append(c.Projects, g.projectsByEnt[e.ID]...)
+		chainmap.SortProjects(c.Projects)
+		c.Lon, c.Lat = e.Lon, e.Lat
+		if c.Lon == nil {
+			if r := g.regions[e.Region]; r != nil {
+				c.Lon, c.Lat = r.Lon, r.Lat
+			}
+		}
+	}
+	return out, nil
+}

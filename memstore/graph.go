@@ -1,0 +1,159 @@
+package memstore
+
+import (
+	"maps"
+	"sort"
+	"sync"
+
+	"github.com/chainmap/chainmap"
+)
+
+// graph is one immutable snapshot of a dataset with its indexes.
+type graph struct {
+	info         *chainmap.DatasetInfo
+	sources      map[string]*chainmap.Source
+	chains       map[string]*chainmap.Chain
+	segments     map[string]*chainmap.Segment
+	flows        []*chainmap.Flow
+	regions      map[string]*chainmap.Region
+	parks        map[string]*chainmap.Park
+	enterprises  map[string]*chainmap.Enterprise
+	operations   []*chainmap.Operation
+	supplyLinks  []*chainmap.SupplyLink
+	projects     map[string]*chainmap.Project
+	policies     map[string]*chainmap.Policy
+	goals        map[string]*chainmap.Goal
+	indicators   map[string]*chainmap.Indicator
+	platforms    map[string]*chainmap.Platform
+	technologies map[string]*chainmap.Technology
+
+	// indexes, built by index()
+	enterpriseIDs []string
+	segmentIDs    []string
+	// byRevenue holds every enterprise, largest revenue first (unknown last), then by id.
+	byRevenue     []*chainmap.Enterprise
+	entByRegion   map[string][]string
+	entByPark     map[string][]string
+	projectsByEnt map[string][]*chainmap.Project
+	// allStats caches the whole-dataset aggregate per chain and verified-only switch (the
+	// graph never changes).
+	allStatsMu      sync.Mutex
+	allStats        map[string][]chainmap.SegmentStat
+	segChildren     map[string][]string
+	regionChildren  map[string][]string
+	opsByEnterprise map[string][]*chainmap.Operation
+	opsBySegment    map[string][]*chainmap.Operation
+	linksBySupplier map[string][]*chainmap.SupplyLink
+	linksByCustomer map[string][]*chainmap.SupplyLink
+	// cells pre-aggregate the segment statistics per (chain, region, park), so a scope's
+	// SegmentStats add up the cells inside it; cellsByRegion and cellsByPark index them.
+	cells         []chainmap.StatsCell
+	cellsByRegion map[string][]int
+	cellsByPark   map[string][]int
+	// places answers scope membership (chainmap.Places.Cover).
+	places *chainmap.Places
+}
+
+func newGraph() *graph {
+	return &graph{
+		sources: map[string]*chainmap.Source{}, chains: map[string]*chainmap.Chain{},
+		segments: map[string]*chainmap.Segment{}, regions: map[string]*chainmap.Region{},
+		parks: map[string]*chainmap.Park{}, enterprises: map[string]*chainmap.Enterprise{},
+		projects: map[string]*chainmap.Project{}, policies: map[string]*chainmap.Policy{},
+		goals: map[string]*chainmap.Goal{}, indicators: map[string]*chainmap.Indicator{},
+		platforms: map[string]*chainmap.Platform{}, technologies: map[string]*chainmap.Technology{},
+	}
+}
+
+func (g *graph) index() {
+	g.enterpriseIDs = sortedKeys(g.enterprises)
+	g.segmentIDs = sortedKeys(g.segments)
+	g.byRevenue = make([]*chainmap.Enterprise, 0, len(g.enterprises))
+	for _, id := range g.enterpriseIDs {
+		g.byRevenue = append(g.byRevenue, g.enterprises[id])
+	}
+	sort.SliceStable(g.byRevenue, func(i, j int) bool {
+		return chainmap.LessEnterprise(chainmap.SortByRevenue, g.byRevenue[i], g.byRevenue[j])
+	})
+	g.allStats = map[string][]chainmap.SegmentStat{}
+	g.projectsByEnt = map[string][]*chainmap.Project{}
+	for _, id := range sortedKeys(g.projects) {
+		p := g.projects[id]
+		if p.Enterprise != "" {
+			g.projectsByEnt[p.Enterprise] = append(g.projectsByEnt[p.Enterprise], p)
+		}
+	}
+	g.entByRegion, g.entByPark = map[string][]string{}, map[string][]string{}
+	for _, id := range g.enterpriseIDs {
+		e := g.enterprises[id]
+		g.entByRegion[e.Region] = append(g.entByRegion[e.Region], id)
+		if e.Park != "" {
+			g.entByPark[e.Park] = append(g.entByPark[e.Park], id)
+		}
+	}
+	g.segChildren = map[string][]string{}
+	for _, id := range sortedKeys(g.segments) {
+		if p := g.segments[id].Parent; p != "" {
+			g.segChildren[p] = append(g.segChildren[p], id)
+		}
+	}
+	g.regionChildren = map[string][]string{}
+	for _, id := range sortedKeys(g.regions) {
+		if p := g.regions[id].Parent; p != "" {
+			g.regionChildren[p] = append(g.regionChildren[p], id)
+		}
+	}
+	sort.Slice(g.flows, func(i, j int) bool { return g.flows[i].Key() < g.flows[j].Key() })
+	sort.Slice(g.operations, func(i, j int) bool { return g.operations[i].Key() < g.operations[j].Key() })
+	sort.Slice(g.supplyLinks, func(i, j int) bool { return g.supplyLinks[i].Key() < g.supplyLinks[j].Key() })
+	g.opsByEnterprise = map[string][]*chainmap.Operation{}
+	g.opsBySegment = map[string][]*chainmap.Operation{}
+	for _, o := range g.operations {
+		g.opsByEnterprise[o.Enterprise] = append(g.opsByEnterprise[o.Enterprise], o)
+		g.opsBySegment[o.Segment] = append(g.opsBySegment[o.Segment], o)
+	}
+	g.linksBySupplier = map[string][]*chainmap.SupplyLink{}
+	g.linksByCustomer = map[string][]*chainmap.SupplyLink{}
+	for _, l := range g.supplyLinks {
+		g.linksBySupplier[l.Supplier] = append(g.linksBySupplier[l.Supplier], l)
+		g.linksByCustomer[l.Customer] = append(g.linksByCustomer[l.Customer], l)
+	}
+	g.places = chainmap.NewPlaces(maps.Values(g.regions), maps.Values(g.parks))
+	g.indexStats()
+}
+
+// indexStats builds the statistics cells from every enterprise and its operations.
+func (g *graph) indexStats() {
+	nodes := make(map[string]chainmap.SegmentNode, len(g.segments))
+	for id, sg := range g.segments {
+		nodes[id] = chainmap.SegmentNode{Chain: sg.Chain, Parent: sg.Parent}
+	}
+	b := chainmap.NewStatsBuilder(nodes)
+	var ops []chainmap.StatsOp
+	for _, id := range g.enterpriseIDs {
+		e := g.enterprises[id]
+		ops = ops[:0]
+		for _, o := range g.opsByEnterprise[id] {
+			ops = append(ops, chainmap.StatsOp{Segment: o.Segment, Role: o.Role, CapacityBase: o.CapacityBase, CapacityDim: o.CapacityDim,
+				Suggested: chainmap.IsSuggested(o.Verification)})
+		}
+		b.Add(e, ops)
+	}
+	g.cells = b.Cells()
+	g.cellsByRegion, g.cellsByPark = map[string][]int{}, map[string][]int{}
+	for i, c := range g.cells {
+		g.cellsByRegion[c.Region] = append(g.cellsByRegion[c.Region], i)
+		if c.Park != "" {
+			g.cellsByPark[c.Park] = append(g.cellsByPark[c.Park], i)
+		}
+	}
+}
+
+func sortedKeys[T any](m map[string]T) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
