@@ -3,6 +3,7 @@ package chainmap
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -310,7 +311,6 @@ func AnalyseGaps(in GapInput) (*GapReport, error) {
 			children[s.Parent] = append(children[s.Parent], s.ID)
 		}
 	}
-	subtree := func(id string) map[string]bool { return Subtree(children, id) }
 	// Flows by the segments they touch, in their given order: each segment's neighbours
 	// and balances then read its own flows, not every flow of the chain.
 	touching := map[string][]*Flow{}
@@ -320,7 +320,6 @@ func AnalyseGaps(in GapInput) (*GapReport, error) {
 			touching[f.To] = append(touching[f.To], f)
 		}
 	}
-	present := func(id string) bool { return in.Stats[id].Enterprises > 0 }
 	lq := locationQuotients(in)
 
 	rep := &GapReport{Chain: in.Chain, Scope: in.Scope}
@@ -333,86 +332,9 @@ func AnalyseGaps(in GapInput) (*GapReport, error) {
 			g.Elsewhere = max(0, in.Everywhere[s.ID].Enterprises-st.Enterprises)
 		}
 
-		// Neighbours along flows crossing the subtree's boundary; a segment with none of
-		// its own takes its nearest ancestor's (a product family shares its inputs).
-		for cur := s; cur != nil; cur = segs[cur.Parent] {
-			up, down, ret := boundaryNeighbours(subtree(cur.ID), touching)
-			if len(up)+len(down) > 0 {
-				g.inherited = cur != s
-				for _, id := range up {
-					g.Upstream = append(g.Upstream, Neighbour{id, present(id), in.Stats[id].Enterprises, ret["u:"+id]})
-				}
-				for _, id := range down {
-					g.Downstream = append(g.Downstream, Neighbour{id, present(id), in.Stats[id].Enterprises, ret["d:"+id]})
-				}
-				break
-			}
-			if cur.Parent == "" {
-				break
-			}
-		}
-		// On a loop a segment can be both upstream and downstream of X: it is listed on
-		// both sides, and counted once for the neighbours score. Upstream counts every
-		// flow in (a scrap source feeds a recycler); downstream counts only input flows
-		// out, since a return flow out of X (X's scrap) is not local demand for X.
-		both := map[string]bool{}
-		for _, n := range g.Upstream {
-			g.LocalUpstream += n.Enterprises
-			g.upPresent = g.upPresent || n.Present
-			both[n.Segment] = true
-		}
-		for _, n := range g.Downstream {
-			g.LocalDownstream += n.Enterprises
-			g.downPresent = g.downPresent || (n.Present && !n.Return)
-			if both[n.Segment] {
-				g.localBoth += n.Enterprises
-			}
-		}
-
-		// Status and kind.
-		switch {
-		case st.Enterprises == 0:
-			g.Status = StatusMissing
-			switch {
-			case g.downPresent:
-				g.Kind = GapFill
-			case g.upPresent:
-				g.Kind = GapExtend
-			default:
-				g.Kind = GapBuild
-			}
-		default:
-			g.weakBecause, g.weakBecauseEn = weakReasons(g)
-			if len(g.weakBecause) > 0 {
-				g.Status, g.Kind = StatusWeak, GapStrengthen
-			} else {
-				g.Status, g.Kind = StatusStrong, GapNone
-			}
-		}
-
-		// Policies, goals and priority tags that name the segment or an ancestor.
-		names := map[string]bool{}
-		for cur := s; cur != nil; cur = segs[cur.Parent] {
-			names[cur.ID] = true
-			if cur.Parent == "" {
-				break
-			}
-		}
-		for _, p := range in.Policies {
-			for _, id := range p.Segments {
-				if names[id] {
-					g.Policies = append(g.Policies, p)
-					break
-				}
-			}
-		}
-		for _, gl := range in.Goals {
-			if gl.Segment != "" && names[gl.Segment] {
-				g.Goals = append(g.Goals, gl)
-			}
-		}
-		g.Priorities = append(g.Priorities, s.Priorities...)
-
+		neighbours(g, segs, children, touching, in.Stats)
+		classify(g)
+		support(g, segs, in.Policies, in.Goals)
 		g.Balances = balances(s, segs, touching[s.ID], in.Stats)
 		score(g, in.Everywhere)
 		reason(g, segs)
@@ -438,6 +360,95 @@ func AnalyseGaps(in GapInput) (*GapReport, error) {
 	}
 	SortGaps(rep.Segments, "score")
 	return rep, nil
+}
+
+// neighbours sets a segment's upstream and downstream neighbours (docs/gap-analysis.md,
+// "Gap kind"): the segments along flows crossing its subtree's boundary; a segment with
+// none of its own takes its nearest ancestor's (a product family shares its inputs). On
+// a loop a segment can be both upstream and downstream: it is listed on both sides and
+// counted once for the neighbours score. Upstream counts every flow in (a scrap source
+// feeds a recycler); downstream counts only input flows out, since a return flow out of
+// the segment (its scrap) is not local demand for it.
+func neighbours(g *SegmentGap, segs map[string]*Segment, children map[string][]string, touching map[string][]*Flow, stats map[string]SegmentStat) {
+	s := g.Segment
+	present := func(id string) bool { return stats[id].Enterprises > 0 }
+	for cur := s; cur != nil; cur = segs[cur.Parent] {
+		up, down, ret := boundaryNeighbours(Subtree(children, cur.ID), touching)
+		if len(up)+len(down) > 0 {
+			g.inherited = cur != s
+			for _, id := range up {
+				g.Upstream = append(g.Upstream, Neighbour{id, present(id), stats[id].Enterprises, ret["u:"+id]})
+			}
+			for _, id := range down {
+				g.Downstream = append(g.Downstream, Neighbour{id, present(id), stats[id].Enterprises, ret["d:"+id]})
+			}
+			break
+		}
+		if cur.Parent == "" {
+			break
+		}
+	}
+	both := map[string]bool{}
+	for _, n := range g.Upstream {
+		g.LocalUpstream += n.Enterprises
+		g.upPresent = g.upPresent || n.Present
+		both[n.Segment] = true
+	}
+	for _, n := range g.Downstream {
+		g.LocalDownstream += n.Enterprises
+		g.downPresent = g.downPresent || (n.Present && !n.Return)
+		if both[n.Segment] {
+			g.localBoth += n.Enterprises
+		}
+	}
+}
+
+// classify sets the status and the gap kind (docs/gap-analysis.md, "Status" and "Gap
+// kind"): no local enterprise is missing — 补链 when a local customer needs it, else 延链
+// when a local supplier could feed it, else 建链; below a threshold is weak (强链); else
+// strong. neighbours must have run.
+func classify(g *SegmentGap) {
+	if g.Stat.Enterprises == 0 {
+		g.Status = StatusMissing
+		switch {
+		case g.downPresent:
+			g.Kind = GapFill
+		case g.upPresent:
+			g.Kind = GapExtend
+		default:
+			g.Kind = GapBuild
+		}
+		return
+	}
+	g.weakBecause, g.weakBecauseEn = weakReasons(g)
+	if len(g.weakBecause) > 0 {
+		g.Status, g.Kind = StatusWeak, GapStrengthen
+	} else {
+		g.Status, g.Kind = StatusStrong, GapNone
+	}
+}
+
+// support attaches the policies, goals and priority tags that name the segment or one of
+// its ancestors.
+func support(g *SegmentGap, segs map[string]*Segment, policies []*Policy, goals []*Goal) {
+	names := map[string]bool{}
+	for cur := g.Segment; cur != nil; cur = segs[cur.Parent] {
+		names[cur.ID] = true
+		if cur.Parent == "" {
+			break
+		}
+	}
+	for _, p := range policies {
+		if slices.ContainsFunc(p.Segments, func(id string) bool { return names[id] }) {
+			g.Policies = append(g.Policies, p)
+		}
+	}
+	for _, gl := range goals {
+		if gl.Segment != "" && names[gl.Segment] {
+			g.Goals = append(g.Goals, gl)
+		}
+	}
+	g.Priorities = append(g.Priorities, g.Segment.Priorities...)
 }
 
 // SortGaps orders gaps by "score" (highest first), "chain" (stage, order, id) or "id".
