@@ -12,7 +12,7 @@ import type { InvestmentTarget, Park, SegmentGap, StatusChange, WhatIfResult } f
 import { shortName, type SegmentIndex } from '../model';
 import { cleanName, forView, toHash, type AppState, type WhatIfAdd } from '../state';
 import { defaultGap, kindLabel, rankedGaps, reasonOf, STATUS_STYLES } from '../status';
-import { AREA_PARK_KINDS, type Scope } from '../store';
+import type { Coverage, Scope } from '../store';
 import { renderTable, type Column } from '../ui/table';
 import { errorBox, loading, statusChip } from '../ui/widgets';
 import { kindChip } from '../ui/gap';
@@ -31,17 +31,13 @@ interface Data {
   parks: Park[];
 }
 
-/** Parks where an addition can go: inside the scope (the API refuses others). */
-export function parksInScope(scope: Scope, ctx: Pick<Ctx, 'boot'>): Park[] {
-  const { parks, regions, dataset } = ctx.boot;
-  let list: Park[];
-  if (scope.kind === 'region') {
-    list = parks.parks.filter((p) => p.regions.length && p.regions.every((r) => regions.within(r.id, scope.id)));
-  } else {
-    const sub = parks.subtree(scope.id);
-    const area = AREA_PARK_KINDS.includes(scope.park.kind);
-    list = parks.parks.filter((p) => sub.has(p.id) || (area && p.regions.length && p.regions.every((r) => scope.park.regions.some((s) => regions.within(r.id, s.id)))));
-  }
+/**
+ * Parks where an addition can go: inside the scope (the API refuses others), as the API's
+ * scopeCoverage says: a covered park, or a park lying wholly in covered regions.
+ */
+export function parksInScope(cov: Coverage, ctx: Pick<Ctx, 'boot'>): Park[] {
+  const { parks, dataset } = ctx.boot;
+  const list = parks.parks.filter((p) => cov.parks.has(p.id) || (p.regions.length > 0 && p.regions.every((r) => cov.regions.has(r.id))));
   const focus = dataset.focusParks.map((p) => p.id);
   const rank = (p: Park) => (focus.includes(p.id) ? focus.indexOf(p.id) : focus.length);
   return list.sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
@@ -79,9 +75,9 @@ export function createWhatifView(ctx: Ctx): View {
     replaceChildren(result, loading());
     try {
       const scope = ctx.scope();
-      const [idx, report] = await Promise.all([ctx.store.chain(ctx.chainId()), ctx.store.gap(ctx.chainId(), scope)]);
+      const [idx, report, coverage] = await Promise.all([ctx.store.chain(ctx.chainId()), ctx.store.gap(ctx.chainId(), scope), ctx.store.coverage(scope)]);
       if (my !== token) return;
-      data = { idx, scope, gaps: rankedGaps(report.segments), parks: parksInScope(scope, ctx) };
+      data = { idx, scope, gaps: rankedGaps(report.segments), parks: parksInScope(coverage, ctx) };
     } catch (err) {
       if (my === token) replaceChildren(result, errorBox(err, () => void load()));
       return;
