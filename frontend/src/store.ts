@@ -196,3 +196,15 @@ export function inScope(
   if (rec.region) return cov.regions.has(rec.region.id);
   return !!rec.park && (parks.get(rec.park.id)?.regions ?? []).some((r) => cov.regions.has(r.id));
 }
+
+/**
+ * Parks where an addition can go: inside the scope (the API refuses others), as the API's
+ * scopeCoverage says: a covered park, or a park lying wholly in covered regions.
+ */
+export function parksInScope(cov: Coverage, boot: Pick<Boot, 'dataset' | 'parks'>): Park[] {
+  const { parks, dataset } = boot;
+  const list = parks.parks.filter((p) => cov.parks.has(p.id) || (p.regions.length > 0 && p.regions.every((r) => cov.regions.has(r.id))));
+  const focus = dataset.focusParks.map((p) => p.id);
+  const rank = (p: Park) => (focus.includes(p.id) ? focus.indexOf(p.id) : focus.length);
+  return list.sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
+}

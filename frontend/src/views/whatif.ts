@@ -12,7 +12,7 @@ import type { InvestmentTarget, Park, SegmentGap, StatusChange, WhatIfResult } f
 import { shortName, type SegmentIndex } from '../model';
 import { cleanName, forView, toHash, type AppState, type WhatIfAdd } from '../state';
 import { defaultGap, kindLabel, rankedGaps, reasonOf, STATUS_STYLES } from '../status';
-import type { Coverage, Scope } from '../store';
+import { parksInScope, type Scope } from '../store';
 import { renderTable, type Column } from '../ui/table';
 import { errorBox, loading, statusChip } from '../ui/widgets';
 import { kindChip } from '../ui/gap';
@@ -29,18 +29,6 @@ interface Data {
   scope: Scope;
   gaps: SegmentGap[];
   parks: Park[];
-}
-
-/**
- * Parks where an addition can go: inside the scope (the API refuses others), as the API's
- * scopeCoverage says: a covered park, or a park lying wholly in covered regions.
- */
-export function parksInScope(cov: Coverage, ctx: Pick<Ctx, 'boot'>): Park[] {
-  const { parks, dataset } = ctx.boot;
-  const list = parks.parks.filter((p) => cov.parks.has(p.id) || (p.regions.length > 0 && p.regions.every((r) => cov.regions.has(r.id))));
-  const focus = dataset.focusParks.map((p) => p.id);
-  const rank = (p: Park) => (focus.includes(p.id) ? focus.indexOf(p.id) : focus.length);
-  return list.sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
 }
 
 export function createWhatifView(ctx: Ctx): View {
@@ -77,7 +65,7 @@ export function createWhatifView(ctx: Ctx): View {
       const scope = ctx.scope();
       const [idx, report, coverage] = await Promise.all([ctx.store.chain(ctx.chainId()), ctx.store.gap(ctx.chainId(), scope), ctx.store.coverage(scope)]);
       if (my !== token) return;
-      data = { idx, scope, gaps: rankedGaps(report.segments), parks: parksInScope(coverage, ctx) };
+      data = { idx, scope, gaps: rankedGaps(report.segments), parks: parksInScope(coverage, ctx.boot) };
     } catch (err) {
       if (my === token) replaceChildren(result, errorBox(err, () => void load()));
       return;
