@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the web front end, embeds it in a fresh chainmap binary, serves the bundled
+# Builds the web front end (its GraphQL documents checked against schema/*.graphqls, see
+# frontend/README.md), embeds it in a fresh chainmap binary, serves the bundled
 # dataset on a free loopback port and runs the front end's tests against it:
 #   unit tests (vitest), the GraphQL over HTTP conformance audit (graphql-http; fails on
 #   any MUST) and browser tests (node --test + playwright-core + Debian chromium).
@@ -38,7 +39,7 @@ if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-loc
   npm ci --no-audit --no-fund
 fi
 
-step "build (typecheck + vite)"
+step "build (GraphQL documents vs schema + typecheck + vite)"
 npm run build
 
 step "unit tests"

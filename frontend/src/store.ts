@@ -3,39 +3,42 @@
 import {
   allEnterprises,
   gql,
-  Q_BOOT,
-  Q_BOUNDARIES,
-  Q_CHAIN,
-  Q_CLUSTER,
-  Q_GAP,
-  Q_GOALS,
-  Q_POLICIES,
-  Q_PROJECTS,
-  Q_ROADMAP,
-  Q_SEGMENT,
-  Q_TARGETS,
-  Q_WHATIF,
-  type Chain,
-  type ClusterComposition,
-  type GapReport,
-  type InvestmentTarget,
-  type Roadmap,
-  type ScopeInput,
-  type ThresholdInput,
-  type WhatIfInput,
-  type WhatIfResult,
   type Dataset,
   type Enterprise,
   type EnterpriseFilter,
   type Goal,
+  type ClusterComposition,
+  type GapReport,
+  type InvestmentTarget,
   type Named,
-  type Park,
   type Policy,
   type Project,
   type Region,
   type RegionBoundary,
+  type Park,
+  type Roadmap,
+  type ScopeInput,
   type SegmentDetail,
+  type ThresholdInput,
+  type WhatIfInput,
+  type WhatIfResult,
 } from './api';
+import {
+  BootDocument,
+  BoundariesDocument,
+  ChainDocument,
+  ClusterDocument,
+  EnterpriseNameDocument,
+  GapDocument,
+  GoalsDocument,
+  PoliciesDocument,
+  ProjectsDocument,
+  RoadmapDocument,
+  ScopeCoverageDocument,
+  SegmentDetailDocument,
+  TargetsDocument,
+  WhatIfDocument,
+} from './graphql/generated';
 import { ParkIndex, RegionIndex, SegmentIndex } from './model';
 
 export interface Boot {
@@ -47,6 +50,12 @@ export interface Boot {
 
 /** What a view is scoped to: a region subtree, or a park (its regions and nested parks). */
 export type Scope = { kind: 'region'; id: string; region: Region } | { kind: 'park'; id: string; park: Park };
+
+/** What a scope covers (the API's `scopeCoverage`): ids of the parks and regions inside it. */
+export interface Coverage {
+  parks: Set<string>;
+  regions: Set<string>;
+}
 
 export interface ChinaGeoJson {
   type: string;
@@ -69,14 +78,14 @@ export class Store {
 
   boot(): Promise<Boot> {
     return this.once('boot', async () => {
-      const d = await gql<{ dataset: Dataset; chains: Named[]; regions: Region[]; parks: Park[] }>(Q_BOOT);
+      const d = await gql(BootDocument, {});
       return { dataset: d.dataset, chains: d.chains, regions: new RegionIndex(d.regions), parks: new ParkIndex(d.parks) };
     });
   }
 
   chain(id: string): Promise<SegmentIndex> {
     return this.once(`chain:${id}`, async () => {
-      const d = await gql<{ chain: Chain | null }>(Q_CHAIN, { id });
+      const d = await gql(ChainDocument, { id });
       if (!d.chain) throw new Error(`chain ${id} not found`);
       return new SegmentIndex(d.chain);
     });
@@ -97,54 +106,66 @@ export class Store {
     return this.enterprises(scope.kind === 'region' ? { ...base, region: scope.id } : { ...base, park: scope.id });
   }
 
+  /**
+   * What a scope covers, as the API defines it (`scopeCoverage`, the server's one rule of
+   * scope membership): the parks and regions whose records are inside it.
+   */
+  coverage(scope: Scope): Promise<Coverage> {
+    const input = scopeInput(scope);
+    return this.once(`cov:${JSON.stringify(input)}`, async () => {
+      const c = (await gql(ScopeCoverageDocument, { scope: input })).scopeCoverage;
+      return { parks: new Set(c.parks), regions: new Set(c.regions) };
+    });
+  }
+
   /** The gap analysis of a chain in a scope (segments in chain order). */
   gap(chain: string, scope: Scope, thresholds?: ThresholdInput[]): Promise<GapReport> {
     const vars = { chain, scope: scopeInput(scope), thresholds: thresholds?.length ? thresholds : null };
-    return this.once(`gap:${JSON.stringify(vars)}`, async () => (await gql<{ gapAnalysis: GapReport }>(Q_GAP, vars)).gapAnalysis);
+    return this.once(`gap:${JSON.stringify(vars)}`, async () => (await gql(GapDocument, vars)).gapAnalysis);
   }
 
   targets(chain: string, scope: Scope, segment: string, first = 10): Promise<InvestmentTarget[]> {
     const vars = { chain, scope: scopeInput(scope), segment, first };
-    return this.once(`tgt:${JSON.stringify(vars)}`, async () => (await gql<{ investmentTargets: InvestmentTarget[] }>(Q_TARGETS, vars)).investmentTargets);
+    return this.once(`tgt:${JSON.stringify(vars)}`, async () => (await gql(TargetsDocument, vars)).investmentTargets);
   }
 
   roadmap(chain: string, scope: Scope, steps = 12, per = 3): Promise<Roadmap> {
     const vars = { chain, scope: scopeInput(scope), steps, per };
-    return this.once(`rm:${JSON.stringify(vars)}`, async () => (await gql<{ roadmap: Roadmap }>(Q_ROADMAP, vars)).roadmap);
+    return this.once(`rm:${JSON.stringify(vars)}`, async () => (await gql(RoadmapDocument, vars)).roadmap);
   }
 
   whatIf(chain: string, scope: Scope, add: WhatIfInput[], remove: WhatIfInput[] = []): Promise<WhatIfResult> {
     const vars = { chain, scope: scopeInput(scope), add, remove };
-    return this.once(`wi:${JSON.stringify(vars)}`, async () => (await gql<{ whatIf: WhatIfResult }>(Q_WHATIF, vars)).whatIf);
+    return this.once(`wi:${JSON.stringify(vars)}`, async () => (await gql(WhatIfDocument, vars)).whatIf);
   }
 
   /** An enterprise's names (what-if additions restored from a URL). */
   enterpriseName(id: string): Promise<Named | null> {
-    return this.once(`name:${id}`, async () => (await gql<{ enterprise: Named | null }>('query Name($id: ID!) { enterprise(id: $id) { id nameZh nameEn } }', { id })).enterprise);
+    return this.once(`name:${id}`, async () => (await gql(EnterpriseNameDocument, { id })).enterprise);
   }
 
   cluster(park: string, chain: string): Promise<ClusterComposition> {
-    return this.once(`cl:${park}:${chain}`, async () => (await gql<{ clusterComposition: ClusterComposition }>(Q_CLUSTER, { park, chain })).clusterComposition);
+    return this.once(`cl:${park}:${chain}`, async () => (await gql(ClusterDocument, { park, chain })).clusterComposition);
   }
 
   projects(): Promise<Project[]> {
-    return this.once('projects', async () => (await gql<{ projects: Project[] }>(Q_PROJECTS)).projects);
+    return this.once('projects', async () => (await gql(ProjectsDocument, {})).projects);
   }
 
   policies(): Promise<Policy[]> {
-    return this.once('policies', async () => (await gql<{ policies: Policy[] }>(Q_POLICIES)).policies);
+    return this.once('policies', async () => (await gql(PoliciesDocument, {})).policies);
   }
 
   goals(): Promise<Goal[]> {
-    return this.once('goals', async () => (await gql<{ goals: Goal[] }>(Q_GOALS)).goals);
+    return this.once('goals', async () => (await gql(GoalsDocument, {})).goals);
   }
 
   segment(id: string): Promise<SegmentDetail | null> {
-    return this.once(`seg:${id}`, async () => (await gql<{ segment: SegmentDetail | null }>(Q_SEGMENT, { id })).segment);
+    return this.once(`seg:${id}`, async () => (await gql(SegmentDetailDocument, { id })).segment);
   }
 
   boundaries(parent: string): Promise<RegionBoundary[]> {
-    return this.once(`bnd:${parent}`, async () => (await gql<{ regions: RegionBoundary[] }>(Q_BOUNDARIES, { parent })).regions);
+    return this.once(`bnd:${parent}`, async () => (await gql(BoundariesDocument, { parent })).regions);
   }
 
   /** The China province map bundled from echarts@4.9.0 (dist/maps/china.json). */
@@ -161,28 +182,29 @@ export function scopeInput(scope: Scope): ScopeInput {
   return scope.kind === 'region' ? { region: scope.id } : { park: scope.id };
 }
 
-/** Park kinds whose scope also holds everything located in the regions they span. */
-export const AREA_PARK_KINDS = ['zone', 'cluster'];
-
 /**
- * In a scope? The API's rule (see Store.scopeEnterprises), for records that carry a
- * region and/or a park, such as projects.
+ * In a scope? For records that carry a region and/or a park, such as projects: inside
+ * when the scope covers its park or its region (Store.coverage); a record with only a
+ * park is placed in the park's regions, as the API places one (Places.ContainsPlace).
  */
 export function inScope(
-  scope: Scope,
+  cov: Coverage,
   rec: { region?: { id: string } | null; park?: { id: string } | null },
-  regions: RegionIndex,
   parks: ParkIndex,
 ): boolean {
-  if (scope.kind === 'region') {
-    if (rec.region && regions.within(rec.region.id, scope.id)) return true;
-    // A record with only a park counts when the park lies in the region.
-    if (!rec.region && rec.park) {
-      return (parks.get(rec.park.id)?.regions ?? []).some((r) => regions.within(r.id, scope.id));
-    }
-    return false;
-  }
-  if (rec.park && parks.subtree(scope.id).has(rec.park.id)) return true;
-  if (!AREA_PARK_KINDS.includes(scope.park.kind)) return false;
-  return !!rec.region && scope.park.regions.some((r) => regions.within(rec.region!.id, r.id));
+  if (rec.park && cov.parks.has(rec.park.id)) return true;
+  if (rec.region) return cov.regions.has(rec.region.id);
+  return !!rec.park && (parks.get(rec.park.id)?.regions ?? []).some((r) => cov.regions.has(r.id));
+}
+
+/**
+ * Parks where an addition can go: inside the scope (the API refuses others), as the API's
+ * scopeCoverage says: a covered park, or a park lying wholly in covered regions.
+ */
+export function parksInScope(cov: Coverage, boot: Pick<Boot, 'dataset' | 'parks'>): Park[] {
+  const { parks, dataset } = boot;
+  const list = parks.parks.filter((p) => cov.parks.has(p.id) || (p.regions.length > 0 && p.regions.every((r) => cov.regions.has(r.id))));
+  const focus = dataset.focusParks.map((p) => p.id);
+  const rank = (p: Park) => (focus.includes(p.id) ? focus.indexOf(p.id) : focus.length);
+  return list.sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
 }

@@ -6,7 +6,7 @@ import { parseHash, toHash, forView, parseAdds, formatAdds } from './state';
 import { hash32, jitter, RegionIndex, SegmentIndex, segmentStats, shortName, ParkIndex, placeEnterprise } from './model';
 import { defaultGap, isGap, kindLabel, rankedGaps } from './status';
 import { hostPoint } from './ui/gap';
-import { inScope, type Scope } from './store';
+import { inScope, type Coverage } from './store';
 import { closeAll, expansion, layoutChain, openAll, toggleOpen } from './views/chainLayout';
 import type { Chain, Enterprise, GapStatus, HostPark, Park, Region, Segment, Stage } from './api';
 
@@ -163,10 +163,10 @@ describe('chain layout', () => {
 
 describe('positions and host parks', () => {
   const regions: Region[] = [
-    { id: '100000', nameZh: '中国', level: 'COUNTRY', lon: null, lat: null, parent: null },
-    { id: '410000', nameZh: '河南', level: 'PROVINCE', lon: null, lat: null, parent: { id: '100000' } },
-    { id: '410100', nameZh: '郑州', level: 'PREFECTURE', lon: 113.6, lat: 34.7, parent: { id: '410000' } },
-    { id: '410181', nameZh: '巩义', level: 'COUNTY', lon: 112.9, lat: 34.7, parent: { id: '410100' } },
+    { id: '100000', nameZh: '中国', nameEn: null, level: 'COUNTRY', lon: null, lat: null, parent: null },
+    { id: '410000', nameZh: '河南', nameEn: null, level: 'PROVINCE', lon: null, lat: null, parent: { id: '100000' } },
+    { id: '410100', nameZh: '郑州', nameEn: null, level: 'PREFECTURE', lon: 113.6, lat: 34.7, parent: { id: '410000' } },
+    { id: '410181', nameZh: '巩义', nameEn: null, level: 'COUNTY', lon: 112.9, lat: 34.7, parent: { id: '410100' } },
   ];
   const ri = new RegionIndex(regions);
   it('jitter is deterministic and bounded', () => {
@@ -185,9 +185,9 @@ describe('positions and host parks', () => {
     expect(ri.within('410000', '410181')).toBe(false);
   });
   const parks: Park[] = [
-    { id: 'p1', nameZh: 'P1', kind: 'zone', lon: null, lat: null, parent: null, regions: [{ id: '410181' }], focusSegments: [{ id: 'M1' }] },
-    { id: 'p2', nameZh: 'P2', kind: 'park', lon: null, lat: null, parent: null, regions: [{ id: '410181' }], focusSegments: [{ id: 'M1a' }] },
-    { id: 'p3', nameZh: 'P3', kind: 'park', lon: null, lat: null, parent: { id: 'p1' }, regions: [{ id: '410181' }], focusSegments: [] },
+    { id: 'p1', nameZh: 'P1', nameEn: null, kind: 'zone', lon: null, lat: null, parent: null, regions: [{ id: '410181' }], focusSegments: [{ id: 'M1' }] },
+    { id: 'p2', nameZh: 'P2', nameEn: null, kind: 'park', lon: null, lat: null, parent: null, regions: [{ id: '410181' }], focusSegments: [{ id: 'M1a' }] },
+    { id: 'p3', nameZh: 'P3', nameEn: null, kind: 'park', lon: null, lat: null, parent: { id: 'p1' }, regions: [{ id: '410181' }], focusSegments: [] },
   ];
   const pi = new ParkIndex(parks);
   it('nests parks and places them', () => {
@@ -196,23 +196,32 @@ describe('positions and host parks', () => {
   });
   it('host park point: its own, else the mean of its regions', () => {
     const host = (lon: number | null, lat: number | null, regs: [number | null, number | null][]): HostPark => ({
-      park: { id: 'h', nameZh: 'H', lon, lat, regions: regs.map(([x, y], i) => ({ id: `r${i}`, lon: x, lat: y })) }, score: 0, reasonZh: '', reasonEn: '',
+      park: { id: 'h', nameZh: 'H', nameEn: null, lon, lat, regions: regs.map(([x, y], i) => ({ id: `r${i}`, lon: x, lat: y })) }, score: 0, reasonZh: '', reasonEn: '',
     });
     expect(hostPoint(host(113, 34, []))).toEqual({ lon: 113, lat: 34 });
     expect(hostPoint(host(null, null, [[112, 34], [114, 35], [null, null]]))).toEqual({ lon: 113, lat: 34.5 });
     expect(hostPoint(host(null, null, []))).toBeNull();
     expect(hostPoint(null)).toBeNull();
   });
-  it('scope rule: a zone or cluster holds its regions, any park its nested parks', () => {
-    const zone: Scope = { kind: 'park', id: 'p1', park: parks[0] };
-    const plain: Scope = { kind: 'park', id: 'p2', park: parks[1] };
-    const city: Scope = { kind: 'region', id: '410100', region: regions[2] };
-    expect(inScope(zone, { region: { id: '410181' } }, ri, pi)).toBe(true);
-    expect(inScope(zone, { park: { id: 'p3' } }, ri, pi)).toBe(true);
-    expect(inScope(plain, { region: { id: '410181' } }, ri, pi)).toBe(false);
-    expect(inScope(plain, { park: { id: 'p2' } }, ri, pi)).toBe(true);
-    expect(inScope(city, { region: { id: '410181' } }, ri, pi)).toBe(true);
-    expect(inScope(city, { park: { id: 'p2' } }, ri, pi)).toBe(true);
-    expect(inScope(city, { region: { id: '410000' } }, ri, pi)).toBe(false);
+  it('scope membership from the API\'s coverage: park or region covered; a park-only record by its park\'s regions', () => {
+    // What scopeCoverage answers for the zone p1, the plain park p2 and the city 410100.
+    const cov = (parks: string[], regions: string[]): Coverage => ({ parks: new Set(parks), regions: new Set(regions) });
+    const zone = cov(['p1', 'p3'], ['410181']);
+    const plain = cov(['p2'], []);
+    const city = cov([], ['410100', '410181']);
+    expect(inScope(zone, { region: { id: '410181' } }, pi)).toBe(true);
+    expect(inScope(zone, { park: { id: 'p3' } }, pi)).toBe(true);
+    expect(inScope(zone, { region: { id: '410100' } }, pi)).toBe(false);
+    expect(inScope(plain, { region: { id: '410181' } }, pi)).toBe(false);
+    expect(inScope(plain, { park: { id: 'p2' } }, pi)).toBe(true);
+    expect(inScope(plain, { park: { id: 'p3' } }, pi)).toBe(false);
+    expect(inScope(city, { region: { id: '410181' } }, pi)).toBe(true);
+    expect(inScope(city, { park: { id: 'p2' } }, pi)).toBe(true);
+    expect(inScope(city, { region: { id: '410000' } }, pi)).toBe(false);
+    // A record's own region decides before its park's regions.
+    expect(inScope(city, { region: { id: '410000' }, park: { id: 'p2' } }, pi)).toBe(false);
+    expect(inScope(plain, { region: { id: '410000' }, park: { id: 'p2' } }, pi)).toBe(true);
+    expect(inScope(city, { park: { id: 'unknown' } }, pi)).toBe(false);
+    expect(inScope(city, {}, pi)).toBe(false);
   });
 });

@@ -12,7 +12,7 @@ import { entCount, nm, num, paren, t } from '../i18n';
 import type { Enterprise, GapReport, Project, Segment, SegmentGap } from '../api';
 import { segmentStats, shortName, type SegmentIndex } from '../model';
 import { isGap, kindHint, GAP_KINDS, kindLabel, reasonOf, STATUS_STYLES, STATUSES_IN_USE } from '../status';
-import { inScope, type Scope } from '../store';
+import { inScope, type Coverage, type Scope } from '../store';
 import { forView, toHash, type AppState } from '../state';
 import { renderTable, type Column } from '../ui/table';
 import { chip, citations, errorBox, labelled, loading, projectStageLabel, statusChip } from '../ui/widgets';
@@ -31,6 +31,8 @@ interface Data {
   report: GapReport;
   gaps: Map<string, SegmentGap>;
   projects: Project[];
+  /** What the scope covers (the API's scopeCoverage), to tell local projects. */
+  coverage: Coverage;
 }
 
 /** Targets named in the panel. */
@@ -178,7 +180,7 @@ export function createChainView(ctx: Ctx): View {
     const sub = d.idx.subtree(seg.id);
     const ents = d.enterprises.filter((e) => e.operations.some((o) => sub.has(o.segment.id))).sort((a, b) => a.nameZh.localeCompare(b.nameZh, 'zh-CN'));
     const projects = d.projects.filter((p) => p.segments.some((s) => sub.has(s.id)));
-    const local = projects.filter((p) => inScope(d.scope, p, ctx.boot.regions, ctx.boot.parks));
+    const local = projects.filter((p) => inScope(d.coverage, p, ctx.boot.parks));
     const other = projects.filter((p) => !local.includes(p));
     const regions = ctx.boot.regions;
     const parks = ctx.boot.parks;
@@ -321,7 +323,7 @@ export function createChainView(ctx: Ctx): View {
     if (!data) return;
     const d = data;
     const rows = d.idx.ordered();
-    const localProjects = d.projects.filter((p) => inScope(d.scope, p, ctx.boot.regions, ctx.boot.parks));
+    const localProjects = d.projects.filter((p) => inScope(d.coverage, p, ctx.boot.parks));
     const gap = (s: Segment) => d.gaps.get(s.id)!;
     const cols: Column<{ seg: Segment; depth: number }>[] = [
       { key: 'stage', header: () => t('stage'), value: (r) => t(`stage.${r.seg.stage}`) },
@@ -359,16 +361,17 @@ export function createChainView(ctx: Ctx): View {
       const scope = ctx.scope();
       const chainId = ctx.chainId();
       const minent = ctx.state().minent;
-      const [idx, enterprises, projects, report] = await Promise.all([
+      const [idx, enterprises, projects, report, coverage] = await Promise.all([
         ctx.store.chain(chainId),
         ctx.store.scopeEnterprises(scope, chainId),
         ctx.store.projects(),
         ctx.store.gap(chainId, scope, minent ? [{ minEnterprises: minent }] : undefined),
+        ctx.store.coverage(scope),
       ]);
       if (token !== loadToken) return;
       const gaps = new Map(report.segments.map((g) => [g.segment.id, g]));
       for (const s of idx.chain.segments) if (!gaps.has(s.id)) throw new Error(`gapAnalysis: no answer for segment ${s.id}`);
-      data = { idx, scope, enterprises, report, gaps, projects };
+      data = { idx, scope, enterprises, report, gaps, projects, coverage };
     } catch (err) {
       if (token !== loadToken) return;
       replaceChildren(panel, errorBox(err, () => void load()));

@@ -155,7 +155,7 @@ export function createMapView(ctx: Ctx): View {
   function filters(state: AppState) {
     const idx = data!.idx;
     const segment = idx.get(state.segment);
-    const stage = (STAGES as string[]).includes(state.stage ?? '') ? (state.stage as Stage) : undefined;
+    const stage = STAGES.find((s) => s === state.stage);
     return { segment, stage, segments: segment ? idx.subtree(segment.id) : undefined };
   }
 

@@ -10,7 +10,7 @@ import { escapeHtml, h, replaceChildren } from '../dom';
 import { lang, nm, num, paren, t, title as policyTitle } from '../i18n';
 import type { Goal, Policy, Project, RoadmapGap, RoadmapStep } from '../api';
 import { shortName, type SegmentIndex } from '../model';
-import { inScope, type Scope } from '../store';
+import { inScope, type Coverage, type Scope } from '../store';
 import type { AppState } from '../state';
 import { kindLabel, reasonOf, STATUS_STYLES } from '../status';
 import { renderTable, type Column } from '../ui/table';
@@ -46,6 +46,8 @@ interface Data {
   goals: Goal[];
   projects: Project[];
   policies: Policy[];
+  /** What the scope covers (the API's scopeCoverage), to tell local projects. */
+  coverage: Coverage;
 }
 
 export function createRoadmapView(ctx: Ctx): View {
@@ -92,15 +94,16 @@ export function createRoadmapView(ctx: Ctx): View {
     const state = ctx.state();
     try {
       const scope = ctx.scope();
-      const [idx, roadmap, goals, projects, policies] = await Promise.all([
+      const [idx, roadmap, goals, projects, policies, coverage] = await Promise.all([
         ctx.store.chain(ctx.chainId()),
         ctx.store.roadmap(ctx.chainId(), scope, state.steps ?? DEFAULT_STEPS, 3),
         ctx.store.goals(),
         ctx.store.projects(),
         ctx.store.policies(),
+        ctx.store.coverage(scope),
       ]);
       if (my !== token) return;
-      data = { idx, scope, steps: roadmap.steps, dataGaps: roadmap.dataGaps, goals, projects, policies };
+      data = { idx, scope, steps: roadmap.steps, dataGaps: roadmap.dataGaps, goals, projects, policies, coverage };
     } catch (err) {
       if (my === token) replaceChildren(body, errorBox(err, () => void load()));
       return;
@@ -294,7 +297,7 @@ export function createRoadmapView(ctx: Ctx): View {
       { key: 'note', header: () => t('currentNote'), value: (g) => g.currentNote ?? '', cls: 'wrap long' },
       { key: 'sources', header: () => t('sources'), value: (g) => citeText(g.sources), cls: 'ids' },
     ];
-    const shownProjects = state.all ? d.projects : d.projects.filter((p) => inScope(d.scope, p, regions, parks));
+    const shownProjects = state.all ? d.projects : d.projects.filter((p) => inScope(d.coverage, p, parks));
     const prjCols: Column<Project>[] = [
       { key: 'name', header: () => t('projects'), value: (p) => nm(p), cls: 'wrap title' },
       { key: 'stage', header: () => t('stage'), value: (p) => projectStageLabel(p.stage) },

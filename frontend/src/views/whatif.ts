@@ -12,7 +12,7 @@ import type { InvestmentTarget, Park, SegmentGap, StatusChange, WhatIfResult } f
 import { shortName, type SegmentIndex } from '../model';
 import { cleanName, forView, toHash, type AppState, type WhatIfAdd } from '../state';
 import { defaultGap, kindLabel, rankedGaps, reasonOf, STATUS_STYLES } from '../status';
-import { AREA_PARK_KINDS, type Scope } from '../store';
+import { parksInScope, type Scope } from '../store';
 import { renderTable, type Column } from '../ui/table';
 import { errorBox, loading, statusChip } from '../ui/widgets';
 import { kindChip } from '../ui/gap';
@@ -29,22 +29,6 @@ interface Data {
   scope: Scope;
   gaps: SegmentGap[];
   parks: Park[];
-}
-
-/** Parks where an addition can go: inside the scope (the API refuses others). */
-export function parksInScope(scope: Scope, ctx: Pick<Ctx, 'boot'>): Park[] {
-  const { parks, regions, dataset } = ctx.boot;
-  let list: Park[];
-  if (scope.kind === 'region') {
-    list = parks.parks.filter((p) => p.regions.length && p.regions.every((r) => regions.within(r.id, scope.id)));
-  } else {
-    const sub = parks.subtree(scope.id);
-    const area = AREA_PARK_KINDS.includes(scope.park.kind);
-    list = parks.parks.filter((p) => sub.has(p.id) || (area && p.regions.length && p.regions.every((r) => scope.park.regions.some((s) => regions.within(r.id, s.id)))));
-  }
-  const focus = dataset.focusParks.map((p) => p.id);
-  const rank = (p: Park) => (focus.includes(p.id) ? focus.indexOf(p.id) : focus.length);
-  return list.sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
 }
 
 export function createWhatifView(ctx: Ctx): View {
@@ -79,9 +63,9 @@ export function createWhatifView(ctx: Ctx): View {
     replaceChildren(result, loading());
     try {
       const scope = ctx.scope();
-      const [idx, report] = await Promise.all([ctx.store.chain(ctx.chainId()), ctx.store.gap(ctx.chainId(), scope)]);
+      const [idx, report, coverage] = await Promise.all([ctx.store.chain(ctx.chainId()), ctx.store.gap(ctx.chainId(), scope), ctx.store.coverage(scope)]);
       if (my !== token) return;
-      data = { idx, scope, gaps: rankedGaps(report.segments), parks: parksInScope(scope, ctx) };
+      data = { idx, scope, gaps: rankedGaps(report.segments), parks: parksInScope(coverage, ctx.boot) };
     } catch (err) {
       if (my === token) replaceChildren(result, errorBox(err, () => void load()));
       return;
