@@ -151,7 +151,7 @@ func parseRecord(k Kind, f *fields) any {
 			StockCode: f.str("stock_code"), Designations: f.list("designations"),
 			Kind:   f.enum("kind", "", "enterprise", "institute", "university", "project", "association"),
 			Status: f.enum("status", "", "active", "planned", "closed", "unknown")}
-		if e.CreditCode != "" && !validCreditCode(e.CreditCode) {
+		if e.CreditCode != "" && !ValidCreditCode(e.CreditCode) {
 			f.fail("credit_code", "%q is not a valid unified social credit code (18 characters with a check character)", e.CreditCode)
 		}
 		if e.Revenue != nil && e.RevenueYear == nil && f.str("revenue_year") == "" {
