@@ -3,7 +3,7 @@ package importer
 import (
 	"strings"
 
-	"golang.org/x/text/width"
+	w "golang.org/x/text/width"
 )
 
 // cleanName tidies a name for writing: surrounding and doubled spaces go, full-width
@@ -16,7 +16,7 @@ func cleanName(v string) string {
 // brackets unified, spaces removed, 有限责任公司 written 有限公司, and a short place name
 // in brackets (河南XX（巩义）有限公司) dropped.
 func nameKey(v string) string {
-	v = width.Fold.String(v)
+	v = w.Fold.String(v)
 	v = strings.Join(strings.Fields(v), "")
 	v = strings.NewReplacer("〔", "(", "〕", ")", "[", "(", "]", ")", "【", "(", "】", ")").Replace(v)
 	v = strings.ReplaceAll(v, "有限责任公司", "有限公司")
@@ -46,3 +46,6 @@ func dropBracketedPlace(v string) string {
 	b.WriteString(v)
 	return b.String()
 }
+
+// foldWidth folds full-width characters to half-width (（）become ()).
+func foldWidth(v string) string { return w.Fold.String(v) }
