@@ -234,7 +234,7 @@ func (r *Record) readIndustry(t *table, rec []string, rep *Report) {
 	if v, _ := t.get(rec, FieldIndustry); v != "" {
 		r.Industry = v
 		if r.IndustryCode == "" {
-			r.IndustryCode = industryCode(v)
+			r.IndustryCode = classOf(v)
 		}
 	}
 }
