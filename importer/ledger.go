@@ -32,15 +32,21 @@ func (l *ledger) rejected(ent, seg string) bool {
 	return l.t.find(map[string]string{"enterprise": ent, "segment": seg, "decision": "reject"}) >= 0
 }
 
-// record keeps a decision, replacing an earlier one on the same placement.
-func (l *ledger) record(ent, seg, decision, reviewer, note string) {
+// record keeps a decision, replacing an earlier one on the same placement; it reports
+// whether the ledger changed.
+func (l *ledger) record(ent, seg, decision, reviewer, note string) bool {
+	was := l.t.dirty
+	l.t.dirty = false
 	if i := l.t.find(map[string]string{"enterprise": ent, "segment": seg}); i >= 0 {
 		l.t.set(i, "decision", decision)
 		l.t.set(i, "reviewer", reviewer)
 		l.t.set(i, "note", note)
-		return
+	} else {
+		l.t.add(map[string]string{"enterprise": ent, "segment": seg, "decision": decision, "reviewer": reviewer, "note": note})
 	}
-	l.t.add(map[string]string{"enterprise": ent, "segment": seg, "decision": decision, "reviewer": reviewer, "note": note})
+	changed := l.t.dirty
+	l.t.dirty = was || changed
+	return changed
 }
 
 func (l *ledger) write() error {

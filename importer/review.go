@@ -34,8 +34,9 @@ var enterpriseColumns = map[string]string{"id": "id", "企业名称 name_zh": "n
 	"收入年份 revenue_year": "revenue_year", "状态 status": "status", "来源 sources": "sources", "企业备注 enterprise note": "note"}
 
 // WriteReview writes the review workbook of an import: one row per firm that had any
-// evidence, placed or not, with an empty decision column for the reviewer.
-func WriteReview(path string, res *Result) error {
+// evidence, placed or not, with an empty decision column for the reviewer. It returns
+// the number of rows written.
+func WriteReview(path string, res *Result) (int, error) {
 	f := excelize.NewFile()
 	defer f.Close()
 	f.SetSheetName("Sheet1", reviewSheet)
@@ -58,7 +59,7 @@ func WriteReview(path string, res *Result) error {
 		dv.SetSqrefDropList(fmt.Sprintf("'%s'!$A$2:$A$%d", segmentsSheet, len(res.segmentIDs())+3))
 		f.AddDataValidation(reviewSheet, dv)
 	}
-	return f.SaveAs(path)
+	return n - 1, f.SaveAs(path)
 }
 
 func setRow(f *excelize.File, sheet string, n int, vals []string) {
@@ -201,28 +202,38 @@ func (t *tables) applyOne(r reviewed, reviewer string, res *ApplyResult, path st
 			fail(colDecision, "accept, but no segment was suggested: write the segment id instead")
 			return
 		}
-		t.verify(r, ent, seg, who, note, res)
+		count(&res.Accepted, res, t.verify(r, ent, seg, who, note))
 	case slices.Contains(rejectWords, low):
-		t.reject(ent, seg, who, note, res)
+		count(&res.Rejected, res, t.reject(ent, seg, who, note))
 	case t.segs[d].ID != "":
 		if d == seg {
-			t.verify(r, ent, seg, who, note, res)
+			count(&res.Accepted, res, t.verify(r, ent, seg, who, note))
 			return
 		}
-		t.reject(ent, seg, who, "moved to "+d+"; "+note, res)
-		res.Rejected--
-		t.verify(r, ent, d, who, note, res)
-		res.Accepted--
-		res.Moved++
+		moved := false
+		if seg != "" {
+			moved = t.reject(ent, seg, who, "moved to "+d+"; "+note)
+		}
+		moved = t.verify(r, ent, d, who, note) || moved
+		count(&res.Moved, res, moved)
 	default:
 		fail(colDecision, "%q is neither accept, reject nor a segment id of the taxonomy", d)
 	}
 }
 
+// count adds one to n when the decision changed the dataset, else to Unchanged.
+func count(n *int, res *ApplyResult, changed bool) {
+	if changed {
+		*n++
+	} else {
+		res.Unchanged++
+	}
+}
+
 // verify makes the operation (ent, seg) verified with the reviewer's note, adding the
 // enterprise and the operation when the import had not written them.
-func (t *tables) verify(r reviewed, ent, seg, who, note string, res *ApplyResult) {
-	t.ledger.record(ent, seg, "accept", who, note)
+func (t *tables) verify(r reviewed, ent, seg, who, note string) bool {
+	changed := t.ledger.record(ent, seg, "accept", who, note)
 	if t.ent.find(map[string]string{"id": ent}) < 0 {
 		vals := map[string]string{}
 		for rc, ec := range enterpriseColumns {
@@ -240,8 +251,7 @@ func (t *tables) verify(r reviewed, ent, seg, who, note string, res *ApplyResult
 		i = len(t.ops.rows) - 1
 	}
 	if t.ops.get(i, "verification") == "verified" {
-		res.Unchanged++
-		return
+		return changed
 	}
 	t.ops.set(i, "verification", "verified")
 	t.ops.set(i, "confidence", "sourced")
@@ -250,20 +260,20 @@ func (t *tables) verify(r reviewed, ent, seg, who, note string, res *ApplyResult
 		reviewNote += ": " + note
 	}
 	t.ops.set(i, "note", strings.TrimPrefix(t.ops.get(i, "note")+"; "+reviewNote, "; "))
-	res.Accepted++
+	return true
 }
 
 // reject removes a suggested operation, and the enterprise the import added for it when
 // nothing else holds it.
-func (t *tables) reject(ent, seg, who, note string, res *ApplyResult) {
-	t.ledger.record(ent, seg, "reject", who, note)
-	res.Rejected++
+func (t *tables) reject(ent, seg, who, note string) bool {
+	changed := t.ledger.record(ent, seg, "reject", who, note)
 	i := t.ops.find(map[string]string{"enterprise": ent, "segment": seg})
 	if i < 0 || t.ops.get(i, "verification") != "suggested" {
-		return
+		return changed
 	}
 	t.ops.remove(i)
 	t.dropOrphan(ent)
+	return true
 }
 
 // dropOrphan removes an enterprise that only the import added (all its sources are

@@ -62,10 +62,11 @@ Every problem is printed as file:line: column: what is wrong. See docs/import.md
 			if res != nil {
 				printImport(out, res, verbose)
 				if review != "" && err == nil {
-					if werr := importer.WriteReview(review, res); werr != nil {
+					n, werr := importer.WriteReview(review, res)
+					if werr != nil {
 						return werr
 					}
-					fmt.Fprintf(out, "review workbook: %s (%d placements)\n", review, len(res.Rows))
+					fmt.Fprintf(out, "review workbook: %s (%d rows to decide)\n", review, n)
 				}
 			}
 			if err == nil && strict && !res.Report.OK() {
