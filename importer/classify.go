@@ -19,12 +19,12 @@ const (
 
 // Weights of the evidence. Products say what a firm makes and weigh most; the name
 // often says it too; the business scope lists everything a firm may do and weighs
-// least (at most scopeCap in all); the GB/T class says what kind of work, not which
+// least (one word, or several, count scopeCap at most); the GB/T class says what kind of work, not which
 // material or product.
 const (
 	weightProducts = 3
 	weightName     = 2
-	weightScope    = 1
+	weightScope    = 2
 	scopeCap       = 2
 	weightCode     = 2
 	// minPlaced is the score below which a firm is not placed at all, and minConfirmed
@@ -83,6 +83,7 @@ type rule struct {
 // Classifier places records on the segments of a taxonomy.
 type Classifier struct {
 	rules []rule
+	terms []string // every rule's words, for the modifier rule
 }
 
 // otherMaterials are materials whose mention, without the segment's own material,
@@ -111,6 +112,11 @@ func NewClassifier(segs []chainmap.Segment) *Classifier {
 			}
 		}
 		c.rules = append(c.rules, r)
+		for _, w := range r.terms {
+			if !slices.Contains(c.terms, w) {
+				c.terms = append(c.terms, w)
+			}
+		}
 	}
 	return c
 }
@@ -140,6 +146,54 @@ func termsOf(s chainmap.Segment) []string {
 type text struct {
 	name, products, scope, trade, class string
 	code                                string
+	// modifiers holds, per field, the words that appear there only as modifiers of
+	// another word (锂离子电池 in 锂离子电池电解液): they say what the product is for,
+	// not what it is, and do not count.
+	modifiers map[string]map[string]bool
+}
+
+// linkers may stand between a modifier and its head (锂电池用铝箔).
+var linkers = []string{"", "用", "的", "专用"}
+
+// modifiersIn returns the words of terms that occur in s only right before another
+// word of terms (the head of a Chinese compound comes last).
+func modifiersIn(s string, terms []string) map[string]bool {
+	var out map[string]bool
+	for _, w := range terms {
+		found, headed := false, false
+		for from := 0; !headed; {
+			i := strings.Index(s[from:], w)
+			if i < 0 {
+				break
+			}
+			found = true
+			end := from + i + len(w)
+			headed = !followedByTerm(s[end:], w, terms)
+			from = from + i + 1
+		}
+		if found && !headed {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[w] = true
+		}
+	}
+	return out
+}
+
+func followedByTerm(rest, w string, terms []string) bool {
+	for _, l := range linkers {
+		if !strings.HasPrefix(rest, l) {
+			continue
+		}
+		after := rest[len(l):]
+		for _, o := range terms {
+			if o != w && !strings.Contains(w, o) && strings.HasPrefix(after, o) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // boilerplate is the registry's standard wording inside a business scope.
@@ -153,7 +207,7 @@ var (
 // prepare folds a record's fields and splits its scope into production items and trade
 // items (an item naming 销售, 批发… is about selling, which places a firm in trade
 // segments only).
-func prepare(r Record) text {
+func (c *Classifier) prepare(r Record) text {
 	t := text{name: foldWidth(r.Name), products: foldWidth(strings.Join(r.Products, "、")), code: r.IndustryCode}
 	t.class = gbtClasses[r.IndustryCode]
 	if t.class == "" {
@@ -167,7 +221,15 @@ func prepare(r Record) text {
 			t.scope += item + "；"
 		}
 	}
+	t.modifiers = map[string]map[string]bool{
+		"products": modifiersIn(t.products, c.terms), "name": modifiersIn(t.name, c.terms),
+		"scope": modifiersIn(t.scope+t.trade, c.terms)}
 	return t
+}
+
+// has reports whether word w is in field text s as more than a modifier.
+func (t text) has(field, s, w string) bool {
+	return strings.Contains(s, w) && !t.modifiers[field][w]
 }
 
 func containsAny(s string, words []string) string {
@@ -191,7 +253,7 @@ type candidate struct {
 
 // Place decides where a record goes.
 func (c *Classifier) Place(r Record) Placement {
-	t := prepare(r)
+	t := c.prepare(r)
 	var cands []candidate
 	var ruledOut []string
 	for i := range c.rules {
@@ -223,11 +285,11 @@ func score(rl *rule, t text) candidate {
 	fromScope := 0
 	for _, term := range rl.terms {
 		switch {
-		case strings.Contains(t.products, term):
+		case t.has("products", t.products, term):
 			cd.add(Evidence{Field: "products", Word: term, Weight: weightProducts})
-		case strings.Contains(t.name, term):
+		case t.has("name", t.name, term):
 			cd.add(Evidence{Field: "name", Word: term, Weight: weightName})
-		case strings.Contains(scope, term) && fromScope < scopeCap:
+		case t.has("scope", scope, term) && fromScope < scopeCap:
 			fromScope += weightScope
 			cd.add(Evidence{Field: "scope", Word: term, Weight: weightScope})
 		}

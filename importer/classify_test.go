@@ -33,7 +33,7 @@ func TestPlace(t *testing.T) {
 		{"prebaked anodes", Record{Name: "示例炭素有限公司", IndustryCode: "3091", Products: []string{"预焙阳极"}},
 			"U5", Confirmed, "预焙阳极 in products (+3)"},
 		{"trade in scope places on trade only", Record{Name: "示例金属材料有限公司", IndustryCode: "5164", Scope: "铝锭、铝材销售；仓储服务（不含危险品）"},
-			"S2", Uncertain, "铝材销售 in scope (+1)"},
+			"S2", Uncertain, "铝材销售 in scope (+2)"},
 		{"scope words weigh less than products", Record{Name: "示例铝业有限公司", Products: []string{"铝型材"}, Scope: "铝合金门窗制造"},
 			"M1c", Uncertain, "铝型材 in products (+3)"},
 		{"nothing on the chain", Record{Name: "示例食品有限公司", Products: []string{"方便面"}}, "", Rejected, ""},
@@ -51,6 +51,28 @@ func TestPlace(t *testing.T) {
 		if got != c.segment || p.Decision != c.decision || !strings.Contains(where, c.evidence) {
 			t.Errorf("%s: placed %q %s (%d) evidence %q ruled out %q; want %q %s with %q", c.name, p.Primary, p.Decision,
 				p.Score, p.EvidenceText(), p.RuledOut, c.segment, c.decision, c.evidence)
+		}
+	}
+}
+
+func TestModifiersDoNotCount(t *testing.T) {
+	terms := []string{"锂离子电池", "电解液", "铝箔", "餐盒", "锂电池"}
+	cases := map[string][]string{
+		"锂离子电池电解液": {"锂离子电池"},
+		"锂电池用铝箔":   {"锂电池"},
+		"铝箔餐盒、铝箔":  nil, // 铝箔 also stands alone
+		"铝箔餐盒":     {"铝箔"},
+		"锂离子电池":    nil,
+	}
+	for s, want := range cases {
+		got := modifiersIn(s, terms)
+		if len(got) != len(want) {
+			t.Errorf("modifiersIn(%s) = %v, want %v", s, got, want)
+		}
+		for _, w := range want {
+			if !got[w] {
+				t.Errorf("modifiersIn(%s) = %v, want %v", s, got, want)
+			}
 		}
 	}
 }
