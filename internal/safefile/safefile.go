@@ -16,6 +16,7 @@
 package safefile
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -213,9 +214,6 @@ type LimitError struct {
 func (e *LimitError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
-	if e.Part != "" {
-		fmt.Fprintf(&b, "[%s]", e.Part)
-	}
 	if e.Line > 0 {
 		fmt.Fprintf(&b, ":%d", e.Line)
 	}
@@ -224,8 +222,15 @@ func (e *LimitError) Error() string {
 	return b.String()
 }
 
-// Message is the error without its location, for reports that print the location apart.
+// Message is the error without its file and line, for reports that print them apart.
 func (e *LimitError) Message() string {
+	if e.Part != "" {
+		return "part " + e.Part + ": " + e.message()
+	}
+	return e.message()
+}
+
+func (e *LimitError) message() string {
 	switch e.What {
 	case "cell":
 		return fmt.Sprintf("cell in column %d is longer than %d bytes (reading stopped here)", e.Field, e.Limit)
@@ -285,14 +290,37 @@ func (r *Reader) N() int64 { return r.n }
 // ReadAll reads r to its end, refusing more than max bytes with a *LimitError before
 // buffering them: when r is a file its size is checked first.
 func ReadAll(ctx context.Context, r io.Reader, name string, max int64) ([]byte, error) {
+	size := int64(512)
 	if st, ok := r.(interface{ Stat() (fs.FileInfo, error) }); ok {
-		if fi, err := st.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > max {
-			return nil, &LimitError{File: name, What: "file", Limit: max}
+		if fi, err := st.Stat(); err == nil && fi.Mode().IsRegular() {
+			if fi.Size() > max {
+				return nil, &LimitError{File: name, What: "file", Limit: max}
+			}
+			size += fi.Size() // one allocation of the right size, not io.ReadAll's doublings
 		}
 	}
-	b, err := io.ReadAll(NewReader(ctx, r, name, max))
+	var buf bytes.Buffer
+	buf.Grow(int(min(size, max+1)))
+	if _, err := buf.ReadFrom(NewReader(ctx, r, name, max)); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// DirFS returns the folder dir as an fs.FS that opens each file with Open (inside the
+// folder, regular files only, never blocking). dir is resolved once, here, so that a
+// folder given as a symbolic link keeps meaning the folder it named; no descriptor is
+// held between calls.
+func DirFS(dir string) (fs.FS, error) {
+	d, err := OpenDir(dir)
 	if err != nil {
 		return nil, err
 	}
-	return b, nil
+	path := d.path
+	d.Close()
+	return pathFS(path), nil
 }
+
+type pathFS string
+
+func (p pathFS) Open(name string) (fs.File, error) { return Open(string(p), name) }

@@ -270,11 +270,23 @@ func TestCheckZip(t *testing.T) {
 	}
 	lim.Ratio = 0
 	lim.Part = 16 << 20
-	if err := CheckZip(bytes.NewReader(b), int64(len(b)), "book.xlsx", lim); !errors.As(err, &le) || !strings.Contains(err.Error(), "book.xlsx[xl/worksheets/sheet1.xml]") {
+	if err := CheckZip(bytes.NewReader(b), int64(len(b)), "book.xlsx", lim); !errors.As(err, &le) || !strings.Contains(err.Error(), "book.xlsx: part xl/worksheets/sheet1.xml: part (uncompressed) is larger than 16777216 bytes") {
 		t.Fatalf("part over its bound: %v", err)
 	}
 	if err := CheckZip(strings.NewReader("PK not really"), 13, "book.xlsx", lim); err == nil || !strings.Contains(err.Error(), "book.xlsx: not a zip") {
 		t.Fatalf("not a zip: %v", err)
+	}
+	lim = ZipLimits{Part: 64 << 20, Small: 16 << 20, Large: func(p string) bool { return p == "xl/worksheets/sheet1.xml" }}
+	if err := CheckZip(bytes.NewReader(b), int64(len(b)), "book.xlsx", lim); err != nil {
+		t.Fatalf("a large part allowed large: %v", err)
+	}
+	lim.Large = func(string) bool { return false }
+	if err := CheckZip(bytes.NewReader(b), int64(len(b)), "book.xlsx", lim); !errors.As(err, &le) || le.Limit != 16<<20 {
+		t.Fatalf("a small part over its bound: %v", err)
+	}
+	lim = ZipLimits{Part: 64 << 20, Small: 64 << 20, SmallTotal: 16 << 20, Large: func(string) bool { return false }}
+	if err := CheckZip(bytes.NewReader(b), int64(len(b)), "book.xlsx", lim); !errors.As(err, &le) || le.Limit != 16<<20 || !strings.Contains(err.Error(), "other than sheets") {
+		t.Fatalf("small parts over their total: %v", err)
 	}
 	small := bomb(t, 1000)
 	if err := CheckZip(bytes.NewReader(small), int64(len(small)), "book.xlsx", ZipLimits{Part: 1 << 20, Total: 1 << 20, Entries: 10, Ratio: 100, RatioFloor: 1 << 20}); err != nil {

@@ -10,9 +10,15 @@ import (
 // ZipLimits bound an archive (an XLSX workbook is a zip of XML parts) before anything
 // decompresses it.
 type ZipLimits struct {
-	Part    int64 // declared uncompressed bytes of one part
-	Total   int64 // declared uncompressed bytes of all parts
-	Entries int   // parts in the archive
+	Part int64 // declared uncompressed bytes of one part that Large accepts
+	// Small bounds the other parts, when Large is set: a reader may hold those in memory
+	// whole (excelize does, except for sheets and shared strings).
+	Small int64
+	// SmallTotal bounds the parts Large does not accept, together.
+	SmallTotal int64
+	Large      func(part string) bool
+	Total      int64 // declared uncompressed bytes of all parts
+	Entries    int   // parts in the archive
 	// Ratio bounds uncompressed / compressed bytes of any part larger than RatioFloor.
 	// Deflate reaches about 1,000:1 on repeated bytes (a whitespace-bloated sheet); real
 	// spreadsheet XML stays well under 100:1, the bound Apache POI uses by default.
@@ -36,11 +42,22 @@ func CheckZip(ra io.ReaderAt, size int64, name string, lim ZipLimits) error {
 	if lim.Entries > 0 && len(zr.File) > lim.Entries {
 		return &LimitError{File: name, What: "entries", Limit: int64(lim.Entries)}
 	}
-	var total uint64
+	var total, small uint64
 	for _, f := range zr.File {
 		u, c := f.UncompressedSize64, f.CompressedSize64
-		if lim.Part > 0 && u > uint64(lim.Part) {
-			return &LimitError{File: name, Part: f.Name, What: "part (uncompressed)", Limit: lim.Part}
+		if max := lim.Part; max > 0 {
+			if lim.Large != nil && !lim.Large(f.Name) {
+				small += u
+				if lim.SmallTotal > 0 && small > uint64(lim.SmallTotal) {
+					return &LimitError{File: name, Part: f.Name, What: "archive (uncompressed, parts other than sheets)", Limit: lim.SmallTotal}
+				}
+				if lim.Small > 0 {
+					max = lim.Small
+				}
+			}
+			if u > uint64(max) {
+				return &LimitError{File: name, Part: f.Name, What: "part (uncompressed)", Limit: max}
+			}
 		}
 		total += u
 		if lim.Total > 0 && total > uint64(lim.Total) {
