@@ -113,6 +113,10 @@ func openTables(ds *Dataset) (*tables, error) {
 		}
 		*k.dst = tab
 	}
+	// The columns the import reads and writes, present even in a table that lacks them.
+	t.ent.ensure("id", "name_zh", "region")
+	t.ops.ensure("enterprise", "segment", "verification")
+	t.src.ensure("id", "title")
 	if ds.Manifest.Encoding == "gb18030" {
 		return nil, fmt.Errorf("import into %s: the dataset is declared gb18030; the importer writes UTF-8 tables only", ds.Dir)
 	}

@@ -1,9 +1,12 @@
 package importer
 
 import (
-	"fmt"
-	"io"
-	"os"
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+
+	"github.com/chainmap/chainmap/internal/safefile"
 )
 
 // Limits bound what one import reads, so that a careless or hostile export cannot
@@ -24,31 +27,26 @@ var DefaultLimits = Limits{
 	UnzipBytes: 1 << 30, UnzipXMLBytes: 512 << 20,
 }
 
-// openBounded opens path for reading only if it is a regular file (not a symlink,
-// device or folder) no larger than the file limit. It is the one place the importer
-// opens an input, so a shared bounded opener can replace it.
-func openBounded(path string, lim Limits) (io.ReadCloser, int64, error) {
-	st, err := os.Lstat(path)
+// readBounded reads the input file path whole, through internal/safefile: a regular
+// file only (FIFOs, devices and folders are refused without blocking; a symbolic link
+// leaving the file's folder or absolute is refused), at most lim.FileBytes. A workbook's
+// declared part sizes and compression ratios are checked before anything inflates it.
+// It is the one place the importer opens an input.
+func readBounded(ctx context.Context, path string, lim Limits) ([]byte, error) {
+	f, err := safefile.Open(filepath.Dir(path), filepath.Base(path))
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	if !st.Mode().IsRegular() {
-		return nil, 0, fmt.Errorf("%s is not a regular file (symlinks, folders and devices are refused)", path)
-	}
-	if st.Size() > lim.FileBytes {
-		return nil, 0, fmt.Errorf("%s is %d bytes, more than the %d allowed", path, st.Size(), lim.FileBytes)
-	}
-	f, err := os.Open(path)
+	defer f.Close()
+	raw, err := safefile.ReadAll(ctx, f, path, lim.FileBytes)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	// Re-check on the opened file: the path may have been swapped since Lstat.
-	if st2, err := f.Stat(); err != nil || !os.SameFile(st, st2) {
-		f.Close()
-		return nil, 0, fmt.Errorf("%s changed while it was being opened", path)
+	if isZip(raw) || strings.EqualFold(filepath.Ext(path), ".xlsx") {
+		zl := safefile.ZipLimits{Part: lim.UnzipXMLBytes, Total: lim.UnzipBytes, Entries: 10000, Ratio: 100, RatioFloor: 1 << 20}
+		if err := safefile.CheckZip(bytes.NewReader(raw), int64(len(raw)), path, zl); err != nil {
+			return nil, err
+		}
 	}
-	return struct {
-		io.Reader
-		io.Closer
-	}{io.LimitReader(f, lim.FileBytes+1), f}, st.Size(), nil
+	return raw, nil
 }

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -31,19 +32,9 @@ type grid struct {
 // text. File-level problems (unreadable, wrong encoding, malformed CSV) go to rep; a
 // file that cannot be read yields no grid.
 func readGrids(path string, lim Limits, rep *Report) []*grid {
-	rc, _, err := openBounded(path, lim)
-	if err != nil {
-		rep.problem(path, 0, "", "cannot open: %v", err)
-		return nil
-	}
-	defer rc.Close()
-	raw, err := io.ReadAll(rc)
+	raw, err := readBounded(context.Background(), path, lim)
 	if err != nil {
 		rep.problem(path, 0, "", "cannot read: %v", err)
-		return nil
-	}
-	if int64(len(raw)) > lim.FileBytes {
-		rep.problem(path, 0, "", "file is larger than the %d bytes allowed", lim.FileBytes)
 		return nil
 	}
 	var out []*grid
@@ -189,6 +180,10 @@ func readSheet(f *excelize.File, path, sheet string, lim Limits, rep *Report) (*
 	return g, nil
 }
 
+// maxMergedCells bounds the cells all merged ranges of a sheet may fill, so a workbook
+// of many huge merged ranges cannot make the reader write billions of cells.
+const maxMergedCells = 10_000_000
+
 // fillMerged copies the value of each merged range into every cell it covers.
 func fillMerged(f *excelize.File, g *grid, rep *Report) {
 	merged, err := f.GetMergeCells(g.sheet)
@@ -200,11 +195,16 @@ func fillMerged(f *excelize.File, g *grid, rep *Report) {
 	for i, l := range g.lines {
 		row[l] = i
 	}
+	filled := 0
 	for _, m := range merged {
 		c1, r1, err1 := excelize.CellNameToCoordinates(m.GetStartAxis())
 		c2, r2, err2 := excelize.CellNameToCoordinates(m.GetEndAxis())
-		if err1 != nil || err2 != nil || (r2-r1+1)*(c2-c1+1) > 100_000 {
+		if err1 != nil || err2 != nil {
 			continue
+		}
+		if filled += (r2 - r1 + 1) * (c2 - c1 + 1); filled > maxMergedCells {
+			rep.problem(g.label, r1, "", "merged cells cover more than %d cells: the rest are left unfilled", maxMergedCells)
+			return
 		}
 		for r := r1; r <= r2; r++ {
 			i, ok := row[r]

@@ -270,10 +270,19 @@ func TestReadRefusals(t *testing.T) {
 	rep := &Report{}
 	ReadLists([]string{link, filepath.Join(dir, "missing.csv")}, ReadOptions{}, rep)
 	got := problems(rep)
-	if len(got) != 2 || !strings.Contains(got[0], "is not a regular file") || !strings.Contains(got[1], "cannot open") {
+	if len(got) != 2 || !strings.Contains(got[0], "link.csv: cannot read: link.csv: resolves outside the folder") ||
+		!strings.Contains(got[1], "missing.csv: cannot read: missing.csv: file does not exist") {
 		t.Errorf("problems = %v", got)
 	}
 	big := writeFile(t, "big.csv", []byte("企业名称,所属区县\n"+strings.Repeat("x", 100)+",B\nok,B\n"))
+	// A file over the size bound is refused before it is read.
+	rep = &Report{}
+	tiny := DefaultLimits
+	tiny.FileBytes = 10
+	ReadLists([]string{target}, ReadOptions{Limits: tiny}, rep)
+	if got := problems(rep); len(got) != 1 || !strings.Contains(got[0], "file is larger than 10 bytes") {
+		t.Errorf("problems = %v", got)
+	}
 	rep = &Report{}
 	lim := DefaultLimits
 	lim.CellBytes = 50

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -139,12 +138,7 @@ type reviewed struct {
 }
 
 func readReview(path string) ([]reviewed, error) {
-	rc, _, err := openBounded(path, DefaultLimits)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	raw, err := io.ReadAll(rc)
+	raw, err := readBounded(context.Background(), path, DefaultLimits)
 	if err != nil {
 		return nil, err
 	}
