@@ -57,6 +57,13 @@ type Segment struct {
 	// HS holds Harmonized System product codes.
 	HS          []string `json:"hs,omitempty"`
 	AlloySeries []int    `json:"alloy_series,omitempty"`
+	// Keywords, ExcludeKeywords and Materials are the segment's 挂链 rules for the
+	// importer: words that place a firm here (besides the words of name_zh), words that
+	// keep it out, and the materials its products must be made of (inherited by child
+	// segments), so a copper-foil maker is not put on an aluminium-foil segment.
+	Keywords        []string `json:"keywords,omitempty"`
+	ExcludeKeywords []string `json:"exclude_keywords,omitempty"`
+	Materials       []string `json:"materials,omitempty"`
 	// Unit is the capacity unit every operation in this segment is converted to.
 	Unit string `json:"unit,omitempty"`
 	// MinEnterprises, MinCapacity and MinLQ are the gap thresholds below which a

@@ -219,9 +219,9 @@ func (f *fields) provenance(hasFigure bool) chainmap.Provenance {
 
 var adcodePattern = regexp.MustCompile(`^[1-9]\d{5}$`)
 
-// validCreditCode checks an 18-character unified social credit code (GB 32100-2015),
+// ValidCreditCode checks an 18-character unified social credit code (GB 32100-2015),
 // including its check character.
-func validCreditCode(s string) bool {
+func ValidCreditCode(s string) bool {
 	const alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 	weights := [17]int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
 	if len(s) != 18 {

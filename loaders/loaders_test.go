@@ -122,6 +122,12 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		{"region parent finer", map[string]func(string) string{
 			"regions.csv": replace("110000,北京市,Beijing,province,100000", "110000,北京市,Beijing,province,110105"),
 		}, []string{`parent: region "110000" (province) cannot sit inside "110105" (county)`}},
+		{"keyword also excluded", map[string]func(string) string{
+			"segments.csv": func(s string) string {
+				s = replace("min_enterprises,priorities,sources", "min_enterprises,priorities,sources,keywords,exclude_keywords")(s)
+				return replace("延链@DOC#2,DOC#1", "延链@DOC#2,DOC#1,矿石;精矿,精矿")(s)
+			},
+		}, []string{`segments.csv:2: exclude_keywords: "精矿" is also a keyword`}},
 		{"between without max", map[string]func(string) string{
 			"goals.csv": replace("between,1,3,", "between,1,,"),
 		}, []string{"goals.csv:2: target_max: is required when comparator is between"}},

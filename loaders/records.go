@@ -2,6 +2,7 @@ package loaders
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/chainmap/chainmap"
@@ -11,12 +12,13 @@ var provenanceColumns = []string{"sources", "confidence", "note"}
 
 // columns lists the columns each table accepts (provenance columns are added to all).
 var columns = map[Kind][]string{
-	KindSources:  {"id", "title", "publisher", "date", "url", "licence", "kind", "note"},
-	KindChains:   {"id", "name_zh", "name_en", "description"},
-	KindSegments: {"id", "chain", "parent", "name_zh", "name_en", "stage", "order", "gbt", "hs", "alloy_series", "unit", "min_enterprises", "min_capacity", "min_lq", "priorities"},
-	KindFlows:    {"from", "to", "coefficient", "coefficient_unit", "kind", "one_way"},
-	KindRegions:  {"id", "name_zh", "name_en", "level", "parent", "lon", "lat", "boundary"},
-	KindParks:    {"id", "name_zh", "name_en", "kind", "parent", "regions", "focus_segments", "lon", "lat", "shape", "area_km2"},
+	KindSources: {"id", "title", "publisher", "date", "url", "licence", "kind", "note"},
+	KindChains:  {"id", "name_zh", "name_en", "description"},
+	KindSegments: {"id", "chain", "parent", "name_zh", "name_en", "stage", "order", "gbt", "hs", "alloy_series", "unit", "min_enterprises", "min_capacity", "min_lq", "priorities",
+		"keywords", "exclude_keywords", "materials"},
+	KindFlows:   {"from", "to", "coefficient", "coefficient_unit", "kind", "one_way"},
+	KindRegions: {"id", "name_zh", "name_en", "level", "parent", "lon", "lat", "boundary"},
+	KindParks:   {"id", "name_zh", "name_en", "kind", "parent", "regions", "focus_segments", "lon", "lat", "shape", "area_km2"},
 	KindEnterprises: {"id", "name_zh", "name_en", "short_name", "credit_code", "region", "park", "lon", "lat", "parent",
 		"revenue", "revenue_year", "employees", "employees_year", "stock_code", "designations", "kind", "status"},
 	KindOperations: {"enterprise", "segment", "role", "capacity", "capacity_unit", "capacity_year", "capacity_qualifier",
@@ -66,6 +68,7 @@ func parseRecord(k Kind, f *fields) any {
 			NameZh: f.req("name_zh"), NameEn: f.str("name_en"),
 			Stage: chainmap.Stage(f.enum("stage", "", "upstream", "midstream", "downstream", "end_product", "service")),
 			GBT:   f.list("gbt"), HS: f.list("hs"), Unit: f.str("unit"),
+			Keywords: f.list("keywords"), ExcludeKeywords: f.list("exclude_keywords"), Materials: f.list("materials"),
 			MinEnterprises: f.int("min_enterprises", 0, chainmap.MaxThresholdEnterprises), MinCapacity: f.float("min_capacity", 0, maxFigure),
 			MinLQ: f.float("min_lq", 0, 1000)}
 		if s.Stage == "" && f.str("stage") == "" {
@@ -82,6 +85,11 @@ func parseRecord(k Kind, f *fields) any {
 		for _, c := range s.HS {
 			if strings.Trim(strings.ReplaceAll(c, ".", ""), "0123456789") != "" || len(strings.ReplaceAll(c, ".", "")) < 2 {
 				f.fail("hs", "%q is not an HS code", c)
+			}
+		}
+		for _, k := range s.ExcludeKeywords {
+			if slices.Contains(s.Keywords, k) {
+				f.fail("exclude_keywords", "%q is also a keyword: a word cannot both place a firm here and keep it out", k)
 			}
 		}
 		for _, a := range f.list("alloy_series") {
@@ -153,7 +161,7 @@ func parseRecord(k Kind, f *fields) any {
 			StockCode: f.str("stock_code"), Designations: f.list("designations"),
 			Kind:   f.enum("kind", "", "enterprise", "institute", "university", "project", "association"),
 			Status: f.enum("status", "", "active", "planned", "closed", "unknown")}
-		if e.CreditCode != "" && !validCreditCode(e.CreditCode) {
+		if e.CreditCode != "" && !ValidCreditCode(e.CreditCode) {
 			f.fail("credit_code", "%q is not a valid unified social credit code (18 characters with a check character)", e.CreditCode)
 		}
 		if e.Parent != "" && e.Parent == e.ID {

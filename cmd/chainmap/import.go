@@ -1,0 +1,149 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/chainmap/chainmap/importer"
+	"github.com/spf13/cobra"
+)
+
+func importCmd() *cobra.Command {
+	var (
+		into, sheet, mapping, review, apply, reviewer string
+		dryRun, strict, verbose                       bool
+	)
+	cmd := &cobra.Command{
+		Use:   "import FILE… --into DIR",
+		Short: "Add a bureau's enterprise lists (registry exports, 规上名录; CSV or XLSX) to a dataset, placed on the chain (挂链) for review",
+		Long: `import reads enterprise lists as bureaus hold them (title and unit rows above the header,
+merged cells, GBK, money in 千元/万元/亿元), merges the same firm across files and with the
+dataset's enterprises (by credit code, else normalised name), finds each firm's region, and
+places it on the chain's segments by the taxonomy's rules. Placed firms are added to DIR as
+enterprises with one operation each, marked verification "suggested"; each file becomes a
+sources.csv row. Importing the same files again changes nothing.
+
+  --dry-run          report only; write nothing
+  --strict           stop, writing nothing, if any row has a problem
+  --review FILE      also write a review workbook (one row per placement, with evidence)
+  --apply-review F   apply a filled-in review workbook (accept / reject / a segment id)
+
+Every problem is printed as file:line: column: what is wrong. See docs/import.md.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if into == "" {
+				return errors.New("--into DIR is required (the dataset folder to add to)")
+			}
+			out := cmd.OutOrStdout()
+			if apply != "" {
+				if len(args) > 0 {
+					return errors.New("--apply-review takes no list files")
+				}
+				res, err := importer.ApplyReview(cmd.Context(), apply, into, reviewer, dryRun)
+				if res != nil {
+					printApply(out, res)
+				}
+				return err
+			}
+			if len(args) == 0 {
+				return errors.New("name at least one list file (CSV or XLSX)")
+			}
+			opt := importer.Options{DryRun: dryRun, Strict: strict, Read: importer.ReadOptions{Sheet: sheet}}
+			if mapping != "" {
+				m, err := readMapping(mapping)
+				if err != nil {
+					return err
+				}
+				opt.Read.Mapping = m
+			}
+			res, err := importer.Import(cmd.Context(), args, into, opt)
+			if res != nil {
+				printImport(out, res, verbose)
+				if review != "" && err == nil {
+					n, werr := importer.WriteReview(review, res)
+					if werr != nil {
+						return werr
+					}
+					fmt.Fprintf(out, "review workbook: %s (%d rows to decide)\n", review, n)
+				}
+			}
+			if err == nil && strict && !res.Report.OK() {
+				err = importer.ErrStrict
+			}
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&into, "into", "", "dataset folder to add to")
+	f.BoolVar(&dryRun, "dry-run", false, "report what would be added; write nothing")
+	f.StringVar(&sheet, "sheet", "", "read only this sheet of each workbook")
+	f.StringVar(&mapping, "mapping", "", "YAML file naming columns the import does not recognise (see docs/import.md)")
+	f.BoolVar(&strict, "strict", false, "write nothing if any row has a problem")
+	f.StringVar(&review, "review", "", "write a review workbook (.xlsx) of the placements")
+	f.StringVar(&apply, "apply-review", "", "apply a filled-in review workbook")
+	f.StringVar(&reviewer, "reviewer", os.Getenv("USER"), "reviewer name recorded with --apply-review")
+	f.BoolVarP(&verbose, "verbose", "v", false, "also list firms not placed, and every merge")
+	return cmd
+}
+
+func readMapping(path string) (*importer.Mapping, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return importer.ReadMapping(path, f)
+}
+
+func printImport(out io.Writer, res *importer.Result, verbose bool) {
+	rep := res.Report
+	for _, p := range rep.Problems {
+		fmt.Fprintln(out, p)
+	}
+	if rep.Dropped > 0 {
+		fmt.Fprintf(out, "… and %d more problems\n", rep.Dropped)
+	}
+	for _, n := range rep.Notes {
+		fmt.Fprintln(out, "note:", n)
+	}
+	for _, m := range rep.Merges {
+		fmt.Fprintln(out, "merge:", m)
+	}
+	counts := map[string]int{}
+	for _, r := range res.Rows {
+		p := r.Placement
+		counts[p.Decision]++
+		if p.Decision == importer.Rejected && !verbose {
+			continue
+		}
+		state := "added"
+		switch {
+		case r.Skipped != "":
+			state = "not added: " + r.Skipped
+		case !r.Written:
+			state = "not placed"
+		}
+		fmt.Fprintf(out, "place: %s %s → %s [%s, score %d] %s (%s)\n", r.Entity.ID, r.Entity.Rec.Name,
+			orDash(p.Primary), p.Decision, p.Score, p.EvidenceText(), state)
+	}
+	fmt.Fprintf(out, "%d firms: %d confirmed, %d uncertain, %d not on the chain; added %d enterprises, %d operations (suggested), %d sources; %d problems\n",
+		len(res.Rows), counts[importer.Confirmed], counts[importer.Uncertain], counts[importer.Rejected],
+		res.AddedEnterprises, res.AddedOperations, res.AddedSources, len(rep.Problems)+rep.Dropped)
+}
+
+func printApply(out io.Writer, res *importer.ApplyResult) {
+	for _, p := range res.Problems {
+		fmt.Fprintln(out, p)
+	}
+	fmt.Fprintf(out, "review applied: %d accepted, %d rejected, %d moved to another segment, %d left as they were\n",
+		res.Accepted, res.Rejected, res.Moved, res.Unchanged)
+}
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "—"
+	}
+	return s
+}

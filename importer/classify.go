@@ -1,0 +1,414 @@
+package importer
+
+import (
+	"cmp"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/chainmap/chainmap"
+)
+
+// Decisions of a placement.
+const (
+	Confirmed = "confirmed" // strong, unambiguous evidence
+	Uncertain = "uncertain" // some evidence: a person should look
+	Rejected  = "rejected"  // not on the chain (or ruled out by a guard)
+)
+
+// Weights of the evidence. Products say what a firm makes and weigh most; the name
+// often says it too; the business scope lists everything a firm may do and weighs
+// least (one word, or several, count scopeCap at most); the GB/T class says what kind of work, not which
+// material or product.
+const (
+	weightProducts = 3
+	weightName     = 2
+	weightScope    = 2
+	scopeCap       = 2
+	weightCode     = 2
+	// minPlaced is the score below which a firm is not placed at all, and minConfirmed
+	// the score from which a clear winner backed by products or name is confirmed.
+	minPlaced    = 2
+	minConfirmed = 4
+)
+
+// Evidence is one reason for a placement: a word and the field it was found in, or the
+// GB/T class.
+type Evidence struct {
+	Field  string // products, name, scope, industry_code
+	Word   string
+	Weight int
+}
+
+func (e Evidence) String() string {
+	if e.Field == "industry_code" {
+		return fmt.Sprintf("GB/T %s (+%d)", e.Word, e.Weight)
+	}
+	return fmt.Sprintf("%s in %s (+%d)", e.Word, e.Field, e.Weight)
+}
+
+// Placement is where a firm goes on the chain, and why.
+type Placement struct {
+	Primary      string
+	Alternatives []string
+	Decision     string
+	Score        int
+	Evidence     []Evidence
+	// RuledOut says which segments had evidence but were ruled out, and why (material
+	// guard, exclude keyword).
+	RuledOut []string
+}
+
+// EvidenceText is the evidence in one line, as written to operations.csv.
+func (p Placement) EvidenceText() string {
+	parts := make([]string, len(p.Evidence))
+	for i, e := range p.Evidence {
+		parts[i] = e.String()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// rule is one segment's placement rule.
+type rule struct {
+	seg       chainmap.Segment
+	index     int
+	depth     int
+	ancestors []string
+	terms     []string
+	exclude   []string
+	materials []string
+}
+
+// Classifier places records on the segments of a taxonomy.
+type Classifier struct {
+	rules []rule
+	terms []string // every rule's words, for the modifier rule
+}
+
+// otherMaterials are materials whose mention, without the segment's own material,
+// rules a firm out of a segment that requires its material.
+var otherMaterials = []string{"铜", "钢", "铁", "锌", "镁", "钛", "镍", "铅", "锡", "塑料", "塑胶", "玻璃", "木", "碳纤维", "陶瓷"}
+
+// NewClassifier builds the rules from the taxonomy: the segment's GB/T classes, the
+// words of its name_zh, its keywords and exclude_keywords, and the materials it or an
+// ancestor requires.
+func NewClassifier(segs []chainmap.Segment) *Classifier {
+	byID := make(map[string]chainmap.Segment, len(segs))
+	for _, s := range segs {
+		byID[s.ID] = s
+	}
+	c := &Classifier{}
+	for i, s := range segs {
+		r := rule{seg: s, index: i, terms: termsOf(s), exclude: s.ExcludeKeywords}
+		for p := s.Parent; p != "" && len(r.ancestors) < 32; p = byID[p].Parent {
+			r.ancestors = append(r.ancestors, p)
+		}
+		r.depth = len(r.ancestors)
+		r.materials = s.Materials
+		for _, a := range r.ancestors {
+			if len(r.materials) == 0 {
+				r.materials = byID[a].Materials
+			}
+		}
+		c.rules = append(c.rules, r)
+		for _, w := range r.terms {
+			if !slices.Contains(c.terms, w) {
+				c.terms = append(c.terms, w)
+			}
+		}
+	}
+	return c
+}
+
+var nameSplitRe = regexp.MustCompile(`[、，,（）()与及和/]+`)
+
+// termsOf lists the words that place a firm on s: the parts of its Chinese name
+// (铝箔（包装箔、空调箔、电池箔、电子箔） gives 铝箔, 包装箔, 空调箔, 电池箔, 电子箔) and
+// its keywords. Parts shorter than two characters are dropped.
+func termsOf(s chainmap.Segment) []string {
+	var out []string
+	for _, p := range nameSplitRe.Split(s.NameZh, -1) {
+		p = strings.TrimPrefix(strings.TrimSpace(p), "含")
+		if len([]rune(p)) >= 2 && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	for _, k := range s.Keywords {
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// text is a record prepared for matching.
+type text struct {
+	name, products, scope, trade, class string
+	code                                string
+	// modifiers holds, per field, the words that appear there only as modifiers of
+	// another word (锂离子电池 in 锂离子电池电解液): they say what the product is for,
+	// not what it is, and do not count.
+	modifiers map[string]map[string]bool
+}
+
+// linkers may stand between a modifier and its head (锂电池用铝箔).
+var linkers = []string{"", "用", "的", "专用"}
+
+// modifiersIn returns the words of terms that occur in s only right before another
+// word of terms (the head of a Chinese compound comes last).
+func modifiersIn(s string, terms []string) map[string]bool {
+	var out map[string]bool
+	for _, w := range terms {
+		found, headed := false, false
+		for from := 0; !headed; {
+			i := strings.Index(s[from:], w)
+			if i < 0 {
+				break
+			}
+			found = true
+			end := from + i + len(w)
+			headed = !followedByTerm(s[end:], w, terms)
+			from = from + i + 1
+		}
+		if found && !headed {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[w] = true
+		}
+	}
+	return out
+}
+
+func followedByTerm(rest, w string, terms []string) bool {
+	for _, l := range linkers {
+		if !strings.HasPrefix(rest, l) {
+			continue
+		}
+		after := rest[len(l):]
+		for _, o := range terms {
+			if o != w && !strings.Contains(w, o) && strings.HasPrefix(after, o) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// boilerplate is the registry's standard wording inside a business scope.
+var boilerplate = regexp.MustCompile(`（?依法须经批准的项目[^）)]*[）)]?|除依法须经批准的项目外[^；;。]*|一般项目[:：]|许可项目[:：]|经营范围[:：]`)
+
+var (
+	tradeWords      = []string{"销售", "批发", "零售", "贸易", "进出口", "经销", "代理"}
+	productionWords = []string{"生产", "制造", "加工", "研发", "冶炼", "轧制", "铸造", "开采", "回收"}
+)
+
+// prepare folds a record's fields and splits its scope into production items and trade
+// items (an item naming 销售, 批发… is about selling, which places a firm in trade
+// segments only).
+func (c *Classifier) prepare(r Record) text {
+	t := text{name: foldWidth(r.Name), products: foldWidth(strings.Join(r.Products, "、")), code: r.IndustryCode}
+	t.class = gbtClasses[r.IndustryCode]
+	if t.class == "" {
+		t.class = r.Industry
+	}
+	scope := boilerplate.ReplaceAllString(foldWidth(r.Scope), "")
+	for _, item := range strings.FieldsFunc(scope, func(c rune) bool { return strings.ContainsRune("；;。,，", c) }) {
+		if containsAny(item, tradeWords) != "" && containsAny(item, productionWords) == "" {
+			t.trade += item + "；"
+		} else {
+			t.scope += item + "；"
+		}
+	}
+	t.modifiers = map[string]map[string]bool{
+		"products": modifiersIn(t.products, c.terms), "name": modifiersIn(t.name, c.terms),
+		"scope": modifiersIn(t.scope+t.trade, c.terms)}
+	return t
+}
+
+// has reports whether word w is in field text s as more than a modifier.
+func (t text) has(field, s, w string) bool {
+	return strings.Contains(s, w) && !t.modifiers[field][w]
+}
+
+func containsAny(s string, words []string) string {
+	for _, w := range words {
+		if w != "" && strings.Contains(s, w) {
+			return w
+		}
+	}
+	return ""
+}
+
+// candidate is a segment with its score for one record.
+type candidate struct {
+	rule     *rule
+	score    int
+	evidence []Evidence
+	// matched is the length in characters of the words matched: between equal scores
+	// the longer, more specific words win (药用铝箔 over 铝箔).
+	matched int
+}
+
+// Place decides where a record goes.
+func (c *Classifier) Place(r Record) Placement {
+	t := c.prepare(r)
+	var cands []candidate
+	var ruledOut []string
+	for i := range c.rules {
+		rl := &c.rules[i]
+		cd := score(rl, t)
+		if cd.score == 0 {
+			continue
+		}
+		if why := guard(rl, t); why != "" {
+			ruledOut = append(ruledOut, rl.seg.ID+": "+why)
+			continue
+		}
+		cands = append(cands, cd)
+	}
+	slices.SortStableFunc(cands, func(a, b candidate) int {
+		return cmp.Or(b.score-a.score, b.matched-a.matched, a.rule.depth-b.rule.depth, a.rule.index-b.rule.index)
+	})
+	return decide(cands, ruledOut)
+}
+
+// score adds up the evidence for one segment: its GB/T class, and each of its words
+// once, at the weight of the best field it appears in.
+func score(rl *rule, t text) candidate {
+	cd := candidate{rule: rl}
+	if t.code != "" && slices.Contains(rl.seg.GBT, t.code) {
+		cd.add(Evidence{Field: "industry_code", Word: t.code + " " + gbtClasses[t.code], Weight: weightCode})
+	}
+	scope := t.scopeFor(rl)
+	fromScope := 0
+	for _, term := range rl.terms {
+		switch {
+		case t.has("products", t.products, term):
+			cd.add(Evidence{Field: "products", Word: term, Weight: weightProducts})
+		case t.has("name", t.name, term):
+			cd.add(Evidence{Field: "name", Word: term, Weight: weightName})
+		case t.has("scope", scope, term) && fromScope < scopeCap:
+			fromScope += weightScope
+			cd.add(Evidence{Field: "scope", Word: term, Weight: weightScope})
+		}
+	}
+	cd.dropContained()
+	return cd
+}
+
+// scopeFor is the part of the scope that counts for a segment: production items, and
+// trade items too for service segments.
+func (t text) scopeFor(rl *rule) string {
+	if rl.seg.Stage == chainmap.StageService {
+		return t.scope + t.trade
+	}
+	return t.scope
+}
+
+// dropContained removes a word matched inside a longer matched word (门窗 inside
+// 铝合金门窗), so one phrase is not counted twice.
+func (cd *candidate) dropContained() {
+	kept := cd.evidence[:0]
+	for _, e := range cd.evidence {
+		inside := e.Field != "industry_code" && slices.ContainsFunc(cd.evidence, func(o Evidence) bool {
+			return o.Field != "industry_code" && o.Word != e.Word && strings.Contains(o.Word, e.Word)
+		})
+		if inside {
+			cd.score -= e.Weight
+			cd.matched -= len([]rune(e.Word))
+			continue
+		}
+		kept = append(kept, e)
+	}
+	cd.evidence = kept
+}
+
+func (cd *candidate) add(e Evidence) {
+	cd.score += e.Weight
+	if e.Field != "industry_code" {
+		cd.matched += len([]rune(e.Word))
+	}
+	cd.evidence = append(cd.evidence, e)
+}
+
+// guard rules a segment out: an exclude keyword in the products or name, or a segment
+// requiring a material (铝) the firm shows no sign of, in its name, products, GB/T class,
+// or (when name and products name no other material) its scope.
+func guard(rl *rule, t text) string {
+	if w := containsAny(t.products+"|"+t.name, rl.exclude); w != "" {
+		return "excluded by the word " + w
+	}
+	if len(rl.materials) == 0 {
+		return ""
+	}
+	if containsAny(t.name+"|"+t.products+"|"+t.class, rl.materials) != "" {
+		return ""
+	}
+	other := containsAny(t.name+"|"+t.products, withoutAll(otherMaterials, rl.materials))
+	if other == "" && containsAny(t.scopeFor(rl), rl.materials) != "" {
+		return ""
+	}
+	if other != "" {
+		return fmt.Sprintf("made of %s, not %s (material guard)", other, strings.Join(rl.materials, "/"))
+	}
+	return fmt.Sprintf("no sign of %s in name, products or class (material guard)", strings.Join(rl.materials, "/"))
+}
+
+func withoutAll(words, drop []string) []string {
+	out := make([]string, 0, len(words))
+	for _, w := range words {
+		if containsAny(w, drop) == "" {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// decide turns ranked candidates into a placement: the best is primary unless too
+// weak; it is confirmed when strong, backed by products or name, and ahead of every
+// unrelated rival.
+func decide(cands []candidate, ruledOut []string) Placement {
+	p := Placement{RuledOut: ruledOut, Decision: Rejected}
+	if len(cands) == 0 {
+		return p
+	}
+	best := cands[0]
+	p.Primary, p.Score, p.Evidence = best.rule.seg.ID, best.score, best.evidence
+	for _, c := range cands[1:] {
+		if len(p.Alternatives) == 2 {
+			break
+		}
+		if !slices.Contains(best.rule.ancestors, c.rule.seg.ID) && c.matched > 0 {
+			p.Alternatives = append(p.Alternatives, c.rule.seg.ID)
+		}
+	}
+	switch {
+	case best.score < minPlaced:
+		p.Decision = Rejected
+	case best.score >= minConfirmed && strongEvidence(best) && !rivalled(best, cands[1:]):
+		p.Decision = Confirmed
+	default:
+		p.Decision = Uncertain
+	}
+	return p
+}
+
+func strongEvidence(c candidate) bool {
+	return slices.ContainsFunc(c.evidence, func(e Evidence) bool { return e.Field == "products" || e.Field == "name" })
+}
+
+// rivalled reports whether an unrelated segment (neither ancestor nor descendant) scores
+// as high as the best.
+func rivalled(best candidate, others []candidate) bool {
+	for _, o := range others {
+		if o.score < best.score {
+			return false
+		}
+		if !slices.Contains(best.rule.ancestors, o.rule.seg.ID) && !slices.Contains(o.rule.ancestors, best.rule.seg.ID) {
+			return true
+		}
+	}
+	return false
+}

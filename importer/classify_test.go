@@ -1,0 +1,78 @@
+package importer
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestPlace(t *testing.T) {
+	cl := NewClassifier(zhengzhou(t).Segments)
+	cases := []struct {
+		name     string
+		rec      Record
+		segment  string
+		decision string
+		evidence string // substring of the evidence, or of the ruled-out reasons when rejected
+	}{
+		{"aluminium foil by products and class", Record{Name: "巩义示例新材料有限公司", IndustryCode: "3252", Products: []string{"铝箔", "电池箔"}},
+			"M1b", Confirmed, "铝箔 in products (+3)"},
+		{"class only: the parent, not a guess among its children", Record{Name: "巩义示例新材料有限公司", IndustryCode: "3252"},
+			"M1", Uncertain, "GB/T 3252 铝压延加工 (+2)"},
+		{"copper foil: material guard", Record{Name: "示例铜箔有限公司", IndustryCode: "3251", Products: []string{"电解铜箔", "电池箔"}},
+			"", Rejected, "M1b: made of 铜, not 铝 (material guard)"},
+		{"steel structure shares 3311: material guard", Record{Name: "河南示例钢结构有限公司", IndustryCode: "3311", Scope: "钢结构工程施工；钢结构件制造"},
+			"", Rejected, "E2.structure: made of 钢, not 铝 (material guard)"},
+		{"car parts of steel share 3670", Record{Name: "示例汽车零部件有限公司", IndustryCode: "3670", Products: []string{"钢制轮毂", "制动盘"}},
+			"", Rejected, "E1.wheel: made of 钢, not 铝 (material guard)"},
+		{"car parts without a material", Record{Name: "示例汽车配件有限公司", IndustryCode: "3670", Products: []string{"汽车配件"}},
+			"", Rejected, "no sign of 铝 in name, products or class (material guard)"},
+		{"aluminium wheels", Record{Name: "示例铝轮毂有限公司", IndustryCode: "3670", Products: []string{"铝合金轮毂"}},
+			"E1.wheel", Confirmed, "轮毂 in products (+3)"},
+		{"graphite electrodes share 3091: exclude keyword", Record{Name: "示例炭素有限公司", IndustryCode: "3091", Products: []string{"石墨电极"}},
+			"", Rejected, "U5: excluded by the word 石墨电极"},
+		{"prebaked anodes", Record{Name: "示例炭素有限公司", IndustryCode: "3091", Products: []string{"预焙阳极"}},
+			"U5", Confirmed, "预焙阳极 in products (+3)"},
+		{"trade in scope places on trade only", Record{Name: "示例金属材料有限公司", IndustryCode: "5164", Scope: "铝锭、铝材销售；仓储服务（不含危险品）"},
+			"S2", Uncertain, "铝材销售 in scope (+2)"},
+		{"scope words weigh less than products", Record{Name: "示例铝业有限公司", Products: []string{"铝型材"}, Scope: "铝合金门窗制造"},
+			"M1c", Uncertain, "铝型材 in products (+3)"},
+		{"nothing on the chain", Record{Name: "示例食品有限公司", Products: []string{"方便面"}}, "", Rejected, ""},
+	}
+	for _, c := range cases {
+		p := cl.Place(c.rec)
+		got := p.Primary
+		if p.Decision == Rejected {
+			got = ""
+		}
+		where := p.EvidenceText()
+		if c.decision == Rejected {
+			where = strings.Join(p.RuledOut, "; ")
+		}
+		if got != c.segment || p.Decision != c.decision || !strings.Contains(where, c.evidence) {
+			t.Errorf("%s: placed %q %s (%d) evidence %q ruled out %q; want %q %s with %q", c.name, p.Primary, p.Decision,
+				p.Score, p.EvidenceText(), p.RuledOut, c.segment, c.decision, c.evidence)
+		}
+	}
+}
+
+func TestModifiersDoNotCount(t *testing.T) {
+	terms := []string{"锂离子电池", "电解液", "铝箔", "餐盒", "锂电池"}
+	cases := map[string][]string{
+		"锂离子电池电解液": {"锂离子电池"},
+		"锂电池用铝箔":   {"锂电池"},
+		"铝箔餐盒、铝箔":  nil, // 铝箔 also stands alone
+		"铝箔餐盒":     {"铝箔"},
+		"锂离子电池":    nil,
+	}
+	for s, want := range cases {
+		got := modifiersIn(s, terms)
+		if len(got) != len(want) {
+			t.Errorf("modifiersIn(%s) = %v, want %v", s, got, want)
+		}
+		for _, w := range want {
+			if !got[w] {
+				t.Errorf("modifiersIn(%s) = %v, want %v", s, got, want)
+			}
+		}
+	}
+}

@@ -1,0 +1,139 @@
+package importer
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// csvTable is a dataset table held whole for a rewrite: the import adds rows (and,
+// when the table lacks them, columns) and writes it back atomically. encoding/csv
+// writes back byte for byte what the bundled tables hold.
+type csvTable struct {
+	path   string
+	header []string
+	rows   [][]string
+	bom    bool
+	dirty  bool
+}
+
+func readCSVTable(path string) (*csvTable, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	t := &csvTable{path: path}
+	if bytes.HasPrefix(raw, []byte{0xEF, 0xBB, 0xBF}) {
+		t.bom, raw = true, raw[3:]
+	}
+	r := csv.NewReader(bytes.NewReader(raw))
+	recs, err := r.ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("%s: no header row", path)
+	}
+	t.header, t.rows = recs[0], recs[1:]
+	return t, nil
+}
+
+func (t *csvTable) col(name string) int { return slices.Index(t.header, name) }
+
+// ensure adds the columns the table lacks, at the end, empty in existing rows.
+func (t *csvTable) ensure(cols ...string) {
+	for _, c := range cols {
+		if t.col(c) < 0 {
+			t.header = append(t.header, c)
+			t.dirty = true
+		}
+	}
+	for i, r := range t.rows {
+		for len(r) < len(t.header) {
+			r = append(r, "")
+		}
+		t.rows[i] = r
+	}
+}
+
+// find returns the index of the first row whose columns hold the values, or -1.
+func (t *csvTable) find(vals map[string]string) int {
+	return slices.IndexFunc(t.rows, func(r []string) bool {
+		for c, v := range vals {
+			i := t.col(c)
+			if i < 0 || i >= len(r) || r[i] != v {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+func (t *csvTable) get(row int, col string) string {
+	if i := t.col(col); i >= 0 && i < len(t.rows[row]) {
+		return t.rows[row][i]
+	}
+	return ""
+}
+
+func (t *csvTable) set(row int, col, v string) {
+	t.ensure(col)
+	if t.rows[row][t.col(col)] != v {
+		t.rows[row][t.col(col)] = v
+		t.dirty = true
+	}
+}
+
+func (t *csvTable) add(vals map[string]string) {
+	cols := make([]string, 0, len(vals))
+	for c := range vals {
+		cols = append(cols, c)
+	}
+	slices.Sort(cols)
+	t.ensure(cols...)
+	row := make([]string, len(t.header))
+	for c, v := range vals {
+		row[t.col(c)] = v
+	}
+	t.rows = append(t.rows, row)
+	t.dirty = true
+}
+
+func (t *csvTable) remove(row int) {
+	t.rows = slices.Delete(t.rows, row, row+1)
+	t.dirty = true
+}
+
+// write replaces the file through a temporary file in the same folder, so a crash
+// leaves the old table or the new one, never half of one.
+func (t *csvTable) write() error {
+	if !t.dirty {
+		return nil
+	}
+	var b bytes.Buffer
+	if t.bom {
+		b.Write([]byte{0xEF, 0xBB, 0xBF})
+	}
+	w := csv.NewWriter(&b)
+	w.Write(t.header)
+	w.WriteAll(t.rows)
+	if err := w.Error(); err != nil {
+		return fmt.Errorf("%s: %w", t.path, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(t.path), ".import-*.csv")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b.Bytes()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), t.path)
+}

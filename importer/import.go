@@ -1,0 +1,294 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/chainmap/chainmap"
+	"github.com/chainmap/chainmap/loaders"
+)
+
+// Options tune an import.
+type Options struct {
+	Read   ReadOptions
+	DryRun bool // report only, write nothing
+	Strict bool // any problem stops the import before anything is written
+}
+
+// Row is one entity's placement, as the report and the review sheet show it.
+type Row struct {
+	Entity     *Entity
+	Placement  Placement
+	Written    bool   // an operation was added for the primary segment
+	Skipped    string // why no operation was added although placed
+	Enterprise map[string]string
+}
+
+// Result is what an import did (or, dry, would do).
+type Result struct {
+	Report           *Report
+	Rows             []Row
+	AddedEnterprises int
+	AddedOperations  int
+	AddedSources     int
+	// segments and segmentNames list the taxonomy for the review workbook.
+	segments     []string
+	segmentNames map[string]string
+}
+
+// ErrStrict is returned with --strict when the lists have problems.
+var ErrStrict = errors.New("the lists have problems and --strict is set: nothing was written")
+
+// Import reads the lists, resolves, locates and places every firm, and adds to the
+// dataset in dir the enterprises placed on a segment, one suggested operation each, and
+// a sources row per file. The dataset is validated before and after; if the result does
+// not validate, the tables are restored.
+func Import(ctx context.Context, paths []string, dir string, opt Options) (*Result, error) {
+	ds, err := OpenDataset(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{}
+	res := &Result{Report: rep, segmentNames: map[string]string{}}
+	for _, s := range ds.Segments {
+		res.segments = append(res.segments, s.ID)
+		res.segmentNames[s.ID] = s.NameZh
+	}
+	lists := ReadLists(paths, opt.Read, rep)
+	if opt.Strict && !rep.OK() {
+		return res, ErrStrict
+	}
+	ents := Resolve(lists, ds.Enterprises, rep)
+	Locate(ents, ds, rep)
+	tabs, err := openTables(ds)
+	if err != nil {
+		return res, err
+	}
+	cl := NewClassifier(ds.Segments)
+	for _, e := range ents {
+		res.Rows = append(res.Rows, tabs.place(e, cl.Place(e.Rec), ds))
+	}
+	tabs.dropUnplacedParents(rep)
+	for _, l := range lists {
+		tabs.addSource(l)
+	}
+	res.AddedEnterprises, res.AddedOperations, res.AddedSources = tabs.added[0], tabs.added[1], tabs.added[2]
+	rep.Sort()
+	if opt.DryRun {
+		return res, nil
+	}
+	return res, tabs.commit(ctx, dir)
+}
+
+// tables are the dataset tables an import or a review changes.
+type tables struct {
+	ent, ops, src *csvTable
+	ledger        *ledger
+	segs          map[string]chainmap.Segment
+	added         [3]int
+	addedIDs      []string
+}
+
+func openTables(ds *Dataset) (*tables, error) {
+	t := &tables{segs: map[string]chainmap.Segment{}}
+	for _, s := range ds.Segments {
+		t.segs[s.ID] = s
+	}
+	for _, k := range []struct {
+		key string
+		dst **csvTable
+	}{{"enterprises", &t.ent}, {"operations", &t.ops}, {"sources", &t.src}} {
+		f := ds.Manifest.Tables[k.key]
+		if f == "" || !strings.HasSuffix(strings.ToLower(f), ".csv") {
+			return nil, fmt.Errorf("import into %s: the manifest must name %s as a CSV table (e.g. %s: %s.csv)", ds.Dir, k.key, k.key, k.key)
+		}
+		tab, err := readCSVTable(filepath.Join(ds.Dir, f))
+		if err != nil {
+			return nil, fmt.Errorf("import into %s: %w", ds.Dir, err)
+		}
+		*k.dst = tab
+	}
+	// The columns the import reads and writes, present even in a table that lacks them.
+	t.ent.ensure("id", "name_zh", "region")
+	t.ops.ensure("enterprise", "segment", "verification")
+	t.src.ensure("id", "title")
+	if ds.Manifest.Encoding == "gb18030" {
+		return nil, fmt.Errorf("import into %s: the dataset is declared gb18030; the importer writes UTF-8 tables only", ds.Dir)
+	}
+	var err error
+	t.ledger, err = readLedger(ds.Dir)
+	return t, err
+}
+
+// place records an entity's placement: the enterprise row when it is new and placed,
+// and a suggested operation unless the enterprise already has one on that segment (or
+// an ancestor or descendant of it) or a reviewer rejected it.
+func (t *tables) place(e *Entity, p Placement, ds *Dataset) Row {
+	row := Row{Entity: e, Placement: p, Enterprise: enterpriseRow(e)}
+	if p.Decision == Rejected {
+		return row
+	}
+	if t.ledger.rejected(e.ID, p.Primary) {
+		row.Skipped = "a reviewer rejected this placement"
+		return row
+	}
+	if seg := t.relatedOperation(e.ID, p.Primary); seg != "" {
+		row.Skipped = "the enterprise already has an operation on " + seg
+		return row
+	}
+	t.ensureEnterprise(row.Enterprise)
+	t.ops.add(operationRow(e, p, t.segs[p.Primary]))
+	t.added[1]++
+	row.Written = true
+	return row
+}
+
+func (t *tables) ensureEnterprise(vals map[string]string) {
+	if t.ent.find(map[string]string{"id": vals["id"]}) >= 0 {
+		return
+	}
+	t.ent.add(vals)
+	t.addedIDs = append(t.addedIDs, vals["id"])
+	t.added[0]++
+}
+
+// dropUnplacedParents clears the parent of added branches whose parent is not in the
+// dataset (a parent that is not on the chain is not added just to be a parent).
+func (t *tables) dropUnplacedParents(rep *Report) {
+	for _, id := range t.addedIDs {
+		i := t.ent.find(map[string]string{"id": id})
+		if p := t.ent.get(i, "parent"); p != "" && t.ent.find(map[string]string{"id": p}) < 0 {
+			rep.note("%s: its parent %s is not on the chain, so it is not added: parent left empty", id, p)
+			t.ent.set(i, "parent", "")
+		}
+	}
+}
+
+// relatedOperation returns the segment of an existing operation of the enterprise on
+// seg or on an ancestor or descendant of it, or "".
+func (t *tables) relatedOperation(ent, seg string) string {
+	ie, is := t.ops.col("enterprise"), t.ops.col("segment")
+	for _, r := range t.ops.rows {
+		if r[ie] == ent && (r[is] == seg || t.isAncestor(r[is], seg) || t.isAncestor(seg, r[is])) {
+			return r[is]
+		}
+	}
+	return ""
+}
+
+func (t *tables) isAncestor(a, b string) bool {
+	for p, n := t.segs[b].Parent, 0; p != "" && n < 32; p, n = t.segs[p].Parent, n+1 {
+		if p == a {
+			return true
+		}
+	}
+	return false
+}
+
+// enterpriseRow is the enterprises.csv row of a new entity.
+func enterpriseRow(e *Entity) map[string]string {
+	r := e.Rec
+	status := r.Status
+	var sources, from []string
+	for _, x := range e.Rows {
+		if !slices.Contains(sources, x.Source) {
+			sources = append(sources, x.Source)
+		}
+		from = append(from, fmt.Sprintf("%s:%d", filepath.Base(x.File), x.Line))
+	}
+	note := []string{"imported from " + strings.Join(from, ", ")}
+	if r.StatusWord != "" {
+		note = append(note, "登记状态 "+r.StatusWord)
+	}
+	if r.Capital != "" {
+		note = append(note, "注册资本 "+r.Capital+" 亿元")
+	} else if r.CapitalText != "" {
+		note = append(note, "注册资本 "+r.CapitalText)
+	}
+	if e.RegionNote != "" {
+		note = append(note, "region: "+e.RegionNote)
+	}
+	vals := map[string]string{"id": e.ID, "name_zh": r.Name, "credit_code": r.CreditCode, "region": e.Region,
+		"park": e.Park, "parent": e.Parent, "status": status, "sources": strings.Join(sources, ";"),
+		"confidence": "sourced", "note": strings.Join(note, "; ")}
+	if r.Revenue != "" {
+		vals["revenue"], vals["revenue_year"] = r.Revenue, fmt.Sprint(r.RevenueYear)
+	}
+	return vals
+}
+
+// operationRow is the suggested operation of a placement.
+func operationRow(e *Entity, p Placement, seg chainmap.Segment) map[string]string {
+	role := "producer"
+	if seg.Stage == chainmap.StageService {
+		role = "service"
+	}
+	note := fmt.Sprintf("挂链 %s, score %d", p.Decision, p.Score)
+	if len(p.Alternatives) > 0 {
+		note += "; alternatives " + strings.Join(p.Alternatives, ", ")
+	}
+	var sources []string
+	for _, x := range e.Rows {
+		if !slices.Contains(sources, x.Source) {
+			sources = append(sources, x.Source)
+		}
+	}
+	return map[string]string{"enterprise": e.ID, "segment": p.Primary, "role": role,
+		"products": strings.Join(e.Rec.Products, ";"), "evidence": p.EvidenceText(), "verification": "suggested",
+		"sources": strings.Join(sources, ";"), "confidence": "unverified", "note": note}
+}
+
+// addSource adds the sources.csv row of an imported file, once.
+func (t *tables) addSource(l List) {
+	if t.src.find(map[string]string{"id": l.Source}) >= 0 || len(l.Records) == 0 {
+		return
+	}
+	t.src.add(map[string]string{"id": l.Source, "title": "Imported enterprise list: " + filepath.Base(l.Path),
+		"kind": "dataset", "note": "added by chainmap import; the id is the start of the file's SHA-256, so the same file is one source"})
+	t.added[2]++
+}
+
+// commit writes the changed tables, then validates the dataset; if it does not
+// validate, the original tables are put back and the problems returned.
+func (t *tables) commit(ctx context.Context, dir string) error {
+	all := []*csvTable{t.src, t.ent, t.ops}
+	backup := map[string][]byte{}
+	for _, tab := range all {
+		if tab.dirty {
+			raw, err := os.ReadFile(tab.path)
+			if err != nil {
+				return err
+			}
+			backup[tab.path] = raw
+		}
+	}
+	restore := func() {
+		for p, raw := range backup {
+			os.WriteFile(p, raw, 0o644)
+		}
+	}
+	for _, tab := range all {
+		if err := tab.write(); err != nil {
+			restore()
+			return err
+		}
+	}
+	if err := t.ledger.write(); err != nil {
+		restore()
+		return err
+	}
+	rep, err := loaders.Validate(ctx, dir)
+	if err == nil && !rep.OK() {
+		err = &loaders.ValidationError{Report: rep}
+	}
+	if err != nil {
+		restore()
+		return fmt.Errorf("the dataset would not validate after the import, so nothing was changed: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,142 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// copyDir copies a dataset folder (files and one level of subfolders) into a temp dir.
+func copyDir(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), raw, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if !e.IsDir() {
+			raw, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+			out[e.Name()] = string(raw)
+		}
+	}
+	return out
+}
+
+func changed(a, b map[string]string) []string {
+	var out []string
+	for k, v := range b {
+		if a[k] != v {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+const registryList = "企业查询导出（共5条）\n" +
+	"序号,企业名称,登记状态,注册资本,所属区县,企业地址,国标行业,经营范围\n" +
+	"1,巩义市示例铝箔有限公司,存续,8000万元人民币,巩义市,巩义市回郭镇,铝压延加工,铝箔、电池箔生产销售\n" +
+	"2,郑州示例铜箔科技有限公司,在业,5000万元,,郑州市上街区,铜压延加工,电解铜箔生产\n" +
+	"3,河南示例钢结构工程有限公司,存续,2000万元,荥阳市,荥阳市,金属结构制造,钢结构工程施工；钢结构件制造\n" +
+	"4,河南豫联能源集团有限责任公司,存续,,巩义市,,铝冶炼,电解铝\n" +
+	"5,巩义市示例铝箔有限公司郑州分公司,存续,,,郑州经开区第八大街,铝压延加工,铝箔销售\n"
+
+func TestImportIsIdempotentAndSuggested(t *testing.T) {
+	dir := copyDir(t, "../data/zhengzhou-aluminium")
+	list := writeFile(t, "registry.csv", []byte(registryList))
+	before := snapshot(t, dir)
+	ctx := context.Background()
+
+	res, err := Import(ctx, []string{list}, dir, Options{DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := changed(before, snapshot(t, dir)); len(c) != 0 {
+		t.Fatalf("--dry-run changed %v", c)
+	}
+	// The foil maker and its branch; not the copper-foil or steel firms, nor 豫联 (already on U6).
+	if res.AddedEnterprises != 2 || res.AddedOperations != 2 || res.AddedSources != 1 {
+		t.Errorf("dry run would add %d enterprises, %d operations, %d sources; want 2, 2, 1", res.AddedEnterprises, res.AddedOperations, res.AddedSources)
+	}
+
+	if _, err := Import(ctx, []string{list}, dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	after := snapshot(t, dir)
+	ops := after["operations.csv"]
+	foil := entityID(Record{Name: "巩义市示例铝箔有限公司"})
+	if !strings.Contains(ops, foil+",M1b,producer,") || !strings.Contains(ops, ",suggested,IMPORT-") {
+		t.Errorf("operations.csv lacks the suggested M1b placement:\n%s", lastLines(ops, 3))
+	}
+	if strings.Contains(after["enterprises.csv"], "铜箔") || strings.Contains(after["enterprises.csv"], "钢结构") {
+		t.Error("a firm not on the chain was added")
+	}
+	ent := after["enterprises.csv"]
+	branch := entityID(Record{Name: "巩义市示例铝箔有限公司郑州分公司"})
+	if !strings.Contains(ent, foil+",巩义市示例铝箔有限公司,") || !strings.Contains(ent, "huiguo-park") ||
+		!strings.Contains(ent, branch+",巩义市示例铝箔有限公司郑州分公司,,,,410171,,,,"+foil+",") {
+		t.Errorf("enterprises.csv:\n%s", lastLines(ent, 3))
+	}
+
+	res, err = Import(ctx, []string{list}, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := changed(after, snapshot(t, dir)); len(c) != 0 || res.AddedEnterprises+res.AddedOperations+res.AddedSources != 0 {
+		t.Errorf("importing again changed %v (added %d/%d/%d)", c, res.AddedEnterprises, res.AddedOperations, res.AddedSources)
+	}
+}
+
+func lastLines(s string, n int) string {
+	l := strings.Split(strings.TrimSpace(s), "\n")
+	if len(l) > n {
+		l = l[len(l)-n:]
+	}
+	return strings.Join(l, "\n")
+}
+
+func TestImportStrictWritesNothing(t *testing.T) {
+	dir := copyDir(t, "../data/zhengzhou-aluminium")
+	list := writeFile(t, "registry.csv", []byte(registryList+"6,,存续,,,,,\n"))
+	before := snapshot(t, dir)
+	res, err := Import(context.Background(), []string{list}, dir, Options{Strict: true})
+	if !errors.Is(err, ErrStrict) {
+		t.Fatalf("err = %v, want ErrStrict", err)
+	}
+	if got := problems(res.Report); len(got) != 1 || !strings.HasSuffix(got[0], ":8: 企业名称: no enterprise name: row skipped") {
+		t.Errorf("problems = %v", got)
+	}
+	if c := changed(before, snapshot(t, dir)); len(c) != 0 {
+		t.Errorf("--strict with a problem changed %v", c)
+	}
+	// Without --strict the good rows go in and the bad one is reported.
+	if _, err := Import(context.Background(), []string{list}, dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if c := changed(before, snapshot(t, dir)); len(c) != 3 {
+		t.Errorf("changed %v, want enterprises, operations and sources", c)
+	}
+}
