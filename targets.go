@@ -249,12 +249,19 @@ func (hp *hostPicker) pick(segment string) *HostPark {
 		return nil
 	}
 	family := familyOf(hp.segs, segment)
+	// Each neighbouring segment counts once, even when several flows reach it or it sits on
+	// both sides of a loop (then it counts as upstream).
 	var up, down []string
+	seen := map[string]bool{}
 	for _, f := range hp.flows {
-		if family[f.To] && !family[f.From] {
+		if family[f.To] && !family[f.From] && !seen[f.From] {
+			seen[f.From] = true
 			up = append(up, f.From)
 		}
-		if family[f.From] && !family[f.To] {
+	}
+	for _, f := range hp.flows {
+		if family[f.From] && !family[f.To] && !seen[f.To] {
+			seen[f.To] = true
 			down = append(down, f.To)
 		}
 	}

@@ -16,7 +16,7 @@ import (
 // apiQueries exercises every top-level query of the API over the bundled dataset.
 var apiQueries = []struct{ name, query string }{
 	{"dataset", `{ dataset { id titleZh version focusChain { id } focusRegion { id } focusParks { id } } counts { kind count } }`},
-	{"chains", `{ chains { id nameZh segments { id stage order } flows { from { id } to { id } coefficient coefficientUnit confidence } } }`},
+	{"chains", `{ chains { id nameZh segments { id stage order } flows { from { id } to { id } coefficient coefficientUnit kind oneWay confidence } } }`},
 	{"chain", `{ chain(id: "aluminium") { id segments(stage: UPSTREAM) { id nameZh unit priorities { tag clause { text source { title } } } } } }`},
 	{"segment", `{ segment(id: "M1a") { id parent { id } children { id } upstream { id } downstream { id } gbt hs alloySeries operations { enterprise { id } capacity capacityUnit } sources { text locator source { id title } } } }`},
 	{"regions", `{ regions(parent: "410100") { id nameZh level lon lat parent { id } children { id } parks { id } } }`},
@@ -39,7 +39,7 @@ var apiQueries = []struct{ name, query string }{
 	{"gapAnalysis park", `{ gapAnalysis(chain: "aluminium", scope: {park: "gongyi-zone"}, thresholds: [{minEnterprises: 1}], orderBy: CHAIN) { present segments { segment { id } status kind } } }`},
 	{"investmentTargets", `{ investmentTargets(chain: "aluminium", scope: {region: "410100"}, segment: "E1.wheel", first: 5) { enterprise { id } score capacity distanceKm factors { name points } host { park { id } score } } }`},
 	{"clusterComposition", `{ clusterComposition(park: "gongyi-zone") { enterprises coverage reference { id } byStage { stage present } segments { segment { id } enterprises lq } hostable { segment { id } } } }`},
-	{"roadmap", `{ roadmap(chain: "aluminium", scope: {region: "410100"}, steps: 8) { steps { phase gap { segment { id } score } targets { enterprise { id } } host { park { id } } policies { id } after { id } } dataGaps { segment { id } } } }`},
+	{"roadmap", `{ roadmap(chain: "aluminium", scope: {region: "410100"}, steps: 8) { steps { phase gap { segment { id } score upstream { segment { id } return } } targets { enterprise { id } } host { park { id } } policies { id } after { id } loop { id } } dataGaps { segment { id } } } }`},
 	{"whatIf", `{ whatIf(chain: "aluminium", scope: {region: "410100"}, add: [{enterprise: "dicastal", segment: "E1.wheel", park: "dengfeng-cluster"}]) { before { present } after { present } changes { segment { id } statusBefore statusAfter } } }`},
 }
 

@@ -185,7 +185,7 @@ func TestZhengzhou(t *testing.T) {
 		}{
 			"ind-gy-2022-workers":      {"60000", chainmap.QualifierMoreThan}, // 6万余
 			"ind-gy-2022-al-share":     {"70", chainmap.QualifierAtLeast},     // 70%以上
-			"ind-gy-2022-processors":   {"100", chainmap.QualifierAtLeast},    // 100以上
+			"ind-gy-2022-processors":   {"100", chainmap.QualifierMoreThan},   // 100多家
 			"ind-gy-2022-output":       {"450", ""},                           // 450万吨, a value
 			"ind-gy-2022-sheetfoil-cn": {"nil", chainmap.QualifierAbout},      // about 30% (a share)
 		}

@@ -246,9 +246,6 @@ func parseRecord(k Kind, f *fields) any {
 		if g.TargetMax != nil && *g.TargetMax < g.TargetValue {
 			f.fail("target_max", "is below target_value")
 		}
-		if g.Region == "" && g.Park == "" {
-			f.fail("region", "a goal needs a scope: region or park")
-		}
 		if g.Derive != "" {
 			if _, err := chainmap.ParseDerivation(g.Derive); err != nil {
 				f.fail("derive", "%v", err)
@@ -261,9 +258,6 @@ func parseRecord(k Kind, f *fields) any {
 			Region: f.str("region"), Park: f.id("park", false), Segment: f.id("segment", false), Year: f.year("year"),
 			Value: f.float("value", -maxFigure, maxFigure), Unit: f.str("unit"), ShareOf: f.str("share_of"),
 			Share: f.float("share", 0, 100), Qualifier: f.qualifier("qualifier")}
-		if in.Region == "" && in.Park == "" {
-			f.fail("region", "an indicator needs a scope: region or park")
-		}
 		in.Provenance = f.provenance(in.Value != nil || in.Share != nil)
 		return in
 	case KindPlatforms:

@@ -41,6 +41,32 @@ var RequiredWhenRules = []RequiredWhen{
 	{KindGoals, "current_value", "current_qualifier", "", "a qualifier qualifies a figure"},
 }
 
+// OneOf is a rule that at least one of a table's columns must be given.
+type OneOf struct {
+	Kind    Kind
+	Columns []string
+	Why     string
+}
+
+// OneOfRules lists every "at least one of" rule of the format; the problem is reported on
+// the first column.
+var OneOfRules = []OneOf{
+	{KindGoals, []string{"region", "park"}, "a goal needs a scope"},
+	{KindIndicators, []string{"region", "park"}, "an indicator needs a scope"},
+}
+
+// coordinateKinds are the tables with a point (lon, lat): both or neither.
+var coordinateKinds = []Kind{KindRegions, KindParks, KindEnterprises}
+
+func init() {
+	// A point is both coordinates or none: each requires the other.
+	for _, k := range coordinateKinds {
+		RequiredWhenRules = append(RequiredWhenRules,
+			RequiredWhen{k, "lat", "lon", "", "a point needs both coordinates"},
+			RequiredWhen{k, "lon", "lat", "", "a point needs both coordinates"})
+	}
+}
+
 // FigureColumns lists, per table, the columns that count as figures for the provenance
 // rule: a row giving any of them and citing no source must be marked `illustrative` or
 // `synthetic`. Gap thresholds are figures too: they are judgements someone must own.
@@ -65,8 +91,21 @@ const UnknownYear = "unknown"
 var kindOrder = []Kind{KindSources, KindChains, KindSegments, KindFlows, KindRegions, KindParks, KindEnterprises,
 	KindOperations, KindSupplyLinks, KindProjects, KindPolicies, KindGoals, KindIndicators, KindPlatforms, KindTechnologies}
 
-// checkRequiredWhen applies the conditional requirements of the row's table.
+// checkRequiredWhen applies the conditional requirements of the row's table: the
+// RequiredWhenRules and the OneOfRules.
 func (f *fields) checkRequiredWhen() {
+	for _, r := range OneOfRules {
+		if r.Kind != f.kind {
+			continue
+		}
+		given := false
+		for _, c := range r.Columns {
+			given = given || f.str(c) != ""
+		}
+		if !given {
+			f.fail(r.Columns[0], "%s: give %s", r.Why, strings.Join(r.Columns, " or "))
+		}
+	}
 	for _, r := range RequiredWhenRules {
 		if r.Kind != f.kind || f.str(r.Column) != "" {
 			continue
@@ -106,6 +145,15 @@ func RulesMarkdown() string {
 				cond = fmt.Sprintf("`%s` is `%s`", r.When, r.Equals)
 			}
 			fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s |\n", k, r.Column, cond, r.Why)
+		}
+	}
+	b.WriteString("\n**At least one of** (a row must give one of these columns):\n\n")
+	b.WriteString("| table | columns | why |\n|---|---|---|\n")
+	for _, k := range kindOrder {
+		for _, r := range OneOfRules {
+			if r.Kind == k {
+				fmt.Fprintf(&b, "| `%s` | `%s` | %s |\n", k, strings.Join(r.Columns, "` or `"), r.Why)
+			}
 		}
 	}
 	b.WriteString("\n**Figures** (a row giving any of these and citing no source must be `illustrative` or `synthetic`):\n\n")

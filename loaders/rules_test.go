@@ -61,7 +61,7 @@ func TestRequiredWhenRulesApply(t *testing.T) {
 		rep := &Report{}
 		f := &fields{rep: rep, row: row(r.When, when), kind: r.Kind}
 		f.checkRequiredWhen()
-		if len(rep.Problems) != 1 || rep.Problems[0].Field != r.Column || !strings.Contains(rep.Problems[0].Msg, "is required when "+r.When) {
+		if ps := problemsOn(rep, r.Column); len(ps) != 1 || !strings.Contains(ps[0].Msg, "is required when "+r.When) {
 			t.Errorf("%s.%s without %s: %+v", r.Kind, r.Column, r.Column, rep.Problems)
 		}
 		given := "x"
@@ -111,4 +111,23 @@ func problemsOn(rep *Report, col string) []Problem {
 		}
 	}
 	return out
+}
+
+// TestOneOfRulesApply: a goal or indicator without region and park is refused on its
+// first column; with either it passes.
+func TestOneOfRulesApply(t *testing.T) {
+	for _, r := range OneOfRules {
+		rep := &Report{}
+		(&fields{rep: rep, row: row("id", "x"), kind: r.Kind}).checkRequiredWhen()
+		if ps := problemsOn(rep, r.Columns[0]); len(ps) != 1 || !strings.Contains(ps[0].Msg, r.Why) {
+			t.Errorf("%s without %v: %+v", r.Kind, r.Columns, rep.Problems)
+		}
+		for _, c := range r.Columns {
+			rep = &Report{}
+			(&fields{rep: rep, row: row(c, "1"), kind: r.Kind}).checkRequiredWhen()
+			if len(problemsOn(rep, r.Columns[0])) != 0 {
+				t.Errorf("%s with %s: %+v", r.Kind, c, rep.Problems)
+			}
+		}
+	}
 }
