@@ -203,13 +203,7 @@ func (c *checker) check(k Kind, rec any, f *fields) {
 		if r.Parent != "" {
 			c.addEdge(k, entry, ok, r.Parent, f.row.lineOf("parent"), f)
 		}
-		for _, p := range r.Priorities {
-			if cl := p.Clause(); cl != "" && !c.unreadable[KindSources] {
-				if !c.keys.has(KindSources, cl.SourceID()) {
-					f.fail("priorities", "unknown source %q in %q", cl.SourceID(), string(p))
-				}
-			}
-		}
+		c.priorities(r.Priorities, f)
 		c.citations(r.Provenance, f)
 	case chainmap.Flow:
 		c.define(k, r.Key(), f, "to")
@@ -239,22 +233,7 @@ func (c *checker) check(k Kind, rec any, f *fields) {
 		c.ref(KindRegions, r.Region, f, "region")
 		c.ref(KindParks, r.Park, f, "park")
 		if r.CreditCode != "" {
-			if c.creditCodes == nil {
-				c.creditCodes = newKeySet()
-			}
-			owner := 0
-			if ok {
-				owner = entry + 1
-			}
-			if i, dup, err := c.creditCodes.add(r.CreditCode, owner); err != nil {
-				f.fail("credit_code", "credit code %s: %v", r.CreditCode, err)
-			} else if dup {
-				other := ""
-				if o := c.creditCodes.value(i); o > 0 {
-					other = c.keys.sets[k].key(o - 1)
-				}
-				f.fail("credit_code", "credit code %s is also used by enterprise %q", r.CreditCode, other)
-			}
+			c.creditCode(k, entry, ok, r.CreditCode, f)
 		}
 		if r.Parent != "" {
 			c.addEdge(k, entry, ok, r.Parent, f.row.lineOf("parent"), f)
@@ -294,14 +273,7 @@ func (c *checker) check(k Kind, rec any, f *fields) {
 		c.ref(KindRegions, r.Region, f, "region")
 		c.ref(KindParks, r.Park, f, "park")
 		c.ref(KindSegments, r.Segment, f, "segment")
-		if d, err := chainmap.ParseDerivation(r.Derive); err == nil && r.Derive != "" {
-			if d.Segment != "" {
-				c.ref(KindSegments, d.Segment, f, "derive")
-			}
-			if d.Field == "segment" {
-				c.ref(KindSegments, d.Text, f, "derive")
-			}
-		}
+		c.derivation(r.Derive, f)
 		c.citations(r.Provenance, f)
 	case chainmap.Indicator:
 		c.define(k, r.ID, f, "id")
@@ -326,6 +298,52 @@ func (c *checker) check(k Kind, rec any, f *fields) {
 			}
 		}
 		c.citations(r.Provenance, f)
+	}
+}
+
+// priorities checks that every priority tag's clause cites a known source.
+func (c *checker) priorities(ps []chainmap.Priority, f *fields) {
+	for _, p := range ps {
+		if cl := p.Clause(); cl != "" && !c.unreadable[KindSources] {
+			if !c.keys.has(KindSources, cl.SourceID()) {
+				f.fail("priorities", "unknown source %q in %q", cl.SourceID(), string(p))
+			}
+		}
+	}
+}
+
+// creditCode checks that no two enterprises share a credit code; entry is the
+// enterprise's key-set entry (ok false when its id was refused).
+func (c *checker) creditCode(k Kind, entry int, ok bool, code string, f *fields) {
+	if c.creditCodes == nil {
+		c.creditCodes = newKeySet()
+	}
+	owner := 0
+	if ok {
+		owner = entry + 1
+	}
+	if i, dup, err := c.creditCodes.add(code, owner); err != nil {
+		f.fail("credit_code", "credit code %s: %v", code, err)
+	} else if dup {
+		other := ""
+		if o := c.creditCodes.value(i); o > 0 {
+			other = c.keys.sets[k].key(o - 1)
+		}
+		f.fail("credit_code", "credit code %s is also used by enterprise %q", code, other)
+	}
+}
+
+// derivation checks the segments a goal's derivation names.
+func (c *checker) derivation(derive string, f *fields) {
+	d, err := chainmap.ParseDerivation(derive)
+	if err != nil || derive == "" {
+		return
+	}
+	if d.Segment != "" {
+		c.ref(KindSegments, d.Segment, f, "derive")
+	}
+	if d.Field == "segment" {
+		c.ref(KindSegments, d.Text, f, "derive")
 	}
 }
 
