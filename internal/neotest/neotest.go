@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -169,14 +170,35 @@ func Fingerprint(t testing.TB, d neo4j.DriverWithContext, db string) (nodes, rel
 	return nodes, rels, fmt.Sprintf("%x", h[:8])
 }
 
-// BuildChainmap builds the chainmap binary into a temp dir and returns its path.
+// BuildChainmap builds the chainmap binary once per test process (into a temp dir the
+// operating system reclaims) and returns its path.
 func BuildChainmap(t testing.TB) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "chainmap")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/chainmap")
-	cmd.Dir = RepoRoot()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build chainmap: %v\n%s", err, out)
+	built.once.Do(func() {
+		dir, err := os.MkdirTemp("", "chainmap-bin-")
+		if err != nil {
+			built.err = err
+			return
+		}
+		bin := filepath.Join(dir, "chainmap")
+		cmd := exec.Command("go", "build", "-o", bin, "./cmd/chainmap")
+		cmd.Dir = RepoRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("%v\n%s", err, out)
+			return
+		}
+		built.bin = bin
+	})
+	if built.err != nil {
+		t.Fatalf("build chainmap: %v", built.err)
 	}
-	return bin
+	return built.bin
+}
+
+// built is the binary BuildChainmap made for this test process: one build, shared by
+// every test of the package (each test used to link its own, minutes on a busy machine).
+var built struct {
+	once sync.Once
+	bin  string
+	err  error
 }
