@@ -2,6 +2,7 @@ package faults
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"net/http"
 	"os"
@@ -26,12 +27,14 @@ func TestNeo4jDoesNotOutliveItsStarter(t *testing.T) {
 	home, port := t.TempDir(), neotest.FreePort(t)
 	script := filepath.Join(neotest.RepoRoot(), "scripts", "neo4j.sh")
 	starter := exec.Command("bash", "-c",
-		fmt.Sprintf(`%q start --home %q --port %d --watch-pid $$ && exec sleep 600`, script, home, port))
+		fmt.Sprintf(`%q start --home %q --port %d --timeout 300 --watch-pid $$ && exec sleep 600`, script, home, port))
 	starter.Env = append(os.Environ(), "NEO4J_PASSWORD=fault-test-only", "CHAINMAP_NEO4J_HEAP=512m", "NEO4J_PAGECACHE=128m")
 	stdout, err := starter.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
+	var stderr bytes.Buffer
+	starter.Stderr = &stderr
 	if err := starter.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -52,12 +55,12 @@ func TestNeo4jDoesNotOutliveItsStarter(t *testing.T) {
 	case uri, ok := <-ready:
 		if !ok {
 			starter.Wait()
-			t.Fatalf("neo4j.sh start printed no URI")
+			t.Fatalf("neo4j.sh start printed no URI:\n%s", stderr.String())
 		}
 		t.Logf("Neo4j ready at %s", uri)
-	case <-time.After(5 * time.Minute):
+	case <-time.After(6 * time.Minute):
 		starter.Process.Kill()
-		t.Fatal("Neo4j did not start within 5 minutes")
+		t.Fatalf("Neo4j did not start within 6 minutes:\n%s", stderr.String())
 	}
 	b, err := os.ReadFile(filepath.Join(home, "neo4j.pid"))
 	if err != nil {
