@@ -172,10 +172,9 @@ func (t *tables) dropUnplacedParents(rep *Report) {
 // relatedOperation returns the segment of an existing operation of the enterprise on
 // seg or on an ancestor or descendant of it, or "".
 func (t *tables) relatedOperation(ent, seg string) string {
-	ie, is := t.ops.col("enterprise"), t.ops.col("segment")
-	for _, r := range t.ops.rows {
-		if r[ie] == ent && (r[is] == seg || t.isAncestor(r[is], seg) || t.isAncestor(seg, r[is])) {
-			return r[is]
+	for _, i := range t.ops.rowsWith("enterprise", ent) {
+		if s := t.ops.get(i, "segment"); s == seg || t.isAncestor(s, seg) || t.isAncestor(seg, s) {
+			return s
 		}
 	}
 	return ""
