@@ -18,6 +18,9 @@ type Options struct {
 	Read   ReadOptions
 	DryRun bool // report only, write nothing
 	Strict bool // any problem stops the import before anything is written
+	// Progress, if set, is called as firms are placed with how many are done of how
+	// many (for a progress bar on a terminal).
+	Progress func(done, total int)
 }
 
 // Row is one entity's placement, as the report and the review sheet show it.
@@ -70,8 +73,11 @@ func Import(ctx context.Context, paths []string, dir string, opt Options) (*Resu
 		return res, err
 	}
 	cl := NewClassifier(ds.Segments)
-	for _, e := range ents {
+	for i, e := range ents {
 		res.Rows = append(res.Rows, tabs.place(e, cl.Place(e.Rec), ds))
+		if opt.Progress != nil && (i%1000 == 999 || i == len(ents)-1) {
+			opt.Progress(i+1, len(ents))
+		}
 	}
 	tabs.dropUnplacedParents(rep)
 	for _, l := range lists {
@@ -131,6 +137,10 @@ func openTables(ds *Dataset) (*tables, error) {
 func (t *tables) place(e *Entity, p Placement, ds *Dataset) Row {
 	row := Row{Entity: e, Placement: p, Enterprise: enterpriseRow(e)}
 	if p.Decision == Rejected {
+		return row
+	}
+	if e.Region == "" && !e.Existing {
+		row.Skipped = "no region could be found for it"
 		return row
 	}
 	if t.ledger.rejected(e.ID, p.Primary) {
