@@ -208,16 +208,19 @@ func (ix *termIndex) scan(s string) (present, heads map[string]bool) {
 	return present, heads
 }
 
-// followed reports whether another word, not inside o's, starts where o ends (after an
-// optional linker).
+// followed reports whether o is a modifier: another word, not inside o's, starts where
+// o ends (after an optional linker), or starts inside o and ends after it (动力[电池]回收:
+// the later-ending word is the head).
 func (ix *termIndex) followed(s string, o occurrence, occs []occurrence) bool {
-	for _, l := range linkers {
-		if !strings.HasPrefix(s[o.end:], l) {
+	for _, q := range occs {
+		if q.id == o.id || strings.Contains(ix.terms[o.id], ix.terms[q.id]) {
 			continue
 		}
-		at := o.end + len(l)
-		for _, q := range occs {
-			if q.start == at && q.id != o.id && !strings.Contains(ix.terms[o.id], ix.terms[q.id]) {
+		if q.start > o.start && q.start < o.end && q.end > o.end {
+			return true
+		}
+		for _, l := range linkers {
+			if q.start == o.end+len(l) && strings.HasPrefix(s[o.end:], l) {
 				return true
 			}
 		}
@@ -244,7 +247,7 @@ func modifiersIn(s string, terms []string) map[string]bool {
 var boilerplate = regexp.MustCompile(`（?依法须经批准的项目[^）)]*[）)]?|除依法须经批准的项目外[^；;。]*|一般项目[:：]|许可项目[:：]|经营范围[:：]`)
 
 var (
-	tradeWords      = []string{"销售", "批发", "零售", "贸易", "进出口", "经销", "代理"}
+	tradeWords      = []string{"销售", "批发", "零售", "贸易", "进出口", "经销", "代理", "租赁", "维修", "咨询"}
 	productionWords = []string{"生产", "制造", "加工", "研发", "冶炼", "轧制", "铸造", "开采", "回收"}
 )
 
@@ -308,10 +311,35 @@ func (c *Classifier) Place(r Record) Placement {
 		}
 		cands = append(cands, cd)
 	}
+	inheritEvidence(cands)
 	slices.SortStableFunc(cands, func(a, b candidate) int {
 		return cmp.Or(b.score-a.score, b.matched-a.matched, a.rule.depth-b.rule.depth, a.rule.index-b.rule.index)
 	})
 	return decide(cands, ruledOut)
+}
+
+// inheritEvidence gives each candidate the word evidence of its ancestors that are
+// candidates too: what places a firm in 建筑及家居用铝 also supports its child 铝合金模板,
+// so a child with words of its own ranks above its parent, while a child known only by a
+// shared class ties with the parent and the parent (shallower) wins.
+func inheritEvidence(cands []candidate) {
+	own := make([][]Evidence, len(cands))
+	for i := range cands {
+		own[i] = slices.Clone(cands[i].evidence)
+	}
+	for i := range cands {
+		for j := range cands {
+			if i == j || !slices.Contains(cands[i].rule.ancestors, cands[j].rule.seg.ID) {
+				continue
+			}
+			for _, e := range own[j] {
+				if e.Field != "industry_code" && !slices.ContainsFunc(cands[i].evidence, func(o Evidence) bool { return o.Word == e.Word }) {
+					cands[i].add(e)
+				}
+			}
+		}
+		cands[i].dropContained()
+	}
 }
 
 // rulesFor lists, in taxonomy order, the rules the record has any evidence for.
