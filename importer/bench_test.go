@@ -3,6 +3,7 @@ package importer
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -33,7 +34,7 @@ func BenchmarkImportList(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		rep := &Report{}
-		lists := ReadLists([]string{p}, ReadOptions{}, rep)
+		lists := ReadLists(context.Background(), []string{p}, ReadOptions{}, rep)
 		ents := Resolve(lists, ds.Enterprises, rep)
 		Locate(ents, ds, rep)
 		for _, e := range ents {

@@ -62,7 +62,7 @@ func Import(ctx context.Context, paths []string, dir string, opt Options) (*Resu
 		res.segments = append(res.segments, s.ID)
 		res.segmentNames[s.ID] = s.NameZh
 	}
-	lists := ReadLists(paths, opt.Read, rep)
+	lists := ReadLists(ctx, paths, opt.Read, rep)
 	if opt.Strict && !rep.OK() {
 		return res, ErrStrict
 	}
@@ -135,7 +135,11 @@ func openTables(ds *Dataset) (*tables, error) {
 // and a suggested operation unless the enterprise already has one on that segment (or
 // an ancestor or descendant of it) or a reviewer rejected it.
 func (t *tables) place(e *Entity, p Placement, ds *Dataset) Row {
-	row := Row{Entity: e, Placement: p, Enterprise: enterpriseRow(e)}
+	row := Row{Entity: e, Placement: p}
+	if p.Primary == "" && len(p.RuledOut) == 0 {
+		return row // no evidence at all: not written, not in the review
+	}
+	row.Enterprise = enterpriseRow(e)
 	if p.Decision == Rejected {
 		return row
 	}

@@ -112,7 +112,7 @@ func TestPlacementQuality(t *testing.T) {
 			stage[seg.ID] = string(seg.Stage)
 		}
 		rep := &Report{}
-		lists := ReadLists([]string{s.list}, ReadOptions{}, rep)
+		lists := ReadLists(context.Background(), []string{s.list}, ReadOptions{}, rep)
 		if !rep.OK() {
 			t.Fatalf("%s: %v", s.list, problems(rep))
 		}
