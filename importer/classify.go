@@ -83,7 +83,11 @@ type rule struct {
 // Classifier places records on the segments of a taxonomy.
 type Classifier struct {
 	rules []rule
-	terms []string // every rule's words, for the modifier rule
+	index *termIndex // every rule's words
+	// byTerm and byCode list the rules a word or a GB/T class can score for, so a
+	// record is scored only against the segments it has some evidence for.
+	byTerm map[string][]int
+	byCode map[string][]int
 }
 
 // otherMaterials are materials whose mention, without the segment's own material,
@@ -98,7 +102,8 @@ func NewClassifier(segs []chainmap.Segment) *Classifier {
 	for _, s := range segs {
 		byID[s.ID] = s
 	}
-	c := &Classifier{}
+	c := &Classifier{byTerm: map[string][]int{}, byCode: map[string][]int{}}
+	var all []string
 	for i, s := range segs {
 		r := rule{seg: s, index: i, terms: termsOf(s), exclude: s.ExcludeKeywords}
 		for p := s.Parent; p != "" && len(r.ancestors) < 32; p = byID[p].Parent {
@@ -113,11 +118,16 @@ func NewClassifier(segs []chainmap.Segment) *Classifier {
 		}
 		c.rules = append(c.rules, r)
 		for _, w := range r.terms {
-			if !slices.Contains(c.terms, w) {
-				c.terms = append(c.terms, w)
+			if !slices.Contains(all, w) {
+				all = append(all, w)
 			}
+			c.byTerm[w] = append(c.byTerm[w], i)
+		}
+		for _, g := range s.GBT {
+			c.byCode[g] = append(c.byCode[g], i)
 		}
 	}
+	c.index = newTermIndex(all)
 	return c
 }
 
@@ -146,32 +156,84 @@ func termsOf(s chainmap.Segment) []string {
 type text struct {
 	name, products, scope, trade, class string
 	code                                string
-	// modifiers holds, per field, the words that appear there only as modifiers of
-	// another word (锂离子电池 in 锂离子电池电解液): they say what the product is for,
-	// not what it is, and do not count.
-	modifiers map[string]map[string]bool
+	// heads holds, per field, the rule words found there other than as modifiers of
+	// another word (锂离子电池 in 锂离子电池电解液 says what the product is for, not
+	// what it is, and does not count).
+	heads struct{ products, name, scope, trade map[string]bool }
 }
 
 // linkers may stand between a modifier and its head (锂电池用铝箔).
 var linkers = []string{"", "用", "的", "专用"}
 
-// modifiersIn returns the words of terms that occur in s only right before another
-// word of terms (the head of a Chinese compound comes last).
-func modifiersIn(s string, terms []string) map[string]bool {
-	var out map[string]bool
-	for _, w := range terms {
-		found, headed := false, false
-		for from := 0; !headed; {
-			i := strings.Index(s[from:], w)
-			if i < 0 {
-				break
+// termIndex finds every rule word in a text in one pass, looking words up by their
+// first character, so a record costs one scan per field rather than one search per word.
+type termIndex struct {
+	terms   []string
+	byFirst map[rune][]int
+}
+
+func newTermIndex(terms []string) *termIndex {
+	ix := &termIndex{terms: terms, byFirst: map[rune][]int{}}
+	for i, w := range terms {
+		r := firstRune(w)
+		ix.byFirst[r] = append(ix.byFirst[r], i)
+	}
+	return ix
+}
+
+type occurrence struct{ id, start, end int }
+
+// scan returns the words present in s, and those present at least once as the head of
+// a compound: not right before another word (the head of a Chinese compound comes
+// last, so 锂离子电池 in 锂离子电池电解液 only says what the electrolyte is for).
+func (ix *termIndex) scan(s string) (present, heads map[string]bool) {
+	var occs []occurrence
+	for i, r := range s {
+		for _, id := range ix.byFirst[r] {
+			if strings.HasPrefix(s[i:], ix.terms[id]) {
+				occs = append(occs, occurrence{id, i, i + len(ix.terms[id])})
 			}
-			found = true
-			end := from + i + len(w)
-			headed = !followedByTerm(s[end:], w, terms)
-			from = from + i + 1
 		}
-		if found && !headed {
+	}
+	if len(occs) == 0 {
+		return nil, nil
+	}
+	present, heads = map[string]bool{}, map[string]bool{}
+	for _, o := range occs {
+		present[ix.terms[o.id]] = true
+		if !ix.followed(s, o, occs) {
+			heads[ix.terms[o.id]] = true
+		}
+	}
+	return present, heads
+}
+
+// followed reports whether o is a modifier: another word, not inside o's, starts where
+// o ends (after an optional linker), or starts inside o and ends after it (动力[电池]回收:
+// the later-ending word is the head).
+func (ix *termIndex) followed(s string, o occurrence, occs []occurrence) bool {
+	for _, q := range occs {
+		if q.id == o.id || strings.Contains(ix.terms[o.id], ix.terms[q.id]) {
+			continue
+		}
+		if q.start > o.start && q.start < o.end && q.end > o.end {
+			return true
+		}
+		for _, l := range linkers {
+			if q.start == o.end+len(l) && strings.HasPrefix(s[o.end:], l) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// modifiersIn returns the words of terms that occur in s only as modifiers.
+func modifiersIn(s string, terms []string) map[string]bool {
+	present, heads := newTermIndex(terms).scan(s)
+	var out map[string]bool
+	for w := range present {
+		if !heads[w] {
 			if out == nil {
 				out = map[string]bool{}
 			}
@@ -181,26 +243,11 @@ func modifiersIn(s string, terms []string) map[string]bool {
 	return out
 }
 
-func followedByTerm(rest, w string, terms []string) bool {
-	for _, l := range linkers {
-		if !strings.HasPrefix(rest, l) {
-			continue
-		}
-		after := rest[len(l):]
-		for _, o := range terms {
-			if o != w && !strings.Contains(w, o) && strings.HasPrefix(after, o) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // boilerplate is the registry's standard wording inside a business scope.
 var boilerplate = regexp.MustCompile(`（?依法须经批准的项目[^）)]*[）)]?|除依法须经批准的项目外[^；;。]*|一般项目[:：]|许可项目[:：]|经营范围[:：]`)
 
 var (
-	tradeWords      = []string{"销售", "批发", "零售", "贸易", "进出口", "经销", "代理"}
+	tradeWords      = []string{"销售", "批发", "零售", "贸易", "进出口", "经销", "代理", "租赁", "维修", "咨询"}
 	productionWords = []string{"生产", "制造", "加工", "研发", "冶炼", "轧制", "铸造", "开采", "回收"}
 )
 
@@ -221,15 +268,11 @@ func (c *Classifier) prepare(r Record) text {
 			t.scope += item + "；"
 		}
 	}
-	t.modifiers = map[string]map[string]bool{
-		"products": modifiersIn(t.products, c.terms), "name": modifiersIn(t.name, c.terms),
-		"scope": modifiersIn(t.scope+t.trade, c.terms)}
+	_, t.heads.products = c.index.scan(t.products)
+	_, t.heads.name = c.index.scan(t.name)
+	_, t.heads.scope = c.index.scan(t.scope)
+	_, t.heads.trade = c.index.scan(t.trade)
 	return t
-}
-
-// has reports whether word w is in field text s as more than a modifier.
-func (t text) has(field, s, w string) bool {
-	return strings.Contains(s, w) && !t.modifiers[field][w]
 }
 
 func containsAny(s string, words []string) string {
@@ -256,7 +299,7 @@ func (c *Classifier) Place(r Record) Placement {
 	t := c.prepare(r)
 	var cands []candidate
 	var ruledOut []string
-	for i := range c.rules {
+	for _, i := range c.rulesFor(t) {
 		rl := &c.rules[i]
 		cd := score(rl, t)
 		if cd.score == 0 {
@@ -268,10 +311,57 @@ func (c *Classifier) Place(r Record) Placement {
 		}
 		cands = append(cands, cd)
 	}
+	inheritEvidence(cands)
 	slices.SortStableFunc(cands, func(a, b candidate) int {
 		return cmp.Or(b.score-a.score, b.matched-a.matched, a.rule.depth-b.rule.depth, a.rule.index-b.rule.index)
 	})
 	return decide(cands, ruledOut)
+}
+
+// inheritEvidence gives each candidate the word evidence of its ancestors that are
+// candidates too: what places a firm in 建筑及家居用铝 also supports its child 铝合金模板,
+// so a child with words of its own ranks above its parent, while a child known only by a
+// shared class ties with the parent and the parent (shallower) wins.
+func inheritEvidence(cands []candidate) {
+	own := make([][]Evidence, len(cands))
+	for i := range cands {
+		own[i] = slices.Clone(cands[i].evidence)
+	}
+	for i := range cands {
+		for j := range cands {
+			if i == j || !slices.Contains(cands[i].rule.ancestors, cands[j].rule.seg.ID) {
+				continue
+			}
+			for _, e := range own[j] {
+				if e.Field != "industry_code" && !slices.ContainsFunc(cands[i].evidence, func(o Evidence) bool { return o.Word == e.Word }) {
+					cands[i].add(e)
+				}
+			}
+		}
+		cands[i].dropContained()
+	}
+}
+
+// rulesFor lists, in taxonomy order, the rules the record has any evidence for.
+func (c *Classifier) rulesFor(t text) []int {
+	seen := map[int]bool{}
+	var out []int
+	add := func(ids []int) {
+		for _, i := range ids {
+			if !seen[i] {
+				seen[i] = true
+				out = append(out, i)
+			}
+		}
+	}
+	add(c.byCode[t.code])
+	for _, m := range []map[string]bool{t.heads.products, t.heads.name, t.heads.scope, t.heads.trade} {
+		for w := range m {
+			add(c.byTerm[w])
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // score adds up the evidence for one segment: its GB/T class, and each of its words
@@ -281,15 +371,15 @@ func score(rl *rule, t text) candidate {
 	if t.code != "" && slices.Contains(rl.seg.GBT, t.code) {
 		cd.add(Evidence{Field: "industry_code", Word: t.code + " " + gbtClasses[t.code], Weight: weightCode})
 	}
-	scope := t.scopeFor(rl)
+	service := rl.seg.Stage == chainmap.StageService
 	fromScope := 0
 	for _, term := range rl.terms {
 		switch {
-		case t.has("products", t.products, term):
+		case t.heads.products[term]:
 			cd.add(Evidence{Field: "products", Word: term, Weight: weightProducts})
-		case t.has("name", t.name, term):
+		case t.heads.name[term]:
 			cd.add(Evidence{Field: "name", Word: term, Weight: weightName})
-		case t.has("scope", scope, term) && fromScope < scopeCap:
+		case (t.heads.scope[term] || service && t.heads.trade[term]) && fromScope < scopeCap:
 			fromScope += weightScope
 			cd.add(Evidence{Field: "scope", Word: term, Weight: weightScope})
 		}

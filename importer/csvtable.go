@@ -18,6 +18,9 @@ type csvTable struct {
 	rows   [][]string
 	bom    bool
 	dirty  bool
+	// idx maps a column to each value's row numbers, built on first use, so that
+	// finding a row stays cheap when an import adds a hundred thousand.
+	idx map[string]map[string][]int
 }
 
 func readCSVTable(path string) (*csvTable, error) {
@@ -45,11 +48,15 @@ func (t *csvTable) col(name string) int { return slices.Index(t.header, name) }
 
 // ensure adds the columns the table lacks, at the end, empty in existing rows.
 func (t *csvTable) ensure(cols ...string) {
+	grew := false
 	for _, c := range cols {
 		if t.col(c) < 0 {
 			t.header = append(t.header, c)
-			t.dirty = true
+			t.dirty, grew = true, true
 		}
+	}
+	if !grew {
+		return
 	}
 	for i, r := range t.rows {
 		for len(r) < len(t.header) {
@@ -59,17 +66,58 @@ func (t *csvTable) ensure(cols ...string) {
 	}
 }
 
+// keyPreference orders the columns find looks rows up by.
+var keyPreference = []string{"id", "enterprise", "segment", "parent"}
+
 // find returns the index of the first row whose columns hold the values, or -1.
 func (t *csvTable) find(vals map[string]string) int {
-	return slices.IndexFunc(t.rows, func(r []string) bool {
-		for c, v := range vals {
-			i := t.col(c)
-			if i < 0 || i >= len(r) || r[i] != v {
-				return false
+	key := ""
+	for _, k := range keyPreference {
+		if _, ok := vals[k]; ok {
+			key = k
+			break
+		}
+	}
+	if key == "" {
+		for k := range vals {
+			if key == "" || k < key {
+				key = k
 			}
 		}
-		return true
-	})
+	}
+	for _, row := range t.rowsWith(key, vals[key]) {
+		r, ok := t.rows[row], true
+		for c, v := range vals {
+			if i := t.col(c); i < 0 || i >= len(r) || r[i] != v {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return row
+		}
+	}
+	return -1
+}
+
+// rowsWith returns the rows whose column col holds val, in order.
+func (t *csvTable) rowsWith(col, val string) []int {
+	if t.idx == nil {
+		t.idx = map[string]map[string][]int{}
+	}
+	m, ok := t.idx[col]
+	if !ok {
+		m = map[string][]int{}
+		if c := t.col(col); c >= 0 {
+			for i, r := range t.rows {
+				if c < len(r) {
+					m[r[c]] = append(m[r[c]], i)
+				}
+			}
+		}
+		t.idx[col] = m
+	}
+	return m[val]
 }
 
 func (t *csvTable) get(row int, col string) string {
@@ -84,6 +132,7 @@ func (t *csvTable) set(row int, col, v string) {
 	if t.rows[row][t.col(col)] != v {
 		t.rows[row][t.col(col)] = v
 		t.dirty = true
+		delete(t.idx, col)
 	}
 }
 
@@ -100,11 +149,17 @@ func (t *csvTable) add(vals map[string]string) {
 	}
 	t.rows = append(t.rows, row)
 	t.dirty = true
+	for col, m := range t.idx {
+		if c := t.col(col); c >= 0 {
+			m[row[c]] = append(m[row[c]], len(t.rows)-1)
+		}
+	}
 }
 
 func (t *csvTable) remove(row int) {
 	t.rows = slices.Delete(t.rows, row, row+1)
 	t.dirty = true
+	t.idx = nil
 }
 
 // write replaces the file through a temporary file in the same folder, so a crash

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -20,7 +21,7 @@ func FuzzReadCSV(f *testing.F) {
 			t.Fatal(err)
 		}
 		rep := &Report{}
-		lists := ReadLists([]string{p}, ReadOptions{}, rep)
+		lists := ReadLists(context.Background(), []string{p}, ReadOptions{}, rep)
 		ents := Resolve(lists, nil, rep)
 		cl := NewClassifier(nil)
 		for _, e := range ents {

@@ -18,6 +18,9 @@ type Options struct {
 	Read   ReadOptions
 	DryRun bool // report only, write nothing
 	Strict bool // any problem stops the import before anything is written
+	// Progress, if set, is called as firms are placed with how many are done of how
+	// many (for a progress bar on a terminal).
+	Progress func(done, total int)
 }
 
 // Row is one entity's placement, as the report and the review sheet show it.
@@ -59,7 +62,7 @@ func Import(ctx context.Context, paths []string, dir string, opt Options) (*Resu
 		res.segments = append(res.segments, s.ID)
 		res.segmentNames[s.ID] = s.NameZh
 	}
-	lists := ReadLists(paths, opt.Read, rep)
+	lists := ReadLists(ctx, paths, opt.Read, rep)
 	if opt.Strict && !rep.OK() {
 		return res, ErrStrict
 	}
@@ -70,8 +73,11 @@ func Import(ctx context.Context, paths []string, dir string, opt Options) (*Resu
 		return res, err
 	}
 	cl := NewClassifier(ds.Segments)
-	for _, e := range ents {
+	for i, e := range ents {
 		res.Rows = append(res.Rows, tabs.place(e, cl.Place(e.Rec), ds))
+		if opt.Progress != nil && (i%1000 == 999 || i == len(ents)-1) {
+			opt.Progress(i+1, len(ents))
+		}
 	}
 	tabs.dropUnplacedParents(rep)
 	for _, l := range lists {
@@ -129,8 +135,16 @@ func openTables(ds *Dataset) (*tables, error) {
 // and a suggested operation unless the enterprise already has one on that segment (or
 // an ancestor or descendant of it) or a reviewer rejected it.
 func (t *tables) place(e *Entity, p Placement, ds *Dataset) Row {
-	row := Row{Entity: e, Placement: p, Enterprise: enterpriseRow(e)}
+	row := Row{Entity: e, Placement: p}
+	if p.Primary == "" && len(p.RuledOut) == 0 {
+		return row // no evidence at all: not written, not in the review
+	}
+	row.Enterprise = enterpriseRow(e)
 	if p.Decision == Rejected {
+		return row
+	}
+	if e.Region == "" && !e.Existing {
+		row.Skipped = "no region could be found for it"
 		return row
 	}
 	if t.ledger.rejected(e.ID, p.Primary) {
@@ -172,10 +186,9 @@ func (t *tables) dropUnplacedParents(rep *Report) {
 // relatedOperation returns the segment of an existing operation of the enterprise on
 // seg or on an ancestor or descendant of it, or "".
 func (t *tables) relatedOperation(ent, seg string) string {
-	ie, is := t.ops.col("enterprise"), t.ops.col("segment")
-	for _, r := range t.ops.rows {
-		if r[ie] == ent && (r[is] == seg || t.isAncestor(r[is], seg) || t.isAncestor(seg, r[is])) {
-			return r[is]
+	for _, i := range t.ops.rowsWith("enterprise", ent) {
+		if s := t.ops.get(i, "segment"); s == seg || t.isAncestor(s, seg) || t.isAncestor(seg, s) {
+			return s
 		}
 	}
 	return ""

@@ -140,3 +140,23 @@ func TestImportStrictWritesNothing(t *testing.T) {
 		t.Errorf("changed %v, want enterprises, operations and sources", c)
 	}
 }
+
+// A firm placed on the chain but with no region (no county, no address match, no focus
+// region) is reported and not written, and the rest of the import goes in.
+func TestImportSkipsFirmsWithoutRegion(t *testing.T) {
+	dir := copyDir(t, "../testdata/hefei-battery")
+	manifest := filepath.Join(dir, "manifest.yaml")
+	raw, _ := os.ReadFile(manifest)
+	os.WriteFile(manifest, []byte(strings.Replace(string(raw), `  region: "340100"`+"\n", "", 1)), 0o644)
+	list := writeFile(t, "list.csv", []byte("企业名称,主要产品,所属区县\n某地电芯有限公司,磷酸铁锂电池电芯,某县\n肥东示例电芯有限公司,三元电芯,肥东县\n"))
+	res, err := Import(context.Background(), []string{list}, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := problems(res.Report); len(got) != 1 || !strings.HasSuffix(got[0], ":2: no region found for 某地电芯有限公司 and the dataset has no focus region") {
+		t.Errorf("problems = %v", got)
+	}
+	if res.AddedEnterprises != 1 || res.Rows[0].Skipped != "no region could be found for it" {
+		t.Errorf("added %d, first row %+v", res.AddedEnterprises, res.Rows[0])
+	}
+}

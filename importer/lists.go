@@ -1,7 +1,7 @@
 package importer
 
 import (
-	"path/filepath"
+	"context"
 	"strings"
 )
 
@@ -23,7 +23,7 @@ type List struct {
 
 // ReadLists reads every file, finds each sheet's header, and returns the records.
 // Problems go to rep; a bad row never stops the good ones.
-func ReadLists(paths []string, opt ReadOptions, rep *Report) []List {
+func ReadLists(ctx context.Context, paths []string, opt ReadOptions, rep *Report) []List {
 	if opt.Limits == (Limits{}) {
 		opt.Limits = DefaultLimits
 	}
@@ -33,7 +33,11 @@ func ReadLists(paths []string, opt ReadOptions, rep *Report) []List {
 	}
 	var out []List
 	for _, p := range paths {
-		grids := readGrids(p, opt.Limits, rep)
+		if ctx.Err() != nil {
+			rep.problem(p, 0, "", "not read: %v", ctx.Err())
+			continue
+		}
+		grids := readGrids(ctx, p, opt.Limits, rep)
 		if len(grids) == 0 {
 			continue
 		}
@@ -81,6 +85,3 @@ func readTable(g *grid, source string, m *Mapping, rep *Report) []Record {
 	}
 	return t.records(source, m, rep)
 }
-
-// baseName is how a file is named in sources.csv.
-func baseName(p string) string { return filepath.Base(p) }

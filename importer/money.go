@@ -22,6 +22,8 @@ var moneyUnits = map[string]*big.Rat{
 // reported, never converted (no exchange rate is assumed).
 var foreignCurrencies = []string{"美元", "港元", "港币", "欧元", "日元", "英镑", "澳元", "新台币", "韩元", "瑞士法郎", "加元", "新加坡元"}
 
+var moneyNoise = strings.NewReplacer(",", "", " ", "", "(", "", ")", "")
+
 var moneyRe = regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)?)(千|万|亿)?(元)?$`)
 
 // money is a parsed amount: in 元 when the currency is CNY, else Foreign names the
@@ -37,7 +39,7 @@ type money struct {
 // not converted).
 func parseMoney(cell, colUnit string) (*money, error) {
 	s := width.Fold.String(strings.TrimSpace(cell))
-	s = strings.NewReplacer(",", "", " ", "", "(", "", ")", "").Replace(s)
+	s = moneyNoise.Replace(s)
 	if s == "" || s == "-" || s == "—" || s == "--" {
 		return nil, nil
 	}

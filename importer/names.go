@@ -18,10 +18,12 @@ func cleanName(v string) string {
 func nameKey(v string) string {
 	v = w.Fold.String(v)
 	v = strings.Join(strings.Fields(v), "")
-	v = strings.NewReplacer("〔", "(", "〕", ")", "[", "(", "]", ")", "【", "(", "】", ")").Replace(v)
+	v = bracketFolder.Replace(v)
 	v = strings.ReplaceAll(v, "有限责任公司", "有限公司")
 	return dropBracketedPlace(v)
 }
+
+var bracketFolder = strings.NewReplacer("〔", "(", "〕", ")", "[", "(", "]", ")", "【", "(", "】", ")")
 
 // dropBracketedPlace removes "(巩义)"-style brackets of up to six characters that do
 // not hold 分公司 or 集团 (those change which firm it is).
@@ -47,5 +49,13 @@ func dropBracketedPlace(v string) string {
 	return b.String()
 }
 
-// foldWidth folds full-width characters to half-width (（）become ()).
-func foldWidth(v string) string { return w.Fold.String(v) }
+// foldWidth folds full-width characters to half-width (（）become ()). Text with no
+// full-width form (most of it) is returned as it is, without the transformer's copy.
+func foldWidth(v string) string {
+	for _, r := range v {
+		if r == 0x3000 || r >= 0xFF00 && r <= 0xFFEF {
+			return w.Fold.String(v)
+		}
+	}
+	return v
+}

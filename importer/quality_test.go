@@ -98,8 +98,10 @@ func TestPlacementQuality(t *testing.T) {
 		{"battery", "../testdata/import-labelled/battery.csv", "../testdata/hefei-battery"},
 		{"heldout-aluminium", "../testdata/import-labelled/heldout-aluminium.csv", "../data/zhengzhou-aluminium"},
 		{"heldout-battery", "../testdata/import-labelled/heldout-battery.csv", "../testdata/hefei-battery"},
+		{"heldout2-aluminium", "../testdata/import-labelled/heldout2-aluminium.csv", "../data/zhengzhou-aluminium"},
+		{"heldout2-battery", "../testdata/import-labelled/heldout2-battery.csv", "../testdata/hefei-battery"},
 	}
-	var total, tuned, heldout tally
+	var total, tuned, heldout, heldout2 tally
 	for _, s := range sets {
 		ds, err := OpenDataset(context.Background(), s.dataset)
 		if err != nil {
@@ -110,7 +112,7 @@ func TestPlacementQuality(t *testing.T) {
 			stage[seg.ID] = string(seg.Stage)
 		}
 		rep := &Report{}
-		lists := ReadLists([]string{s.list}, ReadOptions{}, rep)
+		lists := ReadLists(context.Background(), []string{s.list}, ReadOptions{}, rep)
 		if !rep.OK() {
 			t.Fatalf("%s: %v", s.list, problems(rep))
 		}
@@ -126,9 +128,12 @@ func TestPlacementQuality(t *testing.T) {
 			p := cl.Place(r)
 			set.add(label, p)
 			total.add(label, p)
-			if strings.HasPrefix(s.name, "heldout") {
+			switch {
+			case strings.HasPrefix(s.name, "heldout2"):
+				heldout2.add(label, p)
+			case strings.HasPrefix(s.name, "heldout"):
 				heldout.add(label, p)
-			} else {
+			default:
 				tuned.add(label, p)
 			}
 			st := "negative"
@@ -144,7 +149,7 @@ func TestPlacementQuality(t *testing.T) {
 					orNone(p), p.Decision, p.Score, p.EvidenceText(), strings.Join(p.RuledOut, "; "))
 			}
 		}
-		t.Logf("%-17s %s", s.name, set)
+		t.Logf("%-18s %s", s.name, set)
 		for _, st := range []string{"upstream", "midstream", "downstream", "end_product", "service", "negative"} {
 			if c := byStage[st]; c != nil {
 				t.Logf("  %-11s %s", st, c)
@@ -153,6 +158,7 @@ func TestPlacementQuality(t *testing.T) {
 	}
 	t.Logf("%-9s %s", "tuned on", tuned)
 	t.Logf("%-9s %s", "held out", heldout)
+	t.Logf("%-9s %s", "held out 2", heldout2)
 	t.Logf("%-9s %s", "all", total)
 	if p := ratio(total.correct, total.placed); p < 0.9 {
 		t.Errorf("precision %.3f < 0.9", p)

@@ -31,8 +31,8 @@ type grid struct {
 // readGrids reads every sheet of an XLSX workbook, or the one table of a CSV file, as
 // text. File-level problems (unreadable, wrong encoding, malformed CSV) go to rep; a
 // file that cannot be read yields no grid.
-func readGrids(path string, lim Limits, rep *Report) []*grid {
-	raw, err := readBounded(context.Background(), path, lim)
+func readGrids(ctx context.Context, path string, lim Limits, rep *Report) []*grid {
+	raw, err := readBounded(ctx, path, lim)
 	if err != nil {
 		rep.problem(path, 0, "", "cannot read: %v", err)
 		return nil
@@ -55,24 +55,24 @@ func isZip(raw []byte) bool { return bytes.HasPrefix(raw, []byte("PK\x03\x04")) 
 // decodeText returns raw as UTF-8 text: a UTF-8 BOM is dropped, UTF-16 is refused, and
 // text that is not UTF-8 but decodes as GB18030 (what Excel saves in China, GBK being a
 // subset) is decoded and a note says so.
-func decodeText(path string, raw []byte, rep *Report) (string, bool) {
+func decodeText(path string, raw []byte, rep *Report) ([]byte, bool) {
 	switch {
 	case bytes.HasPrefix(raw, []byte{0xEF, 0xBB, 0xBF}):
 		raw = raw[3:]
 	case bytes.HasPrefix(raw, []byte{0xFF, 0xFE}), bytes.HasPrefix(raw, []byte{0xFE, 0xFF}):
 		rep.problem(path, 1, "", "file is UTF-16 encoded; save it as \"CSV UTF-8\" (Excel: Save As → CSV UTF-8)")
-		return "", false
+		return nil, false
 	}
 	if utf8.Valid(raw) {
-		return string(raw), true
+		return raw, true
 	}
 	dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(raw)
 	if err != nil || !utf8.Valid(dec) {
 		rep.problem(path, 1, "", "file is neither UTF-8 nor GBK/GB18030; save it as \"CSV UTF-8\"")
-		return "", false
+		return nil, false
 	}
 	rep.note("%s: not UTF-8; decoded as GBK/GB18030 (the encoding Excel uses for CSV in China)", path)
-	return string(dec), true
+	return dec, true
 }
 
 // readCSV parses a CSV export. Rows may have different lengths (title rows above the
@@ -82,7 +82,7 @@ func readCSV(path string, raw []byte, lim Limits, rep *Report) *grid {
 	if !ok {
 		return nil
 	}
-	cr := csv.NewReader(strings.NewReader(text))
+	cr := csv.NewReader(bytes.NewReader(text))
 	cr.FieldsPerRecord = -1
 	g := &grid{label: path}
 	for {

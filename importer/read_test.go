@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -155,7 +156,7 @@ func TestReadRegistryCSV(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			p := writeFile(t, name, data)
 			rep := &Report{}
-			lists := ReadLists([]string{p}, ReadOptions{}, rep)
+			lists := ReadLists(context.Background(), []string{p}, ReadOptions{}, rep)
 			if len(lists) != 1 || len(lists[0].Records) != 3 {
 				t.Fatalf("lists = %+v, problems %v", lists, problems(rep))
 			}
@@ -235,7 +236,7 @@ func TestReadStatisticsXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep := &Report{}
-	lists := ReadLists([]string{p}, ReadOptions{}, rep)
+	lists := ReadLists(context.Background(), []string{p}, ReadOptions{}, rep)
 	if len(rep.Problems) != 0 {
 		t.Fatalf("problems: %v", problems(rep))
 	}
@@ -254,7 +255,7 @@ func TestReadStatisticsXLSX(t *testing.T) {
 	}
 	// --sheet picks the sheet; a missing one is reported.
 	rep = &Report{}
-	ReadLists([]string{p}, ReadOptions{Sheet: "其他"}, rep)
+	ReadLists(context.Background(), []string{p}, ReadOptions{Sheet: "其他"}, rep)
 	if got := problems(rep); len(got) != 1 || got[0] != p+`: no sheet named "其他" (sheets: 说明, 名录)` {
 		t.Errorf("problems = %v", got)
 	}
@@ -268,7 +269,7 @@ func TestReadRefusals(t *testing.T) {
 		t.Skip("no symlinks here")
 	}
 	rep := &Report{}
-	ReadLists([]string{link, filepath.Join(dir, "missing.csv")}, ReadOptions{}, rep)
+	ReadLists(context.Background(), []string{link, filepath.Join(dir, "missing.csv")}, ReadOptions{}, rep)
 	got := problems(rep)
 	if len(got) != 2 || !strings.Contains(got[0], "link.csv: cannot read: link.csv: resolves outside the folder") ||
 		!strings.Contains(got[1], "missing.csv: cannot read: missing.csv: file does not exist") {
@@ -279,14 +280,14 @@ func TestReadRefusals(t *testing.T) {
 	rep = &Report{}
 	tiny := DefaultLimits
 	tiny.FileBytes = 10
-	ReadLists([]string{target}, ReadOptions{Limits: tiny}, rep)
+	ReadLists(context.Background(), []string{target}, ReadOptions{Limits: tiny}, rep)
 	if got := problems(rep); len(got) != 1 || !strings.Contains(got[0], "file is larger than 10 bytes") {
 		t.Errorf("problems = %v", got)
 	}
 	rep = &Report{}
 	lim := DefaultLimits
 	lim.CellBytes = 50
-	lists := ReadLists([]string{big}, ReadOptions{Limits: lim}, rep)
+	lists := ReadLists(context.Background(), []string{big}, ReadOptions{Limits: lim}, rep)
 	if got := problems(rep); len(got) != 1 || got[0] != big+":2: a cell is 100 bytes long, more than the 50 allowed: row skipped" {
 		t.Errorf("problems = %v", got)
 	}
@@ -295,7 +296,7 @@ func TestReadRefusals(t *testing.T) {
 	}
 	utf16 := writeFile(t, "u16.csv", []byte{0xFF, 0xFE, 'a', 0})
 	rep = &Report{}
-	ReadLists([]string{utf16}, ReadOptions{}, rep)
+	ReadLists(context.Background(), []string{utf16}, ReadOptions{}, rep)
 	if got := problems(rep); len(got) != 1 || !strings.Contains(got[0], "UTF-16") {
 		t.Errorf("problems = %v", got)
 	}
@@ -308,7 +309,7 @@ func TestMappingFile(t *testing.T) {
 	}
 	p := writeFile(t, "台账.csv", []byte("公司全称,注册区县,营收,联系人\n示例公司,荥阳市,5000,某人\n"))
 	rep := &Report{}
-	lists := ReadLists([]string{p}, ReadOptions{Mapping: m}, rep)
+	lists := ReadLists(context.Background(), []string{p}, ReadOptions{Mapping: m}, rep)
 	if len(rep.Problems) != 0 || len(rep.Notes) != 0 {
 		t.Fatalf("problems %v notes %v", problems(rep), rep.Notes)
 	}

@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"strconv"
 	"strings"
 )
 
@@ -259,13 +258,4 @@ func industryCode(v string) string {
 		return digits.String()[digits.Len()-4:]
 	}
 	return ""
-}
-
-// atoiOr parses a small integer, 0 if it is not one.
-func atoiOr(s string) int {
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return 0
-	}
-	return n
 }

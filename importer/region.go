@@ -65,7 +65,7 @@ func newRegionIndex(ds *Dataset) *regionIndex {
 	slices.SortStableFunc(ix.names, func(a, b alias) int { return len(b.text) - len(a.text) })
 	for _, p := range ds.Parks {
 		for _, a := range parkAliases(p.NameZh) {
-			ix.parks = append(ix.parks, parkAlias{text: a, park: p})
+			ix.parks = append(ix.parks, parkAlias{text: foldWidth(a), park: p})
 		}
 	}
 	return ix
@@ -234,7 +234,7 @@ func (ix *regionIndex) parkOf(address, region string) string {
 	address = foldWidth(address)
 	var hits []chainmap.Park
 	for _, pa := range ix.parks {
-		if strings.Contains(address, foldWidth(pa.text)) && slices.Contains(pa.park.Regions, region) &&
+		if strings.Contains(address, pa.text) && slices.Contains(pa.park.Regions, region) &&
 			!slices.ContainsFunc(hits, func(p chainmap.Park) bool { return p.ID == pa.park.ID }) {
 			hits = append(hits, pa.park)
 		}

@@ -80,7 +80,7 @@ func TestReviewRoundTrip(t *testing.T) {
 	}
 
 	// Importing the same list again suggests nothing the reviewer decided.
-	res, err = Import(ctx, []string{list}, dir, Options{})
+	_, err = Import(ctx, []string{list}, dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

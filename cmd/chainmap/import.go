@@ -6,9 +6,12 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/chainmap/chainmap/importer"
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 func importCmd() *cobra.Command {
@@ -58,7 +61,10 @@ Every problem is printed as file:line: column: what is wrong. See docs/import.md
 				}
 				opt.Read.Mapping = m
 			}
+			bar := newPlaceProgress(cmd.ErrOrStderr())
+			opt.Progress = bar.update
 			res, err := importer.Import(cmd.Context(), args, into, opt)
+			bar.finish()
 			if res != nil {
 				printImport(out, res, verbose)
 				if review != "" && err == nil {
@@ -86,6 +92,33 @@ Every problem is printed as file:line: column: what is wrong. See docs/import.md
 	f.StringVar(&reviewer, "reviewer", os.Getenv("USER"), "reviewer name recorded with --apply-review")
 	f.BoolVarP(&verbose, "verbose", "v", false, "also list firms not placed, and every merge")
 	return cmd
+}
+
+// placeProgress shows a bar of firms placed on a terminal, and nothing otherwise.
+type placeProgress struct{ bar *progressbar.ProgressBar }
+
+func newPlaceProgress(w io.Writer) *placeProgress {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return &placeProgress{}
+	}
+	return &placeProgress{bar: progressbar.NewOptions(-1, progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription("placing firms"), progressbar.OptionShowCount(), progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("firms"), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())}
+}
+
+func (p *placeProgress) update(done, total int) {
+	if p.bar == nil {
+		return
+	}
+	p.bar.ChangeMax(total)
+	p.bar.Set(done)
+}
+
+func (p *placeProgress) finish() {
+	if p.bar != nil {
+		p.bar.Finish()
+	}
 }
 
 func readMapping(path string) (*importer.Mapping, error) {
