@@ -6,11 +6,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/chainmap/chainmap"
 	"github.com/chainmap/chainmap/data"
 	"github.com/chainmap/chainmap/frontend"
+	"github.com/chainmap/chainmap/internal/safefile"
 	"github.com/chainmap/chainmap/loaders"
 	"github.com/chainmap/chainmap/memstore"
 	"github.com/chainmap/chainmap/server"
@@ -54,7 +56,9 @@ new connections are refused, and requests in flight get --shutdown-grace to fini
 			defer closeFn()
 			tokens := os.Getenv("CHAINMAP_TOKENS")
 			if tokensFile != "" {
-				b, err := os.ReadFile(tokensFile)
+				// A regular file only, at most 1 MiB: a FIFO or device named here must
+				// not hang or exhaust the start (issue 12's rule for every input file).
+				b, err := readSmallFile(cmd.Context(), tokensFile, 1<<20)
 				if err != nil {
 					return fmt.Errorf("tokens: %w", err)
 				}
@@ -152,4 +156,26 @@ func openServeStore(ctx context.Context, log *slog.Logger, nf *neo4jFlags, dataD
 	log.Info("embedded store loaded", "dataset", d.Manifest.ID, "enterprises", counts["enterprises"],
 		"segments", counts["segments"], "took", time.Since(start).Round(time.Millisecond))
 	return mem, "embedded", func() {}, nil
+}
+
+// readSmallFile reads an operator's file (followed through links: secrets are often
+// mounted as links) if it is a regular file of at most max bytes: a FIFO, device or
+// folder named by mistake must not hang or exhaust the start.
+func readSmallFile(ctx context.Context, path string, max int64) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s)", path, st.Mode().Type())
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st2, err := f.Stat(); err != nil || !os.SameFile(st, st2) {
+		return nil, fmt.Errorf("%s changed while it was opened", path)
+	}
+	return safefile.ReadAll(ctx, f, path, max)
 }
