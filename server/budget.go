@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"reflect"
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -20,7 +21,8 @@ const defaultMaxResolvedFields = 100_000
 // in the middle of a million list items does not collect a million errors.
 var errBudgetSilenced = errors.New("request stopped")
 
-// fieldBudget counts the fields one request resolves, while it runs. The complexity limit
+// fieldBudget counts the fields one request resolves and the items of the lists they
+// return, while it runs. The complexity limit
 // prices pages (first:) but not the lists the schema returns whole (chains, segments,
 // operations, parks…), and a query 100 bytes long nesting those over a large dataset
 // resolved hundreds of millions of fields, passed the request deadline and took all the
@@ -65,5 +67,11 @@ func chargeField(ctx context.Context, next graphql.Resolver) (any, error) {
 		}
 		return nil, errBudgetSilenced
 	}
-	return next(ctx)
+	res, err := next(ctx)
+	if v := reflect.ValueOf(res); v.Kind() == reflect.Slice {
+		// Each item of a list is work to come (its fields, a goroutine to marshal it):
+		// it is charged now, so one huge list cannot slip under the budget as one field.
+		b.used.Add(int64(v.Len()))
+	}
+	return res, err
 }
