@@ -181,8 +181,8 @@ func (s *Server) graphqlHandler() http.Handler {
 		h.Use(extension.Introspection{})
 	}
 	h.Use(graph.NullEmptyStrings{})
-	h.Use(extension.AutomaticPersistedQuery{Cache: newBoundedCache(100, persistedQueryCacheBytes,
-		func(k, q string) int { return len(k) + len(q) })})
+	h.Use(persistedQueries{extension.AutomaticPersistedQuery{Cache: newBoundedCache(100, persistedQueryCacheBytes,
+		func(k, q string) int { return len(k) + len(q) })}})
 	// After the persisted query is resolved (the guard bounds the full text) and before
 	// the complexity and shape walks, which expand fragments at every spread.
 	h.Use(documentGuard{maxSelections: s.cfg.MaxSelections, tokenLimit: s.cfg.TokenLimit,
