@@ -18,14 +18,21 @@ type Limits struct {
 	Rows          int   // most data rows per sheet or CSV
 	UnzipBytes    int64 // largest total decompressed XLSX
 	UnzipXMLBytes int64 // largest single decompressed XML part of an XLSX
+	Columns       int   // most cells in one row, trailing empty cells aside (0: 256)
 }
 
 // DefaultLimits suit a city's lists: a 256 MiB file, 64 KiB cells (a long 经营范围 is a
 // few KiB), 1 MiB rows, two million rows, 1 GiB decompressed XLSX.
 var DefaultLimits = Limits{
 	FileBytes: 256 << 20, RowBytes: 1 << 20, CellBytes: 64 << 10, Rows: 2_000_000,
-	UnzipBytes: 1 << 30, UnzipXMLBytes: 512 << 20,
+	UnzipBytes: 1 << 30, UnzipXMLBytes: 512 << 20, Columns: maxColumns,
 }
+
+// maxColumns bounds the cells of one row (registry exports have a few dozen columns). A
+// row is held as one string per cell, so width multiplies memory: a 37 KB workbook whose
+// rows reach column XFD (excelize returns 16,384 cells for each) took 6 GB, and a 60 MB
+// CSV of 100,000 empty columns per row 1 GB.
+const maxColumns = 256
 
 // readBounded reads the input file path whole, through internal/safefile: a regular
 // file only (FIFOs, devices and folders are refused without blocking; a symbolic link

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/csv"
@@ -10,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -108,10 +110,21 @@ func readCSV(path string, raw []byte, lim Limits, rep *Report) *grid {
 }
 
 // keepRow appends a row to g unless it breaks a size limit (reported, row dropped);
-// it returns false when the row limit is reached and reading must stop.
+// it returns false when the row limit is reached or a row is wider than lim.Columns, and
+// reading must stop.
 func keepRow(g *grid, rec []string, line int, lim Limits, rep *Report) bool {
 	if len(g.rows) >= lim.Rows {
 		rep.problem(g.label, line, "", "more than %d rows: the rest of the file is not read", lim.Rows)
+		return false
+	}
+	if n := len(rec); n > 0 && rec[n-1] == "" { // styled blank cells at the right
+		for len(rec) > 0 && rec[len(rec)-1] == "" {
+			rec = rec[:len(rec)-1]
+		}
+		rec = slices.Clone(rec) // do not keep the blanks' backing array alive
+	}
+	if cols := cmp.Or(lim.Columns, maxColumns); len(rec) > cols {
+		rep.problem(g.label, line, "", "row has %d cells, more than the %d allowed (reading stopped here)", len(rec), cols)
 		return false
 	}
 	total := 0
@@ -161,7 +174,7 @@ func readSheet(f *excelize.File, path, sheet string, lim Limits, rep *Report) (*
 		return nil, err
 	}
 	defer rows.Close()
-	n := 0
+	n, stopped := 0, false
 	for rows.Next() {
 		n++
 		rec, err := rows.Columns()
@@ -170,13 +183,19 @@ func readSheet(f *excelize.File, path, sheet string, lim Limits, rep *Report) (*
 			continue
 		}
 		if !keepRow(g, rec, n, lim, rep) {
+			stopped = true
 			break
 		}
 	}
 	if err := rows.Error(); err != nil {
 		return nil, err
 	}
-	fillMerged(f, g, rep)
+	// excelize reads merged ranges through its whole-sheet model, which holds every cell
+	// up to each row's last one (16,384 for a row reaching XFD: 3,000 such rows took 6 GB):
+	// a sheet whose reading stopped at a bound is not loaded again for them.
+	if !stopped {
+		fillMerged(f, g, rep)
+	}
 	return g, nil
 }
 

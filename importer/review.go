@@ -147,9 +147,9 @@ func readReview(path string) ([]reviewed, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	defer f.Close()
-	grid, err := f.GetRows(reviewSheet)
+	grid, err := reviewRows(f, path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: no sheet %q: is this a review workbook written by chainmap import --review?", path, reviewSheet)
+		return nil, err
 	}
 	if len(grid) == 0 || slices.Index(grid[0], colDecision) < 0 {
 		return nil, fmt.Errorf("%s[%s]:1: the header has no %q column", path, reviewSheet, colDecision)
@@ -165,6 +165,38 @@ func readReview(path string) ([]reviewed, error) {
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// reviewRows reads the review sheet row by row within DefaultLimits: the workbook comes
+// back from whoever edited it, and excelize's GetRows would hold every row at its widest
+// (16,384 cells for a row reaching column XFD) before anything could check it.
+func reviewRows(f *excelize.File, path string) ([][]string, error) {
+	rows, err := f.Rows(reviewSheet)
+	if err != nil {
+		return nil, fmt.Errorf("%s: no sheet %q: is this a review workbook written by chainmap import --review?", path, reviewSheet)
+	}
+	defer rows.Close()
+	var grid [][]string
+	for n := 1; rows.Next(); n++ {
+		rec, err := rows.Columns()
+		if err != nil {
+			return nil, fmt.Errorf("%s[%s]:%d: %w", path, reviewSheet, n, err)
+		}
+		for len(rec) > 0 && rec[len(rec)-1] == "" {
+			rec = rec[:len(rec)-1]
+		}
+		if len(rec) > DefaultLimits.Columns {
+			return nil, fmt.Errorf("%s[%s]:%d: row has %d cells, more than the %d allowed", path, reviewSheet, n, len(rec), DefaultLimits.Columns)
+		}
+		if n > DefaultLimits.Rows {
+			return nil, fmt.Errorf("%s[%s]: more than %d rows", path, reviewSheet, DefaultLimits.Rows)
+		}
+		grid = append(grid, rec)
+	}
+	if err := rows.Error(); err != nil {
+		return nil, fmt.Errorf("%s[%s]: %w", path, reviewSheet, err)
+	}
+	return grid, nil
 }
 
 var (

@@ -84,11 +84,19 @@ func (g documentGuard) MutateOperationParameters(ctx context.Context, p *graphql
 			break
 		}
 	}
-	for _, f := range doc.Fragments { // unused ones too: the validator walks them all
+	// Unused fragments too: the validator walks each of them (its overlapping-fields rule
+	// is quadratic in a selection set), so their sizes add up like the operations'.
+	reached := make(map[string]bool, len(x.memo))
+	for name := range x.memo {
+		reached[name] = true
+	}
+	for _, f := range doc.Fragments {
 		if total > g.maxSelections || x.cycle != "" {
 			break
 		}
-		x.fragment(f.Name)
+		if !reached[f.Name] {
+			total += x.fragment(f.Name)
+		}
 	}
 	switch {
 	case x.cycle != "":

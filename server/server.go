@@ -61,6 +61,10 @@ type Config struct {
 	// expands to, a fragment counted each time it is spread (default 1000). It is checked
 	// before validation, so fragment fan-out cannot make any later phase exponential.
 	MaxSelections int
+	// MaxResolvedFields bounds the fields one request resolves, counted while it runs
+	// (default 100,000): lists the schema returns whole are not priced by the
+	// complexity limit, so nesting them multiplies with the size of the dataset.
+	MaxResolvedFields int
 	// ShutdownTimeout is the grace period of a shutdown: in-flight requests have this long
 	// to finish once the server stops accepting connections (default 30 s).
 	ShutdownTimeout time.Duration
@@ -98,6 +102,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxSelections <= 0 {
 		c.MaxSelections = defaultMaxSelections
+	}
+	if c.MaxResolvedFields <= 0 {
+		c.MaxResolvedFields = defaultMaxResolvedFields
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = DefaultShutdownTimeout
@@ -174,8 +181,8 @@ func (s *Server) graphqlHandler() http.Handler {
 		h.Use(extension.Introspection{})
 	}
 	h.Use(graph.NullEmptyStrings{})
-	h.Use(extension.AutomaticPersistedQuery{Cache: newBoundedCache(100, persistedQueryCacheBytes,
-		func(k, q string) int { return len(k) + len(q) })})
+	h.Use(persistedQueries{extension.AutomaticPersistedQuery{Cache: newBoundedCache(100, persistedQueryCacheBytes,
+		func(k, q string) int { return len(k) + len(q) })}})
 	// After the persisted query is resolved (the guard bounds the full text) and before
 	// the complexity and shape walks, which expand fragments at every spread.
 	h.Use(documentGuard{maxSelections: s.cfg.MaxSelections, tokenLimit: s.cfg.TokenLimit,
@@ -189,6 +196,9 @@ func (s *Server) graphqlHandler() http.Handler {
 		}
 		return next(ctx)
 	})
+	// Every field spends the request's budget and checks its deadline (budget.go).
+	h.AroundOperations(resolvedFieldsBudget(s.cfg.MaxResolvedFields))
+	h.AroundFields(chargeField)
 	h.AroundResponses(capErrors)
 	h.SetErrorPresenter(s.presentError)
 	h.SetRecoverFunc(func(ctx context.Context, v any) error {
@@ -251,6 +261,9 @@ func capErrors(ctx context.Context, next graphql.ResponseHandler) *graphql.Respo
 // see a code and a message, never Cypher, a stack trace or a driver error. Only faults of
 // the server are INTERNAL_SERVER_ERROR and logged at ERROR.
 func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
+	if errors.Is(err, errBudgetSilenced) {
+		return nil // the stop was reported once (chargeField); gqlgen drops nil errors
+	}
 	gqlErr := s.present(ctx, err)
 	if !s.cfg.Introspection {
 		gqlErr.Message = withoutSuggestion(gqlErr.Message)
