@@ -32,7 +32,7 @@ func TestWideRowsAreRefused(t *testing.T) {
 
 	for _, path := range []string{wide, csvWide} {
 		rep := &Report{}
-		lists := ReadLists([]string{path}, ReadOptions{}, rep)
+		lists := ReadLists(t.Context(), []string{path}, ReadOptions{}, rep)
 		got := problems(rep)
 		if len(got) != 1 || !strings.Contains(got[0], ":3: row has ") || !strings.Contains(got[0], "more than the 256 allowed (reading stopped here)") {
 			t.Errorf("%s: problems = %v", filepath.Base(path), got)
