@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -65,6 +66,13 @@ type Config struct {
 	// (default 100,000): lists the schema returns whole are not priced by the
 	// complexity limit, so nesting them multiplies with the size of the dataset.
 	MaxResolvedFields int
+	// MaxConns bounds the connections open at once (default: half the process's file
+	// descriptor limit, at most 10,000); MaxConnsPerClient bounds those from one address
+	// (default a quarter of MaxConns). A connection past either is closed as soon as it
+	// is accepted, so slow clients cannot take every descriptor (accept failing with
+	// "too many open files" starved the store's own connections).
+	MaxConns          int
+	MaxConnsPerClient int
 	// ShutdownTimeout is the grace period of a shutdown: in-flight requests have this long
 	// to finish once the server stops accepting connections (default 30 s).
 	ShutdownTimeout time.Duration
@@ -102,6 +110,12 @@ func (c *Config) defaults() {
 	}
 	if c.MaxSelections <= 0 {
 		c.MaxSelections = defaultMaxSelections
+	}
+	if c.MaxConns <= 0 {
+		c.MaxConns = defaultMaxConns()
+	}
+	if c.MaxConnsPerClient <= 0 {
+		c.MaxConnsPerClient = max(1, c.MaxConns/4)
 	}
 	if c.MaxResolvedFields <= 0 {
 		c.MaxResolvedFields = defaultMaxResolvedFields
@@ -392,7 +406,8 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 		return err
 	}
 	ln := &drainListener{Listener: l}
-	conns := &connTracker{conns: map[net.Conn]connState{}}
+	conns := &connTracker{conns: map[net.Conn]connState{}, perClient: map[string]int{},
+		max: s.cfg.MaxConns, maxPerClient: s.cfg.MaxConnsPerClient, log: s.log}
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -493,19 +508,64 @@ type connState struct {
 // connTracker follows the state of every connection, for the drain to know when all are
 // idle.
 type connTracker struct {
-	mu    sync.Mutex
-	conns map[net.Conn]connState
+	mu        sync.Mutex
+	conns     map[net.Conn]connState
+	perClient map[string]int
+	// max and maxPerClient bound the connections open at once, in all and per address.
+	max, maxPerClient int
+	refused           int
+	log               *slog.Logger
 }
 
 func (t *connTracker) track(c net.Conn, st http.ConnState) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	switch st {
-	case http.StateClosed, http.StateHijacked:
-		delete(t.conns, c)
-	default:
+	case http.StateNew:
+		client := clientOf(c)
+		if len(t.conns) >= t.max || t.perClient[client] >= t.maxPerClient {
+			// Closed before anything is read: the descriptor is free again at once.
+			c.Close()
+			if t.refused++; t.refused&(t.refused-1) == 0 { // log the 1st, 2nd, 4th, 8th…
+				t.log.Warn("connection refused: too many open", "client", client, "open", len(t.conns),
+					"max", t.max, "max_per_client", t.maxPerClient, "refused_so_far", t.refused)
+			}
+			return
+		}
+		t.perClient[client]++
 		t.conns[c] = connState{st, time.Now()}
+	case http.StateClosed, http.StateHijacked:
+		if _, ok := t.conns[c]; ok {
+			delete(t.conns, c)
+			client := clientOf(c)
+			if t.perClient[client]--; t.perClient[client] <= 0 {
+				delete(t.perClient, client)
+			}
+		}
+	default:
+		if _, ok := t.conns[c]; ok {
+			t.conns[c] = connState{st, time.Now()}
+		}
 	}
+}
+
+// clientOf is the address a connection comes from, without its port.
+func clientOf(c net.Conn) string {
+	host, _, err := net.SplitHostPort(c.RemoteAddr().String())
+	if err != nil {
+		return c.RemoteAddr().String()
+	}
+	return host
+}
+
+// defaultMaxConns is half the process's soft limit of open files (the rest is for the
+// store's connections, dataset files and logs), between 64 and 10,000.
+func defaultMaxConns() int {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur == 0 {
+		return 1024
+	}
+	return int(min(max(lim.Cur/2, 64), 10000))
 }
 
 // quiet reports whether every connection has been idle (or new without a request) for at
