@@ -57,6 +57,10 @@ type Store struct {
 	prune  bool
 	dryRun bool
 	load   *loadState
+
+	// leadSchemaDone is set once the pipeline's constraints exist (ensureLeadSchema).
+	leadSchemaMu   sync.Mutex
+	leadSchemaDone bool
 }
 
 var _ chainmap.Store = (*Store)(nil)
