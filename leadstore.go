@@ -43,6 +43,82 @@ type LeadStore interface {
 	User(ctx context.Context, name string) (*User, error)
 	// Users returns every account, by name.
 	Users(ctx context.Context) ([]*User, error)
+
+	// ExportState returns all the user data, consistently, for a backup.
+	ExportState(ctx context.Context) (*StateDump, error)
+	// ImportState restores a backup into a store that holds no user data yet (ECONFLICT
+	// otherwise: a restore never overwrites or merges), keeping the audit sequence
+	// numbers, so the next entry follows the last one restored.
+	ImportState(ctx context.Context, d *StateDump) error
+}
+
+// StateFormat marks a backup of the pipeline's user data.
+const StateFormat = "chainmap-state/1"
+
+// StateDump is all the pipeline's user data: what `chainmap state backup` writes and
+// `restore` reads, the same for both stores (so a backup also moves the data between
+// them).
+type StateDump struct {
+	Format    string        `json:"format"`
+	Leads     []*Lead       `json:"leads"`
+	FollowUps []*FollowUp   `json:"follow_ups"`
+	Audit     []*AuditEntry `json:"audit"`
+	Users     []*User       `json:"users"`
+}
+
+// Validate checks a dump before it is restored: its format, every record, unique ids
+// and increasing audit numbers, follow-ups of leads it holds.
+func (d *StateDump) Validate() error {
+	if d.Format != StateFormat {
+		return Errorf(EINVALID, "format: %q is not %s", clip(d.Format), StateFormat)
+	}
+	leads := map[string]bool{}
+	for i, l := range d.Leads {
+		if l == nil {
+			return Errorf(EINVALID, "leads[%d] is null", i)
+		}
+		if err := l.Validate(); err != nil {
+			return fmt.Errorf("leads[%d] (%s): %w", i, clip(l.ID), err)
+		}
+		if leads[l.ID] {
+			return Errorf(EINVALID, "leads[%d]: the id %s appears twice", i, clip(l.ID))
+		}
+		leads[l.ID] = true
+	}
+	fus := map[string]bool{}
+	for i, f := range d.FollowUps {
+		if f == nil {
+			return Errorf(EINVALID, "follow_ups[%d] is null", i)
+		}
+		if err := f.Validate(); err != nil {
+			return fmt.Errorf("follow_ups[%d]: %w", i, err)
+		}
+		if !leads[f.Lead] || fus[f.ID] {
+			return Errorf(EINVALID, "follow_ups[%d]: unknown lead %s or repeated id %s", i, clip(f.Lead), clip(f.ID))
+		}
+		fus[f.ID] = true
+	}
+	var last int64
+	for i, e := range d.Audit {
+		if e == nil || e.Seq <= last {
+			return Errorf(EINVALID, "audit[%d]: sequence numbers must increase", i)
+		}
+		last = e.Seq
+	}
+	users := map[string]bool{}
+	for i, u := range d.Users {
+		if u == nil {
+			return Errorf(EINVALID, "users[%d] is null", i)
+		}
+		if err := u.Validate(); err != nil {
+			return fmt.Errorf("users[%d]: %w", i, err)
+		}
+		if users[u.Name] {
+			return Errorf(EINVALID, "users[%d]: the name %s appears twice", i, u.Name)
+		}
+		users[u.Name] = true
+	}
+	return nil
 }
 
 // LeadChange is one update of a lead: who makes it, the audit action, and the edit itself.

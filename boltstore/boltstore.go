@@ -368,3 +368,86 @@ func (s *Store) Users(ctx context.Context) ([]*chainmap.User, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, err
 }
+
+// ExportState implements chainmap.LeadStore: one read transaction, so the dump is
+// consistent.
+func (s *Store) ExportState(ctx context.Context) (*chainmap.StateDump, error) {
+	d := &chainmap.StateDump{Format: chainmap.StateFormat, Leads: []*chainmap.Lead{}, FollowUps: []*chainmap.FollowUp{},
+		Audit: []*chainmap.AuditEntry{}, Users: []*chainmap.User{}}
+	err := s.view(ctx, "export state", func(tx *bolt.Tx) error {
+		each := func(bucket []byte, fn func(v []byte) error) error {
+			return tx.Bucket(bucket).ForEach(func(_, v []byte) error { return fn(v) })
+		}
+		if err := each(bucketLeads, func(v []byte) error {
+			l := new(chainmap.Lead)
+			d.Leads = append(d.Leads, l)
+			return json.Unmarshal(v, l)
+		}); err != nil {
+			return err
+		}
+		if err := each(bucketFollowUps, func(v []byte) error {
+			f := new(chainmap.FollowUp)
+			d.FollowUps = append(d.FollowUps, f)
+			return json.Unmarshal(v, f)
+		}); err != nil {
+			return err
+		}
+		if err := each(bucketAudit, func(v []byte) error {
+			e := new(chainmap.AuditEntry)
+			d.Audit = append(d.Audit, e)
+			return json.Unmarshal(v, e)
+		}); err != nil {
+			return err
+		}
+		return each(bucketUsers, func(v []byte) error {
+			u := new(chainmap.User)
+			d.Users = append(d.Users, u)
+			return json.Unmarshal(v, u)
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// ImportState implements chainmap.LeadStore, in one write transaction.
+func (s *Store) ImportState(ctx context.Context, d *chainmap.StateDump) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	return s.update(ctx, "import state", func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketLeads, bucketFollowUps, bucketAudit, bucketUsers} {
+			if k, _ := tx.Bucket(b).Cursor().First(); k != nil {
+				return chainmap.Errorf(chainmap.ECONFLICT, "the state store already holds %s; restore only into an empty one", b)
+			}
+		}
+		for _, l := range d.Leads {
+			if err := put(tx.Bucket(bucketLeads), []byte(l.ID), l); err != nil {
+				return err
+			}
+		}
+		for _, f := range d.FollowUps {
+			if err := put(tx.Bucket(bucketFollowUps), followUpKey(f.Lead, f.ID), f); err != nil {
+				return err
+			}
+		}
+		ab := tx.Bucket(bucketAudit)
+		for _, e := range d.Audit {
+			if err := put(ab, seqKey(e.Seq), e); err != nil {
+				return err
+			}
+		}
+		if n := len(d.Audit); n > 0 {
+			if err := ab.SetSequence(uint64(d.Audit[n-1].Seq)); err != nil {
+				return err
+			}
+		}
+		for _, u := range d.Users {
+			if err := put(tx.Bucket(bucketUsers), []byte(u.Name), u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/chainmap/chainmap"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -406,4 +407,127 @@ func (s *Store) Users(ctx context.Context) ([]*chainmap.User, error) {
 		out = append(out, u)
 	}
 	return out, nil
+}
+
+// ExportState implements chainmap.LeadStore, reading every kind in one read transaction
+// so the dump is consistent.
+func (s *Store) ExportState(ctx context.Context) (*chainmap.StateDump, error) {
+	if err := s.failFast(ctx); err != nil {
+		return nil, err
+	}
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
+	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.db, AccessMode: neo4j.AccessModeRead})
+	defer sess.Close(context.Background())
+	d := &chainmap.StateDump{Format: chainmap.StateFormat, Leads: []*chainmap.Lead{}, FollowUps: []*chainmap.FollowUp{},
+		Audit: []*chainmap.AuditEntry{}, Users: []*chainmap.User{}}
+	_, err := sess.ExecuteRead(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+		d.Leads, d.FollowUps, d.Audit, d.Users = d.Leads[:0], d.FollowUps[:0], d.Audit[:0], d.Users[:0]
+		for _, q := range []struct {
+			cypher string
+			add    func(v any) error
+		}{
+			{"MATCH (l:Lead) RETURN l.data ORDER BY l.id", func(v any) error {
+				l := new(chainmap.Lead)
+				d.Leads = append(d.Leads, l)
+				return decodeJSON(v, l)
+			}},
+			{"MATCH (f:FollowUp) RETURN f.data ORDER BY f.id", func(v any) error {
+				f := new(chainmap.FollowUp)
+				d.FollowUps = append(d.FollowUps, f)
+				return decodeJSON(v, f)
+			}},
+			{"MATCH (e:AuditEntry) RETURN e.data ORDER BY e.seq", func(v any) error {
+				e := new(chainmap.AuditEntry)
+				d.Audit = append(d.Audit, e)
+				return decodeJSON(v, e)
+			}},
+			{"MATCH (u:User) RETURN u.data ORDER BY u.name", func(v any) error {
+				u := new(chainmap.User)
+				d.Users = append(d.Users, u)
+				return decodeJSON(v, u)
+			}},
+		} {
+			res, err := tx.Run(ctx, q.cypher, nil)
+			if err != nil {
+				return nil, err
+			}
+			for res.Next(ctx) {
+				if err := q.add(res.Record().Values[0]); err != nil {
+					return nil, err
+				}
+			}
+			if err := res.Err(); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("neo4j: export state: %w", s.wrap(err))
+	}
+	return d, nil
+}
+
+// ImportState implements chainmap.LeadStore, in one write transaction.
+func (s *Store) ImportState(ctx context.Context, d *chainmap.StateDump) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	leads := make([]map[string]any, len(d.Leads))
+	for i, l := range d.Leads {
+		leads[i] = leadParams(l)
+	}
+	rows := func(n int, f func(i int) map[string]any) []map[string]any {
+		out := make([]map[string]any, n)
+		for i := range out {
+			out[i] = f(i)
+		}
+		return out
+	}
+	fus := rows(len(d.FollowUps), func(i int) map[string]any {
+		raw, _ := json.Marshal(d.FollowUps[i])
+		return map[string]any{"id": d.FollowUps[i].ID, "lead": d.FollowUps[i].Lead, "data": string(raw)}
+	})
+	audit := rows(len(d.Audit), func(i int) map[string]any {
+		raw, _ := json.Marshal(d.Audit[i])
+		return map[string]any{"seq": d.Audit[i].Seq, "subject": d.Audit[i].Subject, "data": string(raw)}
+	})
+	users := rows(len(d.Users), func(i int) map[string]any {
+		raw, _ := json.Marshal(d.Users[i])
+		return map[string]any{"name": d.Users[i].Name, "data": string(raw)}
+	})
+	var last int64
+	if n := len(d.Audit); n > 0 {
+		last = d.Audit[n-1].Seq
+	}
+	_, err := s.writeTx(ctx, "import state", func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error) {
+		res, err := tx.Run(ctx, `MATCH (n) WHERE n:Lead OR n:FollowUp OR n:AuditEntry OR n:User RETURN count(n)`, nil)
+		if err != nil {
+			return nil, err
+		}
+		rec, err := res.Single(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if asInt(rec.Values[0]) > 0 {
+			return nil, chainmap.Errorf(chainmap.ECONFLICT, "Neo4j already holds pipeline data; restore only into an empty one")
+		}
+		for _, q := range []struct {
+			cypher string
+			rows   []map[string]any
+		}{
+			{"UNWIND $rows AS row CREATE (l:Lead {id: row.id}) " + strings.ReplaceAll(setLead, "$", "row."), leads},
+			{"UNWIND $rows AS row CREATE (:FollowUp {id: row.id, lead: row.lead, data: row.data})", fus},
+			{"UNWIND $rows AS row CREATE (:AuditEntry {seq: row.seq, subject: row.subject, data: row.data})", audit},
+			{"UNWIND $rows AS row CREATE (:User {name: row.name, data: row.data})", users},
+		} {
+			if _, err := tx.Run(ctx, q.cypher, map[string]any{"rows": q.rows}); err != nil {
+				return nil, err
+			}
+		}
+		_, err = tx.Run(ctx, "MERGE (c:AuditCounter {id: 'audit'}) SET c.n = $n", map[string]any{"n": last})
+		return nil, err
+	})
+	return err
 }
