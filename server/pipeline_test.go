@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -331,5 +332,49 @@ func TestHostileLeadInput(t *testing.T) {
 	_, r = c.gql(`{ pipeline(filter: {staleDays: 100000}) { total } }`, nil)
 	if errCode(r) != chainmap.EINVALID {
 		t.Errorf("staleDays 100000: %s", errCode(r))
+	}
+}
+
+func TestAuditCSV(t *testing.T) {
+	ts, p := pipelineServer(t, server.Config{})
+	wang := chainmap.WithActor(context.Background(), chainmap.Actor{Name: "wang", Role: chainmap.RolePromoter})
+	if _, err := p.CreateLead(wang, chainmap.LeadInput{FirmName: "=HYPERLINK(\"http://x\")", Segment: "W1", Park: "east-park"}); err != nil {
+		t.Fatal(err)
+	}
+	get := func(token string) (int, string) {
+		req, _ := http.NewRequest("GET", ts.URL+"/export/audit.csv", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for tok, want := range map[string]int{"": 401, "tok-viewer-0123456789": 403, "tok-wang-0123456789": 403,
+		"tok-manager-0123456789": 200, "tok-admin-0123456789": 200} {
+		if got, _ := get(tok); got != want {
+			t.Errorf("audit CSV with %q: %d, want %d", tok, got, want)
+		}
+	}
+	_, body := get("tok-manager-0123456789")
+	lines := strings.Split(strings.TrimSpace(body), "\n")
+	// 5 users and 1 lead: 6 entries and a header.
+	if len(lines) != 7 || !strings.HasPrefix(lines[0], "\ufeffseq,at,actor") || !strings.Contains(lines[6], "lead.create") {
+		t.Errorf("audit CSV:\n%s", body)
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rec := range recs {
+		for _, f := range rec {
+			if f != "" && strings.ContainsRune("=+-@", rune(f[0])) {
+				t.Errorf("a cell a spreadsheet would run: %q", f)
+			}
+		}
 	}
 }
