@@ -206,6 +206,11 @@ func (p *Pipeline) UpdateLead(ctx context.Context, id string, version int64, pat
 	}
 	out, err := p.Leads.UpdateLead(ctx, id, version, LeadChange{Actor: a.Name, Action: ActionLeadUpdate, At: p.now(),
 		Apply: func(l *Lead) error {
+			// Checked again on the lead as the transaction reads it: a reassignment that
+			// committed since the check above takes the edit away from the old owner.
+			if err := Authorize(a, ActEditLead, l); err != nil {
+				return err
+			}
 			set(&l.FirmName, patch.FirmName)
 			set(&l.CreditCode, patch.CreditCode)
 			set(&l.Park, patch.Park)
@@ -259,6 +264,9 @@ func (p *Pipeline) MoveLead(ctx context.Context, id string, version int64, to Le
 	now := p.now()
 	out, err := p.Leads.UpdateLead(ctx, id, version, LeadChange{Actor: a.Name, Action: ActionLeadMove, At: now,
 		Apply: func(l *Lead) error {
+			if err := Authorize(a, ActEditLead, l); err != nil { // as in UpdateLead
+				return err
+			}
 			if err := CheckStageMove(l.Stage, l.HeldFrom, to); err != nil {
 				return err
 			}
