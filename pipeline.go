@@ -543,3 +543,24 @@ func SortFollowUps(fs []*FollowUp) {
 		return fs[i].ID < fs[j].ID
 	})
 }
+
+// LeadsBySegment returns the leads on each of the given segments (exactly, not their
+// sub-segments), for the analysis to show next to each gap: one store query for all of
+// them, at most MaxPipelineLeads leads.
+func (p *Pipeline) LeadsBySegment(ctx context.Context, segments []string) (map[string][]*Lead, error) {
+	if err := Authorize(ActorFrom(ctx), ActReadLeads, nil); err != nil {
+		return nil, err
+	}
+	leads, err := allLeads(ctx, p.Leads, LeadQuery{Segments: segments})
+	if err != nil {
+		return nil, fmt.Errorf("leads by segment: %w", err)
+	}
+	out := make(map[string][]*Lead, len(segments))
+	for _, s := range segments {
+		out[s] = []*Lead{} // every segment asked has an answer, none the most common
+	}
+	for _, l := range leads {
+		out[l.Segment] = append(out[l.Segment], l)
+	}
+	return out, nil
+}

@@ -172,6 +172,14 @@ func (r *scopeCoverageResolver) Regions(ctx context.Context, obj *chainmap.Cover
 	return obj.RegionIDs(), nil
 }
 
+// Leads is the resolver for the leads field.
+func (r *segmentGapResolver) Leads(ctx context.Context, obj *chainmap.SegmentGap) ([]*chainmap.Lead, error) {
+	if r.Pipeline == nil || chainmap.ActorFrom(ctx).Anonymous() {
+		return nil, nil // leads are shown to logged-in users only; the analysis stays open
+	}
+	return r.loaders(ctx).leadsBySegment(r.Pipeline).Load(ctx, obj.Segment.ID)
+}
+
 // Enterprises is the resolver for the enterprises field.
 func (r *segmentGapResolver) Enterprises(ctx context.Context, obj *chainmap.SegmentGap) (int, error) {
 	return obj.Stat.Enterprises, nil

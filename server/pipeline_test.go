@@ -378,3 +378,44 @@ func TestAuditCSV(t *testing.T) {
 		}
 	}
 }
+
+// TestGapShowsLeads: each segment of a gap analysis lists its leads for a logged-in user,
+// batched per request by a loader; anonymous users get null and the analysis.
+func TestGapShowsLeads(t *testing.T) {
+	ts, p := pipelineServer(t, server.Config{})
+	wang := chainmap.WithActor(context.Background(), chainmap.Actor{Name: "wang", Role: chainmap.RolePromoter})
+	for _, seg := range []string{"W2", "W2", "W3"} {
+		if _, err := p.CreateLead(wang, chainmap.LeadInput{FirmName: "x", Segment: seg, Park: "east-park"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := `{ gapAnalysis(chain: "widget", scope: {region: "110100"}) { segments { segment { id } leads { stage owner } } } }`
+	_, r := (&client{t: t, ts: ts, bearer: "tok-viewer-0123456789"}).gql(q, nil)
+	var out struct {
+		GapAnalysis struct {
+			Segments []struct {
+				Segment struct{ ID string }
+				Leads   []struct{ Stage, Owner string }
+			}
+		}
+	}
+	if err := json.Unmarshal(r.Data, &out); err != nil || len(r.Errors) > 0 {
+		t.Fatalf("%v %v", err, r.Errors)
+	}
+	got := map[string]int{}
+	for _, s := range out.GapAnalysis.Segments {
+		got[s.Segment.ID] = len(s.Leads)
+		for _, l := range s.Leads {
+			if l.Stage != "CLUE" || l.Owner != "wang" {
+				t.Errorf("lead on %s: %+v", s.Segment.ID, l)
+			}
+		}
+	}
+	if got["W2"] != 2 || got["W3"] != 1 || got["W1"] != 0 {
+		t.Errorf("leads per segment %v", got)
+	}
+	_, r = (&client{t: t, ts: ts}).gql(q, nil)
+	if len(r.Errors) > 0 || strings.Contains(string(r.Data), "CLUE") || !strings.Contains(string(r.Data), `"leads":null`) {
+		t.Errorf("anonymous gap analysis: %v %.200s", r.Errors, r.Data)
+	}
+}

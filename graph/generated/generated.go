@@ -593,6 +593,7 @@ type ComplexityRoot struct {
 		Kind            func(childComplexity int) int
 		KindZh          func(childComplexity int) int
 		LQ              func(childComplexity int) int
+		Leads           func(childComplexity int) int
 		LocalDownstream func(childComplexity int) int
 		LocalUpstream   func(childComplexity int) int
 		MinCapacity     func(childComplexity int) int
@@ -897,6 +898,7 @@ type SegmentResolver interface {
 	Operations(ctx context.Context, obj *chainmap.Segment) ([]*chainmap.Operation, error)
 }
 type SegmentGapResolver interface {
+	Leads(ctx context.Context, obj *chainmap.SegmentGap) ([]*chainmap.Lead, error)
 	Enterprises(ctx context.Context, obj *chainmap.SegmentGap) (int, error)
 	Suggested(ctx context.Context, obj *chainmap.SegmentGap) (int, error)
 	Capacity(ctx context.Context, obj *chainmap.SegmentGap) (*float64, error)
@@ -3582,6 +3584,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SegmentGap.LQ(childComplexity), true
+	case "SegmentGap.leads":
+		if e.ComplexityRoot.SegmentGap.Leads == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.Leads(childComplexity), true
 	case "SegmentGap.localDownstream":
 		if e.ComplexityRoot.SegmentGap.LocalDownstream == nil {
 			break
@@ -4220,6 +4228,8 @@ type StageCompleteness {
 type SegmentGap {
   "The segment."
   segment: Segment!
+  "The pipeline's leads on this segment (exactly), anywhere, with their stages; null without a login (docs/pipeline.md)."
+  leads: [Lead!]
   "Local active enterprises in the segment or its sub-segments."
   enterprises: Int!
   "Local enterprises placed in the segment only by suggested placements (not yet verified): counted in enterprises, unless the analysis asked for verifiedOnly, which leaves them out."
@@ -6554,6 +6564,8 @@ func (ec *executionContext) childFields_SegmentGap(ctx context.Context, field gr
 	switch field.Name {
 	case "segment":
 		return ec.fieldContext_SegmentGap_segment(ctx, field)
+	case "leads":
+		return ec.fieldContext_SegmentGap_leads(ctx, field)
 	case "enterprises":
 		return ec.fieldContext_SegmentGap_enterprises(ctx, field)
 	case "suggested":
@@ -18949,6 +18961,38 @@ func (ec *executionContext) fieldContext_SegmentGap_segment(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _SegmentGap_leads(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_leads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SegmentGap().Leads(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*chainmap.Lead) graphql.Marshaler {
+			return ec.marshalOLead2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐLeadᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_leads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentGap",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SegmentGap_enterprises(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25979,6 +26023,12 @@ func (ec *executionContext) _SegmentGap(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "leads":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SegmentGap_leads(ctx, field, obj)
+				})
 		case "enterprises":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -28820,6 +28870,25 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOLead2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐLeadᚄ(ctx context.Context, sel ast.SelectionSet, v []*chainmap.Lead) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLead2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLead(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOLead2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLead(ctx context.Context, sel ast.SelectionSet, v *chainmap.Lead) graphql.Marshaler {
