@@ -564,3 +564,52 @@ func (p *Pipeline) LeadsBySegment(ctx context.Context, segments []string) (map[s
 	}
 	return out, nil
 }
+
+// MaxWhatIfLeads bounds the leads one what-if adds, as the API bounds its other changes.
+const MaxWhatIfLeads = 100
+
+// WhatIfAdditions turns the leads a filter selects into what-if additions: each lead as
+// its dataset enterprise (or a new firm by name) operating in its segment at its park or
+// region, with its expected capacity when it is stated in the segment's unit. Leads whose
+// segment left the dataset are skipped; a lead whose enterprise left it counts as a new
+// firm.
+func (p *Pipeline) WhatIfAdditions(ctx context.Context, f LeadFilter) ([]WhatIfChange, error) {
+	if err := Authorize(ActorFrom(ctx), ActReadLeads, nil); err != nil {
+		return nil, err
+	}
+	f.First, f.After = MaxWhatIfLeads+1, ""
+	page, err := p.LeadsPage(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	if len(page.Leads) > MaxWhatIfLeads || page.HasNext {
+		return nil, Errorf(EINVALID, "addLeads selects more than %d leads; narrow the filter", MaxWhatIfLeads)
+	}
+	segs, err := p.Data.Segments(ctx, SegmentQuery{})
+	if err != nil {
+		return nil, fmt.Errorf("what-if leads: %w", err)
+	}
+	unit := map[string]string{}
+	for _, s := range segs {
+		unit[s.ID] = s.Unit
+	}
+	var out []WhatIfChange
+	for _, l := range page.Leads {
+		if l.SegmentMissing {
+			continue
+		}
+		c := WhatIfChange{Name: l.FirmName, Segment: l.Segment, Park: l.Park, Region: l.Region}
+		if !l.EnterpriseMissing {
+			c.Enterprise = l.Enterprise
+		}
+		if l.Capacity != nil && l.CapacityUnit == unit[l.Segment] {
+			v := *l.Capacity
+			c.Capacity = &v
+		} else if c.Enterprise != "" {
+			zero := 0.0 // the lead states no capacity: count the firm, not its other plants
+			c.Capacity = &zero
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}

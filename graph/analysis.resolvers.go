@@ -134,8 +134,8 @@ func (r *queryResolver) Roadmap(ctx context.Context, chain string, scope model.S
 }
 
 // WhatIf is the resolver for the whatIf field.
-func (r *queryResolver) WhatIf(ctx context.Context, chain string, scope model.ScopeInput, add []*model.WhatIfInput, remove []*model.WhatIfInput) (*chainmap.WhatIfResult, error) {
-	return r.whatIf(ctx, chain, scope, add, remove)
+func (r *queryResolver) WhatIf(ctx context.Context, chain string, scope model.ScopeInput, add []*model.WhatIfInput, remove []*model.WhatIfInput, addLeads *chainmap.LeadFilter) (*chainmap.WhatIfResult, error) {
+	return r.whatIf(ctx, chain, scope, add, remove, addLeads)
 }
 
 // ScopeCoverage is the resolver for the scopeCoverage field.

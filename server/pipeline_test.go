@@ -419,3 +419,58 @@ func TestGapShowsLeads(t *testing.T) {
 		t.Errorf("anonymous gap analysis: %v %.200s", r.Errors, r.Data)
 	}
 }
+
+// TestWhatIfSignedLeads: the leads at 签约 or later, added to a what-if, turn a missing
+// link present; leads at earlier stages are not selected.
+func TestWhatIfSignedLeads(t *testing.T) {
+	ts, p := pipelineServer(t, server.Config{})
+	c := &client{t: t, ts: ts, bearer: "tok-manager-0123456789"}
+	_, r := c.gql(`{ gapAnalysis(chain: "widget", scope: {region: "110100"}) { segments { segment { id } status } } }`, nil)
+	var gap struct {
+		GapAnalysis struct {
+			Segments []struct {
+				Segment struct{ ID string }
+				Status  string
+			}
+		}
+	}
+	json.Unmarshal(r.Data, &gap)
+	missing := ""
+	for _, s := range gap.GapAnalysis.Segments {
+		if s.Status == "MISSING" {
+			missing = s.Segment.ID
+			break
+		}
+	}
+	if missing == "" {
+		t.Fatalf("no missing segment in the fixture: %s", r.Data)
+	}
+	li := chainmap.WithActor(context.Background(), chainmap.Actor{Name: "li", Role: chainmap.RoleManager})
+	l, err := p.CreateLead(li, chainmap.LeadInput{FirmName: "新厂", Segment: missing, Park: "east-park"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := `query($st: [LeadStage!]) { whatIf(chain: "widget", scope: {region: "110100"}, addLeads: {stages: $st}) {
+  changes { segment { id } statusBefore statusAfter } } }`
+	changed := func(stages []string) string {
+		_, r := c.gql(q, map[string]any{"st": stages})
+		if len(r.Errors) > 0 {
+			t.Fatalf("whatIf: %v", r.Errors)
+		}
+		return string(r.Data)
+	}
+	signed := []string{"SIGNED", "REGISTERED", "CONSTRUCTION", "PRODUCTION"}
+	if got := changed(signed); strings.Contains(got, `"id":"`+missing+`"`) {
+		t.Errorf("a lead at 线索 changed the what-if of signed leads: %s", got)
+	}
+	if _, err := p.MoveLead(li, l.ID, 1, chainmap.LeadSigned, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := changed(signed); !strings.Contains(got, `"id":"`+missing+`"},"statusBefore":"MISSING"`) {
+		t.Errorf("the signed lead did not change %s: %s", missing, got)
+	}
+	_, r = (&client{t: t, ts: ts}).gql(q, map[string]any{"st": signed})
+	if errCode(r) != chainmap.EUNAUTHENTICATED {
+		t.Errorf("anonymous what-if over leads: %s", errCode(r))
+	}
+}

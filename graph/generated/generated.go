@@ -497,7 +497,7 @@ type ComplexityRoot struct {
 		Segment            func(childComplexity int, id string) int
 		Sources            func(childComplexity int) int
 		Technologies       func(childComplexity int) int
-		WhatIf             func(childComplexity int, chain string, scope model.ScopeInput, add []*model.WhatIfInput, remove []*model.WhatIfInput) int
+		WhatIf             func(childComplexity int, chain string, scope model.ScopeInput, add []*model.WhatIfInput, remove []*model.WhatIfInput, addLeads *chainmap.LeadFilter) int
 	}
 
 	Region struct {
@@ -862,7 +862,7 @@ type QueryResolver interface {
 	InvestmentTargets(ctx context.Context, chain string, scope model.ScopeInput, segment string, first *int) ([]*chainmap.Target, error)
 	ClusterComposition(ctx context.Context, park string, chain *string, against *string) (*chainmap.ClusterComposition, error)
 	Roadmap(ctx context.Context, chain string, scope model.ScopeInput, steps *int, targetsPerStep *int) (*chainmap.Roadmap, error)
-	WhatIf(ctx context.Context, chain string, scope model.ScopeInput, add []*model.WhatIfInput, remove []*model.WhatIfInput) (*chainmap.WhatIfResult, error)
+	WhatIf(ctx context.Context, chain string, scope model.ScopeInput, add []*model.WhatIfInput, remove []*model.WhatIfInput, addLeads *chainmap.LeadFilter) (*chainmap.WhatIfResult, error)
 	ScopeCoverage(ctx context.Context, scope model.ScopeInput) (*chainmap.Coverage, error)
 	Leads(ctx context.Context, filter *chainmap.LeadFilter, first *int, after *string) (*model.LeadConnection, error)
 	Lead(ctx context.Context, id string) (*chainmap.Lead, error)
@@ -3144,7 +3144,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.WhatIf(childComplexity, args["chain"].(string), args["scope"].(model.ScopeInput), args["add"].([]*model.WhatIfInput), args["remove"].([]*model.WhatIfInput)), true
+		return e.ComplexityRoot.Query.WhatIf(childComplexity, args["chain"].(string), args["scope"].(model.ScopeInput), args["add"].([]*model.WhatIfInput), args["remove"].([]*model.WhatIfInput), args["addLeads"].(*chainmap.LeadFilter)), true
 
 	case "Region.boundary":
 		if e.ComplexityRoot.Region.Boundary == nil {
@@ -4364,6 +4364,8 @@ extend type Query {
     add: [WhatIfInput!]
     "Existing enterprises stopping operating in segments."
     remove: [WhatIfInput!]
+    "The pipeline's leads this filter selects, added as if they produced (e.g. {stages: [SIGNED, REGISTERED, CONSTRUCTION, PRODUCTION]} for the leads at 签约 or later): each at its park or region, with its expected capacity. Needs a login."
+    addLeads: LeadFilter
   ): WhatIfResult!
 }
 
@@ -7711,6 +7713,14 @@ func (ec *executionContext) field_Query_whatIf_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["remove"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "addLeads",
+		func(ctx context.Context, v any) (*chainmap.LeadFilter, error) {
+			return ec.unmarshalOLeadFilter2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLeadFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["addLeads"] = arg4
 	return args, nil
 }
 
@@ -16909,7 +16919,7 @@ func (ec *executionContext) _Query_whatIf(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().WhatIf(ctx, fc.Args["chain"].(string), fc.Args["scope"].(model.ScopeInput), fc.Args["add"].([]*model.WhatIfInput), fc.Args["remove"].([]*model.WhatIfInput))
+			return ec.Resolvers.Query().WhatIf(ctx, fc.Args["chain"].(string), fc.Args["scope"].(model.ScopeInput), fc.Args["add"].([]*model.WhatIfInput), fc.Args["remove"].([]*model.WhatIfInput), fc.Args["addLeads"].(*chainmap.LeadFilter))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.WhatIfResult) graphql.Marshaler {
