@@ -418,6 +418,12 @@ func TestGapShowsLeads(t *testing.T) {
 	if len(r.Errors) > 0 || strings.Contains(string(r.Data), "CLUE") || !strings.Contains(string(r.Data), `"leads":null`) {
 		t.Errorf("anonymous gap analysis: %v %.200s", r.Errors, r.Data)
 	}
+	// A roadmap step's gap carries the same leads.
+	_, r = (&client{t: t, ts: ts, bearer: "tok-viewer-0123456789"}).gql(
+		`{ roadmap(chain: "widget", scope: {region: "110100"}) { steps { gap { segment { id } leads { stage } } } } }`, nil)
+	if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"leads":[{"stage":"CLUE"}`) {
+		t.Errorf("roadmap steps: %v %.300s", r.Errors, r.Data)
+	}
 }
 
 // TestWhatIfSignedLeads: the leads at 签约 or later, added to a what-if, turn a missing
