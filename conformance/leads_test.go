@@ -330,6 +330,22 @@ func testLeads(t *testing.T, lc leadCase) {
 		t.Errorf("closed %+v", closed)
 	}
 
+	// The report over both leads: l1 at 考察 (reached 接洽 and 考察), l2 ended at 线索.
+	rep := must(p.Report(zhao, chainmap.LeadFilter{StaleDays: 21}))
+	stageCount := map[string]int{}
+	for _, g := range rep.ByStage {
+		stageCount[g.Key] = g.Leads
+	}
+	if rep.Total != 2 || stageCount["考察"] != 1 || stageCount["终止"] != 1 || rep.ByStage[2].Investment != 10 {
+		t.Errorf("report by stage %+v", rep.ByStage)
+	}
+	if c := rep.Conversion; c[0].Reached != 2 || c[0].Advanced != 1 || c[1].Advanced != 1 || c[2].Advanced != 0 {
+		t.Errorf("conversion %+v", c)
+	}
+	if len(rep.Stale) != 0 { // l2 is ended, l1 had a follow-up 20 days ago
+		t.Errorf("stale %v", leadIDs(rep.Stale))
+	}
+
 	// The audit trail: one entry per acknowledged write, in order, for managers only.
 	if _, err := p.Audit(wang, chainmap.AuditQuery{}); code(err) != chainmap.EFORBIDDEN {
 		t.Errorf("a promoter read the audit trail: %v", err)
