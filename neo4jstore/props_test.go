@@ -1,6 +1,7 @@
 package neo4jstore
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/chainmap/chainmap"
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 )
 
 // TestCypherPropertiesAreDomainFields makes a rename of a domain field fail here rather
@@ -91,4 +93,15 @@ func jsonFields(t reflect.Type) []string {
 		}
 	}
 	return out
+}
+
+// TestWrapRetriesExhausted: a transaction whose retries ran out (the database went away
+// mid-write) is SERVICE_UNAVAILABLE, not an internal error.
+func TestWrapRetriesExhausted(t *testing.T) {
+	s := &Store{}
+	err := s.wrap(&neo4j.TransactionExecutionLimit{Cause: "timeout (exceeded max retry time: 5s)",
+		Errors: []error{&neo4j.ConnectivityError{Inner: errors.New("EOF")}}})
+	if chainmap.ErrorCode(err) != chainmap.EUNAVAILABLE {
+		t.Errorf("retries exhausted: %v (%s)", err, chainmap.ErrorCode(err))
+	}
 }
