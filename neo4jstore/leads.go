@@ -337,8 +337,8 @@ func decodeJSON(v any, out any) error {
 // Audit implements chainmap.LeadStore.
 func (s *Store) Audit(ctx context.Context, q chainmap.AuditQuery) ([]*chainmap.AuditEntry, error) {
 	q = q.Normalise()
-	res, err := s.read(ctx, `MATCH (e:AuditEntry) WHERE e.seq > $after AND ($subject = '' OR e.subject = $subject)
-RETURN e.data ORDER BY e.seq LIMIT $limit`, map[string]any{"after": q.After, "subject": q.Subject, "limit": q.Limit})
+	res, err := s.read(ctx, `MATCH (ae:AuditEntry) WHERE ae.seq > $after AND ($subject = '' OR ae.subject = $subject)
+RETURN ae.data ORDER BY ae.seq LIMIT $limit`, map[string]any{"after": q.After, "subject": q.Subject, "limit": q.Limit})
 	if err != nil {
 		return nil, fmt.Errorf("neo4j: read audit: %w", err)
 	}
@@ -437,7 +437,7 @@ func (s *Store) ExportState(ctx context.Context) (*chainmap.StateDump, error) {
 				d.FollowUps = append(d.FollowUps, f)
 				return decodeJSON(v, f)
 			}},
-			{"MATCH (e:AuditEntry) RETURN e.data ORDER BY e.seq", func(v any) error {
+			{"MATCH (ae:AuditEntry) RETURN ae.data ORDER BY ae.seq", func(v any) error {
 				e := new(chainmap.AuditEntry)
 				d.Audit = append(d.Audit, e)
 				return decodeJSON(v, e)
@@ -517,10 +517,10 @@ func (s *Store) ImportState(ctx context.Context, d *chainmap.StateDump) error {
 			cypher string
 			rows   []map[string]any
 		}{
-			{"UNWIND $rows AS row CREATE (l:Lead {id: row.id}) " + strings.ReplaceAll(setLead, "$", "row."), leads},
-			{"UNWIND $rows AS row CREATE (:FollowUp {id: row.id, lead: row.lead, data: row.data})", fus},
-			{"UNWIND $rows AS row CREATE (:AuditEntry {seq: row.seq, subject: row.subject, data: row.data})", audit},
-			{"UNWIND $rows AS row CREATE (:User {name: row.name, data: row.data})", users},
+			{"UNWIND $rows AS lr CREATE (l:Lead {id: lr.id}) " + strings.ReplaceAll(setLead, "$", "lr."), leads},
+			{"UNWIND $rows AS lr CREATE (:FollowUp {id: lr.id, lead: lr.lead, data: lr.data})", fus},
+			{"UNWIND $rows AS lr CREATE (:AuditEntry {seq: lr.seq, subject: lr.subject, data: lr.data})", audit},
+			{"UNWIND $rows AS lr CREATE (:User {name: lr.name, data: lr.data})", users},
 		} {
 			if _, err := tx.Run(ctx, q.cypher, map[string]any{"rows": q.rows}); err != nil {
 				return nil, err

@@ -43,6 +43,14 @@ func TestCypherPropertiesAreDomainFields(t *testing.T) {
 		"before": {"dataset"},
 		"m":      {"version", "built_at", "cells"},
 		"t":      {"chain", "region", "park", "segments", "enterprises", "revenue", "with_revenue", "sums", "counts", "suggested"},
+		// The pipeline's nodes (leads.go): copies of a few fields for the filters, the
+		// record's JSON in data, and the lock property an update takes.
+		"l":  {"id", "version", "chain", "segment", "park", "region", "owner", "stage", "enterprise", "last_activity_ms", "data", "_lock"},
+		"f":  {"id", "lead", "data"},
+		"ae": {"seq", "subject", "data"},
+		"u":  {"name", "data"},
+		"c":  {"id", "n"},
+		"lr": {"id", "version", "chain", "segment", "park", "region", "owner", "stage", "enterprise", "last", "data", "lead", "seq", "subject", "name"},
 		// Maps built inside the queries themselves.
 		"scope": {"parks", "regions"}, "row": {"id", "key"},
 	}
