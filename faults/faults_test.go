@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -242,7 +243,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	bin := neotest.BuildChainmap(t)
 	port := neotest.FreePort(t)
 	cmd := exec.Command(bin, "serve", "--addr", fmt.Sprintf("127.0.0.1:%d", port))
-	cmd.Env = append(os.Environ(), "NEO4J_URI=")
+	cmd.Env = append(os.Environ(), "NEO4J_URI=", "CHAINMAP_STATE="+filepath.Join(t.TempDir(), "state.db"))
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {

@@ -128,7 +128,7 @@ func TestSecondSignalStops(t *testing.T) {
 	bin := neotest.BuildChainmap(t)
 	port := neotest.FreePort(t)
 	cmd := exec.Command(bin, "serve", "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--shutdown-delay", "10m")
-	cmd.Env = append(os.Environ(), "NEO4J_URI=")
+	cmd.Env = append(os.Environ(), "NEO4J_URI=", "CHAINMAP_STATE="+filepath.Join(t.TempDir(), "state.db"))
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

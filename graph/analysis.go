@@ -59,11 +59,23 @@ func changesOf(in []*model.WhatIfInput) []chainmap.WhatIfChange {
 	return out
 }
 
-func (r *Resolver) whatIf(ctx context.Context, chain string, scope model.ScopeInput, add, remove []*model.WhatIfInput) (*chainmap.WhatIfResult, error) {
-	if len(add)+len(remove) > 100 {
+func (r *Resolver) whatIf(ctx context.Context, chain string, scope model.ScopeInput, add, remove []*model.WhatIfInput, addLeads *chainmap.LeadFilter) (*chainmap.WhatIfResult, error) {
+	adds := changesOf(add)
+	if addLeads != nil {
+		p, err := r.pipeline()
+		if err != nil {
+			return nil, err
+		}
+		fromLeads, err := p.WhatIfAdditions(ctx, *addLeads)
+		if err != nil {
+			return nil, err
+		}
+		adds = append(adds, fromLeads...)
+	}
+	if len(adds)+len(remove) > 100 {
 		return nil, chainmap.Errorf(chainmap.EINVALID, "at most 100 what-if changes at once")
 	}
-	return chainmap.WhatIf(ctx, r.Store, chainmap.WhatIfQuery{Chain: chain, Scope: scopeOf(scope), Add: changesOf(add), Remove: changesOf(remove)})
+	return chainmap.WhatIf(ctx, r.Store, chainmap.WhatIfQuery{Chain: chain, Scope: scopeOf(scope), Add: adds, Remove: changesOf(remove)})
 }
 
 // progress computes a goal's progress once per request, however many of its fields are asked.

@@ -134,8 +134,8 @@ func (r *queryResolver) Roadmap(ctx context.Context, chain string, scope model.S
 }
 
 // WhatIf is the resolver for the whatIf field.
-func (r *queryResolver) WhatIf(ctx context.Context, chain string, scope model.ScopeInput, add []*model.WhatIfInput, remove []*model.WhatIfInput) (*chainmap.WhatIfResult, error) {
-	return r.whatIf(ctx, chain, scope, add, remove)
+func (r *queryResolver) WhatIf(ctx context.Context, chain string, scope model.ScopeInput, add []*model.WhatIfInput, remove []*model.WhatIfInput, addLeads *chainmap.LeadFilter) (*chainmap.WhatIfResult, error) {
+	return r.whatIf(ctx, chain, scope, add, remove, addLeads)
 }
 
 // ScopeCoverage is the resolver for the scopeCoverage field.
@@ -170,6 +170,14 @@ func (r *scopeCoverageResolver) Parks(ctx context.Context, obj *chainmap.Coverag
 // Regions is the resolver for the regions field.
 func (r *scopeCoverageResolver) Regions(ctx context.Context, obj *chainmap.Coverage) ([]string, error) {
 	return obj.RegionIDs(), nil
+}
+
+// Leads is the resolver for the leads field.
+func (r *segmentGapResolver) Leads(ctx context.Context, obj *chainmap.SegmentGap) ([]*chainmap.Lead, error) {
+	if r.Pipeline == nil || chainmap.ActorFrom(ctx).Anonymous() {
+		return nil, nil // leads are shown to logged-in users only; the analysis stays open
+	}
+	return r.loaders(ctx).leadsBySegment(r.Pipeline).Load(ctx, obj.Segment.ID)
 }
 
 // Enterprises is the resolver for the enterprises field.

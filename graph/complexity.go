@@ -10,8 +10,8 @@ import (
 
 // NewSchema returns the executable schema with per-field costs: a page costs its size
 // times what each item selects, so the complexity limit bounds the real work.
-func NewSchema(s chainmap.Store) *generated.Config {
-	c := generated.Config{Resolvers: &Resolver{Store: s}}
+func NewSchema(s chainmap.Store, p *chainmap.Pipeline) *generated.Config {
+	c := generated.Config{Resolvers: &Resolver{Store: s, Pipeline: p}}
 	page := func(first *int, child int) int {
 		n := defaultPage
 		if first != nil && *first > 0 {
@@ -20,6 +20,9 @@ func NewSchema(s chainmap.Store) *generated.Config {
 		return cost(1, n, child)
 	}
 	c.Complexity.Query.Enterprises = func(child int, _ *model.EnterpriseFilter, first *int, _ *string, _ *model.EnterpriseOrder) int {
+		return page(first, child)
+	}
+	c.Complexity.Query.Leads = func(child int, _ *chainmap.LeadFilter, first *int, _ *string) int {
 		return page(first, child)
 	}
 	c.Complexity.Region.Enterprises = func(child int, first *int, _ *string) int { return page(first, child) }

@@ -41,6 +41,20 @@ type Loaders struct {
 
 	mu       sync.Mutex
 	progress map[string]*chainmap.GoalProgress
+
+	// leadsOnce makes LeadsBySegment, lazily: it needs the pipeline, which the resolver has.
+	leadsOnce      sync.Once
+	LeadsBySegment *dataloadgen.Loader[string, []*chainmap.Lead]
+}
+
+// leadsBySegment returns the request's loader of leads by segment.
+func (l *Loaders) leadsBySegment(p *chainmap.Pipeline) *dataloadgen.Loader[string, []*chainmap.Lead] {
+	l.leadsOnce.Do(func() {
+		l.LeadsBySegment = dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string][]*chainmap.Lead, error) {
+			return p.LeadsBySegment(ctx, ids)
+		}, dataloadgen.WithWait(loaderWait), dataloadgen.WithBatchCapacity(1000))
+	})
+	return l.LeadsBySegment
 }
 
 type loadersKey struct{}

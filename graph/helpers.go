@@ -303,3 +303,28 @@ func qualifier(q chainmap.Qualifier) *string {
 	s := string(q)
 	return &s
 }
+
+// pipeline returns the lead service, or SERVICE_UNAVAILABLE when the server runs without
+// user data.
+func (r *Resolver) pipeline() (*chainmap.Pipeline, error) {
+	if r.Pipeline == nil {
+		return nil, chainmap.Errorf(chainmap.EUNAVAILABLE, "this server keeps no leads (start it with a state store)")
+	}
+	return r.Pipeline, nil
+}
+
+func optStage(s chainmap.LeadStage) *chainmap.LeadStage {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func originOr(s *string, def string) string {
+	if s == nil || *s == "" {
+		return def
+	}
+	return *s
+}
+
+func isTrue(b *bool) bool { return b != nil && *b }

@@ -10,4 +10,6 @@ import "github.com/chainmap/chainmap"
 // Resolver holds the dependencies every resolver needs.
 type Resolver struct {
 	Store chainmap.Store
+	// Pipeline serves leads; nil when the server runs without user data.
+	Pipeline *chainmap.Pipeline
 }

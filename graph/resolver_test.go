@@ -23,7 +23,7 @@ func newClient(t *testing.T) *client.Client {
 	if _, err := loaders.Load(context.Background(), "../testdata/minimal", s, loaders.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	h := handler.New(generated.NewExecutableSchema(*graph.NewSchema(s)))
+	h := handler.New(generated.NewExecutableSchema(*graph.NewSchema(s, nil)))
 	h.AddTransport(transport.POST{})
 	return client.New(graph.Middleware(s, h))
 }

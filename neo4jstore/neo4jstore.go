@@ -57,6 +57,10 @@ type Store struct {
 	prune  bool
 	dryRun bool
 	load   *loadState
+
+	// leadSchemaDone is set once the pipeline's constraints exist (ensureLeadSchema).
+	leadSchemaMu   sync.Mutex
+	leadSchemaDone bool
 }
 
 var _ chainmap.Store = (*Store)(nil)
@@ -186,7 +190,11 @@ func (s *Store) wrap(err error) error {
 		return &chainmap.Error{Code: chainmap.EUNAVAILABLE, Message: "the database did not answer in time", Err: err}
 	}
 	var cerr *neo4j.ConnectivityError
-	if errors.As(err, &cerr) || neo4j.IsRetryable(err) || strings.Contains(err.Error(), "connection refused") {
+	// A transaction function whose retries ran out ends in TransactionExecutionLimit, which
+	// does not unwrap to its causes; the driver retries only what it deems transient (a
+	// lost connection, a database restarting), so it means the database is unavailable.
+	var limit *neo4j.TransactionExecutionLimit
+	if errors.As(err, &cerr) || errors.As(err, &limit) || neo4j.IsRetryable(err) || strings.Contains(err.Error(), "connection refused") {
 		s.down.Store(time.Now().UnixNano())
 		return &chainmap.Error{Code: chainmap.EUNAVAILABLE, Message: "the database is unavailable", Err: err}
 	}

@@ -1,6 +1,7 @@
 package neo4jstore
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/chainmap/chainmap"
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 )
 
 // TestCypherPropertiesAreDomainFields makes a rename of a domain field fail here rather
@@ -41,6 +43,14 @@ func TestCypherPropertiesAreDomainFields(t *testing.T) {
 		"before": {"dataset"},
 		"m":      {"version", "built_at", "cells"},
 		"t":      {"chain", "region", "park", "segments", "enterprises", "revenue", "with_revenue", "sums", "counts", "suggested"},
+		// The pipeline's nodes (leads.go): copies of a few fields for the filters, the
+		// record's JSON in data, and the lock property an update takes.
+		"l":  {"id", "version", "chain", "segment", "park", "region", "owner", "stage", "enterprise", "last_activity_ms", "data", "_lock"},
+		"f":  {"id", "lead", "data"},
+		"ae": {"seq", "subject", "data"},
+		"u":  {"name", "data"},
+		"c":  {"id", "n"},
+		"lr": {"id", "version", "chain", "segment", "park", "region", "owner", "stage", "enterprise", "last", "data", "lead", "seq", "subject", "name"},
 		// Maps built inside the queries themselves.
 		"scope": {"parks", "regions"}, "row": {"id", "key"},
 	}
@@ -91,4 +101,15 @@ func jsonFields(t reflect.Type) []string {
 		}
 	}
 	return out
+}
+
+// TestWrapRetriesExhausted: a transaction whose retries ran out (the database went away
+// mid-write) is SERVICE_UNAVAILABLE, not an internal error.
+func TestWrapRetriesExhausted(t *testing.T) {
+	s := &Store{}
+	err := s.wrap(&neo4j.TransactionExecutionLimit{Cause: "timeout (exceeded max retry time: 5s)",
+		Errors: []error{&neo4j.ConnectivityError{Inner: errors.New("EOF")}}})
+	if chainmap.ErrorCode(err) != chainmap.EUNAVAILABLE {
+		t.Errorf("retries exhausted: %v (%s)", err, chainmap.ErrorCode(err))
+	}
 }

@@ -52,7 +52,7 @@ go build -o "$work/chainmap" ./cmd/chainmap
 port="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
 url="http://127.0.0.1:$port"
 step "serve the bundled dataset at $url"
-"$work/chainmap" serve --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+CHAINMAP_STATE="$work/state.db" "$work/chainmap" serve --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 150); do
   if curl -sf "$url/healthz" >/dev/null 2>&1; then break; fi

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -10,14 +9,17 @@ import (
 	"github.com/chainmap/chainmap"
 )
 
-// Roles a token can carry.
+// Roles a token can carry: the account roles of chainmap.Roles, and reader (a viewer).
 const (
 	RoleAdmin  = "admin"  // may reload the dataset
-	RoleReader = "reader" // may read (everyone may: reads need no token)
+	RoleReader = "reader" // may read (the analysis needs no token; leads need a viewer)
 )
 
-// ParseTokens reads "token:role" pairs separated by commas or newlines, as configured in
-// CHAINMAP_TOKENS or a tokens file. Tokens are never built into the binary.
+// ParseTokens reads "token:role" or "token:role:name" entries separated by commas or
+// newlines, as configured in CHAINMAP_TOKENS or a tokens file. The role is viewer,
+// promoter, manager, admin or reader (a viewer); the name, if given, is who the audit
+// trail says made a change (else "token-" and a hash prefix). Tokens are never built into
+// the binary.
 func ParseTokens(s string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' }) {
@@ -25,10 +27,17 @@ func ParseTokens(s string) (map[string]string, error) {
 		if part == "" || strings.HasPrefix(part, "#") {
 			continue
 		}
-		tok, role, ok := strings.Cut(part, ":")
-		tok, role = strings.TrimSpace(tok), strings.TrimSpace(role)
-		if !ok || len(tok) < 16 || (role != RoleAdmin && role != RoleReader) {
+		tok, rest, ok := strings.Cut(part, ":")
+		role, name, _ := strings.Cut(strings.TrimSpace(rest), ":")
+		tok, role, name = strings.TrimSpace(tok), strings.TrimSpace(role), strings.TrimSpace(name)
+		if !ok || len(tok) < 16 || (role != RoleReader && !chainmap.Role(role).Valid()) {
 			return nil, errBadTokens
+		}
+		if name != "" {
+			if err := (&chainmap.User{Name: name, Role: chainmap.RoleViewer, PasswordHash: "-"}).Validate(); err != nil {
+				return nil, errBadTokens
+			}
+			role += ":" + name
 		}
 		out[tok] = role
 	}
@@ -39,48 +48,7 @@ type tokenError string
 
 func (e tokenError) Error() string { return string(e) }
 
-const errBadTokens = tokenError("tokens must be token:role pairs (role admin or reader), tokens of at least 16 characters")
-
-// roleOf returns the role of the request's bearer token ("" when absent or unknown),
-// comparing in constant time.
-func (s *Server) roleOf(r *http.Request) (role string, present bool) {
-	h := r.Header.Get("Authorization")
-	if h == "" {
-		return "", false
-	}
-	tok, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok {
-		return "", true
-	}
-	for t, role := range s.cfg.Tokens {
-		if subtle.ConstantTimeCompare([]byte(t), []byte(tok)) == 1 {
-			return role, true
-		}
-	}
-	return "", true
-}
-
-// requireRole guards a writing endpoint: 401 without a valid token, 403 with a token
-// whose role is not enough.
-func (s *Server) requireRole(role string, next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		got, present := s.roleOf(r)
-		switch {
-		case got == "":
-			w.Header().Set("WWW-Authenticate", `Bearer realm="chainmap"`)
-			status := http.StatusUnauthorized
-			msg := "a bearer token is required"
-			if present {
-				msg = "the token is not valid"
-			}
-			writeJSON(w, status, map[string]any{"error": msg, "code": "UNAUTHENTICATED"})
-		case got != role && got != RoleAdmin:
-			writeJSON(w, http.StatusForbidden, map[string]any{"error": "the token's role may not do this", "code": "FORBIDDEN"})
-		default:
-			next(w, r)
-		}
-	}
-}
+const errBadTokens = tokenError("tokens must be token:role or token:role:name (role viewer, promoter, manager, admin or reader), tokens of at least 16 characters")
 
 // reload re-reads the dataset (embedded store) and swaps it in whole. Reloads are
 // serialised: while one runs, another is refused at once with 409 CONFLICT and a

@@ -81,6 +81,18 @@ type Config struct {
 	ShutdownDelay time.Duration
 	// Logger receives the server's logs; every field is capped (CapLogValue).
 	Logger *slog.Logger
+	// Pipeline serves the 招商 pipeline (leads) when set; Users holds the accounts that
+	// log in (usually Pipeline.Leads).
+	Pipeline *chainmap.Pipeline
+	Users    chainmap.LeadStore
+	// RequireLogin closes the whole API (the analysis too) to anonymous requests; leads
+	// always need a login.
+	RequireLogin bool
+	// SecureCookies marks the session cookie Secure even on plain HTTP, for a server
+	// behind a proxy that terminates TLS (on TLS connections it is always Secure).
+	SecureCookies bool
+	// SessionTTL is how long a login lasts (default DefaultSessionTTL).
+	SessionTTL time.Duration
 }
 
 // DefaultShutdownTimeout is the default grace period of a shutdown.
@@ -126,6 +138,12 @@ func (c *Config) defaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.SessionTTL <= 0 {
+		c.SessionTTL = DefaultSessionTTL
+	}
+	if c.Users == nil && c.Pipeline != nil {
+		c.Users = c.Pipeline.Leads
+	}
 }
 
 // Server serves chainmap over HTTP.
@@ -138,6 +156,11 @@ type Server struct {
 	closing  atomic.Bool  // set once the listener is closed: every answer closes its connection
 	// reloading is held while POST /admin/reload runs: one reload at a time.
 	reloading sync.Mutex
+
+	sessions  *sessions
+	loginIP   *limiter      // login attempts per client address
+	loginUser *limiter      // failed logins per user name
+	hashing   chan struct{} // at most cap(hashing) password checks at once
 }
 
 // New builds the server over a store; web holds the built front end (may be nil).
@@ -145,15 +168,21 @@ func New(cfg Config, store chainmap.Store, web fs.FS) *Server {
 	cfg.defaults()
 	// Every log line of the server, its admin endpoints included, goes through the cap.
 	cfg.Logger = slog.New(NewCapHandler(cfg.Logger.Handler()))
-	s := &Server{cfg: cfg, store: store, mux: http.NewServeMux(), log: cfg.Logger}
+	s := &Server{cfg: cfg, store: store, mux: http.NewServeMux(), log: cfg.Logger,
+		sessions: &sessions{m: map[string]*session{}}, hashing: make(chan struct{}, 2),
+		loginIP: newLimiter(loginAttemptsPerIP, loginIPWindow), loginUser: newLimiter(loginFailuresPerUser, loginUserWindow)}
 	gql := s.graphqlHandler()
-	s.mux.Handle("/graphql", s.cors(s.allowMethods(s.limitBody(graph.Middleware(store, gql)))))
+	s.mux.Handle("/graphql", s.cors(s.allowMethods(s.limitBody(s.withActor(graph.Middleware(store, gql))))))
+	s.mux.HandleFunc("POST /auth/login", s.login)
+	s.mux.HandleFunc("POST /auth/logout", s.logout)
+	s.mux.HandleFunc("GET /auth/me", s.me)
+	s.mux.HandleFunc("GET /export/audit.csv", s.requireAction(chainmap.ActReadAudit, s.auditCSV))
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
 	})
 	s.mux.HandleFunc("GET /readyz", s.ready)
-	s.mux.HandleFunc("POST /admin/reload", s.requireRole(RoleAdmin, s.reload))
+	s.mux.HandleFunc("POST /admin/reload", s.requireAction(chainmap.ActReload, s.reload))
 	if cfg.Playground {
 		s.mux.Handle("GET /graphiql", graphiqlHandler(web))
 	}
@@ -176,7 +205,7 @@ func (s *Server) closeWhenDraining(next http.Handler) http.Handler {
 }
 
 func (s *Server) graphqlHandler() http.Handler {
-	schema := generated.NewExecutableSchema(*graph.NewSchema(s.store))
+	schema := generated.NewExecutableSchema(*graph.NewSchema(s.store, s.cfg.Pipeline))
 	h := handler.New(schema)
 	h.AddTransport(transport.Options{})
 	h.AddTransport(httpTransport{s})
@@ -295,6 +324,9 @@ func (s *Server) present(ctx context.Context, err error) *gqlerror.Error {
 			gqlErr.Extensions = map[string]any{}
 		}
 		gqlErr.Extensions["code"] = de.Code
+		if v, ok := chainmap.CurrentVersion(err); ok {
+			gqlErr.Extensions["currentVersion"] = v
+		}
 		if (de.Code == chainmap.EINTERNAL || de.Code == chainmap.EUNAVAILABLE) && !errors.Is(err, context.Canceled) {
 			s.log.Error("graphql", "code", de.Code, "path", gqlErr.Path.String(), "err", err)
 		}

@@ -2,23 +2,17 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// run executes the chainmap command line and returns its output and error.
-func run(t *testing.T, args ...string) (string, error) {
+// runArgs executes the chainmap command line with no input and returns its output and
+// error (state_test.go's run, with stdin).
+func runArgs(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	cmd := rootCmd()
-	var out bytes.Buffer
-	cmd.SetOut(&out)
-	cmd.SetErr(&out)
-	cmd.SetArgs(args)
-	err := cmd.ExecuteContext(context.Background())
-	return out.String(), err
+	return run(t, "", args...)
 }
 
 func copyDataset(t *testing.T, src string) string {
@@ -49,7 +43,7 @@ func TestImportCommand(t *testing.T) {
 	dir := copyDataset(t, "../../data/zhengzhou-aluminium")
 	ex := "../../testdata/import-example/"
 	review := filepath.Join(t.TempDir(), "review.xlsx")
-	out, err := run(t, "import", ex+"registry-export.csv", ex+"规上企业名录.xlsx", "--into", dir, "--review", review)
+	out, err := runArgs(t, "import", ex+"registry-export.csv", ex+"规上企业名录.xlsx", "--into", dir, "--review", review)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -63,16 +57,16 @@ func TestImportCommand(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	if out, err := run(t, "validate", dir); err != nil {
+	if out, err := runArgs(t, "validate", dir); err != nil {
 		t.Errorf("the dataset does not validate after the import: %v\n%s", err, out)
 	}
-	out, err = run(t, "import", "--apply-review", review, "--into", dir, "--reviewer", "tester")
+	out, err = runArgs(t, "import", "--apply-review", review, "--into", dir, "--reviewer", "tester")
 	if err != nil || !strings.Contains(out, "review applied: 0 accepted, 0 rejected, 0 moved to another segment, 7 left as they were") {
 		t.Errorf("apply of an undecided review: %v\n%s", err, out)
 	}
 	// --strict with a problem in the lists: exit error, nothing written.
 	before, _ := os.ReadFile(filepath.Join(dir, "enterprises.csv"))
-	_, err = run(t, "import", ex+"registry-export.csv", "--into", dir, "--strict")
+	_, err = runArgs(t, "import", ex+"registry-export.csv", "--into", dir, "--strict")
 	if err == nil || !strings.Contains(err.Error(), "--strict") {
 		t.Errorf("--strict with problems: err = %v", err)
 	}
@@ -80,7 +74,7 @@ func TestImportCommand(t *testing.T) {
 	if !bytes.Equal(before, after) {
 		t.Error("--strict with problems wrote enterprises.csv")
 	}
-	if _, err := run(t, "import", ex+"registry-export.csv"); err == nil || !strings.Contains(err.Error(), "--into DIR is required") {
+	if _, err := runArgs(t, "import", ex+"registry-export.csv"); err == nil || !strings.Contains(err.Error(), "--into DIR is required") {
 		t.Errorf("missing --into: %v", err)
 	}
 }

@@ -71,7 +71,8 @@ region or park, and whom to attract to fix them.`,
 	}
 	root.PersistentFlags().BoolVar(&debug, "debug", false, "log at debug level")
 	logger := func() *slog.Logger { return newLogger(debug) }
-	root.AddCommand(serveCmd(logger), loadCmd(logger), validateCmd(), versionCmd(), genCmd(), importCmd())
+	root.AddCommand(serveCmd(logger), loadCmd(logger), validateCmd(), versionCmd(), genCmd(), importCmd(),
+		userCmd(logger), stateCmd(logger), leadsCmd(logger))
 	return root
 }
 

@@ -10,11 +10,13 @@ import (
 	"time"
 
 	"github.com/chainmap/chainmap"
+	"github.com/chainmap/chainmap/boltstore"
 	"github.com/chainmap/chainmap/data"
 	"github.com/chainmap/chainmap/frontend"
 	"github.com/chainmap/chainmap/internal/safefile"
 	"github.com/chainmap/chainmap/loaders"
 	"github.com/chainmap/chainmap/memstore"
+	"github.com/chainmap/chainmap/neo4jstore"
 	"github.com/chainmap/chainmap/server"
 	"github.com/spf13/cobra"
 )
@@ -25,6 +27,7 @@ func serveCmd(logger func() *slog.Logger) *cobra.Command {
 		dataDir    string
 		production bool
 		tokensFile string
+		statePath  string
 		nf         neo4jFlags
 	)
 	cmd := &cobra.Command{
@@ -54,6 +57,16 @@ new connections are refused, and requests in flight get --shutdown-grace to fini
 				return err
 			}
 			defer closeFn()
+			leads, where, closeLeads, err := openServeLeads(store, statePath, dataDir)
+			if err != nil {
+				return err
+			}
+			defer closeLeads()
+			cfg.Pipeline = &chainmap.Pipeline{Data: store, Leads: leads}
+			if users, err := leads.Users(ctx); err == nil && len(users) == 0 {
+				log.Warn("no accounts yet: leads need a login; add the first with chainmap user add NAME --role admin", "state", where)
+			}
+			log.Info("pipeline state", "state", where)
 			tokens := os.Getenv("CHAINMAP_TOKENS")
 			if tokensFile != "" {
 				// A regular file only, at most 1 MiB: a FIFO or device named here must
@@ -101,7 +114,11 @@ new connections are refused, and requests in flight get --shutdown-grace to fini
 	cmd.Flags().DurationVar(&cfg.ShutdownTimeout, "shutdown-grace", server.DefaultShutdownTimeout, "time requests in flight get to finish after SIGTERM (env CHAINMAP_SHUTDOWN_GRACE)")
 	cmd.Flags().DurationVar(&cfg.ShutdownDelay, "shutdown-delay", 0, "time /readyz answers 503 before new connections are refused, for load balancers (env CHAINMAP_SHUTDOWN_DELAY)")
 	cmd.Flags().StringSliceVar(&cfg.CORSOrigins, "cors-origin", nil, "origins allowed to call the API from a browser (repeatable; default same origin only)")
-	cmd.Flags().StringVar(&tokensFile, "tokens-file", "", "file of token:role lines for writing endpoints (roles admin, reader); default env CHAINMAP_TOKENS")
+	cmd.Flags().StringVar(&tokensFile, "tokens-file", "", "file of token:role[:name] lines for scripts (roles viewer, promoter, manager, admin, reader); default env CHAINMAP_TOKENS")
+	cmd.Flags().StringVar(&statePath, "state", "", "state file of the embedded store (leads, users, audit trail); default DIR/.chainmap/state.db with --data DIR, else ~/.local/state/chainmap/state.db (env CHAINMAP_STATE); with Neo4j the state is in Neo4j")
+	cmd.Flags().BoolVar(&cfg.RequireLogin, "require-login", os.Getenv("CHAINMAP_REQUIRE_LOGIN") == "1", "close the whole API, analysis included, to anonymous requests (env CHAINMAP_REQUIRE_LOGIN=1); leads always need a login")
+	cmd.Flags().BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark the session cookie Secure on plain HTTP too (behind a proxy that terminates TLS)")
+	cmd.Flags().DurationVar(&cfg.SessionTTL, "session-ttl", server.DefaultSessionTTL, "how long a login lasts")
 	nf.register(cmd)
 	return cmd
 }
@@ -178,4 +195,23 @@ func readSmallFile(ctx context.Context, path string, max int64) ([]byte, error) 
 		return nil, fmt.Errorf("%s changed while it was opened", path)
 	}
 	return safefile.ReadAll(ctx, f, path, max)
+}
+
+// openServeLeads returns where the pipeline's user data lives: Neo4j itself when the
+// dataset is there, else the bbolt state file.
+func openServeLeads(store chainmap.Store, statePath, dataDir string) (chainmap.LeadStore, string, func(), error) {
+	if ls, ok := store.(*neo4jstore.Store); ok {
+		return ls, "neo4j", func() {}, nil
+	}
+	if statePath == "" {
+		var err error
+		if statePath, err = defaultStatePath(dataDir); err != nil {
+			return nil, "", nil, err
+		}
+	}
+	st, err := boltstore.Open(statePath)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return st, statePath, func() { st.Close() }, nil
 }

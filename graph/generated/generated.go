@@ -9,6 +9,7 @@ import (
 	"math"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
@@ -28,6 +29,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	AuditEntry() AuditEntryResolver
 	Balance() BalanceResolver
 	Chain() ChainResolver
 	Citation() CitationResolver
@@ -39,6 +41,8 @@ type ResolverRoot interface {
 	Goal() GoalResolver
 	Indicator() IndicatorResolver
 	InvestmentTarget() InvestmentTargetResolver
+	Lead() LeadResolver
+	Mutation() MutationResolver
 	NeighbourSegment() NeighbourSegmentResolver
 	Operation() OperationResolver
 	Park() ParkResolver
@@ -52,6 +56,7 @@ type ResolverRoot interface {
 	ScopeCoverage() ScopeCoverageResolver
 	Segment() SegmentResolver
 	SegmentGap() SegmentGapResolver
+	StageChange() StageChangeResolver
 	SupplyLink() SupplyLinkResolver
 	Technology() TechnologyResolver
 }
@@ -60,6 +65,16 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AuditEntry struct {
+		Action  func(childComplexity int) int
+		Actor   func(childComplexity int) int
+		After   func(childComplexity int) int
+		At      func(childComplexity int) int
+		Before  func(childComplexity int) int
+		Seq     func(childComplexity int) int
+		Subject func(childComplexity int) int
+	}
+
 	Balance struct {
 		Demand func(childComplexity int) int
 		From   func(childComplexity int) int
@@ -173,6 +188,15 @@ type ComplexityRoot struct {
 		To              func(childComplexity int) int
 	}
 
+	FollowUp struct {
+		At    func(childComplexity int) int
+		By    func(childComplexity int) int
+		Date  func(childComplexity int) int
+		ID    func(childComplexity int) int
+		Kind  func(childComplexity int) int
+		Notes func(childComplexity int) int
+	}
+
 	GapReport struct {
 		ByStage      func(childComplexity int) int
 		Chain        func(childComplexity int) int
@@ -259,6 +283,58 @@ type ComplexityRoot struct {
 		Kind  func(childComplexity int) int
 	}
 
+	Lead struct {
+		Capacity          func(childComplexity int) int
+		CapacityUnit      func(childComplexity int) int
+		Chain             func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		CreatedBy         func(childComplexity int) int
+		CreditCode        func(childComplexity int) int
+		Enterprise        func(childComplexity int) int
+		EnterpriseMissing func(childComplexity int) int
+		FirmName          func(childComplexity int) int
+		FollowUps         func(childComplexity int) int
+		HeldFrom          func(childComplexity int) int
+		History           func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Investment        func(childComplexity int) int
+		Jobs              func(childComplexity int) int
+		LastActivity      func(childComplexity int) int
+		NextStep          func(childComplexity int) int
+		NextStepDue       func(childComplexity int) int
+		Origin            func(childComplexity int) int
+		Owner             func(childComplexity int) int
+		Park              func(childComplexity int) int
+		Reason            func(childComplexity int) int
+		ReasonNote        func(childComplexity int) int
+		Region            func(childComplexity int) int
+		Segment           func(childComplexity int) int
+		SegmentMissing    func(childComplexity int) int
+		Stage             func(childComplexity int) int
+		StageSince        func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+		Version           func(childComplexity int) int
+	}
+
+	LeadConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	LeadEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	Mutation struct {
+		AddFollowUp          func(childComplexity int, lead string, date string, kind chainmap.FollowUpKind, notes *string) int
+		CloseLead            func(childComplexity int, id string, version int, reason chainmap.CloseReason, note *string) int
+		CreateLead           func(childComplexity int, input model.CreateLeadInput) int
+		CreateLeadFromTarget func(childComplexity int, enterprise string, segment string, park *string, region *string, origin *string) int
+		MoveLeadStage        func(childComplexity int, id string, version int, stage chainmap.LeadStage, reason *chainmap.CloseReason, note *string) int
+		UpdateLead           func(childComplexity int, id string, version int, input model.UpdateLeadInput) int
+	}
+
 	NeighbourSegment struct {
 		Enterprises func(childComplexity int) int
 		Present     func(childComplexity int) int
@@ -309,6 +385,26 @@ type ComplexityRoot struct {
 		Projects      func(childComplexity int) int
 		Regions       func(childComplexity int) int
 		Sources       func(childComplexity int) int
+	}
+
+	PipelineGroup struct {
+		Capacity   func(childComplexity int) int
+		Investment func(childComplexity int) int
+		Jobs       func(childComplexity int) int
+		Key        func(childComplexity int) int
+		Leads      func(childComplexity int) int
+	}
+
+	PipelineReport struct {
+		ByOwner     func(childComplexity int) int
+		ByPark      func(childComplexity int) int
+		BySegment   func(childComplexity int) int
+		ByStage     func(childComplexity int) int
+		Conversion  func(childComplexity int) int
+		DaysInStage func(childComplexity int) int
+		Stale       func(childComplexity int) int
+		StaleDays   func(childComplexity int) int
+		Total       func(childComplexity int) int
 	}
 
 	Platform struct {
@@ -372,6 +468,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		AuditTrail         func(childComplexity int, after *int, subject *string, first *int) int
 		Chain              func(childComplexity int, id string) int
 		Chains             func(childComplexity int) int
 		ClusterComposition func(childComplexity int, park string, chain *string, against *string) int
@@ -383,8 +480,12 @@ type ComplexityRoot struct {
 		Goals              func(childComplexity int, region *string) int
 		Indicators         func(childComplexity int, region *string, metric *string) int
 		InvestmentTargets  func(childComplexity int, chain string, scope model.ScopeInput, segment string, first *int) int
+		Lead               func(childComplexity int, id string) int
+		Leads              func(childComplexity int, filter *chainmap.LeadFilter, first *int, after *string) int
+		Me                 func(childComplexity int) int
 		Park               func(childComplexity int, id string) int
 		Parks              func(childComplexity int, region *string) int
+		Pipeline           func(childComplexity int, filter *chainmap.LeadFilter) int
 		Platforms          func(childComplexity int) int
 		Policies           func(childComplexity int, segment *string) int
 		Projects           func(childComplexity int, enterprise *string, park *string, region *string, segment *string) int
@@ -396,7 +497,7 @@ type ComplexityRoot struct {
 		Segment            func(childComplexity int, id string) int
 		Sources            func(childComplexity int) int
 		Technologies       func(childComplexity int) int
-		WhatIf             func(childComplexity int, chain string, scope model.ScopeInput, add []*model.WhatIfInput, remove []*model.WhatIfInput) int
+		WhatIf             func(childComplexity int, chain string, scope model.ScopeInput, add []*model.WhatIfInput, remove []*model.WhatIfInput, addLeads *chainmap.LeadFilter) int
 	}
 
 	Region struct {
@@ -492,6 +593,7 @@ type ComplexityRoot struct {
 		Kind            func(childComplexity int) int
 		KindZh          func(childComplexity int) int
 		LQ              func(childComplexity int) int
+		Leads           func(childComplexity int) int
 		LocalDownstream func(childComplexity int) int
 		LocalUpstream   func(childComplexity int) int
 		MinCapacity     func(childComplexity int) int
@@ -520,10 +622,31 @@ type ComplexityRoot struct {
 		URL       func(childComplexity int) int
 	}
 
+	StageChange struct {
+		At   func(childComplexity int) int
+		By   func(childComplexity int) int
+		From func(childComplexity int) int
+		To   func(childComplexity int) int
+	}
+
 	StageCompleteness struct {
 		Present func(childComplexity int) int
 		Stage   func(childComplexity int) int
 		Total   func(childComplexity int) int
+	}
+
+	StageConversion struct {
+		Advanced func(childComplexity int) int
+		From     func(childComplexity int) int
+		Rate     func(childComplexity int) int
+		Reached  func(childComplexity int) int
+		To       func(childComplexity int) int
+	}
+
+	StageDays struct {
+		Median  func(childComplexity int) int
+		Samples func(childComplexity int) int
+		Stage   func(childComplexity int) int
 	}
 
 	StatusChange struct {
@@ -562,6 +685,16 @@ type ComplexityRoot struct {
 		Sources     func(childComplexity int) int
 	}
 
+	UnitFigure struct {
+		Unit  func(childComplexity int) int
+		Value func(childComplexity int) int
+	}
+
+	Viewer struct {
+		Name func(childComplexity int) int
+		Role func(childComplexity int) int
+	}
+
 	WhatIfResult struct {
 		After   func(childComplexity int) int
 		Before  func(childComplexity int) int
@@ -573,6 +706,9 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AuditEntryResolver interface {
+	Seq(ctx context.Context, obj *chainmap.AuditEntry) (int, error)
+}
 type BalanceResolver interface {
 	From(ctx context.Context, obj *chainmap.Balance) (*chainmap.Segment, error)
 	To(ctx context.Context, obj *chainmap.Balance) (*chainmap.Segment, error)
@@ -639,6 +775,29 @@ type IndicatorResolver interface {
 type InvestmentTargetResolver interface {
 	Segment(ctx context.Context, obj *chainmap.Target) (*chainmap.Segment, error)
 }
+type LeadResolver interface {
+	Version(ctx context.Context, obj *chainmap.Lead) (int, error)
+	Enterprise(ctx context.Context, obj *chainmap.Lead) (*chainmap.Enterprise, error)
+
+	Segment(ctx context.Context, obj *chainmap.Lead) (*chainmap.Segment, error)
+
+	Park(ctx context.Context, obj *chainmap.Lead) (*chainmap.Park, error)
+
+	Region(ctx context.Context, obj *chainmap.Lead) (*chainmap.Region, error)
+
+	HeldFrom(ctx context.Context, obj *chainmap.Lead) (*chainmap.LeadStage, error)
+	Reason(ctx context.Context, obj *chainmap.Lead) (*chainmap.CloseReason, error)
+
+	FollowUps(ctx context.Context, obj *chainmap.Lead) ([]*chainmap.FollowUp, error)
+}
+type MutationResolver interface {
+	CreateLead(ctx context.Context, input model.CreateLeadInput) (*chainmap.Lead, error)
+	CreateLeadFromTarget(ctx context.Context, enterprise string, segment string, park *string, region *string, origin *string) (*chainmap.Lead, error)
+	UpdateLead(ctx context.Context, id string, version int, input model.UpdateLeadInput) (*chainmap.Lead, error)
+	MoveLeadStage(ctx context.Context, id string, version int, stage chainmap.LeadStage, reason *chainmap.CloseReason, note *string) (*chainmap.Lead, error)
+	AddFollowUp(ctx context.Context, lead string, date string, kind chainmap.FollowUpKind, notes *string) (*chainmap.FollowUp, error)
+	CloseLead(ctx context.Context, id string, version int, reason chainmap.CloseReason, note *string) (*chainmap.Lead, error)
+}
 type NeighbourSegmentResolver interface {
 	Segment(ctx context.Context, obj *chainmap.Neighbour) (*chainmap.Segment, error)
 }
@@ -703,8 +862,13 @@ type QueryResolver interface {
 	InvestmentTargets(ctx context.Context, chain string, scope model.ScopeInput, segment string, first *int) ([]*chainmap.Target, error)
 	ClusterComposition(ctx context.Context, park string, chain *string, against *string) (*chainmap.ClusterComposition, error)
 	Roadmap(ctx context.Context, chain string, scope model.ScopeInput, steps *int, targetsPerStep *int) (*chainmap.Roadmap, error)
-	WhatIf(ctx context.Context, chain string, scope model.ScopeInput, add []*model.WhatIfInput, remove []*model.WhatIfInput) (*chainmap.WhatIfResult, error)
+	WhatIf(ctx context.Context, chain string, scope model.ScopeInput, add []*model.WhatIfInput, remove []*model.WhatIfInput, addLeads *chainmap.LeadFilter) (*chainmap.WhatIfResult, error)
 	ScopeCoverage(ctx context.Context, scope model.ScopeInput) (*chainmap.Coverage, error)
+	Leads(ctx context.Context, filter *chainmap.LeadFilter, first *int, after *string) (*model.LeadConnection, error)
+	Lead(ctx context.Context, id string) (*chainmap.Lead, error)
+	Pipeline(ctx context.Context, filter *chainmap.LeadFilter) (*chainmap.PipelineReport, error)
+	AuditTrail(ctx context.Context, after *int, subject *string, first *int) ([]*chainmap.AuditEntry, error)
+	Me(ctx context.Context) (*model.Viewer, error)
 }
 type RegionResolver interface {
 	Parent(ctx context.Context, obj *chainmap.Region) (*chainmap.Region, error)
@@ -734,6 +898,7 @@ type SegmentResolver interface {
 	Operations(ctx context.Context, obj *chainmap.Segment) ([]*chainmap.Operation, error)
 }
 type SegmentGapResolver interface {
+	Leads(ctx context.Context, obj *chainmap.SegmentGap) ([]*chainmap.Lead, error)
 	Enterprises(ctx context.Context, obj *chainmap.SegmentGap) (int, error)
 	Suggested(ctx context.Context, obj *chainmap.SegmentGap) (int, error)
 	Capacity(ctx context.Context, obj *chainmap.SegmentGap) (*float64, error)
@@ -744,6 +909,9 @@ type SegmentGapResolver interface {
 	MinLq(ctx context.Context, obj *chainmap.SegmentGap) (float64, error)
 
 	KindZh(ctx context.Context, obj *chainmap.SegmentGap) (string, error)
+}
+type StageChangeResolver interface {
+	From(ctx context.Context, obj *chainmap.StageChange) (*chainmap.LeadStage, error)
 }
 type SupplyLinkResolver interface {
 	Supplier(ctx context.Context, obj *chainmap.SupplyLink) (*chainmap.Enterprise, error)
@@ -772,6 +940,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AuditEntry.action":
+		if e.ComplexityRoot.AuditEntry.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Action(childComplexity), true
+	case "AuditEntry.actor":
+		if e.ComplexityRoot.AuditEntry.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Actor(childComplexity), true
+	case "AuditEntry.after":
+		if e.ComplexityRoot.AuditEntry.After == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.After(childComplexity), true
+	case "AuditEntry.at":
+		if e.ComplexityRoot.AuditEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.At(childComplexity), true
+	case "AuditEntry.before":
+		if e.ComplexityRoot.AuditEntry.Before == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Before(childComplexity), true
+	case "AuditEntry.seq":
+		if e.ComplexityRoot.AuditEntry.Seq == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Seq(childComplexity), true
+	case "AuditEntry.subject":
+		if e.ComplexityRoot.AuditEntry.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Subject(childComplexity), true
 
 	case "Balance.demand":
 		if e.ComplexityRoot.Balance.Demand == nil {
@@ -1286,6 +1497,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Flow.To(childComplexity), true
 
+	case "FollowUp.at":
+		if e.ComplexityRoot.FollowUp.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowUp.At(childComplexity), true
+	case "FollowUp.by":
+		if e.ComplexityRoot.FollowUp.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowUp.By(childComplexity), true
+	case "FollowUp.date":
+		if e.ComplexityRoot.FollowUp.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowUp.Date(childComplexity), true
+	case "FollowUp.id":
+		if e.ComplexityRoot.FollowUp.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowUp.ID(childComplexity), true
+	case "FollowUp.kind":
+		if e.ComplexityRoot.FollowUp.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowUp.Kind(childComplexity), true
+	case "FollowUp.notes":
+		if e.ComplexityRoot.FollowUp.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FollowUp.Notes(childComplexity), true
+
 	case "GapReport.byStage":
 		if e.ComplexityRoot.GapReport.ByStage == nil {
 			break
@@ -1700,6 +1948,280 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.KindCount.Kind(childComplexity), true
 
+	case "Lead.capacity":
+		if e.ComplexityRoot.Lead.Capacity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Capacity(childComplexity), true
+	case "Lead.capacityUnit":
+		if e.ComplexityRoot.Lead.CapacityUnit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.CapacityUnit(childComplexity), true
+	case "Lead.chainId":
+		if e.ComplexityRoot.Lead.Chain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Chain(childComplexity), true
+	case "Lead.createdAt":
+		if e.ComplexityRoot.Lead.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.CreatedAt(childComplexity), true
+	case "Lead.createdBy":
+		if e.ComplexityRoot.Lead.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.CreatedBy(childComplexity), true
+	case "Lead.creditCode":
+		if e.ComplexityRoot.Lead.CreditCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.CreditCode(childComplexity), true
+	case "Lead.enterprise", "Lead.enterpriseId":
+		if e.ComplexityRoot.Lead.Enterprise == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Enterprise(childComplexity), true
+	case "Lead.enterpriseMissing":
+		if e.ComplexityRoot.Lead.EnterpriseMissing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.EnterpriseMissing(childComplexity), true
+	case "Lead.firmName":
+		if e.ComplexityRoot.Lead.FirmName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.FirmName(childComplexity), true
+	case "Lead.followUpCount", "Lead.followUps":
+		if e.ComplexityRoot.Lead.FollowUps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.FollowUps(childComplexity), true
+	case "Lead.heldFrom":
+		if e.ComplexityRoot.Lead.HeldFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.HeldFrom(childComplexity), true
+	case "Lead.history":
+		if e.ComplexityRoot.Lead.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.History(childComplexity), true
+	case "Lead.id":
+		if e.ComplexityRoot.Lead.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.ID(childComplexity), true
+	case "Lead.investment":
+		if e.ComplexityRoot.Lead.Investment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Investment(childComplexity), true
+	case "Lead.jobs":
+		if e.ComplexityRoot.Lead.Jobs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Jobs(childComplexity), true
+	case "Lead.lastActivity":
+		if e.ComplexityRoot.Lead.LastActivity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.LastActivity(childComplexity), true
+	case "Lead.nextStep":
+		if e.ComplexityRoot.Lead.NextStep == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.NextStep(childComplexity), true
+	case "Lead.nextStepDue":
+		if e.ComplexityRoot.Lead.NextStepDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.NextStepDue(childComplexity), true
+	case "Lead.origin":
+		if e.ComplexityRoot.Lead.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Origin(childComplexity), true
+	case "Lead.owner":
+		if e.ComplexityRoot.Lead.Owner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Owner(childComplexity), true
+	case "Lead.park", "Lead.parkId":
+		if e.ComplexityRoot.Lead.Park == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Park(childComplexity), true
+	case "Lead.reason":
+		if e.ComplexityRoot.Lead.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Reason(childComplexity), true
+	case "Lead.reasonNote":
+		if e.ComplexityRoot.Lead.ReasonNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.ReasonNote(childComplexity), true
+	case "Lead.region", "Lead.regionId":
+		if e.ComplexityRoot.Lead.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Region(childComplexity), true
+	case "Lead.segment", "Lead.segmentId":
+		if e.ComplexityRoot.Lead.Segment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Segment(childComplexity), true
+	case "Lead.segmentMissing":
+		if e.ComplexityRoot.Lead.SegmentMissing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.SegmentMissing(childComplexity), true
+	case "Lead.stage":
+		if e.ComplexityRoot.Lead.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Stage(childComplexity), true
+	case "Lead.stageSince":
+		if e.ComplexityRoot.Lead.StageSince == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.StageSince(childComplexity), true
+	case "Lead.updatedAt":
+		if e.ComplexityRoot.Lead.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.UpdatedAt(childComplexity), true
+	case "Lead.version":
+		if e.ComplexityRoot.Lead.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Version(childComplexity), true
+
+	case "LeadConnection.edges":
+		if e.ComplexityRoot.LeadConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadConnection.Edges(childComplexity), true
+	case "LeadConnection.pageInfo":
+		if e.ComplexityRoot.LeadConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadConnection.PageInfo(childComplexity), true
+
+	case "LeadEdge.cursor":
+		if e.ComplexityRoot.LeadEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEdge.Cursor(childComplexity), true
+	case "LeadEdge.node":
+		if e.ComplexityRoot.LeadEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEdge.Node(childComplexity), true
+
+	case "Mutation.addFollowUp":
+		if e.ComplexityRoot.Mutation.AddFollowUp == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addFollowUp_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddFollowUp(childComplexity, args["lead"].(string), args["date"].(string), args["kind"].(chainmap.FollowUpKind), args["notes"].(*string)), true
+	case "Mutation.closeLead":
+		if e.ComplexityRoot.Mutation.CloseLead == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_closeLead_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CloseLead(childComplexity, args["id"].(string), args["version"].(int), args["reason"].(chainmap.CloseReason), args["note"].(*string)), true
+	case "Mutation.createLead":
+		if e.ComplexityRoot.Mutation.CreateLead == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createLead_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateLead(childComplexity, args["input"].(model.CreateLeadInput)), true
+	case "Mutation.createLeadFromTarget":
+		if e.ComplexityRoot.Mutation.CreateLeadFromTarget == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createLeadFromTarget_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateLeadFromTarget(childComplexity, args["enterprise"].(string), args["segment"].(string), args["park"].(*string), args["region"].(*string), args["origin"].(*string)), true
+	case "Mutation.moveLeadStage":
+		if e.ComplexityRoot.Mutation.MoveLeadStage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_moveLeadStage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MoveLeadStage(childComplexity, args["id"].(string), args["version"].(int), args["stage"].(chainmap.LeadStage), args["reason"].(*chainmap.CloseReason), args["note"].(*string)), true
+	case "Mutation.updateLead":
+		if e.ComplexityRoot.Mutation.UpdateLead == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateLead_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateLead(childComplexity, args["id"].(string), args["version"].(int), args["input"].(model.UpdateLeadInput)), true
+
 	case "NeighbourSegment.enterprises":
 		if e.ComplexityRoot.NeighbourSegment.Enterprises == nil {
 			break
@@ -1948,6 +2470,92 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Park.Sources(childComplexity), true
+
+	case "PipelineGroup.capacity":
+		if e.ComplexityRoot.PipelineGroup.Capacity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineGroup.Capacity(childComplexity), true
+	case "PipelineGroup.investment":
+		if e.ComplexityRoot.PipelineGroup.Investment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineGroup.Investment(childComplexity), true
+	case "PipelineGroup.jobs":
+		if e.ComplexityRoot.PipelineGroup.Jobs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineGroup.Jobs(childComplexity), true
+	case "PipelineGroup.key":
+		if e.ComplexityRoot.PipelineGroup.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineGroup.Key(childComplexity), true
+	case "PipelineGroup.leads":
+		if e.ComplexityRoot.PipelineGroup.Leads == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineGroup.Leads(childComplexity), true
+
+	case "PipelineReport.byOwner":
+		if e.ComplexityRoot.PipelineReport.ByOwner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineReport.ByOwner(childComplexity), true
+	case "PipelineReport.byPark":
+		if e.ComplexityRoot.PipelineReport.ByPark == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineReport.ByPark(childComplexity), true
+	case "PipelineReport.bySegment":
+		if e.ComplexityRoot.PipelineReport.BySegment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineReport.BySegment(childComplexity), true
+	case "PipelineReport.byStage":
+		if e.ComplexityRoot.PipelineReport.ByStage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineReport.ByStage(childComplexity), true
+	case "PipelineReport.conversion":
+		if e.ComplexityRoot.PipelineReport.Conversion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineReport.Conversion(childComplexity), true
+	case "PipelineReport.daysInStage":
+		if e.ComplexityRoot.PipelineReport.DaysInStage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineReport.DaysInStage(childComplexity), true
+	case "PipelineReport.stale":
+		if e.ComplexityRoot.PipelineReport.Stale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineReport.Stale(childComplexity), true
+	case "PipelineReport.staleDays":
+		if e.ComplexityRoot.PipelineReport.StaleDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineReport.StaleDays(childComplexity), true
+	case "PipelineReport.total":
+		if e.ComplexityRoot.PipelineReport.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineReport.Total(childComplexity), true
 
 	case "Platform.confidence":
 		if e.ComplexityRoot.Platform.Confidence == nil {
@@ -2241,6 +2849,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Project.StartYear(childComplexity), true
 
+	case "Query.auditTrail":
+		if e.ComplexityRoot.Query.AuditTrail == nil {
+			break
+		}
+
+		args, err := ec.field_Query_auditTrail_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AuditTrail(childComplexity, args["after"].(*int), args["subject"].(*string), args["first"].(*int)), true
 	case "Query.chain":
 		if e.ComplexityRoot.Query.Chain == nil {
 			break
@@ -2348,6 +2967,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.InvestmentTargets(childComplexity, args["chain"].(string), args["scope"].(model.ScopeInput), args["segment"].(string), args["first"].(*int)), true
+	case "Query.lead":
+		if e.ComplexityRoot.Query.Lead == nil {
+			break
+		}
+
+		args, err := ec.field_Query_lead_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Lead(childComplexity, args["id"].(string)), true
+	case "Query.leads":
+		if e.ComplexityRoot.Query.Leads == nil {
+			break
+		}
+
+		args, err := ec.field_Query_leads_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Leads(childComplexity, args["filter"].(*chainmap.LeadFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.me":
+		if e.ComplexityRoot.Query.Me == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Me(childComplexity), true
 	case "Query.park":
 		if e.ComplexityRoot.Query.Park == nil {
 			break
@@ -2370,6 +3017,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Parks(childComplexity, args["region"].(*string)), true
+	case "Query.pipeline":
+		if e.ComplexityRoot.Query.Pipeline == nil {
+			break
+		}
+
+		args, err := ec.field_Query_pipeline_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Pipeline(childComplexity, args["filter"].(*chainmap.LeadFilter)), true
 	case "Query.platforms":
 		if e.ComplexityRoot.Query.Platforms == nil {
 			break
@@ -2486,7 +3144,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.WhatIf(childComplexity, args["chain"].(string), args["scope"].(model.ScopeInput), args["add"].([]*model.WhatIfInput), args["remove"].([]*model.WhatIfInput)), true
+		return e.ComplexityRoot.Query.WhatIf(childComplexity, args["chain"].(string), args["scope"].(model.ScopeInput), args["add"].([]*model.WhatIfInput), args["remove"].([]*model.WhatIfInput), args["addLeads"].(*chainmap.LeadFilter)), true
 
 	case "Region.boundary":
 		if e.ComplexityRoot.Region.Boundary == nil {
@@ -2926,6 +3584,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SegmentGap.LQ(childComplexity), true
+	case "SegmentGap.leads":
+		if e.ComplexityRoot.SegmentGap.Leads == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentGap.Leads(childComplexity), true
 	case "SegmentGap.localDownstream":
 		if e.ComplexityRoot.SegmentGap.LocalDownstream == nil {
 			break
@@ -3066,6 +3730,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Source.URL(childComplexity), true
 
+	case "StageChange.at":
+		if e.ComplexityRoot.StageChange.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageChange.At(childComplexity), true
+	case "StageChange.by":
+		if e.ComplexityRoot.StageChange.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageChange.By(childComplexity), true
+	case "StageChange.from":
+		if e.ComplexityRoot.StageChange.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageChange.From(childComplexity), true
+	case "StageChange.to":
+		if e.ComplexityRoot.StageChange.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageChange.To(childComplexity), true
+
 	case "StageCompleteness.present":
 		if e.ComplexityRoot.StageCompleteness.Present == nil {
 			break
@@ -3084,6 +3773,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StageCompleteness.Total(childComplexity), true
+
+	case "StageConversion.advanced":
+		if e.ComplexityRoot.StageConversion.Advanced == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageConversion.Advanced(childComplexity), true
+	case "StageConversion.from":
+		if e.ComplexityRoot.StageConversion.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageConversion.From(childComplexity), true
+	case "StageConversion.rate":
+		if e.ComplexityRoot.StageConversion.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageConversion.Rate(childComplexity), true
+	case "StageConversion.reached":
+		if e.ComplexityRoot.StageConversion.Reached == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageConversion.Reached(childComplexity), true
+	case "StageConversion.to":
+		if e.ComplexityRoot.StageConversion.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageConversion.To(childComplexity), true
+
+	case "StageDays.median":
+		if e.ComplexityRoot.StageDays.Median == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageDays.Median(childComplexity), true
+	case "StageDays.samples":
+		if e.ComplexityRoot.StageDays.Samples == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageDays.Samples(childComplexity), true
+	case "StageDays.stage":
+		if e.ComplexityRoot.StageDays.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageDays.Stage(childComplexity), true
 
 	case "StatusChange.enterprisesAfter":
 		if e.ComplexityRoot.StatusChange.EnterprisesAfter == nil {
@@ -3250,6 +3989,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Technology.Sources(childComplexity), true
 
+	case "UnitFigure.unit":
+		if e.ComplexityRoot.UnitFigure.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnitFigure.Unit(childComplexity), true
+	case "UnitFigure.value":
+		if e.ComplexityRoot.UnitFigure.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnitFigure.Value(childComplexity), true
+
+	case "Viewer.name":
+		if e.ComplexityRoot.Viewer.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Name(childComplexity), true
+	case "Viewer.role":
+		if e.ComplexityRoot.Viewer.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Role(childComplexity), true
+
 	case "WhatIfResult.after":
 		if e.ComplexityRoot.WhatIfResult.After == nil {
 			break
@@ -3278,9 +4043,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("CreateLeadInput", ec.unmarshalInputCreateLeadInput),
 			graphql.NewInputUnmarshaler("EnterpriseFilter", ec.unmarshalInputEnterpriseFilter),
+			graphql.NewInputUnmarshaler("LeadFilter", ec.unmarshalInputLeadFilter),
 			graphql.NewInputUnmarshaler("ScopeInput", ec.unmarshalInputScopeInput),
 			graphql.NewInputUnmarshaler("ThresholdInput", ec.unmarshalInputThresholdInput),
+			graphql.NewInputUnmarshaler("UpdateLeadInput", ec.unmarshalInputUpdateLeadInput),
 			graphql.NewInputUnmarshaler("WhatIfInput", ec.unmarshalInputWhatIfInput),
 		)
 	}
@@ -3316,6 +4084,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 
 	default:
@@ -3445,6 +4228,8 @@ type StageCompleteness {
 type SegmentGap {
   "The segment."
   segment: Segment!
+  "The pipeline's leads on this segment (exactly), anywhere, with their stages; null without a login (docs/pipeline.md)."
+  leads: [Lead!]
   "Local active enterprises in the segment or its sub-segments."
   enterprises: Int!
   "Local enterprises placed in the segment only by suggested placements (not yet verified): counted in enterprises, unless the analysis asked for verifiedOnly, which leaves them out."
@@ -3579,6 +4364,8 @@ extend type Query {
     add: [WhatIfInput!]
     "Existing enterprises stopping operating in segments."
     remove: [WhatIfInput!]
+    "The pipeline's leads this filter selects, added as if they produced (e.g. {stages: [SIGNED, REGISTERED, CONSTRUCTION, PRODUCTION]} for the leads at 签约 or later): each at its park or region, with its expected capacity. Needs a login."
+    addLeads: LeadFilter
   ): WhatIfResult!
 }
 
@@ -4139,6 +4926,296 @@ extend type Region {
   boundaryGeoJson: String
 }
 `, BuiltIn: false},
+	{Name: "../../schema/pipeline.graphqls", Input: `# The 招商 pipeline (docs/pipeline.md): leads, their follow-ups and the audit trail. Every
+# field and mutation here needs a login (a session cookie with its X-CSRF-Token header, or
+# a bearer token); what each role may do is in docs/pipeline.md.
+
+"An instant, RFC 3339."
+scalar Time
+
+"Where a lead stands: 线索 → 接洽 → 考察 → 洽谈 → 签约 → 注册 → 开工 → 投产, or 搁置 (on hold) / 终止 (ended)."
+enum LeadStage {
+  "线索: a name worth approaching"
+  CLUE
+  "接洽: first contact made"
+  CONTACT
+  "考察: site visit or inspection"
+  VISIT
+  "洽谈: terms under negotiation"
+  NEGOTIATION
+  "签约: investment agreement signed"
+  SIGNED
+  "注册: local company registered"
+  REGISTERED
+  "开工: construction started"
+  CONSTRUCTION
+  "投产: producing"
+  PRODUCTION
+  "搁置: on hold"
+  ON_HOLD
+  "终止: ended; final"
+  TERMINATED
+}
+
+"Why a lead is on hold or ended (docs/pipeline.md lists them); OTHER needs a note."
+enum CloseReason {
+  "企业无投资意向"
+  NO_INTEREST
+  "落户其他地区"
+  OTHER_REGION
+  "用地、能耗、环评等条件不满足"
+  CONDITIONS
+  "企业资金问题"
+  FUNDING
+  "政策或市场变化"
+  POLICY
+  "与其他线索重复"
+  DUPLICATE
+  "时机未到"
+  TIMING
+  "其他（须说明）"
+  OTHER
+}
+
+"What a follow-up was."
+enum FollowUpKind {
+  CALL
+  VISIT
+  INSPECTION
+  MEETING
+  SIGNING
+  MESSAGE
+  OTHER
+}
+
+"A firm the team works to attract."
+type Lead {
+  id: ID!
+  "Counts the lead's changes; an update names the version it was based on."
+  version: Int!
+  "The dataset enterprise approached, or null (a new firm, or one that left the dataset)."
+  enterprise: Enterprise
+  "Its id, kept even when the enterprise has left the dataset."
+  enterpriseId: ID
+  firmName: String!
+  creditCode: String
+  "The chain of the segment."
+  chainId: ID!
+  "The segment (gap) the lead fills, or null if it left the dataset."
+  segment: Segment
+  segmentId: ID!
+  park: Park
+  parkId: ID
+  region: Region
+  regionId: ID
+  "The user responsible."
+  owner: String!
+  "Expected investment, 亿元."
+  investment: Float
+  "Expected capacity, in capacityUnit (the segment's unit)."
+  capacity: Float
+  capacityUnit: String
+  jobs: Int
+  nextStep: String
+  "Due date of the next step, YYYY-MM-DD."
+  nextStepDue: String
+  stage: LeadStage!
+  "When it entered its stage."
+  stageSince: Time!
+  "For a lead on hold, the stage it was parked from."
+  heldFrom: LeadStage
+  reason: CloseReason
+  reasonNote: String
+  "Where it came from: investmentTargets, roadmap or manual."
+  origin: String
+  "Every stage move, oldest first (the first is the creation)."
+  history: [StageChange!]!
+  createdAt: Time!
+  createdBy: String!
+  updatedAt: Time!
+  "The creation or the latest follow-up."
+  lastActivity: Time!
+  followUpCount: Int!
+  "The timeline, by date."
+  followUps: [FollowUp!]!
+  "The enterprise it names has left the dataset (the lead is kept, flagged)."
+  enterpriseMissing: Boolean!
+  "The segment it names has left the dataset."
+  segmentMissing: Boolean!
+}
+
+"One stage move."
+type StageChange {
+  from: LeadStage
+  to: LeadStage!
+  at: Time!
+  by: String!
+}
+
+"One entry of a lead's timeline; never edited."
+type FollowUp {
+  id: ID!
+  date: String!
+  kind: FollowUpKind!
+  notes: String
+  by: String!
+  at: Time!
+}
+
+"A page of leads (Relay cursor connection)."
+type LeadConnection {
+  edges: [LeadEdge!]!
+  pageInfo: PageInfo!
+}
+
+type LeadEdge {
+  cursor: String!
+  node: Lead!
+}
+
+"Filters of leads; all apply together."
+input LeadFilter {
+  chain: ID
+  "The segment or any under it."
+  segment: ID
+  park: ID
+  "The region or any under it."
+  region: ID
+  stages: [LeadStage!]
+  owner: String
+  enterprise: ID
+  "Only open leads with no follow-up for this many days (1 to 3650)."
+  staleDays: Int
+}
+
+"The funnel of the leads a filter selects."
+type PipelineReport {
+  total: Int!
+  byStage: [PipelineGroup!]!
+  bySegment: [PipelineGroup!]!
+  byPark: [PipelineGroup!]!
+  byOwner: [PipelineGroup!]!
+  conversion: [StageConversion!]!
+  daysInStage: [StageDays!]!
+  staleDays: Int!
+  "Open leads without a follow-up for staleDays days."
+  stale: [Lead!]!
+}
+
+"The leads of one stage, segment, park (empty key: none) or owner, and what they promise."
+type PipelineGroup {
+  key: String!
+  leads: Int!
+  "亿元"
+  investment: Float!
+  capacity: [UnitFigure!]!
+  jobs: Int!
+}
+
+type UnitFigure {
+  unit: String!
+  value: Float!
+}
+
+"How many leads that reached one stage went on to reach the next (skipped stages count as reached)."
+type StageConversion {
+  from: LeadStage!
+  to: LeadStage!
+  reached: Int!
+  advanced: Int!
+  "advanced / reached; null when none reached from."
+  rate: Float
+}
+
+"Median days spent in a stage, over the stays that ended."
+type StageDays {
+  stage: LeadStage!
+  samples: Int!
+  median: Float
+}
+
+"One change: who, when, what, the record before and after (JSON). Append-only."
+type AuditEntry {
+  seq: Int!
+  at: Time!
+  actor: String!
+  action: String!
+  subject: String!
+  before: String
+  after: String
+}
+
+"The logged-in user."
+type Viewer {
+  name: String!
+  role: String!
+}
+
+extend type Query {
+  "Leads matching the filter, by creation, one page at a time."
+  leads(filter: LeadFilter, "Page size, 1 to 500 (default 50)." first: Int, after: String): LeadConnection!
+  "One lead, or null."
+  lead(id: ID!): Lead
+  "The funnel: counts, figures, conversion, days in stage, stale leads."
+  pipeline(filter: LeadFilter): PipelineReport!
+  "The audit trail after seq ` + "`" + `after` + "`" + ` (managers and admins)."
+  auditTrail(after: Int, subject: String, "1 to 1000 (default 100)." first: Int): [AuditEntry!]!
+  "Who is logged in, or null."
+  me: Viewer
+}
+
+"A new lead: a dataset enterprise, or a firm by name; the segment gives the chain and unit."
+input CreateLeadInput {
+  enterprise: ID
+  firmName: String
+  creditCode: String
+  segment: ID!
+  park: ID
+  region: ID
+  "Default: you (another owner: managers only)."
+  owner: String
+  investment: Float
+  capacity: Float
+  jobs: Int
+  nextStep: String
+  nextStepDue: String
+  "investmentTargets, roadmap or manual."
+  origin: String
+}
+
+"Fields to change: absent or null fields stay as they are, \"\" clears an optional text, clear* clears a figure."
+input UpdateLeadInput {
+  firmName: String
+  creditCode: String
+  park: ID
+  region: ID
+  "Reassigns (managers)."
+  owner: String
+  investment: Float
+  capacity: Float
+  jobs: Int
+  nextStep: String
+  nextStepDue: String
+  clearInvestment: Boolean
+  clearCapacity: Boolean
+  clearJobs: Boolean
+}
+
+type Mutation {
+  "Create a lead at 线索."
+  createLead(input: CreateLeadInput!): Lead!
+  "Create a lead straight from an investmentTargets row: the enterprise, the segment it would fill, the park."
+  createLeadFromTarget(enterprise: ID!, segment: ID!, park: ID, region: ID, origin: String): Lead!
+  "Change fields at the version you saw (CONFLICT with extensions.currentVersion otherwise)."
+  updateLead(id: ID!, version: Int!, input: UpdateLeadInput!): Lead!
+  "Move to another stage (docs/pipeline.md says which moves are allowed); 搁置 and 终止 need a reason."
+  moveLeadStage(id: ID!, version: Int!, stage: LeadStage!, reason: CloseReason, note: String): Lead!
+  "Record a follow-up on the timeline."
+  addFollowUp(lead: ID!, date: String!, kind: FollowUpKind!, notes: String): FollowUp!
+  "End a lead (终止) with a reason."
+  closeLead(id: ID!, version: Int!, reason: CloseReason!, note: String): Lead!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/plan.graphqls", Input: `"An investment project, from lead to production."
 type Project {
   "Project id."
@@ -4400,6 +5477,7 @@ carries its sources.
 """
 schema {
   query: Query
+  mutation: Mutation
 }
 
 "The root of every read."
@@ -4523,6 +5601,26 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "seq":
+		return ec.fieldContext_AuditEntry_seq(ctx, field)
+	case "at":
+		return ec.fieldContext_AuditEntry_at(ctx, field)
+	case "actor":
+		return ec.fieldContext_AuditEntry_actor(ctx, field)
+	case "action":
+		return ec.fieldContext_AuditEntry_action(ctx, field)
+	case "subject":
+		return ec.fieldContext_AuditEntry_subject(ctx, field)
+	case "before":
+		return ec.fieldContext_AuditEntry_before(ctx, field)
+	case "after":
+		return ec.fieldContext_AuditEntry_after(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntry", field.Name)
+}
 
 func (ec *executionContext) childFields_Balance(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -4750,6 +5848,24 @@ func (ec *executionContext) childFields_Flow(ctx context.Context, field graphql.
 	return nil, fmt.Errorf("no field named %q was found under type Flow", field.Name)
 }
 
+func (ec *executionContext) childFields_FollowUp(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_FollowUp_id(ctx, field)
+	case "date":
+		return ec.fieldContext_FollowUp_date(ctx, field)
+	case "kind":
+		return ec.fieldContext_FollowUp_kind(ctx, field)
+	case "notes":
+		return ec.fieldContext_FollowUp_notes(ctx, field)
+	case "by":
+		return ec.fieldContext_FollowUp_by(ctx, field)
+	case "at":
+		return ec.fieldContext_FollowUp_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FollowUp", field.Name)
+}
+
 func (ec *executionContext) childFields_GapReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "chain":
@@ -4922,6 +6038,102 @@ func (ec *executionContext) childFields_KindCount(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type KindCount", field.Name)
 }
 
+func (ec *executionContext) childFields_Lead(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Lead_id(ctx, field)
+	case "version":
+		return ec.fieldContext_Lead_version(ctx, field)
+	case "enterprise":
+		return ec.fieldContext_Lead_enterprise(ctx, field)
+	case "enterpriseId":
+		return ec.fieldContext_Lead_enterpriseId(ctx, field)
+	case "firmName":
+		return ec.fieldContext_Lead_firmName(ctx, field)
+	case "creditCode":
+		return ec.fieldContext_Lead_creditCode(ctx, field)
+	case "chainId":
+		return ec.fieldContext_Lead_chainId(ctx, field)
+	case "segment":
+		return ec.fieldContext_Lead_segment(ctx, field)
+	case "segmentId":
+		return ec.fieldContext_Lead_segmentId(ctx, field)
+	case "park":
+		return ec.fieldContext_Lead_park(ctx, field)
+	case "parkId":
+		return ec.fieldContext_Lead_parkId(ctx, field)
+	case "region":
+		return ec.fieldContext_Lead_region(ctx, field)
+	case "regionId":
+		return ec.fieldContext_Lead_regionId(ctx, field)
+	case "owner":
+		return ec.fieldContext_Lead_owner(ctx, field)
+	case "investment":
+		return ec.fieldContext_Lead_investment(ctx, field)
+	case "capacity":
+		return ec.fieldContext_Lead_capacity(ctx, field)
+	case "capacityUnit":
+		return ec.fieldContext_Lead_capacityUnit(ctx, field)
+	case "jobs":
+		return ec.fieldContext_Lead_jobs(ctx, field)
+	case "nextStep":
+		return ec.fieldContext_Lead_nextStep(ctx, field)
+	case "nextStepDue":
+		return ec.fieldContext_Lead_nextStepDue(ctx, field)
+	case "stage":
+		return ec.fieldContext_Lead_stage(ctx, field)
+	case "stageSince":
+		return ec.fieldContext_Lead_stageSince(ctx, field)
+	case "heldFrom":
+		return ec.fieldContext_Lead_heldFrom(ctx, field)
+	case "reason":
+		return ec.fieldContext_Lead_reason(ctx, field)
+	case "reasonNote":
+		return ec.fieldContext_Lead_reasonNote(ctx, field)
+	case "origin":
+		return ec.fieldContext_Lead_origin(ctx, field)
+	case "history":
+		return ec.fieldContext_Lead_history(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Lead_createdAt(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_Lead_createdBy(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Lead_updatedAt(ctx, field)
+	case "lastActivity":
+		return ec.fieldContext_Lead_lastActivity(ctx, field)
+	case "followUpCount":
+		return ec.fieldContext_Lead_followUpCount(ctx, field)
+	case "followUps":
+		return ec.fieldContext_Lead_followUps(ctx, field)
+	case "enterpriseMissing":
+		return ec.fieldContext_Lead_enterpriseMissing(ctx, field)
+	case "segmentMissing":
+		return ec.fieldContext_Lead_segmentMissing(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Lead", field.Name)
+}
+
+func (ec *executionContext) childFields_LeadConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_LeadConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_LeadConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LeadConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_LeadEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_LeadEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_LeadEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LeadEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_NeighbourSegment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "segment":
@@ -5024,6 +6236,46 @@ func (ec *executionContext) childFields_Park(ctx context.Context, field graphql.
 		return ec.fieldContext_Park_note(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Park", field.Name)
+}
+
+func (ec *executionContext) childFields_PipelineGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_PipelineGroup_key(ctx, field)
+	case "leads":
+		return ec.fieldContext_PipelineGroup_leads(ctx, field)
+	case "investment":
+		return ec.fieldContext_PipelineGroup_investment(ctx, field)
+	case "capacity":
+		return ec.fieldContext_PipelineGroup_capacity(ctx, field)
+	case "jobs":
+		return ec.fieldContext_PipelineGroup_jobs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PipelineGroup", field.Name)
+}
+
+func (ec *executionContext) childFields_PipelineReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "total":
+		return ec.fieldContext_PipelineReport_total(ctx, field)
+	case "byStage":
+		return ec.fieldContext_PipelineReport_byStage(ctx, field)
+	case "bySegment":
+		return ec.fieldContext_PipelineReport_bySegment(ctx, field)
+	case "byPark":
+		return ec.fieldContext_PipelineReport_byPark(ctx, field)
+	case "byOwner":
+		return ec.fieldContext_PipelineReport_byOwner(ctx, field)
+	case "conversion":
+		return ec.fieldContext_PipelineReport_conversion(ctx, field)
+	case "daysInStage":
+		return ec.fieldContext_PipelineReport_daysInStage(ctx, field)
+	case "staleDays":
+		return ec.fieldContext_PipelineReport_staleDays(ctx, field)
+	case "stale":
+		return ec.fieldContext_PipelineReport_stale(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PipelineReport", field.Name)
 }
 
 func (ec *executionContext) childFields_Platform(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5314,6 +6566,8 @@ func (ec *executionContext) childFields_SegmentGap(ctx context.Context, field gr
 	switch field.Name {
 	case "segment":
 		return ec.fieldContext_SegmentGap_segment(ctx, field)
+	case "leads":
+		return ec.fieldContext_SegmentGap_leads(ctx, field)
 	case "enterprises":
 		return ec.fieldContext_SegmentGap_enterprises(ctx, field)
 	case "suggested":
@@ -5388,6 +6642,20 @@ func (ec *executionContext) childFields_Source(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Source", field.Name)
 }
 
+func (ec *executionContext) childFields_StageChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_StageChange_from(ctx, field)
+	case "to":
+		return ec.fieldContext_StageChange_to(ctx, field)
+	case "at":
+		return ec.fieldContext_StageChange_at(ctx, field)
+	case "by":
+		return ec.fieldContext_StageChange_by(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StageChange", field.Name)
+}
+
 func (ec *executionContext) childFields_StageCompleteness(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "stage":
@@ -5398,6 +6666,34 @@ func (ec *executionContext) childFields_StageCompleteness(ctx context.Context, f
 		return ec.fieldContext_StageCompleteness_total(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StageCompleteness", field.Name)
+}
+
+func (ec *executionContext) childFields_StageConversion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_StageConversion_from(ctx, field)
+	case "to":
+		return ec.fieldContext_StageConversion_to(ctx, field)
+	case "reached":
+		return ec.fieldContext_StageConversion_reached(ctx, field)
+	case "advanced":
+		return ec.fieldContext_StageConversion_advanced(ctx, field)
+	case "rate":
+		return ec.fieldContext_StageConversion_rate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StageConversion", field.Name)
+}
+
+func (ec *executionContext) childFields_StageDays(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "stage":
+		return ec.fieldContext_StageDays_stage(ctx, field)
+	case "samples":
+		return ec.fieldContext_StageDays_samples(ctx, field)
+	case "median":
+		return ec.fieldContext_StageDays_median(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StageDays", field.Name)
 }
 
 func (ec *executionContext) childFields_StatusChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5470,6 +6766,26 @@ func (ec *executionContext) childFields_Technology(ctx context.Context, field gr
 		return ec.fieldContext_Technology_note(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Technology", field.Name)
+}
+
+func (ec *executionContext) childFields_UnitFigure(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "unit":
+		return ec.fieldContext_UnitFigure_unit(ctx, field)
+	case "value":
+		return ec.fieldContext_UnitFigure_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UnitFigure", field.Name)
+}
+
+func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_Viewer_name(ctx, field)
+	case "role":
+		return ec.fieldContext_Viewer_role(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }
 
 func (ec *executionContext) childFields_WhatIfResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5614,6 +6930,218 @@ func (ec *executionContext) field_Chain_segments_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_addFollowUp_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lead",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lead"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "date",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["date"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (chainmap.FollowUpKind, error) {
+			return ec.unmarshalNFollowUpKind2githubᚗcomᚋchainmapᚋchainmapᚐFollowUpKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "notes",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["notes"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_closeLead_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (chainmap.CloseReason, error) {
+			return ec.unmarshalNCloseReason2githubᚗcomᚋchainmapᚋchainmapᚐCloseReason(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createLeadFromTarget_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "enterprise",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["enterprise"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "segment",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["segment"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "park",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["park"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "region",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["region"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "origin",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["origin"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createLead_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateLeadInput, error) {
+			return ec.unmarshalNCreateLeadInput2githubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐCreateLeadInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_moveLeadStage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "stage",
+		func(ctx context.Context, v any) (chainmap.LeadStage, error) {
+			return ec.unmarshalNLeadStage2githubᚗcomᚋchainmapᚋchainmapᚐLeadStage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["stage"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*chainmap.CloseReason, error) {
+			return ec.unmarshalOCloseReason2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐCloseReason(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateLead_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateLeadInput, error) {
+			return ec.unmarshalNUpdateLeadInput2githubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐUpdateLeadInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Park_enterprises_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5647,6 +7175,36 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_auditTrail_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "subject",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["subject"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
 	return args, nil
 }
 
@@ -5866,6 +7424,50 @@ func (ec *executionContext) field_Query_investmentTargets_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_lead_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_leads_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*chainmap.LeadFilter, error) {
+			return ec.unmarshalOLeadFilter2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLeadFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_park_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5891,6 +7493,20 @@ func (ec *executionContext) field_Query_parks_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["region"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_pipeline_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*chainmap.LeadFilter, error) {
+			return ec.unmarshalOLeadFilter2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLeadFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
 	return args, nil
 }
 
@@ -6097,6 +7713,14 @@ func (ec *executionContext) field_Query_whatIf_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["remove"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "addLeads",
+		func(ctx context.Context, v any) (*chainmap.LeadFilter, error) {
+			return ec.unmarshalOLeadFilter2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLeadFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["addLeads"] = arg4
 	return args, nil
 }
 
@@ -6195,6 +7819,167 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _AuditEntry_seq(ctx context.Context, field graphql.CollectedField, obj *chainmap.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_seq(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().Seq(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_seq(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "Int")
+}
+
+func (ec *executionContext) _AuditEntry_at(ctx context.Context, field graphql.CollectedField, obj *chainmap.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AuditEntry_actor(ctx context.Context, field graphql.CollectedField, obj *chainmap.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_action(ctx context.Context, field graphql.CollectedField, obj *chainmap.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_subject(ctx context.Context, field graphql.CollectedField, obj *chainmap.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_before(ctx context.Context, field graphql.CollectedField, obj *chainmap.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_before(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Before, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_before(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_after(ctx context.Context, field graphql.CollectedField, obj *chainmap.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_after(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.After, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_after(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
 
 func (ec *executionContext) _Balance_from(ctx context.Context, field graphql.CollectedField, obj *chainmap.Balance) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -8405,6 +10190,144 @@ func (ec *executionContext) fieldContext_Flow_note(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Flow", field, false, false, "String")
 }
 
+func (ec *executionContext) _FollowUp_id(ctx context.Context, field graphql.CollectedField, obj *chainmap.FollowUp) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FollowUp_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FollowUp_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FollowUp", field, false, false, "ID")
+}
+
+func (ec *executionContext) _FollowUp_date(ctx context.Context, field graphql.CollectedField, obj *chainmap.FollowUp) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FollowUp_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FollowUp_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FollowUp", field, false, false, "String")
+}
+
+func (ec *executionContext) _FollowUp_kind(ctx context.Context, field graphql.CollectedField, obj *chainmap.FollowUp) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FollowUp_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v chainmap.FollowUpKind) graphql.Marshaler {
+			return ec.marshalNFollowUpKind2githubᚗcomᚋchainmapᚋchainmapᚐFollowUpKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FollowUp_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FollowUp", field, false, false, "FollowUpKind")
+}
+
+func (ec *executionContext) _FollowUp_notes(ctx context.Context, field graphql.CollectedField, obj *chainmap.FollowUp) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FollowUp_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Notes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FollowUp_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FollowUp", field, false, false, "String")
+}
+
+func (ec *executionContext) _FollowUp_by(ctx context.Context, field graphql.CollectedField, obj *chainmap.FollowUp) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FollowUp_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.By, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FollowUp_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FollowUp", field, false, false, "String")
+}
+
+func (ec *executionContext) _FollowUp_at(ctx context.Context, field graphql.CollectedField, obj *chainmap.FollowUp) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FollowUp_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FollowUp_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FollowUp", field, false, false, "Time")
+}
+
 func (ec *executionContext) _GapReport_chain(ctx context.Context, field graphql.CollectedField, obj *chainmap.GapReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10149,6 +12072,1248 @@ func (ec *executionContext) fieldContext_KindCount_count(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("KindCount", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Lead_id(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Lead_version(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lead().Version(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Lead_enterprise(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_enterprise(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lead().Enterprise(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Enterprise) graphql.Marshaler {
+			return ec.marshalOEnterprise2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐEnterprise(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_enterprise(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enterprise(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lead_enterpriseId(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_enterpriseId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enterprise, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOID2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_enterpriseId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Lead_firmName(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_firmName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirmName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_firmName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "String")
+}
+
+func (ec *executionContext) _Lead_creditCode(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_creditCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreditCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_creditCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "String")
+}
+
+func (ec *executionContext) _Lead_chainId(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_chainId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Chain, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_chainId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Lead_segment(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_segment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lead().Segment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Segment) graphql.Marshaler {
+			return ec.marshalOSegment2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐSegment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_segment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lead_segmentId(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_segmentId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Segment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_segmentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Lead_park(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_park(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lead().Park(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Park) graphql.Marshaler {
+			return ec.marshalOPark2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐPark(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_park(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Park(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lead_parkId(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_parkId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Park, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOID2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_parkId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Lead_region(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lead().Region(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Region) graphql.Marshaler {
+			return ec.marshalORegion2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lead_regionId(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_regionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOID2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_regionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Lead_owner(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_owner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Owner, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_owner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "String")
+}
+
+func (ec *executionContext) _Lead_investment(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_investment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Investment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_investment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Lead_capacity(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_capacity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Capacity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_capacity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Lead_capacityUnit(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_capacityUnit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CapacityUnit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_capacityUnit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "String")
+}
+
+func (ec *executionContext) _Lead_jobs(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_jobs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Jobs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_jobs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Lead_nextStep(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_nextStep(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextStep, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_nextStep(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "String")
+}
+
+func (ec *executionContext) _Lead_nextStepDue(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_nextStepDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextStepDue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_nextStepDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "String")
+}
+
+func (ec *executionContext) _Lead_stage(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_stage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v chainmap.LeadStage) graphql.Marshaler {
+			return ec.marshalNLeadStage2githubᚗcomᚋchainmapᚋchainmapᚐLeadStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "LeadStage")
+}
+
+func (ec *executionContext) _Lead_stageSince(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_stageSince(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StageSince(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_stageSince(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, true, false, "Time")
+}
+
+func (ec *executionContext) _Lead_heldFrom(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_heldFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lead().HeldFrom(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.LeadStage) graphql.Marshaler {
+			return ec.marshalOLeadStage2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLeadStage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_heldFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, true, true, "LeadStage")
+}
+
+func (ec *executionContext) _Lead_reason(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lead().Reason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.CloseReason) graphql.Marshaler {
+			return ec.marshalOCloseReason2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐCloseReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, true, true, "CloseReason")
+}
+
+func (ec *executionContext) _Lead_reasonNote(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_reasonNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonNote, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_reasonNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "String")
+}
+
+func (ec *executionContext) _Lead_origin(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_origin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Origin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "String")
+}
+
+func (ec *executionContext) _Lead_history(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.History, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.StageChange) graphql.Marshaler {
+			return ec.marshalNStageChange2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐStageChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StageChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lead_createdAt(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Lead_createdBy(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "String")
+}
+
+func (ec *executionContext) _Lead_updatedAt(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Lead_lastActivity(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_lastActivity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastActivity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_lastActivity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Lead_followUpCount(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_followUpCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FollowUps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_followUpCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Lead_followUps(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_followUps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lead().FollowUps(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*chainmap.FollowUp) graphql.Marshaler {
+			return ec.marshalNFollowUp2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐFollowUpᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_followUps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FollowUp(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lead_enterpriseMissing(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_enterpriseMissing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EnterpriseMissing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_enterpriseMissing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Lead_segmentMissing(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_segmentMissing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SegmentMissing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_segmentMissing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LeadConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.LeadConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LeadEdge) graphql.Marshaler {
+			return ec.marshalNLeadEdge2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐLeadEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeadEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.LeadConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.LeadEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeadEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.LeadEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLead(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createLead(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createLead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateLead(ctx, fc.Args["input"].(model.CreateLeadInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLead(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createLead(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createLead_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createLeadFromTarget(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createLeadFromTarget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateLeadFromTarget(ctx, fc.Args["enterprise"].(string), fc.Args["segment"].(string), fc.Args["park"].(*string), fc.Args["region"].(*string), fc.Args["origin"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLead(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createLeadFromTarget(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createLeadFromTarget_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateLead(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateLead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateLead(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["input"].(model.UpdateLeadInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLead(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateLead(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateLead_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_moveLeadStage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_moveLeadStage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MoveLeadStage(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["stage"].(chainmap.LeadStage), fc.Args["reason"].(*chainmap.CloseReason), fc.Args["note"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLead(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_moveLeadStage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_moveLeadStage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addFollowUp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addFollowUp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddFollowUp(ctx, fc.Args["lead"].(string), fc.Args["date"].(string), fc.Args["kind"].(chainmap.FollowUpKind), fc.Args["notes"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.FollowUp) graphql.Marshaler {
+			return ec.marshalNFollowUp2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐFollowUp(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addFollowUp(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FollowUp(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addFollowUp_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_closeLead(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_closeLead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CloseLead(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["reason"].(chainmap.CloseReason), fc.Args["note"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLead(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_closeLead(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_closeLead_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _NeighbourSegment_segment(ctx context.Context, field graphql.CollectedField, obj *chainmap.Neighbour) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11169,6 +14334,400 @@ func (ec *executionContext) _Park_note(ctx context.Context, field graphql.Collec
 }
 func (ec *executionContext) fieldContext_Park_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Park", field, false, false, "String")
+}
+
+func (ec *executionContext) _PipelineGroup_key(ctx context.Context, field graphql.CollectedField, obj *chainmap.GroupFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineGroup_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineGroup_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PipelineGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _PipelineGroup_leads(ctx context.Context, field graphql.CollectedField, obj *chainmap.GroupFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineGroup_leads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Leads, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineGroup_leads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PipelineGroup", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PipelineGroup_investment(ctx context.Context, field graphql.CollectedField, obj *chainmap.GroupFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineGroup_investment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Investment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineGroup_investment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PipelineGroup", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PipelineGroup_capacity(ctx context.Context, field graphql.CollectedField, obj *chainmap.GroupFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineGroup_capacity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Capacity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.UnitFigure) graphql.Marshaler {
+			return ec.marshalNUnitFigure2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐUnitFigureᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineGroup_capacity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PipelineGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UnitFigure(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PipelineGroup_jobs(ctx context.Context, field graphql.CollectedField, obj *chainmap.GroupFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineGroup_jobs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Jobs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineGroup_jobs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PipelineGroup", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PipelineReport_total(ctx context.Context, field graphql.CollectedField, obj *chainmap.PipelineReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineReport_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineReport_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PipelineReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PipelineReport_byStage(ctx context.Context, field graphql.CollectedField, obj *chainmap.PipelineReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineReport_byStage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByStage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.GroupFigures) graphql.Marshaler {
+			return ec.marshalNPipelineGroup2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐGroupFiguresᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineReport_byStage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PipelineReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PipelineGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PipelineReport_bySegment(ctx context.Context, field graphql.CollectedField, obj *chainmap.PipelineReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineReport_bySegment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BySegment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.GroupFigures) graphql.Marshaler {
+			return ec.marshalNPipelineGroup2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐGroupFiguresᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineReport_bySegment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PipelineReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PipelineGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PipelineReport_byPark(ctx context.Context, field graphql.CollectedField, obj *chainmap.PipelineReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineReport_byPark(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByPark, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.GroupFigures) graphql.Marshaler {
+			return ec.marshalNPipelineGroup2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐGroupFiguresᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineReport_byPark(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PipelineReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PipelineGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PipelineReport_byOwner(ctx context.Context, field graphql.CollectedField, obj *chainmap.PipelineReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineReport_byOwner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByOwner, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.GroupFigures) graphql.Marshaler {
+			return ec.marshalNPipelineGroup2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐGroupFiguresᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineReport_byOwner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PipelineReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PipelineGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PipelineReport_conversion(ctx context.Context, field graphql.CollectedField, obj *chainmap.PipelineReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineReport_conversion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conversion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.StageConversion) graphql.Marshaler {
+			return ec.marshalNStageConversion2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐStageConversionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineReport_conversion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PipelineReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StageConversion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PipelineReport_daysInStage(ctx context.Context, field graphql.CollectedField, obj *chainmap.PipelineReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineReport_daysInStage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DaysInStage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.StageDays) graphql.Marshaler {
+			return ec.marshalNStageDays2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐStageDaysᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineReport_daysInStage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PipelineReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StageDays(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PipelineReport_staleDays(ctx context.Context, field graphql.CollectedField, obj *chainmap.PipelineReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineReport_staleDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StaleDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineReport_staleDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PipelineReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PipelineReport_stale(ctx context.Context, field graphql.CollectedField, obj *chainmap.PipelineReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineReport_stale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*chainmap.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐLeadᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineReport_stale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PipelineReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Platform_id(ctx context.Context, field graphql.CollectedField, obj *chainmap.Platform) (ret graphql.Marshaler) {
@@ -13360,7 +16919,7 @@ func (ec *executionContext) _Query_whatIf(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().WhatIf(ctx, fc.Args["chain"].(string), fc.Args["scope"].(model.ScopeInput), fc.Args["add"].([]*model.WhatIfInput), fc.Args["remove"].([]*model.WhatIfInput))
+			return ec.Resolvers.Query().WhatIf(ctx, fc.Args["chain"].(string), fc.Args["scope"].(model.ScopeInput), fc.Args["add"].([]*model.WhatIfInput), fc.Args["remove"].([]*model.WhatIfInput), fc.Args["addLeads"].(*chainmap.LeadFilter))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.WhatIfResult) graphql.Marshaler {
@@ -13434,6 +16993,214 @@ func (ec *executionContext) fieldContext_Query_scopeCoverage(ctx context.Context
 	if fc.Args, err = ec.field_Query_scopeCoverage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_leads(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_leads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Leads(ctx, fc.Args["filter"].(*chainmap.LeadFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LeadConnection) graphql.Marshaler {
+			return ec.marshalNLeadConnection2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐLeadConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_leads(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeadConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_leads_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_lead(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_lead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Lead(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Lead) graphql.Marshaler {
+			return ec.marshalOLead2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLead(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_lead(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_lead_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_pipeline(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_pipeline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Pipeline(ctx, fc.Args["filter"].(*chainmap.LeadFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.PipelineReport) graphql.Marshaler {
+			return ec.marshalNPipelineReport2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐPipelineReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_pipeline(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PipelineReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_pipeline_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_auditTrail(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_auditTrail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AuditTrail(ctx, fc.Args["after"].(*int), fc.Args["subject"].(*string), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*chainmap.AuditEntry) graphql.Marshaler {
+			return ec.marshalNAuditEntry2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐAuditEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_auditTrail(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_auditTrail_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_me(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Me(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
+			return ec.marshalOViewer2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐViewer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Viewer(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -15204,6 +18971,38 @@ func (ec *executionContext) fieldContext_SegmentGap_segment(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _SegmentGap_leads(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentGap_leads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SegmentGap().Leads(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*chainmap.Lead) graphql.Marshaler {
+			return ec.marshalOLead2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐLeadᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentGap_leads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentGap",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SegmentGap_enterprises(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16003,6 +19802,98 @@ func (ec *executionContext) fieldContext_Source_note(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Source", field, false, false, "String")
 }
 
+func (ec *executionContext) _StageChange_from(ctx context.Context, field graphql.CollectedField, obj *chainmap.StageChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageChange_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StageChange().From(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.LeadStage) graphql.Marshaler {
+			return ec.marshalOLeadStage2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLeadStage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StageChange_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageChange", field, true, true, "LeadStage")
+}
+
+func (ec *executionContext) _StageChange_to(ctx context.Context, field graphql.CollectedField, obj *chainmap.StageChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageChange_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v chainmap.LeadStage) graphql.Marshaler {
+			return ec.marshalNLeadStage2githubᚗcomᚋchainmapᚋchainmapᚐLeadStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageChange_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageChange", field, false, false, "LeadStage")
+}
+
+func (ec *executionContext) _StageChange_at(ctx context.Context, field graphql.CollectedField, obj *chainmap.StageChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageChange_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageChange_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageChange", field, false, false, "Time")
+}
+
+func (ec *executionContext) _StageChange_by(ctx context.Context, field graphql.CollectedField, obj *chainmap.StageChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageChange_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.By, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageChange_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageChange", field, false, false, "String")
+}
+
 func (ec *executionContext) _StageCompleteness_stage(ctx context.Context, field graphql.CollectedField, obj *chainmap.StageCompleteness) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16070,6 +19961,190 @@ func (ec *executionContext) _StageCompleteness_total(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_StageCompleteness_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StageCompleteness", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StageConversion_from(ctx context.Context, field graphql.CollectedField, obj *chainmap.StageConversion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageConversion_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v chainmap.LeadStage) graphql.Marshaler {
+			return ec.marshalNLeadStage2githubᚗcomᚋchainmapᚋchainmapᚐLeadStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageConversion_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageConversion", field, false, false, "LeadStage")
+}
+
+func (ec *executionContext) _StageConversion_to(ctx context.Context, field graphql.CollectedField, obj *chainmap.StageConversion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageConversion_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v chainmap.LeadStage) graphql.Marshaler {
+			return ec.marshalNLeadStage2githubᚗcomᚋchainmapᚋchainmapᚐLeadStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageConversion_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageConversion", field, false, false, "LeadStage")
+}
+
+func (ec *executionContext) _StageConversion_reached(ctx context.Context, field graphql.CollectedField, obj *chainmap.StageConversion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageConversion_reached(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reached, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageConversion_reached(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageConversion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StageConversion_advanced(ctx context.Context, field graphql.CollectedField, obj *chainmap.StageConversion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageConversion_advanced(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Advanced, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageConversion_advanced(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageConversion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StageConversion_rate(ctx context.Context, field graphql.CollectedField, obj *chainmap.StageConversion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageConversion_rate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StageConversion_rate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageConversion", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StageDays_stage(ctx context.Context, field graphql.CollectedField, obj *chainmap.StageDays) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageDays_stage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v chainmap.LeadStage) graphql.Marshaler {
+			return ec.marshalNLeadStage2githubᚗcomᚋchainmapᚋchainmapᚐLeadStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageDays_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageDays", field, false, false, "LeadStage")
+}
+
+func (ec *executionContext) _StageDays_samples(ctx context.Context, field graphql.CollectedField, obj *chainmap.StageDays) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageDays_samples(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Samples, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageDays_samples(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageDays", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StageDays_median(ctx context.Context, field graphql.CollectedField, obj *chainmap.StageDays) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageDays_median(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Median, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StageDays_median(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageDays", field, false, false, "Float")
 }
 
 func (ec *executionContext) _StatusChange_segment(ctx context.Context, field graphql.CollectedField, obj *chainmap.StatusChange) (ret graphql.Marshaler) {
@@ -16754,6 +20829,98 @@ func (ec *executionContext) _Technology_note(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Technology_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Technology", field, false, false, "String")
+}
+
+func (ec *executionContext) _UnitFigure_unit(ctx context.Context, field graphql.CollectedField, obj *chainmap.UnitFigure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnitFigure_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnitFigure_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnitFigure", field, false, false, "String")
+}
+
+func (ec *executionContext) _UnitFigure_value(ctx context.Context, field graphql.CollectedField, obj *chainmap.UnitFigure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnitFigure_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnitFigure_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnitFigure", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Viewer_name(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, false, false, "String")
+}
+
+func (ec *executionContext) _Viewer_role(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, false, false, "String")
 }
 
 func (ec *executionContext) _WhatIfResult_before(ctx context.Context, field graphql.CollectedField, obj *chainmap.WhatIfResult) (ret graphql.Marshaler) {
@@ -17925,6 +22092,132 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputCreateLeadInput(ctx context.Context, obj any) (model.CreateLeadInput, error) {
+	var it model.CreateLeadInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"enterprise", "firmName", "creditCode", "segment", "park", "region", "owner", "investment", "capacity", "jobs", "nextStep", "nextStepDue", "origin"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "enterprise":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enterprise"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enterprise = data
+		case "firmName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firmName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirmName = data
+		case "creditCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("creditCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreditCode = data
+		case "segment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("segment"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Segment = data
+		case "park":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("park"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Park = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
+		case "owner":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("owner"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Owner = data
+		case "investment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("investment"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Investment = data
+		case "capacity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("capacity"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Capacity = data
+		case "jobs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jobs"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Jobs = data
+		case "nextStep":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextStep"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextStep = data
+		case "nextStepDue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextStepDue"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextStepDue = data
+		case "origin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("origin"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Origin = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateLeadInput unmarshals raw into the CreateLeadInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateLeadInput(ctx context.Context, raw any) (model.CreateLeadInput, error) {
+	var out model.CreateLeadInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateLeadInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputEnterpriseFilter(ctx context.Context, obj any) (model.EnterpriseFilter, error) {
 	var it model.EnterpriseFilter
 	if obj == nil {
@@ -18020,6 +22313,97 @@ func (ec *executionContext) unmarshalInputEnterpriseFilter(ctx context.Context, 
 func UnmarshalEnterpriseFilter(ctx context.Context, raw any) (model.EnterpriseFilter, error) {
 	var out model.EnterpriseFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "EnterpriseFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLeadFilter(ctx context.Context, obj any) (chainmap.LeadFilter, error) {
+	var it chainmap.LeadFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"chain", "segment", "park", "region", "stages", "owner", "enterprise", "staleDays"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "chain":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("chain"))
+			data, err := ec.unmarshalOID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Chain = data
+		case "segment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("segment"))
+			data, err := ec.unmarshalOID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Segment = data
+		case "park":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("park"))
+			data, err := ec.unmarshalOID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Park = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
+		case "stages":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stages"))
+			data, err := ec.unmarshalOLeadStage2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐLeadStageᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Stages = data
+		case "owner":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("owner"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Owner = data
+		case "enterprise":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enterprise"))
+			data, err := ec.unmarshalOID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enterprise = data
+		case "staleDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("staleDays"))
+			data, err := ec.unmarshalOInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StaleDays = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLeadFilter unmarshals raw into the LeadFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLeadFilter(ctx context.Context, raw any) (chainmap.LeadFilter, error) {
+	var out chainmap.LeadFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LeadFilter", raw, &out)
 	return out, err
 }
 
@@ -18135,6 +22519,132 @@ func UnmarshalThresholdInput(ctx context.Context, raw any) (model.ThresholdInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateLeadInput(ctx context.Context, obj any) (model.UpdateLeadInput, error) {
+	var it model.UpdateLeadInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"firmName", "creditCode", "park", "region", "owner", "investment", "capacity", "jobs", "nextStep", "nextStepDue", "clearInvestment", "clearCapacity", "clearJobs"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "firmName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firmName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirmName = data
+		case "creditCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("creditCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreditCode = data
+		case "park":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("park"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Park = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
+		case "owner":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("owner"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Owner = data
+		case "investment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("investment"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Investment = data
+		case "capacity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("capacity"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Capacity = data
+		case "jobs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("jobs"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Jobs = data
+		case "nextStep":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextStep"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextStep = data
+		case "nextStepDue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextStepDue"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextStepDue = data
+		case "clearInvestment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearInvestment"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearInvestment = data
+		case "clearCapacity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearCapacity"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearCapacity = data
+		case "clearJobs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearJobs"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearJobs = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateLeadInput unmarshals raw into the UpdateLeadInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateLeadInput(ctx context.Context, raw any) (model.UpdateLeadInput, error) {
+	var out model.UpdateLeadInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateLeadInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputWhatIfInput(ctx context.Context, obj any) (model.WhatIfInput, error) {
 	var it model.WhatIfInput
 	if obj == nil {
@@ -18219,6 +22729,70 @@ func UnmarshalWhatIfInput(ctx context.Context, raw any) (model.WhatIfInput, erro
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var auditEntryImplementors = []string{"AuditEntry"}
+
+func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSet, obj *chainmap.AuditEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEntry")
+		case "seq":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_seq(ctx, field, obj)
+				})
+		case "at":
+			out.Values[i] = ec._AuditEntry_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actor":
+			out.Values[i] = ec._AuditEntry_actor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "action":
+			out.Values[i] = ec._AuditEntry_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "subject":
+			out.Values[i] = ec._AuditEntry_subject(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "before":
+			out.Values[i] = ec._AuditEntry_before(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "after":
+			out.Values[i] = ec._AuditEntry_after(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var balanceImplementors = []string{"Balance"}
 
@@ -18934,6 +23508,64 @@ func (ec *executionContext) _Flow(ctx context.Context, sel ast.SelectionSet, obj
 	return out
 }
 
+var followUpImplementors = []string{"FollowUp"}
+
+func (ec *executionContext) _FollowUp(ctx context.Context, sel ast.SelectionSet, obj *chainmap.FollowUp) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, followUpImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FollowUp")
+		case "id":
+			out.Values[i] = ec._FollowUp_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "date":
+			out.Values[i] = ec._FollowUp_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._FollowUp_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "notes":
+			out.Values[i] = ec._FollowUp_notes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "by":
+			out.Values[i] = ec._FollowUp_by(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._FollowUp_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var gapReportImplementors = []string{"GapReport"}
 
 func (ec *executionContext) _GapReport(ctx context.Context, sel ast.SelectionSet, obj *chainmap.GapReport) graphql.Marshaler {
@@ -19461,6 +24093,371 @@ func (ec *executionContext) _KindCount(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var leadImplementors = []string{"Lead"}
+
+func (ec *executionContext) _Lead(ctx context.Context, sel ast.SelectionSet, obj *chainmap.Lead) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, leadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Lead")
+		case "id":
+			out.Values[i] = ec._Lead_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_version(ctx, field, obj)
+				})
+		case "enterprise":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_enterprise(ctx, field, obj)
+				})
+		case "enterpriseId":
+			out.Values[i] = ec._Lead_enterpriseId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "firmName":
+			out.Values[i] = ec._Lead_firmName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "creditCode":
+			out.Values[i] = ec._Lead_creditCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "chainId":
+			out.Values[i] = ec._Lead_chainId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "segment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_segment(ctx, field, obj)
+				})
+		case "segmentId":
+			out.Values[i] = ec._Lead_segmentId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "park":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_park(ctx, field, obj)
+				})
+		case "parkId":
+			out.Values[i] = ec._Lead_parkId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "region":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_region(ctx, field, obj)
+				})
+		case "regionId":
+			out.Values[i] = ec._Lead_regionId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "owner":
+			out.Values[i] = ec._Lead_owner(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "investment":
+			out.Values[i] = ec._Lead_investment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "capacity":
+			out.Values[i] = ec._Lead_capacity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "capacityUnit":
+			out.Values[i] = ec._Lead_capacityUnit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "jobs":
+			out.Values[i] = ec._Lead_jobs(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nextStep":
+			out.Values[i] = ec._Lead_nextStep(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nextStepDue":
+			out.Values[i] = ec._Lead_nextStepDue(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "stage":
+			out.Values[i] = ec._Lead_stage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "stageSince":
+			out.Values[i] = ec._Lead_stageSince(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "heldFrom":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_heldFrom(ctx, field, obj)
+				})
+		case "reason":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_reason(ctx, field, obj)
+				})
+		case "reasonNote":
+			out.Values[i] = ec._Lead_reasonNote(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "origin":
+			out.Values[i] = ec._Lead_origin(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "history":
+			out.Values[i] = ec._Lead_history(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Lead_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdBy":
+			out.Values[i] = ec._Lead_createdBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Lead_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastActivity":
+			out.Values[i] = ec._Lead_lastActivity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "followUpCount":
+			out.Values[i] = ec._Lead_followUpCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "followUps":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_followUps(ctx, field, obj)
+				})
+		case "enterpriseMissing":
+			out.Values[i] = ec._Lead_enterpriseMissing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "segmentMissing":
+			out.Values[i] = ec._Lead_segmentMissing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var leadConnectionImplementors = []string{"LeadConnection"}
+
+func (ec *executionContext) _LeadConnection(ctx context.Context, sel ast.SelectionSet, obj *model.LeadConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, leadConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LeadConnection")
+		case "edges":
+			out.Values[i] = ec._LeadConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._LeadConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var leadEdgeImplementors = []string{"LeadEdge"}
+
+func (ec *executionContext) _LeadEdge(ctx context.Context, sel ast.SelectionSet, obj *model.LeadEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, leadEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LeadEdge")
+		case "cursor":
+			out.Values[i] = ec._LeadEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._LeadEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "createLead":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createLead(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createLeadFromTarget":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createLeadFromTarget(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateLead":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateLead(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "moveLeadStage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_moveLeadStage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addFollowUp":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addFollowUp(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closeLead":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_closeLead(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var neighbourSegmentImplementors = []string{"NeighbourSegment"}
 
 func (ec *executionContext) _NeighbourSegment(ctx context.Context, sel ast.SelectionSet, obj *chainmap.Neighbour) graphql.Marshaler {
@@ -19765,6 +24762,132 @@ func (ec *executionContext) _Park(ctx context.Context, sel ast.SelectionSet, obj
 			out.Values[i] = ec._Park_note(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pipelineGroupImplementors = []string{"PipelineGroup"}
+
+func (ec *executionContext) _PipelineGroup(ctx context.Context, sel ast.SelectionSet, obj *chainmap.GroupFigures) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pipelineGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PipelineGroup")
+		case "key":
+			out.Values[i] = ec._PipelineGroup_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "leads":
+			out.Values[i] = ec._PipelineGroup_leads(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "investment":
+			out.Values[i] = ec._PipelineGroup_investment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "capacity":
+			out.Values[i] = ec._PipelineGroup_capacity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "jobs":
+			out.Values[i] = ec._PipelineGroup_jobs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pipelineReportImplementors = []string{"PipelineReport"}
+
+func (ec *executionContext) _PipelineReport(ctx context.Context, sel ast.SelectionSet, obj *chainmap.PipelineReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pipelineReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PipelineReport")
+		case "total":
+			out.Values[i] = ec._PipelineReport_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byStage":
+			out.Values[i] = ec._PipelineReport_byStage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bySegment":
+			out.Values[i] = ec._PipelineReport_bySegment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byPark":
+			out.Values[i] = ec._PipelineReport_byPark(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byOwner":
+			out.Values[i] = ec._PipelineReport_byOwner(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversion":
+			out.Values[i] = ec._PipelineReport_conversion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "daysInStage":
+			out.Values[i] = ec._PipelineReport_daysInStage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "staleDays":
+			out.Values[i] = ec._PipelineReport_staleDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stale":
+			out.Values[i] = ec._PipelineReport_stale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -20316,6 +25439,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_scopeCoverage(ctx, field)
+				})
+		case "leads":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_leads(ctx, field)
+				})
+		case "lead":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_lead(ctx, field)
+				})
+		case "pipeline":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_pipeline(ctx, field)
+				})
+		case "auditTrail":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_auditTrail(ctx, field)
+				})
+		case "me":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_me(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -20880,6 +26033,12 @@ func (ec *executionContext) _SegmentGap(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "leads":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SegmentGap_leads(ctx, field, obj)
+				})
 		case "enterprises":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -21093,6 +26252,55 @@ func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var stageChangeImplementors = []string{"StageChange"}
+
+func (ec *executionContext) _StageChange(ctx context.Context, sel ast.SelectionSet, obj *chainmap.StageChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, stageChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StageChange")
+		case "from":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StageChange_from(ctx, field, obj)
+				})
+		case "to":
+			out.Values[i] = ec._StageChange_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._StageChange_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "by":
+			out.Values[i] = ec._StageChange_by(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var stageCompletenessImplementors = []string{"StageCompleteness"}
 
 func (ec *executionContext) _StageCompleteness(ctx context.Context, sel ast.SelectionSet, obj *chainmap.StageCompleteness) graphql.Marshaler {
@@ -21117,6 +26325,102 @@ func (ec *executionContext) _StageCompleteness(ctx context.Context, sel ast.Sele
 		case "total":
 			out.Values[i] = ec._StageCompleteness_total(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var stageConversionImplementors = []string{"StageConversion"}
+
+func (ec *executionContext) _StageConversion(ctx context.Context, sel ast.SelectionSet, obj *chainmap.StageConversion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, stageConversionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StageConversion")
+		case "from":
+			out.Values[i] = ec._StageConversion_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._StageConversion_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reached":
+			out.Values[i] = ec._StageConversion_reached(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "advanced":
+			out.Values[i] = ec._StageConversion_advanced(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rate":
+			out.Values[i] = ec._StageConversion_rate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var stageDaysImplementors = []string{"StageDays"}
+
+func (ec *executionContext) _StageDays(ctx context.Context, sel ast.SelectionSet, obj *chainmap.StageDays) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, stageDaysImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StageDays")
+		case "stage":
+			out.Values[i] = ec._StageDays_stage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "samples":
+			out.Values[i] = ec._StageDays_samples(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "median":
+			out.Values[i] = ec._StageDays_median(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -21342,6 +26646,82 @@ func (ec *executionContext) _Technology(ctx context.Context, sel ast.SelectionSe
 			out.Values[i] = ec._Technology_note(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var unitFigureImplementors = []string{"UnitFigure"}
+
+func (ec *executionContext) _UnitFigure(ctx context.Context, sel ast.SelectionSet, obj *chainmap.UnitFigure) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, unitFigureImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UnitFigure")
+		case "unit":
+			out.Values[i] = ec._UnitFigure_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._UnitFigure_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var viewerImplementors = []string{"Viewer"}
+
+func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *model.Viewer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Viewer")
+		case "name":
+			out.Values[i] = ec._Viewer_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "role":
+			out.Values[i] = ec._Viewer_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -21765,6 +27145,30 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐAuditEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*chainmap.AuditEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐAuditEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAuditEntry2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐAuditEntry(ctx context.Context, sel ast.SelectionSet, v *chainmap.AuditEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuditEntry!")
+		return graphql.Null
+	}
+	return ec._AuditEntry(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNBalance2githubᚗcomᚋchainmapᚋchainmapᚐBalance(ctx context.Context, sel ast.SelectionSet, v chainmap.Balance) graphql.Marshaler {
 	return ec._Balance(ctx, sel, &v)
 }
@@ -21843,6 +27247,44 @@ func (ec *executionContext) marshalNCitation2ᚕgithubᚗcomᚋchainmapᚋchainm
 	return ret
 }
 
+func (ec *executionContext) unmarshalNCloseReason2githubᚗcomᚋchainmapᚋchainmapᚐCloseReason(ctx context.Context, v any) (chainmap.CloseReason, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNCloseReason2githubᚗcomᚋchainmapᚋchainmapᚐCloseReason[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCloseReason2githubᚗcomᚋchainmapᚋchainmapᚐCloseReason(ctx context.Context, sel ast.SelectionSet, v chainmap.CloseReason) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNCloseReason2githubᚗcomᚋchainmapᚋchainmapᚐCloseReason[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "CloseReason!")
+	}
+	return res
+}
+
+var (
+	unmarshalNCloseReason2githubᚗcomᚋchainmapᚋchainmapᚐCloseReason = map[string]chainmap.CloseReason{
+		"NO_INTEREST":  chainmap.ReasonNoInterest,
+		"OTHER_REGION": chainmap.ReasonOtherRegion,
+		"CONDITIONS":   chainmap.ReasonConditions,
+		"FUNDING":      chainmap.ReasonFunding,
+		"POLICY":       chainmap.ReasonPolicy,
+		"DUPLICATE":    chainmap.ReasonDuplicate,
+		"TIMING":       chainmap.ReasonTiming,
+		"OTHER":        chainmap.ReasonOther,
+	}
+	marshalNCloseReason2githubᚗcomᚋchainmapᚋchainmapᚐCloseReason = map[chainmap.CloseReason]string{
+		chainmap.ReasonNoInterest:  "NO_INTEREST",
+		chainmap.ReasonOtherRegion: "OTHER_REGION",
+		chainmap.ReasonConditions:  "CONDITIONS",
+		chainmap.ReasonFunding:     "FUNDING",
+		chainmap.ReasonPolicy:      "POLICY",
+		chainmap.ReasonDuplicate:   "DUPLICATE",
+		chainmap.ReasonTiming:      "TIMING",
+		chainmap.ReasonOther:       "OTHER",
+	}
+)
+
 func (ec *executionContext) marshalNClusterComposition2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐClusterComposition(ctx context.Context, sel ast.SelectionSet, v *chainmap.ClusterComposition) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ClusterComposition!")
@@ -21902,6 +27344,11 @@ var (
 		chainmap.ConfidenceSynthetic:    "SYNTHETIC",
 	}
 )
+
+func (ec *executionContext) unmarshalNCreateLeadInput2githubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐCreateLeadInput(ctx context.Context, v any) (model.CreateLeadInput, error) {
+	res, err := ec.unmarshalInputCreateLeadInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
 
 func (ec *executionContext) marshalNDataset2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐDatasetInfo(ctx context.Context, sel ast.SelectionSet, v *chainmap.DatasetInfo) graphql.Marshaler {
 	if v == nil {
@@ -22004,6 +27451,66 @@ func (ec *executionContext) marshalNFlow2ᚖgithubᚗcomᚋchainmapᚋchainmap�
 	}
 	return ec._Flow(ctx, sel, v)
 }
+
+func (ec *executionContext) marshalNFollowUp2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐFollowUpᚄ(ctx context.Context, sel ast.SelectionSet, v []*chainmap.FollowUp) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFollowUp2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐFollowUp(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFollowUp2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐFollowUp(ctx context.Context, sel ast.SelectionSet, v *chainmap.FollowUp) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FollowUp!")
+		return graphql.Null
+	}
+	return ec._FollowUp(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFollowUpKind2githubᚗcomᚋchainmapᚋchainmapᚐFollowUpKind(ctx context.Context, v any) (chainmap.FollowUpKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNFollowUpKind2githubᚗcomᚋchainmapᚋchainmapᚐFollowUpKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFollowUpKind2githubᚗcomᚋchainmapᚋchainmapᚐFollowUpKind(ctx context.Context, sel ast.SelectionSet, v chainmap.FollowUpKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNFollowUpKind2githubᚗcomᚋchainmapᚋchainmapᚐFollowUpKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "FollowUpKind!")
+	}
+	return res
+}
+
+var (
+	unmarshalNFollowUpKind2githubᚗcomᚋchainmapᚋchainmapᚐFollowUpKind = map[string]chainmap.FollowUpKind{
+		"CALL":       chainmap.FollowUpCall,
+		"VISIT":      chainmap.FollowUpVisit,
+		"INSPECTION": chainmap.FollowUpInspection,
+		"MEETING":    chainmap.FollowUpMeeting,
+		"SIGNING":    chainmap.FollowUpSigning,
+		"MESSAGE":    chainmap.FollowUpMessage,
+		"OTHER":      chainmap.FollowUpOther,
+	}
+	marshalNFollowUpKind2githubᚗcomᚋchainmapᚋchainmapᚐFollowUpKind = map[chainmap.FollowUpKind]string{
+		chainmap.FollowUpCall:       "CALL",
+		chainmap.FollowUpVisit:      "VISIT",
+		chainmap.FollowUpInspection: "INSPECTION",
+		chainmap.FollowUpMeeting:    "MEETING",
+		chainmap.FollowUpSigning:    "SIGNING",
+		chainmap.FollowUpMessage:    "MESSAGE",
+		chainmap.FollowUpOther:      "OTHER",
+	}
+)
 
 func (ec *executionContext) unmarshalNGapKind2githubᚗcomᚋchainmapᚋchainmapᚐGapKind(ctx context.Context, v any) (chainmap.GapKind, error) {
 	tmp, err := graphql.UnmarshalString(v)
@@ -22225,6 +27732,104 @@ func (ec *executionContext) marshalNKindCount2ᚖgithubᚗcomᚋchainmapᚋchain
 	return ec._KindCount(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNLead2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐLeadᚄ(ctx context.Context, sel ast.SelectionSet, v []*chainmap.Lead) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLead2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLead(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLead2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLead(ctx context.Context, sel ast.SelectionSet, v *chainmap.Lead) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Lead!")
+		return graphql.Null
+	}
+	return ec._Lead(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLeadConnection2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐLeadConnection(ctx context.Context, sel ast.SelectionSet, v *model.LeadConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LeadConnection!")
+		return graphql.Null
+	}
+	return ec._LeadConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLeadEdge2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐLeadEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LeadEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLeadEdge2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐLeadEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLeadEdge2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐLeadEdge(ctx context.Context, sel ast.SelectionSet, v *model.LeadEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LeadEdge!")
+		return graphql.Null
+	}
+	return ec._LeadEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLeadStage2githubᚗcomᚋchainmapᚋchainmapᚐLeadStage(ctx context.Context, v any) (chainmap.LeadStage, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNLeadStage2githubᚗcomᚋchainmapᚋchainmapᚐLeadStage[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLeadStage2githubᚗcomᚋchainmapᚋchainmapᚐLeadStage(ctx context.Context, sel ast.SelectionSet, v chainmap.LeadStage) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNLeadStage2githubᚗcomᚋchainmapᚋchainmapᚐLeadStage[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "LeadStage!")
+	}
+	return res
+}
+
+var (
+	unmarshalNLeadStage2githubᚗcomᚋchainmapᚋchainmapᚐLeadStage = map[string]chainmap.LeadStage{
+		"CLUE":         chainmap.LeadClue,
+		"CONTACT":      chainmap.LeadContact,
+		"VISIT":        chainmap.LeadVisit,
+		"NEGOTIATION":  chainmap.LeadNegotiation,
+		"SIGNED":       chainmap.LeadSigned,
+		"REGISTERED":   chainmap.LeadRegistered,
+		"CONSTRUCTION": chainmap.LeadConstruction,
+		"PRODUCTION":   chainmap.LeadProduction,
+		"ON_HOLD":      chainmap.LeadOnHold,
+		"TERMINATED":   chainmap.LeadTerminated,
+	}
+	marshalNLeadStage2githubᚗcomᚋchainmapᚋchainmapᚐLeadStage = map[chainmap.LeadStage]string{
+		chainmap.LeadClue:         "CLUE",
+		chainmap.LeadContact:      "CONTACT",
+		chainmap.LeadVisit:        "VISIT",
+		chainmap.LeadNegotiation:  "NEGOTIATION",
+		chainmap.LeadSigned:       "SIGNED",
+		chainmap.LeadRegistered:   "REGISTERED",
+		chainmap.LeadConstruction: "CONSTRUCTION",
+		chainmap.LeadProduction:   "PRODUCTION",
+		chainmap.LeadOnHold:       "ON_HOLD",
+		chainmap.LeadTerminated:   "TERMINATED",
+	}
+)
+
 func (ec *executionContext) marshalNNeighbourSegment2githubᚗcomᚋchainmapᚋchainmapᚐNeighbour(ctx context.Context, sel ast.SelectionSet, v chainmap.Neighbour) graphql.Marshaler {
 	return ec._NeighbourSegment(ctx, sel, &v)
 }
@@ -22299,6 +27904,34 @@ func (ec *executionContext) marshalNPark2ᚖgithubᚗcomᚋchainmapᚋchainmap�
 		return graphql.Null
 	}
 	return ec._Park(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPipelineGroup2githubᚗcomᚋchainmapᚋchainmapᚐGroupFigures(ctx context.Context, sel ast.SelectionSet, v chainmap.GroupFigures) graphql.Marshaler {
+	return ec._PipelineGroup(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPipelineGroup2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐGroupFiguresᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.GroupFigures) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPipelineGroup2githubᚗcomᚋchainmapᚋchainmapᚐGroupFigures(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPipelineReport2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐPipelineReport(ctx context.Context, sel ast.SelectionSet, v *chainmap.PipelineReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PipelineReport!")
+		return graphql.Null
+	}
+	return ec._PipelineReport(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPlatform2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐPlatformᚄ(ctx context.Context, sel ast.SelectionSet, v []*chainmap.Platform) graphql.Marshaler {
@@ -22644,6 +28277,26 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNStageChange2githubᚗcomᚋchainmapᚋchainmapᚐStageChange(ctx context.Context, sel ast.SelectionSet, v chainmap.StageChange) graphql.Marshaler {
+	return ec._StageChange(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStageChange2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐStageChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.StageChange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStageChange2githubᚗcomᚋchainmapᚋchainmapᚐStageChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNStageCompleteness2githubᚗcomᚋchainmapᚋchainmapᚐStageCompleteness(ctx context.Context, sel ast.SelectionSet, v chainmap.StageCompleteness) graphql.Marshaler {
 	return ec._StageCompleteness(ctx, sel, &v)
 }
@@ -22653,6 +28306,46 @@ func (ec *executionContext) marshalNStageCompleteness2ᚕgithubᚗcomᚋchainmap
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStageCompleteness2githubᚗcomᚋchainmapᚋchainmapᚐStageCompleteness(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStageConversion2githubᚗcomᚋchainmapᚋchainmapᚐStageConversion(ctx context.Context, sel ast.SelectionSet, v chainmap.StageConversion) graphql.Marshaler {
+	return ec._StageConversion(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStageConversion2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐStageConversionᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.StageConversion) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStageConversion2githubᚗcomᚋchainmapᚋchainmapᚐStageConversion(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStageDays2githubᚗcomᚋchainmapᚋchainmapᚐStageDays(ctx context.Context, sel ast.SelectionSet, v chainmap.StageDays) graphql.Marshaler {
+	return ec._StageDays(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStageDays2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐStageDaysᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.StageDays) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStageDays2githubᚗcomᚋchainmapᚋchainmapᚐStageDays(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -22778,6 +28471,45 @@ func (ec *executionContext) marshalNTechnology2ᚖgithubᚗcomᚋchainmapᚋchai
 func (ec *executionContext) unmarshalNThresholdInput2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐThresholdInput(ctx context.Context, v any) (*model.ThresholdInput, error) {
 	res, err := ec.unmarshalInputThresholdInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+	res, err := graphql.UnmarshalTime(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalTime(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNUnitFigure2githubᚗcomᚋchainmapᚋchainmapᚐUnitFigure(ctx context.Context, sel ast.SelectionSet, v chainmap.UnitFigure) graphql.Marshaler {
+	return ec._UnitFigure(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNUnitFigure2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐUnitFigureᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.UnitFigure) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUnitFigure2githubᚗcomᚋchainmapᚋchainmapᚐUnitFigure(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNUpdateLeadInput2githubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐUpdateLeadInput(ctx context.Context, v any) (model.UpdateLeadInput, error) {
+	res, err := ec.unmarshalInputUpdateLeadInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNWhatIfInput2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐWhatIfInput(ctx context.Context, v any) (*model.WhatIfInput, error) {
@@ -22976,6 +28708,48 @@ func (ec *executionContext) marshalOCitation2githubᚗcomᚋchainmapᚋchainmap�
 	return ec._Citation(ctx, sel, &v)
 }
 
+func (ec *executionContext) unmarshalOCloseReason2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐCloseReason(ctx context.Context, v any) (*chainmap.CloseReason, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOCloseReason2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐCloseReason[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCloseReason2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐCloseReason(ctx context.Context, sel ast.SelectionSet, v *chainmap.CloseReason) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOCloseReason2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐCloseReason[*v])
+	return res
+}
+
+var (
+	unmarshalOCloseReason2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐCloseReason = map[string]chainmap.CloseReason{
+		"NO_INTEREST":  chainmap.ReasonNoInterest,
+		"OTHER_REGION": chainmap.ReasonOtherRegion,
+		"CONDITIONS":   chainmap.ReasonConditions,
+		"FUNDING":      chainmap.ReasonFunding,
+		"POLICY":       chainmap.ReasonPolicy,
+		"DUPLICATE":    chainmap.ReasonDuplicate,
+		"TIMING":       chainmap.ReasonTiming,
+		"OTHER":        chainmap.ReasonOther,
+	}
+	marshalOCloseReason2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐCloseReason = map[chainmap.CloseReason]string{
+		chainmap.ReasonNoInterest:  "NO_INTEREST",
+		chainmap.ReasonOtherRegion: "OTHER_REGION",
+		chainmap.ReasonConditions:  "CONDITIONS",
+		chainmap.ReasonFunding:     "FUNDING",
+		chainmap.ReasonPolicy:      "POLICY",
+		chainmap.ReasonDuplicate:   "DUPLICATE",
+		chainmap.ReasonTiming:      "TIMING",
+		chainmap.ReasonOther:       "OTHER",
+	}
+)
+
 func (ec *executionContext) marshalOEnterprise2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐEnterprise(ctx context.Context, sel ast.SelectionSet, v *chainmap.Enterprise) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -23048,6 +28822,18 @@ func (ec *executionContext) marshalOHostPark2ᚖgithubᚗcomᚋchainmapᚋchainm
 	return ec._HostPark(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOID2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalID(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -23063,6 +28849,18 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalID(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOInt2int(ctx context.Context, v any) (int, error) {
+	res, err := graphql.UnmarshalInt(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt(v)
 	return res
 }
 
@@ -23083,6 +28881,122 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	res := graphql.MarshalInt(*v)
 	return res
 }
+
+func (ec *executionContext) marshalOLead2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐLeadᚄ(ctx context.Context, sel ast.SelectionSet, v []*chainmap.Lead) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLead2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLead(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOLead2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLead(ctx context.Context, sel ast.SelectionSet, v *chainmap.Lead) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Lead(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOLeadFilter2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLeadFilter(ctx context.Context, v any) (*chainmap.LeadFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputLeadFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOLeadStage2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐLeadStageᚄ(ctx context.Context, v any) ([]chainmap.LeadStage, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]chainmap.LeadStage, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNLeadStage2githubᚗcomᚋchainmapᚋchainmapᚐLeadStage(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOLeadStage2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐLeadStageᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.LeadStage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLeadStage2githubᚗcomᚋchainmapᚋchainmapᚐLeadStage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOLeadStage2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLeadStage(ctx context.Context, v any) (*chainmap.LeadStage, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOLeadStage2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLeadStage[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOLeadStage2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLeadStage(ctx context.Context, sel ast.SelectionSet, v *chainmap.LeadStage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOLeadStage2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLeadStage[*v])
+	return res
+}
+
+var (
+	unmarshalOLeadStage2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLeadStage = map[string]chainmap.LeadStage{
+		"CLUE":         chainmap.LeadClue,
+		"CONTACT":      chainmap.LeadContact,
+		"VISIT":        chainmap.LeadVisit,
+		"NEGOTIATION":  chainmap.LeadNegotiation,
+		"SIGNED":       chainmap.LeadSigned,
+		"REGISTERED":   chainmap.LeadRegistered,
+		"CONSTRUCTION": chainmap.LeadConstruction,
+		"PRODUCTION":   chainmap.LeadProduction,
+		"ON_HOLD":      chainmap.LeadOnHold,
+		"TERMINATED":   chainmap.LeadTerminated,
+	}
+	marshalOLeadStage2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLeadStage = map[chainmap.LeadStage]string{
+		chainmap.LeadClue:         "CLUE",
+		chainmap.LeadContact:      "CONTACT",
+		chainmap.LeadVisit:        "VISIT",
+		chainmap.LeadNegotiation:  "NEGOTIATION",
+		chainmap.LeadSigned:       "SIGNED",
+		chainmap.LeadRegistered:   "REGISTERED",
+		chainmap.LeadConstruction: "CONSTRUCTION",
+		chainmap.LeadProduction:   "PRODUCTION",
+		chainmap.LeadOnHold:       "ON_HOLD",
+		chainmap.LeadTerminated:   "TERMINATED",
+	}
+)
 
 func (ec *executionContext) marshalOPark2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐPark(ctx context.Context, sel ast.SelectionSet, v *chainmap.Park) graphql.Marshaler {
 	if v == nil {
@@ -23193,6 +29107,13 @@ func (ec *executionContext) unmarshalOThresholdInput2ᚕᚖgithubᚗcomᚋchainm
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOViewer2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐViewer(ctx context.Context, sel ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Viewer(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOWhatIfInput2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐWhatIfInputᚄ(ctx context.Context, v any) ([]*model.WhatIfInput, error) {

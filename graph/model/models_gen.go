@@ -11,6 +11,25 @@ import (
 	"github.com/chainmap/chainmap"
 )
 
+// A new lead: a dataset enterprise, or a firm by name; the segment gives the chain and unit.
+type CreateLeadInput struct {
+	Enterprise *string `json:"enterprise,omitempty"`
+	FirmName   *string `json:"firmName,omitempty"`
+	CreditCode *string `json:"creditCode,omitempty"`
+	Segment    string  `json:"segment"`
+	Park       *string `json:"park,omitempty"`
+	Region     *string `json:"region,omitempty"`
+	// Default: you (another owner: managers only).
+	Owner       *string  `json:"owner,omitempty"`
+	Investment  *float64 `json:"investment,omitempty"`
+	Capacity    *float64 `json:"capacity,omitempty"`
+	Jobs        *int     `json:"jobs,omitempty"`
+	NextStep    *string  `json:"nextStep,omitempty"`
+	NextStepDue *string  `json:"nextStepDue,omitempty"`
+	// investmentTargets, roadmap or manual.
+	Origin *string `json:"origin,omitempty"`
+}
+
 // A page of enterprises (Relay cursor connection).
 type EnterpriseConnection struct {
 	// The enterprises of this page with their cursors.
@@ -59,6 +78,20 @@ type KindCount struct {
 	Kind string `json:"kind"`
 	// How many the graph holds.
 	Count int `json:"count"`
+}
+
+// A page of leads (Relay cursor connection).
+type LeadConnection struct {
+	Edges    []*LeadEdge `json:"edges"`
+	PageInfo *PageInfo   `json:"pageInfo"`
+}
+
+type LeadEdge struct {
+	Cursor string         `json:"cursor"`
+	Node   *chainmap.Lead `json:"node"`
+}
+
+type Mutation struct {
 }
 
 // Relay paging state.
@@ -115,6 +148,30 @@ type ThresholdInput struct {
 	MinCapacity *float64 `json:"minCapacity,omitempty"`
 	// A location quotient below this is weak (where known).
 	MinLq *float64 `json:"minLq,omitempty"`
+}
+
+// Fields to change: absent or null fields stay as they are, "" clears an optional text, clear* clears a figure.
+type UpdateLeadInput struct {
+	FirmName   *string `json:"firmName,omitempty"`
+	CreditCode *string `json:"creditCode,omitempty"`
+	Park       *string `json:"park,omitempty"`
+	Region     *string `json:"region,omitempty"`
+	// Reassigns (managers).
+	Owner           *string  `json:"owner,omitempty"`
+	Investment      *float64 `json:"investment,omitempty"`
+	Capacity        *float64 `json:"capacity,omitempty"`
+	Jobs            *int     `json:"jobs,omitempty"`
+	NextStep        *string  `json:"nextStep,omitempty"`
+	NextStepDue     *string  `json:"nextStepDue,omitempty"`
+	ClearInvestment *bool    `json:"clearInvestment,omitempty"`
+	ClearCapacity   *bool    `json:"clearCapacity,omitempty"`
+	ClearJobs       *bool    `json:"clearJobs,omitempty"`
+}
+
+// The logged-in user.
+type Viewer struct {
+	Name string `json:"name"`
+	Role string `json:"role"`
 }
 
 // An enterprise (existing or new) operating in a segment, for what-if.

@@ -1,0 +1,533 @@
+package neo4jstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/chainmap/chainmap"
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+)
+
+// The pipeline's user data lives in the same database as the graph, under labels of its
+// own that no load, prune or reset matches, and without relationships to dataset nodes
+// (a lead names its enterprise and segment by id), so a prune that detaches a dataset node
+// cannot touch a lead either:
+//
+//	(:Lead {id, version, chain, segment, park, region, owner, stage, enterprise,
+//	        last_activity_ms, data})
+//	(:FollowUp {id, lead, data})          (:AuditEntry {seq, subject, data})
+//	(:User {name, data})                  (:AuditCounter {id: 'audit', n})
+//
+// data holds the record's JSON; the other properties are copies the filters use.
+
+var _ chainmap.LeadStore = (*Store)(nil)
+
+// leadLabels are the labels of user data; Reset and prune never name them.
+var leadLabels = []string{"Lead", "FollowUp", "AuditEntry", "User", "AuditCounter"}
+
+func leadSchemaStatements() []string {
+	return []string{
+		"CREATE CONSTRAINT lead_id IF NOT EXISTS FOR (n:Lead) REQUIRE n.id IS UNIQUE",
+		"CREATE CONSTRAINT followup_id IF NOT EXISTS FOR (n:FollowUp) REQUIRE n.id IS UNIQUE",
+		"CREATE INDEX followup_lead IF NOT EXISTS FOR (n:FollowUp) ON (n.lead)",
+		"CREATE CONSTRAINT auditentry_seq IF NOT EXISTS FOR (n:AuditEntry) REQUIRE n.seq IS UNIQUE",
+		"CREATE CONSTRAINT user_name IF NOT EXISTS FOR (n:User) REQUIRE n.name IS UNIQUE",
+		"CREATE CONSTRAINT auditcounter_id IF NOT EXISTS FOR (n:AuditCounter) REQUIRE n.id IS UNIQUE",
+	}
+}
+
+// ensureLeadSchema creates the pipeline's constraints once per process (again after a
+// failure).
+func (s *Store) ensureLeadSchema(ctx context.Context) error {
+	s.leadSchemaMu.Lock()
+	defer s.leadSchemaMu.Unlock()
+	if s.leadSchemaDone {
+		return nil
+	}
+	for _, stmt := range leadSchemaStatements() {
+		if _, err := s.write(ctx, stmt, nil); err != nil {
+			return fmt.Errorf("neo4j: create pipeline schema: %w", err)
+		}
+	}
+	s.leadSchemaDone = true
+	return nil
+}
+
+// writeTx runs fn in one write transaction with the store's deadline (fn gets the
+// bounded context); the driver retries it on transient errors, so fn must not have effects
+// outside the transaction. Domain errors from fn (a conflict, a missing lead) come back
+// as they are.
+func (s *Store) writeTx(ctx context.Context, what string, fn func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error)) (any, error) {
+	if err := s.failFast(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.ensureLeadSchema(ctx); err != nil {
+		return nil, err
+	}
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
+	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.db, AccessMode: neo4j.AccessModeWrite})
+	defer sess.Close(context.Background())
+	out, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) { return fn(ctx, tx) })
+	if err != nil {
+		var de *chainmap.Error
+		if errors.As(err, &de) {
+			return nil, de
+		}
+		return nil, fmt.Errorf("neo4j: %s: %w", what, s.wrap(err))
+	}
+	return out, nil
+}
+
+// appendAuditTx stores an audit entry under the next number of the audit counter, which
+// the transaction locks, so entries are numbered in commit order without gaps.
+func appendAuditTx(ctx context.Context, tx neo4j.ManagedTransaction, e chainmap.AuditEntry) error {
+	res, err := tx.Run(ctx, `MERGE (c:AuditCounter {id: 'audit'})
+SET c.n = coalesce(c.n, 0) + 1 RETURN c.n`, nil)
+	if err != nil {
+		return err
+	}
+	rec, err := res.Single(ctx)
+	if err != nil {
+		return err
+	}
+	e.Seq = int64(asInt(rec.Values[0]))
+	raw, _ := json.Marshal(e)
+	_, err = tx.Run(ctx, `CREATE (:AuditEntry {seq: $seq, subject: $subject, data: $data})`,
+		map[string]any{"seq": e.Seq, "subject": e.Subject, "data": string(raw)})
+	return err
+}
+
+func leadParams(l *chainmap.Lead) map[string]any {
+	raw, _ := json.Marshal(l)
+	return map[string]any{"id": l.ID, "version": l.Version, "chain": l.Chain, "segment": l.Segment,
+		"park": l.Park, "region": l.Region, "owner": l.Owner, "stage": string(l.Stage),
+		"enterprise": l.Enterprise, "last": l.LastActivity.UnixMilli(), "data": string(raw)}
+}
+
+const setLead = `SET l.version = $version, l.chain = $chain, l.segment = $segment, l.park = $park,
+ l.region = $region, l.owner = $owner, l.stage = $stage, l.enterprise = $enterprise,
+ l.last_activity_ms = $last, l.data = $data`
+
+func decodeLead(v any) (*chainmap.Lead, error) {
+	s, ok := v.(string)
+	if !ok {
+		return nil, fmt.Errorf("neo4j: lead data is %T", v)
+	}
+	l := new(chainmap.Lead)
+	if err := json.Unmarshal([]byte(s), l); err != nil {
+		return nil, fmt.Errorf("neo4j: decode lead: %w", err)
+	}
+	return l, nil
+}
+
+// CreateLead implements chainmap.LeadStore.
+func (s *Store) CreateLead(ctx context.Context, l *chainmap.Lead, audit chainmap.AuditEntry) (*chainmap.Lead, error) {
+	if err := l.Validate(); err != nil {
+		return nil, err
+	}
+	out := l.Clone()
+	out.Version = 1
+	_, err := s.writeTx(ctx, "create lead", func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error) {
+		res, err := tx.Run(ctx, `OPTIONAL MATCH (x:Lead {id: $id}) RETURN x IS NOT NULL`, map[string]any{"id": out.ID})
+		if err != nil {
+			return nil, err
+		}
+		rec, err := res.Single(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if exists, _ := rec.Values[0].(bool); exists {
+			return nil, chainmap.Errorf(chainmap.ECONFLICT, "a lead %q exists already", out.ID)
+		}
+		if _, err := tx.Run(ctx, "CREATE (l:Lead {id: $id}) "+setLead, leadParams(out)); err != nil {
+			return nil, err
+		}
+		return nil, appendAuditTx(ctx, tx, audit)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Lead implements chainmap.LeadStore.
+func (s *Store) Lead(ctx context.Context, id string) (*chainmap.Lead, error) {
+	res, err := s.read(ctx, `MATCH (l:Lead {id: $id}) RETURN l.data`, map[string]any{"id": id})
+	if err != nil {
+		return nil, fmt.Errorf("neo4j: read lead: %w", err)
+	}
+	if len(res.Records) == 0 {
+		return nil, chainmap.Errorf(chainmap.ENOTFOUND, "no lead %q", id)
+	}
+	return decodeLead(res.Records[0].Values[0])
+}
+
+// Leads implements chainmap.LeadStore: the filters of LeadQuery in Cypher, by id.
+func (s *Store) Leads(ctx context.Context, q chainmap.LeadQuery) (*chainmap.LeadPage, error) {
+	q, after, err := q.Normalise()
+	if err != nil {
+		return nil, err
+	}
+	stages := make([]string, len(q.Stages))
+	for i, st := range q.Stages {
+		stages[i] = string(st)
+	}
+	open := []string{}
+	for _, st := range chainmap.AllLeadStages {
+		if st.Open() && st != chainmap.LeadOnHold {
+			open = append(open, string(st))
+		}
+	}
+	var stale any
+	if !q.StaleBefore.IsZero() {
+		stale = q.StaleBefore.UnixMilli()
+	}
+	res, err := s.read(ctx, `MATCH (l:Lead)
+WHERE l.id > $after
+  AND (size($ids) = 0 OR l.id IN $ids)
+  AND ($chain = '' OR l.chain = $chain)
+  AND (size($segments) = 0 OR l.segment IN $segments)
+  AND (size($parks) = 0 OR l.park IN $parks)
+  AND (size($regions) = 0 OR l.region IN $regions)
+  AND (size($stages) = 0 OR l.stage IN $stages)
+  AND ($owner = '' OR l.owner = $owner)
+  AND ($enterprise = '' OR l.enterprise = $enterprise)
+  AND ($stale IS NULL OR (l.stage IN $open AND l.last_activity_ms < $stale))
+RETURN l.data ORDER BY l.id LIMIT $limit`, map[string]any{
+		"after": after, "ids": nonNil(q.IDs), "chain": q.Chain, "segments": nonNil(q.Segments),
+		"parks": nonNil(q.Parks), "regions": nonNil(q.Regions), "stages": stages, "owner": q.Owner,
+		"enterprise": q.Enterprise, "stale": stale, "open": open, "limit": q.First + 1})
+	if err != nil {
+		return nil, fmt.Errorf("neo4j: list leads: %w", err)
+	}
+	page := &chainmap.LeadPage{}
+	for i, rec := range res.Records {
+		if i == q.First {
+			page.HasNext = true
+			break
+		}
+		l, err := decodeLead(rec.Values[0])
+		if err != nil {
+			return nil, err
+		}
+		page.Leads = append(page.Leads, l)
+	}
+	if n := len(page.Leads); n > 0 {
+		page.EndCursor = chainmap.EncodeLeadCursor(page.Leads[n-1].ID)
+	}
+	return page, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// UpdateLead implements chainmap.LeadStore. The transaction first takes the lead's write
+// lock (SET l._lock), so the version it then reads is the latest committed one and no
+// concurrent update can slip between the check and the write.
+func (s *Store) UpdateLead(ctx context.Context, id string, version int64, change chainmap.LeadChange) (*chainmap.Lead, error) {
+	out, err := s.writeTx(ctx, "update lead", func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error) {
+		res, err := tx.Run(ctx, `MATCH (l:Lead {id: $id}) SET l._lock = true RETURN l.data`, map[string]any{"id": id})
+		if err != nil {
+			return nil, err
+		}
+		recs, err := res.Collect(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(recs) == 0 {
+			return nil, chainmap.Errorf(chainmap.ENOTFOUND, "no lead %q", id)
+		}
+		cur, err := decodeLead(recs[0].Values[0])
+		if err != nil {
+			return nil, err
+		}
+		next, audit, err := chainmap.ApplyLeadChange(cur, version, change)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.Run(ctx, "MATCH (l:Lead {id: $id}) REMOVE l._lock "+setLead, leadParams(next)); err != nil {
+			return nil, err
+		}
+		return next, appendAuditTx(ctx, tx, audit)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out.(*chainmap.Lead), nil
+}
+
+// AddFollowUp implements chainmap.LeadStore.
+func (s *Store) AddFollowUp(ctx context.Context, f *chainmap.FollowUp, audit chainmap.AuditEntry) (*chainmap.FollowUp, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	raw, _ := json.Marshal(f)
+	_, err := s.writeTx(ctx, "add follow-up", func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error) {
+		res, err := tx.Run(ctx, `MATCH (l:Lead {id: $id}) SET l._lock = true RETURN l.data`, map[string]any{"id": f.Lead})
+		if err != nil {
+			return nil, err
+		}
+		recs, err := res.Collect(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(recs) == 0 {
+			return nil, chainmap.Errorf(chainmap.ENOTFOUND, "no lead %q", f.Lead)
+		}
+		l, err := decodeLead(recs[0].Values[0])
+		if err != nil {
+			return nil, err
+		}
+		l.FollowUps++
+		if f.At.After(l.LastActivity) {
+			l.LastActivity = f.At
+		}
+		if _, err := tx.Run(ctx, "CREATE (:FollowUp {id: $fid, lead: $id, data: $fdata})",
+			map[string]any{"fid": f.ID, "id": f.Lead, "fdata": string(raw)}); err != nil {
+			return nil, err
+		}
+		if _, err := tx.Run(ctx, "MATCH (l:Lead {id: $id}) REMOVE l._lock "+setLead, leadParams(l)); err != nil {
+			return nil, err
+		}
+		return nil, appendAuditTx(ctx, tx, audit)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// FollowUps implements chainmap.LeadStore.
+func (s *Store) FollowUps(ctx context.Context, lead string) ([]*chainmap.FollowUp, error) {
+	res, err := s.read(ctx, `MATCH (f:FollowUp {lead: $id}) RETURN f.data`, map[string]any{"id": lead})
+	if err != nil {
+		return nil, fmt.Errorf("neo4j: read follow-ups: %w", err)
+	}
+	out := make([]*chainmap.FollowUp, 0, len(res.Records))
+	for _, rec := range res.Records {
+		f := new(chainmap.FollowUp)
+		if err := decodeJSON(rec.Values[0], f); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	chainmap.SortFollowUps(out)
+	return out, nil
+}
+
+func decodeJSON(v any, out any) error {
+	s, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("neo4j: record data is %T", v)
+	}
+	if err := json.Unmarshal([]byte(s), out); err != nil {
+		return fmt.Errorf("neo4j: decode %T: %w", out, err)
+	}
+	return nil
+}
+
+// Audit implements chainmap.LeadStore.
+func (s *Store) Audit(ctx context.Context, q chainmap.AuditQuery) ([]*chainmap.AuditEntry, error) {
+	q = q.Normalise()
+	res, err := s.read(ctx, `MATCH (ae:AuditEntry) WHERE ae.seq > $after AND ($subject = '' OR ae.subject = $subject)
+RETURN ae.data ORDER BY ae.seq LIMIT $limit`, map[string]any{"after": q.After, "subject": q.Subject, "limit": q.Limit})
+	if err != nil {
+		return nil, fmt.Errorf("neo4j: read audit: %w", err)
+	}
+	out := make([]*chainmap.AuditEntry, 0, len(res.Records))
+	for _, rec := range res.Records {
+		e := new(chainmap.AuditEntry)
+		if err := decodeJSON(rec.Values[0], e); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// AddUser implements chainmap.LeadStore.
+func (s *Store) AddUser(ctx context.Context, u *chainmap.User, audit chainmap.AuditEntry) error {
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	raw, _ := json.Marshal(u)
+	_, err := s.writeTx(ctx, "add user", func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error) {
+		res, err := tx.Run(ctx, `OPTIONAL MATCH (x:User {name: $name}) RETURN x IS NOT NULL`, map[string]any{"name": u.Name})
+		if err != nil {
+			return nil, err
+		}
+		rec, err := res.Single(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if exists, _ := rec.Values[0].(bool); exists {
+			return nil, chainmap.Errorf(chainmap.ECONFLICT, "a user %q exists already", u.Name)
+		}
+		if _, err := tx.Run(ctx, `CREATE (:User {name: $name, data: $data})`, map[string]any{"name": u.Name, "data": string(raw)}); err != nil {
+			return nil, err
+		}
+		return nil, appendAuditTx(ctx, tx, audit)
+	})
+	return err
+}
+
+// User implements chainmap.LeadStore.
+func (s *Store) User(ctx context.Context, name string) (*chainmap.User, error) {
+	res, err := s.read(ctx, `MATCH (u:User {name: $name}) RETURN u.data`, map[string]any{"name": name})
+	if err != nil {
+		return nil, fmt.Errorf("neo4j: read user: %w", err)
+	}
+	if len(res.Records) == 0 {
+		return nil, chainmap.Errorf(chainmap.ENOTFOUND, "no user %q", name)
+	}
+	u := new(chainmap.User)
+	return u, decodeJSON(res.Records[0].Values[0], u)
+}
+
+// Users implements chainmap.LeadStore.
+func (s *Store) Users(ctx context.Context) ([]*chainmap.User, error) {
+	res, err := s.read(ctx, `MATCH (u:User) RETURN u.data ORDER BY u.name`, nil)
+	if err != nil {
+		return nil, fmt.Errorf("neo4j: read users: %w", err)
+	}
+	out := make([]*chainmap.User, 0, len(res.Records))
+	for _, rec := range res.Records {
+		u := new(chainmap.User)
+		if err := decodeJSON(rec.Values[0], u); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// ExportState implements chainmap.LeadStore, reading every kind in one read transaction
+// so the dump is consistent.
+func (s *Store) ExportState(ctx context.Context) (*chainmap.StateDump, error) {
+	if err := s.failFast(ctx); err != nil {
+		return nil, err
+	}
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
+	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.db, AccessMode: neo4j.AccessModeRead})
+	defer sess.Close(context.Background())
+	d := &chainmap.StateDump{Format: chainmap.StateFormat, Leads: []*chainmap.Lead{}, FollowUps: []*chainmap.FollowUp{},
+		Audit: []*chainmap.AuditEntry{}, Users: []*chainmap.User{}}
+	_, err := sess.ExecuteRead(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+		d.Leads, d.FollowUps, d.Audit, d.Users = d.Leads[:0], d.FollowUps[:0], d.Audit[:0], d.Users[:0]
+		for _, q := range []struct {
+			cypher string
+			add    func(v any) error
+		}{
+			{"MATCH (l:Lead) RETURN l.data ORDER BY l.id", func(v any) error {
+				l := new(chainmap.Lead)
+				d.Leads = append(d.Leads, l)
+				return decodeJSON(v, l)
+			}},
+			{"MATCH (f:FollowUp) RETURN f.data ORDER BY f.id", func(v any) error {
+				f := new(chainmap.FollowUp)
+				d.FollowUps = append(d.FollowUps, f)
+				return decodeJSON(v, f)
+			}},
+			{"MATCH (ae:AuditEntry) RETURN ae.data ORDER BY ae.seq", func(v any) error {
+				e := new(chainmap.AuditEntry)
+				d.Audit = append(d.Audit, e)
+				return decodeJSON(v, e)
+			}},
+			{"MATCH (u:User) RETURN u.data ORDER BY u.name", func(v any) error {
+				u := new(chainmap.User)
+				d.Users = append(d.Users, u)
+				return decodeJSON(v, u)
+			}},
+		} {
+			res, err := tx.Run(ctx, q.cypher, nil)
+			if err != nil {
+				return nil, err
+			}
+			for res.Next(ctx) {
+				if err := q.add(res.Record().Values[0]); err != nil {
+					return nil, err
+				}
+			}
+			if err := res.Err(); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("neo4j: export state: %w", s.wrap(err))
+	}
+	return d, nil
+}
+
+// ImportState implements chainmap.LeadStore, in one write transaction.
+func (s *Store) ImportState(ctx context.Context, d *chainmap.StateDump) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	leads := make([]map[string]any, len(d.Leads))
+	for i, l := range d.Leads {
+		leads[i] = leadParams(l)
+	}
+	rows := func(n int, f func(i int) map[string]any) []map[string]any {
+		out := make([]map[string]any, n)
+		for i := range out {
+			out[i] = f(i)
+		}
+		return out
+	}
+	fus := rows(len(d.FollowUps), func(i int) map[string]any {
+		raw, _ := json.Marshal(d.FollowUps[i])
+		return map[string]any{"id": d.FollowUps[i].ID, "lead": d.FollowUps[i].Lead, "data": string(raw)}
+	})
+	audit := rows(len(d.Audit), func(i int) map[string]any {
+		raw, _ := json.Marshal(d.Audit[i])
+		return map[string]any{"seq": d.Audit[i].Seq, "subject": d.Audit[i].Subject, "data": string(raw)}
+	})
+	users := rows(len(d.Users), func(i int) map[string]any {
+		raw, _ := json.Marshal(d.Users[i])
+		return map[string]any{"name": d.Users[i].Name, "data": string(raw)}
+	})
+	var last int64
+	if n := len(d.Audit); n > 0 {
+		last = d.Audit[n-1].Seq
+	}
+	_, err := s.writeTx(ctx, "import state", func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error) {
+		res, err := tx.Run(ctx, `MATCH (n) WHERE n:Lead OR n:FollowUp OR n:AuditEntry OR n:User RETURN count(n)`, nil)
+		if err != nil {
+			return nil, err
+		}
+		rec, err := res.Single(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if asInt(rec.Values[0]) > 0 {
+			return nil, chainmap.Errorf(chainmap.ECONFLICT, "Neo4j already holds pipeline data; restore only into an empty one")
+		}
+		for _, q := range []struct {
+			cypher string
+			rows   []map[string]any
+		}{
+			{"UNWIND $rows AS lr CREATE (l:Lead {id: lr.id}) " + strings.ReplaceAll(setLead, "$", "lr."), leads},
+			{"UNWIND $rows AS lr CREATE (:FollowUp {id: lr.id, lead: lr.lead, data: lr.data})", fus},
+			{"UNWIND $rows AS lr CREATE (:AuditEntry {seq: lr.seq, subject: lr.subject, data: lr.data})", audit},
+			{"UNWIND $rows AS lr CREATE (:User {name: lr.name, data: lr.data})", users},
+		} {
+			if _, err := tx.Run(ctx, q.cypher, map[string]any{"rows": q.rows}); err != nil {
+				return nil, err
+			}
+		}
+		_, err = tx.Run(ctx, "MERGE (c:AuditCounter {id: 'audit'}) SET c.n = $n", map[string]any{"n": last})
+		return nil, err
+	})
+	return err
+}
