@@ -2,6 +2,8 @@
 
 import {
   allEnterprises,
+  allPlacements,
+  type Placement,
   gql,
   type Dataset,
   type Enterprise,
@@ -118,10 +120,22 @@ export class Store {
     });
   }
 
-  /** The gap analysis of a chain in a scope (segments in chain order). */
-  gap(chain: string, scope: Scope, thresholds?: ThresholdInput[]): Promise<GapReport> {
-    const vars = { chain, scope: scopeInput(scope), thresholds: thresholds?.length ? thresholds : null };
+  /**
+   * The gap analysis of a chain in a scope (segments in chain order); verifiedOnly leaves
+   * out enterprises placed in a segment by suggested placements alone.
+   */
+  gap(chain: string, scope: Scope, thresholds?: ThresholdInput[], verifiedOnly = false): Promise<GapReport> {
+    const vars = { chain, scope: scopeInput(scope), thresholds: thresholds?.length ? thresholds : null, verifiedOnly };
     return this.once(`gap:${JSON.stringify(vars)}`, async () => (await gql(GapDocument, vars)).gapAnalysis);
+  }
+
+  /**
+   * The placements (operations, with evidence and verification) of the scope's enterprises
+   * in a segment's subtree, by enterprise id.
+   */
+  placements(scope: Scope, chain: string, segment: string): Promise<Map<string, Placement[]>> {
+    const filter: EnterpriseFilter = scope.kind === 'region' ? { chain, segment, region: scope.id } : { chain, segment, park: scope.id };
+    return this.once(`plc:${JSON.stringify(filter)}`, async () => new Map((await allPlacements(filter)).map((e) => [e.id, e.operations])));
   }
 
   targets(chain: string, scope: Scope, segment: string, first = 10): Promise<InvestmentTarget[]> {

@@ -22,6 +22,10 @@ export interface BoxInfo {
   capacity: number | null;
   score: number;
   reason: string;
+  /** Counted enterprises placed here by suggested placements alone (0 under verifiedOnly). */
+  suggested?: number;
+  /** Under verifiedOnly: enterprises left out because their placements here are only suggested. */
+  leftOut?: number;
   /** What-if: the segment's status or kind changed. */
   change?: StatusChange;
 }
@@ -93,8 +97,12 @@ function boxNode(spec: ChainChartSpec, b: Box, seg: Segment, info: BoxInfo, sele
   // Second line: badge, local enterprises (and capacity, if there is room), then the kind tag.
   const metaFont = `12px ${FONT_FAMILY}`;
   const kindFont = `600 11px ${FONT_FAMILY}`;
-  const avail = textW - 22;
   const ch = info.change;
+  // Suggested placements: a dashed tag "n待核实" (or "未计n待核实" under verified only).
+  const suggFont = `11px ${FONT_FAMILY}`;
+  const sugg = ch ? '' : info.suggested ? t('suggestedBox', { n: info.suggested }) : info.leftOut ? t('suggestedLeftBox', { n: info.leftOut }) : '';
+  const suggW = sugg ? textWidth(sugg, suggFont) + 12 : 0;
+  const avail = textW - 22 - suggW;
   const count = ch ? `${ch.enterprisesBefore}→${entCount(ch.enterprisesAfter)}` : entCount(info.enterprises);
   const withCap = !ch && info.capacity !== null && seg.unit ? `${count} · ${num(info.capacity, 1)} ${seg.unit}` : count;
   let kind = info.kind === 'NONE' ? '' : kindLabel(info.kind, info.kindZh);
@@ -115,6 +123,8 @@ function boxNode(spec: ChainChartSpec, b: Box, seg: Segment, info: BoxInfo, sele
     status: info.status,
     kind: info.kind,
     changed: ch ? `${ch.statusBefore}>${ch.statusAfter}` : undefined,
+    suggested: info.suggested ?? 0,
+    leftOut: info.leftOut ?? 0,
     itemStyle: {
       color: style.fill,
       borderColor: style.border,
@@ -127,7 +137,7 @@ function boxNode(spec: ChainChartSpec, b: Box, seg: Segment, info: BoxInfo, sele
       show: true,
       position: 'insideLeft',
       padding: [0, 0, 0, 8],
-      formatter: `{name|${name}}\n{badge|${style.badge}} {${ch ? 'chg' : 'meta'}|${meta}}${kind ? ` {kind|${richSafe(kind)}}` : ''}`,
+      formatter: `{name|${name}}\n{badge|${style.badge}} {${ch ? 'chg' : 'meta'}|${meta}}${sugg ? ` {sugg|${richSafe(sugg)}}` : ''}${kind ? ` {kind|${richSafe(kind)}}` : ''}`,
       rich: {
         name: { fontSize: 13, fontWeight: b.depth === 0 ? 600 : 400, color: '#15202b', lineHeight: 19, fontFamily: FONT_FAMILY },
         meta: { fontSize: 12, color: '#3d4b5c', lineHeight: 17, fontFamily: FONT_FAMILY },
@@ -135,6 +145,10 @@ function boxNode(spec: ChainChartSpec, b: Box, seg: Segment, info: BoxInfo, sele
         badge: {
           fontSize: 10, color: '#ffffff', backgroundColor: style.border, borderRadius: 3,
           padding: [1, 3, 0, 3], fontWeight: 700, lineHeight: 14, fontFamily: FONT_FAMILY,
+        },
+        sugg: {
+          fontSize: 11, color: '#5a3d00', backgroundColor: '#fff8e6', borderColor: '#8a6d1f', borderWidth: 1, borderType: 'dashed',
+          borderRadius: 3, padding: [1, 3, 0, 3], lineHeight: 14, fontFamily: FONT_FAMILY,
         },
         kind: {
           fontSize: 11, color: style.border === '#009e73' ? '#00513b' : '#4a2a00', backgroundColor: '#ffffff',
@@ -165,6 +179,8 @@ function boxTooltip(spec: ChainChartSpec, seg: Segment, info: BoxInfo): string {
       ? `<div>${statusTag(ch.statusBefore)} → ${statusTag(ch.statusAfter)} · ${escapeHtml(kindLabel(ch.kindBefore))} → ${escapeHtml(kindLabel(ch.kindAfter))}</div>` +
         `<div>${escapeHtml(t('enterprises'))} ${ch.enterprisesBefore} → ${ch.enterprisesAfter}</div>`
       : `<div>${escapeHtml(entCount(info.enterprises))}${cap ? ' · ' + escapeHtml(cap) : ''}</div>`,
+    info.suggested ? `<div class="tt-muted">${escapeHtml(t('suggestedNote', { n: info.suggested }))}</div>` : '',
+    info.leftOut ? `<div class="tt-muted">${escapeHtml(t('suggestedLeftNote', { n: info.leftOut }))}</div>` : '',
     `<div>${statusTag(info.status)}${kind} · ${escapeHtml(t('score'))} ${escapeHtml(num(info.score, 1))}</div>`,
     `<div>${escapeHtml(info.reason)}</div>`,
     spec.tooltipHint ? `<div class="tt-muted">${escapeHtml(spec.tooltipHint)}</div>` : '',
