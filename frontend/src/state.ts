@@ -4,7 +4,7 @@
 
 import type { Lang } from './i18n';
 
-export const VIEWS = ['chain', 'map', 'targets', 'roadmap', 'whatif'] as const;
+export const VIEWS = ['chain', 'map', 'targets', 'roadmap', 'whatif', 'brief'] as const;
 export type ViewId = (typeof VIEWS)[number];
 
 export interface AppState {
@@ -159,5 +159,11 @@ export function forView(s: AppState, view: ViewId): AppState {
     next.steps = s.steps;
   }
   if (view === 'whatif') next.add = s.add;
+  // The brief follows the chain map's basis (verified only, threshold) and the roadmap's length.
+  if (view === 'brief') {
+    next.verified = s.verified;
+    next.minent = s.minent;
+    next.steps = s.steps;
+  }
   return next;
 }

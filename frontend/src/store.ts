@@ -27,6 +27,8 @@ import {
 } from './api';
 import {
   BootDocument,
+  BriefFactsDocument,
+  type BriefFactsQuery,
   BoundariesDocument,
   ChainDocument,
   ClusterDocument,
@@ -160,6 +162,11 @@ export class Store {
 
   cluster(park: string, chain: string): Promise<ClusterComposition> {
     return this.once(`cl:${park}:${chain}`, async () => (await gql(ClusterDocument, { park, chain })).clusterComposition);
+  }
+
+  /** The brief's extra facts: confidence of segments, policies and goals; segment sources. */
+  briefFacts(chain: string): Promise<BriefFactsQuery> {
+    return this.once(`facts:${chain}`, () => gql(BriefFactsDocument, { chain }));
   }
 
   projects(): Promise<Project[]> {

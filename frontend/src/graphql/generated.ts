@@ -261,6 +261,13 @@ export type ClusterQueryVariables = Exact<{
 
 export type ClusterQuery = { clusterComposition: { enterprises: number, coverage: number, park: { id: string }, reference: { id: string, nameZh: string, nameEn: string | null } | null, byStage: Array<{ stage: Stage, present: number, total: number }>, segments: Array<{ enterprises: number, capacity: number | null, lq: number | null, segment: { id: string } }>, projects: Array<{ id: string, nameZh: string, nameEn: string | null, stage: string, capacity: number | null, capacityUnit: string | null, investment: number | null, startYear: number | null, endYear: number | null, enterprise: { id: string, nameZh: string, nameEn: string | null } | null, park: { id: string } | null, region: { id: string } | null, segments: Array<{ id: string }>, sources: Array<{ text: string, sourceId: string, locator: string, source: { id: string, title: string, publisher: string | null, date: string | null, url: string | null, licence: string | null, kind: string | null } | null }> }>, hostable: Array<{ status: GapStatus, kind: GapKind, kindZh: string, score: number, segment: { id: string } }> } };
 
+export type BriefFactsQueryVariables = Exact<{
+  chain: string | number;
+}>;
+
+
+export type BriefFactsQuery = { chain: { id: string, segments: Array<{ id: string, confidence: Confidence, sources: Array<{ text: string, sourceId: string, locator: string, source: { id: string, title: string, publisher: string | null, date: string | null, url: string | null, licence: string | null, kind: string | null } | null }> }> } | null, policies: Array<{ id: string, confidence: Confidence }>, goals: Array<{ id: string, confidence: Confidence }> };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -1298,3 +1305,38 @@ fragment ProjectFields on Project {
     ...CitationFields
   }
 }`) as unknown as TypedDocumentString<ClusterQuery, ClusterQueryVariables>;
+export const BriefFactsDocument = new TypedDocumentString(`
+    query BriefFacts($chain: ID!) {
+  chain(id: $chain) {
+    id
+    segments {
+      id
+      confidence
+      sources {
+        ...CitationFields
+      }
+    }
+  }
+  policies {
+    id
+    confidence
+  }
+  goals {
+    id
+    confidence
+  }
+}
+    fragment CitationFields on Citation {
+  text
+  sourceId
+  locator
+  source {
+    id
+    title
+    publisher
+    date
+    url
+    licence
+    kind
+  }
+}`) as unknown as TypedDocumentString<BriefFactsQuery, BriefFactsQueryVariables>;
