@@ -174,6 +174,33 @@ describe('the 招商 brief', () => {
     await context.close();
   });
 
+  test('a hostile dataset title stays text on the page and in a DOCX that still opens', async () => {
+    const hostile = '<w:p>郑州&</w:t>\u0001<img src=x onerror=alert(1)>';
+    const p = await newPage(browser);
+    await p.page.route('**/graphql', async (route) => {
+      const body = route.request().postData() ?? '';
+      if (!body.includes('query Boot')) return route.continue();
+      const res = await route.fetch();
+      const json = await res.json();
+      json.data.dataset.titleZh = hostile;
+      await route.fulfill({ response: res, json });
+    });
+    let dialog = false;
+    p.page.on('dialog', (d) => {
+      dialog = true;
+      void d.dismiss();
+    });
+    await p.page.goto(`${BASE}/#/brief`);
+    await waitReady(p.page, 'brief', 60_000);
+    assert.ok((await p.page.textContent('#brief-cover')).includes(hostile.replace('\u0001', '\u0001')), 'the title as text');
+    assert.equal(await p.page.$$eval('#brief img', (imgs) => imgs.filter((i) => !i.closest('#brief-chart')).length), 0);
+    const parts = await docxOf(p.page, 'brief-hostile.docx');
+    const paras = paragraphs(parts.get('word/document.xml').toString('utf8'));
+    assert.ok(paras.some((x) => x.includes('<w:p>郑州&</w:t>\uFFFD<img src=x onerror=alert(1)>')), 'the title as text, its control character replaced');
+    assert.equal(dialog, false);
+    await p.context.close();
+  });
+
   test('no console error', () => {
     assert.deepEqual(errors, []);
   });

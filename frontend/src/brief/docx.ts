@@ -23,9 +23,23 @@ const TEXT_PX = 640;
 const BODY_FONT = { ascii: 'Times New Roman', hAnsi: 'Times New Roman', cs: 'Times New Roman', eastAsia: 'SimSun', hint: 'eastAsia' };
 const HEAD_FONT = { ascii: 'Arial', hAnsi: 'Arial', cs: 'Arial', eastAsia: 'SimHei', hint: 'eastAsia' };
 
+/**
+ * Text as XML 1.0 allows it: C0 controls other than tab, newline and return, U+FFFE/U+FFFF
+ * and unpaired surrogates make a part that Word refuses to open, whatever a dataset holds.
+ */
+export function xmlSafe(s: string): string {
+  return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
 export async function briefDocx(brief: Brief, chart: DocxImage | null): Promise<Blob> {
   const d = await import('docx');
-  const { AlignmentType, Document, Footer, HeadingLevel, ImageRun, LevelFormat, Packer, PageBreak, PageNumber, Paragraph, ShadingType, Table, TableCell, TableRow, TextRun, WidthType } = d;
+  const { AlignmentType, Document, Footer, HeadingLevel, ImageRun, LevelFormat, Packer, PageBreak, PageNumber, Paragraph, ShadingType, Table, TableCell, TableRow, WidthType } = d;
+  // Every run's text goes through xmlSafe.
+  class TextRun extends d.TextRun {
+    constructor(o: ConstructorParameters<typeof d.TextRun>[0]) {
+      super(typeof o === 'string' ? xmlSafe(o) : o.text !== undefined ? { ...o, text: xmlSafe(o.text) } : o);
+    }
+  }
 
   const children: (InstanceType<typeof Paragraph> | InstanceType<typeof Table>)[] = [];
   const para = (text: string, opts: { bold?: boolean; size?: number; color?: string; italics?: boolean } = {}, extra: object = {}) =>
@@ -97,7 +111,7 @@ export async function briefDocx(brief: Brief, chart: DocxImage | null): Promise<
             children: [new ImageRun({
               type: 'png', data: chart.data,
               transformation: { width: Math.round(chart.width * scale), height: Math.round(chart.height * scale) },
-              altText: { name: 'chain-map', title: x.caption, description: x.caption },
+              altText: { name: 'chain-map', title: xmlSafe(x.caption), description: xmlSafe(x.caption) },
             })],
           }));
         }
@@ -121,8 +135,8 @@ export async function briefDocx(brief: Brief, chart: DocxImage | null): Promise<
   const heading = (size: number) => ({ run: { font: HEAD_FONT, size, bold: true, color: '1D3557' }, paragraph: { spacing: { before: 280, after: 140 }, keepNext: true } });
   const doc = new Document({
     creator: 'chainmap',
-    title: brief.title,
-    description: brief.cover.map((c) => `${c.label}: ${c.value}`).join('; '),
+    title: xmlSafe(brief.title),
+    description: xmlSafe(brief.cover.map((c) => `${c.label}: ${c.value}`).join('; ')),
     styles: {
       default: {
         document: { run: { font: BODY_FONT, size: 21 }, paragraph: { spacing: { line: 300 } } },
