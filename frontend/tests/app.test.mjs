@@ -669,6 +669,7 @@ describe('README screenshots', () => {
     { file: 'zhengzhou-map.png', hash: '#/map?park=gongyi-zone', view: 'map', wait: '#map-panel[data-park="gongyi-zone"]' },
     { file: 'roadmap.png', hash: '#/roadmap?steps=24', view: 'roadmap' },
     { file: 'what-if.png', hash: '#/whatif?segment=E1.wheel&add=e%3Adicastal%2CE1.wheel%2Cdengfeng-cluster', view: 'whatif' },
+    { file: 'brief.png', hash: '#/brief', view: 'brief' },
   ];
   test('refresh docs/screenshots (UPDATE_SCREENSHOTS=1)', { skip: !UPDATE_SCREENSHOTS && 'set UPDATE_SCREENSHOTS=1 to refresh' }, async () => {
     mkdirSync(DOC_SHOTS, { recursive: true });
