@@ -183,6 +183,7 @@ export function createChainView(ctx: Ctx): View {
         }),
         h('li', null, h('span', { class: 'swatch-flow' }), t('legendFlow')),
         h('li', null, h('span', { class: 'swatch-flow selected' }), t('legendSelected')),
+        h('li', null, h('span', { class: 'badge-suggested' }, 'n'), t('legendSuggested')),
       ),
       h('h3', null, t('gapKinds')),
       h('ul', { class: 'legend-list' }, GAP_KINDS.map((k) => h('li', null, kindChip(k), h('span', { class: 'small' }, kindHint(k))))),
@@ -233,15 +234,18 @@ export function createChainView(ctx: Ctx): View {
     const entCols: Column<Enterprise>[] = [
       {
         key: 'name', header: () => t('enterprise'), value: (e) => nm(e),
-        render: (e) => h('span', { class: 'ent-name' }, nm(e),
-          onlySuggested(e) ? h('span', { class: 'badge-suggested', title: t('suggestedTitle') }, t('suggestedBadge')) : null),
+        render: (e) => h('span', { class: 'ent-name' }, nm(e)),
       },
       { key: 'region', header: () => t('region'), value: (e) => nm(regions.get(e.region.id)) || e.region.id },
       { key: 'park', header: () => t('park'), value: (e) => (e.park ? nm(parks.get(e.park.id)) || e.park.id : '') },
       { key: 'capacity', header: () => `${t('capacity')}${paren(seg.unit)}`, value: (e) => capOf(e), render: (e) => num(capOf(e), 1), numeric: true },
       { key: 'segments', header: () => t('segment'), value: (e) => subOps(e).join(' '), cls: 'ids' },
       { key: 'counted', header: () => t('notCounted'), value: (e) => notCounted(e), cls: 'wrap small' },
-      { key: 'verification', header: () => t('verification'), value: (e) => verificationOf(e), cls: 'small' },
+      {
+        key: 'verification', header: () => t('verification'), value: (e) => verificationOf(e), cls: 'small',
+        // Placed here by suggestions alone: the dashed 待核实 badge.
+        render: (e) => (onlySuggested(e) ? h('span', { class: 'badge-suggested', title: t('suggestedTitle') }, t('suggestedBadge')) : verificationOf(e)),
+      },
       { key: 'evidence', header: () => t('evidence'), value: (e) => evidenceLines(placed(e), sub, t('suggestedBadge')).join('\n'), cls: 'wrap long small evidence' },
     ];
     const prjCols: Column<Project>[] = [
