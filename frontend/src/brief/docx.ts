@@ -7,7 +7,7 @@
 // Chinese Windows and substitute elsewhere (LibreOffice: fontconfig's aliases).
 
 import type { Brief, Block } from './model';
-import { sourceLine } from './model';
+import { columnShares, sourceLine } from './model';
 import { t } from '../i18n';
 
 export interface DocxImage {
@@ -20,6 +20,8 @@ export interface DocxImage {
 /** A4 in twentieths of a point, 2 cm margins; the text column is 170 mm ≈ 642 px at 96 dpi. */
 const A4 = { width: 11906, height: 16838, margin: 1134 };
 const TEXT_PX = 640;
+/** The text column in twips (A4 width less both margins). */
+const TEXT_TWIPS = A4.width - 2 * A4.margin;
 const BODY_FONT = { ascii: 'Times New Roman', hAnsi: 'Times New Roman', cs: 'Times New Roman', eastAsia: 'SimSun', hint: 'eastAsia' };
 const HEAD_FONT = { ascii: 'Arial', hAnsi: 'Arial', cs: 'Arial', eastAsia: 'SimHei', hint: 'eastAsia' };
 
@@ -56,7 +58,9 @@ export async function briefDocx(brief: Brief, chart: DocxImage | null): Promise<
   const headings = [HeadingLevel.HEADING_1, HeadingLevel.HEADING_2, HeadingLevel.HEADING_3] as const;
   const table = (x: Extract<Block, { kind: 'table' }>) => {
     const numeric = new Set(x.numeric ?? []);
+    const widths = columnShares(x.header, x.rows).map((f) => Math.round(f * TEXT_TWIPS));
     const cell = (text: string, i: number, head: boolean) => new TableCell({
+      width: { size: widths[i], type: WidthType.DXA },
       shading: head ? { type: ShadingType.CLEAR, fill: 'E8EDF3', color: 'auto' } : undefined,
       margins: { top: 40, bottom: 40, left: 80, right: 80 },
       children: [new Paragraph({
@@ -65,7 +69,8 @@ export async function briefDocx(brief: Brief, chart: DocxImage | null): Promise<
       })],
     });
     return new Table({
-      width: { size: 100, type: WidthType.PERCENTAGE },
+      width: { size: TEXT_TWIPS, type: WidthType.DXA },
+      columnWidths: widths,
       rows: [
         new TableRow({ tableHeader: true, cantSplit: true, children: x.header.map((c, i) => cell(c, i, true)) }),
         ...x.rows.map((r) => new TableRow({ cantSplit: true, children: r.map((c, i) => cell(c, i, false)) })),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applicablePolicies, statusCounts, suggestedSummary, topGaps, weakFacts } from './model';
+import { applicablePolicies, columnShares, statusCounts, textUnits, suggestedSummary, topGaps, weakFacts } from './model';
 import type { Policy } from '../api';
 
 const g = (id: string, status: 'MISSING' | 'WEAK' | 'STRONG', score: number, suggested = 0) => ({ segment: { id }, status, score, suggested });
@@ -24,5 +24,19 @@ describe('the brief’s figures', () => {
   it('lists each applicable policy once, in order of first mention', () => {
     const p = (id: string) => ({ id }) as Policy;
     expect(applicablePolicies([{ policies: [p('x'), p('y')] }, { policies: [p('y'), p('z')] }, { policies: [] }]).map((x) => x.id)).toEqual(['x', 'y', 'z']);
+  });
+});
+
+describe('DOCX column widths', () => {
+  it('counts CJK characters double', () => {
+    expect(textUnits('E3 包装')).toBe(7);
+  });
+  it('gives long columns more room, bounded, summing to 1', () => {
+    const shares = columnShares(['#', '环节', '理由'], [['1', '包装用铝', '本地有上游铝板带，但缺少包装用铝且无下游，产业链止步于此（延链）。'.repeat(3)], ['2', '铝箔', '短']]);
+    expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+    expect(shares[2]).toBeGreaterThan(shares[1]);
+    expect(shares[1]).toBeGreaterThan(shares[0]);
+    expect(shares[2] / shares[0]).toBeLessThanOrEqual(15); // 60 / 4 at most
+    expect(columnShares(['a', 'b'], [])).toEqual([0.5, 0.5]);
   });
 });

@@ -276,3 +276,26 @@ export function sourceLine(e: SourceEntry): string {
   if (e.licence) bits.push(`${t('brief.licence')}${t('colon')}${e.licence}`);
   return bits.join(' · ');
 }
+
+/** Display width of text: CJK and full-width characters count double. */
+export function textUnits(s: string): number {
+  let w = 0;
+  for (const ch of s) w += /[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]/.test(ch) ? 2 : 1;
+  return w;
+}
+
+/**
+ * Column widths of a table as shares of the text width (summing to 1): each column's
+ * typical cell (mean display width, header included), bounded so that a long reason
+ * column gets room without starving the short ones.
+ */
+export function columnShares(header: string[], rows: string[][]): number[] {
+  const n = header.length;
+  const w = header.map((hd, i) => {
+    const cells = rows.slice(0, 200).map((r) => textUnits(r[i] ?? ''));
+    const mean = cells.length ? cells.reduce((a, b) => a + b, 0) / cells.length : 0;
+    return Math.min(60, Math.max(4, textUnits(hd) * 0.8, mean));
+  });
+  const sum = w.reduce((a, b) => a + b, 0) || n;
+  return w.map((x) => x / sum);
+}
