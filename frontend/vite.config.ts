@@ -83,6 +83,7 @@ export default defineConfig({
           const ids = chunk.moduleIds ?? [];
           if (ids.some((id) => id.includes('/node_modules/echarts/lib/core/echarts.js'))) return 'assets/echarts-core-[hash].js';
           if (ids.some((id) => id.includes('/node_modules/exceljs/'))) return 'assets/exceljs-[hash].js';
+          if (ids.some((id) => id.includes('/node_modules/docx/'))) return 'assets/docx-lib-[hash].js';
           return 'assets/[name]-[hash].js';
         },
       },

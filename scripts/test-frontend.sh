@@ -3,7 +3,8 @@
 # frontend/README.md), embeds it in a fresh chainmap binary, serves the bundled
 # dataset on a free loopback port and runs the front end's tests against it:
 #   unit tests (vitest), the GraphQL over HTTP conformance audit (graphql-http; fails on
-#   any MUST) and browser tests (node --test + playwright-core + Debian chromium).
+#   any MUST) and browser tests (node --test + playwright-core + Debian chromium), the
+#   brief's DOCX and PDF among them (tests/brief.test.mjs; they land in test-results/brief/).
 # Exits non-zero when any step or test fails; always stops the server.
 #
 #   scripts/test-frontend.sh                      # build + all tests

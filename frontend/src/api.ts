@@ -9,6 +9,8 @@ import {
   type ClusterQuery,
   type EnterpriseFilter,
   type EnterprisesQuery,
+  type PlacementsQuery,
+  PlacementsDocument,
   type GapQuery,
   type GoalsQuery,
   type HostFieldsFragment,
@@ -107,6 +109,8 @@ export type Segment = Chain['segments'][number];
 export type Flow = Chain['flows'][number];
 export type Enterprise = EnterprisesQuery['enterprises']['nodes'][number];
 export type Operation = Enterprise['operations'][number];
+/** An operation with why it was made (evidence) and whether it is verified or suggested. */
+export type Placement = PlacementsQuery['enterprises']['nodes'][number]['operations'][number];
 export type Citation = CitationFieldsFragment;
 export type SourceInfo = NonNullable<Citation['source']>;
 export type Project = ProjectFieldsFragment;
@@ -147,6 +151,19 @@ export async function allEnterprises(filter: EnterpriseFilter): Promise<Enterpri
   let after: string | null = null;
   for (let guard = 0; guard < 10000; guard++) {
     const { enterprises }: EnterprisesQuery = await gql(EnterprisesDocument, { filter, first: ENTERPRISE_PAGE, after });
+    out.push(...enterprises.nodes);
+    if (!enterprises.pageInfo.hasNextPage || !enterprises.pageInfo.endCursor) break;
+    after = enterprises.pageInfo.endCursor;
+  }
+  return out;
+}
+
+/** Every enterprise matching the filter with its placements' evidence and verification. */
+export async function allPlacements(filter: EnterpriseFilter): Promise<PlacementsQuery['enterprises']['nodes']> {
+  const out: PlacementsQuery['enterprises']['nodes'] = [];
+  let after: string | null = null;
+  for (let guard = 0; guard < 10000; guard++) {
+    const { enterprises }: PlacementsQuery = await gql(PlacementsDocument, { filter, first: ENTERPRISE_PAGE, after });
     out.push(...enterprises.nodes);
     if (!enterprises.pageInfo.hasNextPage || !enterprises.pageInfo.endCursor) break;
     after = enterprises.pageInfo.endCursor;

@@ -14,6 +14,7 @@ const VIEW_LOADERS: Record<ViewId, () => Promise<ViewFactory>> = {
   targets: async () => (await import('./views/targets')).createTargetsView,
   roadmap: async () => (await import('./views/roadmap')).createRoadmapView,
   whatif: async () => (await import('./views/whatif')).createWhatifView,
+  brief: async () => (await import('./views/brief')).createBriefView,
 };
 
 export class App {

@@ -4,7 +4,7 @@
 
 import type { Lang } from './i18n';
 
-export const VIEWS = ['chain', 'map', 'targets', 'roadmap', 'whatif'] as const;
+export const VIEWS = ['chain', 'map', 'targets', 'roadmap', 'whatif', 'brief'] as const;
 export type ViewId = (typeof VIEWS)[number];
 
 export interface AppState {
@@ -28,6 +28,8 @@ export interface AppState {
   all?: boolean;
   /** Chain map: minimum local enterprises for a strong link (threshold override). */
   minent?: number;
+  /** Chain map and brief: count verified placements only (`gapAnalysis(verifiedOnly: true)`). */
+  verified?: boolean;
   /** Roadmap: how many gaps the roadmap takes. */
   steps?: number;
   /** What-if: enterprises added to segments (the overlay). */
@@ -70,6 +72,7 @@ export function parseHash(hash: string): AppState {
     if (ids.length) state.open = ids;
   }
   if (params.get('all') === '1') state.all = true;
+  if (params.get('verified') === '1') state.verified = true;
   const minent = int(params.get('minent'), 1, 50);
   if (minent !== undefined) state.minent = minent;
   const steps = int(params.get('steps'), 1, 50);
@@ -136,6 +139,7 @@ export function toHash(s: AppState): string {
   if (s.open?.length) p.set('open', s.open.join(','));
   if (s.all) p.set('all', '1');
   if (s.minent) p.set('minent', String(s.minent));
+  if (s.verified) p.set('verified', '1');
   if (s.steps) p.set('steps', String(s.steps));
   if (s.add?.length) p.set('add', formatAdds(s.add));
   p.set('lang', s.lang);
@@ -148,11 +152,18 @@ export function forView(s: AppState, view: ViewId): AppState {
   if (view === 'chain' || view === 'map' || view === 'targets' || view === 'whatif') next.segment = s.segment;
   if (view === 'chain') next.open = s.open;
   if (view === 'chain') next.minent = s.minent;
+  if (view === 'chain') next.verified = s.verified;
   if (view === 'map') next.stage = s.stage;
   if (view === 'roadmap') {
     next.all = s.all;
     next.steps = s.steps;
   }
   if (view === 'whatif') next.add = s.add;
+  // The brief follows the chain map's basis (verified only, threshold) and the roadmap's length.
+  if (view === 'brief') {
+    next.verified = s.verified;
+    next.minent = s.minent;
+    next.steps = s.steps;
+  }
   return next;
 }

@@ -2,6 +2,8 @@
 
 import {
   allEnterprises,
+  allPlacements,
+  type Placement,
   gql,
   type Dataset,
   type Enterprise,
@@ -25,6 +27,8 @@ import {
 } from './api';
 import {
   BootDocument,
+  BriefFactsDocument,
+  type BriefFactsQuery,
   BoundariesDocument,
   ChainDocument,
   ClusterDocument,
@@ -118,10 +122,22 @@ export class Store {
     });
   }
 
-  /** The gap analysis of a chain in a scope (segments in chain order). */
-  gap(chain: string, scope: Scope, thresholds?: ThresholdInput[]): Promise<GapReport> {
-    const vars = { chain, scope: scopeInput(scope), thresholds: thresholds?.length ? thresholds : null };
+  /**
+   * The gap analysis of a chain in a scope (segments in chain order); verifiedOnly leaves
+   * out enterprises placed in a segment by suggested placements alone.
+   */
+  gap(chain: string, scope: Scope, thresholds?: ThresholdInput[], verifiedOnly = false): Promise<GapReport> {
+    const vars = { chain, scope: scopeInput(scope), thresholds: thresholds?.length ? thresholds : null, verifiedOnly };
     return this.once(`gap:${JSON.stringify(vars)}`, async () => (await gql(GapDocument, vars)).gapAnalysis);
+  }
+
+  /**
+   * The placements (operations, with evidence and verification) of the scope's enterprises
+   * in a segment's subtree, by enterprise id.
+   */
+  placements(scope: Scope, chain: string, segment: string): Promise<Map<string, Placement[]>> {
+    const filter: EnterpriseFilter = scope.kind === 'region' ? { chain, segment, region: scope.id } : { chain, segment, park: scope.id };
+    return this.once(`plc:${JSON.stringify(filter)}`, async () => new Map((await allPlacements(filter)).map((e) => [e.id, e.operations])));
   }
 
   targets(chain: string, scope: Scope, segment: string, first = 10): Promise<InvestmentTarget[]> {
@@ -146,6 +162,11 @@ export class Store {
 
   cluster(park: string, chain: string): Promise<ClusterComposition> {
     return this.once(`cl:${park}:${chain}`, async () => (await gql(ClusterDocument, { park, chain })).clusterComposition);
+  }
+
+  /** The brief's extra facts: confidence of segments, policies and goals; segment sources. */
+  briefFacts(chain: string): Promise<BriefFactsQuery> {
+    return this.once(`facts:${chain}`, () => gql(BriefFactsDocument, { chain }));
   }
 
   projects(): Promise<Project[]> {

@@ -90,6 +90,13 @@ describe('URL state', () => {
     expect(forView({ view: 'chain', lang: 'zh', segment: 'M1', minent: 3 }, 'whatif')).toMatchObject({ view: 'whatif', segment: 'M1', add: undefined });
   });
   it('keeps numbers in range and what-if additions', () => {
+    expect(parseHash('#/chain?verified=1').verified).toBe(true);
+    expect(parseHash('#/chain?verified=yes').verified).toBeUndefined();
+    expect(toHash({ view: 'brief', lang: 'zh', scope: 'gongyi-zone', verified: true })).toBe('#/brief?scope=gongyi-zone&verified=1&lang=zh');
+    expect(parseHash('#/brief?scope=gongyi-zone&verified=1&minent=3&steps=6&lang=en')).toEqual({ view: 'brief', lang: 'en', scope: 'gongyi-zone', verified: true, minent: 3, steps: 6 });
+    // The brief keeps the chain map's basis; the roadmap does not take it.
+    expect(forView({ view: 'chain', lang: 'zh', scope: '1', segment: 'M1', verified: true, minent: 3 }, 'brief')).toEqual({ view: 'brief', lang: 'zh', scope: '1', chain: undefined, verified: true, minent: 3, steps: undefined });
+    expect(forView({ view: 'brief', lang: 'zh', verified: true }, 'roadmap').verified).toBeUndefined();
     expect(parseHash('#/chain?minent=3').minent).toBe(3);
     expect(parseHash('#/chain?minent=0').minent).toBeUndefined();
     expect(parseHash('#/chain?minent=1e3').minent).toBeUndefined();

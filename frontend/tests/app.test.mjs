@@ -257,6 +257,59 @@ describe('chain map', () => {
     await context.close();
   });
 
+  test('suggested placements are marked apart; "verified only" re-asks gapAnalysis(verifiedOnly) and stays in the URL', async () => {
+    const scope = { region: ds.focusRegion.id };
+    const q = `query($c: ID!, $s: ScopeInput!, $v: Boolean) { gapAnalysis(chain: $c, scope: $s, orderBy: CHAIN, verifiedOnly: $v) {
+      present segments { segment { id } status enterprises suggested } } }`;
+    const all = (await gql(BASE, q, { c: ds.focusChain.id, s: scope, v: false })).gapAnalysis;
+    const ver = (await gql(BASE, q, { c: ds.focusChain.id, s: scope, v: true })).gapAnalysis;
+    const byAll = new Map(all.segments.map((g) => [g.segment.id, g]));
+    const byVer = new Map(ver.segments.map((g) => [g.segment.id, g]));
+    const m1 = byAll.get('M1');
+    assert.ok(m1.suggested > 0, 'the bundled dataset places some M1 enterprises by suggestion only');
+    assert.ok(byVer.get('M1').enterprises < m1.enterprises, 'verifiedOnly counts fewer M1 enterprises');
+
+    const { page, context } = await open('#/chain?segment=M1');
+    await waitReady(page, 'chain');
+    await page.waitForSelector('#segment-panel[data-segment="M1"]');
+    for (const n of await boxes(page)) {
+      assert.equal(n.suggested, byAll.get(n.segment).suggested, `suggested on the box of ${n.segment}`);
+      // The long form where there is room, else the number alone (the kind tag keeps priority).
+      if (n.suggested) assert.match(n.label.formatter, new RegExp(`\\{sugg\\|${n.suggested}(待核实)?\\}`), `dashed tag on ${n.segment}`);
+    }
+    assert.equal(await page.textContent('#panel-count'), String(m1.enterprises));
+    assert.equal(await page.textContent('#panel-suggested'), String(m1.suggested));
+    const badges = await page.$$eval('[data-table-id="segment-enterprises"] tbody tr .badge-suggested', (els) => els.map((e) => e.textContent));
+    assert.ok(badges.length >= 1 && badges.every((b) => b === '待核实'), `suggested badges: ${badges}`);
+    // Each listed enterprise shows the evidence and the verification of its placements.
+    const evidence = await page.$$eval('[data-table-id="segment-enterprises"] tbody tr td.evidence', (tds) => tds.map((td) => td.textContent));
+    assert.ok(evidence.some((e) => /M1[^:]*\[待核实\]: \S/.test(e)), 'a suggested placement with its evidence');
+    assert.equal(await page.isChecked('#verified-only'), false);
+
+    await page.check('#verified-only');
+    await page.waitForFunction(() => location.hash.includes('verified=1'));
+    await waitReady(page, 'chain');
+    await page.waitForSelector('#panel-suggested');
+    assert.equal(await page.textContent('#panel-count'), String(byVer.get('M1').enterprises));
+    let differs = 0;
+    for (const n of await boxes(page)) {
+      const g = byVer.get(n.segment);
+      assert.equal(n.status, g.status, `verified only: status of ${n.segment}`);
+      assert.equal(n.suggested, 0);
+      assert.equal(n.leftOut, g.suggested, `verified only: left out on ${n.segment}`);
+      if (n.status !== byAll.get(n.segment).status) differs++;
+    }
+    assert.ok(differs > 0, 'verified only turns some links missing');
+    assert.ok((await page.textContent('[data-table-id="segment-enterprises"]')).includes('待核实，未计'));
+
+    // A shared link keeps the switch.
+    await page.reload();
+    await waitReady(page, 'chain');
+    assert.equal(await page.isChecked('#verified-only'), true);
+    assert.equal((await boxes(page)).find((n) => n.segment === 'U4')?.status, byVer.get('U4').status);
+    await context.close();
+  });
+
   test('the URL holds the state: a shared link opens the same view', async () => {
     const { page, context } = await open('#/chain?chain=aluminium&scope=410100&segment=M1a&lang=en&minent=3');
     await waitReady(page, 'chain');
@@ -617,6 +670,7 @@ describe('README screenshots', () => {
     { file: 'zhengzhou-map.png', hash: '#/map?park=gongyi-zone', view: 'map', wait: '#map-panel[data-park="gongyi-zone"]' },
     { file: 'roadmap.png', hash: '#/roadmap?steps=24', view: 'roadmap' },
     { file: 'what-if.png', hash: '#/whatif?segment=E1.wheel&add=e%3Adicastal%2CE1.wheel%2Cdengfeng-cluster', view: 'whatif' },
+    { file: 'brief.png', hash: '#/brief', view: 'brief' },
   ];
   test('refresh docs/screenshots (UPDATE_SCREENSHOTS=1)', { skip: !UPDATE_SCREENSHOTS && 'set UPDATE_SCREENSHOTS=1 to refresh' }, async () => {
     mkdirSync(DOC_SHOTS, { recursive: true });

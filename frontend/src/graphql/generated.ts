@@ -149,6 +149,15 @@ export type EnterprisesQueryVariables = Exact<{
 
 export type EnterprisesQuery = { enterprises: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, nameZh: string, nameEn: string | null, lon: number | null, lat: number | null, designations: Array<string>, status: string | null, region: { id: string }, park: { id: string } | null, operations: Array<{ capacity: number | null, capacityUnit: string | null, role: string | null, segment: { id: string, stage: Stage, chain: { id: string } } }> }> } };
 
+export type PlacementsQueryVariables = Exact<{
+  filter?: EnterpriseFilter | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type PlacementsQuery = { enterprises: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, operations: Array<{ role: string | null, evidence: string | null, verification: string | null, segment: { id: string } }> }> } };
+
 export type EnterpriseNameQueryVariables = Exact<{
   id: string | number;
 }>;
@@ -200,10 +209,11 @@ export type GapQueryVariables = Exact<{
   chain: string | number;
   scope: ScopeInput;
   thresholds?: Array<ThresholdInput> | ThresholdInput | null | undefined;
+  verifiedOnly?: boolean | null | undefined;
 }>;
 
 
-export type GapQuery = { gapAnalysis: { present: number, total: number, completeness: number, byStage: Array<{ stage: Stage, present: number, total: number }>, segments: Array<{ enterprises: number, capacity: number | null, revenue: number, lq: number | null, minEnterprises: number, minCapacity: number | null, minLq: number, status: GapStatus, kind: GapKind, kindZh: string, score: number, reasonZh: string, reasonEn: string, elsewhere: number, segment: { id: string }, factors: Array<{ name: string, points: number, detail: string }>, upstream: Array<{ present: boolean, enterprises: number, segment: { id: string } }>, downstream: Array<{ present: boolean, enterprises: number, segment: { id: string } }>, balances: Array<{ supply: number | null, demand: number | null, unit: string | null, net: number | null, kind: string | null, note: string | null, from: { id: string }, to: { id: string } }>, policies: Array<{ id: string, titleZh: string, titleEn: string | null, instrument: string, rate: number | null, base: string | null, cap: number | null, capPeriod: string | null, condition: string | null, clause: string | null, document: { id: string, title: string } | null, segments: Array<{ id: string }>, regions: Array<{ id: string }>, sources: Array<{ text: string, sourceId: string, locator: string, source: { id: string, title: string, publisher: string | null, date: string | null, url: string | null, licence: string | null, kind: string | null } | null }> }>, goals: Array<{ id: string, nameZh: string, nameEn: string | null }>, priorities: Array<{ tag: string }> }> } };
+export type GapQuery = { gapAnalysis: { present: number, total: number, completeness: number, byStage: Array<{ stage: Stage, present: number, total: number }>, segments: Array<{ enterprises: number, suggested: number, capacity: number | null, revenue: number, lq: number | null, minEnterprises: number, minCapacity: number | null, minLq: number, status: GapStatus, kind: GapKind, kindZh: string, score: number, reasonZh: string, reasonEn: string, elsewhere: number, segment: { id: string }, factors: Array<{ name: string, points: number, detail: string }>, upstream: Array<{ present: boolean, enterprises: number, segment: { id: string } }>, downstream: Array<{ present: boolean, enterprises: number, segment: { id: string } }>, balances: Array<{ supply: number | null, demand: number | null, unit: string | null, net: number | null, kind: string | null, note: string | null, from: { id: string }, to: { id: string } }>, policies: Array<{ id: string, titleZh: string, titleEn: string | null, instrument: string, rate: number | null, base: string | null, cap: number | null, capPeriod: string | null, condition: string | null, clause: string | null, document: { id: string, title: string } | null, segments: Array<{ id: string }>, regions: Array<{ id: string }>, sources: Array<{ text: string, sourceId: string, locator: string, source: { id: string, title: string, publisher: string | null, date: string | null, url: string | null, licence: string | null, kind: string | null } | null }> }>, goals: Array<{ id: string, nameZh: string, nameEn: string | null }>, priorities: Array<{ tag: string }> }> } };
 
 export type HostFieldsFragment = { score: number, reasonZh: string, reasonEn: string, park: { id: string, nameZh: string, nameEn: string | null, lon: number | null, lat: number | null, regions: Array<{ id: string, lon: number | null, lat: number | null }> } };
 
@@ -250,6 +260,13 @@ export type ClusterQueryVariables = Exact<{
 
 
 export type ClusterQuery = { clusterComposition: { enterprises: number, coverage: number, park: { id: string }, reference: { id: string, nameZh: string, nameEn: string | null } | null, byStage: Array<{ stage: Stage, present: number, total: number }>, segments: Array<{ enterprises: number, capacity: number | null, lq: number | null, segment: { id: string } }>, projects: Array<{ id: string, nameZh: string, nameEn: string | null, stage: string, capacity: number | null, capacityUnit: string | null, investment: number | null, startYear: number | null, endYear: number | null, enterprise: { id: string, nameZh: string, nameEn: string | null } | null, park: { id: string } | null, region: { id: string } | null, segments: Array<{ id: string }>, sources: Array<{ text: string, sourceId: string, locator: string, source: { id: string, title: string, publisher: string | null, date: string | null, url: string | null, licence: string | null, kind: string | null } | null }> }>, hostable: Array<{ status: GapStatus, kind: GapKind, kindZh: string, score: number, segment: { id: string } }> } };
+
+export type BriefFactsQueryVariables = Exact<{
+  chain: string | number;
+}>;
+
+
+export type BriefFactsQuery = { chain: { id: string, segments: Array<{ id: string, confidence: Confidence, sources: Array<{ text: string, sourceId: string, locator: string, source: { id: string, title: string, publisher: string | null, date: string | null, url: string | null, licence: string | null, kind: string | null } | null }> }> } | null, policies: Array<{ id: string, confidence: Confidence }>, goals: Array<{ id: string, confidence: Confidence }> };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -610,6 +627,27 @@ export const EnterprisesDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<EnterprisesQuery, EnterprisesQueryVariables>;
+export const PlacementsDocument = new TypedDocumentString(`
+    query Placements($filter: EnterpriseFilter, $first: Int, $after: String) {
+  enterprises(filter: $filter, first: $first, after: $after) {
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    nodes {
+      id
+      operations {
+        segment {
+          id
+        }
+        role
+        evidence
+        verification
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PlacementsQuery, PlacementsQueryVariables>;
 export const EnterpriseNameDocument = new TypedDocumentString(`
     query EnterpriseName($id: ID!) {
   enterprise(id: $id) {
@@ -825,12 +863,13 @@ export const ScopeCoverageDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<ScopeCoverageQuery, ScopeCoverageQueryVariables>;
 export const GapDocument = new TypedDocumentString(`
-    query Gap($chain: ID!, $scope: ScopeInput!, $thresholds: [ThresholdInput!]) {
+    query Gap($chain: ID!, $scope: ScopeInput!, $thresholds: [ThresholdInput!], $verifiedOnly: Boolean) {
   gapAnalysis(
     chain: $chain
     scope: $scope
     thresholds: $thresholds
     orderBy: CHAIN
+    verifiedOnly: $verifiedOnly
   ) {
     present
     total
@@ -845,6 +884,7 @@ export const GapDocument = new TypedDocumentString(`
         id
       }
       enterprises
+      suggested
       capacity
       revenue
       lq
@@ -1265,3 +1305,38 @@ fragment ProjectFields on Project {
     ...CitationFields
   }
 }`) as unknown as TypedDocumentString<ClusterQuery, ClusterQueryVariables>;
+export const BriefFactsDocument = new TypedDocumentString(`
+    query BriefFacts($chain: ID!) {
+  chain(id: $chain) {
+    id
+    segments {
+      id
+      confidence
+      sources {
+        ...CitationFields
+      }
+    }
+  }
+  policies {
+    id
+    confidence
+  }
+  goals {
+    id
+    confidence
+  }
+}
+    fragment CitationFields on Citation {
+  text
+  sourceId
+  locator
+  source {
+    id
+    title
+    publisher
+    date
+    url
+    licence
+    kind
+  }
+}`) as unknown as TypedDocumentString<BriefFactsQuery, BriefFactsQueryVariables>;

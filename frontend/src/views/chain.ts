@@ -9,7 +9,7 @@ import { echarts, paintThen } from '../charts/core';
 import type { EChartsType } from 'echarts/core';
 import { h, replaceChildren } from '../dom';
 import { entCount, nm, num, paren, t } from '../i18n';
-import type { Enterprise, GapReport, Project, Segment, SegmentGap } from '../api';
+import type { Enterprise, GapReport, Placement, Project, Segment, SegmentGap } from '../api';
 import { segmentStats, shortName, type SegmentIndex } from '../model';
 import { isGap, kindHint, GAP_KINDS, kindLabel, reasonOf, STATUS_STYLES, STATUSES_IN_USE } from '../status';
 import { inScope, type Coverage, type Scope } from '../store';
@@ -22,6 +22,7 @@ import { fileName } from '../export/csv';
 import { closeAll, expansion, layoutChain, openAll, toggleOpen, type ChainLayout } from './chainLayout';
 import { chainOption, type BoxInfo } from './chainChart';
 import type { Ctx, View } from './types';
+import { evidenceLines, suggestedOnly, suggestedShare } from '../verification';
 
 interface Data {
   idx: SegmentIndex;
@@ -30,6 +31,8 @@ interface Data {
   enterprises: Enterprise[];
   report: GapReport;
   gaps: Map<string, SegmentGap>;
+  /** The analysis counted verified placements only. */
+  verifiedOnly: boolean;
   projects: Project[];
   /** What the scope covers (the API's scopeCoverage), to tell local projects. */
   coverage: Coverage;
@@ -44,8 +47,12 @@ export function counts(e: Enterprise, sub: Set<string>): boolean {
   return active && e.operations.some((o) => sub.has(o.segment.id) && o.role !== 'rnd');
 }
 
-export function boxInfo(g: SegmentGap): BoxInfo {
-  return { status: g.status, kind: g.kind, kindZh: g.kindZh, enterprises: g.enterprises, capacity: g.capacity, score: g.score, reason: reasonOf(g) };
+export function boxInfo(g: SegmentGap, verifiedOnly = false): BoxInfo {
+  const share = suggestedShare(g, verifiedOnly);
+  return {
+    status: g.status, kind: g.kind, kindZh: g.kindZh, enterprises: g.enterprises, capacity: g.capacity, score: g.score, reason: reasonOf(g),
+    suggested: share.suggested, leftOut: share.leftOut,
+  };
 }
 
 export function createChainView(ctx: Ctx): View {
@@ -98,12 +105,22 @@ export function createChainView(ctx: Ctx): View {
     return h('label', { class: 'field', title: t('thresholdTitle') }, h('span', { class: 'field-label' }, t('thresholdLabel')), input);
   }
 
+  function verifiedField(): HTMLElement {
+    const box = h('input', {
+      type: 'checkbox', id: 'verified-only',
+      on: { change: () => ctx.navigate({ verified: box.checked || undefined }, { replace: true }) },
+    });
+    box.checked = !!ctx.state().verified;
+    return h('label', { class: 'field check', title: t('verifiedOnlyTitle') }, box, h('span', { class: 'field-label' }, t('verifiedOnly')));
+  }
+
   function renderToolbar(): void {
     const idx = data?.idx;
     replaceChildren(toolbar,
       ctx.scopeSelect(),
       idx ? h('span', { class: 'toolbar-label' }, `${t('chain')}${t('colon')}`, h('strong', null, nm(idx.chain))) : null,
       thresholdField(),
+      verifiedField(),
       h('div', { class: 'toolbar-spacer' }),
       h('button', { type: 'button', class: 'btn', id: 'expand-all', on: { click: () => idx && ctx.navigate({ open: openAll(idx) }, { replace: true }) } }, t('expandAll')),
       h('button', { type: 'button', class: 'btn', id: 'collapse-all', on: { click: () => idx && ctx.navigate({ open: closeAll(idx), segment: undefined }, { replace: true }) } }, t('collapseAll')),
@@ -114,7 +131,14 @@ export function createChainView(ctx: Ctx): View {
     );
     const r = data?.report;
     replaceChildren(note, h('span', { class: 'note-mark' }, 'ⓘ'), t('gapNote'),
-      r ? h('span', { id: 'chain-completeness' }, ` ${t('completenessLine', { p: r.present, n: r.total, pct: Math.round(r.completeness * 100) })}`) : null);
+      r ? h('span', { id: 'chain-completeness' }, ` ${t('completenessLine', { p: r.present, n: r.total, pct: Math.round(r.completeness * 100) })}`) : null,
+      r ? suggestedLine(r, !!data?.verifiedOnly) : null);
+  }
+
+  function suggestedLine(r: GapReport, verifiedOnly: boolean): HTMLElement | null {
+    const n = r.segments.reduce((a, g) => a + g.suggested, 0);
+    if (!n) return null;
+    return h('span', { id: 'chain-suggested', class: 'suggested-note', 'data-n': n }, ` · ${t(verifiedOnly ? 'suggestedTotalLeft' : 'suggestedTotal', { n })}`);
   }
 
   function scopeName(s: Scope): string {
@@ -134,7 +158,7 @@ export function createChainView(ctx: Ctx): View {
     const c = ensureChart();
     c.resize({ width: L.width, height: L.height });
     const info = new Map<string, BoxInfo>();
-    for (const [id, g] of gaps) info.set(id, boxInfo(g));
+    for (const [id, g] of gaps) info.set(id, boxInfo(g, data.verifiedOnly));
     const t0 = performance.now();
     c.setOption(
       chainOption({
@@ -159,6 +183,7 @@ export function createChainView(ctx: Ctx): View {
         }),
         h('li', null, h('span', { class: 'swatch-flow' }), t('legendFlow')),
         h('li', null, h('span', { class: 'swatch-flow selected' }), t('legendSelected')),
+        h('li', null, h('span', { class: 'badge-suggested' }, 'n'), t('legendSuggested')),
       ),
       h('h3', null, t('gapKinds')),
       h('ul', { class: 'legend-list' }, GAP_KINDS.map((k) => h('li', null, kindChip(k), h('span', { class: 'small' }, kindHint(k))))),
@@ -187,19 +212,41 @@ export function createChainView(ctx: Ctx): View {
     const capOf = (e: Enterprise) => segmentStats(d.idx, [e]).get(seg.id)?.capacity ?? null;
     const subOps = (e: Enterprise) => [...new Set(e.operations.filter((o) => sub.has(o.segment.id)).map((o) => o.segment.id))];
     const scopeParts = [seg.id, d.scope.id];
+    let placements = new Map<string, Placement[]>();
+    try {
+      placements = await ctx.store.placements(d.scope, d.idx.chain.id, seg.id);
+    } catch {
+      // The evidence is an addition to the panel: without it, the list still shows.
+    }
+    if (my !== panelToken) return;
+    const placed = (e: Enterprise): Placement[] => placements.get(e.id) ?? [];
+    const onlySuggested = (e: Enterprise) => suggestedOnly(placed(e), sub);
+    const verificationOf = (e: Enterprise) =>
+      [...new Set(placed(e).filter((o) => sub.has(o.segment.id)).map((o) => t(o.verification === 'suggested' ? 'verification.suggested' : 'verification.verified')))].join(' / ');
+    const share = suggestedShare(g, d.verifiedOnly);
     const notCounted = (e: Enterprise) => {
+      if (counts(e, sub) && d.verifiedOnly && onlySuggested(e)) return t('notCountedSuggested');
       if (counts(e, sub)) return '';
       if (e.status && e.status !== 'active') return t('notCountedStatus', { status: e.status });
       return t('notCountedRnd');
     };
 
     const entCols: Column<Enterprise>[] = [
-      { key: 'name', header: () => t('enterprise'), value: (e) => nm(e), render: (e) => h('span', { class: 'ent-name' }, nm(e)) },
+      {
+        key: 'name', header: () => t('enterprise'), value: (e) => nm(e),
+        render: (e) => h('span', { class: 'ent-name' }, nm(e)),
+      },
       { key: 'region', header: () => t('region'), value: (e) => nm(regions.get(e.region.id)) || e.region.id },
       { key: 'park', header: () => t('park'), value: (e) => (e.park ? nm(parks.get(e.park.id)) || e.park.id : '') },
       { key: 'capacity', header: () => `${t('capacity')}${paren(seg.unit)}`, value: (e) => capOf(e), render: (e) => num(capOf(e), 1), numeric: true },
       { key: 'segments', header: () => t('segment'), value: (e) => subOps(e).join(' '), cls: 'ids' },
       { key: 'counted', header: () => t('notCounted'), value: (e) => notCounted(e), cls: 'wrap small' },
+      {
+        key: 'verification', header: () => t('verification'), value: (e) => verificationOf(e), cls: 'small',
+        // Placed here by suggestions alone: the dashed 待核实 badge.
+        render: (e) => (onlySuggested(e) ? h('span', { class: 'badge-suggested', title: t('suggestedTitle') }, t('suggestedBadge')) : verificationOf(e)),
+      },
+      { key: 'evidence', header: () => t('evidence'), value: (e) => evidenceLines(placed(e), sub, t('suggestedBadge')).join('\n'), cls: 'wrap long small evidence' },
     ];
     const prjCols: Column<Project>[] = [
       { key: 'name', header: () => t('name'), value: (p) => nm(p), cls: 'wrap' },
@@ -244,6 +291,11 @@ export function createChainView(ctx: Ctx): View {
       h('p', { class: 'panel-reason', id: 'panel-reason' }, reasonOf(g)),
       h('div', { class: 'figures' },
         h('div', { class: 'figure' }, h('span', { class: 'fig-v', id: 'panel-count' }, String(g.enterprises)), h('span', { class: 'fig-k' }, t('localEnterprises'))),
+        share.suggested || share.leftOut
+          ? h('div', { class: 'figure figure-suggested' },
+              h('span', { class: 'fig-v', id: 'panel-suggested' }, String(share.suggested || share.leftOut)),
+              h('span', { class: 'fig-k' }, t(share.suggested ? 'suggestedFig' : 'suggestedLeftFig')))
+          : null,
         h('div', { class: 'figure' }, h('span', { class: 'fig-v' }, g.capacity !== null ? num(g.capacity, 1) : '—'), h('span', { class: 'fig-k' }, `${t('capacity')}${paren(seg.unit)}`)),
         h('div', { class: 'figure' }, h('span', { class: 'fig-v' }, g.lq !== null ? num(g.lq, 2) : '—'), h('span', { class: 'fig-k' }, t('lq'))),
         h('div', { class: 'figure' }, h('span', { class: 'fig-v' }, String(local.length)), h('span', { class: 'fig-k' }, t('localProjects'))),
@@ -333,6 +385,7 @@ export function createChainView(ctx: Ctx): View {
       { key: 'kind', header: () => t('gapKind'), value: (r) => kindLabel(gap(r.seg).kind, gap(r.seg).kindZh) },
       { key: 'score', header: () => t('score'), value: (r) => gap(r.seg).score, render: (r) => num(gap(r.seg).score, 1), numeric: true },
       { key: 'enterprises', header: () => t('enterprises'), value: (r) => gap(r.seg).enterprises, numeric: true },
+      { key: 'suggested', header: () => t(d.verifiedOnly ? 'suggestedLeftFig' : 'suggestedFig'), value: (r) => gap(r.seg).suggested, numeric: true },
       { key: 'capacity', header: () => t('capacity'), value: (r) => gap(r.seg).capacity, render: (r) => num(gap(r.seg).capacity, 1), numeric: true },
       { key: 'unit', header: () => t('unit'), value: (r) => r.seg.unit ?? '' },
       { key: 'lq', header: () => t('lq'), value: (r) => gap(r.seg).lq, render: (r) => num(gap(r.seg).lq, 2), numeric: true },
@@ -361,17 +414,18 @@ export function createChainView(ctx: Ctx): View {
       const scope = ctx.scope();
       const chainId = ctx.chainId();
       const minent = ctx.state().minent;
+      const verifiedOnly = !!ctx.state().verified;
       const [idx, enterprises, projects, report, coverage] = await Promise.all([
         ctx.store.chain(chainId),
         ctx.store.scopeEnterprises(scope, chainId),
         ctx.store.projects(),
-        ctx.store.gap(chainId, scope, minent ? [{ minEnterprises: minent }] : undefined),
+        ctx.store.gap(chainId, scope, minent ? [{ minEnterprises: minent }] : undefined, verifiedOnly),
         ctx.store.coverage(scope),
       ]);
       if (token !== loadToken) return;
       const gaps = new Map(report.segments.map((g) => [g.segment.id, g]));
       for (const s of idx.chain.segments) if (!gaps.has(s.id)) throw new Error(`gapAnalysis: no answer for segment ${s.id}`);
-      data = { idx, scope, enterprises, report, gaps, projects, coverage };
+      data = { idx, scope, enterprises, report, gaps, verifiedOnly, projects, coverage };
     } catch (err) {
       if (token !== loadToken) return;
       replaceChildren(panel, errorBox(err, () => void load()));
@@ -386,7 +440,7 @@ export function createChainView(ctx: Ctx): View {
   return {
     el,
     async update(state: AppState, prev: AppState | null) {
-      if (!prev || prev.scope !== state.scope || prev.minent !== state.minent || !data) {
+      if (!prev || prev.scope !== state.scope || prev.minent !== state.minent || prev.verified !== state.verified || !data) {
         renderToolbar();
         await load();
         return;

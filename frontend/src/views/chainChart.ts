@@ -22,6 +22,10 @@ export interface BoxInfo {
   capacity: number | null;
   score: number;
   reason: string;
+  /** Counted enterprises placed here by suggested placements alone (0 under verifiedOnly). */
+  suggested?: number;
+  /** Under verifiedOnly: enterprises left out because their placements here are only suggested. */
+  leftOut?: number;
   /** What-if: the segment's status or kind changed. */
   change?: StatusChange;
 }
@@ -89,16 +93,26 @@ function boxNode(spec: ChainChartSpec, b: Box, seg: Segment, info: BoxInfo, sele
   const style = STATUS_STYLES[info.status];
   const nameFont = `${b.depth === 0 ? 600 : 400} 13px ${FONT_FAMILY}`;
   const textW = b.w - 16 - (b.hasChildren ? 24 : 0);
-  const name = echarts.format.truncateText(richSafe(shortName(nm(seg))), textW, nameFont, '…', {});
   // Second line: badge, local enterprises (and capacity, if there is room), then the kind tag.
   const metaFont = `12px ${FONT_FAMILY}`;
   const kindFont = `600 11px ${FONT_FAMILY}`;
-  const avail = textW - 22;
   const ch = info.change;
+  // Suggested placements: a dashed tag "n待核实" (or "未计n待核实" under verified only).
+  const suggFont = `11px ${FONT_FAMILY}`;
+  // The kind tag keeps priority: the long form only where the count and the kind leave room, else the number alone.
   const count = ch ? `${ch.enterprisesBefore}→${entCount(ch.enterprisesAfter)}` : entCount(info.enterprises);
-  const withCap = !ch && info.capacity !== null && seg.unit ? `${count} · ${num(info.capacity, 1)} ${seg.unit}` : count;
   let kind = info.kind === 'NONE' ? '' : kindLabel(info.kind, info.kindZh);
   const kindW = kind ? textWidth(kind, kindFont) + 14 : 0;
+  const suggN = ch ? 0 : info.suggested || info.leftOut || 0;
+  let sugg = suggN ? t(info.suggested ? 'suggestedBox' : 'suggestedLeftBox', { n: suggN }) : '';
+  // Where the second line has no room, the number alone goes on the name line (the name gives way).
+  const suggOnName = !!sugg && textWidth(count, metaFont) + kindW + textWidth(sugg, suggFont) + 12 > textW - 34; // 12 px to spare: truncateText needs slack
+  if (suggOnName) sugg = info.suggested ? String(suggN) : `−${suggN}`;
+  const suggW = sugg ? textWidth(sugg, suggFont) + 12 : 0;
+  const name = echarts.format.truncateText(richSafe(shortName(nm(seg))), textW - (suggOnName ? suggW + 4 : 0), nameFont, '…', {});
+  const suggTag = sugg ? ` {sugg|${richSafe(sugg)}}` : '';
+  const avail = textW - 22 - (suggOnName ? 0 : suggW);
+  const withCap = !ch && info.capacity !== null && seg.unit ? `${count} · ${num(info.capacity, 1)} ${seg.unit}` : count;
   let meta = textWidth(withCap, metaFont) + kindW <= avail ? withCap : count;
   meta = echarts.format.truncateText(richSafe(meta), Math.max(24, avail - Math.min(kindW, 40)), metaFont, '…', {});
   if (kind) kind = echarts.format.truncateText(kind, Math.max(14, avail - textWidth(meta, metaFont) - 14), kindFont, '…', {});
@@ -115,6 +129,8 @@ function boxNode(spec: ChainChartSpec, b: Box, seg: Segment, info: BoxInfo, sele
     status: info.status,
     kind: info.kind,
     changed: ch ? `${ch.statusBefore}>${ch.statusAfter}` : undefined,
+    suggested: info.suggested ?? 0,
+    leftOut: info.leftOut ?? 0,
     itemStyle: {
       color: style.fill,
       borderColor: style.border,
@@ -127,7 +143,7 @@ function boxNode(spec: ChainChartSpec, b: Box, seg: Segment, info: BoxInfo, sele
       show: true,
       position: 'insideLeft',
       padding: [0, 0, 0, 8],
-      formatter: `{name|${name}}\n{badge|${style.badge}} {${ch ? 'chg' : 'meta'}|${meta}}${kind ? ` {kind|${richSafe(kind)}}` : ''}`,
+      formatter: `{name|${name}}${suggOnName ? suggTag : ''}\n{badge|${style.badge}} {${ch ? 'chg' : 'meta'}|${meta}}${suggOnName ? '' : suggTag}${kind ? ` {kind|${richSafe(kind)}}` : ''}`,
       rich: {
         name: { fontSize: 13, fontWeight: b.depth === 0 ? 600 : 400, color: '#15202b', lineHeight: 19, fontFamily: FONT_FAMILY },
         meta: { fontSize: 12, color: '#3d4b5c', lineHeight: 17, fontFamily: FONT_FAMILY },
@@ -135,6 +151,10 @@ function boxNode(spec: ChainChartSpec, b: Box, seg: Segment, info: BoxInfo, sele
         badge: {
           fontSize: 10, color: '#ffffff', backgroundColor: style.border, borderRadius: 3,
           padding: [1, 3, 0, 3], fontWeight: 700, lineHeight: 14, fontFamily: FONT_FAMILY,
+        },
+        sugg: {
+          fontSize: 11, color: '#5a3d00', backgroundColor: '#fff8e6', borderColor: '#8a6d1f', borderWidth: 1, borderType: 'dashed',
+          borderRadius: 3, padding: [1, 3, 0, 3], lineHeight: 14, fontFamily: FONT_FAMILY,
         },
         kind: {
           fontSize: 11, color: style.border === '#009e73' ? '#00513b' : '#4a2a00', backgroundColor: '#ffffff',
@@ -165,6 +185,8 @@ function boxTooltip(spec: ChainChartSpec, seg: Segment, info: BoxInfo): string {
       ? `<div>${statusTag(ch.statusBefore)} → ${statusTag(ch.statusAfter)} · ${escapeHtml(kindLabel(ch.kindBefore))} → ${escapeHtml(kindLabel(ch.kindAfter))}</div>` +
         `<div>${escapeHtml(t('enterprises'))} ${ch.enterprisesBefore} → ${ch.enterprisesAfter}</div>`
       : `<div>${escapeHtml(entCount(info.enterprises))}${cap ? ' · ' + escapeHtml(cap) : ''}</div>`,
+    info.suggested ? `<div class="tt-muted">${escapeHtml(t('suggestedNote', { n: info.suggested }))}</div>` : '',
+    info.leftOut ? `<div class="tt-muted">${escapeHtml(t('suggestedLeftNote', { n: info.leftOut }))}</div>` : '',
     `<div>${statusTag(info.status)}${kind} · ${escapeHtml(t('score'))} ${escapeHtml(num(info.score, 1))}</div>`,
     `<div>${escapeHtml(info.reason)}</div>`,
     spec.tooltipHint ? `<div class="tt-muted">${escapeHtml(spec.tooltipHint)}</div>` : '',
