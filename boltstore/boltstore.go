@@ -18,6 +18,7 @@ import (
 
 	"github.com/chainmap/chainmap"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 var (
@@ -48,7 +49,7 @@ func Open(path string) (*Store, error) {
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("state %s is in use by another chainmap process", path)
 		}
 		return nil, fmt.Errorf("state %s: %w", path, err)
