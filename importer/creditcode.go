@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/chainmap/chainmap/loaders"
+	"github.com/chainmap/chainmap"
 	"golang.org/x/text/width"
 )
 
@@ -31,7 +31,7 @@ func checkCreditCode(code string) error {
 			return fmt.Errorf("%q holds %q, which no credit code uses", code, code[i])
 		}
 	}
-	if !loaders.ValidCreditCode(code) {
+	if !chainmap.ValidCreditCode(code) {
 		return fmt.Errorf("%q fails its GB 32100 check character", code)
 	}
 	if !validOrgCode(code[8:17]) {

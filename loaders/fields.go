@@ -217,23 +217,3 @@ func (f *fields) provenance(hasFigure bool) chainmap.Provenance {
 }
 
 var adcodePattern = regexp.MustCompile(`^[1-9]\d{5}$`)
-
-// ValidCreditCode checks an 18-character unified social credit code (GB 32100-2015),
-// including its check character.
-func ValidCreditCode(s string) bool {
-	const alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-	weights := [17]int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
-	if len(s) != 18 {
-		return false
-	}
-	sum := 0
-	for i := 0; i < 17; i++ {
-		v := strings.IndexByte(alphabet, s[i])
-		if v < 0 {
-			return false
-		}
-		sum += v * weights[i]
-	}
-	check := (31 - sum%31) % 31
-	return s[17] == alphabet[check]
-}

@@ -205,7 +205,7 @@ func parseEnterprise(f *fields) any {
 		StockCode: f.str("stock_code"), Designations: f.list("designations"),
 		Kind:   f.enum("kind", "", "enterprise", "institute", "university", "project", "association"),
 		Status: f.enum("status", "", "active", "planned", "closed", "unknown")}
-	if e.CreditCode != "" && !ValidCreditCode(e.CreditCode) {
+	if e.CreditCode != "" && !chainmap.ValidCreditCode(e.CreditCode) {
 		f.fail("credit_code", "%q is not a valid unified social credit code (18 characters with a check character)", e.CreditCode)
 	}
 	if e.Parent != "" && e.Parent == e.ID {
