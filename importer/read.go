@@ -1,15 +1,18 @@
 package importer
 
 import (
+	"archive/zip"
 	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
+	pathpkg "path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -155,9 +158,14 @@ func readXLSX(path string, raw []byte, lim Limits, rep *Report) []*grid {
 		return nil
 	}
 	defer f.Close()
+	parts, err := sheetParts(raw)
+	if err != nil {
+		rep.problem(path, 0, "", "cannot read the workbook's sheet list: %v", err)
+		return nil
+	}
 	var out []*grid
 	for _, sheet := range f.GetSheetList() {
-		g, err := readSheet(f, path, sheet, lim, rep)
+		g, err := readSheet(f, path, sheet, parts[sheet], lim, rep)
 		if err != nil {
 			rep.problem(fmt.Sprintf("%s[%s]", path, sheet), 0, "", "cannot read the sheet: %v", err)
 			continue
@@ -167,7 +175,7 @@ func readXLSX(path string, raw []byte, lim Limits, rep *Report) []*grid {
 	return out
 }
 
-func readSheet(f *excelize.File, path, sheet string, lim Limits, rep *Report) (*grid, error) {
+func readSheet(f *excelize.File, path, sheet string, part *zip.File, lim Limits, rep *Report) (*grid, error) {
 	g := &grid{label: fmt.Sprintf("%s[%s]", path, sheet), sheet: sheet}
 	rows, err := f.Rows(sheet)
 	if err != nil {
@@ -190,40 +198,148 @@ func readSheet(f *excelize.File, path, sheet string, lim Limits, rep *Report) (*
 	if err := rows.Error(); err != nil {
 		return nil, err
 	}
-	// excelize reads merged ranges through its whole-sheet model, which holds every cell
-	// up to each row's last one (16,384 for a row reaching XFD: 3,000 such rows took 6 GB):
-	// a sheet whose reading stopped at a bound is not loaded again for them.
-	if !stopped {
-		fillMerged(f, g, rep)
+	// Merged ranges are read from the sheet's XML as it streams, never through
+	// excelize's whole-sheet model, which holds every cell up to each row's last one
+	// (16,384 for a row reaching XFD, even a blank one: 1,000 such rows of a 17 KB
+	// workbook took 3.3 GB).
+	if !stopped && part != nil {
+		fillMerged(part, g, rep)
 	}
 	return g, nil
+}
+
+// maxMergedRanges bounds the merged ranges read from one sheet.
+const maxMergedRanges = 100_000
+
+// sheetParts maps each sheet's name to its part in the workbook's zip, from
+// xl/workbook.xml and its relationships (both small, and bounded by the zip checks that
+// ran before).
+func sheetParts(raw []byte) (map[string]*zip.File, error) {
+	zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	if err != nil {
+		return nil, err
+	}
+	files := map[string]*zip.File{}
+	for _, zf := range zr.File {
+		files[strings.TrimPrefix(zf.Name, "/")] = zf
+	}
+	var wb struct {
+		Sheets []struct {
+			Name string `xml:"name,attr"`
+			RID  string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
+		} `xml:"sheets>sheet"`
+	}
+	var rels struct {
+		Rels []struct {
+			ID     string `xml:"Id,attr"`
+			Target string `xml:"Target,attr"`
+		} `xml:"Relationship"`
+	}
+	if err := decodePart(files["xl/workbook.xml"], &wb); err != nil {
+		return nil, fmt.Errorf("xl/workbook.xml: %w", err)
+	}
+	if err := decodePart(files["xl/_rels/workbook.xml.rels"], &rels); err != nil {
+		return nil, fmt.Errorf("xl/_rels/workbook.xml.rels: %w", err)
+	}
+	target := map[string]string{}
+	for _, r := range rels.Rels {
+		t := r.Target
+		if strings.HasPrefix(t, "/") {
+			t = strings.TrimPrefix(t, "/")
+		} else {
+			t = pathpkg.Join("xl", t)
+		}
+		target[r.ID] = t
+	}
+	out := map[string]*zip.File{}
+	for _, sh := range wb.Sheets {
+		if zf := files[target[sh.RID]]; zf != nil {
+			out[sh.Name] = zf
+		}
+	}
+	return out, nil
+}
+
+// decodePart decodes one small XML part of the workbook.
+func decodePart(zf *zip.File, v any) error {
+	if zf == nil {
+		return fmt.Errorf("missing")
+	}
+	rc, err := zf.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	return xml.NewDecoder(rc).Decode(v)
+}
+
+// mergedRanges streams a sheet's XML and returns the ref of every <mergeCell> ("A1:G1"),
+// at most maxMergedRanges of them.
+func mergedRanges(part *zip.File) ([]string, error) {
+	rc, err := part.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	d := xml.NewDecoder(rc)
+	var refs []string
+	for {
+		tok, err := d.RawToken()
+		if err == io.EOF {
+			return refs, nil
+		}
+		if err != nil {
+			return refs, err
+		}
+		el, ok := tok.(xml.StartElement)
+		if !ok || el.Name.Local != "mergeCell" {
+			continue
+		}
+		for _, a := range el.Attr {
+			if a.Name.Local == "ref" {
+				if len(refs) >= maxMergedRanges {
+					return refs, fmt.Errorf("more than %d merged ranges", maxMergedRanges)
+				}
+				refs = append(refs, a.Value)
+			}
+		}
+	}
 }
 
 // maxMergedCells bounds the cells all merged ranges of a sheet may fill, so a workbook
 // of many huge merged ranges cannot make the reader write billions of cells.
 const maxMergedCells = 10_000_000
 
-// fillMerged copies the value of each merged range into every cell it covers.
-func fillMerged(f *excelize.File, g *grid, rep *Report) {
-	merged, err := f.GetMergeCells(g.sheet)
+// fillMerged copies the value of each merged range (its top-left cell's, as Excel shows
+// it) into every cell it covers.
+func fillMerged(part *zip.File, g *grid, rep *Report) {
+	refs, err := mergedRanges(part)
 	if err != nil {
-		rep.problem(g.label, 0, "", "cannot read merged cells: %v", err)
-		return
+		rep.problem(g.label, 0, "", "merged cells: %v", err)
 	}
 	row := map[int]int{} // sheet row number → index in g.rows
 	for i, l := range g.lines {
 		row[l] = i
 	}
 	filled := 0
-	for _, m := range merged {
-		c1, r1, err1 := excelize.CellNameToCoordinates(m.GetStartAxis())
-		c2, r2, err2 := excelize.CellNameToCoordinates(m.GetEndAxis())
-		if err1 != nil || err2 != nil {
+	for _, ref := range refs {
+		start, end, ok := strings.Cut(ref, ":")
+		if !ok {
 			continue
 		}
+		c1, r1, err1 := excelize.CellNameToCoordinates(start)
+		c2, r2, err2 := excelize.CellNameToCoordinates(end)
+		if err1 != nil || err2 != nil || c2 < c1 || r2 < r1 || c1 > maxColumns {
+			continue
+		}
+		c2 = min(c2, maxColumns) // nothing beyond a row's bound was read, nor is filled
 		if filled += (r2 - r1 + 1) * (c2 - c1 + 1); filled > maxMergedCells {
 			rep.problem(g.label, r1, "", "merged cells cover more than %d cells: the rest are left unfilled", maxMergedCells)
 			return
+		}
+		value := ""
+		if i, ok := row[r1]; ok && c1-1 < len(g.rows[i]) {
+			value = g.rows[i][c1-1]
 		}
 		for r := r1; r <= r2; r++ {
 			i, ok := row[r]
@@ -231,7 +347,7 @@ func fillMerged(f *excelize.File, g *grid, rep *Report) {
 				continue
 			}
 			for c := c1; c <= c2; c++ {
-				g.rows[i] = setCell(g.rows[i], c-1, m.GetCellValue())
+				g.rows[i] = setCell(g.rows[i], c-1, value)
 			}
 		}
 	}
