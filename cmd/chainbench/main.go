@@ -1089,8 +1089,11 @@ func mergeResults(res *Results, file string) error {
 	return nil
 }
 
+// serveArgs are the flags of a benchmark server. Each gets a pipeline state file of its
+// own (by port), so two benchmark servers never contend for the default one.
 func serveArgs(o options, port int, neo bool) []string {
-	a := []string{"serve", "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--request-timeout", o.timeout.String()}
+	a := []string{"serve", "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--request-timeout", o.timeout.String(),
+		"--state", filepath.Join(o.work, fmt.Sprintf("state-%d.db", port))}
 	if neo {
 		a = append(a, "--query-timeout", o.timeout.String())
 	}
