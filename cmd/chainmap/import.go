@@ -78,6 +78,11 @@ Every problem is printed as file:line: column: what is wrong. See docs/import.md
 			if err == nil && strict && !res.Report.OK() {
 				err = importer.ErrStrict
 			}
+			if err == nil && len(res.Rows) == 0 && !res.Report.OK() {
+				// Nothing could be read at all (every input refused or unreadable): a script
+				// must not take that for a list with no firm in it.
+				err = errors.New("no firm could be read from the lists: see the problems above")
+			}
 			return err
 		},
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -76,5 +77,22 @@ func TestImportCommand(t *testing.T) {
 	}
 	if _, err := runArgs(t, "import", ex+"registry-export.csv"); err == nil || !strings.Contains(err.Error(), "--into DIR is required") {
 		t.Errorf("missing --into: %v", err)
+	}
+}
+
+// TestImportOfNothingReadableFails: when no input could be read at all (a FIFO, a missing
+// file), the command exits non-zero instead of reporting "0 firms" with success, which a
+// script would take for an empty list.
+func TestImportOfNothingReadableFails(t *testing.T) {
+	dir := copyDataset(t, "../../data/zhengzhou-aluminium")
+	fifo := filepath.Join(t.TempDir(), "list.csv")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []string{fifo, filepath.Join(t.TempDir(), "missing.csv")} {
+		out, err := runArgs(t, "import", in, "--into", dir, "--dry-run")
+		if err == nil || !strings.Contains(err.Error(), "no firm could be read") {
+			t.Errorf("%s: err %v\n%s", filepath.Base(in), err, out)
+		}
 	}
 }
