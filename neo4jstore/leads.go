@@ -311,13 +311,9 @@ func (s *Store) FollowUps(ctx context.Context, lead string) ([]*chainmap.FollowU
 	if err != nil {
 		return nil, fmt.Errorf("neo4j: read follow-ups: %w", err)
 	}
-	out := make([]*chainmap.FollowUp, 0, len(res.Records))
-	for _, rec := range res.Records {
-		f := new(chainmap.FollowUp)
-		if err := decodeJSON(rec.Values[0], f); err != nil {
-			return nil, err
-		}
-		out = append(out, f)
+	out, err := decodeAll[chainmap.FollowUp](res.Records)
+	if err != nil {
+		return nil, err
 	}
 	chainmap.SortFollowUps(out)
 	return out, nil
@@ -334,6 +330,19 @@ func decodeJSON(v any, out any) error {
 	return nil
 }
 
+// decodeAll decodes the JSON data in the first column of every record.
+func decodeAll[T any](records []*neo4j.Record) ([]*T, error) {
+	out := make([]*T, 0, len(records))
+	for _, rec := range records {
+		v := new(T)
+		if err := decodeJSON(rec.Values[0], v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
 // Audit implements chainmap.LeadStore.
 func (s *Store) Audit(ctx context.Context, q chainmap.AuditQuery) ([]*chainmap.AuditEntry, error) {
 	q = q.Normalise()
@@ -342,15 +351,7 @@ RETURN ae.data ORDER BY ae.seq LIMIT $limit`, map[string]any{"after": q.After, "
 	if err != nil {
 		return nil, fmt.Errorf("neo4j: read audit: %w", err)
 	}
-	out := make([]*chainmap.AuditEntry, 0, len(res.Records))
-	for _, rec := range res.Records {
-		e := new(chainmap.AuditEntry)
-		if err := decodeJSON(rec.Values[0], e); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, nil
+	return decodeAll[chainmap.AuditEntry](res.Records)
 }
 
 // AddUser implements chainmap.LeadStore.
@@ -398,15 +399,7 @@ func (s *Store) Users(ctx context.Context) ([]*chainmap.User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("neo4j: read users: %w", err)
 	}
-	out := make([]*chainmap.User, 0, len(res.Records))
-	for _, rec := range res.Records {
-		u := new(chainmap.User)
-		if err := decodeJSON(rec.Values[0], u); err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, nil
+	return decodeAll[chainmap.User](res.Records)
 }
 
 // ExportState implements chainmap.LeadStore, reading every kind in one read transaction
