@@ -7,31 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// copyDir copies a dataset folder (files and one level of subfolders) into a temp dir.
-func copyDir(t *testing.T, src string) string {
-	t.Helper()
-	dst := t.TempDir()
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		raw, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), raw, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
+	"github.com/chainmap/chainmap/internal/neotest"
+)
 
 func snapshot(t *testing.T, dir string) map[string]string {
 	t.Helper()
@@ -65,7 +43,7 @@ const registryList = "企业查询导出（共5条）\n" +
 	"5,巩义市示例铝箔有限公司郑州分公司,存续,,,郑州经开区第八大街,铝压延加工,铝箔销售\n"
 
 func TestImportIsIdempotentAndSuggested(t *testing.T) {
-	dir := copyDir(t, "../data/zhengzhou-aluminium")
+	dir := neotest.CopyDataset(t, "../data/zhengzhou-aluminium")
 	list := writeFile(t, "registry.csv", []byte(registryList))
 	before := snapshot(t, dir)
 	ctx := context.Background()
@@ -119,7 +97,7 @@ func lastLines(s string, n int) string {
 }
 
 func TestImportStrictWritesNothing(t *testing.T) {
-	dir := copyDir(t, "../data/zhengzhou-aluminium")
+	dir := neotest.CopyDataset(t, "../data/zhengzhou-aluminium")
 	list := writeFile(t, "registry.csv", []byte(registryList+"6,,存续,,,,,\n"))
 	before := snapshot(t, dir)
 	res, err := Import(context.Background(), []string{list}, dir, Options{Strict: true})
@@ -144,7 +122,7 @@ func TestImportStrictWritesNothing(t *testing.T) {
 // A firm placed on the chain but with no region (no county, no address match, no focus
 // region) is reported and not written, and the rest of the import goes in.
 func TestImportSkipsFirmsWithoutRegion(t *testing.T) {
-	dir := copyDir(t, "../testdata/hefei-battery")
+	dir := neotest.CopyDataset(t, "../testdata/hefei-battery")
 	manifest := filepath.Join(dir, "manifest.yaml")
 	raw, _ := os.ReadFile(manifest)
 	os.WriteFile(manifest, []byte(strings.Replace(string(raw), `  region: "340100"`+"\n", "", 1)), 0o644)

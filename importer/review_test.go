@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chainmap/chainmap/internal/neotest"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -14,7 +15,7 @@ import (
 // in Excel, apply, and import again.
 func TestReviewRoundTrip(t *testing.T) {
 	ctx := context.Background()
-	dir := copyDir(t, "../data/zhengzhou-aluminium")
+	dir := neotest.CopyDataset(t, "../data/zhengzhou-aluminium")
 	list := writeFile(t, "registry.csv", []byte(registryList))
 	res, err := Import(ctx, []string{list}, dir, Options{})
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/chainmap/chainmap"
+	"github.com/chainmap/chainmap/internal/neotest"
 	"github.com/chainmap/chainmap/loaders"
 	"github.com/chainmap/chainmap/memstore"
 	"github.com/chainmap/chainmap/server"
@@ -104,8 +105,7 @@ func TestParallelReloads(t *testing.T) {
 // refused with 422 and the previous dataset stays served; once fixed, a reload works
 // (the failed load left no half-built state that would refuse the next one).
 func TestFailedReloadKeepsServing(t *testing.T) {
-	dir := t.TempDir()
-	copyDir(t, "../testdata/minimal", dir)
+	dir := neotest.CopyDataset(t, "../testdata/minimal")
 	mem := memstore.New()
 	ctx := context.Background()
 	if _, err := loaders.Load(ctx, dir, mem, loaders.Options{}); err != nil {
@@ -183,25 +183,4 @@ func reload(t *testing.T, base, token string) (int, map[string]any) {
 		t.Errorf("reload answered %d with a body that is not JSON: %q", resp.StatusCode, b)
 	}
 	return resp.StatusCode, body
-}
-
-func copyDir(t *testing.T, from, to string) {
-	t.Helper()
-	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(from, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(to, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(to, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/chainmap/chainmap/internal/neotest"
 )
 
 // runArgs executes the chainmap command line with no input and returns its output and
@@ -16,32 +18,9 @@ func runArgs(t *testing.T, args ...string) (string, error) {
 	return run(t, "", args...)
 }
 
-func copyDataset(t *testing.T, src string) string {
-	t.Helper()
-	dst := t.TempDir()
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		raw, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), raw, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
-
 // TestImportCommand runs the walk-through of docs/import.md on the example lists.
 func TestImportCommand(t *testing.T) {
-	dir := copyDataset(t, "../../data/zhengzhou-aluminium")
+	dir := neotest.CopyDataset(t, "../../data/zhengzhou-aluminium")
 	ex := "../../testdata/import-example/"
 	review := filepath.Join(t.TempDir(), "review.xlsx")
 	out, err := runArgs(t, "import", ex+"registry-export.csv", ex+"规上企业名录.xlsx", "--into", dir, "--review", review)
@@ -84,7 +63,7 @@ func TestImportCommand(t *testing.T) {
 // file), the command exits non-zero instead of reporting "0 firms" with success, which a
 // script would take for an empty list.
 func TestImportOfNothingReadableFails(t *testing.T) {
-	dir := copyDataset(t, "../../data/zhengzhou-aluminium")
+	dir := neotest.CopyDataset(t, "../../data/zhengzhou-aluminium")
 	fifo := filepath.Join(t.TempDir(), "list.csv")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
