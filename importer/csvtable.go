@@ -1,9 +1,11 @@
 package importer
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,8 +21,111 @@ type csvTable struct {
 	bom    bool
 	dirty  bool
 	// idx maps a column to each value's row numbers, built on first use, so that
-	// finding a row stays cheap when an import adds a hundred thousand.
+	// finding a row stays cheap.
 	idx map[string]map[string][]int
+	// pending holds rows an import appends, as column/value pairs in a temporary file,
+	// so that a million added rows are never held; write streams them after the rows.
+	// find does not see them.
+	pending *os.File
+	pendW   *csv.Writer
+	pendBuf *bufio.Writer
+	pendErr error
+	cleared map[string]map[string]bool // column → ids whose value in it is cleared
+}
+
+// appendRow adds a row to the pending file (created in dir, "" for the system's).
+func (t *csvTable) appendRow(vals map[string]string, dir string) {
+	cols := make([]string, 0, len(vals))
+	for c := range vals {
+		cols = append(cols, c)
+	}
+	slices.Sort(cols)
+	t.ensure(cols...)
+	t.dirty = true
+	if t.pendErr != nil {
+		return
+	}
+	if t.pending == nil {
+		f, err := os.CreateTemp(dir, "chainmap-import-rows-*.csv")
+		if err != nil {
+			t.pendErr = fmt.Errorf("temporary file for rows of %s: %w", t.path, err)
+			return
+		}
+		os.Remove(f.Name())
+		t.pending, t.pendBuf = f, bufio.NewWriterSize(f, 1<<16)
+		t.pendW = csv.NewWriter(t.pendBuf)
+	}
+	pairs := make([]string, 0, 2*len(cols))
+	for _, c := range cols {
+		pairs = append(pairs, c, vals[c])
+	}
+	if err := t.pendW.Write(pairs); err != nil {
+		t.pendErr = fmt.Errorf("temporary file for rows of %s: %w", t.path, err)
+	}
+}
+
+// clearPending empties column col of the pending row whose id is id, when written.
+func (t *csvTable) clearPending(col, id string) {
+	t.ensure(col)
+	if t.cleared == nil {
+		t.cleared = map[string]map[string]bool{}
+	}
+	if t.cleared[col] == nil {
+		t.cleared[col] = map[string]bool{}
+	}
+	t.cleared[col][id] = true
+}
+
+// dropPending closes and removes the pending file.
+func (t *csvTable) dropPending() {
+	if t.pending != nil {
+		t.pending.Close()
+		t.pending = nil
+	}
+}
+
+// writePending streams the pending rows into w in the table's columns.
+func (t *csvTable) writePending(w *csv.Writer) error {
+	if t.pending == nil {
+		return nil
+	}
+	t.pendW.Flush()
+	if err := t.pendBuf.Flush(); err != nil {
+		return fmt.Errorf("temporary file for rows of %s: %w", t.path, err)
+	}
+	if _, err := t.pending.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	r := csv.NewReader(bufio.NewReaderSize(t.pending, 1<<16))
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
+	id := t.col("id")
+	row := make([]string, len(t.header))
+	for {
+		pairs, err := r.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("temporary file for rows of %s: %w", t.path, err)
+		}
+		clear(row)
+		for i := 0; i+1 < len(pairs); i += 2 {
+			if c := t.col(pairs[i]); c >= 0 {
+				row[c] = pairs[i+1]
+			}
+		}
+		if id >= 0 {
+			for col, ids := range t.cleared {
+				if ids[row[id]] {
+					row[t.col(col)] = ""
+				}
+			}
+		}
+		if err := w.Write(row); err != nil {
+			return err
+		}
+	}
 }
 
 func readCSVTable(path string) (*csvTable, error) {
@@ -168,24 +273,29 @@ func (t *csvTable) write() error {
 	if !t.dirty {
 		return nil
 	}
-	var b bytes.Buffer
-	if t.bom {
-		b.Write([]byte{0xEF, 0xBB, 0xBF})
-	}
-	w := csv.NewWriter(&b)
-	w.Write(t.header)
-	w.WriteAll(t.rows)
-	if err := w.Error(); err != nil {
-		return fmt.Errorf("%s: %w", t.path, err)
-	}
 	tmp, err := os.CreateTemp(filepath.Dir(t.path), ".import-*.csv")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b.Bytes()); err != nil {
+	bw := bufio.NewWriterSize(tmp, 1<<16)
+	if t.bom {
+		bw.Write([]byte{0xEF, 0xBB, 0xBF})
+	}
+	w := csv.NewWriter(bw)
+	w.Write(t.header)
+	w.WriteAll(t.rows)
+	err = t.writePending(w)
+	w.Flush()
+	if err == nil {
+		err = w.Error()
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
 		tmp.Close()
-		return err
+		return fmt.Errorf("%s: %w", t.path, err)
 	}
 	if err := tmp.Close(); err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,6 +22,11 @@ type Options struct {
 	// Progress, if set, is called as firms are placed with how many are done of how
 	// many (for a progress bar on a terminal).
 	Progress func(done, total int)
+	// OnRow, if set, receives each firm's placement as it is made, and Result.Rows
+	// stays empty: a caller that prints or writes rows as they come holds none of them.
+	OnRow func(Row)
+	// TempDir holds the import's temporary record file (default: the system's).
+	TempDir string
 }
 
 // Row is one entity's placement, as the report and the review sheet show it.
@@ -34,8 +40,10 @@ type Row struct {
 
 // Result is what an import did (or, dry, would do).
 type Result struct {
-	Report           *Report
+	Report *Report
+	// Rows are the placements, unless Options.OnRow took them.
 	Rows             []Row
+	Firms            int // firms placed or not (len(Rows) when OnRow is not set)
 	AddedEnterprises int
 	AddedOperations  int
 	AddedSources     int
@@ -51,6 +59,12 @@ var ErrStrict = errors.New("the lists have problems and --strict is set: nothing
 // dataset in dir the enterprises placed on a segment, one suggested operation each, and
 // a sources row per file. The dataset is validated before and after; if the result does
 // not validate, the tables are restored.
+//
+// Memory does not grow with the rows' contents: rows are streamed from the files (a
+// CSV is never held whole), each record goes to a temporary file as it is read, entity
+// resolution keeps hashed keys and indexes per firm, firms are then placed one at a time
+// and the rows they add are appended to temporary files that the commit streams into
+// the tables.
 func Import(ctx context.Context, paths []string, dir string, opt Options) (*Result, error) {
 	ds, err := OpenDataset(ctx, dir)
 	if err != nil {
@@ -62,24 +76,65 @@ func Import(ctx context.Context, paths []string, dir string, opt Options) (*Resu
 		res.segments = append(res.segments, s.ID)
 		res.segmentNames[s.ID] = s.NameZh
 	}
-	lists := ReadLists(ctx, paths, opt.Read, rep)
+	rs, err := newResolver(ds.Enterprises, rep, opt.TempDir)
+	if err != nil {
+		return res, err
+	}
+	defer rs.close()
+	lists := readLists(ctx, paths, opt.Read, rep, rs.add, func(*List) {})
+	if rs.err != nil {
+		return res, rs.err
+	}
 	if opt.Strict && !rep.OK() {
 		return res, ErrStrict
 	}
-	ents := Resolve(lists, ds.Enterprises, rep)
-	Locate(ents, ds, rep)
 	tabs, err := openTables(ds)
 	if err != nil {
 		return res, err
 	}
+	defer tabs.close()
+	tabs.pendingDir = opt.TempDir
+	ix := newRegionIndex(ds)
 	cl := NewClassifier(ds.Segments)
-	for i, e := range ents {
-		res.Rows = append(res.Rows, tabs.place(e, cl.Place(e.Rec), ds))
-		if opt.Progress != nil && (i%1000 == 999 || i == len(ents)-1) {
-			opt.Progress(i+1, len(ents))
+	total := 0
+	for _, e := range rs.ents {
+		if e.first >= 0 {
+			total++
 		}
 	}
-	tabs.dropUnplacedParents(rep)
+	// Link and locate notes come after every merge of rows, as when resolution and
+	// location ran over the whole list in turn.
+	var links, linkNotes, locNotes []string
+	rs.each(func(e *Entity) {
+		ix.locateOne(e, rep, &locNotes)
+		row := tabs.place(e, cl.Place(e.Rec), ds)
+		if row.Written && tabs.addedEnterprise {
+			rs.ents[e.idx].written = true
+			if e.parent >= 0 {
+				tabs.branches = append(tabs.branches, [2]int32{e.idx, e.parent})
+			}
+		}
+		res.Firms++
+		if opt.OnRow != nil {
+			opt.OnRow(row)
+		} else {
+			res.Rows = append(res.Rows, row)
+		}
+		if opt.Progress != nil && (res.Firms%1000 == 0 || res.Firms == total) {
+			opt.Progress(res.Firms, total)
+		}
+	}, &links, &linkNotes)
+	if rs.err != nil {
+		return res, rs.err
+	}
+	if err := tabs.err(); err != nil {
+		return res, err
+	}
+	rep.Merges = append(rep.Merges, links...)
+	for _, n := range append(linkNotes, locNotes...) {
+		rep.note("%s", n)
+	}
+	tabs.dropUnplacedParents(rs, rep)
 	for _, l := range lists {
 		tabs.addSource(l)
 	}
@@ -97,7 +152,29 @@ type tables struct {
 	ledger        *ledger
 	segs          map[string]chainmap.Segment
 	added         [3]int
-	addedIDs      []string
+	// An import appends its rows to temporary files under pendingDir; branches are the
+	// added branches (entity, parent entity), and addedEnterprise says whether the last
+	// place added the firm's enterprise row.
+	pendingDir      string
+	branches        [][2]int32
+	addedEnterprise bool
+}
+
+// close drops the temporary files of rows not committed.
+func (t *tables) close() {
+	for _, tab := range []*csvTable{t.ent, t.ops, t.src} {
+		tab.dropPending()
+	}
+}
+
+// err is the first error writing pending rows.
+func (t *tables) err() error {
+	for _, tab := range []*csvTable{t.ent, t.ops, t.src} {
+		if tab.pendErr != nil {
+			return tab.pendErr
+		}
+	}
+	return nil
 }
 
 func openTables(ds *Dataset) (*tables, error) {
@@ -136,6 +213,7 @@ func openTables(ds *Dataset) (*tables, error) {
 // an ancestor or descendant of it) or a reviewer rejected it.
 func (t *tables) place(e *Entity, p Placement, ds *Dataset) Row {
 	row := Row{Entity: e, Placement: p}
+	t.addedEnterprise = false
 	if p.Primary == "" && len(p.RuledOut) == 0 {
 		return row // no evidence at all: not written, not in the review
 	}
@@ -155,31 +233,38 @@ func (t *tables) place(e *Entity, p Placement, ds *Dataset) Row {
 		row.Skipped = "the enterprise already has an operation on " + seg
 		return row
 	}
-	t.ensureEnterprise(row.Enterprise)
-	t.ops.add(operationRow(e, p, t.segs[p.Primary]))
+	t.addedEnterprise = t.ensureEnterprise(row.Enterprise, t.pendingDir)
+	t.ops.appendRow(operationRow(e, p, t.segs[p.Primary]), t.pendingDir)
 	t.added[1]++
 	row.Written = true
 	return row
 }
 
-func (t *tables) ensureEnterprise(vals map[string]string) {
+// ensureEnterprise appends an enterprise row unless the table already has one with its
+// id (new firms' ids are unique: a credit code, or the hash of a name no other firm of
+// the lists has); it reports whether it added the row.
+func (t *tables) ensureEnterprise(vals map[string]string, pending string) bool {
 	if t.ent.find(map[string]string{"id": vals["id"]}) >= 0 {
-		return
+		return false
 	}
-	t.ent.add(vals)
-	t.addedIDs = append(t.addedIDs, vals["id"])
+	t.ent.appendRow(vals, pending)
 	t.added[0]++
+	return true
 }
 
 // dropUnplacedParents clears the parent of added branches whose parent is not in the
 // dataset (a parent that is not on the chain is not added just to be a parent).
-func (t *tables) dropUnplacedParents(rep *Report) {
-	for _, id := range t.addedIDs {
-		i := t.ent.find(map[string]string{"id": id})
-		if p := t.ent.get(i, "parent"); p != "" && t.ent.find(map[string]string{"id": p}) < 0 {
-			rep.note("%s: its parent %s is not on the chain, so it is not added: parent left empty", id, p)
-			t.ent.set(i, "parent", "")
+func (t *tables) dropUnplacedParents(rs *resolver, rep *Report) {
+	for _, b := range t.branches {
+		if rs.ents[b[1]].written {
+			continue
 		}
+		id, p := rs.idOf(b[0]), rs.idOf(b[1])
+		if t.ent.find(map[string]string{"id": p}) >= 0 {
+			continue
+		}
+		rep.note("%s: its parent %s is not on the chain, so it is not added: parent left empty", id, p)
+		t.ent.clearPending("parent", id)
 	}
 }
 
@@ -258,7 +343,7 @@ func operationRow(e *Entity, p Placement, seg chainmap.Segment) map[string]strin
 
 // addSource adds the sources.csv row of an imported file, once.
 func (t *tables) addSource(l List) {
-	if t.src.find(map[string]string{"id": l.Source}) >= 0 || len(l.Records) == 0 {
+	if t.src.find(map[string]string{"id": l.Source}) >= 0 || l.count == 0 {
 		return
 	}
 	t.src.add(map[string]string{"id": l.Source, "title": "Imported enterprise list: " + filepath.Base(l.Path),
@@ -270,19 +355,29 @@ func (t *tables) addSource(l List) {
 // validate, the original tables are put back and the problems returned.
 func (t *tables) commit(ctx context.Context, dir string) error {
 	all := []*csvTable{t.src, t.ent, t.ops}
-	backup := map[string][]byte{}
+	// The old tables are kept as hard links (a copy where links fail) until the new ones
+	// validate, rather than read into memory.
+	backup := map[string]string{}
+	defer func() {
+		for _, b := range backup {
+			os.Remove(b)
+		}
+	}()
 	for _, tab := range all {
 		if tab.dirty {
-			raw, err := os.ReadFile(tab.path)
-			if err != nil {
-				return err
+			b := filepath.Join(filepath.Dir(tab.path), ".import-backup-"+filepath.Base(tab.path))
+			os.Remove(b)
+			if err := os.Link(tab.path, b); err != nil {
+				if err := copyFile(tab.path, b); err != nil {
+					return fmt.Errorf("backing up %s: %w", tab.path, err)
+				}
 			}
-			backup[tab.path] = raw
+			backup[tab.path] = b
 		}
 	}
 	restore := func() {
-		for p, raw := range backup {
-			os.WriteFile(p, raw, 0o644)
+		for p, b := range backup {
+			os.Rename(b, p)
 		}
 	}
 	for _, tab := range all {
@@ -304,4 +399,21 @@ func (t *tables) commit(ctx context.Context, dir string) error {
 		return fmt.Errorf("the dataset would not validate after the import, so nothing was changed: %w", err)
 	}
 	return nil
+}
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }

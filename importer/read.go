@@ -31,12 +31,28 @@ type grid struct {
 	sum   string // SHA-256 of the file's bytes, hex
 	rows  [][]string
 	lines []int
+	// more, when set, streams the rows after those in rows (a CSV file holds only its
+	// first rows, enough to find the header, in rows); it returns false at the end.
+	more func() ([]string, int, bool)
+	kept int // rows kept so far, for Limits.Rows
 }
+
+// csvBufferedRows is how many rows of a CSV file are held to find the header: the
+// header search and the unit row below it.
+const csvBufferedRows = headerSearchRows + 1
 
 // readGrids reads every sheet of an XLSX workbook, or the one table of a CSV file, as
 // text. File-level problems (unreadable, wrong encoding, malformed CSV) go to rep; a
 // file that cannot be read yields no grid.
 func readGrids(ctx context.Context, path string, lim Limits, rep *Report) []*grid {
+	if !strings.EqualFold(filepath.Ext(path), ".xlsx") {
+		if g, zip := readCSVStream(ctx, path, lim, rep); !zip {
+			if g == nil {
+				return nil
+			}
+			return []*grid{g}
+		}
+	}
 	raw, err := readBounded(ctx, path, lim)
 	if err != nil {
 		rep.problem(path, 0, "", "cannot read: %v", err)
@@ -116,9 +132,21 @@ func readCSV(path string, raw []byte, lim Limits, rep *Report) *grid {
 // it returns false when the row limit is reached or a row is wider than lim.Columns, and
 // reading must stop.
 func keepRow(g *grid, rec []string, line int, lim Limits, rep *Report) bool {
-	if len(g.rows) >= lim.Rows {
+	rec, keep, cont := checkRow(g, rec, line, lim, rep)
+	if keep {
+		g.rows = append(g.rows, rec)
+		g.lines = append(g.lines, line)
+	}
+	return cont
+}
+
+// checkRow applies the size limits to a row: it returns the row (trailing blank cells
+// removed), whether to keep it (false: reported and skipped) and whether reading may
+// go on (false: the row limit is reached or the row is wider than lim.Columns).
+func checkRow(g *grid, rec []string, line int, lim Limits, rep *Report) ([]string, bool, bool) {
+	if g.kept >= lim.Rows {
 		rep.problem(g.label, line, "", "more than %d rows: the rest of the file is not read", lim.Rows)
-		return false
+		return nil, false, false
 	}
 	if n := len(rec); n > 0 && rec[n-1] == "" { // styled blank cells at the right
 		for len(rec) > 0 && rec[len(rec)-1] == "" {
@@ -128,23 +156,22 @@ func keepRow(g *grid, rec []string, line int, lim Limits, rep *Report) bool {
 	}
 	if cols := cmp.Or(lim.Columns, maxColumns); len(rec) > cols {
 		rep.problem(g.label, line, "", "row has %d cells, more than the %d allowed (reading stopped here)", len(rec), cols)
-		return false
+		return nil, false, false
 	}
 	total := 0
 	for _, c := range rec {
 		if len(c) > lim.CellBytes {
 			rep.problem(g.label, line, "", "a cell is %d bytes long, more than the %d allowed: row skipped", len(c), lim.CellBytes)
-			return true
+			return nil, false, true
 		}
 		total += len(c)
 	}
 	if total > lim.RowBytes {
 		rep.problem(g.label, line, "", "row is %d bytes long, more than the %d allowed: row skipped", total, lim.RowBytes)
-		return true
+		return nil, false, true
 	}
-	g.rows = append(g.rows, rec)
-	g.lines = append(g.lines, line)
-	return true
+	g.kept++
+	return rec, true, true
 }
 
 // readXLSX reads every sheet of a workbook. Cells hold their cached values (what Excel

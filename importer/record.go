@@ -70,21 +70,32 @@ func splitItems(v string) []string {
 
 // records turns the data rows of a table into records. A row with a problem in one
 // cell keeps its other cells; a row without a name is reported and skipped.
-func (t *table) records(source string, m *Mapping, rep *Report) []Record {
-	var out []Record
-	for i := t.first; i < len(t.rows); i++ {
-		rec, line := t.rows[i], t.lines[i]
+func (t *table) records(source string, m *Mapping, rep *Report, fn func(Record)) int {
+	n := 0
+	one := func(rec []string, line int) {
 		if blankRow(rec) || t.isRepeatedHeader(rec) {
-			continue
+			return
 		}
 		r, ok := t.record(rec, line, m, rep)
 		if !ok {
-			continue
+			return
 		}
 		r.Source = source
-		out = append(out, r)
+		fn(r)
+		n++
 	}
-	return out
+	for i := t.first; i < len(t.rows); i++ {
+		one(t.rows[i], t.lines[i])
+		t.rows[i] = nil // read: its cells may go
+	}
+	for t.more != nil {
+		rec, line, ok := t.more()
+		if !ok {
+			break
+		}
+		one(rec, line)
+	}
+	return n
 }
 
 func blankRow(rec []string) bool {

@@ -252,18 +252,27 @@ func (ix *regionIndex) parkOf(address, region string) string {
 // Locate sets every new entity's region and park; existing enterprises keep theirs.
 func Locate(ents []*Entity, ds *Dataset, rep *Report) {
 	ix := newRegionIndex(ds)
+	var notes []string
 	for _, e := range ents {
-		if e.Existing {
-			continue
-		}
-		e.Region, e.RegionNote = ix.locate(e.Rec)
-		if e.Region == "" {
-			rep.problem(e.Rec.File, e.Rec.Line, "", "no region found for %s and the dataset has no focus region", e.Rec.Name)
-			continue
-		}
-		if e.RegionNote != "" {
-			rep.note("%s: %s", where(e.Rec), e.RegionNote)
-		}
-		e.Park = ix.parkOf(e.Rec.Address, e.Region)
+		ix.locateOne(e, rep, &notes)
 	}
+	for _, n := range notes {
+		rep.note("%s", n)
+	}
+}
+
+// locateOne sets a new entity's region and park; a note on how goes to notes.
+func (ix *regionIndex) locateOne(e *Entity, rep *Report, notes *[]string) {
+	if e.Existing {
+		return
+	}
+	e.Region, e.RegionNote = ix.locate(e.Rec)
+	if e.Region == "" {
+		rep.problem(e.Rec.File, e.Rec.Line, "", "no region found for %s and the dataset has no focus region", e.Rec.Name)
+		return
+	}
+	if e.RegionNote != "" {
+		addNote(notes, fmt.Sprintf("%s: %s", where(e.Rec), e.RegionNote))
+	}
+	e.Park = ix.parkOf(e.Rec.Address, e.Region)
 }

@@ -51,3 +51,10 @@ func (r *Report) Sort() {
 		return a.Line < b.Line
 	})
 }
+
+// addNote appends a note to a list kept aside for later, at most MaxProblems of them.
+func addNote(notes *[]string, s string) {
+	if len(*notes) < MaxProblems {
+		*notes = append(*notes, s)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strings"
 
@@ -22,47 +23,193 @@ type Entity struct {
 	Park     string
 	// RegionNote says how the region was decided when it is not a plain county match.
 	RegionNote string
+	idx        int32 // index in the resolver
+	parent     int32 // resolver index of Parent when the import linked it, else -1
 }
 
 // resolver finds which entity a record is: by credit code, else by normalised name
-// (and former name), across files and against the dataset's enterprises.
+// (and former name), across files and against the dataset's enterprises. It holds per
+// firm only what resolution needs — a few indexes and 64-bit hashes of its keys — and
+// keeps the records themselves in a spill file, so memory stays small however long the
+// lists are. A hash is always checked against the key it stands for, read back, and
+// keys whose hashes collide go to a small exact map.
 type resolver struct {
-	entities []*Entity
-	byCode   map[string]*Entity
-	byName   map[string]*Entity
-	rep      *Report
+	existing []chainmap.Enterprise
+	ents     []ent
+	next     []int32 // per record: the next record of the same entity, or -1
+	sp       *spill
+	byCode   map[uint64]int32
+	byName   map[uint64]int32
+	// exact holds the keys whose hash was taken by another key ("c"+code, "n"+name).
+	exact map[string]int32
+	rep   *Report
+	err   error // first spill error
 }
 
-func newResolver(existing []chainmap.Enterprise, rep *Report) *resolver {
-	rs := &resolver{byCode: map[string]*Entity{}, byName: map[string]*Entity{}, rep: rep}
-	for _, e := range existing {
-		ent := &Entity{ID: e.ID, Existing: true, Rec: Record{Name: e.NameZh, CreditCode: e.CreditCode}, Region: e.Region, Park: e.Park, Parent: e.Parent}
-		rs.entities = append(rs.entities, ent)
-		if e.CreditCode != "" {
-			rs.byCode[e.CreditCode] = ent
-		}
-		rs.byName[nameKey(e.NameZh)] = ent
+// ent is one entity while resolving: the dataset enterprise it is (existing ≥ 0), its
+// records (a list through resolver.next) and the record holding its merged fields.
+type ent struct {
+	existing    int32 // index in resolver.existing, or -1
+	first, last int32 // records, -1 when none
+	state       int32 // record with the merged fields, -1 when none
+	parent      int32 // entity of its parent (branches), -1
+	written     bool  // its enterprise row was added by the import
+}
+
+func newResolver(existing []chainmap.Enterprise, rep *Report, tmpDir string) (*resolver, error) {
+	sp, err := newSpill(tmpDir)
+	if err != nil {
+		return nil, err
 	}
-	return rs
+	rs := &resolver{existing: existing, sp: sp, byCode: map[uint64]int32{}, byName: map[uint64]int32{}, exact: map[string]int32{}, rep: rep}
+	for i, e := range existing {
+		rs.ents = append(rs.ents, ent{existing: int32(i), first: -1, last: -1, state: -1, parent: -1})
+		if e.CreditCode != "" {
+			rs.indexKey(rs.byCode, "c", e.CreditCode, int32(i))
+		}
+		rs.indexKey(rs.byName, "n", nameKey(e.NameZh), int32(i))
+	}
+	return rs, nil
+}
+
+func (rs *resolver) close() { rs.sp.close() }
+
+func keyHash(kind, key string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(kind))
+	h.Write([]byte(key))
+	return h.Sum64()
+}
+
+// lookup returns the entity a code ("c") or normalised name ("n") belongs to, or -1.
+func (rs *resolver) lookup(m map[uint64]int32, kind, key string) int32 {
+	if key == "" {
+		return -1
+	}
+	if e, ok := m[keyHash(kind, key)]; ok && rs.hasKey(e, kind, key) {
+		return e
+	}
+	if e, ok := rs.exact[kind+key]; ok {
+		return e
+	}
+	return -1
+}
+
+// indexKey points key at entity e unless the key already points somewhere.
+func (rs *resolver) indexKey(m map[uint64]int32, kind, key string, e int32) {
+	if key == "" || rs.lookup(m, kind, key) >= 0 {
+		return
+	}
+	h := keyHash(kind, key)
+	if _, taken := m[h]; taken {
+		rs.exact[kind+key] = e
+		return
+	}
+	m[h] = e
+}
+
+// hasKey reports whether entity e has the code or the normalised name key, reading its
+// records back.
+func (rs *resolver) hasKey(e int32, kind, key string) bool {
+	x := rs.ents[e]
+	if x.existing >= 0 {
+		ex := rs.existing[x.existing]
+		if (kind == "c" && ex.CreditCode == key) || (kind == "n" && nameKey(ex.NameZh) == key) {
+			return true
+		}
+	}
+	for i := x.first; i >= 0; i = rs.next[i] {
+		r := rs.record(i)
+		if (kind == "c" && r.CreditCode == key) || (kind == "n" && nameKey(r.Name) == key) {
+			return true
+		}
+	}
+	return false
+}
+
+// record reads record i back; a spill error is kept and an empty record returned.
+func (rs *resolver) record(i int32) Record {
+	r, err := rs.sp.get(i)
+	if err != nil && rs.err == nil {
+		rs.err = err
+	}
+	return r
+}
+
+// merged is entity e's merged record: its state record, with the dataset's name and
+// code for an existing enterprise (which keeps its row).
+func (rs *resolver) merged(e int32) Record {
+	x := rs.ents[e]
+	if x.state < 0 {
+		ex := rs.existing[x.existing]
+		return Record{Name: ex.NameZh, CreditCode: ex.CreditCode}
+	}
+	return rs.record(x.state)
 }
 
 // Resolve merges the records of every list into entities and links branches to their
 // parents; every merge and link is reported with its reason.
 func Resolve(lists []List, existing []chainmap.Enterprise, rep *Report) []*Entity {
-	rs := newResolver(existing, rep)
+	rs, err := newResolver(existing, rep, "")
+	if err != nil {
+		rep.problem("", 0, "", "%v", err)
+		return nil
+	}
+	defer rs.close()
 	for _, l := range lists {
 		for _, r := range l.Records {
 			rs.add(r)
 		}
 	}
-	rs.linkBranches()
-	out := rs.entities[:0:0]
-	for _, e := range rs.entities {
-		if len(e.Rows) > 0 {
-			out = append(out, e)
-		}
+	var out []*Entity
+	var links, notes []string
+	rs.each(func(e *Entity) { out = append(out, e) }, &links, &notes)
+	rep.Merges = append(rep.Merges, links...)
+	for _, n := range notes {
+		rep.note("%s", n)
+	}
+	if rs.err != nil {
+		rep.problem("", 0, "", "%v", rs.err)
 	}
 	return out
+}
+
+// each materialises every entity that has records, in the order they were first seen
+// (the dataset's first), with its branch parent linked; link merges and notes go to
+// links and notes, so the caller can report them after the row merges as before.
+func (rs *resolver) each(fn func(*Entity), links, notes *[]string) {
+	for i := range rs.ents {
+		if rs.ents[i].first < 0 {
+			continue
+		}
+		e := rs.entity(int32(i))
+		rs.linkBranch(e, links, notes)
+		fn(e)
+	}
+}
+
+// entity materialises entity i.
+func (rs *resolver) entity(i int32) *Entity {
+	x := rs.ents[i]
+	e := &Entity{idx: i, parent: -1, Rec: rs.merged(i)}
+	for j := x.first; j >= 0; j = rs.next[j] {
+		e.Rows = append(e.Rows, rs.record(j))
+	}
+	if x.existing >= 0 {
+		ex := rs.existing[x.existing]
+		e.ID, e.Existing, e.Region, e.Park, e.Parent = ex.ID, true, ex.Region, ex.Park, ex.Parent
+	} else {
+		e.ID = entityID(e.Rows[0])
+	}
+	return e
+}
+
+// idOf is the id of entity i.
+func (rs *resolver) idOf(i int32) string {
+	if x := rs.ents[i]; x.existing >= 0 {
+		return rs.existing[x.existing].ID
+	}
+	return entityID(rs.record(rs.ents[i].first))
 }
 
 func where(r Record) string { return fmt.Sprintf("%s:%d %s", r.File, r.Line, r.Name) }
@@ -73,37 +220,35 @@ func where(r Record) string { return fmt.Sprintf("%s:%d %s", r.File, r.Line, r.N
 func (rs *resolver) add(r Record) {
 	key := nameKey(r.Name)
 	if r.CreditCode != "" {
-		if e := rs.byCode[r.CreditCode]; e != nil {
+		if e := rs.lookup(rs.byCode, "c", r.CreditCode); e >= 0 {
 			rs.merge(e, r, "same credit code "+r.CreditCode)
 			return
 		}
 	}
-	if e := rs.byName[key]; e != nil {
-		if e.Rec.CreditCode != "" && r.CreditCode != "" {
-			rs.rep.note("%s: same name as %s but a different credit code (%s, %s): kept apart", where(r), e.ID, r.CreditCode, e.Rec.CreditCode)
+	if e := rs.lookup(rs.byName, "n", key); e >= 0 {
+		if code := rs.merged(e).CreditCode; code != "" && r.CreditCode != "" {
+			rs.rep.note("%s: same name as %s but a different credit code (%s, %s): kept apart", where(r), rs.idOf(e), r.CreditCode, code)
 		} else {
 			rs.merge(e, r, "same normalised name "+key)
 			return
 		}
 	}
 	if r.FormerName != "" {
-		if e := rs.byName[nameKey(r.FormerName)]; e != nil && (e.Rec.CreditCode == "" || r.CreditCode == "") {
+		if e := rs.lookup(rs.byName, "n", nameKey(r.FormerName)); e >= 0 && (rs.merged(e).CreditCode == "" || r.CreditCode == "") {
 			rs.merge(e, r, "its former name "+r.FormerName+" is that enterprise's name")
 			return
 		}
 	}
-	e := &Entity{ID: entityID(r), Rec: r, Rows: []Record{r}}
-	rs.entities = append(rs.entities, e)
+	i := rs.sp.put(&r)
+	rs.next = append(rs.next, -1)
+	e := int32(len(rs.ents))
+	rs.ents = append(rs.ents, ent{existing: -1, first: i, last: i, state: i, parent: -1})
 	rs.index(e, r)
 }
 
-func (rs *resolver) index(e *Entity, r Record) {
-	if r.CreditCode != "" && rs.byCode[r.CreditCode] == nil {
-		rs.byCode[r.CreditCode] = e
-	}
-	if k := nameKey(r.Name); rs.byName[k] == nil {
-		rs.byName[k] = e
-	}
+func (rs *resolver) index(e int32, r Record) {
+	rs.indexKey(rs.byCode, "c", r.CreditCode, e)
+	rs.indexKey(rs.byName, "n", nameKey(r.Name), e)
 }
 
 // entityID is stable across imports: the credit code when valid (as the format
@@ -116,25 +261,38 @@ func entityID(r Record) string {
 	return "imp-" + hex.EncodeToString(sum[:6])
 }
 
-// merge adds r to e, filling e's empty fields from r and noting conflicting ones.
-func (rs *resolver) merge(e *Entity, r Record, why string) {
-	if e.Existing && len(e.Rows) == 0 {
-		rs.rep.Merges = append(rs.rep.Merges, fmt.Sprintf("%s → existing enterprise %s (%s)", where(r), e.ID, why))
+// merge adds r to entity e, filling e's empty fields from r and noting conflicting
+// ones; the merged fields become a new state record in the spill.
+func (rs *resolver) merge(e int32, r Record, why string) {
+	x := &rs.ents[e]
+	if x.existing >= 0 && x.first < 0 {
+		rs.rep.Merges = append(rs.rep.Merges, fmt.Sprintf("%s → existing enterprise %s (%s)", where(r), rs.existing[x.existing].ID, why))
 	} else {
-		first := e.Rec
-		if len(e.Rows) > 0 {
-			first = e.Rows[0]
-		}
-		rs.rep.Merges = append(rs.rep.Merges, fmt.Sprintf("%s = %s → %s (%s)", where(r), where(first), e.ID, why))
+		rs.rep.Merges = append(rs.rep.Merges, fmt.Sprintf("%s = %s → %s (%s)", where(r), where(rs.record(x.first)), rs.idOf(e), why))
 	}
-	if len(e.Rows) == 0 {
-		existing := e.Rec
-		e.Rec = r
-		e.Rec.Name, e.Rec.CreditCode = existing.Name, firstNonEmpty(existing.CreditCode, r.CreditCode)
+	var state Record
+	if x.first < 0 {
+		existing := rs.merged(e)
+		state = r
+		state.Name, state.CreditCode = existing.Name, firstNonEmpty(existing.CreditCode, r.CreditCode)
 	} else {
-		fillRecord(&e.Rec, r, rs.rep)
+		state = rs.merged(e)
+		fillRecord(&state, r, rs.rep)
 	}
-	e.Rows = append(e.Rows, r)
+	i := rs.sp.put(&r)
+	rs.next = append(rs.next, -1)
+	if x.first < 0 {
+		x.first = i
+	} else {
+		rs.next[x.last] = i
+	}
+	x.last = i
+	if x.first == i && x.existing < 0 {
+		x.state = i
+	} else {
+		x.state = rs.sp.put(&state)
+		rs.next = append(rs.next, -1)
+	}
 	rs.index(e, r)
 }
 
@@ -197,24 +355,22 @@ func parentName(name string) string {
 	return ""
 }
 
-// linkBranches sets the parent of each branch whose parent is among the entities.
-func (rs *resolver) linkBranches() {
-	for _, e := range rs.entities {
-		if len(e.Rows) == 0 || e.Parent != "" {
-			continue
-		}
-		pn := parentName(e.Rec.Name)
-		if pn == "" {
-			continue
-		}
-		p := rs.byName[nameKey(pn)]
-		switch {
-		case p == nil:
-			rs.rep.note("%s: a branch of %s, which is neither in the lists nor in the dataset: no parent set", where(e.Rec), pn)
-		case p == e:
-		default:
-			e.Parent = p.ID
-			rs.rep.Merges = append(rs.rep.Merges, fmt.Sprintf("%s: branch of %s (its name is %s + a branch suffix)", where(e.Rec), p.ID, pn))
-		}
+// linkBranch sets the parent of a branch whose parent is among the entities.
+func (rs *resolver) linkBranch(e *Entity, links, notes *[]string) {
+	if e.Parent != "" {
+		return
+	}
+	pn := parentName(e.Rec.Name)
+	if pn == "" {
+		return
+	}
+	p := rs.lookup(rs.byName, "n", nameKey(pn))
+	switch {
+	case p < 0:
+		addNote(notes, fmt.Sprintf("%s: a branch of %s, which is neither in the lists nor in the dataset: no parent set", where(e.Rec), pn))
+	case p == e.idx:
+	default:
+		e.Parent, e.parent = rs.idOf(p), p
+		*links = append(*links, fmt.Sprintf("%s: branch of %s (its name is %s + a branch suffix)", where(e.Rec), e.Parent, pn))
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -63,11 +64,26 @@ Every problem is printed as file:line: column: what is wrong. See docs/import.md
 			}
 			bar := newPlaceProgress(cmd.ErrOrStderr())
 			opt.Progress = bar.update
+			places, perr := newPlaceLines(verbose)
+			if perr != nil {
+				return perr
+			}
+			defer places.close()
+			var reviewRows []importer.Row // held only for --review
+			opt.OnRow = func(r importer.Row) {
+				places.add(r)
+				if review != "" {
+					reviewRows = append(reviewRows, r)
+				}
+			}
 			res, err := importer.Import(cmd.Context(), args, into, opt)
 			bar.finish()
 			if res != nil {
-				printImport(out, res, verbose)
+				if perr := printImport(out, res, places); perr != nil && err == nil {
+					err = perr
+				}
 				if review != "" && err == nil {
+					res.Rows = reviewRows
 					n, werr := importer.WriteReview(review, res)
 					if werr != nil {
 						return werr
@@ -78,7 +94,7 @@ Every problem is printed as file:line: column: what is wrong. See docs/import.md
 			if err == nil && strict && !res.Report.OK() {
 				err = importer.ErrStrict
 			}
-			if err == nil && len(res.Rows) == 0 && !res.Report.OK() {
+			if err == nil && res.Firms == 0 && !res.Report.OK() {
 				// Nothing could be read at all (every input refused or unreadable): a script
 				// must not take that for a list with no firm in it.
 				err = errors.New("no firm could be read from the lists: see the problems above")
@@ -135,7 +151,49 @@ func readMapping(path string) (*importer.Mapping, error) {
 	return importer.ReadMapping(path, f)
 }
 
-func printImport(out io.Writer, res *importer.Result, verbose bool) {
+// placeLines keeps the report's place lines in a temporary file as firms are placed,
+// so that they can be printed after the problems, notes and merges without holding a
+// million of them.
+type placeLines struct {
+	f       *os.File
+	w       *bufio.Writer
+	counts  map[string]int
+	verbose bool
+	err     error
+}
+
+func newPlaceLines(verbose bool) (*placeLines, error) {
+	f, err := os.CreateTemp("", "chainmap-import-report-*.txt")
+	if err != nil {
+		return nil, fmt.Errorf("temporary file for the report: %w", err)
+	}
+	os.Remove(f.Name())
+	return &placeLines{f: f, w: bufio.NewWriterSize(f, 1<<16), counts: map[string]int{}, verbose: verbose}, nil
+}
+
+func (pl *placeLines) add(r importer.Row) {
+	p := r.Placement
+	pl.counts[p.Decision]++
+	if p.Decision == importer.Rejected && !pl.verbose {
+		return
+	}
+	state := "added"
+	switch {
+	case r.Skipped != "":
+		state = "not added: " + r.Skipped
+	case !r.Written:
+		state = "not placed"
+	}
+	if _, err := fmt.Fprintf(pl.w, "place: %s %s → %s [%s, score %d] %s (%s)\n", r.Entity.ID, r.Entity.Rec.Name,
+		orDash(p.Primary), p.Decision, p.Score, p.EvidenceText(), state); err != nil && pl.err == nil {
+		pl.err = err
+	}
+}
+
+func (pl *placeLines) close() { pl.f.Close() }
+
+// printImport prints the problems, notes, merges, the place lines and the summary.
+func printImport(out io.Writer, res *importer.Result, pl *placeLines) error {
 	rep := res.Report
 	for _, p := range rep.Problems {
 		fmt.Fprintln(out, p)
@@ -149,26 +207,24 @@ func printImport(out io.Writer, res *importer.Result, verbose bool) {
 	for _, m := range rep.Merges {
 		fmt.Fprintln(out, "merge:", m)
 	}
-	counts := map[string]int{}
-	for _, r := range res.Rows {
-		p := r.Placement
-		counts[p.Decision]++
-		if p.Decision == importer.Rejected && !verbose {
-			continue
-		}
-		state := "added"
-		switch {
-		case r.Skipped != "":
-			state = "not added: " + r.Skipped
-		case !r.Written:
-			state = "not placed"
-		}
-		fmt.Fprintf(out, "place: %s %s → %s [%s, score %d] %s (%s)\n", r.Entity.ID, r.Entity.Rec.Name,
-			orDash(p.Primary), p.Decision, p.Score, p.EvidenceText(), state)
+	err := pl.err
+	if err == nil {
+		err = pl.w.Flush()
 	}
+	if err == nil {
+		_, err = pl.f.Seek(0, io.SeekStart)
+	}
+	if err == nil {
+		_, err = io.Copy(out, pl.f)
+	}
+	if err != nil {
+		err = fmt.Errorf("temporary file for the report: %w", err)
+	}
+	counts := pl.counts
 	fmt.Fprintf(out, "%d firms: %d confirmed, %d uncertain, %d not on the chain; added %d enterprises, %d operations (suggested), %d sources; %d problems\n",
-		len(res.Rows), counts[importer.Confirmed], counts[importer.Uncertain], counts[importer.Rejected],
+		res.Firms, counts[importer.Confirmed], counts[importer.Uncertain], counts[importer.Rejected],
 		res.AddedEnterprises, res.AddedOperations, res.AddedSources, len(rep.Problems)+rep.Dropped)
+	return err
 }
 
 func printApply(out io.Writer, res *importer.ApplyResult) {

@@ -1,0 +1,102 @@
+package importer
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+)
+
+func TestSpillRoundTrip(t *testing.T) {
+	sp, err := newSpill(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.close()
+	recs := []Record{
+		{File: "a.csv", Line: 7, Source: "IMPORT-1", Name: "示例铝业有限公司", CreditCode: "91410181MA40AAA1X", Products: []string{"铝板", "铝带"}, RevenueYear: 2024, Revenue: "1.2"},
+		{},
+		{Name: strings.Repeat("长", 5000), Scope: "铝箔生产", Employees: "12"},
+	}
+	for i := range recs {
+		if got := sp.put(&recs[i]); got != int32(i) {
+			t.Fatalf("put %d returned %d", i, got)
+		}
+	}
+	for i := len(recs) - 1; i >= 0; i-- {
+		got, err := sp.get(int32(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, recs[i]) {
+			t.Errorf("record %d: got %+v, want %+v", i, got, recs[i])
+		}
+	}
+	if _, err := decodeRecord([]byte{0x05, 0x01, 0xff}); err == nil {
+		t.Error("a truncated record decoded without an error")
+	}
+}
+
+// A key whose 64-bit hash another key already holds is still found exactly: resolution
+// never merges two firms because their hashes collide.
+func TestResolverHashCollision(t *testing.T) {
+	rep := &Report{}
+	rs, err := newResolver(nil, rep, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.close()
+	rs.add(Record{File: "a.csv", Line: 2, Name: "甲铝业有限公司"})
+	// Pretend 乙's name hashes like 甲's: its slot is taken by entity 0.
+	rs.byName[keyHash("n", nameKey("乙铝业有限公司"))] = 0
+	rs.add(Record{File: "a.csv", Line: 3, Name: "乙铝业有限公司"})
+	rs.add(Record{File: "a.csv", Line: 4, Name: "乙铝业有限公司", County: "巩义市"})
+	if len(rs.ents) != 2 {
+		t.Fatalf("%d entities, want 2 (甲, 乙)", len(rs.ents))
+	}
+	if len(rep.Merges) != 1 || !strings.Contains(rep.Merges[0], "a.csv:4 乙铝业有限公司 = a.csv:3 乙铝业有限公司") {
+		t.Errorf("merges %q, want line 4 merged with line 3 only", rep.Merges)
+	}
+	if e := rs.entity(1); e.Rec.County != "巩义市" || len(e.Rows) != 2 {
+		t.Errorf("乙 = %+v with %d rows", e.Rec, len(e.Rows))
+	}
+}
+
+// The CSV is read in two passes of 64 KiB chunks: a character cut by a chunk's end is
+// still UTF-8, and a GBK file is still detected and decoded.
+func TestCSVStreamEncoding(t *testing.T) {
+	dir := t.TempDir()
+	var b bytes.Buffer
+	b.WriteString("企业名称,经营范围\n")
+	for b.Len() < 3<<16 {
+		b.WriteString("巩义示例铝业有限公司,铝板生产\n")
+	}
+	utf := filepath.Join(dir, "utf8.csv")
+	os.WriteFile(utf, b.Bytes(), 0o644)
+	gbkBytes, err := simplifiedchinese.GBK.NewEncoder().Bytes(b.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	gbk := filepath.Join(dir, "gbk.csv")
+	os.WriteFile(gbk, gbkBytes, 0o644)
+	want := strings.Count(b.String(), "\n") - 1
+	for _, p := range []string{utf, gbk} {
+		rep := &Report{}
+		lists := ReadLists(context.Background(), []string{p}, ReadOptions{}, rep)
+		if len(lists) != 1 || len(lists[0].Records) != want || lists[0].Records[want-1].Name != "巩义示例铝业有限公司" {
+			t.Fatalf("%s: %d lists, problems %v", p, len(lists), rep.Problems)
+		}
+		decoded := strings.Contains(strings.Join(rep.Notes, "\n"), "decoded as GBK")
+		if decoded != (p == gbk) {
+			t.Errorf("%s: notes %q", p, rep.Notes)
+		}
+		if !rep.OK() {
+			t.Errorf("%s: problems %v", p, rep.Problems)
+		}
+	}
+}
