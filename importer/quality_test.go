@@ -100,8 +100,10 @@ func TestPlacementQuality(t *testing.T) {
 		{"heldout-battery", "../testdata/import-labelled/heldout-battery.csv", "../testdata/hefei-battery"},
 		{"heldout2-aluminium", "../testdata/import-labelled/heldout2-aluminium.csv", "../data/zhengzhou-aluminium"},
 		{"heldout2-battery", "../testdata/import-labelled/heldout2-battery.csv", "../testdata/hefei-battery"},
+		{"heldout3-aluminium", "../testdata/import-labelled/heldout3-aluminium.csv", "../data/zhengzhou-aluminium"},
+		{"heldout3-battery", "../testdata/import-labelled/heldout3-battery.csv", "../testdata/hefei-battery"},
 	}
-	var total, tuned, heldout, heldout2 tally
+	var total, tuned, heldout, heldout2, heldout3 tally
 	for _, s := range sets {
 		ds, err := OpenDataset(context.Background(), s.dataset)
 		if err != nil {
@@ -129,6 +131,8 @@ func TestPlacementQuality(t *testing.T) {
 			set.add(label, p)
 			total.add(label, p)
 			switch {
+			case strings.HasPrefix(s.name, "heldout3"):
+				heldout3.add(label, p)
 			case strings.HasPrefix(s.name, "heldout2"):
 				heldout2.add(label, p)
 			case strings.HasPrefix(s.name, "heldout"):
@@ -159,6 +163,7 @@ func TestPlacementQuality(t *testing.T) {
 	t.Logf("%-9s %s", "tuned on", tuned)
 	t.Logf("%-9s %s", "held out", heldout)
 	t.Logf("%-9s %s", "held out 2", heldout2)
+	t.Logf("%-9s %s", "held out 3", heldout3)
 	t.Logf("%-9s %s", "all", total)
 	if p := ratio(total.correct, total.placed); p < 0.9 {
 		t.Errorf("precision %.3f < 0.9", p)
