@@ -3,6 +3,7 @@ package importer
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -209,20 +210,77 @@ func (ix *termIndex) scan(s string) (present, heads map[string]bool) {
 }
 
 // followed reports whether o is a modifier: another word, not inside o's, starts where
-// o ends (after an optional linker), or starts inside o and ends after it (动力[电池]回收:
-// the later-ending word is the head).
+// o ends (after an optional linker), unless that word is an activity done to o
+// (铝单板幕墙的设计: 幕墙 is what is designed); or o is followed by a word for a blank, a
+// tool or a machine for it (轮毂坯料, 型材模具: not the product itself); or a word
+// starts inside o and ends after it with an activity (动力[电池]回收: the later-ending
+// word is the head). When that later word ends in a product instead (再生[铝]合金锭),
+// o is a qualifier naming how the product is made, and the later word is the modifier.
 func (ix *termIndex) followed(s string, o occurrence, occs []occurrence) bool {
+	for _, l := range linkers {
+		if rest := s[o.end:]; strings.HasPrefix(rest, l) && containsPrefix(rest[len(l):], genericHeads) {
+			return true
+		}
+	}
 	for _, q := range occs {
 		if q.id == o.id || strings.Contains(ix.terms[o.id], ix.terms[q.id]) {
 			continue
 		}
-		if q.start > o.start && q.start < o.end && q.end > o.end {
+		if q.start > o.start && q.start < o.end && q.end > o.end && containsAny(s[o.end:q.end], activityWords) != "" {
 			return true
+		}
+		if q.start < o.start && q.end > o.start && q.end < o.end && containsAny(s[q.end:o.end], activityWords) == "" &&
+			!strings.Contains(ix.terms[q.id], ix.terms[o.id]) {
+			return true // o is a product qualified by q (再生铝 before 铝合金锭)
+		}
+		if slices.Contains(activityWords, ix.terms[q.id]) && q.start >= o.end && (s[o.end:q.start] == "" || s[o.end:q.start] == "的") {
+			// The object of an activity: a product when its item also makes it
+			// (铝单板幕墙的设计、生产), else what is designed, tested or taken apart
+			// (铝材检测, 锂电池拆解), not made.
+			if containsAny(itemAround(s, o.start, q.end), makingWords) == "" {
+				return true
+			}
+			continue
 		}
 		for _, l := range linkers {
 			if q.start == o.end+len(l) && strings.HasPrefix(s[o.end:], l) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// genericHeads are nouns that, right after a product word, make it a modifier: a blank,
+// a mould or equipment for the product is not the product.
+var genericHeads = []string{"坯料", "毛坯", "模具", "设备"}
+
+// activityWords are verbs of a scope or product item: what is done to the words before
+// them. A word of the taxonomy that is one of them (设计, 检测) is the activity, and
+// the word before it its object.
+var activityWords = []string{"生产", "制造", "加工", "研发", "冶炼", "轧制", "铸造", "开采", "回收", "拆解", "利用",
+	"处理", "设计", "安装", "施工", "检测", "检验", "销售", "批发", "贸易", "租赁", "维修", "咨询"}
+
+// makingWords say an item makes its object.
+var makingWords = []string{"生产", "制造", "加工", "冶炼", "轧制", "铸造"}
+
+// itemAround is the scope item (between ；) holding s[from:to].
+func itemAround(s string, from, to int) string {
+	start := strings.LastIndex(s[:from], "；") + len("；")
+	if start < len("；") {
+		start = 0
+	}
+	end := strings.Index(s[to:], "；")
+	if end < 0 {
+		return s[start:]
+	}
+	return s[start : to+end]
+}
+
+func containsPrefix(s string, words []string) bool {
+	for _, w := range words {
+		if strings.HasPrefix(s, w) {
+			return true
 		}
 	}
 	return false
@@ -247,13 +305,13 @@ func modifiersIn(s string, terms []string) map[string]bool {
 var boilerplate = regexp.MustCompile(`（?依法须经批准的项目[^）)]*[）)]?|除依法须经批准的项目外[^；;。]*|一般项目[:：]|许可项目[:：]|经营范围[:：]`)
 
 var (
-	tradeWords      = []string{"销售", "批发", "零售", "贸易", "进出口", "经销", "代理", "租赁", "维修", "咨询"}
+	tradeWords      = []string{"销售", "批发", "零售", "贸易", "进出口", "经销", "代理", "租赁", "维修", "咨询", "设计"}
 	productionWords = []string{"生产", "制造", "加工", "研发", "冶炼", "轧制", "铸造", "开采", "回收"}
 )
 
 // prepare folds a record's fields and splits its scope into production items and trade
-// items (an item naming 销售, 批发… is about selling, which places a firm in trade
-// segments only).
+// items (an item naming 销售, 批发, 设计… and no production is about selling or a
+// service, which places a firm in service segments only).
 func (c *Classifier) prepare(r Record) text {
 	t := text{name: foldWidth(r.Name), products: foldWidth(strings.Join(r.Products, "、")), code: r.IndustryCode}
 	t.class = gbtClasses[r.IndustryCode]
@@ -292,6 +350,10 @@ type candidate struct {
 	// matched is the length in characters of the words matched: between equal scores
 	// the longer, more specific words win (药用铝箔 over 铝箔).
 	matched int
+	// item is where its first word is: field (products, name, scope) and item of the
+	// field (split at 、，；): between equal scores the product named first wins, as lists
+	// name the main business first (铝箔、铝带的生产 is a foil maker).
+	item int
 }
 
 // Place decides where a record goes.
@@ -312,10 +374,64 @@ func (c *Classifier) Place(r Record) Placement {
 		cands = append(cands, cd)
 	}
 	inheritEvidence(cands)
+	for i := range cands {
+		cands[i].item = t.firstItem(cands[i].evidence)
+	}
 	slices.SortStableFunc(cands, func(a, b candidate) int {
-		return cmp.Or(b.score-a.score, b.matched-a.matched, a.rule.depth-b.rule.depth, a.rule.index-b.rule.index)
+		return cmp.Or(b.score-a.score, sameField(a.item, b.item), b.matched-a.matched, a.rule.depth-b.rule.depth, a.rule.index-b.rule.index)
 	})
 	return decide(cands, ruledOut)
+}
+
+// makesAround reports whether every production item holding the activity word term
+// also makes something (X的设计、生产): the activity is then part of making X.
+func (t text) makesAround(term string) bool {
+	found := false
+	for _, item := range strings.Split(t.scope, "；") {
+		if strings.Contains(item, term) {
+			if containsAny(item, makingWords) == "" {
+				return false
+			}
+			found = true
+		}
+	}
+	return found
+}
+
+// sameField compares two first items when they are of the same field (the earlier
+// first), and leaves words of different fields to the other rules.
+func sameField(a, b int) int {
+	if a>>20 != b>>20 {
+		return 0
+	}
+	return a - b
+}
+
+// firstItem is the position of the earliest item holding a word of the evidence:
+// products' items first, then the name, then the scope's, then the trade items'.
+func (t text) firstItem(ev []Evidence) int {
+	best := math.MaxInt
+	for _, e := range ev {
+		var field string
+		base := 0
+		switch e.Field {
+		case "products":
+			field = t.products
+		case "name":
+			field, base = t.name, 1<<20
+		case "scope":
+			field, base = t.scope+t.trade, 2<<20
+		default:
+			continue
+		}
+		i := strings.Index(field, e.Word)
+		if i < 0 {
+			continue
+		}
+		n := base + strings.Count(field[:i], "、") + strings.Count(field[:i], "；") + strings.Count(field[:i], "，")
+		best = min(best, n)
+	}
+	return best
 }
 
 // inheritEvidence gives each candidate the word evidence of its ancestors that are
@@ -379,6 +495,9 @@ func score(rl *rule, t text) candidate {
 			cd.add(Evidence{Field: "products", Word: term, Weight: weightProducts})
 		case t.heads.name[term]:
 			cd.add(Evidence{Field: "name", Word: term, Weight: weightName})
+		case service && slices.Contains(activityWords, term) && t.makesAround(term):
+			// 设计 or 检测 in an item that also produces (X的设计、生产) is part of making
+			// X, not a design or testing service.
 		case (t.heads.scope[term] || service && t.heads.trade[term]) && fromScope < scopeCap:
 			fromScope += weightScope
 			cd.add(Evidence{Field: "scope", Word: term, Weight: weightScope})

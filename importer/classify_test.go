@@ -76,3 +76,78 @@ func TestModifiersDoNotCount(t *testing.T) {
 		}
 	}
 }
+
+// The third round of rules (issue 14): ties go to the product named first, design is an
+// activity on its object (and a design-only item is a service), a qualifier before a
+// product names the process that makes it, and a blank or tool for a product is not it.
+func TestPlaceRound3(t *testing.T) {
+	al := NewClassifier(zhengzhou(t).Segments)
+	cases := []struct {
+		name    string
+		rec     Record
+		segment string
+	}{
+		{"two products tie in one scope item: the first named wins",
+			Record{Name: "示例新材料有限公司", Industry: "铝压延加工", Scope: "铝箔、铝带的生产、销售"}, "M1b"},
+		{"the same, the other way round",
+			Record{Name: "示例新材料有限公司", Industry: "铝压延加工", Scope: "铝带、铝箔的生产、销售"}, "M1a"},
+		{"two products tie in the products column: the first named wins",
+			Record{Name: "示例材料有限公司", Products: []string{"铝管", "铝型材"}}, "M1e"},
+		{"X的设计、生产: X is the product, not a design service",
+			Record{Name: "示例装饰工程有限公司", Scope: "铝单板幕墙的设计、生产、安装"}, "E2.panel"},
+		{"design only: a design service",
+			Record{Name: "示例设计有限公司", Scope: "铝合金门窗系统设计、技术咨询"}, "S7"},
+		{"a qualifier before a product: recycled alloy ingot is recycling",
+			Record{Name: "示例金属有限公司", Products: []string{"再生铝合金锭"}}, "U7"},
+		{"an overlap ending in an activity keeps the later word as head",
+			Record{Name: "示例环保有限公司", Scope: "动力电池回收；废铝回收"}, "U7"},
+		{"a blank for a wheel is not a wheel",
+			Record{Name: "示例锻造有限公司", IndustryCode: "3393", Products: []string{"铝合金锻造轮毂坯料"}}, "M3"},
+		{"a mould for profiles is not a profile",
+			Record{Name: "示例模具有限公司", IndustryCode: "3525", Products: []string{"铝型材模具"}}, ""},
+	}
+	for _, c := range cases {
+		p := al.Place(c.rec)
+		got := p.Primary
+		if p.Decision == Rejected {
+			got = ""
+		}
+		if got != c.segment {
+			t.Errorf("%s: placed %q (%s, %d) %s; want %q", c.name, got, p.Decision, p.Score, p.EvidenceText(), c.segment)
+		}
+	}
+}
+
+func TestActivityObjects(t *testing.T) {
+	bt := NewClassifier(hefei(t).Segments)
+	al := NewClassifier(zhengzhou(t).Segments)
+	cases := []struct {
+		name    string
+		cl      *Classifier
+		rec     Record
+		segment string
+	}{
+		{"what is tested is not made", al, Record{Name: "郑州示例铝材检测技术有限公司", Scope: "金属材料检测服务"}, "S5"},
+		{"what is taken apart is not made", bt, Record{Name: "示例再生有限公司", Scope: "废旧锂电池拆解、再生利用"}, "bt.S1.2"},
+		{"a list of activities is not an object: 回收、拆解", bt, Record{Name: "示例循环有限公司", Scope: "废旧动力电池回收、拆解"}, "bt.S1.2"},
+	}
+	for _, c := range cases {
+		p := c.cl.Place(c.rec)
+		got := p.Primary
+		if p.Decision == Rejected {
+			got = ""
+		}
+		if got != c.segment {
+			t.Errorf("%s: placed %q (%s, %d) %s; want %q", c.name, got, p.Decision, p.Score, p.EvidenceText(), c.segment)
+		}
+	}
+}
+
+func hefei(t *testing.T) *Dataset {
+	t.Helper()
+	ds, err := OpenDataset(t.Context(), "../testdata/hefei-battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds
+}

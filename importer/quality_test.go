@@ -102,8 +102,10 @@ func TestPlacementQuality(t *testing.T) {
 		{"heldout2-battery", "../testdata/import-labelled/heldout2-battery.csv", "../testdata/hefei-battery"},
 		{"heldout3-aluminium", "../testdata/import-labelled/heldout3-aluminium.csv", "../data/zhengzhou-aluminium"},
 		{"heldout3-battery", "../testdata/import-labelled/heldout3-battery.csv", "../testdata/hefei-battery"},
+		{"heldout4-aluminium", "../testdata/import-labelled/heldout4-aluminium.csv", "../data/zhengzhou-aluminium"},
+		{"heldout4-battery", "../testdata/import-labelled/heldout4-battery.csv", "../testdata/hefei-battery"},
 	}
-	var total, tuned, heldout, heldout2, heldout3 tally
+	var total, tuned, heldout, heldout2, heldout3, heldout4 tally
 	for _, s := range sets {
 		ds, err := OpenDataset(context.Background(), s.dataset)
 		if err != nil {
@@ -131,6 +133,8 @@ func TestPlacementQuality(t *testing.T) {
 			set.add(label, p)
 			total.add(label, p)
 			switch {
+			case strings.HasPrefix(s.name, "heldout4"):
+				heldout4.add(label, p)
 			case strings.HasPrefix(s.name, "heldout3"):
 				heldout3.add(label, p)
 			case strings.HasPrefix(s.name, "heldout2"):
@@ -164,6 +168,7 @@ func TestPlacementQuality(t *testing.T) {
 	t.Logf("%-9s %s", "held out", heldout)
 	t.Logf("%-9s %s", "held out 2", heldout2)
 	t.Logf("%-9s %s", "held out 3", heldout3)
+	t.Logf("%-9s %s", "held out 4", heldout4)
 	t.Logf("%-9s %s", "all", total)
 	if p := ratio(total.correct, total.placed); p < 0.9 {
 		t.Errorf("precision %.3f < 0.9", p)
