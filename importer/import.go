@@ -22,6 +22,9 @@ type Options struct {
 	// Progress, if set, is called as firms are placed with how many are done of how
 	// many (for a progress bar on a terminal).
 	Progress func(done, total int)
+	// ReadProgress, if set, is called every 10,000 rows read with how many were read
+	// (the total is not known until the files are read).
+	ReadProgress func(rows int)
 	// OnRow, if set, receives each firm's placement as it is made, and Result.Rows
 	// stays empty: a caller that prints or writes rows as they come holds none of them.
 	OnRow func(Row)
@@ -81,7 +84,13 @@ func Import(ctx context.Context, paths []string, dir string, opt Options) (*Resu
 		return res, err
 	}
 	defer rs.close()
-	lists := readLists(ctx, paths, opt.Read, rep, rs.add, func(*List) {})
+	read := 0
+	lists := readLists(ctx, paths, opt.Read, rep, func(r Record) {
+		rs.add(r)
+		if read++; opt.ReadProgress != nil && read%10_000 == 0 {
+			opt.ReadProgress(read)
+		}
+	}, func(*List) {})
 	if rs.err != nil {
 		return res, rs.err
 	}

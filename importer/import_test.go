@@ -138,3 +138,45 @@ func TestImportSkipsFirmsWithoutRegion(t *testing.T) {
 		t.Errorf("added %d, first row %+v", res.AddedEnterprises, res.Rows[0])
 	}
 }
+
+// A result that would not validate leaves the dataset as it was: the tables are put back
+// from their hard-linked backups, and no backup or temporary file is left behind.
+func TestImportRestoresTablesWhenInvalid(t *testing.T) {
+	dir := neotest.CopyDataset(t, "../data/zhengzhou-aluminium")
+	before := snapshot(t, dir)
+	ds, err := OpenDataset(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tabs, err := openTables(ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tabs.close()
+	tmp := t.TempDir()
+	tabs.ensureEnterprise(map[string]string{"id": "imp-test", "name_zh": "示例铝业有限公司", "region": ds.Regions[0].ID}, tmp)
+	tabs.ops.appendRow(map[string]string{"enterprise": "imp-test", "segment": "NO-SUCH-SEGMENT", "verification": "suggested"}, tmp)
+	err = tabs.commit(context.Background(), dir)
+	if err == nil || !strings.Contains(err.Error(), "would not validate") {
+		t.Fatalf("commit of an operation on an unknown segment: %v", err)
+	}
+	after := snapshot(t, dir)
+	if c := changed(before, after); len(c) != 0 || len(after) != len(before) {
+		t.Errorf("the dataset changed after a refused import: %v (%d files, was %d)", c, len(after), len(before))
+	}
+}
+
+// With OnRow the placements are handed over as they are made and not held in the result.
+func TestImportOnRowHoldsNoRows(t *testing.T) {
+	dir := neotest.CopyDataset(t, "../data/zhengzhou-aluminium")
+	list := writeFile(t, "registry.csv", []byte(registryList))
+	var got []string
+	res, err := Import(context.Background(), []string{list}, dir, Options{DryRun: true, TempDir: t.TempDir(),
+		OnRow: func(r Row) { got = append(got, r.Entity.Rec.Name) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 0 || res.Firms != 5 || len(got) != 5 || got[0] != "河南豫联能源集团有限责任公司" { // the dataset's enterprises come first
+		t.Errorf("rows held %d, firms %d, handed over %q", len(res.Rows), res.Firms, got)
+	}
+}

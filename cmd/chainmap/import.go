@@ -63,7 +63,12 @@ Every problem is printed as file:line: column: what is wrong. See docs/import.md
 				opt.Read.Mapping = m
 			}
 			bar := newPlaceProgress(cmd.ErrOrStderr())
-			opt.Progress = bar.update
+			reading := newReadProgress(cmd.ErrOrStderr())
+			opt.ReadProgress = func(n int) { reading.update(n, -1) }
+			opt.Progress = func(done, total int) {
+				reading.finish()
+				bar.update(done, total)
+			}
 			places, perr := newPlaceLines(verbose)
 			if perr != nil {
 				return perr
@@ -77,6 +82,7 @@ Every problem is printed as file:line: column: what is wrong. See docs/import.md
 				}
 			}
 			res, err := importer.Import(cmd.Context(), args, into, opt)
+			reading.finish()
 			bar.finish()
 			if res != nil {
 				if perr := printImport(out, res, places); perr != nil && err == nil {
@@ -128,17 +134,33 @@ func newPlaceProgress(w io.Writer) *placeProgress {
 		progressbar.OptionSetItsString("firms"), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())}
 }
 
+// newReadProgress counts the rows read, on a terminal, while the lists are read.
+func newReadProgress(w io.Writer) *placeProgress {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return &placeProgress{}
+	}
+	return &placeProgress{bar: progressbar.NewOptions(-1, progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription("reading rows"), progressbar.OptionShowCount(), progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("rows"), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())}
+}
+
+// update shows done of total (total -1: not known yet).
 func (p *placeProgress) update(done, total int) {
 	if p.bar == nil {
 		return
 	}
-	p.bar.ChangeMax(total)
+	if total >= 0 {
+		p.bar.ChangeMax(total)
+	}
 	p.bar.Set(done)
 }
 
+// finish clears the bar; later updates show nothing.
 func (p *placeProgress) finish() {
 	if p.bar != nil {
 		p.bar.Finish()
+		p.bar = nil
 	}
 }
 
