@@ -30,6 +30,9 @@ type Options struct {
 	OnRow func(Row)
 	// TempDir holds the import's temporary record file (default: the system's).
 	TempDir string
+	// ReviewPath, if set, is where the review workbook is written, as firms are placed,
+	// when the import succeeds; Result.Reviewed counts its rows.
+	ReviewPath string
 }
 
 // Row is one entity's placement, as the report and the review sheet show it.
@@ -47,6 +50,7 @@ type Result struct {
 	// Rows are the placements, unless Options.OnRow took them.
 	Rows             []Row
 	Firms            int // firms placed or not (len(Rows) when OnRow is not set)
+	Reviewed         int // rows of the review workbook written (Options.ReviewPath)
 	AddedEnterprises int
 	AddedOperations  int
 	AddedSources     int
@@ -103,6 +107,14 @@ func Import(ctx context.Context, paths []string, dir string, opt Options) (*Resu
 	}
 	defer tabs.close()
 	tabs.pendingDir = opt.TempDir
+	var review *reviewWriter
+	if opt.ReviewPath != "" {
+		if review, err = newReviewWriter(res.segments, res.segmentNames); err != nil {
+			return res, fmt.Errorf("review workbook %s: %w", opt.ReviewPath, err)
+		}
+		defer review.f.Close()
+	}
+	var reviewErr error
 	ix := newRegionIndex(ds)
 	cl := NewClassifier(ds.Segments)
 	total := 0
@@ -124,6 +136,9 @@ func Import(ctx context.Context, paths []string, dir string, opt Options) (*Resu
 			}
 		}
 		res.Firms++
+		if review != nil && reviewErr == nil {
+			reviewErr = review.add(row)
+		}
 		if opt.OnRow != nil {
 			opt.OnRow(row)
 		} else {
@@ -139,6 +154,9 @@ func Import(ctx context.Context, paths []string, dir string, opt Options) (*Resu
 	if err := tabs.err(); err != nil {
 		return res, err
 	}
+	if reviewErr != nil {
+		return res, fmt.Errorf("review workbook %s: %w", opt.ReviewPath, reviewErr)
+	}
 	rep.Merges = append(rep.Merges, links...)
 	for _, n := range append(linkNotes, locNotes...) {
 		rep.note("%s", n)
@@ -149,10 +167,17 @@ func Import(ctx context.Context, paths []string, dir string, opt Options) (*Resu
 	}
 	res.AddedEnterprises, res.AddedOperations, res.AddedSources = tabs.added[0], tabs.added[1], tabs.added[2]
 	rep.Sort()
-	if opt.DryRun {
-		return res, nil
+	if !opt.DryRun {
+		if err := tabs.commit(ctx, dir); err != nil {
+			return res, err
+		}
 	}
-	return res, tabs.commit(ctx, dir)
+	if review != nil {
+		if res.Reviewed, err = review.save(opt.ReviewPath); err != nil {
+			return res, fmt.Errorf("review workbook %s: %w", opt.ReviewPath, err)
+		}
+	}
+	return res, nil
 }
 
 // tables are the dataset tables an import or a review changes.

@@ -32,33 +32,88 @@ var enterpriseColumns = map[string]string{"id": "id", "企业名称 name_zh": "n
 	"区域 region": "region", "园区 park": "park", "上级企业 parent": "parent", "营业收入（亿元） revenue": "revenue",
 	"收入年份 revenue_year": "revenue_year", "状态 status": "status", "来源 sources": "sources", "企业备注 enterprise note": "note"}
 
-// WriteReview writes the review workbook of an import: one row per firm that had any
-// evidence, placed or not, with an empty decision column for the reviewer. It returns
-// the number of rows written.
+// WriteReview writes the review workbook of an import from its rows: one row per firm
+// that had any evidence, placed or not, with an empty decision column for the reviewer.
+// It returns the number of rows written. (An import given Options.ReviewPath writes the
+// workbook as it places, without holding the rows.)
 func WriteReview(path string, res *Result) (int, error) {
-	f := excelize.NewFile()
-	defer f.Close()
-	f.SetSheetName("Sheet1", reviewSheet)
-	setRow(f, reviewSheet, 1, reviewColumns)
-	n := 1
+	rw, err := newReviewWriter(res.segments, res.segmentNames)
+	if err != nil {
+		return 0, err
+	}
+	defer rw.f.Close()
 	for _, r := range res.Rows {
-		if r.Placement.Primary == "" && len(r.Placement.RuledOut) == 0 {
-			continue
+		if err := rw.add(r); err != nil {
+			return 0, err
 		}
-		n++
-		setRow(f, reviewSheet, n, reviewRow(r, res.segmentNames))
 	}
-	f.SetPanes(reviewSheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
-	f.SetColWidth(reviewSheet, "R", "S", 60)
-	writeSegmentsSheet(f, res)
-	if n > 1 {
-		col, _ := excelize.ColumnNumberToName(slices.Index(reviewColumns, colDecision) + 1)
-		dv := excelize.NewDataValidation(true)
-		dv.Sqref = fmt.Sprintf("%s2:%s%d", col, col, n)
-		dv.SetSqrefDropList(fmt.Sprintf("'%s'!$A$2:$A$%d", segmentsSheet, len(res.segmentIDs())+3))
-		f.AddDataValidation(reviewSheet, dv)
+	return rw.save(path)
+}
+
+// reviewWriter streams the review sheet (excelize's stream writer keeps rows past a
+// small buffer in a temporary file), so a review of a million firms is not held.
+type reviewWriter struct {
+	f        *excelize.File
+	sw       *excelize.StreamWriter
+	n        int
+	segments []string
+	names    map[string]string
+}
+
+func newReviewWriter(segments []string, names map[string]string) (*reviewWriter, error) {
+	f := excelize.NewFile()
+	rw := &reviewWriter{f: f, segments: segments, names: names}
+	f.SetSheetName("Sheet1", reviewSheet)
+	writeSegmentsSheet(f, segments, names)
+	// The decision column's drop-down covers the whole column: the number of rows is not
+	// known until the last firm is placed, and a stream writer keeps what the sheet had.
+	col, _ := excelize.ColumnNumberToName(slices.Index(reviewColumns, colDecision) + 1)
+	dv := excelize.NewDataValidation(true)
+	dv.Sqref = fmt.Sprintf("%s2:%s%d", col, col, excelize.TotalRows)
+	dv.SetSqrefDropList(fmt.Sprintf("'%s'!$A$2:$A$%d", segmentsSheet, len(segments)+3))
+	if err := f.AddDataValidation(reviewSheet, dv); err != nil {
+		f.Close()
+		return nil, err
 	}
-	return n - 1, f.SaveAs(path)
+	sw, err := f.NewStreamWriter(reviewSheet)
+	if err == nil {
+		err = sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
+	}
+	if err == nil {
+		err = sw.SetColWidth(18, 19, 60)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	rw.sw = sw
+	return rw, rw.row(reviewColumns)
+}
+
+func (rw *reviewWriter) row(vals []string) error {
+	rw.n++
+	cell, _ := excelize.CoordinatesToCellName(1, rw.n)
+	row := make([]any, len(vals))
+	for i, v := range vals {
+		row[i] = v
+	}
+	return rw.sw.SetRow(cell, row)
+}
+
+// add writes the row of a firm that had evidence; others are not for review.
+func (rw *reviewWriter) add(r Row) error {
+	if r.Placement.Primary == "" && len(r.Placement.RuledOut) == 0 {
+		return nil
+	}
+	return rw.row(reviewRow(r, rw.names))
+}
+
+// save writes the workbook and returns the number of firms in it.
+func (rw *reviewWriter) save(path string) (int, error) {
+	if err := rw.sw.Flush(); err != nil {
+		return 0, err
+	}
+	return rw.n - 1, rw.f.SaveAs(path)
 }
 
 func setRow(f *excelize.File, sheet string, n int, vals []string) {
@@ -84,16 +139,13 @@ func reviewRow(r Row, names map[string]string) []string {
 		strings.Join(p.RuledOut, "; "), written, "", ""}
 }
 
-// segmentIDs lists the taxonomy's segments, for the drop-down of the decision column.
-func (res *Result) segmentIDs() []string { return res.segments }
-
-func writeSegmentsSheet(f *excelize.File, res *Result) {
+func writeSegmentsSheet(f *excelize.File, segments []string, names map[string]string) {
 	f.NewSheet(segmentsSheet)
 	setRow(f, segmentsSheet, 1, []string{"环节编号 / decision", "环节名称"})
 	setRow(f, segmentsSheet, 2, []string{"accept", "接受建议环节"})
 	setRow(f, segmentsSheet, 3, []string{"reject", "不在链上 / 建议有误"})
-	for i, id := range res.segments {
-		setRow(f, segmentsSheet, i+4, []string{id, res.segmentNames[id]})
+	for i, id := range segments {
+		setRow(f, segmentsSheet, i+4, []string{id, names[id]})
 	}
 }
 

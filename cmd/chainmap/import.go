@@ -74,13 +74,8 @@ Every problem is printed as file:line: column: what is wrong. See docs/import.md
 				return perr
 			}
 			defer places.close()
-			var reviewRows []importer.Row // held only for --review
-			opt.OnRow = func(r importer.Row) {
-				places.add(r)
-				if review != "" {
-					reviewRows = append(reviewRows, r)
-				}
-			}
+			opt.OnRow = places.add
+			opt.ReviewPath = review
 			res, err := importer.Import(cmd.Context(), args, into, opt)
 			reading.finish()
 			bar.finish()
@@ -89,12 +84,7 @@ Every problem is printed as file:line: column: what is wrong. See docs/import.md
 					err = perr
 				}
 				if review != "" && err == nil {
-					res.Rows = reviewRows
-					n, werr := importer.WriteReview(review, res)
-					if werr != nil {
-						return werr
-					}
-					fmt.Fprintf(out, "review workbook: %s (%d rows to decide)\n", review, n)
+					fmt.Fprintf(out, "review workbook: %s (%d rows to decide)\n", review, res.Reviewed)
 				}
 			}
 			if err == nil && strict && !res.Report.OK() {
