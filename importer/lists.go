@@ -62,6 +62,9 @@ func readLists(ctx context.Context, paths []string, opt ReadOptions, rep *Report
 			found = true
 			l.count += readTable(g, l.Source, opt.Mapping, rep, fn)
 		}
+		if grids[0].done != nil {
+			grids[0].done()
+		}
 		end(&l)
 		if sheet != "" && grids[0].sheet != "" && !found {
 			rep.problem(p, 0, "", "no sheet named %q (sheets: %s)", sheet, sheetNames(grids))

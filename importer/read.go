@@ -35,6 +35,9 @@ type grid struct {
 	// first rows, enough to find the header, in rows); it returns false at the end.
 	more func() ([]string, int, bool)
 	kept int // rows kept so far, for Limits.Rows
+	// done, on a file's first grid, releases what the file's grids read from (the
+	// workbook) once they have all been read.
+	done func()
 }
 
 // csvBufferedRows is how many rows of a CSV file are held to find the header: the
@@ -59,14 +62,20 @@ func readGrids(ctx context.Context, path string, lim Limits, rep *Report) []*gri
 		return nil
 	}
 	var out []*grid
+	done := func() {}
 	if isZip(raw) || strings.EqualFold(filepath.Ext(path), ".xlsx") {
-		out = readXLSX(path, raw, lim, rep)
+		out, done = readXLSX(path, raw, lim, rep)
 	} else if g := readCSV(path, raw, lim, rep); g != nil {
 		out = []*grid{g}
 	}
 	sum := sha256.Sum256(raw)
 	for _, g := range out {
 		g.file, g.sum = path, hex.EncodeToString(sum[:])
+	}
+	if len(out) > 0 {
+		out[0].done = done
+	} else {
+		done()
 	}
 	return out
 }
@@ -174,66 +183,97 @@ func checkRow(g *grid, rec []string, line int, lim Limits, rep *Report) ([]strin
 	return rec, true, true
 }
 
-// readXLSX reads every sheet of a workbook. Cells hold their cached values (what Excel
-// last computed for a formula), and a merged range's value is copied into each of its
-// cells, so a merged 所属区县 or a merged header reads as a person sees it.
-func readXLSX(path string, raw []byte, lim Limits, rep *Report) []*grid {
+// readXLSX opens every sheet of a workbook as a grid streaming its rows (the first are
+// held to find the header). Cells hold their cached values (what Excel last computed
+// for a formula), and a merged range's value is copied into each of its cells, so a
+// merged 所属区县 or a merged header reads as a person sees it. The returned func closes
+// the workbook once the grids are read.
+func readXLSX(path string, raw []byte, lim Limits, rep *Report) ([]*grid, func()) {
+	// A sheet or shared-string part larger than xlsxInMemory is unzipped to a temporary
+	// file by excelize, not into memory (the size bounds were checked before).
 	f, err := excelize.OpenReader(bytes.NewReader(raw), excelize.Options{
-		UnzipSizeLimit: lim.UnzipBytes, UnzipXMLSizeLimit: lim.UnzipXMLBytes})
+		UnzipSizeLimit: lim.UnzipBytes, UnzipXMLSizeLimit: min(lim.UnzipXMLBytes, xlsxInMemory)})
 	if err != nil {
 		rep.problem(path, 0, "", "cannot open the workbook: %v", err)
-		return nil
+		return nil, func() {}
 	}
-	defer f.Close()
 	parts, err := sheetParts(raw)
 	if err != nil {
+		f.Close()
 		rep.problem(path, 0, "", "cannot read the workbook's sheet list: %v", err)
-		return nil
+		return nil, func() {}
 	}
 	var out []*grid
+	var closers []func()
 	for _, sheet := range f.GetSheetList() {
-		g, err := readSheet(f, path, sheet, parts[sheet], lim, rep)
+		g, closeRows, err := readSheet(f, path, sheet, parts[sheet], lim, rep)
 		if err != nil {
 			rep.problem(fmt.Sprintf("%s[%s]", path, sheet), 0, "", "cannot read the sheet: %v", err)
 			continue
 		}
 		out = append(out, g)
+		closers = append(closers, closeRows)
 	}
-	return out
+	return out, func() {
+		for _, c := range closers {
+			c()
+		}
+		f.Close()
+	}
 }
 
-func readSheet(f *excelize.File, path, sheet string, part *zip.File, lim Limits, rep *Report) (*grid, error) {
+// readSheet opens a sheet's rows: the first csvBufferedRows in the grid, the rest
+// streamed through more, each merged range filled in as its rows pass.
+func readSheet(f *excelize.File, path, sheet string, part *zip.File, lim Limits, rep *Report) (*grid, func(), error) {
 	g := &grid{label: fmt.Sprintf("%s[%s]", path, sheet), sheet: sheet}
-	rows, err := f.Rows(sheet)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	n, stopped := 0, false
-	for rows.Next() {
-		n++
-		rec, err := rows.Columns()
-		if err != nil {
-			rep.problem(g.label, n, "", "unreadable row: %v", err)
-			continue
-		}
-		if !keepRow(g, rec, n, lim, rep) {
-			stopped = true
-			break
-		}
-	}
-	if err := rows.Error(); err != nil {
-		return nil, err
-	}
 	// Merged ranges are read from the sheet's XML as it streams, never through
 	// excelize's whole-sheet model, which holds every cell up to each row's last one
 	// (16,384 for a row reaching XFD, even a blank one: 1,000 such rows of a 17 KB
 	// workbook took 3.3 GB).
-	if !stopped && part != nil {
-		fillMerged(part, g, rep)
+	merges := newMergeFiller(part, g.label, rep)
+	rows, err := f.Rows(sheet)
+	if err != nil {
+		return nil, nil, err
 	}
-	return g, nil
+	n, done := 0, false
+	next := func() ([]string, int, bool) {
+		for !done && rows.Next() {
+			n++
+			rec, err := rows.Columns()
+			if err != nil {
+				rep.problem(g.label, n, "", "unreadable row: %v", err)
+				continue
+			}
+			rec, keep, cont := checkRow(g, rec, n, lim, rep)
+			if !cont {
+				break
+			}
+			if keep {
+				return merges.fill(n, rec), n, true
+			}
+		}
+		if !done {
+			done = true
+			if err := rows.Error(); err != nil {
+				rep.problem(g.label, n, "", "cannot read the rest of the sheet: %v", err)
+			}
+		}
+		return nil, 0, false
+	}
+	for len(g.rows) < csvBufferedRows {
+		rec, line, ok := next()
+		if !ok {
+			return g, func() { rows.Close() }, nil
+		}
+		g.rows = append(g.rows, rec)
+		g.lines = append(g.lines, line)
+	}
+	g.more = next
+	return g, func() { rows.Close() }, nil
 }
+
+// xlsxInMemory is the largest workbook part unzipped into memory (excelize's default).
+const xlsxInMemory = 16 << 20
 
 // maxMergedRanges bounds the merged ranges read from one sheet.
 const maxMergedRanges = 100_000
@@ -337,16 +377,27 @@ func mergedRanges(part *zip.File) ([]string, error) {
 // of many huge merged ranges cannot make the reader write billions of cells.
 const maxMergedCells = 10_000_000
 
-// fillMerged copies the value of each merged range (its top-left cell's, as Excel shows
-// it) into every cell it covers.
-func fillMerged(part *zip.File, g *grid, rep *Report) {
+// mergeFiller copies the value of each merged range (its top-left cell's, as Excel
+// shows it) into every cell it covers, row by row as the sheet streams.
+type mergeFiller struct {
+	ranges []*mergeRange // by first row
+	next   int
+	active []*mergeRange
+}
+
+type mergeRange struct {
+	r1, r2, c1, c2 int
+	value          string
+}
+
+func newMergeFiller(part *zip.File, label string, rep *Report) *mergeFiller {
+	m := &mergeFiller{}
+	if part == nil {
+		return m
+	}
 	refs, err := mergedRanges(part)
 	if err != nil {
-		rep.problem(g.label, 0, "", "merged cells: %v", err)
-	}
-	row := map[int]int{} // sheet row number → index in g.rows
-	for i, l := range g.lines {
-		row[l] = i
+		rep.problem(label, 0, "", "merged cells: %v", err)
 	}
 	filled := 0
 	for _, ref := range refs {
@@ -361,23 +412,32 @@ func fillMerged(part *zip.File, g *grid, rep *Report) {
 		}
 		c2 = min(c2, maxColumns) // nothing beyond a row's bound was read, nor is filled
 		if filled += (r2 - r1 + 1) * (c2 - c1 + 1); filled > maxMergedCells {
-			rep.problem(g.label, r1, "", "merged cells cover more than %d cells: the rest are left unfilled", maxMergedCells)
-			return
+			rep.problem(label, r1, "", "merged cells cover more than %d cells: the rest are left unfilled", maxMergedCells)
+			break
 		}
-		value := ""
-		if i, ok := row[r1]; ok && c1-1 < len(g.rows[i]) {
-			value = g.rows[i][c1-1]
+		m.ranges = append(m.ranges, &mergeRange{r1: r1, r2: r2, c1: c1, c2: c2})
+	}
+	slices.SortStableFunc(m.ranges, func(a, b *mergeRange) int { return a.r1 - b.r1 })
+	return m
+}
+
+// fill fills row n (rows come in increasing order; a range whose first row was not
+// read fills with "").
+func (m *mergeFiller) fill(n int, rec []string) []string {
+	for m.next < len(m.ranges) && m.ranges[m.next].r1 <= n {
+		m.active = append(m.active, m.ranges[m.next])
+		m.next++
+	}
+	m.active = slices.DeleteFunc(m.active, func(r *mergeRange) bool { return r.r2 < n })
+	for _, r := range m.active {
+		if r.r1 == n && r.c1-1 < len(rec) {
+			r.value = rec[r.c1-1]
 		}
-		for r := r1; r <= r2; r++ {
-			i, ok := row[r]
-			if !ok {
-				continue
-			}
-			for c := c1; c <= c2; c++ {
-				g.rows[i] = setCell(g.rows[i], c-1, value)
-			}
+		for c := r.c1; c <= r.c2; c++ {
+			rec = setCell(rec, c-1, r.value)
 		}
 	}
+	return rec
 }
 
 func setCell(rec []string, i int, v string) []string {

@@ -3,12 +3,14 @@ package importer
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
@@ -97,6 +99,38 @@ func TestCSVStreamEncoding(t *testing.T) {
 		}
 		if !rep.OK() {
 			t.Errorf("%s: problems %v", p, rep.Problems)
+		}
+	}
+}
+
+// A workbook's rows past those held to find the header are streamed, and a merged range
+// down there is still filled from its top-left cell.
+func TestXLSXMergedRangeFarDown(t *testing.T) {
+	f := excelize.NewFile()
+	f.SetSheetRow("Sheet1", "A1", &[]any{"企业名称", "所属区县"})
+	for r := 2; r <= 100; r++ {
+		cell, _ := excelize.CoordinatesToCellName(1, r)
+		f.SetSheetRow("Sheet1", cell, &[]any{fmt.Sprintf("示例%d铝业有限公司", r), "荥阳市"})
+	}
+	f.SetCellValue("Sheet1", "B80", "巩义市")
+	f.SetCellValue("Sheet1", "B81", "")
+	f.MergeCell("Sheet1", "B80", "B81")
+	path := filepath.Join(t.TempDir(), "far.xlsx")
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	rep := &Report{}
+	lists := ReadLists(context.Background(), []string{path}, ReadOptions{}, rep)
+	if len(lists) != 1 || len(lists[0].Records) != 99 {
+		t.Fatalf("%d lists; problems %v", len(lists), rep.Problems)
+	}
+	for _, r := range lists[0].Records {
+		want := "荥阳市"
+		if r.Line == 80 || r.Line == 81 {
+			want = "巩义市"
+		}
+		if r.County != want {
+			t.Errorf("line %d: county %q, want %q", r.Line, r.County, want)
 		}
 	}
 }
