@@ -38,8 +38,8 @@ type resolver struct {
 	ents     []ent
 	next     []int32 // per record: the next record of the same entity, or -1
 	sp       *spill
-	byCode   map[uint64]int32
-	byName   map[uint64]int32
+	byCode   map[uint64]keyRef
+	byName   map[uint64]keyRef
 	// exact holds the keys whose hash was taken by another key ("c"+code, "n"+name).
 	exact map[string]int32
 	rep   *Report
@@ -56,18 +56,22 @@ type ent struct {
 	written     bool  // its enterprise row was added by the import
 }
 
+// keyRef is what a key's hash points at: the entity, and the record whose key it is
+// (-1: the dataset enterprise's own), read back to check the key in one read.
+type keyRef struct{ ent, rec int32 }
+
 func newResolver(existing []chainmap.Enterprise, rep *Report, tmpDir string) (*resolver, error) {
 	sp, err := newSpill(tmpDir)
 	if err != nil {
 		return nil, err
 	}
-	rs := &resolver{existing: existing, sp: sp, byCode: map[uint64]int32{}, byName: map[uint64]int32{}, exact: map[string]int32{}, rep: rep}
+	rs := &resolver{existing: existing, sp: sp, byCode: map[uint64]keyRef{}, byName: map[uint64]keyRef{}, exact: map[string]int32{}, rep: rep}
 	for i, e := range existing {
 		rs.ents = append(rs.ents, ent{existing: int32(i), first: -1, last: -1, state: -1, parent: -1})
 		if e.CreditCode != "" {
-			rs.indexKey(rs.byCode, "c", e.CreditCode, int32(i))
+			rs.indexKey(rs.byCode, "c", e.CreditCode, keyRef{int32(i), -1})
 		}
-		rs.indexKey(rs.byName, "n", nameKey(e.NameZh), int32(i))
+		rs.indexKey(rs.byName, "n", nameKey(e.NameZh), keyRef{int32(i), -1})
 	}
 	return rs, nil
 }
@@ -82,12 +86,12 @@ func keyHash(kind, key string) uint64 {
 }
 
 // lookup returns the entity a code ("c") or normalised name ("n") belongs to, or -1.
-func (rs *resolver) lookup(m map[uint64]int32, kind, key string) int32 {
+func (rs *resolver) lookup(m map[uint64]keyRef, kind, key string) int32 {
 	if key == "" {
 		return -1
 	}
-	if e, ok := m[keyHash(kind, key)]; ok && rs.hasKey(e, kind, key) {
-		return e
+	if ref, ok := m[keyHash(kind, key)]; ok && rs.hasKey(ref, kind, key) {
+		return ref.ent
 	}
 	if e, ok := rs.exact[kind+key]; ok {
 		return e
@@ -95,36 +99,34 @@ func (rs *resolver) lookup(m map[uint64]int32, kind, key string) int32 {
 	return -1
 }
 
-// indexKey points key at entity e unless the key already points somewhere.
-func (rs *resolver) indexKey(m map[uint64]int32, kind, key string, e int32) {
+// indexKey points key at ref's entity unless the key already points somewhere.
+func (rs *resolver) indexKey(m map[uint64]keyRef, kind, key string, ref keyRef) {
 	if key == "" || rs.lookup(m, kind, key) >= 0 {
 		return
 	}
 	h := keyHash(kind, key)
 	if _, taken := m[h]; taken {
-		rs.exact[kind+key] = e
+		rs.exact[kind+key] = ref.ent
 		return
 	}
-	m[h] = e
+	m[h] = ref
 }
 
-// hasKey reports whether entity e has the code or the normalised name key, reading its
-// records back.
-func (rs *resolver) hasKey(e int32, kind, key string) bool {
-	x := rs.ents[e]
-	if x.existing >= 0 {
-		ex := rs.existing[x.existing]
-		if (kind == "c" && ex.CreditCode == key) || (kind == "n" && nameKey(ex.NameZh) == key) {
-			return true
-		}
+// hasKey reports whether the record (or dataset enterprise) ref points at has the code
+// or the normalised name key: one read, however many rows its entity has.
+func (rs *resolver) hasKey(ref keyRef, kind, key string) bool {
+	var name, code string
+	if ref.rec < 0 {
+		ex := rs.existing[rs.ents[ref.ent].existing]
+		name, code = ex.NameZh, ex.CreditCode
+	} else {
+		r := rs.record(ref.rec)
+		name, code = r.Name, r.CreditCode
 	}
-	for i := x.first; i >= 0; i = rs.next[i] {
-		r := rs.record(i)
-		if (kind == "c" && r.CreditCode == key) || (kind == "n" && nameKey(r.Name) == key) {
-			return true
-		}
+	if kind == "c" {
+		return code == key
 	}
-	return false
+	return nameKey(name) == key
 }
 
 // record reads record i back; a spill error is kept and an empty record returned.
@@ -243,12 +245,13 @@ func (rs *resolver) add(r Record) {
 	rs.next = append(rs.next, -1)
 	e := int32(len(rs.ents))
 	rs.ents = append(rs.ents, ent{existing: -1, first: i, last: i, state: i, parent: -1})
-	rs.index(e, r)
+	rs.index(keyRef{e, i}, r)
 }
 
-func (rs *resolver) index(e int32, r Record) {
-	rs.indexKey(rs.byCode, "c", r.CreditCode, e)
-	rs.indexKey(rs.byName, "n", nameKey(r.Name), e)
+// index points r's code and name at its entity, unless they point somewhere already.
+func (rs *resolver) index(ref keyRef, r Record) {
+	rs.indexKey(rs.byCode, "c", r.CreditCode, ref)
+	rs.indexKey(rs.byName, "n", nameKey(r.Name), ref)
 }
 
 // entityID is stable across imports: the credit code when valid (as the format
@@ -293,7 +296,7 @@ func (rs *resolver) merge(e int32, r Record, why string) {
 		x.state = rs.sp.put(&state)
 		rs.next = append(rs.next, -1)
 	}
-	rs.index(e, r)
+	rs.index(keyRef{e, i}, r)
 }
 
 // fillRecord copies into dst what it lacks from src; where both hold different values

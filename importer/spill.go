@@ -19,6 +19,9 @@ type spill struct {
 	size int64
 	buf  []byte
 	err  error // first write error, returned by get and close
+	// reads counts get calls: resolution must read a bounded number of records per
+	// row, not one per row already merged.
+	reads int
 }
 
 func newSpill(dir string) (*spill, error) {
@@ -43,6 +46,7 @@ func (s *spill) put(r *Record) int32 {
 
 // get reads back record i.
 func (s *spill) get(i int32) (Record, error) {
+	s.reads++
 	if s.err != nil {
 		return Record{}, s.err
 	}
