@@ -322,6 +322,10 @@ func (t *tables) isAncestor(a, b string) bool {
 	return false
 }
 
+// maxRowsNamed bounds the rows an enterprise's note names, so a firm an export repeats
+// thousands of times does not get a note longer than a cell may be.
+const maxRowsNamed = 20
+
 // enterpriseRow is the enterprises.csv row of a new entity.
 func enterpriseRow(e *Entity) map[string]string {
 	r := e.Rec
@@ -331,7 +335,12 @@ func enterpriseRow(e *Entity) map[string]string {
 		if !slices.Contains(sources, x.Source) {
 			sources = append(sources, x.Source)
 		}
-		from = append(from, fmt.Sprintf("%s:%d", filepath.Base(x.File), x.Line))
+		if len(from) < maxRowsNamed {
+			from = append(from, fmt.Sprintf("%s:%d", filepath.Base(x.File), x.Line))
+		}
+	}
+	if more := len(e.Rows) - len(from); more > 0 {
+		from = append(from, fmt.Sprintf("and %d more rows", more))
 	}
 	note := []string{"imported from " + strings.Join(from, ", ")}
 	if r.StatusWord != "" {

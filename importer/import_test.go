@@ -180,3 +180,15 @@ func TestImportOnRowHoldsNoRows(t *testing.T) {
 		t.Errorf("rows held %d, firms %d, handed over %q", len(res.Rows), res.Firms, got)
 	}
 }
+
+// A firm repeated on many rows names the first 20 in its note, then counts the rest.
+func TestEnterpriseNoteNamesBoundedRows(t *testing.T) {
+	e := &Entity{ID: "imp-x", Rec: Record{Name: "示例铝业有限公司"}}
+	for i := range 5000 {
+		e.Rows = append(e.Rows, Record{File: "/some/dir/a.csv", Line: i + 2, Source: "IMPORT-A"})
+	}
+	note := enterpriseRow(e)["note"]
+	if !strings.HasPrefix(note, "imported from a.csv:2, a.csv:3,") || !strings.Contains(note, "a.csv:21, and 4980 more rows") || len(note) > 1000 {
+		t.Errorf("note of %d bytes: %.300s", len(note), note)
+	}
+}
