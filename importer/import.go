@@ -126,7 +126,10 @@ func Import(ctx context.Context, paths []string, dir string, opt Options) (*Resu
 	// Link and locate notes come after every merge of rows, as when resolution and
 	// location ran over the whole list in turn.
 	var links, linkNotes, locNotes []string
-	rs.each(func(e *Entity) {
+	rs.each(func(e *Entity) bool {
+		if res.Firms%1000 == 0 && ctx.Err() != nil {
+			return false
+		}
 		ix.locateOne(e, rep, &locNotes)
 		row := tabs.place(e, cl.Place(e.Rec), ds)
 		if row.Written && tabs.addedEnterprise {
@@ -147,9 +150,13 @@ func Import(ctx context.Context, paths []string, dir string, opt Options) (*Resu
 		if opt.Progress != nil && (res.Firms%1000 == 0 || res.Firms == total) {
 			opt.Progress(res.Firms, total)
 		}
+		return true
 	}, &links, &linkNotes)
 	if rs.err != nil {
 		return res, rs.err
+	}
+	if err := ctx.Err(); err != nil {
+		return res, fmt.Errorf("import stopped after placing %d of %d firms, nothing written: %w", res.Firms, total, err)
 	}
 	if err := tabs.err(); err != nil {
 		return res, err

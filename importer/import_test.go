@@ -192,3 +192,19 @@ func TestEnterpriseNoteNamesBoundedRows(t *testing.T) {
 		t.Errorf("note of %d bytes: %.300s", len(note), note)
 	}
 }
+
+// A cancelled import stops while placing and writes nothing.
+func TestImportCancelledWritesNothing(t *testing.T) {
+	dir := neotest.CopyDataset(t, "../data/zhengzhou-aluminium")
+	list := writeFile(t, "registry.csv", []byte(registryList))
+	before := snapshot(t, dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err := Import(ctx, []string{list}, dir, Options{ReadProgress: func(int) {}, Progress: func(int, int) {},
+		OnRow: func(Row) { cancel() }})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want the cancellation", err)
+	}
+	if c := changed(before, snapshot(t, dir)); len(c) != 0 {
+		t.Errorf("a cancelled import changed %v", c)
+	}
+}

@@ -165,7 +165,7 @@ func Resolve(lists []List, existing []chainmap.Enterprise, rep *Report) []*Entit
 	}
 	var out []*Entity
 	var links, notes []string
-	rs.each(func(e *Entity) { out = append(out, e) }, &links, &notes)
+	rs.each(func(e *Entity) bool { out = append(out, e); return true }, &links, &notes)
 	rep.Merges = append(rep.Merges, links...)
 	for _, n := range notes {
 		rep.note("%s", n)
@@ -178,15 +178,18 @@ func Resolve(lists []List, existing []chainmap.Enterprise, rep *Report) []*Entit
 
 // each materialises every entity that has records, in the order they were first seen
 // (the dataset's first), with its branch parent linked; link merges and notes go to
-// links and notes, so the caller can report them after the row merges as before.
-func (rs *resolver) each(fn func(*Entity), links, notes *[]string) {
+// links and notes, so the caller can report them after the row merges as before. It
+// stops when fn returns false.
+func (rs *resolver) each(fn func(*Entity) bool, links, notes *[]string) {
 	for i := range rs.ents {
 		if rs.ents[i].first < 0 {
 			continue
 		}
 		e := rs.entity(int32(i))
 		rs.linkBranch(e, links, notes)
-		fn(e)
+		if !fn(e) {
+			return
+		}
 	}
 }
 
@@ -220,6 +223,12 @@ func where(r Record) string { return fmt.Sprintf("%s:%d %s", r.File, r.Line, r.N
 // name (unless that entity has a different valid code), else of its former name, else a
 // new entity.
 func (rs *resolver) add(r Record) {
+	if len(rs.next) >= maxSpilled-1 { // a merge spills two records
+		if rs.err == nil {
+			rs.err = fmt.Errorf("more than %d rows in one import: import the lists in parts", maxSpilled/2)
+		}
+		return
+	}
 	key := nameKey(r.Name)
 	if r.CreditCode != "" {
 		if e := rs.lookup(rs.byCode, "c", r.CreditCode); e >= 0 {

@@ -33,7 +33,11 @@ func newSpill(dir string) (*spill, error) {
 	return &spill{f: f, w: bufio.NewWriterSize(f, 1<<16)}, nil
 }
 
-// put appends r and returns its index.
+// maxSpilled bounds the records of one import, so indexes fit an int32.
+const maxSpilled = 1<<31 - 2
+
+// put appends r and returns its index (after a write error, indexes still grow and get
+// returns the error). The caller keeps below maxSpilled records.
 func (s *spill) put(r *Record) int32 {
 	s.buf = encodeRecord(s.buf[:0], r)
 	if _, err := s.w.Write(s.buf); err != nil && s.err == nil {
