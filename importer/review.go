@@ -41,12 +41,9 @@ func WriteReview(path string, res *Result) (int, error) {
 	f.SetSheetName("Sheet1", reviewSheet)
 	setRow(f, reviewSheet, 1, reviewColumns)
 	n := 1
-	for _, r := range res.Rows {
-		if r.Placement.Primary == "" && len(r.Placement.RuledOut) == 0 {
-			continue
-		}
+	for _, row := range ReviewTable(res) {
 		n++
-		setRow(f, reviewSheet, n, reviewRow(r, res.segmentNames))
+		setRow(f, reviewSheet, n, row)
 	}
 	f.SetPanes(reviewSheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
 	f.SetColWidth(reviewSheet, "R", "S", 60)
@@ -109,15 +106,21 @@ type ApplyResult struct {
 // decision is kept in the ledger so a later import does not suggest a rejected
 // placement again. A bad decision cell is reported and the others still applied.
 func ApplyReview(ctx context.Context, path, dir, reviewer string, dryRun bool) (*ApplyResult, error) {
+	rows, err := readReview(path)
+	if err != nil {
+		return nil, err
+	}
+	return applyReviewed(ctx, rows, path, dir, reviewer, dryRun)
+}
+
+// applyReviewed applies reviewed rows (from a workbook, or from the web page through
+// ApplyDecisions) to the dataset in dir; path names the review in problems.
+func applyReviewed(ctx context.Context, rows []reviewed, path, dir, reviewer string, dryRun bool) (*ApplyResult, error) {
 	ds, err := OpenDataset(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
 	tabs, err := openTables(ds)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := readReview(path)
 	if err != nil {
 		return nil, err
 	}
