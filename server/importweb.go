@@ -32,7 +32,7 @@ import (
 // `chainmap import` and `--apply-review`, behind a manager's login, so that a bureau
 // without a terminal can keep its dataset current.
 //
-//	GET    /import             whether the import is available here, and its bounds
+//	GET    /import             who asks, whether they may import here, and the bounds
 //	POST   /import             multipart: files (CSV/XLSX), optional sheet and mapping.
 //	                           The lists are imported into a staging copy of the served
 //	                           dataset folder; the answer is the report and the review rows.
@@ -451,16 +451,25 @@ func stageAnswer(st *stage, offset int) map[string]any {
 		"report": st.Report, "review": items, "reviewTotal": len(st.Review), "reviewOffset": offset, "segments": st.Segments}
 }
 
-// importInfo tells the page whether it may offer the import (a server without a
-// writable dataset folder, such as one serving the bundled dataset, cannot).
+// importInfo tells the page who is asking and whether to offer the import: the role of
+// the session (empty when anonymous), whether Authorize lets it import, and whether this
+// server can (one without a writable dataset folder, such as one serving the bundled
+// dataset, cannot). It always answers 200, so the page can ask on every load without a
+// refused request.
 func (s *Server) importInfo(w http.ResponseWriter, r *http.Request) {
-	if s.imports == nil {
-		writeJSON(w, http.StatusOK, map[string]any{"enabled": false,
-			"reason": "this server serves no dataset folder it can write (start it with chainmap serve --data DIR)"})
-		return
+	a, _ := s.actorOf(r)
+	out := map[string]any{"name": a.Name, "role": string(a.Role), "allowed": chainmap.Authorize(a, chainmap.ActImport, nil) == nil,
+		"enabled": s.imports != nil}
+	if a.Anonymous() {
+		out["name"], out["role"] = "", ""
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"enabled": true, "applicable": s.cfg.Reload != nil,
-		"maxBytes": s.imports.cfg.MaxBytes, "maxFiles": s.imports.cfg.MaxFiles, "ttlSeconds": int(s.imports.cfg.TTL.Seconds())})
+	if s.imports == nil {
+		out["reason"] = "this server serves no dataset folder it can write (start it with chainmap serve --data DIR)"
+	} else if out["allowed"] == true {
+		out["applicable"] = s.cfg.Reload != nil
+		out["maxBytes"], out["maxFiles"] = s.imports.cfg.MaxBytes, s.imports.cfg.MaxFiles
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) importShow(w http.ResponseWriter, r *http.Request) {

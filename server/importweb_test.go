@@ -241,10 +241,11 @@ func TestImportRoles(t *testing.T) {
 		if c.user != "" {
 			s = e.login(t, c.user)
 		}
-		if status, out := e.do(t, s, "GET", "/import", nil, "", true); status != c.status {
-			t.Errorf("%q GET /import: %d %v, want %d", c.user, status, out, c.status)
-		} else if status == 200 && out["enabled"] != true {
-			t.Errorf("%q GET /import: %v", c.user, out)
+		// GET /import answers everyone whether they may import (the page's menu).
+		if status, out := e.do(t, s, "GET", "/import", nil, "", true); status != 200 || out["allowed"] != (c.status == 200) ||
+			out["enabled"] != true || out["role"] != map[string]string{"zhao": "viewer", "wang": "promoter", "li": "manager", "root": "admin"}[c.user] ||
+			(c.status == 200) != (out["maxFiles"] != nil) {
+			t.Errorf("%q GET /import: %d %v", c.user, status, out)
 		}
 		status, out := e.upload(t, s, exampleParts(t))
 		if c.status != 200 {
@@ -273,6 +274,18 @@ func TestImportRoles(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer tok-admin-0123456789")
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
 		t.Errorf("admin token: %v %v", resp, err)
+	}
+	// A server without a writable folder says so.
+	plain := newServer(t, e.mem, server.Config{})
+	resp, err := http.Get(plain.URL + "/import")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info map[string]any
+	json.NewDecoder(resp.Body).Decode(&info)
+	resp.Body.Close()
+	if info["enabled"] != false || info["allowed"] != false || !strings.Contains(fmt.Sprint(info["reason"]), "--data DIR") {
+		t.Errorf("GET /import without an import folder: %v", info)
 	}
 }
 

@@ -187,7 +187,7 @@ func New(cfg Config, store chainmap.Store, web fs.FS) *Server {
 	})
 	s.mux.HandleFunc("GET /readyz", s.ready)
 	s.mux.HandleFunc("POST /admin/reload", s.requireAction(chainmap.ActReload, s.reload))
-	s.mux.HandleFunc("GET /import", s.requireAction(chainmap.ActImport, s.importInfo))
+	s.mux.HandleFunc("GET /import", s.importInfo)
 	if cfg.Import != nil {
 		s.routeImport()
 	}
