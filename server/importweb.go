@@ -199,6 +199,7 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer im.busy.Unlock()
+	extendDeadlines(w, im.cfg.Timeout)
 	ctx, cancel := context.WithTimeout(r.Context(), im.cfg.Timeout)
 	defer cancel()
 	actor := chainmap.ActorFrom(r.Context())
@@ -559,6 +560,7 @@ func (s *Server) importApply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.reloading.Unlock()
+	extendDeadlines(w, im.cfg.Timeout)
 	ctx, cancel := context.WithTimeout(r.Context(), im.cfg.Timeout)
 	defer cancel()
 	if fp, err := fingerprint(im.cfg.DataDir); err != nil || !mapsEqual(fp, st.Fingerprint) {
@@ -604,6 +606,15 @@ func (s *Server) importApply(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("import applied", "user", actor.Name, "id", st.ID, "accepted", res.Accepted, "rejected", res.Rejected, "moved", res.Moved)
 	writeJSON(w, http.StatusOK, map[string]any{"accepted": res.Accepted, "rejected": res.Rejected, "moved": res.Moved,
 		"unchanged": res.Unchanged, "problems": problems, "changedFiles": installed.names(), "changes": diffCompleteness(before, after)})
+}
+
+// extendDeadlines gives an import's connection the import's own time: the server's read
+// and write timeouts are set for queries (30 s and 40 s), shorter than reading 32 MiB on
+// a slow line or importing it.
+func extendDeadlines(w http.ResponseWriter, d time.Duration) {
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(d))
+	rc.SetWriteDeadline(time.Now().Add(d + 10*time.Second))
 }
 
 func codeOf(status int) string {
