@@ -635,3 +635,33 @@ func TestImportOneAtATime(t *testing.T) {
 		t.Errorf("the apply: %d", st)
 	}
 }
+
+// TestImportExpires: a staged import past its review time is refused with 410 and
+// removed; an id that is not one is 404 (never a path).
+func TestImportExpires(t *testing.T) {
+	e := newImportEnv(t, 0)
+	li := e.login(t, "li")
+	_, out := e.upload(t, li, exampleParts(t))
+	id := out["id"].(string)
+	meta := filepath.Join(e.stateDir, id, "stage.json")
+	raw, err := os.ReadFile(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st map[string]any
+	json.Unmarshal(raw, &st)
+	st["expires"] = "2000-01-01T00:00:00Z"
+	raw, _ = json.Marshal(st)
+	os.WriteFile(meta, raw, 0o600)
+	if status, res := e.apply(t, li, id, nil); status != 410 || res["code"] != "IMPORT_EXPIRED" {
+		t.Errorf("expired apply: %d %v", status, res)
+	}
+	if _, err := os.Stat(filepath.Join(e.stateDir, id)); err == nil {
+		t.Error("the expired import is still on disk")
+	}
+	for _, bad := range []string{"..%2F..%2Fetc", strings.Repeat("A", 32), "x"} {
+		if status, _ := e.do(t, li, "GET", "/import/"+bad, nil, "", true); status != 404 {
+			t.Errorf("GET /import/%s: %d", bad, status)
+		}
+	}
+}
