@@ -249,7 +249,9 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) {
 	s.auditImport(actor.Name, "import.upload", st.ID, map[string]any{"files": st.Files, "rows": st.Report.RowsRead,
 		"firms": st.Report.Firms, "confirmed": st.Report.Confirmed, "uncertain": st.Report.Uncertain, "problems": st.Report.ProblemCount, "error": errString(err)})
 	if err != nil {
-		st.Report.Error = strings.ReplaceAll(err.Error(), filepath.Join(dir, "files")+string(os.PathSeparator), "")
+		// Names as the user knows them: the uploaded file's, and the dataset's for the copy.
+		msg := strings.ReplaceAll(err.Error(), filepath.Join(dir, "files")+string(os.PathSeparator), "")
+		st.Report.Error = strings.ReplaceAll(msg, filepath.Join(dir, "data"), "the dataset")
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": st.Report.Error, "code": chainmap.EINVALID, "report": st.Report})
 		return
 	}

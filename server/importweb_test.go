@@ -665,3 +665,24 @@ func TestImportExpires(t *testing.T) {
 		}
 	}
 }
+
+// TestImportIntoBrokenDataset: when the served folder no longer validates (edited since
+// the last load), the upload is refused with the importer's reason, naming neither the
+// staging folder nor changing anything.
+func TestImportIntoBrokenDataset(t *testing.T) {
+	e := newImportEnv(t, 0)
+	li := e.login(t, "li")
+	f, err := os.OpenFile(filepath.Join(e.dir, "enterprises.csv"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("broken,\n")
+	f.Close()
+	before := files(t, e.dir)
+	status, out := e.upload(t, li, exampleParts(t))
+	msg := fmt.Sprint(out["error"])
+	if status != 422 || !strings.Contains(msg, "enterprises.csv") || strings.Contains(msg, e.stateDir) {
+		t.Errorf("upload into a broken dataset: %d %s", status, msg)
+	}
+	sameFiles(t, "after the refused upload", before, files(t, e.dir))
+}
