@@ -15,7 +15,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launch, newPage, waitReady } from './browser.mjs';
+import { gql, launch, newPage, waitReady } from './browser.mjs';
 
 const BIN = process.env.CHAINMAP_BIN;
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -150,6 +150,24 @@ describe('名录导入 (enterprise-list import in the page)', { skip: !BIN && 'C
     await waitReady(page, 'chain');
     await page.waitForFunction(() => /25\/72/.test(document.querySelector('#chain-completeness')?.textContent ?? ''), null, { timeout: 20_000 });
     assert.deepEqual(errors.filter((e) => !/status of 401/.test(e)), []);
+
+    // The same lists again: nothing new is placed; the reviewer moves the steel-structure
+    // firm (ruled out by the material guard) to 建筑结构用铝 E2.structure with a note.
+    await page.goto(`${base}/#/import`);
+    await waitReady(page, 'import');
+    await page.setInputFiles('#import-files', [join(EXAMPLE, 'registry-export.csv'), join(EXAMPLE, '规上企业名录.xlsx')]);
+    await page.click('#import-upload');
+    await page.waitForSelector('#import-review', { timeout: 60_000 });
+    assert.equal(await fig('added'), 0, 'importing the same lists again adds nothing');
+    const steel = page.locator('#import-review tr[data-id="imp-684c26887f51"]'); // 郑州示例钢结构工程有限公司
+    await steel.locator('select.import-decision').selectOption('E2.structure');
+    await steel.locator('input.import-note').fill('also builds aluminium structures');
+    await steel.locator('input.import-note').dispatchEvent('change');
+    await page.click('#import-apply');
+    await page.waitForSelector('#import-result', { timeout: 60_000 });
+    assert.match(await page.textContent('#import-result-counts'), /接受 0，拒绝 0，改环节 1，/);
+    const d = await gql(base, '{ enterprise(id: "imp-684c26887f51") { nameZh operations { segment { id } verification } } }');
+    assert.deepEqual(d.enterprise.operations.map((o) => [o.segment.id, o.verification]), [['E2.structure', 'verified']]);
     await context.close();
   });
 });
