@@ -44,10 +44,13 @@ const (
 	ActReadAudit  Action = "read_audit"  // the audit trail and its CSV export
 	ActManageUser Action = "manage_user" // add and change accounts
 	ActReload     Action = "reload"      // reload the dataset
+	// ActImport imports enterprise lists into the served dataset and applies their
+	// placement review (the web page's import; the command line is not behind accounts).
+	ActImport Action = "import_lists"
 )
 
 // Actions lists every action, for the authorisation matrix test.
-var Actions = []Action{ActReadLeads, ActCreateLead, ActEditLead, ActReassign, ActReadAudit, ActManageUser, ActReload}
+var Actions = []Action{ActReadLeads, ActCreateLead, ActEditLead, ActReassign, ActReadAudit, ActManageUser, ActReload, ActImport}
 
 // Authorize is the one place that decides who may do what. lead is the lead acted on, for
 // the actions whose answer depends on its owner (a promoter edits only their own); nil
@@ -55,7 +58,7 @@ var Actions = []Action{ActReadLeads, ActCreateLead, ActEditLead, ActReassign, Ac
 //
 //	viewer    reads leads and the pipeline
 //	promoter  + creates leads and edits the leads they own
-//	manager   + edits every lead, reassigns, reads the audit trail
+//	manager   + edits every lead, reassigns, reads the audit trail, imports enterprise lists
 //	admin     + manages accounts and reloads the dataset
 func Authorize(a Actor, act Action, lead *Lead) error {
 	if a.Anonymous() {
@@ -73,7 +76,7 @@ func Authorize(a Actor, act Action, lead *Lead) error {
 		if a.Role == RolePromoter && lead != nil && lead.Owner == a.Name {
 			need = 1
 		}
-	case ActReassign, ActReadAudit:
+	case ActReassign, ActReadAudit, ActImport:
 		need = 2
 	case ActManageUser, ActReload:
 		need = 3

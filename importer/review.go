@@ -161,15 +161,21 @@ type ApplyResult struct {
 // decision is kept in the ledger so a later import does not suggest a rejected
 // placement again. A bad decision cell is reported and the others still applied.
 func ApplyReview(ctx context.Context, path, dir, reviewer string, dryRun bool) (*ApplyResult, error) {
+	rows, err := readReview(path)
+	if err != nil {
+		return nil, err
+	}
+	return applyReviewed(ctx, rows, path, dir, reviewer, dryRun)
+}
+
+// applyReviewed applies reviewed rows (from a workbook, or from the web page through
+// ApplyDecisions) to the dataset in dir; path names the review in problems.
+func applyReviewed(ctx context.Context, rows []reviewed, path, dir, reviewer string, dryRun bool) (*ApplyResult, error) {
 	ds, err := OpenDataset(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
 	tabs, err := openTables(ds)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := readReview(path)
 	if err != nil {
 		return nil, err
 	}

@@ -72,7 +72,7 @@ step "GraphQL over HTTP audit (graphql-http)"
 CHAINMAP_URL="$url" node tests/audit.mjs || status=$?
 
 step "browser tests"
-CHAINMAP_URL="$url" UPDATE_SCREENSHOTS="${UPDATE_SCREENSHOTS:-0}" node --test --test-concurrency=1 tests/ || status=$?
+CHAINMAP_URL="$url" CHAINMAP_BIN="$work/chainmap" UPDATE_SCREENSHOTS="${UPDATE_SCREENSHOTS:-0}" node --test --test-concurrency=1 tests/ || status=$?
 
 if [[ "${PERF:-0}" == "1" ]]; then
   step "10,000 markers (synthetic dataset)"

@@ -93,6 +93,9 @@ type Config struct {
 	SecureCookies bool
 	// SessionTTL is how long a login lasts (default DefaultSessionTTL).
 	SessionTTL time.Duration
+	// Import, if set, serves the enterprise-list import and its review to managers
+	// (importweb.go); applying it needs Reload.
+	Import *ImportConfig
 }
 
 // DefaultShutdownTimeout is the default grace period of a shutdown.
@@ -161,6 +164,7 @@ type Server struct {
 	loginIP   *limiter      // login attempts per client address
 	loginUser *limiter      // failed logins per user name
 	hashing   chan struct{} // at most cap(hashing) password checks at once
+	imports   *importState  // the web import, when Config.Import is set
 }
 
 // New builds the server over a store; web holds the built front end (may be nil).
@@ -183,6 +187,10 @@ func New(cfg Config, store chainmap.Store, web fs.FS) *Server {
 	})
 	s.mux.HandleFunc("GET /readyz", s.ready)
 	s.mux.HandleFunc("POST /admin/reload", s.requireAction(chainmap.ActReload, s.reload))
+	s.mux.HandleFunc("GET /import", s.importInfo)
+	if cfg.Import != nil {
+		s.routeImport()
+	}
 	if cfg.Playground {
 		s.mux.Handle("GET /graphiql", graphiqlHandler(web))
 	}

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -89,6 +90,11 @@ new connections are refused, and requests in flight get --shutdown-grace to fini
 					_, err = d.Load(ctx, mem, loaders.Options{})
 					return err
 				}
+			}
+			if _, ok := store.(*memstore.Store); ok && dataDir != "" {
+				// The web page's import writes the served folder and reloads it; staged
+				// uploads wait for their review next to the state file.
+				cfg.Import = &server.ImportConfig{DataDir: dataDir, StateDir: filepath.Join(filepath.Dir(where), "imports")}
 			}
 			srv := server.New(cfg, store, frontend.Dist())
 			err = srv.Run(ctx, func(addr string) {

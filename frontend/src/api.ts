@@ -44,18 +44,43 @@ interface Response<R> {
 }
 
 /**
+ * The session's CSRF token: with a session cookie, the server refuses every POST that
+ * does not carry it in X-CSRF-Token (GraphQL queries included). Set at login and when a
+ * page opens logged in; empty when nobody is logged in.
+ */
+let csrfToken = '';
+
+export function setCsrfToken(token: string): void {
+  csrfToken = token;
+}
+
+/** Reads the session's CSRF token again (GET /auth/me); false when not logged in. */
+export async function refreshCsrfToken(): Promise<boolean> {
+  try {
+    const res = await fetch('/auth/me', { headers: { Accept: 'application/json' } });
+    csrfToken = res.ok ? String((await res.json()).csrfToken ?? '') : '';
+  } catch {
+    csrfToken = '';
+  }
+  return csrfToken !== '';
+}
+
+/**
  * Sends one of the generated documents (src/graphql/generated.ts) with its variables and
  * returns its data. The document's result type R is trusted here, and only here: the
  * build checked the document against the schema the server serves, and the server
  * validates it again and answers in its shape or with errors.
  */
 export async function gql<R, V>(document: TypedDocumentString<R, V>, variables: V, signal?: AbortSignal): Promise<R> {
-  const res = await fetch('/graphql', {
+  const send = () => fetch('/graphql', {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...(csrfToken ? { 'X-CSRF-Token': csrfToken } : {}) },
     body: JSON.stringify({ query: document.toString(), variables }),
     signal,
   });
+  let res = await send();
+  // Logged in elsewhere (another tab) since the token was read: read it again, once.
+  if (res.status === 403 && (await refreshCsrfToken())) res = await send();
   let body: Response<R>;
   try {
     body = await res.json();

@@ -7,6 +7,8 @@ import { forView, parseHash, toHash, VIEWS, type AppState, type ViewId } from '.
 import { Store, type Boot, type Scope } from './store';
 import { errorBox, loading } from './ui/widgets';
 import type { Ctx, View, ViewFactory } from './views/types';
+import { importInfo, me } from './views/importApi';
+import { setCsrfToken } from './api';
 
 const VIEW_LOADERS: Record<ViewId, () => Promise<ViewFactory>> = {
   chain: async () => (await import('./views/chain')).createChainView,
@@ -15,6 +17,7 @@ const VIEW_LOADERS: Record<ViewId, () => Promise<ViewFactory>> = {
   roadmap: async () => (await import('./views/roadmap')).createRoadmapView,
   whatif: async () => (await import('./views/whatif')).createWhatifView,
   brief: async () => (await import('./views/brief')).createBriefView,
+  import: async () => (await import('./views/import')).createImportView,
 };
 
 export class App {
@@ -26,6 +29,9 @@ export class App {
   private routing = 0;
   /** Whether the server serves GraphiQL at /graphiql (it does not in production mode). */
   private graphiql = false;
+  /** The session's role, or '' when nobody is logged in; whether it may import. */
+  private role = '';
+  private canImport = false;
   private readonly header = h('header', { class: 'app-header' });
   private readonly main = h('main', { class: 'app-main', id: 'main' });
   private readonly footer = h('footer', { class: 'app-footer' });
@@ -43,6 +49,8 @@ export class App {
       clearTimeout(resizeTimer);
       resizeTimer = window.setTimeout(() => this.view?.resize?.(), 150);
     });
+    // Before any query: logged in, every POST needs the session's CSRF token.
+    await this.probeSession();
     try {
       this.boot = await this.store.boot();
     } catch (err) {
@@ -50,6 +58,7 @@ export class App {
       return;
     }
     void this.probeGraphiql();
+    window.addEventListener('chainmap:session', () => void this.probeSession());
     await this.route();
   }
 
@@ -62,6 +71,24 @@ export class App {
       this.graphiql = false;
     }
     if (this.graphiql) this.renderHeader();
+  }
+
+  /**
+   * Who is logged in and whether they may import (GET /import answers 200 either way, so
+   * an anonymous visit makes no refused request): the import entry is offered only then.
+   */
+  private async probeSession(): Promise<void> {
+    try {
+      const info = await importInfo();
+      this.role = info.role;
+      this.canImport = info.allowed;
+      if (info.role) await me(); // sets the CSRF token
+      else setCsrfToken('');
+    } catch {
+      this.role = '';
+      this.canImport = false;
+    }
+    this.renderHeader();
   }
 
   /** Fills defaults (dataset's focus chain and region) and drops unknown ids. */
@@ -208,7 +235,8 @@ export class App {
     const title = b ? (lang() === 'en' ? b.dataset.titleEn || b.dataset.titleZh : b.dataset.titleZh || b.dataset.titleEn) || b.dataset.id : 'chainmap';
     document.title = `${title} · ${t('appSubtitle')}`;
     const mapKey: MessageKey = !b || b.dataset.focusRegion?.id === '410100' ? 'view.map' : 'view.mapGeneric';
-    const tabs = h('nav', { class: 'tabs', 'aria-label': 'views' }, VIEWS.map((v) => {
+    const canImport = this.canImport;
+    const tabs = h('nav', { class: 'tabs', 'aria-label': 'views' }, VIEWS.filter((v) => v !== 'import' || canImport).map((v) => {
       const key: MessageKey = v === 'map' ? mapKey : (`view.${v}` as MessageKey);
       const active = s.view === v;
       return h('a', {
@@ -238,7 +266,8 @@ export class App {
         ),
       ),
       tabs,
-      h('div', { class: 'header-tools' }, langBtn, gq),
+      h('div', { class: 'header-tools' }, langBtn, gq,
+        this.role ? null : h('a', { class: 'btn btn-ghost', id: 'login-link', href: b ? toHash(forView(s, 'import')) : '#/import' }, t('loginLink'))),
     );
   }
 

@@ -4,7 +4,7 @@
 
 import type { Lang } from './i18n';
 
-export const VIEWS = ['chain', 'map', 'targets', 'roadmap', 'whatif', 'brief'] as const;
+export const VIEWS = ['chain', 'map', 'targets', 'roadmap', 'whatif', 'brief', 'import'] as const;
 export type ViewId = (typeof VIEWS)[number];
 
 export interface AppState {

@@ -80,6 +80,11 @@ export class Store {
     return p;
   }
 
+  /** Forgets every answer but the boot one, after the dataset changed (an import applied). */
+  clear(): void {
+    for (const k of [...this.cache.keys()]) if (k !== 'boot') this.cache.delete(k);
+  }
+
   boot(): Promise<Boot> {
     return this.once('boot', async () => {
       const d = await gql(BootDocument, {});
