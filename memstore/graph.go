@@ -52,10 +52,15 @@ type graph struct {
 	cellsByPark   map[string][]int
 	// places answers scope membership (chainmap.Places.Cover).
 	places *chainmap.Places
+	// generation numbers this graph among those the process built; refs are its
+	// reference tables, built once on first use (References).
+	generation int64
+	refsOnce   sync.Once
+	refs       *chainmap.ReferenceTables
 }
 
 func newGraph() *graph {
-	return &graph{
+	return &graph{generation: generations.Add(1),
 		sources: map[string]*chainmap.Source{}, chains: map[string]*chainmap.Chain{},
 		segments: map[string]*chainmap.Segment{}, regions: map[string]*chainmap.Region{},
 		parks: map[string]*chainmap.Park{}, enterprises: map[string]*chainmap.Enterprise{},
