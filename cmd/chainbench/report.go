@@ -404,7 +404,7 @@ func (rw *reportWriter) profiles() {
 	}
 	if prof != nil {
 		w("## Cypher PROFILE of every query the analyses send (tier %s)\n\n", prof.Tier)
-		w("Recorded by running each analysis once through a Bolt proxy in front of Neo4j (every RUN message,\n")
+		w("Recorded by running each analysis twice through a Bolt proxy in front of Neo4j (every RUN message\nof the second run, when the caches per dataset version are warm,\n")
 		w("with its parameters), then `PROFILE` of each distinct query with those parameters. Operators that\n")
 		w("usually mean too much work are flagged. db hits per query, all tiers:\n\n")
 		w("| analysis | query (start) | %s |\n|---|---|%s\n", strings.Join(tierNames(r), " | "), strings.Repeat("---|", len(tierNames(r))))
