@@ -185,7 +185,7 @@ func (s *Store) Candidates(_ context.Context, q chainmap.CandidateQuery) ([]chai
 				continue
 			}
 			found := false
-			for _, o := range g.opsByEnterprise[e.ID] {
+			for _, o := range g.opsOf(e.ID) {
 				if subs[o.Segment] && chainmap.CountsForPresence(o.Role) {
 					credit(e, o)
 					found = true
@@ -223,12 +223,12 @@ func (s *Store) Candidates(_ context.Context, q chainmap.CandidateQuery) ([]chai
 	for i := range out {
 		c := &out[i]
 		e := c.Enterprise
-		for _, l := range g.linksBySupplier[e.ID] {
+		for _, l := range g.linksFrom(e.ID) {
 			if ce := g.enterprises[l.Customer]; ce != nil && inScope(ce) {
 				c.LinksToScope++
 			}
 		}
-		for _, l := range g.linksByCustomer[e.ID] {
+		for _, l := range g.linksTo(e.ID) {
 			if se := g.enterprises[l.Supplier]; se != nil && inScope(se) {
 				c.LinksToScope++
 			}

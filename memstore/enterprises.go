@@ -170,7 +170,7 @@ func (g *graph) enterpriseFilter(q chainmap.EnterpriseQuery) (func(*chainmap.Ent
 			segs = subtree(g.segChildren, q.Segment)
 		}
 		inSegments = func(e *chainmap.Enterprise) bool {
-			for _, o := range g.opsByEnterprise[e.ID] {
+			for _, o := range g.opsOf(e.ID) {
 				if segs != nil && !segs[o.Segment] {
 					continue
 				}

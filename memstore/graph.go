@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"maps"
+	"slices"
 	"sort"
 	"sync"
 
@@ -37,14 +38,17 @@ type graph struct {
 	projectsByEnt map[string][]*chainmap.Project
 	// allStats caches the whole-dataset aggregate per chain and verified-only switch (the
 	// graph never changes).
-	allStatsMu      sync.Mutex
-	allStats        map[string][]chainmap.SegmentStat
-	segChildren     map[string][]string
-	regionChildren  map[string][]string
-	opsByEnterprise map[string][]*chainmap.Operation
-	opsBySegment    map[string][]*chainmap.Operation
-	linksBySupplier map[string][]*chainmap.SupplyLink
-	linksByCustomer map[string][]*chainmap.SupplyLink
+	allStatsMu     sync.Mutex
+	allStats       map[string][]chainmap.SegmentStat
+	segChildren    map[string][]string
+	regionChildren map[string][]string
+	opsBySegment   map[string][]*chainmap.Operation
+	// linksByCustomer holds the supply links stably sorted by customer (linksTo); an
+	// enterprise's operations and supplied links are ranges of operations and
+	// supplyLinks (opsOf, linksFrom).
+	linksByCustomer []*chainmap.SupplyLink
+	// strs interns the strings of the load under way (compactRows); dropped by index.
+	strs strtab
 	// cells pre-aggregate the segment statistics per (chain, region, park), so a scope's
 	// SegmentStats add up the cells inside it; cellsByRegion and cellsByPark index them.
 	cells         []chainmap.StatsCell
@@ -52,10 +56,15 @@ type graph struct {
 	cellsByPark   map[string][]int
 	// places answers scope membership (chainmap.Places.Cover).
 	places *chainmap.Places
+	// generation numbers this graph among those the process built; refs are its
+	// reference tables, built once on first use (References).
+	generation int64
+	refsOnce   sync.Once
+	refs       *chainmap.ReferenceTables
 }
 
 func newGraph() *graph {
-	return &graph{
+	return &graph{generation: generations.Add(1),
 		sources: map[string]*chainmap.Source{}, chains: map[string]*chainmap.Chain{},
 		segments: map[string]*chainmap.Segment{}, regions: map[string]*chainmap.Region{},
 		parks: map[string]*chainmap.Park{}, enterprises: map[string]*chainmap.Enterprise{},
@@ -106,18 +115,13 @@ func (g *graph) index() {
 	sort.Slice(g.flows, func(i, j int) bool { return g.flows[i].Key() < g.flows[j].Key() })
 	sort.Slice(g.operations, func(i, j int) bool { return g.operations[i].Key() < g.operations[j].Key() })
 	sort.Slice(g.supplyLinks, func(i, j int) bool { return g.supplyLinks[i].Key() < g.supplyLinks[j].Key() })
-	g.opsByEnterprise = map[string][]*chainmap.Operation{}
+	g.strs = nil
 	g.opsBySegment = map[string][]*chainmap.Operation{}
 	for _, o := range g.operations {
-		g.opsByEnterprise[o.Enterprise] = append(g.opsByEnterprise[o.Enterprise], o)
 		g.opsBySegment[o.Segment] = append(g.opsBySegment[o.Segment], o)
 	}
-	g.linksBySupplier = map[string][]*chainmap.SupplyLink{}
-	g.linksByCustomer = map[string][]*chainmap.SupplyLink{}
-	for _, l := range g.supplyLinks {
-		g.linksBySupplier[l.Supplier] = append(g.linksBySupplier[l.Supplier], l)
-		g.linksByCustomer[l.Customer] = append(g.linksByCustomer[l.Customer], l)
-	}
+	g.linksByCustomer = slices.Clone(g.supplyLinks)
+	slices.SortStableFunc(g.linksByCustomer, func(a, b *chainmap.SupplyLink) int { return keyCompare(a.Customer, b.Customer) })
 	g.places = chainmap.NewPlaces(maps.Values(g.regions), maps.Values(g.parks))
 	g.indexStats()
 }
@@ -133,7 +137,7 @@ func (g *graph) indexStats() {
 	for _, id := range g.enterpriseIDs {
 		e := g.enterprises[id]
 		ops = ops[:0]
-		for _, o := range g.opsByEnterprise[id] {
+		for _, o := range g.opsOf(id) {
 			ops = append(ops, chainmap.StatsOp{Segment: o.Segment, Role: o.Role, CapacityBase: o.CapacityBase, CapacityDim: o.CapacityDim,
 				Suggested: chainmap.IsSuggested(o.Verification)})
 		}

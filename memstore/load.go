@@ -49,6 +49,7 @@ func (s *Store) Write(_ context.Context, b loaders.Batch) error {
 	if g == nil {
 		return fmt.Errorf("memstore: Write before Begin")
 	}
+	g.compactRows(b.Rows)
 	switch rows := b.Rows.(type) {
 	case []chainmap.Source:
 		put(g.sources, rows, func(r *chainmap.Source) string { return r.ID })

@@ -178,7 +178,7 @@ func (s *Store) Operations(_ context.Context, q chainmap.OperationQuery) ([]*cha
 	case len(q.Enterprises) > 0:
 		segs := set(q.Segments)
 		for _, e := range uniqueSorted(q.Enterprises) {
-			for _, o := range g.opsByEnterprise[e] {
+			for _, o := range g.opsOf(e) {
 				if len(segs) == 0 || segs[o.Segment] {
 					out = append(out, o)
 				}
@@ -204,7 +204,7 @@ func (s *Store) SupplyLinks(_ context.Context, q chainmap.SupplyLinkQuery) ([]*c
 	seen := map[*chainmap.SupplyLink]bool{}
 	var out []*chainmap.SupplyLink
 	for _, e := range q.Suppliers {
-		for _, l := range g.linksBySupplier[e] {
+		for _, l := range g.linksFrom(e) {
 			if !seen[l] {
 				seen[l] = true
 				out = append(out, l)
@@ -212,7 +212,7 @@ func (s *Store) SupplyLinks(_ context.Context, q chainmap.SupplyLinkQuery) ([]*c
 		}
 	}
 	for _, e := range q.Customers {
-		for _, l := range g.linksByCustomer[e] {
+		for _, l := range g.linksTo(e) {
 			if !seen[l] {
 				seen[l] = true
 				out = append(out, l)

@@ -81,6 +81,7 @@ func (s *Store) Begin(ctx context.Context, info chainmap.DatasetInfo) error {
 	_, err = s.write(ctx, `MERGE (d:Dataset {id: $id})
 SET d.status = 'loading', d.started_at = $now, d.info = $info`,
 		map[string]any{"id": info.ID, "now": time.Now().UTC().Format(time.RFC3339Nano), "info": mustJSON(p)})
+	s.forgetReferences()
 	return err
 }
 
@@ -229,6 +230,7 @@ func (s *Store) End(ctx context.Context, keys loaders.Keys) error {
 	}
 	_, err := s.write(ctx, `MATCH (d:Dataset {id: $id}) SET d.status = 'complete', d.finished_at = $now`,
 		map[string]any{"id": s.load.info.ID, "now": time.Now().UTC().Format(time.RFC3339Nano)})
+	s.forgetReferences()
 	if err != nil {
 		return err
 	}
@@ -319,6 +321,7 @@ func asInt(v any) int {
 // go first, in batches, so that a segment with a million operations never has to be
 // detached in one transaction.
 func (s *Store) Reset(ctx context.Context) error {
+	defer s.forgetReferences()
 	labels := []string{"Dataset", "StatsMeta", "SegmentStats"}
 	for _, n := range nodeKinds {
 		labels = append(labels, n.label)

@@ -52,6 +52,10 @@ type Store struct {
 	// statsCache holds, by dataset version (see preflight), whole-dataset aggregates and
 	// each chain's segment list.
 	statsCache sync.Map
+	// refs holds the reference tables of the last settled dataset version (References);
+	// refsMu lets one caller fill it while the others wait.
+	refs   atomic.Pointer[chainmap.ReferenceTables]
+	refsMu sync.Mutex
 
 	// Load options, set with SetLoadOptions before a load.
 	prune  bool

@@ -10,10 +10,12 @@
 #                 no load baseline, no peer, no Go benchmarks; figures printed, not asserted,
 #                 and docs/performance.md left alone unless --out is given
 #   --no-peer     skip the @neo4j/graphql peer (no npm install)
-#   --out FILE    where the report goes (default docs/performance.md; none with --smoke)
+#   --out FILE    where the report goes (default docs/performance.md; none with --smoke);
+#                 its ratios go beside it as .json (docs/performance.json), which --smoke reads
 #   -- FLAGS      passed to chainbench (bin/chainbench --help lists them)
 #
-# Environment: CHAINBENCH_NEO4J_PORT (default 7700), CHAINBENCH_NEO4J_HOME (default
+# Environment: CHAINBENCH_GUARD (the committed ratios --smoke compares with, default
+# docs/performance.json), CHAINBENCH_NEO4J_PORT (default 7700), CHAINBENCH_NEO4J_HOME (default
 # .neo4j/bench), CHAINBENCH_WORK (default $TMPDIR/chainbench: datasets, logs, and the raw
 # results.json that `bin/chainbench --render` and `--merge` read). The benchmark's Neo4j is
 # started and stopped by chainbench itself (scripts/neo4j.sh with that home and port), and
@@ -62,7 +64,7 @@ ARGS=(--chainmap bin/chainmap --repo "$REPO" --tiers "$TIERS"
       --neo4j-home "${CHAINBENCH_NEO4J_HOME:-$REPO/.neo4j/bench}"
       --work "$WORK" --json "$WORK/results.json")
 if [ "$SMOKE" = 1 ]; then
-  ARGS+=(--smoke)
+  ARGS+=(--smoke --guard "${CHAINBENCH_GUARD:-$REPO/docs/performance.json}")
 fi
 if [ "$PEER" = 1 ]; then
   if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then

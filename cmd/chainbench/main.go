@@ -67,21 +67,57 @@ type options struct {
 	timeout     time.Duration
 }
 
+// modes are the flags that pick what chainbench does instead of (or after) the benchmark.
+type modes struct {
+	render, compare, compareURI, compareData string
+	// guard is the committed ratio file the run is compared with (empty: no guard);
+	// guardFactor how many times worse a ratio may be before the run fails.
+	guard       string
+	guardFactor float64
+	// ratios is where the run's ratios go (default: beside --out, as .json).
+	ratios string
+}
+
 func main() {
 	log.SetFlags(log.Ltime)
 	log.SetPrefix("chainbench: ")
+	o, m, err := parseFlags()
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	switch {
+	case m.render != "":
+		err = renderMode(o, m)
+	case m.compare != "":
+		err = compareMode(ctx, o, m)
+	default:
+		err = benchMode(ctx, o, m)
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+// parseFlags reads the command line into options, applies the smoke test's limits and
+// the defaults that depend on other flags, and creates the work folder.
+func parseFlags() (options, modes, error) {
 	var o options
+	var m modes
 	var tiers string
 	flag.StringVar(&o.chainmap, "chainmap", "bin/chainmap", "the chainmap binary to benchmark")
 	flag.StringVar(&o.repo, "repo", ".", "the chainmap repository (for scripts/neo4j.sh and the peer)")
 	flag.StringVar(&o.work, "work", filepath.Join(os.TempDir(), "chainbench"), "folder for datasets and logs")
 	flag.StringVar(&tiers, "tiers", "10k,100k,1m", "dataset sizes in enterprises, comma-separated (10k, 100k, 1m or a number)")
-	flag.BoolVar(&o.smoke, "smoke", false, "quick run for CI: few iterations, short throughput runs, no load baseline, no peer, no Go benchmarks; figures printed, not asserted")
-	var compare, compareURI, compareData, render string
-	flag.StringVar(&render, "render", "", "instead of the benchmark, rewrite --out from a results JSON written by an earlier run (--json)")
-	flag.StringVar(&compare, "compare", "", "A,B: instead of the benchmark, compare two chainmap binaries (before and after a fix) on --compare-uri (a loaded Neo4j) or --compare-data (embedded)")
-	flag.StringVar(&compareURI, "compare-uri", "", "Neo4j that --compare reads (already loaded)")
-	flag.StringVar(&compareData, "compare-data", "", "dataset folder that --compare loads into the embedded store")
+	flag.BoolVar(&o.smoke, "smoke", false, "quick run for CI: few iterations, short throughput runs, no load baseline, no peer, no Go benchmarks; figures printed, ratios checked by --guard")
+	flag.StringVar(&m.render, "render", "", "instead of the benchmark, rewrite --out from a results JSON written by an earlier run (--json)")
+	flag.StringVar(&m.compare, "compare", "", "A,B: instead of the benchmark, compare two chainmap binaries (before and after a fix) on --compare-uri (a loaded Neo4j) or --compare-data (embedded)")
+	flag.StringVar(&m.compareURI, "compare-uri", "", "Neo4j that --compare reads (already loaded)")
+	flag.StringVar(&m.compareData, "compare-data", "", "dataset folder that --compare loads into the embedded store")
+	flag.StringVar(&m.guard, "guard", "", "after the run, compare its ratios (chainmap ÷ best hand-written Cypher, per question) with this committed ratio file (docs/performance.json) and fail when one is more than --guard-factor × worse")
+	flag.Float64Var(&m.guardFactor, "guard-factor", 2, "how many times the committed ratio a measured ratio may reach before --guard fails")
+	flag.StringVar(&m.ratios, "ratios", "", "write the run's ratios here (default: beside --out with the extension .json)")
 	flag.BoolVar(&o.reuseDB, "reuse-db", false, "skip the loads and query the graph already in the benchmark's Neo4j (one tier; load figures come from --merge)")
 	flag.DurationVar(&o.timeout, "serve-timeout", 5*time.Minute, "request and database-call deadline of the chainmap servers measured (chainmap's default is 30 s; raised so that slow analyses are measured rather than cut off)")
 	flag.BoolVar(&o.loadOnly, "load-only", false, "measure only the Neo4j loads (workload 1)")
@@ -114,17 +150,13 @@ func main() {
 		}
 	}
 	if o.smoke {
-		o.iterations, o.warmup, o.duration = min(o.iterations, 5), 1, min(o.duration, 2*time.Second)
-		warmupFor = min(warmupFor, 2*time.Second)
-		if !flagSet("peer") {
-			o.peer = false
-		}
-		if !flagSet("gobench") {
-			o.gobench = false
-		}
-		if !flagSet("load-baseline") {
-			o.baseline = false
-		}
+		applySmoke(&o)
+	}
+	if m.ratios == "" && o.out != "" {
+		m.ratios = ratiosPath(o.out)
+	}
+	if m.guardFactor <= 1 {
+		return o, m, fmt.Errorf("--guard-factor must be above 1, not %g", m.guardFactor)
 	}
 	if o.neo4jHome == "" {
 		o.neo4jHome = filepath.Join(o.repo, ".neo4j", "bench")
@@ -132,47 +164,65 @@ func main() {
 	o.peerDir = filepath.Join(o.repo, "scripts", "bench")
 	var err error
 	if o.chainmap, err = filepath.Abs(o.chainmap); err != nil {
-		log.Fatal(err)
+		return o, m, err
 	}
-	if err := os.MkdirAll(o.work, 0o755); err != nil {
-		log.Fatal(err)
+	return o, m, os.MkdirAll(o.work, 0o755)
+}
+
+// applySmoke cuts the run down to the CI smoke test: few iterations, short warm-up and
+// throughput runs, and no peer, Go benchmarks or load baseline unless asked for.
+func applySmoke(o *options) {
+	o.iterations, o.warmup, o.duration = min(o.iterations, 5), 1, min(o.duration, 2*time.Second)
+	warmupFor = min(warmupFor, 2*time.Second)
+	if !flagSet("peer") {
+		o.peer = false
 	}
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer cancel()
-	if render != "" {
-		b, err := os.ReadFile(render)
-		if err != nil {
-			log.Fatal(err)
-		}
-		var res Results
-		if err := json.Unmarshal(b, &res); err != nil {
-			log.Fatal(err)
-		}
-		if o.merge != "" {
-			if err := mergeResults(&res, o.merge); err != nil {
-				log.Fatal(err)
-			}
-		}
-		o.command = res.Command
-		if o.out == "" {
-			fmt.Print(report(&res, o))
-			return
-		}
-		if err := writeReport(o.out, report(&res, o)); err != nil {
-			log.Fatal(err)
-		}
-		return
+	if !flagSet("gobench") {
+		o.gobench = false
 	}
-	if compare != "" {
-		a, b, err := splitPair(compare)
-		if err == nil {
-			err = compareBinaries(ctx, o, a, b, compareURI, compareData)
-		}
-		if err != nil {
-			log.Fatal(err)
-		}
-		return
+	if !flagSet("load-baseline") {
+		o.baseline = false
 	}
+}
+
+// renderMode rewrites the report (and its ratio file) from the results of an earlier run.
+func renderMode(o options, m modes) error {
+	b, err := os.ReadFile(m.render)
+	if err != nil {
+		return err
+	}
+	var res Results
+	if err := json.Unmarshal(b, &res); err != nil {
+		return err
+	}
+	if o.merge != "" {
+		if err := mergeResults(&res, o.merge); err != nil {
+			return err
+		}
+	}
+	o.command = res.Command
+	if o.out == "" {
+		fmt.Print(report(&res, o))
+		return nil
+	}
+	if err := writeReport(o.out, report(&res, o)); err != nil {
+		return err
+	}
+	return writeRatios(m.ratios, ratiosOf(&res))
+}
+
+// compareMode compares two chainmap binaries instead of running the benchmark.
+func compareMode(ctx context.Context, o options, m modes) error {
+	a, b, err := splitPair(m.compare)
+	if err != nil {
+		return err
+	}
+	return compareBinaries(ctx, o, a, b, m.compareURI, m.compareData)
+}
+
+// benchMode runs the benchmark, writes what it measured (raw JSON, report, ratios), prints
+// the summary, and then applies the ratio guard.
+func benchMode(ctx context.Context, o options, m modes) error {
 	res, err := run(ctx, o)
 	if res != nil && o.merge != "" {
 		if merr := mergeResults(res, o.merge); merr != nil {
@@ -180,24 +230,40 @@ func main() {
 		}
 	}
 	if res != nil {
-		if o.jsonOut != "" {
-			b, _ := json.MarshalIndent(res, "", "  ")
-			if werr := os.WriteFile(o.jsonOut, b, 0o644); werr != nil {
-				log.Print(werr)
-			}
-		}
-		md := report(res, o)
-		if o.out != "" {
-			if werr := writeReport(o.out, md); werr != nil {
-				log.Print(werr)
-			} else {
-				log.Printf("wrote %s", o.out)
-			}
-		}
+		writeOutputs(res, o, m)
 		fmt.Println(summaryText(res))
 	}
 	if err != nil {
-		log.Fatal(err)
+		return err
+	}
+	if m.guard != "" {
+		return guard(m.guard, res, m.guardFactor)
+	}
+	return nil
+}
+
+// writeOutputs writes the raw results, the report and its ratio file where asked; a
+// failed write is logged, not fatal (the summary still prints).
+func writeOutputs(res *Results, o options, m modes) {
+	if o.jsonOut != "" {
+		b, _ := json.MarshalIndent(res, "", "  ")
+		if werr := os.WriteFile(o.jsonOut, b, 0o644); werr != nil {
+			log.Print(werr)
+		}
+	}
+	if o.out != "" {
+		if werr := writeReport(o.out, report(res, o)); werr != nil {
+			log.Print(werr)
+		} else {
+			log.Printf("wrote %s", o.out)
+		}
+	}
+	if m.ratios != "" {
+		if werr := writeRatios(m.ratios, ratiosOf(res)); werr != nil {
+			log.Print(werr)
+		} else {
+			log.Printf("wrote %s", m.ratios)
+		}
 	}
 }
 
@@ -724,9 +790,9 @@ func mixedWorkload(tr *TierResult) ([]gqlRequest, []int) {
 	return mix, []int{3, 1, 1, 1, 4}
 }
 
-// profileQueries runs each analysis once through a second chainmap server whose Neo4j
-// connection goes through a Bolt proxy, records every query it sends, and PROFILEs each
-// with the parameters it was sent with.
+// profileQueries runs each analysis through a second chainmap server whose Neo4j
+// connection goes through a Bolt proxy, records every query its second run sends (the
+// first fills the caches), and PROFILEs each with the parameters it was sent with.
 func profileQueries(ctx context.Context, o options, n *neo4jInstance, cy *cypherRunner, tr *TierResult, logs string) []Profiled {
 	target := strings.TrimPrefix(n.uri, "bolt://")
 	px, err := newBoltProxy(target, true)
@@ -763,6 +829,11 @@ func profileQueries(ctx context.Context, o options, n *neo4jInstance, cy *cypher
 	}
 	var out []Profiled
 	for _, r := range reqs {
+		// Once unrecorded, so that what is recorded is a warm server's request (caches
+		// per dataset version filled), as every measured request is.
+		if _, err := cl.do(ctx, r); err != nil {
+			tr.Problems = append(tr.Problems, "profile run: "+err.Error())
+		}
 		px.take()
 		px.setLabel(r.Name)
 		if _, err := cl.do(ctx, r); err != nil {

@@ -78,9 +78,38 @@ func bestBaseline(m map[string]Latency) (string, Latency) {
 	return name, best
 }
 
+// reportWriter builds the Markdown report of one run, section by section.
+type reportWriter struct {
+	b strings.Builder
+	r *Results
+	o options
+}
+
+func (rw *reportWriter) w(format string, a ...any) { fmt.Fprintf(&rw.b, format, a...) }
+
+// report renders the whole Markdown report of a run; {{NOTES}} marks where writeReport
+// keeps the hand-written notes of the file it replaces.
 func report(r *Results, o options) string {
-	var b strings.Builder
-	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
+	rw := &reportWriter{r: r, o: o}
+	rw.intro()
+	rw.machine()
+	rw.summary()
+	rw.goals()
+	for _, t := range r.Tiers {
+		rw.tier(t)
+	}
+	rw.profiles()
+	rw.loadPlans()
+	rw.goBench()
+	rw.w("## Notes and findings\n\n{{NOTES}}\n")
+	return rw.b.String()
+}
+
+// intro is the opening paragraph and how to reproduce the run.
+func (rw *reportWriter) intro() {
+	w := rw.w
+	r := rw.r
+	o := rw.o
 	w("# Performance\n\n")
 	w("How chainmap behaves when the graph is a thousand times the bundled one (issue 7). Every figure\n")
 	w("below was measured in one run of `chainbench` on the machine described, each next to a baseline\n")
@@ -92,7 +121,7 @@ func report(r *Results, o options) string {
 		w("> **Smoke run** (`--smoke`): few iterations and short throughput runs; the figures show that\n> the harness works, not how fast chainmap is.\n\n")
 	}
 	w("## Reproduce\n\n```sh\nscripts/bench.sh                       # 10k, 100k and 1M tiers, rewrites docs/performance.md\n")
-	w("scripts/bench.sh --tier 10k --smoke    # the CI smoke test: figures printed, not asserted\n")
+	w("scripts/bench.sh --tier 10k --smoke    # the CI smoke test: fails when a ratio is 2× worse than docs/performance.json\n")
 	w("scripts/bench.sh --tier 10k,100k       # any subset; other flags go to chainbench (--help)\n")
 	w("go test -run '^$' -bench . -benchmem .  # the pure rules alone (bench_test.go)\n")
 	w("bin/chainbench --compare A,B --compare-uri bolt://127.0.0.1:7700   # two chainmap builds, interleaved, answers checked equal\n")
@@ -108,6 +137,12 @@ func report(r *Results, o options) string {
 	}
 	w("\n")
 
+}
+
+// machine describes the machine, the software and the load average of each tier.
+func (rw *reportWriter) machine() {
+	w := rw.w
+	r := rw.r
 	m := r.Machine
 	w("## Machine and run\n\n| | |\n|---|---|\n")
 	w("| date | %s |\n| CPU | %s, %d cores |\n| memory | %.1f GiB |\n| kernel | %s |\n", m.Date, m.CPU, m.Cores, m.MemGiB, m.Kernel)
@@ -127,6 +162,12 @@ func report(r *Results, o options) string {
 	w("The machine is shared with other work (the load average above says how much); ratios to a\n")
 	w("baseline measured in the same run are the figures to trust, absolute numbers vary between runs.\n\n")
 
+}
+
+// summary is one row per tier of the headline figures.
+func (rw *reportWriter) summary() {
+	w := rw.w
+	r := rw.r
 	w("## Summary\n\n")
 	w("| tier | enterprises / rows | load rows/s (× baseline) | gap city Neo4j p50/p95 (× best Cypher) | gap province Neo4j p50/p95 (×) | gap city / province embedded p50/p95 | targets / cluster / list Neo4j p50 | mixed req/s Neo4j / embedded (p99) | peer ratio latency / throughput |\n")
 	w("|---|---|---|---|---|---|---|---|---|\n")
@@ -165,6 +206,12 @@ func report(r *Results, o options) string {
 	w("\nPeer ratios are chainmap ÷ peer: latency p50 for counts per segment (city, province) and the paged\n")
 	w("list; throughput req/s of the same three-query mix (above 1× chainmap serves more).\n\n")
 
+}
+
+// goals checks each goal of issue 7 against what each tier measured.
+func (rw *reportWriter) goals() {
+	w := rw.w
+	r := rw.r
 	w("## Goals\n\n| goal | tier | measured | |\n|---|---|---|---|\n")
 	var first, last *TierResult
 	for _, t := range r.Tiers {
@@ -221,99 +268,133 @@ func report(r *Results, o options) string {
 	}
 	w("\n")
 
-	for _, t := range r.Tiers {
-		w("## Tier %s: %d enterprises\n\n", t.Tier, t.Enterprises)
-		var tabs []string
-		for _, k := range sortedKeys(t.RowsByTable) {
-			tabs = append(tabs, fmt.Sprintf("%s %d", strings.TrimSuffix(k, ".csv"), t.RowsByTable[k]))
+}
+
+// tier writes the section of one tier: its sizes, checks and problems, then each workload.
+func (rw *reportWriter) tier(t *TierResult) {
+	w := rw.w
+	w("## Tier %s: %d enterprises\n\n", t.Tier, t.Enterprises)
+	var tabs []string
+	for _, k := range sortedKeys(t.RowsByTable) {
+		tabs = append(tabs, fmt.Sprintf("%s %d", strings.TrimSuffix(k, ".csv"), t.RowsByTable[k]))
+	}
+	gen := fmt.Sprintf("generated in %.1f s", t.GenSeconds)
+	if t.GenSeconds == 0 {
+		gen = "dataset reused from an earlier run (same seed)"
+	}
+	w("%d rows (%s); %s. Scopes: city %s holds %d enterprises, province %s %d; investment targets for `%s`, cluster `%s`. Tier took %.1f min.\n\n",
+		t.Rows, strings.Join(tabs, ", "), gen, benchCity, t.ScopeSize[benchCity], benchProvince, t.ScopeSize[benchProvince], t.TargetSeg, benchPark, t.Seconds/60)
+	if len(t.Problems) > 0 {
+		w("**Problems in this tier:**\n\n")
+		for _, p := range t.Problems {
+			w("- %s\n", oneLine(p, 400))
 		}
-		gen := fmt.Sprintf("generated in %.1f s", t.GenSeconds)
-		if t.GenSeconds == 0 {
-			gen = "dataset reused from an earlier run (same seed)"
+		w("\n")
+	}
+	if len(t.Checks) > 0 {
+		w("Checks: %s.\n\n", strings.Join(t.Checks, "; "))
+	}
+	rw.tierLoad(t)
+	rw.tierNeo4j(t)
+	rw.tierPeer(t)
+	rw.tierEmbedded(t)
+}
+
+// tierLoad is workload 1: the Neo4j load against the plain-driver baseline.
+func (rw *reportWriter) tierLoad(t *TierResult) {
+	w := rw.w
+	if l := t.Load; l != nil && l.ChainmapRate > 0 {
+		w("### 1. Load into Neo4j\n\n| | seconds | rows/s | ratio | peak RSS of the loader |\n|---|---|---|---|---|\n")
+		if l.BaselineRate > 0 {
+			w("| baseline: plain driver, `UNWIND $rows CREATE`, same batch size, empty database | %.1f | %.0f | 1× | (in chainbench) |\n", l.BaselineSeconds, l.BaselineRate)
 		}
-		w("%d rows (%s); %s. Scopes: city %s holds %d enterprises, province %s %d; investment targets for `%s`, cluster `%s`. Tier took %.1f min.\n\n",
-			t.Rows, strings.Join(tabs, ", "), gen, benchCity, t.ScopeSize[benchCity], benchProvince, t.ScopeSize[benchProvince], t.TargetSeg, benchPark, t.Seconds/60)
-		if len(t.Problems) > 0 {
-			w("**Problems in this tier:**\n\n")
-			for _, p := range t.Problems {
-				w("- %s\n", oneLine(p, 400))
-			}
+		w("| `chainmap load` (validate, then batched `UNWIND` writes), empty database | %.1f | %.0f | %s | %.0f MiB |\n\n", l.ChainmapSeconds, l.ChainmapRate, ratio(l.Ratio), l.PeakRSSMiB)
+		w("Neo4j's resident memory after the load: %.0f MiB.", l.Neo4jRSSMiB)
+		if l.LoaderCPU > 0 {
+			w(" CPU time of `chainmap load` itself (reading, validating, encoding): %.1f s of its %.1f s.", l.LoaderCPU, l.ChainmapSeconds)
+		}
+		w("\n\n")
+	}
+}
+
+// tierNeo4j is workloads 2 to 4: gap analysis against hand-written Cypher, the other analyses and throughput.
+func (rw *reportWriter) tierNeo4j(t *TierResult) {
+	w := rw.w
+	r := rw.r
+	if s := t.Neo4j; s != nil {
+		w("### 2. Gap analysis on Neo4j\n\n| scope | chainmap GraphQL p50 / p95 | Cypher: traverse p50 / p95 | Cypher: index p50 / p95 | ratio to the best (p50, p95) |\n|---|---|---|---|---|\n")
+		for _, k := range []string{"gap-city", "gap-province"} {
+			w("| %s | %s | %s | %s | %s, %s |\n", strings.TrimPrefix(k, "gap-"), lat(s.Latency[k]), lat(s.Baseline[k]["traverse"]), lat(s.Baseline[k]["index"]), ratio(s.Ratio[k]), ratio(s.RatioP95[k]))
+		}
+		w("\nThe baselines are single hand-written queries computing the same per-segment aggregate\n")
+		w("(distinct active producing enterprises in the segment's subtree, revenue, capacity per unit\n")
+		w("dimension; checked equal to chainmap's answer above): *traverse* walks from the region down\n")
+		w("`WITHIN` to `LOCATED_IN`; *index* collects the region ids and uses the `enterprise_region` index.\n")
+		w("chainmap's figure is the whole GraphQL request of docs/api.md (rules, reasons, balances included).\n\n")
+		w("### 3. Other analyses on Neo4j\n\n| query | p50 / p95 | ratio to the 10k tier (p50) |\n|---|---|---|\n")
+		for _, k := range []string{"targets", "cluster", "enterprises-p1", "enterprises-p2"} {
+			w("| %s | %s | %s |\n", otherName(k, t), lat(s.Latency[k]), scaleRatio(r, t, func(x *TierResult) *StoreResult { return x.Neo4j }, k))
+		}
+		w("\n")
+		if tp := s.Throughput; tp != nil {
+			w("### 4. Throughput on Neo4j\n\n")
+			writeTP(&rw.b, tp, "chainmap serve")
 			w("\n")
-		}
-		if len(t.Checks) > 0 {
-			w("Checks: %s.\n\n", strings.Join(t.Checks, "; "))
-		}
-		if l := t.Load; l != nil && l.ChainmapRate > 0 {
-			w("### 1. Load into Neo4j\n\n| | seconds | rows/s | ratio | peak RSS of the loader |\n|---|---|---|---|---|\n")
-			if l.BaselineRate > 0 {
-				w("| baseline: plain driver, `UNWIND $rows CREATE`, same batch size, empty database | %.1f | %.0f | 1× | (in chainbench) |\n", l.BaselineSeconds, l.BaselineRate)
-			}
-			w("| `chainmap load` (validate, then batched `UNWIND` writes), empty database | %.1f | %.0f | %s | %.0f MiB |\n\n", l.ChainmapSeconds, l.ChainmapRate, ratio(l.Ratio), l.PeakRSSMiB)
-			w("Neo4j's resident memory after the load: %.0f MiB.", l.Neo4jRSSMiB)
-			if l.LoaderCPU > 0 {
-				w(" CPU time of `chainmap load` itself (reading, validating, encoding): %.1f s of its %.1f s.", l.LoaderCPU, l.ChainmapSeconds)
-			}
-			w("\n\n")
-		}
-		if s := t.Neo4j; s != nil {
-			w("### 2. Gap analysis on Neo4j\n\n| scope | chainmap GraphQL p50 / p95 | Cypher: traverse p50 / p95 | Cypher: index p50 / p95 | ratio to the best (p50, p95) |\n|---|---|---|---|---|\n")
-			for _, k := range []string{"gap-city", "gap-province"} {
-				w("| %s | %s | %s | %s | %s, %s |\n", strings.TrimPrefix(k, "gap-"), lat(s.Latency[k]), lat(s.Baseline[k]["traverse"]), lat(s.Baseline[k]["index"]), ratio(s.Ratio[k]), ratio(s.RatioP95[k]))
-			}
-			w("\nThe baselines are single hand-written queries computing the same per-segment aggregate\n")
-			w("(distinct active producing enterprises in the segment's subtree, revenue, capacity per unit\n")
-			w("dimension; checked equal to chainmap's answer above): *traverse* walks from the region down\n")
-			w("`WITHIN` to `LOCATED_IN`; *index* collects the region ids and uses the `enterprise_region` index.\n")
-			w("chainmap's figure is the whole GraphQL request of docs/api.md (rules, reasons, balances included).\n\n")
-			w("### 3. Other analyses on Neo4j\n\n| query | p50 / p95 | ratio to the 10k tier (p50) |\n|---|---|---|\n")
-			for _, k := range []string{"targets", "cluster", "enterprises-p1", "enterprises-p2"} {
-				w("| %s | %s | %s |\n", otherName(k, t), lat(s.Latency[k]), scaleRatio(r, t, func(x *TierResult) *StoreResult { return x.Neo4j }, k))
-			}
-			w("\n")
-			if tp := s.Throughput; tp != nil {
-				w("### 4. Throughput on Neo4j\n\n")
-				writeTP(&b, tp, "chainmap serve")
-				w("\n")
-			}
-		}
-		if p := t.Peer; p != nil {
-			w("### 5. The peer: @neo4j/graphql on the same Neo4j\n\n| query | chainmap p50 / p95 | peer p50 / p95 | chainmap ÷ peer (p50, p95) |\n|---|---|---|---|\n")
-			for _, pp := range p.Pairs {
-				w("| %s | %s | %s | %s, %s |\n", pp.Name, lat(pp.Chainmap), lat(pp.Peer), ratio(pp.Ratio), ratio(pp.RatioP95))
-			}
-			w("\nThroughput of the same three queries in equal parts, %d clients:\n\n", o.clients)
-			if p.Chainmap != nil && p.Peer != nil {
-				w("| server | req/s | p50 / p99 ms | errors | peak RSS |\n|---|---|---|---|---|\n")
-				w("| chainmap | %s | %s / %s | %d | %.0f MiB |\n", f1(p.Chainmap.ReqPerSec), f1(p.Chainmap.Latency.P50), f1(p.Chainmap.Latency.P99), p.Chainmap.Errors, p.Chainmap.ServerRSS)
-				w("| peer | %s | %s / %s | %d | %.0f MiB |\n", f1(p.Peer.ReqPerSec), f1(p.Peer.Latency.P50), f1(p.Peer.Latency.P99), p.Peer.Errors, p.Peer.ServerRSS)
-				w("| chainmap ÷ peer | %s | p99 %s | | |\n\n", ratio(p.TPRatio), ratio(p.P99Ratio))
-			}
-			w("The closest equivalents: chainmap's `gapAnalysis { segments { segment { id } enterprises capacity } }`\n")
-			w("against the peer's `segments(where: {chain}) { enterprisesConnection(where: {node: {status, locatedIn: …}}) { aggregate { count { nodes } } } }`\n")
-			w("(the peer counts each segment's own operations, chainmap its whole subtree, and chainmap also\n")
-			w("computes the rules; on leaf segments the counts were checked equal), and chainmap's `enterprises(filter: {region}, orderBy: REVENUE, first: 20)`\n")
-			w("with operations and segments against the peer's `enterprisesConnection(first: 20, sort: revenue DESC, where: {locatedIn: …})`\n")
-			w("with `segmentsConnection`. The region subtree is expressed through `locatedIn`/`within` filters.\n\n")
-		}
-		if e := t.Embedded; e != nil {
-			w("### 6. Embedded store\n\nStart-up (process start to `/readyz`, loading and validating the dataset): **%.1f s**; resident memory after start %.0f MiB, after the queries %.0f MiB.\n\n",
-				e.StartSeconds, e.RSSMiB, e.RSSAfterMiB)
-			w("| query | p50 / p95 | ratio to Neo4j (p50) |\n|---|---|---|\n")
-			for _, k := range []string{"gap-city", "gap-province", "targets", "cluster", "enterprises-p1", "enterprises-p2"} {
-				rr := "–"
-				if t.Neo4j != nil && t.Neo4j.Latency[k].P50 > 0 && e.Latency[k].P50 > 0 {
-					rr = ratio(e.Latency[k].P50 / t.Neo4j.Latency[k].P50)
-				}
-				w("| %s | %s | %s |\n", otherName(k, t), lat(e.Latency[k]), rr)
-			}
-			w("\n")
-			if tp := e.Throughput; tp != nil {
-				writeTP(&b, tp, "chainmap serve (embedded)")
-				w("\n")
-			}
 		}
 	}
+}
 
+// tierPeer is workload 5: the @neo4j/graphql peer on the same Neo4j.
+func (rw *reportWriter) tierPeer(t *TierResult) {
+	w := rw.w
+	o := rw.o
+	if p := t.Peer; p != nil {
+		w("### 5. The peer: @neo4j/graphql on the same Neo4j\n\n| query | chainmap p50 / p95 | peer p50 / p95 | chainmap ÷ peer (p50, p95) |\n|---|---|---|---|\n")
+		for _, pp := range p.Pairs {
+			w("| %s | %s | %s | %s, %s |\n", pp.Name, lat(pp.Chainmap), lat(pp.Peer), ratio(pp.Ratio), ratio(pp.RatioP95))
+		}
+		w("\nThroughput of the same three queries in equal parts, %d clients:\n\n", o.clients)
+		if p.Chainmap != nil && p.Peer != nil {
+			w("| server | req/s | p50 / p99 ms | errors | peak RSS |\n|---|---|---|---|---|\n")
+			w("| chainmap | %s | %s / %s | %d | %.0f MiB |\n", f1(p.Chainmap.ReqPerSec), f1(p.Chainmap.Latency.P50), f1(p.Chainmap.Latency.P99), p.Chainmap.Errors, p.Chainmap.ServerRSS)
+			w("| peer | %s | %s / %s | %d | %.0f MiB |\n", f1(p.Peer.ReqPerSec), f1(p.Peer.Latency.P50), f1(p.Peer.Latency.P99), p.Peer.Errors, p.Peer.ServerRSS)
+			w("| chainmap ÷ peer | %s | p99 %s | | |\n\n", ratio(p.TPRatio), ratio(p.P99Ratio))
+		}
+		w("The closest equivalents: chainmap's `gapAnalysis { segments { segment { id } enterprises capacity } }`\n")
+		w("against the peer's `segments(where: {chain}) { enterprisesConnection(where: {node: {status, locatedIn: …}}) { aggregate { count { nodes } } } }`\n")
+		w("(the peer counts each segment's own operations, chainmap its whole subtree, and chainmap also\n")
+		w("computes the rules; on leaf segments the counts were checked equal), and chainmap's `enterprises(filter: {region}, orderBy: REVENUE, first: 20)`\n")
+		w("with operations and segments against the peer's `enterprisesConnection(first: 20, sort: revenue DESC, where: {locatedIn: …})`\n")
+		w("with `segmentsConnection`. The region subtree is expressed through `locatedIn`/`within` filters.\n\n")
+	}
+}
+
+// tierEmbedded is workload 6: the embedded store.
+func (rw *reportWriter) tierEmbedded(t *TierResult) {
+	w := rw.w
+	if e := t.Embedded; e != nil {
+		w("### 6. Embedded store\n\nStart-up (process start to `/readyz`, loading and validating the dataset): **%.1f s**; resident memory after start %.0f MiB, after the queries %.0f MiB.\n\n",
+			e.StartSeconds, e.RSSMiB, e.RSSAfterMiB)
+		w("| query | p50 / p95 | ratio to Neo4j (p50) |\n|---|---|---|\n")
+		for _, k := range []string{"gap-city", "gap-province", "targets", "cluster", "enterprises-p1", "enterprises-p2"} {
+			rr := "–"
+			if t.Neo4j != nil && t.Neo4j.Latency[k].P50 > 0 && e.Latency[k].P50 > 0 {
+				rr = ratio(e.Latency[k].P50 / t.Neo4j.Latency[k].P50)
+			}
+			w("| %s | %s | %s |\n", otherName(k, t), lat(e.Latency[k]), rr)
+		}
+		w("\n")
+		if tp := e.Throughput; tp != nil {
+			writeTP(&rw.b, tp, "chainmap serve (embedded)")
+			w("\n")
+		}
+	}
+}
+
+// profiles is the PROFILE of every query the analyses send, from the largest tier profiled.
+func (rw *reportWriter) profiles() {
+	w := rw.w
+	r := rw.r
 	// PROFILE of the largest Neo4j tier.
 	var prof *TierResult
 	for _, t := range r.Tiers {
@@ -323,7 +404,7 @@ func report(r *Results, o options) string {
 	}
 	if prof != nil {
 		w("## Cypher PROFILE of every query the analyses send (tier %s)\n\n", prof.Tier)
-		w("Recorded by running each analysis once through a Bolt proxy in front of Neo4j (every RUN message,\n")
+		w("Recorded by running each analysis twice through a Bolt proxy in front of Neo4j (every RUN message\nof the second run, when the caches per dataset version are warm,\n")
 		w("with its parameters), then `PROFILE` of each distinct query with those parameters. Operators that\n")
 		w("usually mean too much work are flagged. db hits per query, all tiers:\n\n")
 		w("| analysis | query (start) | %s |\n|---|---|%s\n", strings.Join(tierNames(r), " | "), strings.Repeat("---|", len(tierNames(r))))
@@ -362,6 +443,12 @@ func report(r *Results, o options) string {
 			}
 		}
 	}
+}
+
+// loadPlans is the PROFILE of chainmap's load statements.
+func (rw *reportWriter) loadPlans() {
+	w := rw.w
+	r := rw.r
 	var lp *TierResult
 	for _, t := range r.Tiers {
 		if len(t.LoadPlans) > 0 {
@@ -403,11 +490,15 @@ func report(r *Results, o options) string {
 			}
 		}
 	}
+}
+
+// goBench is the output of the Go benchmarks of the pure rules.
+func (rw *reportWriter) goBench() {
+	w := rw.w
+	r := rw.r
 	if r.GoBench != "" {
 		w("## Go benchmarks of the pure rules\n\n`go test -run '^$' -bench . -benchmem .` (bench_test.go: `AnalyseGaps`, `RankTargets`, `BuildRoadmap` on synthetic inputs of realistic sizes):\n\n```text\n%s```\n\n", r.GoBench)
 	}
-	w("## Notes and findings\n\n{{NOTES}}\n")
-	return b.String()
 }
 
 func orDash(s string) string {
