@@ -78,7 +78,6 @@ func loadAll(t *testing.T, dir string) []storeCase {
 		if err := neo.Reset(ctx); err != nil {
 			t.Fatalf("neo4j reset: %v", err)
 		}
-		neo.SetLoadOptions(false, false)
 		if _, err := loaders.Load(ctx, dir, neo, loaders.Options{}); err != nil {
 			t.Fatalf("neo4j load of %s: %v", dir, err)
 		}

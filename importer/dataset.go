@@ -35,25 +35,29 @@ func OpenDataset(ctx context.Context, dir string) (*Dataset, error) {
 	return ds, nil
 }
 
-// collector is a loaders.Sink keeping the records the import needs.
+// collector is a load target (chainmap.Loader, and its own session) keeping the records
+// the import needs.
 type collector Dataset
 
-func (c *collector) Begin(context.Context, chainmap.DatasetInfo) error { return nil }
-func (c *collector) End(context.Context, loaders.Keys) error           { return nil }
+func (c *collector) BeginLoad(context.Context, chainmap.LoadOptions) (chainmap.LoadSession, error) {
+	return c, nil
+}
+func (c *collector) Commit(context.Context) error { return nil }
+func (c *collector) Abort(context.Context)        {}
 
-func (c *collector) Write(_ context.Context, b loaders.Batch) error {
-	switch rows := b.Rows.(type) {
-	case []chainmap.Segment:
+func (c *collector) Write(_ context.Context, b chainmap.Batch) error {
+	switch rows := b.(type) {
+	case chainmap.Rows[chainmap.Segment]:
 		c.Segments = append(c.Segments, rows...)
-	case []chainmap.Region:
+	case chainmap.Rows[chainmap.Region]:
 		c.Regions = append(c.Regions, rows...)
-	case []chainmap.Park:
+	case chainmap.Rows[chainmap.Park]:
 		c.Parks = append(c.Parks, rows...)
-	case []chainmap.Enterprise:
+	case chainmap.Rows[chainmap.Enterprise]:
 		c.Enterprises = append(c.Enterprises, rows...)
-	case []chainmap.Operation:
+	case chainmap.Rows[chainmap.Operation]:
 		c.Operations = append(c.Operations, rows...)
-	case []chainmap.Source:
+	case chainmap.Rows[chainmap.Source]:
 		c.Sources = append(c.Sources, rows...)
 	}
 	return nil

@@ -13,7 +13,7 @@ import (
 type fields struct {
 	rep  *Report
 	row  *rawRow
-	kind Kind // the row's table, for the rule tables of rules.go
+	kind chainmap.Kind // the row's table, for the rule tables of rules.go
 	bad  bool
 }
 

@@ -3,6 +3,8 @@ package loaders
 import (
 	"encoding/binary"
 	"strings"
+
+	"github.com/chainmap/chainmap"
 )
 
 // Keys holds every id (or composite key) the dataset defines, per kind, with the line
@@ -15,19 +17,19 @@ import (
 // million enterprises cost tens of megabytes instead of hundreds. The zero Keys holds
 // nothing.
 type Keys struct {
-	sets map[Kind]*keySet
+	sets map[chainmap.Kind]*keySet
 }
 
 func newKeys() Keys {
-	k := Keys{sets: make(map[Kind]*keySet, len(Kinds))}
-	for _, kind := range Kinds {
+	k := Keys{sets: make(map[chainmap.Kind]*keySet, len(chainmap.Kinds))}
+	for _, kind := range chainmap.Kinds {
 		k.sets[kind] = newKeySet()
 	}
 	return k
 }
 
 // Has reports whether the dataset defines key of kind k.
-func (k Keys) Has(kind Kind, key string) bool {
+func (k Keys) Has(kind chainmap.Kind, key string) bool {
 	s := k.sets[kind]
 	if s == nil {
 		return false
@@ -53,7 +55,7 @@ func (k Keys) Has(kind Kind, key string) bool {
 }
 
 // Len returns how many keys of kind k the dataset defines.
-func (k Keys) Len(kind Kind) int {
+func (k Keys) Len(kind chainmap.Kind) int {
 	if s := k.sets[kind]; s != nil {
 		return s.Len()
 	}
@@ -61,21 +63,21 @@ func (k Keys) Len(kind Kind) int {
 }
 
 // has reports whether id is defined for kind (used by the checker for plain ids).
-func (k Keys) has(kind Kind, id string) bool { return k.sets[kind].has(id) }
+func (k Keys) has(kind chainmap.Kind, id string) bool { return k.sets[kind].has(id) }
 
 var (
-	operationParts = []Kind{KindEnterprises, KindSegments}
-	linkParts      = []Kind{KindEnterprises, KindEnterprises, KindSegments}
+	operationParts = []chainmap.Kind{chainmap.KindEnterprises, chainmap.KindSegments}
+	linkParts      = []chainmap.Kind{chainmap.KindEnterprises, chainmap.KindEnterprises, chainmap.KindSegments}
 )
 
 // compositeParts lists the kinds of the ids that make up the key of kind k, for the
 // kinds whose key is ids joined by '>' and stored by entry number; nil for the others.
 // (Flows are keyed by two segments too, but are too few to be worth it.)
-func compositeParts(k Kind) []Kind {
+func compositeParts(k chainmap.Kind) []chainmap.Kind {
 	switch k {
-	case KindOperations:
+	case chainmap.KindOperations:
 		return operationParts
-	case KindSupplyLinks:
+	case chainmap.KindSupplyLinks:
 		return linkParts
 	}
 	return nil
@@ -94,7 +96,7 @@ const (
 // the joined text (with no '>' inside a part the split is unique) and on the part
 // kinds' sets, which are complete before the composite table is read, so the same key
 // is always stored the same way and equality stays exact.
-func (k Keys) storedComposite(buf []byte, kind Kind, parts []string) []byte {
+func (k Keys) storedComposite(buf []byte, kind chainmap.Kind, parts []string) []byte {
 	start := len(buf)
 	if kinds := compositeParts(kind); len(parts) == len(kinds) {
 		buf = append(buf, tagIndexed)

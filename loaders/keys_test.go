@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chainmap/chainmap"
 	"github.com/chainmap/chainmap/loaders"
 )
 
@@ -119,28 +120,28 @@ func TestLoadKeysHas(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
-		kind loaders.Kind
+		kind chainmap.Kind
 		key  string
 		want bool
 	}{
-		{loaders.KindEnterprises, "acme-parts", true},
-		{loaders.KindEnterprises, "acme-part", false},
-		{loaders.KindOperations, "acme-parts>W2a", true},
-		{loaders.KindOperations, "acme-parts>W2", false},
-		{loaders.KindOperations, "acme-parts>W2a>", false},
-		{loaders.KindSupplyLinks, "gamma>beta>W1", true},
-		{loaders.KindSupplyLinks, "acme-parts>acme>W2a", true},
-		{loaders.KindSupplyLinks, "beta>gamma>W1", false},
-		{loaders.KindSupplyLinks, "gamma>beta", false},
-		{loaders.KindFlows, "W1>W2", true},
-		{loaders.KindSegments, "W2a", true},
-		{loaders.KindSegments, "", false},
+		{chainmap.KindEnterprises, "acme-parts", true},
+		{chainmap.KindEnterprises, "acme-part", false},
+		{chainmap.KindOperations, "acme-parts>W2a", true},
+		{chainmap.KindOperations, "acme-parts>W2", false},
+		{chainmap.KindOperations, "acme-parts>W2a>", false},
+		{chainmap.KindSupplyLinks, "gamma>beta>W1", true},
+		{chainmap.KindSupplyLinks, "acme-parts>acme>W2a", true},
+		{chainmap.KindSupplyLinks, "beta>gamma>W1", false},
+		{chainmap.KindSupplyLinks, "gamma>beta", false},
+		{chainmap.KindFlows, "W1>W2", true},
+		{chainmap.KindSegments, "W2a", true},
+		{chainmap.KindSegments, "", false},
 	} {
 		if got := sink.keys.Has(c.kind, c.key); got != c.want {
 			t.Errorf("Has(%s, %q) = %v, want %v", c.kind, c.key, got, c.want)
 		}
 	}
-	if n := sink.keys.Len(loaders.KindEnterprises); n != 5 {
+	if n := sink.keys.(loaders.Keys).Len(chainmap.KindEnterprises); n != 5 {
 		t.Errorf("Len(enterprises) = %d, want 5", n)
 	}
 }

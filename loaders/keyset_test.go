@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/chainmap/chainmap"
 )
 
 // hashes the set is tested under: the real one, and ones that force collisions so that
@@ -144,67 +146,67 @@ func TestKeySetWideValues(t *testing.T) {
 func TestKeysComposite(t *testing.T) {
 	k := newKeys()
 	for _, id := range []string{"acme", "beta"} {
-		k.sets[KindEnterprises].add(id, 1)
+		k.sets[chainmap.KindEnterprises].add(id, 1)
 	}
-	k.sets[KindSegments].add("W1", 1)
-	stored := func(kind Kind, parts ...string) []byte { return k.storedComposite(nil, kind, parts) }
+	k.sets[chainmap.KindSegments].add("W1", 1)
+	stored := func(kind chainmap.Kind, parts ...string) []byte { return k.storedComposite(nil, kind, parts) }
 
-	if b := stored(KindOperations, "acme", "W1"); b[0] != tagIndexed || len(b) != 3 {
+	if b := stored(chainmap.KindOperations, "acme", "W1"); b[0] != tagIndexed || len(b) != 3 {
 		t.Errorf("known parts stored as %q, want tag and two entry numbers", b)
 	}
-	if b := stored(KindSupplyLinks, "acme", "beta", ""); b[0] != tagIndexed || b[3] != 0 {
+	if b := stored(chainmap.KindSupplyLinks, "acme", "beta", ""); b[0] != tagIndexed || b[3] != 0 {
 		t.Errorf("empty segment stored as %q, want entry 0", b)
 	}
-	if b := stored(KindOperations, "ghost", "W1"); !bytes.Equal(b, []byte("\x00ghost>W1")) {
+	if b := stored(chainmap.KindOperations, "ghost", "W1"); !bytes.Equal(b, []byte("\x00ghost>W1")) {
 		t.Errorf("unknown part stored as %q, want the text", b)
 	}
 	// Parts holding '>' are stored as their joined text, so equal joins stay equal.
-	if a, b := stored(KindOperations, "acme>beta", "W1"), stored(KindOperations, "acme", "beta>W1"); !bytes.Equal(a, b) {
+	if a, b := stored(chainmap.KindOperations, "acme>beta", "W1"), stored(chainmap.KindOperations, "acme", "beta>W1"); !bytes.Equal(a, b) {
 		t.Errorf("%q and %q differ but join to the same key", a, b)
 	}
-	if a, b := stored(KindOperations, "acme", "W1"), stored(KindOperations, "beta", "W1"); bytes.Equal(a, b) {
+	if a, b := stored(chainmap.KindOperations, "acme", "W1"), stored(chainmap.KindOperations, "beta", "W1"); bytes.Equal(a, b) {
 		t.Error("different keys stored alike")
 	}
 
-	ops, links := k.sets[KindOperations], k.sets[KindSupplyLinks]
+	ops, links := k.sets[chainmap.KindOperations], k.sets[chainmap.KindSupplyLinks]
 	for _, p := range [][]string{{"acme", "W1"}, {"ghost", "W1"}, {"acme>beta", "W1"}} {
-		ops.add(string(stored(KindOperations, p...)), 1)
+		ops.add(string(stored(chainmap.KindOperations, p...)), 1)
 	}
-	links.add(string(stored(KindSupplyLinks, "acme", "beta", "")), 1)
-	links.add(string(stored(KindSupplyLinks, "beta", "acme", "W1")), 1)
+	links.add(string(stored(chainmap.KindSupplyLinks, "acme", "beta", "")), 1)
+	links.add(string(stored(chainmap.KindSupplyLinks, "beta", "acme", "W1")), 1)
 	for _, c := range []struct {
-		kind Kind
+		kind chainmap.Kind
 		key  string
 		want bool
 	}{
-		{KindOperations, "acme>W1", true},
-		{KindOperations, "ghost>W1", true},
-		{KindOperations, "acme>beta>W1", true},
-		{KindOperations, "beta>W1", false},
-		{KindOperations, "acme>W1>", false},
-		{KindOperations, "acme", false},
-		{KindOperations, "", false},
-		{KindSupplyLinks, "acme>beta>", true},
-		{KindSupplyLinks, "beta>acme>W1", true},
-		{KindSupplyLinks, "acme>beta", false},
-		{KindSupplyLinks, "acme>beta>W1", false},
-		{KindSupplyLinks, "beta>acme>W1>", false},
-		{KindEnterprises, "acme", true},
-		{KindEnterprises, "acme>W1", false},
-		{KindSegments, "", false},
+		{chainmap.KindOperations, "acme>W1", true},
+		{chainmap.KindOperations, "ghost>W1", true},
+		{chainmap.KindOperations, "acme>beta>W1", true},
+		{chainmap.KindOperations, "beta>W1", false},
+		{chainmap.KindOperations, "acme>W1>", false},
+		{chainmap.KindOperations, "acme", false},
+		{chainmap.KindOperations, "", false},
+		{chainmap.KindSupplyLinks, "acme>beta>", true},
+		{chainmap.KindSupplyLinks, "beta>acme>W1", true},
+		{chainmap.KindSupplyLinks, "acme>beta", false},
+		{chainmap.KindSupplyLinks, "acme>beta>W1", false},
+		{chainmap.KindSupplyLinks, "beta>acme>W1>", false},
+		{chainmap.KindEnterprises, "acme", true},
+		{chainmap.KindEnterprises, "acme>W1", false},
+		{chainmap.KindSegments, "", false},
 	} {
 		if got := k.Has(c.kind, c.key); got != c.want {
 			t.Errorf("Has(%s, %q) = %v, want %v", c.kind, c.key, got, c.want)
 		}
 	}
-	if k.Len(KindOperations) != 3 || k.Len(KindEnterprises) != 2 {
-		t.Errorf("Len = %d operations, %d enterprises; want 3, 2", k.Len(KindOperations), k.Len(KindEnterprises))
+	if k.Len(chainmap.KindOperations) != 3 || k.Len(chainmap.KindEnterprises) != 2 {
+		t.Errorf("Len = %d operations, %d enterprises; want 3, 2", k.Len(chainmap.KindOperations), k.Len(chainmap.KindEnterprises))
 	}
 }
 
 func TestKeysZero(t *testing.T) {
 	var k Keys
-	if k.Has(KindEnterprises, "acme") || k.Has(KindOperations, "a>b") || k.Len(KindEnterprises) != 0 {
+	if k.Has(chainmap.KindEnterprises, "acme") || k.Has(chainmap.KindOperations, "a>b") || k.Len(chainmap.KindEnterprises) != 0 {
 		t.Error("the zero Keys holds something")
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/chainmap/chainmap"
 )
 
 func TestReportTextIsBounded(t *testing.T) {
@@ -65,7 +67,7 @@ func TestTableRowsAreBounded(t *testing.T) {
 			found = true
 		}
 	}
-	if !found || rep.Rows[KindEnterprises] != 3 {
-		t.Errorf("rows of enterprises: %d, problems %v", rep.Rows[KindEnterprises], rep.Problems)
+	if !found || rep.Rows[chainmap.KindEnterprises] != 3 {
+		t.Errorf("rows of enterprises: %d, problems %v", rep.Rows[chainmap.KindEnterprises], rep.Problems)
 	}
 }

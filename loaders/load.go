@@ -6,45 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"reflect"
 
 	"github.com/chainmap/chainmap"
 	"github.com/chainmap/chainmap/internal/safefile"
 	"github.com/xuri/excelize/v2"
 )
-
-// Batch is a slice of records of one kind, as the typed slice of the domain (for
-// KindEnterprises, Rows is a []chainmap.Enterprise).
-type Batch struct {
-	Kind Kind
-	Rows any
-}
-
-// Len returns the number of records in the batch.
-func (b Batch) Len() int { return reflect.ValueOf(b.Rows).Len() }
-
-// Sink receives a validated dataset in batches. The embedded store and the Neo4j store
-// implement it. Begin is called once before any batch, End once after the last one
-// with every key of the dataset.
-type Sink interface {
-	Begin(ctx context.Context, info chainmap.DatasetInfo) error
-	Write(ctx context.Context, b Batch) error
-	End(ctx context.Context, keys Keys) error
-}
-
-// Aborter is implemented by sinks that hold state between Begin and End: Load calls Abort
-// when a load that began fails or is cancelled, so the sink drops what it built (the data
-// it already served stays) and accepts the next Begin.
-type Aborter interface {
-	Abort(ctx context.Context)
-}
-
-// Encoder is implemented by sinks that turn a batch into their own representation before
-// writing it. Load calls Encode on its reading goroutine and hands the result to Write,
-// so encoding the next batch overlaps with the sink writing the previous one.
-type Encoder interface {
-	Encode(b Batch) (Batch, error)
-}
 
 // Options tune a load.
 type Options struct {
@@ -52,7 +18,9 @@ type Options struct {
 	BatchSize int
 	// Progress, if set, is called after each batch with the kind and the rows written
 	// so far for it.
-	Progress func(k Kind, written int)
+	Progress func(k chainmap.Kind, written int)
+	// Prune and DryRun are passed to the store (chainmap.LoadOptions).
+	Prune, DryRun bool
 }
 
 // Dataset is an opened dataset folder.
@@ -61,7 +29,7 @@ type Dataset struct {
 	Dir      string
 	fsys     fs.FS
 	Manifest *Manifest
-	tables   map[Kind]*tableSource
+	tables   map[chainmap.Kind]*tableSource
 	workbook string
 }
 
@@ -83,7 +51,7 @@ func Open(dir string) (*Dataset, error) {
 // OpenFS reads the manifest of a dataset held in fsys (a folder, or a dataset embedded
 // in the binary); name labels it in messages.
 func OpenFS(fsys fs.FS, name string) (*Dataset, error) {
-	rep := &Report{Rows: map[Kind]int{}}
+	rep := &Report{Rows: map[chainmap.Kind]int{}}
 	m, ok := readManifest(fsys, rep)
 	if !ok {
 		return nil, &ValidationError{Report: rep}
@@ -92,14 +60,14 @@ func OpenFS(fsys fs.FS, name string) (*Dataset, error) {
 		rep.add(manifestFile, 0, "workbook", "must be a file inside the dataset folder, got %q", m.Workbook)
 		return nil, &ValidationError{Report: rep}
 	}
-	d := &Dataset{Dir: name, fsys: fsys, Manifest: m, tables: map[Kind]*tableSource{}, workbook: m.Workbook}
-	for _, k := range Kinds {
+	d := &Dataset{Dir: name, fsys: fsys, Manifest: m, tables: map[chainmap.Kind]*tableSource{}, workbook: m.Workbook}
+	for _, k := range chainmap.Kinds {
 		if f := m.Tables[string(k)]; f != "" {
 			d.tables[k] = &tableSource{fsys: fsys, file: f, encoding: m.Encoding}
 		}
 	}
 	if tax := m.Tables["taxonomy"]; tax != "" {
-		for _, k := range []Kind{KindChains, KindSegments, KindFlows} {
+		for _, k := range []chainmap.Kind{chainmap.KindChains, chainmap.KindSegments, chainmap.KindFlows} {
 			d.tables[k] = &tableSource{fsys: fsys, file: tax, yamlKey: string(k)}
 		}
 	}
@@ -108,7 +76,7 @@ func OpenFS(fsys fs.FS, name string) (*Dataset, error) {
 
 // each iterates the rows of every table in load order, parsing each into its record.
 // With c set, cross-row checks run too. fn receives the records.
-func (d *Dataset) each(ctx context.Context, rep *Report, c *checker, fn func(k Kind, rec any, line int) error) error {
+func (d *Dataset) each(ctx context.Context, rep *Report, c *checker, fn func(k chainmap.Kind, rec any, line int) error) error {
 	var wb *excelize.File
 	if d.workbook != "" {
 		f, err := d.openWorkbook(ctx)
@@ -123,7 +91,7 @@ func (d *Dataset) each(ctx context.Context, rep *Report, c *checker, fn func(k K
 		wb = f
 	}
 	geo := newBoundaries(ctx, d.fsys)
-	for _, k := range Kinds {
+	for _, k := range chainmap.Kinds {
 		t := d.tables[k]
 		if wb != nil {
 			if idx, _ := wb.GetSheetIndex(string(k)); idx >= 0 {
@@ -137,7 +105,7 @@ func (d *Dataset) each(ctx context.Context, rep *Report, c *checker, fn func(k K
 			}
 		}
 		if t == nil {
-			if c != nil && (k == KindSources || k == KindSegments || k == KindRegions) {
+			if c != nil && (k == chainmap.KindSources || k == chainmap.KindSegments || k == chainmap.KindRegions) {
 				rep.add(manifestFile, 0, "tables."+string(k), "is required")
 			}
 			continue
@@ -218,23 +186,23 @@ func (d *Dataset) Validate(ctx context.Context) (*Report, error) {
 }
 
 func (d *Dataset) validate(ctx context.Context) (*Report, Keys, error) {
-	rep := &Report{Rows: map[Kind]int{}}
+	rep := &Report{Rows: map[chainmap.Kind]int{}}
 	c := newChecker(rep)
-	if err := d.each(ctx, rep, c, func(Kind, any, int) error { return nil }); err != nil {
+	if err := d.each(ctx, rep, c, func(chainmap.Kind, any, int) error { return nil }); err != nil {
 		return rep, Keys{}, fmt.Errorf("validate %s: %w", d.Dir, err)
 	}
 	if f := d.Manifest.Focus; f.Chain != "" {
-		if !c.keys.has(KindChains, f.Chain) {
+		if !c.keys.has(chainmap.KindChains, f.Chain) {
 			rep.add(manifestFile, 0, "focus.chain", "unknown chain %q", f.Chain)
 		}
 	}
 	if f := d.Manifest.Focus; f.Region != "" {
-		if !c.keys.has(KindRegions, f.Region) {
+		if !c.keys.has(chainmap.KindRegions, f.Region) {
 			rep.add(manifestFile, 0, "focus.region", "unknown region %q", f.Region)
 		}
 	}
 	for _, p := range d.Manifest.Focus.Parks {
-		if !c.keys.has(KindParks, p) {
+		if !c.keys.has(chainmap.KindParks, p) {
 			rep.add(manifestFile, 0, "focus.parks", "unknown park %q", p)
 		}
 	}
@@ -242,20 +210,23 @@ func (d *Dataset) validate(ctx context.Context) (*Report, Keys, error) {
 	return rep, c.keys, nil
 }
 
-// Load validates the dataset in dir and, only if it has no problem, streams it to sink
+// Load validates the dataset in dir and, only if it has no problem, streams it to store
 // in batches. On problems it returns a *ValidationError and writes nothing. The dataset
 // is read twice (validate, then write) so memory stays bounded by the batch size and the
 // id sets, not by the size of the files.
-func Load(ctx context.Context, dir string, sink Sink, opt Options) (*Report, error) {
+func Load(ctx context.Context, dir string, store chainmap.Loader, opt Options) (*Report, error) {
 	d, err := Open(dir)
 	if err != nil {
 		return nil, err
 	}
-	return d.Load(ctx, sink, opt)
+	return d.Load(ctx, store, opt)
 }
 
-// Load validates the dataset and, only if it has no problem, streams it to sink.
-func (d *Dataset) Load(ctx context.Context, sink Sink, opt Options) (*Report, error) {
+// Load validates the dataset and, only if it has no problem, streams it to store in one
+// load session: BeginLoad, the batches in load order, Commit; a load that fails or is
+// cancelled after BeginLoad is aborted, so the store drops its half-built data. When the
+// session counts its changes (chainmap.ChangeCounter), the report's Changes holds them.
+func (d *Dataset) Load(ctx context.Context, store chainmap.Loader, opt Options) (*Report, error) {
 	dir := d.Dir
 	rep, keys, err := d.validate(ctx)
 	if err != nil {
@@ -267,54 +238,55 @@ func (d *Dataset) Load(ctx context.Context, sink Sink, opt Options) (*Report, er
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 2000
 	}
-	if err := sink.Begin(ctx, d.Manifest.Info()); err != nil {
+	sess, err := store.BeginLoad(ctx, chainmap.LoadOptions{Dataset: d.Manifest.Info(), Keys: keys, Prune: opt.Prune, DryRun: opt.DryRun})
+	if err != nil {
 		return rep, fmt.Errorf("load %s: begin: %w", dir, err)
 	}
-	ended := false
+	committed := false
 	defer func() {
-		if a, ok := sink.(Aborter); ok && !ended {
-			a.Abort(context.WithoutCancel(ctx))
+		if !committed {
+			sess.Abort(context.WithoutCancel(ctx))
 		}
 	}()
-	second := &Report{Rows: map[Kind]int{}}
-	// Reading and encoding the next batch overlaps with the sink writing the previous
+	prep, _ := sess.(chainmap.BatchPreparer)
+	second := &Report{Rows: map[chainmap.Kind]int{}}
+	// Reading and preparing the next batch overlaps with the store writing the previous
 	// one: a single writer goroutine takes batches in order from a channel holding one,
 	// so the database never waits for the CSV parser and memory holds at most three
 	// batches. When a write fails, wctx stops the reader.
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := make(chan Batch, 1)
+	batches := make(chan chainmap.Batch, 1)
 	writeErr := make(chan error, 1)
 	go func() {
 		var err error
-		written := map[Kind]int{}
+		written := map[chainmap.Kind]int{}
 		for b := range batches {
 			if err != nil {
 				continue // drain after a failure
 			}
-			if err = sink.Write(wctx, b); err != nil {
-				err = fmt.Errorf("write %s: %w", b.Kind, err)
+			if err = sess.Write(wctx, b); err != nil {
+				err = fmt.Errorf("write %s: %w", b.Kind(), err)
 				cancel()
 				continue
 			}
-			written[b.Kind] += b.Len()
+			written[b.Kind()] += b.Len()
 			if opt.Progress != nil {
-				opt.Progress(b.Kind, written[b.Kind])
+				opt.Progress(b.Kind(), written[b.Kind()])
 			}
 		}
 		writeErr <- err
 	}()
-	var cur Kind
-	var buf reflect.Value
+	var buf batcher
 	flush := func() error {
-		if !buf.IsValid() || buf.Len() == 0 {
+		if buf == nil || buf.len() == 0 {
 			return nil
 		}
-		b := Batch{Kind: cur, Rows: buf.Interface()}
-		if enc, ok := sink.(Encoder); ok {
+		b := buf.take()
+		if prep != nil {
 			var err error
-			if b, err = enc.Encode(b); err != nil {
-				return fmt.Errorf("encode %s: %w", cur, err)
+			if b, err = prep.Prepare(b); err != nil {
+				return fmt.Errorf("prepare %s: %w", buf.kind(), err)
 			}
 		}
 		select {
@@ -322,22 +294,17 @@ func (d *Dataset) Load(ctx context.Context, sink Sink, opt Options) (*Report, er
 		case <-wctx.Done():
 			return wctx.Err()
 		}
-		buf = reflect.Value{}
 		return nil
 	}
-	err = d.each(wctx, second, nil, func(k Kind, rec any, _ int) error {
-		if k != cur {
+	err = d.each(wctx, second, nil, func(k chainmap.Kind, rec any, _ int) error {
+		if buf == nil || buf.kind() != k {
 			if err := flush(); err != nil {
 				return err
 			}
-			cur = k
+			buf = recordKinds[k].batcher(opt.BatchSize)
 		}
-		v := reflect.ValueOf(rec)
-		if !buf.IsValid() {
-			buf = reflect.MakeSlice(reflect.SliceOf(v.Type()), 0, opt.BatchSize)
-		}
-		buf = reflect.Append(buf, v)
-		if buf.Len() >= opt.BatchSize {
+		buf.add(rec)
+		if buf.len() >= opt.BatchSize {
 			return flush()
 		}
 		return nil
@@ -355,9 +322,12 @@ func (d *Dataset) Load(ctx context.Context, sink Sink, opt Options) (*Report, er
 	if err != nil {
 		return rep, fmt.Errorf("load %s: %w", dir, err)
 	}
-	if err := sink.End(ctx, keys); err != nil {
-		return rep, fmt.Errorf("load %s: end: %w", dir, err)
+	if err := sess.Commit(ctx); err != nil {
+		return rep, fmt.Errorf("load %s: commit: %w", dir, err)
 	}
-	ended = true
+	committed = true
+	if c, ok := sess.(chainmap.ChangeCounter); ok {
+		rep.Changes = c.Changes()
+	}
 	return rep, nil
 }

@@ -71,7 +71,7 @@ func TestValidateMinimal(t *testing.T) {
 	for _, p := range rep.Problems {
 		t.Errorf("unexpected problem: %s", p)
 	}
-	if rep.Rows[loaders.KindEnterprises] != 5 || rep.Rows[loaders.KindSegments] != 4 {
+	if rep.Rows[chainmap.KindEnterprises] != 5 || rep.Rows[chainmap.KindSegments] != 4 {
 		t.Errorf("rows read = %v", rep.Rows)
 	}
 }
@@ -226,7 +226,7 @@ func TestLoadBatchesAndKeys(t *testing.T) {
 	if sink.maxBatch > 2 {
 		t.Errorf("batch of %d rows, want at most 2", sink.maxBatch)
 	}
-	if !sink.keys.Has(loaders.KindOperations, "acme>W3") || !sink.keys.Has(loaders.KindEnterprises, "delta") {
+	if !sink.keys.Has(chainmap.KindOperations, "acme>W3") || !sink.keys.Has(chainmap.KindEnterprises, "delta") {
 		t.Errorf("keys incomplete")
 	}
 	acme := sink.enterprises[0]
@@ -235,27 +235,30 @@ func TestLoadBatchesAndKeys(t *testing.T) {
 	}
 }
 
+// recordingSink is a chainmap.Loader (and its own LoadSession) that keeps what it is given.
 type recordingSink struct {
 	begun       bool
+	opts        chainmap.LoadOptions
 	batches     int
 	maxBatch    int
 	enterprises []chainmap.Enterprise
-	keys        loaders.Keys
+	keys        chainmap.KeySet
 }
 
-func (r *recordingSink) Begin(context.Context, chainmap.DatasetInfo) error {
-	r.begun = true
-	return nil
+func (r *recordingSink) BeginLoad(_ context.Context, opts chainmap.LoadOptions) (chainmap.LoadSession, error) {
+	r.begun, r.opts = true, opts
+	return r, nil
 }
-func (r *recordingSink) Write(_ context.Context, b loaders.Batch) error {
+func (r *recordingSink) Write(_ context.Context, b chainmap.Batch) error {
 	r.batches++
 	r.maxBatch = max(r.maxBatch, b.Len())
-	if e, ok := b.Rows.([]chainmap.Enterprise); ok {
+	if e, ok := b.(chainmap.Rows[chainmap.Enterprise]); ok {
 		r.enterprises = append(r.enterprises, e...)
 	}
 	return nil
 }
-func (r *recordingSink) End(_ context.Context, k loaders.Keys) error { r.keys = k; return nil }
+func (r *recordingSink) Commit(context.Context) error { r.keys = r.opts.Keys; return nil }
+func (r *recordingSink) Abort(context.Context)        {}
 
 // TestValidateFlowCycle: flows may loop; only a loop through a flow marked one_way is
 // reported, at that flow's line.
@@ -287,9 +290,10 @@ func TestValidateFlowCycle(t *testing.T) {
 
 // TestLoadWriteFailureStopsTheLoad checks the pipelined load: batches reach the sink in
 // the dataset's order (kinds never interleave), and when a write fails the load returns
-// that error (not the reader's cancellation), writes nothing more and never calls End.
+// that error (not the reader's cancellation), writes nothing more, never commits and
+// aborts the session.
 func TestLoadWriteFailureStopsTheLoad(t *testing.T) {
-	var kinds []loaders.Kind
+	var kinds []chainmap.Kind
 	ok := &orderSink{seen: &kinds}
 	if _, err := loaders.Load(context.Background(), minimal, ok, loaders.Options{BatchSize: 1}); err != nil {
 		t.Fatal(err)
@@ -303,7 +307,7 @@ func TestLoadWriteFailureStopsTheLoad(t *testing.T) {
 	}
 	total := len(kinds)
 	for _, failAt := range []int{1, 3, total / 2, total} {
-		var got []loaders.Kind
+		var got []chainmap.Kind
 		s := &orderSink{seen: &got, failAt: failAt}
 		_, err := loaders.Load(context.Background(), minimal, s, loaders.Options{BatchSize: 1})
 		if err == nil || !strings.Contains(err.Error(), "boom") || !strings.Contains(err.Error(), "write "+string(kinds[failAt-1])) {
@@ -313,23 +317,129 @@ func TestLoadWriteFailureStopsTheLoad(t *testing.T) {
 			t.Errorf("fail at write %d: %d writes attempted", failAt, len(got))
 		}
 		if s.ended {
-			t.Errorf("fail at write %d: End was called", failAt)
+			t.Errorf("fail at write %d: Commit was called", failAt)
+		}
+		if !s.aborted {
+			t.Errorf("fail at write %d: the session was not aborted", failAt)
 		}
 	}
 }
 
 type orderSink struct {
-	seen   *[]loaders.Kind
-	failAt int
-	ended  bool
+	seen    *[]chainmap.Kind
+	failAt  int
+	ended   bool
+	aborted bool
 }
 
-func (o *orderSink) Begin(context.Context, chainmap.DatasetInfo) error { return nil }
-func (o *orderSink) Write(_ context.Context, b loaders.Batch) error {
-	*o.seen = append(*o.seen, b.Kind)
+func (o *orderSink) BeginLoad(context.Context, chainmap.LoadOptions) (chainmap.LoadSession, error) {
+	return o, nil
+}
+func (o *orderSink) Write(_ context.Context, b chainmap.Batch) error {
+	*o.seen = append(*o.seen, b.Kind())
 	if len(*o.seen) == o.failAt {
 		return errors.New("boom")
 	}
 	return nil
 }
-func (o *orderSink) End(context.Context, loaders.Keys) error { o.ended = true; return nil }
+func (o *orderSink) Commit(context.Context) error { o.ended = true; return nil }
+func (o *orderSink) Abort(context.Context)        { o.aborted = true }
+
+// preparingSink is a load session that prepares batches (chainmap.BatchPreparer) and
+// counts changes (chainmap.ChangeCounter), like the Neo4j store's.
+type preparingSink struct {
+	opts     chainmap.LoadOptions
+	prepared int
+	written  map[chainmap.Kind]int
+	raw      int // batches that reached Write without being prepared
+}
+
+type preparedBatch struct {
+	kind chainmap.Kind
+	n    int
+}
+
+func (p preparedBatch) Kind() chainmap.Kind { return p.kind }
+func (p preparedBatch) Len() int            { return p.n }
+
+func (p *preparingSink) BeginLoad(_ context.Context, opts chainmap.LoadOptions) (chainmap.LoadSession, error) {
+	p.opts, p.written = opts, map[chainmap.Kind]int{}
+	return p, nil
+}
+func (p *preparingSink) Prepare(b chainmap.Batch) (chainmap.Batch, error) {
+	p.prepared++
+	return preparedBatch{b.Kind(), b.Len()}, nil
+}
+func (p *preparingSink) Write(_ context.Context, b chainmap.Batch) error {
+	if _, ok := b.(preparedBatch); !ok {
+		p.raw++
+	}
+	p.written[b.Kind()] += b.Len()
+	return nil
+}
+func (p *preparingSink) Commit(context.Context) error { return nil }
+func (p *preparingSink) Abort(context.Context)        {}
+func (p *preparingSink) Changes() map[chainmap.Kind]chainmap.Change {
+	out := map[chainmap.Kind]chainmap.Change{}
+	for k, n := range p.written {
+		out[k] = chainmap.Change{Created: n}
+	}
+	return out
+}
+
+// TestLoadSessionContract checks what Load hands a store and takes back: the dataset
+// and the caller's prune and dry-run choices in LoadOptions with the dataset's keys,
+// every batch prepared before it is written (so preparing overlaps with writing), and
+// the session's change counts in the report.
+func TestLoadSessionContract(t *testing.T) {
+	p := &preparingSink{}
+	rep, err := loaders.Load(context.Background(), minimal, p, loaders.Options{BatchSize: 2, Prune: true, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.opts.Dataset.ID != "minimal" || !p.opts.Prune || !p.opts.DryRun || p.opts.Keys == nil ||
+		!p.opts.Keys.Has(chainmap.KindEnterprises, "acme") {
+		t.Errorf("options = %+v", p.opts)
+	}
+	if p.raw != 0 || p.prepared == 0 {
+		t.Errorf("%d batches prepared, %d written unprepared", p.prepared, p.raw)
+	}
+	for k, n := range rep.Rows {
+		if c := rep.Changes[k]; c.Created != n {
+			t.Errorf("%s: report says %d created, %d rows read", k, c.Created, n)
+		}
+	}
+	if len(rep.Changes) == 0 {
+		t.Error("report has no changes")
+	}
+}
+
+// TestLoadCancelledAborts: a load cancelled after BeginLoad aborts its session and never
+// commits (the store drops its half-built data).
+func TestLoadCancelledAborts(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var seen []chainmap.Kind
+	s := &cancellingSink{orderSink: orderSink{seen: &seen}, cancel: cancel}
+	if _, err := loaders.Load(ctx, minimal, s, loaders.Options{BatchSize: 1}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if s.ended || !s.aborted {
+		t.Errorf("committed = %v, aborted = %v", s.ended, s.aborted)
+	}
+}
+
+// cancellingSink cancels the load's context at its second write.
+type cancellingSink struct {
+	orderSink
+	cancel context.CancelFunc
+}
+
+func (c *cancellingSink) BeginLoad(context.Context, chainmap.LoadOptions) (chainmap.LoadSession, error) {
+	return c, nil
+}
+func (c *cancellingSink) Write(ctx context.Context, b chainmap.Batch) error {
+	if len(*c.seen) == 1 {
+		c.cancel()
+	}
+	return c.orderSink.Write(ctx, b)
+}

@@ -18,34 +18,6 @@ import (
 // FormatVersion is the manifest "format" value this package reads.
 const FormatVersion = "chainmap-dataset/1"
 
-// Kind names a table of the dataset, and the kind of record it holds.
-type Kind string
-
-// The tables of a dataset, in the order they are loaded: every reference points at a
-// kind loaded earlier (or at the same kind, for hierarchies).
-const (
-	KindSources      Kind = "sources"
-	KindChains       Kind = "chains"
-	KindSegments     Kind = "segments"
-	KindFlows        Kind = "flows"
-	KindRegions      Kind = "regions"
-	KindParks        Kind = "parks"
-	KindEnterprises  Kind = "enterprises"
-	KindOperations   Kind = "operations"
-	KindSupplyLinks  Kind = "supply_links"
-	KindProjects     Kind = "projects"
-	KindPolicies     Kind = "policies"
-	KindGoals        Kind = "goals"
-	KindIndicators   Kind = "indicators"
-	KindPlatforms    Kind = "platforms"
-	KindTechnologies Kind = "technologies"
-)
-
-// Kinds lists every table in load order.
-var Kinds = []Kind{KindSources, KindChains, KindSegments, KindFlows, KindRegions, KindParks,
-	KindEnterprises, KindOperations, KindSupplyLinks, KindProjects, KindPolicies, KindGoals,
-	KindIndicators, KindPlatforms, KindTechnologies}
-
 const manifestFile = "manifest.yaml"
 
 // Manifest is the parsed manifest.yaml of a dataset folder.
@@ -134,7 +106,7 @@ func readManifest(fsys fs.FS, rep *Report) (*Manifest, bool) {
 	}
 	tl := line("tables")
 	validKinds := map[string]bool{"taxonomy": true}
-	for _, k := range Kinds {
+	for _, k := range chainmap.Kinds {
 		validKinds[string(k)] = true
 	}
 	names := make([]string, 0, len(m.Tables))
@@ -154,7 +126,7 @@ func readManifest(fsys fs.FS, rep *Report) (*Manifest, bool) {
 		}
 	}
 	if m.Tables["taxonomy"] != "" {
-		for _, k := range []Kind{KindChains, KindSegments, KindFlows} {
+		for _, k := range []chainmap.Kind{chainmap.KindChains, chainmap.KindSegments, chainmap.KindFlows} {
 			if m.Tables[string(k)] != "" {
 				rep.add(manifestFile, tl, "tables."+string(k), "given both in the taxonomy file and as its own table")
 				ok = false
@@ -165,8 +137,8 @@ func readManifest(fsys fs.FS, rep *Report) (*Manifest, bool) {
 }
 
 func joinKinds() string {
-	s := make([]string, len(Kinds))
-	for i, k := range Kinds {
+	s := make([]string, len(chainmap.Kinds))
+	for i, k := range chainmap.Kinds {
 		s[i] = string(k)
 	}
 	return strings.Join(s, ", ")

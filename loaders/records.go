@@ -11,37 +11,37 @@ import (
 var provenanceColumns = []string{"sources", "confidence", "note"}
 
 // columns lists the columns each table accepts (provenance columns are added to all).
-var columns = map[Kind][]string{
-	KindSources: {"id", "title", "publisher", "date", "url", "licence", "kind", "note"},
-	KindChains:  {"id", "name_zh", "name_en", "description"},
-	KindSegments: {"id", "chain", "parent", "name_zh", "name_en", "stage", "order", "gbt", "hs", "alloy_series", "unit", "min_enterprises", "min_capacity", "min_lq", "priorities",
+var columns = map[chainmap.Kind][]string{
+	chainmap.KindSources: {"id", "title", "publisher", "date", "url", "licence", "kind", "note"},
+	chainmap.KindChains:  {"id", "name_zh", "name_en", "description"},
+	chainmap.KindSegments: {"id", "chain", "parent", "name_zh", "name_en", "stage", "order", "gbt", "hs", "alloy_series", "unit", "min_enterprises", "min_capacity", "min_lq", "priorities",
 		"keywords", "exclude_keywords", "materials"},
-	KindFlows:   {"from", "to", "coefficient", "coefficient_unit", "kind", "one_way"},
-	KindRegions: {"id", "name_zh", "name_en", "level", "parent", "lon", "lat", "boundary"},
-	KindParks:   {"id", "name_zh", "name_en", "kind", "parent", "regions", "focus_segments", "lon", "lat", "shape", "area_km2"},
-	KindEnterprises: {"id", "name_zh", "name_en", "short_name", "credit_code", "region", "park", "lon", "lat", "parent",
+	chainmap.KindFlows:   {"from", "to", "coefficient", "coefficient_unit", "kind", "one_way"},
+	chainmap.KindRegions: {"id", "name_zh", "name_en", "level", "parent", "lon", "lat", "boundary"},
+	chainmap.KindParks:   {"id", "name_zh", "name_en", "kind", "parent", "regions", "focus_segments", "lon", "lat", "shape", "area_km2"},
+	chainmap.KindEnterprises: {"id", "name_zh", "name_en", "short_name", "credit_code", "region", "park", "lon", "lat", "parent",
 		"revenue", "revenue_year", "employees", "employees_year", "stock_code", "designations", "kind", "status"},
-	KindOperations: {"enterprise", "segment", "role", "capacity", "capacity_unit", "capacity_year", "capacity_qualifier",
+	chainmap.KindOperations: {"enterprise", "segment", "role", "capacity", "capacity_unit", "capacity_year", "capacity_qualifier",
 		"output", "output_unit", "output_year", "output_qualifier", "products", "evidence", "verification"},
-	KindSupplyLinks: {"supplier", "customer", "segment", "products", "volume", "volume_unit", "year", "verification"},
-	KindProjects: {"id", "name_zh", "name_en", "enterprise", "park", "region", "segments", "capacity", "capacity_unit",
+	chainmap.KindSupplyLinks: {"supplier", "customer", "segment", "products", "volume", "volume_unit", "year", "verification"},
+	chainmap.KindProjects: {"id", "name_zh", "name_en", "enterprise", "park", "region", "segments", "capacity", "capacity_unit",
 		"capacity_qualifier", "investment", "investment_qualifier", "stage", "start_year", "end_year"},
-	KindPolicies: {"id", "document", "clause", "title_zh", "title_en", "instrument", "rate", "base", "cap", "cap_period",
+	chainmap.KindPolicies: {"id", "document", "clause", "title_zh", "title_en", "instrument", "rate", "base", "cap", "cap_period",
 		"condition", "segments", "regions"},
-	KindGoals: {"id", "name_zh", "name_en", "metric", "region", "park", "segment", "baseline_year", "baseline_value",
+	chainmap.KindGoals: {"id", "name_zh", "name_en", "metric", "region", "park", "segment", "baseline_year", "baseline_value",
 		"baseline_qualifier", "target_year", "comparator", "target_value", "target_max", "unit", "current_year", "current_value",
 		"current_qualifier", "derive"},
-	KindIndicators:   {"id", "metric", "name_zh", "name_en", "region", "park", "segment", "year", "value", "unit", "share_of", "share", "qualifier"},
-	KindPlatforms:    {"id", "name_zh", "name_en", "kind", "hosts", "region", "park", "segments", "status"},
-	KindTechnologies: {"id", "name_zh", "name_en", "category", "segments", "platforms"},
+	chainmap.KindIndicators:   {"id", "metric", "name_zh", "name_en", "region", "park", "segment", "year", "value", "unit", "share_of", "share", "qualifier"},
+	chainmap.KindPlatforms:    {"id", "name_zh", "name_en", "kind", "hosts", "region", "park", "segments", "status"},
+	chainmap.KindTechnologies: {"id", "name_zh", "name_en", "category", "segments", "platforms"},
 }
 
-func allowedColumns(k Kind) map[string]bool {
+func allowedColumns(k chainmap.Kind) map[string]bool {
 	m := map[string]bool{}
 	for _, c := range columns[k] {
 		m[c] = true
 	}
-	if k != KindSources {
+	if k != chainmap.KindSources {
 		for _, c := range provenanceColumns {
 			m[c] = true
 		}
@@ -54,48 +54,90 @@ const maxFigure = chainmap.MaxFigure
 
 // parseRecord converts one row into its domain record, checking everything that can be
 // checked from the row alone. It returns the record as a value of the kind's type.
-func parseRecord(k Kind, f *fields) any {
-	parse, ok := recordParsers[k]
+func parseRecord(k chainmap.Kind, f *fields) any {
+	rk, ok := recordKinds[k]
 	if !ok {
 		panic("loaders: unknown kind " + string(k))
 	}
-	return parse(f)
+	return rk.parse(f)
 }
 
-// recordParsers holds, per kind, the function reading one row into its domain record.
-var recordParsers = map[Kind]func(*fields) any{
-	KindSources:      parseSource,
-	KindChains:       parseChain,
-	KindSegments:     parseSegment,
-	KindFlows:        parseFlow,
-	KindRegions:      parseRegion,
-	KindParks:        parsePark,
-	KindEnterprises:  parseEnterprise,
-	KindOperations:   parseOperation,
-	KindSupplyLinks:  parseSupplyLink,
-	KindProjects:     parseProject,
-	KindPolicies:     parsePolicy,
-	KindGoals:        parseGoal,
-	KindIndicators:   parseIndicator,
-	KindPlatforms:    parsePlatform,
-	KindTechnologies: parseTechnology,
+// recordKind is what the loader knows of one kind: how to read a row into its record,
+// and how to gather records into a typed batch.
+type recordKind interface {
+	parse(f *fields) any
+	batcher(capacity int) batcher
+}
+
+// parser reads one row into a record of type T.
+type parser[T chainmap.Record] func(*fields) T
+
+func (p parser[T]) parse(f *fields) any          { return p(f) }
+func (p parser[T]) batcher(capacity int) batcher { return &rowsBatcher[T]{capacity: capacity} }
+
+// batcher gathers records of one kind into a chainmap.Rows batch.
+type batcher interface {
+	kind() chainmap.Kind
+	add(rec any)
+	len() int
+	// take returns the batch gathered so far and starts a new one (a fresh slice: the
+	// store may keep pointers into the rows it was given).
+	take() chainmap.Batch
+}
+
+type rowsBatcher[T chainmap.Record] struct {
+	rows     chainmap.Rows[T]
+	capacity int
+}
+
+func (b *rowsBatcher[T]) kind() chainmap.Kind { return b.rows.Kind() }
+func (b *rowsBatcher[T]) len() int            { return len(b.rows) }
+func (b *rowsBatcher[T]) add(rec any) {
+	if b.rows == nil {
+		b.rows = make(chainmap.Rows[T], 0, b.capacity)
+	}
+	b.rows = append(b.rows, rec.(T))
+}
+func (b *rowsBatcher[T]) take() chainmap.Batch {
+	r := b.rows
+	b.rows = nil
+	return r
+}
+
+// recordKinds holds, per kind, the function reading one row into its domain record.
+var recordKinds = map[chainmap.Kind]recordKind{
+	chainmap.KindSources:      parser[chainmap.Source](parseSource),
+	chainmap.KindChains:       parser[chainmap.Chain](parseChain),
+	chainmap.KindSegments:     parser[chainmap.Segment](parseSegment),
+	chainmap.KindFlows:        parser[chainmap.Flow](parseFlow),
+	chainmap.KindRegions:      parser[chainmap.Region](parseRegion),
+	chainmap.KindParks:        parser[chainmap.Park](parsePark),
+	chainmap.KindEnterprises:  parser[chainmap.Enterprise](parseEnterprise),
+	chainmap.KindOperations:   parser[chainmap.Operation](parseOperation),
+	chainmap.KindSupplyLinks:  parser[chainmap.SupplyLink](parseSupplyLink),
+	chainmap.KindProjects:     parser[chainmap.Project](parseProject),
+	chainmap.KindPolicies:     parser[chainmap.Policy](parsePolicy),
+	chainmap.KindGoals:        parser[chainmap.Goal](parseGoal),
+	chainmap.KindIndicators:   parser[chainmap.Indicator](parseIndicator),
+	chainmap.KindPlatforms:    parser[chainmap.Platform](parsePlatform),
+	chainmap.KindTechnologies: parser[chainmap.Technology](parseTechnology),
 }
 
 // parseSource reads one row of the sources table (see docs/dataset-format.md).
-func parseSource(f *fields) any {
+func parseSource(f *fields) chainmap.Source {
 	return chainmap.Source{ID: f.id("id", true), Title: f.req("title"), Publisher: f.str("publisher"),
 		Date: f.date("date"), URL: f.str("url"), Licence: f.str("licence"),
 		Kind: f.enum("kind", "", "policy", "news", "report", "filing", "dataset", "code", "other"), Note: f.str("note")}
 }
 
 // parseChain reads one row of the chains table (see docs/dataset-format.md).
-func parseChain(f *fields) any {
+func parseChain(f *fields) chainmap.Chain {
 	return chainmap.Chain{ID: f.id("id", true), NameZh: f.req("name_zh"), NameEn: f.str("name_en"),
 		Description: f.str("description"), Provenance: f.provenance(false)}
 }
 
 // parseSegment reads one row of the segments table (see docs/dataset-format.md).
-func parseSegment(f *fields) any {
+func parseSegment(f *fields) chainmap.Segment {
 	s := chainmap.Segment{ID: f.id("id", true), Chain: f.id("chain", true), Parent: f.id("parent", false),
 		NameZh: f.req("name_zh"), NameEn: f.str("name_en"),
 		Stage: chainmap.Stage(f.enum("stage", "", "upstream", "midstream", "downstream", "end_product", "service")),
@@ -145,7 +187,7 @@ func parseSegment(f *fields) any {
 }
 
 // parseFlow reads one row of the flows table (see docs/dataset-format.md).
-func parseFlow(f *fields) any {
+func parseFlow(f *fields) chainmap.Flow {
 	fl := chainmap.Flow{From: f.id("from", true), To: f.id("to", true),
 		Coefficient: f.float("coefficient", 0, maxFigure), CoefficientUnit: f.str("coefficient_unit"),
 		Kind: f.enum("kind", "", "input", chainmap.FlowReturn), OneWay: f.boolean("one_way")}
@@ -160,7 +202,7 @@ func parseFlow(f *fields) any {
 }
 
 // parseRegion reads one row of the regions table (see docs/dataset-format.md).
-func parseRegion(f *fields) any {
+func parseRegion(f *fields) chainmap.Region {
 	r := chainmap.Region{ID: f.id("id", true), NameZh: f.req("name_zh"), NameEn: f.str("name_en"),
 		Level:  chainmap.RegionLevel(f.enum("level", "", "country", "province", "prefecture", "county", "zone", "town")),
 		Parent: f.str("parent"), Boundary: f.str("boundary")}
@@ -179,7 +221,7 @@ func parseRegion(f *fields) any {
 }
 
 // parsePark reads one row of the parks table (see docs/dataset-format.md).
-func parsePark(f *fields) any {
+func parsePark(f *fields) chainmap.Park {
 	p := chainmap.Park{ID: f.id("id", true), NameZh: f.req("name_zh"), NameEn: f.str("name_en"),
 		Kind:   f.enum("kind", "", "zone", "cluster", "park", "development_zone", "logistics_hub", "other"),
 		Parent: f.id("parent", false), Regions: f.idList("regions"), FocusSegments: f.idList("focus_segments"),
@@ -196,7 +238,7 @@ func parsePark(f *fields) any {
 }
 
 // parseEnterprise reads one row of the enterprises table (see docs/dataset-format.md).
-func parseEnterprise(f *fields) any {
+func parseEnterprise(f *fields) chainmap.Enterprise {
 	e := chainmap.Enterprise{ID: f.id("id", true), NameZh: f.req("name_zh"), NameEn: f.str("name_en"),
 		ShortName: f.str("short_name"), CreditCode: strings.ToUpper(f.str("credit_code")),
 		Region: f.req("region"), Park: f.id("park", false), Parent: f.id("parent", false),
@@ -217,7 +259,7 @@ func parseEnterprise(f *fields) any {
 }
 
 // parseOperation reads one row of the operations table (see docs/dataset-format.md).
-func parseOperation(f *fields) any {
+func parseOperation(f *fields) chainmap.Operation {
 	o := chainmap.Operation{Enterprise: f.id("enterprise", true), Segment: f.id("segment", true),
 		Role:     f.enum("role", "", chainmap.RoleProducer, chainmap.RoleRnD, chainmap.RoleService),
 		Capacity: f.float("capacity", 0, maxFigure), CapacityUnit: f.str("capacity_unit"), CapacityYear: f.year("capacity_year"),
@@ -235,7 +277,7 @@ func parseOperation(f *fields) any {
 }
 
 // parseSupplyLink reads one row of the supply_links table (see docs/dataset-format.md).
-func parseSupplyLink(f *fields) any {
+func parseSupplyLink(f *fields) chainmap.SupplyLink {
 	l := chainmap.SupplyLink{Supplier: f.id("supplier", true), Customer: f.id("customer", true),
 		Segment: f.id("segment", false), Products: f.list("products"),
 		Volume: f.float("volume", 0, maxFigure), VolumeUnit: f.str("volume_unit"), Year: f.year("year"),
@@ -248,7 +290,7 @@ func parseSupplyLink(f *fields) any {
 }
 
 // parseProject reads one row of the projects table (see docs/dataset-format.md).
-func parseProject(f *fields) any {
+func parseProject(f *fields) chainmap.Project {
 	p := chainmap.Project{ID: f.id("id", true), NameZh: f.req("name_zh"), NameEn: f.str("name_en"),
 		Enterprise: f.id("enterprise", false), Park: f.id("park", false), Region: f.str("region"),
 		Segments: f.idList("segments"), Capacity: f.float("capacity", 0, maxFigure), CapacityUnit: f.str("capacity_unit"),
@@ -267,7 +309,7 @@ func parseProject(f *fields) any {
 }
 
 // parsePolicy reads one row of the policies table (see docs/dataset-format.md).
-func parsePolicy(f *fields) any {
+func parsePolicy(f *fields) chainmap.Policy {
 	p := chainmap.Policy{ID: f.id("id", true), Document: f.id("document", true), Clause: f.str("clause"),
 		TitleZh: f.req("title_zh"), TitleEn: f.str("title_en"),
 		Instrument: f.enum("instrument", "", "subsidy", "award", "fund", "exemption", "land", "case_by_case", "programme", "other"),
@@ -281,7 +323,7 @@ func parsePolicy(f *fields) any {
 }
 
 // parseGoal reads one row of the goals table (see docs/dataset-format.md).
-func parseGoal(f *fields) any {
+func parseGoal(f *fields) chainmap.Goal {
 	g := chainmap.Goal{ID: f.id("id", true), NameZh: f.req("name_zh"), NameEn: f.str("name_en"),
 		Metric: f.req("metric"), Region: f.str("region"), Park: f.id("park", false), Segment: f.id("segment", false),
 		BaselineYear: f.year("baseline_year"), BaselineValue: f.float("baseline_value", -maxFigure, maxFigure),
@@ -315,7 +357,7 @@ func parseGoal(f *fields) any {
 }
 
 // parseIndicator reads one row of the indicators table (see docs/dataset-format.md).
-func parseIndicator(f *fields) any {
+func parseIndicator(f *fields) chainmap.Indicator {
 	in := chainmap.Indicator{ID: f.id("id", true), Metric: f.req("metric"), NameZh: f.str("name_zh"), NameEn: f.str("name_en"),
 		Region: f.str("region"), Park: f.id("park", false), Segment: f.id("segment", false), Year: f.year("year"),
 		Value: f.float("value", -maxFigure, maxFigure), Unit: f.str("unit"), ShareOf: f.str("share_of"),
@@ -325,7 +367,7 @@ func parseIndicator(f *fields) any {
 }
 
 // parsePlatform reads one row of the platforms table (see docs/dataset-format.md).
-func parsePlatform(f *fields) any {
+func parsePlatform(f *fields) chainmap.Platform {
 	p := chainmap.Platform{ID: f.id("id", true), NameZh: f.req("name_zh"), NameEn: f.str("name_en"),
 		Kind: f.enum("kind", "", "innovation_center", "research_institute", "alliance", "university", "testing",
 			"trading", "logistics", "finance", "exhibition", "association", "other"),
@@ -339,7 +381,7 @@ func parsePlatform(f *fields) any {
 }
 
 // parseTechnology reads one row of the technologies table (see docs/dataset-format.md).
-func parseTechnology(f *fields) any {
+func parseTechnology(f *fields) chainmap.Technology {
 	return chainmap.Technology{ID: f.id("id", true), NameZh: f.req("name_zh"), NameEn: f.str("name_en"),
 		Category: f.str("category"), Segments: f.idList("segments"), Platforms: f.idList("platforms"),
 		Provenance: f.provenance(false)}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/chainmap/chainmap"
 )
 
 // Problem is one thing wrong with a dataset, located precisely enough to fix it.
@@ -43,7 +45,10 @@ type Report struct {
 	// Dropped counts problems beyond MaxProblems.
 	Dropped int
 	// Rows counts the rows read per table.
-	Rows map[Kind]int
+	Rows map[chainmap.Kind]int
+	// Changes holds, after a load into a store that counts them (chainmap.ChangeCounter),
+	// what the load created, updated and removed per kind.
+	Changes map[chainmap.Kind]chainmap.Change
 	// bytes counts the text of the problems kept, bounded by maxReportBytes.
 	bytes int
 }

@@ -3,6 +3,8 @@ package loaders
 import (
 	"fmt"
 	"strings"
+
+	"github.com/chainmap/chainmap"
 )
 
 // The format's conditional rules live in this one table, applied to every row by the
@@ -14,7 +16,7 @@ import (
 // RequiredWhen is one conditional requirement: in a table, a column must be given when
 // another column is given (or, with Equals, holds that value).
 type RequiredWhen struct {
-	Kind   Kind
+	Kind   chainmap.Kind
 	Column string
 	When   string
 	Equals string // empty: whenever When is given
@@ -24,26 +26,26 @@ type RequiredWhen struct {
 
 // RequiredWhenRules lists every conditional requirement of the format.
 var RequiredWhenRules = []RequiredWhen{
-	{KindFlows, "coefficient_unit", "coefficient", "", "without it the mass balance cannot tell what the coefficient measures (write `t/t`, `kWh/t`…); there is no default"},
-	{KindEnterprises, "revenue_year", "revenue", "", "a revenue is a figure of a year; write `unknown` when the source gives none"},
-	{KindEnterprises, "employees_year", "employees", "", "a headcount is a figure of a year; write `unknown` when the source gives none"},
-	{KindOperations, "capacity_unit", "capacity", "", "capacities are converted to the segment's unit"},
-	{KindOperations, "output_unit", "output", "", "outputs are converted to the segment's unit"},
-	{KindSupplyLinks, "volume_unit", "volume", "", "a volume means nothing without its unit"},
-	{KindProjects, "capacity_unit", "capacity", "", "the capacity is checked against the first segment's unit"},
-	{KindGoals, "target_max", "comparator", "between", "`between` needs an upper bound"},
-	{KindIndicators, "share_of", "share", "", "a share is a percentage of another region"},
-	{KindOperations, "capacity", "capacity_qualifier", "", "a qualifier qualifies a figure"},
-	{KindOperations, "output", "output_qualifier", "", "a qualifier qualifies a figure"},
-	{KindProjects, "capacity", "capacity_qualifier", "", "a qualifier qualifies a figure"},
-	{KindProjects, "investment", "investment_qualifier", "", "a qualifier qualifies a figure"},
-	{KindGoals, "baseline_value", "baseline_qualifier", "", "a qualifier qualifies a figure"},
-	{KindGoals, "current_value", "current_qualifier", "", "a qualifier qualifies a figure"},
+	{chainmap.KindFlows, "coefficient_unit", "coefficient", "", "without it the mass balance cannot tell what the coefficient measures (write `t/t`, `kWh/t`…); there is no default"},
+	{chainmap.KindEnterprises, "revenue_year", "revenue", "", "a revenue is a figure of a year; write `unknown` when the source gives none"},
+	{chainmap.KindEnterprises, "employees_year", "employees", "", "a headcount is a figure of a year; write `unknown` when the source gives none"},
+	{chainmap.KindOperations, "capacity_unit", "capacity", "", "capacities are converted to the segment's unit"},
+	{chainmap.KindOperations, "output_unit", "output", "", "outputs are converted to the segment's unit"},
+	{chainmap.KindSupplyLinks, "volume_unit", "volume", "", "a volume means nothing without its unit"},
+	{chainmap.KindProjects, "capacity_unit", "capacity", "", "the capacity is checked against the first segment's unit"},
+	{chainmap.KindGoals, "target_max", "comparator", "between", "`between` needs an upper bound"},
+	{chainmap.KindIndicators, "share_of", "share", "", "a share is a percentage of another region"},
+	{chainmap.KindOperations, "capacity", "capacity_qualifier", "", "a qualifier qualifies a figure"},
+	{chainmap.KindOperations, "output", "output_qualifier", "", "a qualifier qualifies a figure"},
+	{chainmap.KindProjects, "capacity", "capacity_qualifier", "", "a qualifier qualifies a figure"},
+	{chainmap.KindProjects, "investment", "investment_qualifier", "", "a qualifier qualifies a figure"},
+	{chainmap.KindGoals, "baseline_value", "baseline_qualifier", "", "a qualifier qualifies a figure"},
+	{chainmap.KindGoals, "current_value", "current_qualifier", "", "a qualifier qualifies a figure"},
 }
 
 // OneOf is a rule that at least one of a table's columns must be given.
 type OneOf struct {
-	Kind    Kind
+	Kind    chainmap.Kind
 	Columns []string
 	Why     string
 }
@@ -51,12 +53,12 @@ type OneOf struct {
 // OneOfRules lists every "at least one of" rule of the format; the problem is reported on
 // the first column.
 var OneOfRules = []OneOf{
-	{KindGoals, []string{"region", "park"}, "a goal needs a scope"},
-	{KindIndicators, []string{"region", "park"}, "an indicator needs a scope"},
+	{chainmap.KindGoals, []string{"region", "park"}, "a goal needs a scope"},
+	{chainmap.KindIndicators, []string{"region", "park"}, "an indicator needs a scope"},
 }
 
 // coordinateKinds are the tables with a point (lon, lat): both or neither.
-var coordinateKinds = []Kind{KindRegions, KindParks, KindEnterprises}
+var coordinateKinds = []chainmap.Kind{chainmap.KindRegions, chainmap.KindParks, chainmap.KindEnterprises}
 
 func init() {
 	// A point is both coordinates or none: each requires the other.
@@ -70,17 +72,17 @@ func init() {
 // FigureColumns lists, per table, the columns that count as figures for the provenance
 // rule: a row giving any of them and citing no source must be marked `illustrative` or
 // `synthetic`. Gap thresholds are figures too: they are judgements someone must own.
-var FigureColumns = map[Kind][]string{
-	KindSegments:    {"min_enterprises", "min_capacity", "min_lq"},
-	KindFlows:       {"coefficient"},
-	KindParks:       {"area_km2"},
-	KindEnterprises: {"revenue", "employees"},
-	KindOperations:  {"capacity", "output"},
-	KindSupplyLinks: {"volume"},
-	KindProjects:    {"capacity", "investment"},
-	KindPolicies:    {"rate", "cap"},
-	KindGoals:       {"target_value", "baseline_value", "current_value"},
-	KindIndicators:  {"value", "share"},
+var FigureColumns = map[chainmap.Kind][]string{
+	chainmap.KindSegments:    {"min_enterprises", "min_capacity", "min_lq"},
+	chainmap.KindFlows:       {"coefficient"},
+	chainmap.KindParks:       {"area_km2"},
+	chainmap.KindEnterprises: {"revenue", "employees"},
+	chainmap.KindOperations:  {"capacity", "output"},
+	chainmap.KindSupplyLinks: {"volume"},
+	chainmap.KindProjects:    {"capacity", "investment"},
+	chainmap.KindPolicies:    {"rate", "cap"},
+	chainmap.KindGoals:       {"target_value", "baseline_value", "current_value"},
+	chainmap.KindIndicators:  {"value", "share"},
 }
 
 // UnknownYear is what a year column holds when the source gives no year: it satisfies a
@@ -88,8 +90,8 @@ var FigureColumns = map[Kind][]string{
 const UnknownYear = "unknown"
 
 // kindOrder is the order tables appear in the documentation.
-var kindOrder = []Kind{KindSources, KindChains, KindSegments, KindFlows, KindRegions, KindParks, KindEnterprises,
-	KindOperations, KindSupplyLinks, KindProjects, KindPolicies, KindGoals, KindIndicators, KindPlatforms, KindTechnologies}
+var kindOrder = []chainmap.Kind{chainmap.KindSources, chainmap.KindChains, chainmap.KindSegments, chainmap.KindFlows, chainmap.KindRegions, chainmap.KindParks, chainmap.KindEnterprises,
+	chainmap.KindOperations, chainmap.KindSupplyLinks, chainmap.KindProjects, chainmap.KindPolicies, chainmap.KindGoals, chainmap.KindIndicators, chainmap.KindPlatforms, chainmap.KindTechnologies}
 
 // checkRequiredWhen applies the conditional requirements of the row's table: the
 // RequiredWhenRules and the OneOfRules.

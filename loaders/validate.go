@@ -24,7 +24,7 @@ type edge struct {
 type checker struct {
 	rep   *Report
 	keys  Keys
-	files map[Kind]string
+	files map[chainmap.Kind]string
 	// Attributes of segments and regions, small tables.
 	segChain    map[string]string
 	segUnit     map[string]string
@@ -32,12 +32,12 @@ type checker struct {
 	// creditCodes holds each credit code with the entry number + 1 of the enterprise
 	// that used it first (0 for a row without id); only while the enterprises are read.
 	creditCodes *keySet
-	edges       map[Kind][]edge
+	edges       map[chainmap.Kind][]edge
 	// parents holds, per table, the distinct parent ids its edges name.
-	parents map[Kind]*keySet
+	parents map[chainmap.Kind]*keySet
 	// unreadable marks tables that could not be read whole; references to them are
 	// not checked.
-	unreadable map[Kind]bool
+	unreadable map[chainmap.Kind]bool
 	flows      []*chainmap.Flow
 	flowLines  map[string]int
 	// buf is scratch space for stored composite keys.
@@ -48,13 +48,13 @@ func newChecker(rep *Report) *checker {
 	return &checker{
 		rep:         rep,
 		keys:        newKeys(),
-		files:       map[Kind]string{},
+		files:       map[chainmap.Kind]string{},
 		segChain:    map[string]string{},
 		segUnit:     map[string]string{},
 		regionLevel: map[string]chainmap.RegionLevel{},
-		edges:       map[Kind][]edge{},
-		parents:     map[Kind]*keySet{},
-		unreadable:  map[Kind]bool{},
+		edges:       map[chainmap.Kind][]edge{},
+		parents:     map[chainmap.Kind]*keySet{},
+		unreadable:  map[chainmap.Kind]bool{},
 		flowLines:   map[string]int{},
 	}
 }
@@ -62,7 +62,7 @@ func newChecker(rep *Report) *checker {
 // define records an id (or composite key), reporting duplicates with where the first one
 // was. It returns the id's entry number in its kind's set (that of the first definition
 // for a duplicate), or ok false for an empty id.
-func (c *checker) define(k Kind, id string, f *fields, col string) (entry int, ok bool) {
+func (c *checker) define(k chainmap.Kind, id string, f *fields, col string) (entry int, ok bool) {
 	if id == "" {
 		return 0, false
 	}
@@ -81,7 +81,7 @@ func (c *checker) define(k Kind, id string, f *fields, col string) (entry int, o
 // defineComposite records the key made of parts joined by '>' (an operation's or a
 // supply link's), stored compactly (see Keys.storedComposite), reporting duplicates as
 // define does.
-func (c *checker) defineComposite(k Kind, f *fields, col string, parts ...string) {
+func (c *checker) defineComposite(k chainmap.Kind, f *fields, col string, parts ...string) {
 	c.buf = c.keys.storedComposite(c.buf[:0], k, parts)
 	set := c.keys.sets[k]
 	i, dup, err := set.add(string(c.buf), f.row.line)
@@ -95,7 +95,7 @@ func (c *checker) defineComposite(k Kind, f *fields, col string, parts ...string
 }
 
 // addEdge queues the link from the row's id (entry as returned by define) to its parent.
-func (c *checker) addEdge(k Kind, entry int, defined bool, parent string, line int, f *fields) {
+func (c *checker) addEdge(k chainmap.Kind, entry int, defined bool, parent string, line int, f *fields) {
 	ps := c.parents[k]
 	if ps == nil {
 		ps = newKeySet()
@@ -114,7 +114,7 @@ func (c *checker) addEdge(k Kind, entry int, defined bool, parent string, line i
 }
 
 // ref checks that id names an existing record of kind k.
-func (c *checker) ref(k Kind, id string, f *fields, col string) {
+func (c *checker) ref(k chainmap.Kind, id string, f *fields, col string) {
 	if id == "" || c.unreadable[k] {
 		return
 	}
@@ -123,18 +123,18 @@ func (c *checker) ref(k Kind, id string, f *fields, col string) {
 	}
 }
 
-func (c *checker) refs(k Kind, ids []string, f *fields, col string) {
+func (c *checker) refs(k chainmap.Kind, ids []string, f *fields, col string) {
 	for _, id := range ids {
 		c.ref(k, id, f, col)
 	}
 }
 
 func (c *checker) citations(p chainmap.Provenance, f *fields) {
-	if c.unreadable[KindSources] {
+	if c.unreadable[chainmap.KindSources] {
 		return
 	}
 	for _, s := range p.Sources {
-		if !c.keys.has(KindSources, s.SourceID()) {
+		if !c.keys.has(chainmap.KindSources, s.SourceID()) {
 			f.fail("sources", "unknown source %q", s.SourceID())
 		}
 	}
@@ -151,44 +151,44 @@ func (c *checker) unit(segment, unit string, f *fields, col string) {
 	}
 }
 
-func kindNoun(k Kind) string {
+func kindNoun(k chainmap.Kind) string {
 	switch k {
-	case KindSources:
+	case chainmap.KindSources:
 		return "source"
-	case KindChains:
+	case chainmap.KindChains:
 		return "chain"
-	case KindSegments:
+	case chainmap.KindSegments:
 		return "segment"
-	case KindFlows:
+	case chainmap.KindFlows:
 		return "flow"
-	case KindRegions:
+	case chainmap.KindRegions:
 		return "region"
-	case KindParks:
+	case chainmap.KindParks:
 		return "park"
-	case KindEnterprises:
+	case chainmap.KindEnterprises:
 		return "enterprise"
-	case KindOperations:
+	case chainmap.KindOperations:
 		return "operation"
-	case KindSupplyLinks:
+	case chainmap.KindSupplyLinks:
 		return "supply link"
-	case KindProjects:
+	case chainmap.KindProjects:
 		return "project"
-	case KindPolicies:
+	case chainmap.KindPolicies:
 		return "policy"
-	case KindGoals:
+	case chainmap.KindGoals:
 		return "goal"
-	case KindIndicators:
+	case chainmap.KindIndicators:
 		return "indicator"
-	case KindPlatforms:
+	case chainmap.KindPlatforms:
 		return "platform"
-	case KindTechnologies:
+	case chainmap.KindTechnologies:
 		return "technology"
 	}
 	return string(k)
 }
 
 // check runs the cross-row checks of one parsed record.
-func (c *checker) check(k Kind, rec any, f *fields) {
+func (c *checker) check(k chainmap.Kind, rec any, f *fields) {
 	switch r := rec.(type) {
 	case chainmap.Source:
 		c.define(k, r.ID, f, "id")
@@ -197,7 +197,7 @@ func (c *checker) check(k Kind, rec any, f *fields) {
 		c.citations(r.Provenance, f)
 	case chainmap.Segment:
 		entry, ok := c.define(k, r.ID, f, "id")
-		c.ref(KindChains, r.Chain, f, "chain")
+		c.ref(chainmap.KindChains, r.Chain, f, "chain")
 		c.segChain[strings.Clone(r.ID)] = strings.Clone(r.Chain)
 		c.segUnit[strings.Clone(r.ID)] = strings.Clone(r.Unit)
 		if r.Parent != "" {
@@ -210,8 +210,8 @@ func (c *checker) check(k Kind, rec any, f *fields) {
 		fl := r
 		c.flows = append(c.flows, &fl)
 		c.flowLines[r.Key()] = f.row.line
-		c.ref(KindSegments, r.From, f, "from")
-		c.ref(KindSegments, r.To, f, "to")
+		c.ref(chainmap.KindSegments, r.From, f, "from")
+		c.ref(chainmap.KindSegments, r.To, f, "to")
 		c.citations(r.Provenance, f)
 	case chainmap.Region:
 		entry, ok := c.define(k, r.ID, f, "id")
@@ -222,16 +222,16 @@ func (c *checker) check(k Kind, rec any, f *fields) {
 		c.citations(r.Provenance, f)
 	case chainmap.Park:
 		entry, ok := c.define(k, r.ID, f, "id")
-		c.refs(KindRegions, r.Regions, f, "regions")
-		c.refs(KindSegments, r.FocusSegments, f, "focus_segments")
+		c.refs(chainmap.KindRegions, r.Regions, f, "regions")
+		c.refs(chainmap.KindSegments, r.FocusSegments, f, "focus_segments")
 		if r.Parent != "" {
 			c.addEdge(k, entry, ok, r.Parent, f.row.lineOf("parent"), f)
 		}
 		c.citations(r.Provenance, f)
 	case chainmap.Enterprise:
 		entry, ok := c.define(k, r.ID, f, "id")
-		c.ref(KindRegions, r.Region, f, "region")
-		c.ref(KindParks, r.Park, f, "park")
+		c.ref(chainmap.KindRegions, r.Region, f, "region")
+		c.ref(chainmap.KindParks, r.Park, f, "park")
 		if r.CreditCode != "" {
 			c.creditCode(k, entry, ok, r.CreditCode, f)
 		}
@@ -241,59 +241,59 @@ func (c *checker) check(k Kind, rec any, f *fields) {
 		c.citations(r.Provenance, f)
 	case chainmap.Operation:
 		c.defineComposite(k, f, "segment", r.Enterprise, r.Segment)
-		c.ref(KindEnterprises, r.Enterprise, f, "enterprise")
-		c.ref(KindSegments, r.Segment, f, "segment")
+		c.ref(chainmap.KindEnterprises, r.Enterprise, f, "enterprise")
+		c.ref(chainmap.KindSegments, r.Segment, f, "segment")
 		c.unit(r.Segment, r.CapacityUnit, f, "capacity_unit")
 		c.unit(r.Segment, r.OutputUnit, f, "output_unit")
 		c.citations(r.Provenance, f)
 	case chainmap.SupplyLink:
 		c.defineComposite(k, f, "customer", r.Supplier, r.Customer, r.Segment)
-		c.ref(KindEnterprises, r.Supplier, f, "supplier")
-		c.ref(KindEnterprises, r.Customer, f, "customer")
-		c.ref(KindSegments, r.Segment, f, "segment")
+		c.ref(chainmap.KindEnterprises, r.Supplier, f, "supplier")
+		c.ref(chainmap.KindEnterprises, r.Customer, f, "customer")
+		c.ref(chainmap.KindSegments, r.Segment, f, "segment")
 		c.citations(r.Provenance, f)
 	case chainmap.Project:
 		c.define(k, r.ID, f, "id")
-		c.ref(KindEnterprises, r.Enterprise, f, "enterprise")
-		c.ref(KindParks, r.Park, f, "park")
-		c.ref(KindRegions, r.Region, f, "region")
-		c.refs(KindSegments, r.Segments, f, "segments")
+		c.ref(chainmap.KindEnterprises, r.Enterprise, f, "enterprise")
+		c.ref(chainmap.KindParks, r.Park, f, "park")
+		c.ref(chainmap.KindRegions, r.Region, f, "region")
+		c.refs(chainmap.KindSegments, r.Segments, f, "segments")
 		if len(r.Segments) > 0 {
 			c.unit(r.Segments[0], r.CapacityUnit, f, "capacity_unit")
 		}
 		c.citations(r.Provenance, f)
 	case chainmap.Policy:
 		c.define(k, r.ID, f, "id")
-		c.ref(KindSources, r.Document, f, "document")
-		c.refs(KindSegments, r.Segments, f, "segments")
-		c.refs(KindRegions, r.Regions, f, "regions")
+		c.ref(chainmap.KindSources, r.Document, f, "document")
+		c.refs(chainmap.KindSegments, r.Segments, f, "segments")
+		c.refs(chainmap.KindRegions, r.Regions, f, "regions")
 		c.citations(r.Provenance, f)
 	case chainmap.Goal:
 		c.define(k, r.ID, f, "id")
-		c.ref(KindRegions, r.Region, f, "region")
-		c.ref(KindParks, r.Park, f, "park")
-		c.ref(KindSegments, r.Segment, f, "segment")
+		c.ref(chainmap.KindRegions, r.Region, f, "region")
+		c.ref(chainmap.KindParks, r.Park, f, "park")
+		c.ref(chainmap.KindSegments, r.Segment, f, "segment")
 		c.derivation(r.Derive, f)
 		c.citations(r.Provenance, f)
 	case chainmap.Indicator:
 		c.define(k, r.ID, f, "id")
-		c.ref(KindRegions, r.Region, f, "region")
-		c.ref(KindParks, r.Park, f, "park")
-		c.ref(KindSegments, r.Segment, f, "segment")
-		c.ref(KindRegions, r.ShareOf, f, "share_of")
+		c.ref(chainmap.KindRegions, r.Region, f, "region")
+		c.ref(chainmap.KindParks, r.Park, f, "park")
+		c.ref(chainmap.KindSegments, r.Segment, f, "segment")
+		c.ref(chainmap.KindRegions, r.ShareOf, f, "share_of")
 		c.citations(r.Provenance, f)
 	case chainmap.Platform:
 		c.define(k, r.ID, f, "id")
-		c.refs(KindEnterprises, r.Hosts, f, "hosts")
-		c.ref(KindRegions, r.Region, f, "region")
-		c.ref(KindParks, r.Park, f, "park")
-		c.refs(KindSegments, r.Segments, f, "segments")
+		c.refs(chainmap.KindEnterprises, r.Hosts, f, "hosts")
+		c.ref(chainmap.KindRegions, r.Region, f, "region")
+		c.ref(chainmap.KindParks, r.Park, f, "park")
+		c.refs(chainmap.KindSegments, r.Segments, f, "segments")
 		c.citations(r.Provenance, f)
 	case chainmap.Technology:
 		c.define(k, r.ID, f, "id")
-		c.refs(KindSegments, r.Segments, f, "segments")
+		c.refs(chainmap.KindSegments, r.Segments, f, "segments")
 		for _, p := range r.Platforms {
-			if !c.keys.has(KindPlatforms, p) && !c.keys.has(KindEnterprises, p) {
+			if !c.keys.has(chainmap.KindPlatforms, p) && !c.keys.has(chainmap.KindEnterprises, p) {
 				f.fail("platforms", "unknown platform or enterprise %q", p)
 			}
 		}
@@ -304,8 +304,8 @@ func (c *checker) check(k Kind, rec any, f *fields) {
 // priorities checks that every priority tag's clause cites a known source.
 func (c *checker) priorities(ps []chainmap.Priority, f *fields) {
 	for _, p := range ps {
-		if cl := p.Clause(); cl != "" && !c.unreadable[KindSources] {
-			if !c.keys.has(KindSources, cl.SourceID()) {
+		if cl := p.Clause(); cl != "" && !c.unreadable[chainmap.KindSources] {
+			if !c.keys.has(chainmap.KindSources, cl.SourceID()) {
 				f.fail("priorities", "unknown source %q in %q", cl.SourceID(), string(p))
 			}
 		}
@@ -314,7 +314,7 @@ func (c *checker) priorities(ps []chainmap.Priority, f *fields) {
 
 // creditCode checks that no two enterprises share a credit code; entry is the
 // enterprise's key-set entry (ok false when its id was refused).
-func (c *checker) creditCode(k Kind, entry int, ok bool, code string, f *fields) {
+func (c *checker) creditCode(k chainmap.Kind, entry int, ok bool, code string, f *fields) {
 	if c.creditCodes == nil {
 		c.creditCodes = newKeySet()
 	}
@@ -340,17 +340,17 @@ func (c *checker) derivation(derive string, f *fields) {
 		return
 	}
 	if d.Segment != "" {
-		c.ref(KindSegments, d.Segment, f, "derive")
+		c.ref(chainmap.KindSegments, d.Segment, f, "derive")
 	}
 	if d.Field == "segment" {
-		c.ref(KindSegments, d.Text, f, "derive")
+		c.ref(chainmap.KindSegments, d.Text, f, "derive")
 	}
 }
 
 // finishTable checks a table's hierarchy once all its rows are known: parents exist,
 // segments keep to their chain, regions nest coarse to fine, and there is no cycle.
-func (c *checker) finishTable(k Kind) {
-	if k == KindFlows {
+func (c *checker) finishTable(k chainmap.Kind) {
+	if k == chainmap.KindFlows {
 		// Flows may loop (recycling, return flows); only a loop through a flow the data
 		// marks one_way is an error, reported at that flow's line.
 		if cyc := chainmap.OneWayCycle(c.flows); cyc != nil {
@@ -360,7 +360,7 @@ func (c *checker) finishTable(k Kind) {
 		}
 		c.flows = nil
 	}
-	if k == KindEnterprises {
+	if k == chainmap.KindEnterprises {
 		c.creditCodes = nil // no other table has credit codes: free them before operations
 	}
 	edges := c.edges[k]
@@ -392,14 +392,14 @@ func (c *checker) finishTable(k Kind) {
 			continue
 		}
 		switch k {
-		case KindSegments:
+		case chainmap.KindSegments:
 			id, pid := idOf(e.id), idOf(p)
 			if c.segChain[id] != c.segChain[pid] {
 				c.rep.add(file, e.line, "parent", "segment %q belongs to chain %q, its parent %q to chain %q",
 					id, c.segChain[id], pid, c.segChain[pid])
 				continue
 			}
-		case KindRegions:
+		case chainmap.KindRegions:
 			id, pid := idOf(e.id), idOf(p)
 			if cl, pl := c.regionLevel[id].Rank(), c.regionLevel[pid].Rank(); pl >= cl && cl >= 0 {
 				c.rep.add(file, e.line, "parent", "region %q (%s) cannot sit inside %q (%s): the parent must be coarser",

@@ -64,7 +64,7 @@ func (g *graph) compactRows(rows any) {
 	}
 	t := g.strs
 	switch rows := rows.(type) {
-	case []chainmap.Enterprise:
+	case chainmap.Rows[chainmap.Enterprise]:
 		for i := range rows {
 			e := &rows[i]
 			e.ID, e.NameZh, e.NameEn, e.ShortName = strings.Clone(e.ID), strings.Clone(e.NameZh), strings.Clone(e.NameEn), strings.Clone(e.ShortName)
@@ -74,7 +74,7 @@ func (g *graph) compactRows(rows any) {
 			t.all(e.Designations)
 			t.cites(e.Sources)
 		}
-	case []chainmap.Operation:
+	case chainmap.Rows[chainmap.Operation]:
 		for i := range rows {
 			o := &rows[i]
 			o.Enterprise, o.Segment, o.Role = g.enterpriseID(o.Enterprise), t.get(o.Segment), t.get(o.Role)
@@ -86,7 +86,7 @@ func (g *graph) compactRows(rows any) {
 			t.all(o.Products)
 			t.cites(o.Sources)
 		}
-	case []chainmap.SupplyLink:
+	case chainmap.Rows[chainmap.SupplyLink]:
 		for i := range rows {
 			l := &rows[i]
 			l.Supplier, l.Customer, l.Segment = g.enterpriseID(l.Supplier), g.enterpriseID(l.Customer), t.get(l.Segment)

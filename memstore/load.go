@@ -5,33 +5,51 @@ import (
 	"fmt"
 
 	"github.com/chainmap/chainmap"
-	"github.com/chainmap/chainmap/loaders"
 )
 
-// ErrLoadInProgress is Begin's answer while another load into the same store runs: loads
-// into one store are serialised, never interleaved (two interleaved loads used to write
-// into one staging graph at once and crash the process).
+// ErrLoadInProgress is BeginLoad's answer while another load into the same store runs:
+// loads into one store are serialised, never interleaved (two interleaved loads used to
+// write into one staging graph at once and crash the process).
 var ErrLoadInProgress = chainmap.Errorf(chainmap.ECONFLICT, "memstore: another load into this store is in progress")
 
-// Begin starts building a new graph for the dataset, aside from the one being served. It
-// refuses while another load runs; that load ends with End, or with Abort when it fails.
-func (s *Store) Begin(_ context.Context, info chainmap.DatasetInfo) error {
+// BeginLoad starts building a new graph for the dataset, aside from the one being
+// served. It refuses while another load runs; that load ends with Commit, or with Abort
+// when it fails. The embedded store holds one dataset, replaced whole, so opts.Prune
+// changes nothing; in a dry run Commit drops the new graph instead of serving it.
+func (s *Store) BeginLoad(_ context.Context, opts chainmap.LoadOptions) (chainmap.LoadSession, error) {
 	g := newGraph()
+	info := opts.Dataset
 	g.info = &info
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.staging != nil {
-		return ErrLoadInProgress
+		return nil, ErrLoadInProgress
 	}
 	s.staging = g
-	return nil
+	return &load{s: s, g: g, dryRun: opts.DryRun}, nil
+}
+
+// load is one load into the embedded store: the graph it builds, served at Commit.
+type load struct {
+	s      *Store
+	g      *graph
+	dryRun bool
+}
+
+// current reports whether the load is still the store's load in progress.
+func (l *load) current() bool {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	return l.s.staging == l.g
 }
 
 // Abort drops the graph a failed load was building; the served graph is untouched.
-func (s *Store) Abort(context.Context) {
-	s.mu.Lock()
-	s.staging = nil
-	s.mu.Unlock()
+func (l *load) Abort(context.Context) {
+	l.s.mu.Lock()
+	if l.s.staging == l.g {
+		l.s.staging = nil
+	}
+	l.s.mu.Unlock()
 }
 
 func put[T any](m map[string]*T, rows []T, id func(*T) string) {
@@ -42,66 +60,69 @@ func put[T any](m map[string]*T, rows []T, id func(*T) string) {
 }
 
 // Write adds one batch of records to the graph being built.
-func (s *Store) Write(_ context.Context, b loaders.Batch) error {
-	s.mu.Lock()
-	g := s.staging
-	s.mu.Unlock()
-	if g == nil {
-		return fmt.Errorf("memstore: Write before Begin")
+func (l *load) Write(_ context.Context, b chainmap.Batch) error {
+	if !l.current() {
+		return fmt.Errorf("memstore: Write after the load ended")
 	}
-	g.compactRows(b.Rows)
-	switch rows := b.Rows.(type) {
-	case []chainmap.Source:
+	g := l.g
+	g.compactRows(b)
+	switch rows := b.(type) {
+	case chainmap.Rows[chainmap.Source]:
 		put(g.sources, rows, func(r *chainmap.Source) string { return r.ID })
-	case []chainmap.Chain:
+	case chainmap.Rows[chainmap.Chain]:
 		put(g.chains, rows, func(r *chainmap.Chain) string { return r.ID })
-	case []chainmap.Segment:
+	case chainmap.Rows[chainmap.Segment]:
 		put(g.segments, rows, func(r *chainmap.Segment) string { return r.ID })
-	case []chainmap.Flow:
+	case chainmap.Rows[chainmap.Flow]:
 		for i := range rows {
 			g.flows = append(g.flows, &rows[i])
 		}
-	case []chainmap.Region:
+	case chainmap.Rows[chainmap.Region]:
 		put(g.regions, rows, func(r *chainmap.Region) string { return r.ID })
-	case []chainmap.Park:
+	case chainmap.Rows[chainmap.Park]:
 		put(g.parks, rows, func(r *chainmap.Park) string { return r.ID })
-	case []chainmap.Enterprise:
+	case chainmap.Rows[chainmap.Enterprise]:
 		put(g.enterprises, rows, func(r *chainmap.Enterprise) string { return r.ID })
-	case []chainmap.Operation:
+	case chainmap.Rows[chainmap.Operation]:
 		for i := range rows {
 			g.operations = append(g.operations, &rows[i])
 		}
-	case []chainmap.SupplyLink:
+	case chainmap.Rows[chainmap.SupplyLink]:
 		for i := range rows {
 			g.supplyLinks = append(g.supplyLinks, &rows[i])
 		}
-	case []chainmap.Project:
+	case chainmap.Rows[chainmap.Project]:
 		put(g.projects, rows, func(r *chainmap.Project) string { return r.ID })
-	case []chainmap.Policy:
+	case chainmap.Rows[chainmap.Policy]:
 		put(g.policies, rows, func(r *chainmap.Policy) string { return r.ID })
-	case []chainmap.Goal:
+	case chainmap.Rows[chainmap.Goal]:
 		put(g.goals, rows, func(r *chainmap.Goal) string { return r.ID })
-	case []chainmap.Indicator:
+	case chainmap.Rows[chainmap.Indicator]:
 		put(g.indicators, rows, func(r *chainmap.Indicator) string { return r.ID })
-	case []chainmap.Platform:
+	case chainmap.Rows[chainmap.Platform]:
 		put(g.platforms, rows, func(r *chainmap.Platform) string { return r.ID })
-	case []chainmap.Technology:
+	case chainmap.Rows[chainmap.Technology]:
 		put(g.technologies, rows, func(r *chainmap.Technology) string { return r.ID })
 	default:
-		return fmt.Errorf("memstore: unexpected batch of %T", b.Rows)
+		return fmt.Errorf("memstore: unexpected batch of %T", b)
 	}
 	return nil
 }
 
-// End indexes the new graph and swaps it in. The embedded store always holds exactly
-// one dataset, so what the dataset no longer contains is gone with the old graph.
-func (s *Store) End(_ context.Context, _ loaders.Keys) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.staging == nil {
-		return fmt.Errorf("memstore: End before Begin")
+// Commit indexes the new graph and swaps it in (in a dry run, drops it). The embedded
+// store always holds exactly one dataset, so what the dataset no longer contains is gone
+// with the old graph.
+func (l *load) Commit(context.Context) error {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	if l.s.staging != l.g {
+		return fmt.Errorf("memstore: Commit after the load ended")
 	}
-	s.staging.index()
-	s.g, s.staging = s.staging, nil
+	l.s.staging = nil
+	if l.dryRun {
+		return nil
+	}
+	l.g.index()
+	l.s.g = l.g
 	return nil
 }

@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/chainmap/chainmap"
-	"github.com/chainmap/chainmap/loaders"
 )
 
 // Store is the embedded graph store. It is safe for concurrent use; a load builds a new
@@ -22,8 +21,7 @@ type Store struct {
 
 var (
 	_ chainmap.Store  = (*Store)(nil)
-	_ loaders.Sink    = (*Store)(nil)
-	_ loaders.Aborter = (*Store)(nil)
+	_ chainmap.Loader = (*Store)(nil)
 )
 
 // New returns an empty store; load a dataset into it with loaders.Load.

@@ -3,50 +3,30 @@ package neo4jstore
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"sort"
 	"time"
 
 	"github.com/chainmap/chainmap"
-	"github.com/chainmap/chainmap/loaders"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 )
 
-var (
-	_ loaders.Sink    = (*Store)(nil)
-	_ loaders.Encoder = (*Store)(nil)
-)
+var _ chainmap.Loader = (*Store)(nil)
 
-// Change counts what a load did (or, in a dry run, would do) to one kind.
-type Change struct {
-	Created, Updated, Removed int
-}
-
-// LoadSummary is what a load changed, per kind.
-type LoadSummary struct {
-	Dataset string
-	DryRun  bool
-	Changes map[loaders.Kind]*Change
-}
-
-type loadState struct {
+// loadSession is one load into Neo4j: what it loads, how, and what it changed so far.
+type loadSession struct {
+	s       *Store
 	info    chainmap.DatasetInfo
-	summary *LoadSummary
+	keys    chainmap.KeySet
+	prune   bool
+	dryRun  bool
+	changes map[chainmap.Kind]*chainmap.Change
 }
 
-// SetLoadOptions chooses, before a load, whether records the dataset no longer contains
-// are removed (prune) and whether to write at all (dryRun: only count what would change).
-func (s *Store) SetLoadOptions(prune, dryRun bool) {
-	s.prune, s.dryRun = prune, dryRun
-}
-
-// Summary returns what the last load changed.
-func (s *Store) Summary() *LoadSummary {
-	if s.load == nil {
-		return nil
-	}
-	return s.load.summary
-}
+var (
+	_ chainmap.LoadSession   = (*loadSession)(nil)
+	_ chainmap.BatchPreparer = (*loadSession)(nil)
+	_ chainmap.ChangeCounter = (*loadSession)(nil)
+)
 
 // EnsureSchema creates the constraints and indexes, idempotently. It runs before any write.
 func (s *Store) EnsureSchema(ctx context.Context) error {
@@ -64,53 +44,81 @@ func (s *Store) EnsureSchema(ctx context.Context) error {
 	return nil
 }
 
-// Begin prepares a load: schema first, then the dataset marked as loading, so that an
-// interrupted load is visible (status "loading") until a later load completes it.
-func (s *Store) Begin(ctx context.Context, info chainmap.DatasetInfo) error {
-	s.load = &loadState{info: info, summary: &LoadSummary{Dataset: info.ID, DryRun: s.dryRun, Changes: map[loaders.Kind]*Change{}}}
-	if s.dryRun {
-		return nil
+// BeginLoad prepares a load: schema first, then the dataset marked as loading, so that
+// an interrupted load is visible (status "loading") until a later load completes it. A
+// dry run writes nothing.
+func (s *Store) BeginLoad(ctx context.Context, opts chainmap.LoadOptions) (chainmap.LoadSession, error) {
+	if opts.Prune && opts.Keys == nil {
+		return nil, fmt.Errorf("neo4j: a pruning load needs the dataset's keys")
+	}
+	l := &loadSession{s: s, info: opts.Dataset, keys: opts.Keys, prune: opts.Prune, dryRun: opts.DryRun,
+		changes: map[chainmap.Kind]*chainmap.Change{}}
+	if l.dryRun {
+		return l, nil
 	}
 	if err := s.EnsureSchema(ctx); err != nil {
-		return err
+		return nil, err
 	}
-	p, err := props(info)
-	if err != nil {
-		return err
-	}
-	_, err = s.write(ctx, `MERGE (d:Dataset {id: $id})
+	p, err := props(l.info)
+	if err == nil {
+		_, err = s.write(ctx, `MERGE (d:Dataset {id: $id})
 SET d.status = 'loading', d.started_at = $now, d.info = $info`,
-		map[string]any{"id": info.ID, "now": time.Now().UTC().Format(time.RFC3339Nano), "info": mustJSON(p)})
+			map[string]any{"id": l.info.ID, "now": time.Now().UTC().Format(time.RFC3339Nano), "info": mustJSON(p)})
+	}
 	s.forgetReferences()
-	return err
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
 }
+
+// Changes returns what the load created, updated and removed (or, in a dry run, would).
+func (l *loadSession) Changes() map[chainmap.Kind]chainmap.Change {
+	out := make(map[chainmap.Kind]chainmap.Change, len(l.changes))
+	for k, c := range l.changes {
+		out[k] = *c
+	}
+	return out
+}
+
+// Abort does nothing: what the load wrote stays, with the dataset marked as loading, and
+// the next load of the dataset completes it.
+func (l *loadSession) Abort(context.Context) {}
+
+// prepared is a batch encoded as the parameter maps Write sends.
+type prepared struct {
+	kind chainmap.Kind
+	rows []map[string]any
+}
+
+func (p prepared) Kind() chainmap.Kind { return p.kind }
+func (p prepared) Len() int            { return len(p.rows) }
 
 // Write stores one batch: nodes merged on their unique id, relationships brought in
 // line with the row, all in one parameterised query per batch.
-func (s *Store) Write(ctx context.Context, b loaders.Batch) error {
-	if s.load == nil {
-		return fmt.Errorf("neo4j: Write before Begin")
-	}
-	rows, ok := b.Rows.([]map[string]any)
-	var err error
+func (l *loadSession) Write(ctx context.Context, b chainmap.Batch) error {
+	p, ok := b.(prepared)
 	if !ok {
-		if rows, err = s.rowsOf(b); err != nil {
+		var err error
+		if p, err = l.prepare(b); err != nil {
 			return err
 		}
 	}
+	s, rows := l.s, p.rows
+	var err error
 	var cypher string
-	if n, ok := nodeKindOf(b.Kind); ok {
+	if n, ok := nodeKindOf(b.Kind()); ok {
 		cypher = nodeWriteCypher(n)
-		if s.dryRun {
+		if l.dryRun {
 			cypher = nodeDiffCypher(n)
 		} else if fresh, err := s.freshNodes(ctx, n, rows); err != nil {
 			return err
 		} else if fresh {
 			cypher = nodeCreateCypher(n)
 		}
-	} else if e, ok := edgeKindOf(b.Kind); ok {
+	} else if e, ok := edgeKindOf(b.Kind()); ok {
 		cypher = edgeWriteCypher(e)
-		if s.dryRun {
+		if l.dryRun {
 			cypher = edgeDiffCypher(e)
 		} else if fresh, err := s.freshEdges(ctx, e, rows); err != nil {
 			return err
@@ -118,18 +126,18 @@ func (s *Store) Write(ctx context.Context, b loaders.Batch) error {
 			cypher = edgeCreateCypher(e)
 		}
 	} else {
-		return fmt.Errorf("neo4j: no model for %s", b.Kind)
+		return fmt.Errorf("neo4j: no model for %s", b.Kind())
 	}
 	var res *neo4j.EagerResult
-	if s.dryRun {
+	if l.dryRun {
 		res, err = s.read(ctx, cypher, map[string]any{"rows": rows})
 	} else {
 		res, err = s.write(ctx, cypher, map[string]any{"rows": rows})
 	}
 	if err != nil {
-		return fmt.Errorf("neo4j: write %s: %w", b.Kind, err)
+		return fmt.Errorf("neo4j: write %s: %w", b.Kind(), err)
 	}
-	c := s.change(b.Kind)
+	c := l.change(b.Kind())
 	if len(res.Records) == 1 {
 		c.Created += asInt(res.Records[0].Values[0])
 		c.Updated += asInt(res.Records[0].Values[1])
@@ -173,63 +181,64 @@ func (s *Store) freshEdges(ctx context.Context, e edgeKind, rows []map[string]an
 	return asInt(res.Records[0].Values[0]) == 0, nil
 }
 
-func (s *Store) change(k loaders.Kind) *Change {
-	c := s.load.summary.Changes[k]
+func (l *loadSession) change(k chainmap.Kind) *chainmap.Change {
+	c := l.changes[k]
 	if c == nil {
-		c = &Change{}
-		s.load.summary.Changes[k] = c
+		c = &chainmap.Change{}
+		l.changes[k] = c
 	}
 	return c
 }
 
-// Encode turns a batch of domain records into the property maps Write sends, so that
-// loaders.Load can encode the next batch while the previous one is being written.
-func (s *Store) Encode(b loaders.Batch) (loaders.Batch, error) {
-	if s.load == nil {
-		return b, fmt.Errorf("neo4j: Encode before Begin")
-	}
-	rows, err := s.rowsOf(b)
-	if err != nil {
-		return b, err
-	}
-	return loaders.Batch{Kind: b.Kind, Rows: rows}, nil
+// records is a batch of domain records (chainmap.Rows) read one at a time.
+type records interface {
+	chainmap.Batch
+	At(i int) any
 }
 
-// rowsOf converts a batch into parameter maps, tagging each with the dataset and, for
+// Prepare turns a batch of domain records into the property maps Write sends, so that
+// the loader can encode the next batch while the previous one is being written.
+func (l *loadSession) Prepare(b chainmap.Batch) (chainmap.Batch, error) {
+	return l.prepare(b)
+}
+
+// prepare converts a batch into parameter maps, tagging each with the dataset and, for
 // relationship kinds, with its key.
-func (s *Store) rowsOf(b loaders.Batch) ([]map[string]any, error) {
-	v := reflect.ValueOf(b.Rows)
-	rows := make([]map[string]any, v.Len())
+func (l *loadSession) prepare(b chainmap.Batch) (prepared, error) {
+	recs, ok := b.(records)
+	if !ok {
+		return prepared{}, fmt.Errorf("neo4j: unexpected batch of %T", b)
+	}
+	rows := make([]map[string]any, recs.Len())
 	for i := range rows {
-		rec := v.Index(i).Interface()
+		rec := recs.At(i)
 		p, err := props(rec)
 		if err != nil {
-			return nil, fmt.Errorf("neo4j: encode %s: %w", b.Kind, err)
+			return prepared{}, fmt.Errorf("neo4j: encode %s: %w", b.Kind(), err)
 		}
-		p["dataset"] = s.load.info.ID
+		p["dataset"] = l.info.ID
 		if k, ok := rec.(interface{ Key() string }); ok {
 			p["key"] = k.Key()
 		}
 		rows[i] = p
 	}
-	return rows, nil
+	return prepared{kind: b.Kind(), rows: rows}, nil
 }
 
-// End prunes what the dataset no longer contains (when asked) and marks the load complete.
-func (s *Store) End(ctx context.Context, keys loaders.Keys) error {
-	if s.load == nil {
-		return fmt.Errorf("neo4j: End before Begin")
-	}
-	if s.prune {
-		if err := s.pruneAll(ctx, keys); err != nil {
+// Commit prunes what the dataset no longer contains (when asked), marks the load
+// complete and builds the statistics cells.
+func (l *loadSession) Commit(ctx context.Context) error {
+	if l.prune {
+		if err := l.pruneAll(ctx); err != nil {
 			return err
 		}
 	}
-	if s.dryRun {
+	if l.dryRun {
 		return nil
 	}
+	s := l.s
 	_, err := s.write(ctx, `MATCH (d:Dataset {id: $id}) SET d.status = 'complete', d.finished_at = $now`,
-		map[string]any{"id": s.load.info.ID, "now": time.Now().UTC().Format(time.RFC3339Nano)})
+		map[string]any{"id": l.info.ID, "now": time.Now().UTC().Format(time.RFC3339Nano)})
 	s.forgetReferences()
 	if err != nil {
 		return err
@@ -243,14 +252,15 @@ func (s *Store) End(ctx context.Context, keys loaders.Keys) error {
 // pruneAll removes nodes and relationships of this dataset whose ids or keys are not in
 // the dataset any more. Ids are compared in pages, so memory stays bounded by the page
 // size plus the dataset's key sets that validation already holds.
-func (s *Store) pruneAll(ctx context.Context, keys loaders.Keys) error {
+func (l *loadSession) pruneAll(ctx context.Context) error {
+	s, keys := l.s, l.keys
 	const page = 10000
 	for _, n := range nodeKinds {
 		var gone []string
 		after := ""
 		for {
 			res, err := s.read(ctx, fmt.Sprintf(`MATCH (n:%s) WHERE n.dataset = $ds AND n.id > $after
-RETURN n.id ORDER BY n.id LIMIT $limit`, n.label), map[string]any{"ds": s.load.info.ID, "after": after, "limit": page})
+RETURN n.id ORDER BY n.id LIMIT $limit`, n.label), map[string]any{"ds": l.info.ID, "after": after, "limit": page})
 			if err != nil {
 				return fmt.Errorf("neo4j: prune %s: %w", n.kind, err)
 			}
@@ -265,8 +275,8 @@ RETURN n.id ORDER BY n.id LIMIT $limit`, n.label), map[string]any{"ds": s.load.i
 				break
 			}
 		}
-		s.change(n.kind).Removed += len(gone)
-		if s.dryRun || len(gone) == 0 {
+		l.change(n.kind).Removed += len(gone)
+		if l.dryRun || len(gone) == 0 {
 			continue
 		}
 		for i := 0; i < len(gone); i += page {
@@ -279,7 +289,7 @@ RETURN n.id ORDER BY n.id LIMIT $limit`, n.label), map[string]any{"ds": s.load.i
 	}
 	for _, e := range edgeKinds {
 		res, err := s.read(ctx, fmt.Sprintf(`MATCH ()-[r:%s]->() WHERE r.dataset = $ds RETURN r.key`, e.rel),
-			map[string]any{"ds": s.load.info.ID})
+			map[string]any{"ds": l.info.ID})
 		if err != nil {
 			return fmt.Errorf("neo4j: prune %s: %w", e.kind, err)
 		}
@@ -291,8 +301,8 @@ RETURN n.id ORDER BY n.id LIMIT $limit`, n.label), map[string]any{"ds": s.load.i
 			}
 		}
 		sort.Strings(gone)
-		s.change(e.kind).Removed += len(gone)
-		if s.dryRun || len(gone) == 0 {
+		l.change(e.kind).Removed += len(gone)
+		if l.dryRun || len(gone) == 0 {
 			continue
 		}
 		for i := 0; i < len(gone); i += page {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/chainmap/chainmap/loaders"
+	"github.com/chainmap/chainmap"
 )
 
 // The graph model. Every record of a node kind is a node with the dataset's column names
@@ -36,14 +36,14 @@ type ref struct {
 
 // nodeKind describes how one table is stored as nodes.
 type nodeKind struct {
-	kind  loaders.Kind
+	kind  chainmap.Kind
 	label string
 	refs  []ref
 }
 
 // edgeKind describes how one table is stored as relationships with properties.
 type edgeKind struct {
-	kind             loaders.Kind
+	kind             chainmap.Kind
 	rel              string
 	fromLabel        string
 	fromField        string
@@ -51,56 +51,56 @@ type edgeKind struct {
 }
 
 var nodeKinds = []nodeKind{
-	{loaders.KindSources, "Source", nil},
-	{loaders.KindChains, "Chain", nil},
-	{loaders.KindSegments, "Segment", []ref{
+	{chainmap.KindSources, "Source", nil},
+	{chainmap.KindChains, "Chain", nil},
+	{chainmap.KindSegments, "Segment", []ref{
 		{field: "chain", rel: "IN_CHAIN", target: "Chain"},
 		{field: "parent", rel: "CHILD_OF", target: "Segment", stub: true}}},
-	{loaders.KindRegions, "Region", []ref{
+	{chainmap.KindRegions, "Region", []ref{
 		{field: "parent", rel: "WITHIN", target: "Region", stub: true}}},
-	{loaders.KindParks, "Park", []ref{
+	{chainmap.KindParks, "Park", []ref{
 		{field: "regions", rel: "SPANS", target: "Region", many: true},
 		{field: "focus_segments", rel: "FOCUSES_ON", target: "Segment", many: true},
 		{field: "parent", rel: "WITHIN", target: "Park", stub: true}}},
-	{loaders.KindEnterprises, "Enterprise", []ref{
+	{chainmap.KindEnterprises, "Enterprise", []ref{
 		{field: "region", rel: "LOCATED_IN", target: "Region"},
 		{field: "park", rel: "IN_PARK", target: "Park"},
 		{field: "parent", rel: "CONTROLLED_BY", target: "Enterprise", stub: true}}},
-	{loaders.KindProjects, "Project", []ref{
+	{chainmap.KindProjects, "Project", []ref{
 		{field: "enterprise", rel: "BY", target: "Enterprise"},
 		{field: "park", rel: "IN_PARK", target: "Park"},
 		{field: "region", rel: "IN_REGION", target: "Region"},
 		{field: "segments", rel: "ADDS_TO", target: "Segment", many: true}}},
-	{loaders.KindPolicies, "Policy", []ref{
+	{chainmap.KindPolicies, "Policy", []ref{
 		{field: "document", rel: "ISSUED_IN", target: "Source"},
 		{field: "segments", rel: "SUPPORTS", target: "Segment", many: true},
 		{field: "regions", rel: "APPLIES_IN", target: "Region", many: true}}},
-	{loaders.KindGoals, "Goal", []ref{
+	{chainmap.KindGoals, "Goal", []ref{
 		{field: "region", rel: "FOR_REGION", target: "Region"},
 		{field: "park", rel: "FOR_PARK", target: "Park"},
 		{field: "segment", rel: "ABOUT", target: "Segment"}}},
-	{loaders.KindIndicators, "Indicator", []ref{
+	{chainmap.KindIndicators, "Indicator", []ref{
 		{field: "region", rel: "FOR_REGION", target: "Region"},
 		{field: "park", rel: "FOR_PARK", target: "Park"},
 		{field: "segment", rel: "ABOUT", target: "Segment"},
 		{field: "share_of", rel: "SHARE_OF", target: "Region"}}},
-	{loaders.KindPlatforms, "Platform", []ref{
+	{chainmap.KindPlatforms, "Platform", []ref{
 		{field: "hosts", rel: "HOSTED_BY", target: "Enterprise", many: true},
 		{field: "region", rel: "IN_REGION", target: "Region"},
 		{field: "park", rel: "IN_PARK", target: "Park"},
 		{field: "segments", rel: "FOCUSES_ON", target: "Segment", many: true}}},
-	{loaders.KindTechnologies, "Technology", []ref{
+	{chainmap.KindTechnologies, "Technology", []ref{
 		{field: "segments", rel: "FOR_SEGMENT", target: "Segment", many: true},
 		{field: "platforms", rel: "DEVELOPED_BY", target: "Platform|Enterprise", many: true}}},
 }
 
 var edgeKinds = []edgeKind{
-	{loaders.KindFlows, "FEEDS", "Segment", "from", "Segment", "to"},
-	{loaders.KindOperations, "OPERATES_IN", "Enterprise", "enterprise", "Segment", "segment"},
-	{loaders.KindSupplyLinks, "SUPPLIES", "Enterprise", "supplier", "Enterprise", "customer"},
+	{chainmap.KindFlows, "FEEDS", "Segment", "from", "Segment", "to"},
+	{chainmap.KindOperations, "OPERATES_IN", "Enterprise", "enterprise", "Segment", "segment"},
+	{chainmap.KindSupplyLinks, "SUPPLIES", "Enterprise", "supplier", "Enterprise", "customer"},
 }
 
-func nodeKindOf(k loaders.Kind) (nodeKind, bool) {
+func nodeKindOf(k chainmap.Kind) (nodeKind, bool) {
 	for _, n := range nodeKinds {
 		if n.kind == k {
 			return n, true
@@ -109,7 +109,7 @@ func nodeKindOf(k loaders.Kind) (nodeKind, bool) {
 	return nodeKind{}, false
 }
 
-func edgeKindOf(k loaders.Kind) (edgeKind, bool) {
+func edgeKindOf(k chainmap.Kind) (edgeKind, bool) {
 	for _, e := range edgeKinds {
 		if e.kind == k {
 			return e, true

@@ -1,5 +1,5 @@
 // Package neo4jstore keeps the chainmap knowledge graph in Neo4j. It implements
-// chainmap.Store for reads and loaders.Sink for loads, with parameterised Cypher only,
+// chainmap.Store for reads and chainmap.Loader for loads, with parameterised Cypher only,
 // a deadline on every call, reads routed to readers and an explicit database, so the
 // same code runs against a single server (bolt://) and a cluster or Aura (neo4j://,
 // neo4j+s://).
@@ -56,11 +56,6 @@ type Store struct {
 	// refsMu lets one caller fill it while the others wait.
 	refs   atomic.Pointer[chainmap.ReferenceTables]
 	refsMu sync.Mutex
-
-	// Load options, set with SetLoadOptions before a load.
-	prune  bool
-	dryRun bool
-	load   *loadState
 
 	// leadSchemaDone is set once the pipeline's constraints exist (ensureLeadSchema).
 	leadSchemaMu   sync.Mutex

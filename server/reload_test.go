@@ -138,24 +138,25 @@ func TestFailedReloadKeepsServing(t *testing.T) {
 	}
 }
 
-// TestMemstoreLoadsDoNotInterleave: a second Begin while a load runs is refused with
-// CONFLICT; a load that fails after Begin is aborted by loaders.Load, so the next one
-// starts; the served graph never changes until End.
+// TestMemstoreLoadsDoNotInterleave: a second BeginLoad while a load runs is refused
+// with CONFLICT; a load that fails after BeginLoad is aborted by loaders.Load, so the
+// next one starts; the served graph never changes until Commit.
 func TestMemstoreLoadsDoNotInterleave(t *testing.T) {
 	ctx := context.Background()
 	mem := memstore.New()
-	if err := mem.Begin(ctx, chainmap.DatasetInfo{ID: "a"}); err != nil {
+	sess, err := mem.BeginLoad(ctx, chainmap.LoadOptions{Dataset: chainmap.DatasetInfo{ID: "a"}})
+	if err != nil {
 		t.Fatal(err)
 	}
-	err := mem.Begin(ctx, chainmap.DatasetInfo{ID: "b"})
+	_, err = mem.BeginLoad(ctx, chainmap.LoadOptions{Dataset: chainmap.DatasetInfo{ID: "b"}})
 	if !errors.Is(err, memstore.ErrLoadInProgress) || chainmap.ErrorCode(err) != chainmap.ECONFLICT {
-		t.Fatalf("second Begin: %v, want ErrLoadInProgress (CONFLICT)", err)
+		t.Fatalf("second BeginLoad: %v, want ErrLoadInProgress (CONFLICT)", err)
 	}
 	_, err = loaders.Load(ctx, "../testdata/minimal", mem, loaders.Options{})
 	if chainmap.ErrorCode(err) != chainmap.ECONFLICT {
 		t.Fatalf("a load while another runs: %v, want CONFLICT", err)
 	}
-	mem.Abort(ctx)
+	sess.Abort(ctx)
 
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()

@@ -10,7 +10,6 @@ import (
 
 	"github.com/chainmap/chainmap"
 	"github.com/chainmap/chainmap/loaders"
-	"github.com/chainmap/chainmap/neo4jstore"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -65,10 +64,9 @@ Neo4j is given by NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD and NEO4J_DATABASE (
 			if st, _ := store.LoadStatus(ctx, d.Manifest.ID); st == "loading" {
 				fmt.Fprintf(cmd.ErrOrStderr(), "The previous load of %s did not finish; this load completes it.\n", d.Manifest.ID)
 			}
-			store.SetLoadOptions(prune, dryRun)
 			start := time.Now()
 			prog := newProgress(cmd.ErrOrStderr(), !noBar)
-			rep, err := d.Load(ctx, store, loaders.Options{BatchSize: batchSize, Progress: prog.update})
+			rep, err := d.Load(ctx, store, loaders.Options{BatchSize: batchSize, Progress: prog.update, Prune: prune, DryRun: dryRun})
 			prog.finish()
 			if err != nil {
 				if chainmap.ErrorCode(err) == chainmap.EUNAVAILABLE {
@@ -78,7 +76,7 @@ Neo4j is given by NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD and NEO4J_DATABASE (
 				return reportLoadError(err)
 			}
 			elapsed := time.Since(start)
-			printSummary(cmd.OutOrStdout(), store.Summary().Changes, rep, elapsed, dryRun)
+			printSummary(cmd.OutOrStdout(), rep, elapsed, dryRun)
 			return nil
 		},
 	}
@@ -110,11 +108,11 @@ func reportLoadError(err error) error {
 // progress shows a bar with rows per second on a terminal, and nothing otherwise.
 type progress struct {
 	bar  *progressbar.ProgressBar
-	last map[loaders.Kind]int
+	last map[chainmap.Kind]int
 }
 
 func newProgress(w io.Writer, want bool) *progress {
-	p := &progress{last: map[loaders.Kind]int{}}
+	p := &progress{last: map[chainmap.Kind]int{}}
 	f, ok := w.(*os.File)
 	if !want || !ok || !term.IsTerminal(int(f.Fd())) {
 		return p
@@ -131,7 +129,7 @@ func newProgress(w io.Writer, want bool) *progress {
 	return p
 }
 
-func (p *progress) update(k loaders.Kind, written int) {
+func (p *progress) update(k chainmap.Kind, written int) {
 	if p.bar == nil {
 		return
 	}
@@ -146,7 +144,7 @@ func (p *progress) finish() {
 	}
 }
 
-func printSummary(w io.Writer, changes map[loaders.Kind]*neo4jstore.Change, rep *loaders.Report, elapsed time.Duration, dryRun bool) {
+func printSummary(w io.Writer, rep *loaders.Report, elapsed time.Duration, dryRun bool) {
 	verb := "loaded"
 	if dryRun {
 		verb = "dry run (nothing written)"
@@ -158,11 +156,8 @@ func printSummary(w io.Writer, changes map[loaders.Kind]*neo4jstore.Change, rep 
 	fmt.Fprintf(w, "%s: %d rows in %s (%.0f rows/s)\n", verb, total, elapsed.Round(time.Millisecond), float64(total)/elapsed.Seconds())
 	fmt.Fprintf(w, "%-14s %8s %8s %8s %8s\n", "kind", "rows", "created", "updated", "removed")
 	var c, u, r int
-	for _, k := range loaders.Kinds {
-		ch := changes[k]
-		if ch == nil {
-			ch = &neo4jstore.Change{}
-		}
+	for _, k := range chainmap.Kinds {
+		ch := rep.Changes[k]
 		if rep.Rows[k] == 0 && ch.Removed == 0 {
 			continue
 		}
