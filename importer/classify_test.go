@@ -168,6 +168,7 @@ func TestPlaceRound4(t *testing.T) {
 		{"an extrusion press is M4's own word", al, Record{Name: "示例机械有限公司", IndustryCode: "3422", Products: []string{"铝型材挤压机"}}, "M4"},
 		{"挤压 is production: the item is not trade", al, Record{Name: "示例铝业有限公司", Industry: "铝压延加工", Scope: "铝型材挤压、表面处理、销售"}, "M1c"},
 		{"profiles for windows are profiles", al, Record{Name: "示例铝业有限公司", IndustryCode: "3252", Products: []string{"铝合金门窗型材"}}, "M1c"},
+		{"plastic-steel profiles are off the chain", al, Record{Name: "示例塑业有限公司", Products: []string{"塑钢型材"}}, ""},
 		{"windows are still windows", al, Record{Name: "示例门窗有限公司", IndustryCode: "3312", Products: []string{"断桥铝门窗"}}, "E2.window"},
 	}
 	for _, c := range cases {
