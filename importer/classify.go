@@ -217,6 +217,10 @@ func (ix *termIndex) scan(s string) (present, heads map[string]bool) {
 // word is the head). When that later word ends in a product instead (再生[铝]合金锭),
 // o is a qualifier naming how the product is made, and the later word is the modifier.
 func (ix *termIndex) followed(s string, o occurrence, occs []occurrence) bool {
+	if tail := itemTail(s, o.end); tail != "" && containsSuffix(tail, machineHeads) &&
+		!slices.ContainsFunc(occs, func(q occurrence) bool { return q.start >= o.end && q.end == o.end+len(tail) }) {
+		return true // a machine for the product (锂电池卷绕机), unless the machine is a word itself (挤压机)
+	}
 	for _, l := range linkers {
 		if rest := s[o.end:]; strings.HasPrefix(rest, l) && containsPrefix(rest[len(l):], genericHeads) {
 			return true
@@ -259,10 +263,34 @@ var genericHeads = []string{"坯料", "毛坯", "模具", "设备"}
 // them. A word of the taxonomy that is one of them (设计, 检测) is the activity, and
 // the word before it its object.
 var activityWords = []string{"生产", "制造", "加工", "研发", "冶炼", "轧制", "铸造", "开采", "回收", "拆解", "利用",
-	"处理", "设计", "安装", "施工", "检测", "检验", "销售", "批发", "贸易", "租赁", "维修", "咨询"}
+	"处理", "设计", "安装", "施工", "检测", "检验", "销售", "批发", "贸易", "租赁", "维修", "咨询", "挤压", "制作", "熔铸",
+	"熔炼", "锻造", "压铸", "拉拔", "分切", "组装", "装配"}
+
+// machineHeads end the name of a machine or a line: the product words before them say
+// what it is for (锂电池卷绕机, 铝箔分切机), not what the firm makes.
+var machineHeads = []string{"机", "机械", "设备", "生产线", "装备"}
+
+// itemTail is the rest of the item (up to 、，；) after byte offset from.
+func itemTail(s string, from int) string {
+	rest := s[from:]
+	if i := strings.IndexAny(rest, "、，,；;"); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest
+}
+
+func containsSuffix(s string, words []string) bool {
+	for _, w := range words {
+		if strings.HasSuffix(s, w) {
+			return true
+		}
+	}
+	return false
+}
 
 // makingWords say an item makes its object.
-var makingWords = []string{"生产", "制造", "加工", "冶炼", "轧制", "铸造"}
+var makingWords = []string{"生产", "制造", "加工", "冶炼", "轧制", "铸造", "挤压", "制作", "熔铸", "熔炼", "锻造",
+	"压铸", "拉拔", "分切", "组装", "装配"}
 
 // itemAround is the scope item (between ；) holding s[from:to].
 func itemAround(s string, from, to int) string {
@@ -306,7 +334,8 @@ var boilerplate = regexp.MustCompile(`（?依法须经批准的项目[^）)]*[�
 
 var (
 	tradeWords      = []string{"销售", "批发", "零售", "贸易", "进出口", "经销", "代理", "租赁", "维修", "咨询", "设计"}
-	productionWords = []string{"生产", "制造", "加工", "研发", "冶炼", "轧制", "铸造", "开采", "回收"}
+	productionWords = []string{"生产", "制造", "加工", "研发", "冶炼", "轧制", "铸造", "开采", "回收", "挤压", "制作",
+		"熔铸", "熔炼", "锻造", "压铸", "拉拔", "分切", "组装", "装配"}
 )
 
 // prepare folds a record's fields and splits its scope into production items and trade

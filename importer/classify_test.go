@@ -151,3 +151,34 @@ func hefei(t *testing.T) *Dataset {
 	}
 	return ds
 }
+
+// Round 4: a machine for a product is not the product; production verbs beyond 生产/制造
+// make an item production; 型材 alone is a profile (门窗型材 is not a window).
+func TestPlaceRound4(t *testing.T) {
+	al := NewClassifier(zhengzhou(t).Segments)
+	bt := NewClassifier(hefei(t).Segments)
+	cases := []struct {
+		name    string
+		cl      *Classifier
+		rec     Record
+		segment string
+	}{
+		{"a winding machine for batteries is not a battery", bt, Record{Name: "示例设备有限公司", Products: []string{"锂电池卷绕机"}}, ""},
+		{"a foil slitter is not foil", al, Record{Name: "示例机械有限公司", Products: []string{"铝箔分切机"}}, ""},
+		{"an extrusion press is M4's own word", al, Record{Name: "示例机械有限公司", IndustryCode: "3422", Products: []string{"铝型材挤压机"}}, "M4"},
+		{"挤压 is production: the item is not trade", al, Record{Name: "示例铝业有限公司", Industry: "铝压延加工", Scope: "铝型材挤压、表面处理、销售"}, "M1c"},
+		{"profiles for windows are profiles", al, Record{Name: "示例铝业有限公司", IndustryCode: "3252", Products: []string{"铝合金门窗型材"}}, "M1c"},
+		{"plastic-steel profiles are off the chain", al, Record{Name: "示例塑业有限公司", Products: []string{"塑钢型材"}}, ""},
+		{"windows are still windows", al, Record{Name: "示例门窗有限公司", IndustryCode: "3312", Products: []string{"断桥铝门窗"}}, "E2.window"},
+	}
+	for _, c := range cases {
+		p := c.cl.Place(c.rec)
+		got := p.Primary
+		if p.Decision == Rejected {
+			got = ""
+		}
+		if got != c.segment {
+			t.Errorf("%s: placed %q (%s, %d) %s; want %q", c.name, got, p.Decision, p.Score, p.EvidenceText(), c.segment)
+		}
+	}
+}

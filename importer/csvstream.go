@@ -66,7 +66,11 @@ func readCSVStream(ctx context.Context, path string, lim Limits, rep *Report) (g
 		rep.problem(path, 1, "", "file is neither UTF-8 nor GBK/GB18030; save it as \"CSV UTF-8\"")
 		return nil, false
 	}
-	var text io.Reader = bufio.NewReaderSize(f, 1<<16)
+	// The second pass hashes what it reads too: a file changed between the passes (still
+	// being written by an export) does not pass for the one whose SHA-256 named it.
+	again := sha256.New()
+	again.Write(head[:min(bom, len(head))])
+	var text io.Reader = bufio.NewReaderSize(io.TeeReader(f, again), 1<<16)
 	if !utf8OK {
 		rep.note("%s: not UTF-8; decoded as GBK/GB18030 (the encoding Excel uses for CSV in China)", path)
 		text = transform.NewReader(text, simplifiedchinese.GB18030.NewDecoder())
@@ -84,6 +88,9 @@ func readCSVStream(ctx context.Context, path string, lim Limits, rep *Report) (g
 			}
 			rec, err := cr.Read()
 			if err == io.EOF {
+				if hex.EncodeToString(again.Sum(nil)) != sum {
+					rep.problem(path, 0, "", "the file changed while it was being read (still being written?): import it again when it is complete")
+				}
 				break
 			}
 			if err != nil {

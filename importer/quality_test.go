@@ -104,8 +104,10 @@ func TestPlacementQuality(t *testing.T) {
 		{"heldout3-battery", "../testdata/import-labelled/heldout3-battery.csv", "../testdata/hefei-battery"},
 		{"heldout4-aluminium", "../testdata/import-labelled/heldout4-aluminium.csv", "../data/zhengzhou-aluminium"},
 		{"heldout4-battery", "../testdata/import-labelled/heldout4-battery.csv", "../testdata/hefei-battery"},
+		{"heldout5-aluminium", "../testdata/import-labelled/heldout5-aluminium.csv", "../data/zhengzhou-aluminium"},
+		{"heldout5-battery", "../testdata/import-labelled/heldout5-battery.csv", "../testdata/hefei-battery"},
 	}
-	var total, tuned, heldout, heldout2, heldout3, heldout4 tally
+	var total, tuned, heldout, heldout2, heldout3, heldout4, heldout5 tally
 	for _, s := range sets {
 		ds, err := OpenDataset(context.Background(), s.dataset)
 		if err != nil {
@@ -133,6 +135,8 @@ func TestPlacementQuality(t *testing.T) {
 			set.add(label, p)
 			total.add(label, p)
 			switch {
+			case strings.HasPrefix(s.name, "heldout5"):
+				heldout5.add(label, p)
 			case strings.HasPrefix(s.name, "heldout4"):
 				heldout4.add(label, p)
 			case strings.HasPrefix(s.name, "heldout3"):
@@ -169,6 +173,7 @@ func TestPlacementQuality(t *testing.T) {
 	t.Logf("%-9s %s", "held out 2", heldout2)
 	t.Logf("%-9s %s", "held out 3", heldout3)
 	t.Logf("%-9s %s", "held out 4", heldout4)
+	t.Logf("%-9s %s", "held out 5", heldout5)
 	t.Logf("%-9s %s", "all", total)
 	if p := ratio(total.correct, total.placed); p < 0.9 {
 		t.Errorf("precision %.3f < 0.9", p)

@@ -160,3 +160,37 @@ func TestResolveRepeatedRowsReadsLinearly(t *testing.T) {
 		t.Errorf("%d reads of the spill for %d rows", rs.sp.reads, 2*n)
 	}
 }
+
+// A CSV changed between the pass that hashes it and the pass that reads its rows is
+// reported, so a list still being written is not taken for the one its source id names.
+func TestCSVChangedWhileReadIsReported(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("企业名称,经营范围\n")
+	for i := range 100 {
+		fmt.Fprintf(&b, "示例%d铝业有限公司,铝板生产\n", i)
+	}
+	p := filepath.Join(t.TempDir(), "growing.csv")
+	os.WriteFile(p, []byte(b.String()), 0o644)
+	rep := &Report{}
+	g, _ := readCSVStream(context.Background(), p, DefaultLimits, rep)
+	if g == nil || g.more == nil {
+		t.Fatalf("grid %v, problems %v", g, rep.Problems)
+	}
+	f, _ := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("示例追加铝业有限公司,铝板生产\n")
+	f.Close()
+	for {
+		if _, _, ok := g.more(); !ok {
+			break
+		}
+	}
+	if len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0].Msg, "the file changed while it was being read") {
+		t.Errorf("problems %v", rep.Problems)
+	}
+	// Unchanged, the same file reads without a problem.
+	rep = &Report{}
+	ReadLists(context.Background(), []string{p}, ReadOptions{}, rep)
+	if !rep.OK() {
+		t.Errorf("unchanged file: %v", rep.Problems)
+	}
+}
