@@ -469,9 +469,7 @@ func TestWhatIfSignedLeads(t *testing.T) {
 	if got := changed(signed); strings.Contains(got, `"id":"`+missing+`"`) {
 		t.Errorf("a lead at 线索 changed the what-if of signed leads: %s", got)
 	}
-	if _, err := p.MoveLead(li, l.ID, 1, chainmap.LeadSigned, "", ""); err != nil {
-		t.Fatal(err)
-	}
+	signLead(t, p, l)
 	if got := changed(signed); !strings.Contains(got, `"id":"`+missing+`"},"statusBefore":"MISSING"`) {
 		t.Errorf("the signed lead did not change %s: %s", missing, got)
 	}
@@ -479,4 +477,27 @@ func TestWhatIfSignedLeads(t *testing.T) {
 	if errCode(r) != chainmap.EUNAUTHENTICATED {
 		t.Errorf("anonymous what-if over leads: %s", errCode(r))
 	}
+}
+
+// signLead moves a lead to 签约 the way a bureau does: wang's request with its agreement,
+// approved by the manager li.
+func signLead(t *testing.T, p *chainmap.Pipeline, l *chainmap.Lead) *chainmap.Lead {
+	t.Helper()
+	wang := chainmap.WithActor(context.Background(), chainmap.Actor{Name: "wang", Role: chainmap.RolePromoter})
+	li := chainmap.WithActor(context.Background(), chainmap.Actor{Name: "li", Role: chainmap.RoleManager})
+	if l.Owner != "wang" {
+		wang = li
+		li = chainmap.WithActor(context.Background(), chainmap.Actor{Name: "root", Role: chainmap.RoleAdmin})
+	}
+	amount := 2.0
+	r, err := p.RequestMove(wang, l.ID, l.Version, chainmap.MoveRequestInput{To: chainmap.LeadSigned, Contracted: &amount,
+		Evidence: []chainmap.Evidence{{Kind: chainmap.EvidenceAgreement, Reference: "协议 1 号", Date: "2026-01-02"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := p.DecideMove(li, l.ID, r.Version, true, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
