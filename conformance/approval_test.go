@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -207,4 +208,76 @@ func dupIDs(ds []chainmap.DuplicateRef) string {
 		out = append(out, d.Lead)
 	}
 	return strings.Join(out, ",")
+}
+
+// TestAttachmentsContract: evidence files round-trip byte for byte on both stores, at
+// most MaxAttachmentsPerLead per lead, each with its audit entry; evidence cites only the
+// lead's own files.
+func TestAttachmentsContract(t *testing.T) {
+	for _, lc := range leadCases(t) {
+		t.Run(lc.name, func(t *testing.T) {
+			defer failOnMust(t)
+			clk := &clock{now: time.Date(2026, 3, 1, 1, 0, 0, 0, time.UTC)}
+			p := &chainmap.Pipeline{Data: lc.data, Leads: lc.leads, Now: clk.Now}
+			addUsers(t, lc, clk.Now())
+			wang, zhou, zhao := as("wang", chainmap.RolePromoter), as("zhou", chainmap.RolePromoter), as("zhao", chainmap.RoleViewer)
+			l := must(p.CreateLead(wang, chainmap.LeadInput{FirmName: "附件测试", Segment: "W2", Park: "east-park"}))
+			other := must(p.CreateLead(zhou, chainmap.LeadInput{FirmName: "别的", Segment: "W2", Park: "east-park"}))
+			pdf := append([]byte("%PDF-1.7\n"), make([]byte, 300<<10)...) // 300 KiB, zero bytes inside
+			pdf[len(pdf)-1] = 0xFF
+			a := must(p.AddAttachment(wang, l.ID, "协议.pdf", pdf))
+			if _, err := p.AddAttachment(zhou, l.ID, "x.pdf", pdf); code(err) != chainmap.EFORBIDDEN {
+				t.Errorf("another promoter attached: %v", err)
+			}
+			if _, err := p.AddAttachment(wang, "L-nope", "x.pdf", pdf); code(err) != chainmap.ENOTFOUND {
+				t.Errorf("attached to a missing lead: %v", err)
+			}
+			meta, content := must2(p.Attachment(zhao, a.ID))
+			if !bytes.Equal(content, pdf) || meta.SHA256 != a.SHA256 || meta.Size != int64(len(pdf)) || meta.Lead != l.ID || meta.By != "wang" {
+				t.Errorf("round trip: %+v, %d bytes", meta, len(content))
+			}
+			if _, _, err := p.Attachment(context.Background(), a.ID); code(err) != chainmap.EUNAUTHENTICATED {
+				t.Errorf("anonymous download: %v", err)
+			}
+			for i := 1; i < chainmap.MaxAttachmentsPerLead; i++ {
+				must(p.AddAttachment(wang, l.ID, "scan.pdf", []byte("%PDF-1.4 "+strings.Repeat("x", i))))
+			}
+			if _, err := p.AddAttachment(wang, l.ID, "one-too-many.pdf", pdf); code(err) != chainmap.EINVALID {
+				t.Errorf("file %d of a lead: %v", chainmap.MaxAttachmentsPerLead+1, err)
+			}
+			if n := len(must(p.Attachments(zhao, l.ID))); n != chainmap.MaxAttachmentsPerLead {
+				t.Errorf("%d files listed, want %d", n, chainmap.MaxAttachmentsPerLead)
+			}
+			theirs := must(p.AddAttachment(zhou, other.ID, "theirs.pdf", pdf))
+			entries := must(p.Audit(as("li", chainmap.RoleManager), chainmap.AuditQuery{Subject: l.ID}))
+			attaches := 0
+			for _, e := range entries {
+				if e.Action == chainmap.ActionLeadAttach {
+					attaches++
+				}
+			}
+			if attaches != chainmap.MaxAttachmentsPerLead {
+				t.Errorf("%d attach entries in the audit trail, want %d", attaches, chainmap.MaxAttachmentsPerLead)
+			}
+			// Evidence cites the lead's own files only.
+			l = must(p.MoveLead(wang, l.ID, l.Version, chainmap.LeadNegotiation, "", ""))
+			in := chainmap.MoveRequestInput{To: chainmap.LeadSigned, Contracted: fp(1), Evidence: []chainmap.Evidence{
+				{Kind: chainmap.EvidenceAgreement, Reference: "协议", Date: "2026-02-01", Attachments: []string{theirs.ID}}}}
+			if _, err := p.RequestMove(wang, l.ID, l.Version, in); code(err) != chainmap.EINVALID {
+				t.Errorf("evidence citing another lead's file: %v", err)
+			}
+			in.Evidence[0].Attachments = []string{a.ID}
+			r := must(p.RequestMove(wang, l.ID, l.Version, in))
+			if got := r.Request.Evidence[0].Attachments; len(got) != 1 || got[0] != a.ID {
+				t.Errorf("request evidence %+v", r.Request.Evidence)
+			}
+		})
+	}
+}
+
+func must2[A, B any](a A, b B, err error) (A, B) {
+	if err != nil {
+		panic(mustError{err: err})
+	}
+	return a, b
 }

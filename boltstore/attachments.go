@@ -1,0 +1,119 @@
+package boltstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"github.com/chainmap/chainmap"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Evidence files live in buckets of their own, created on the first write (so a state
+// file of an older chainmap opens unchanged):
+//
+//	attachments       id → Attachment (JSON)
+//	attachment_data   id → the file's bytes
+//	attachment_index  lead id + 0x00 + attachment id → nothing
+var (
+	bucketAttachments     = []byte("attachments")
+	bucketAttachmentData  = []byte("attachment_data")
+	bucketAttachmentIndex = []byte("attachment_index")
+)
+
+var _ chainmap.AttachmentStore = (*Store)(nil)
+
+// AddAttachment implements chainmap.AttachmentStore: the file, its index entry and its
+// audit entry in one transaction, after counting the lead's files under the write lock.
+func (s *Store) AddAttachment(ctx context.Context, a *chainmap.Attachment, content []byte, audit chainmap.AuditEntry) error {
+	return s.update(ctx, "add attachment", func(tx *bolt.Tx) error {
+		if _, err := getLead(tx, a.Lead); err != nil {
+			return err
+		}
+		var bs [3]*bolt.Bucket
+		for i, name := range [][]byte{bucketAttachments, bucketAttachmentData, bucketAttachmentIndex} {
+			b, err := tx.CreateBucketIfNotExists(name)
+			if err != nil {
+				return err
+			}
+			bs[i] = b
+		}
+		meta, data, index := bs[0], bs[1], bs[2]
+		if meta.Get([]byte(a.ID)) != nil {
+			return chainmap.Errorf(chainmap.ECONFLICT, "an attachment %q exists already", a.ID)
+		}
+		prefix := []byte(a.Lead + "\x00")
+		n := 0
+		c := index.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
+			n++
+		}
+		if n >= chainmap.MaxAttachmentsPerLead {
+			return chainmap.Errorf(chainmap.EINVALID, "lead %s holds %d files already; at most %d are kept per lead", a.Lead, n, chainmap.MaxAttachmentsPerLead)
+		}
+		if err := put(meta, []byte(a.ID), a); err != nil {
+			return err
+		}
+		if err := data.Put([]byte(a.ID), content); err != nil {
+			return err
+		}
+		if err := index.Put(append(prefix, a.ID...), nil); err != nil {
+			return err
+		}
+		return appendAudit(tx, audit)
+	})
+}
+
+func hasPrefix(k, prefix []byte) bool {
+	return len(k) >= len(prefix) && string(k[:len(prefix)]) == string(prefix)
+}
+
+// Attachment implements chainmap.AttachmentStore.
+func (s *Store) Attachment(ctx context.Context, id string) (*chainmap.Attachment, []byte, error) {
+	var a *chainmap.Attachment
+	var content []byte
+	err := s.view(ctx, "read attachment", func(tx *bolt.Tx) error {
+		meta, data := tx.Bucket(bucketAttachments), tx.Bucket(bucketAttachmentData)
+		var raw []byte
+		if meta != nil {
+			raw = meta.Get([]byte(id))
+		}
+		if raw == nil {
+			return chainmap.Errorf(chainmap.ENOTFOUND, "no attachment %q", id)
+		}
+		a = new(chainmap.Attachment)
+		if err := json.Unmarshal(raw, a); err != nil {
+			return fmt.Errorf("decode attachment %s: %w", id, err)
+		}
+		content = append([]byte(nil), data.Get([]byte(id))...) // bbolt's bytes live only in the transaction
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, content, nil
+}
+
+// Attachments implements chainmap.AttachmentStore.
+func (s *Store) Attachments(ctx context.Context, lead string) ([]*chainmap.Attachment, error) {
+	out := []*chainmap.Attachment{}
+	err := s.view(ctx, "list attachments", func(tx *bolt.Tx) error {
+		meta, index := tx.Bucket(bucketAttachments), tx.Bucket(bucketAttachmentIndex)
+		if index == nil {
+			return nil
+		}
+		prefix := []byte(lead + "\x00")
+		c := index.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
+			a := new(chainmap.Attachment)
+			if err := json.Unmarshal(meta.Get(k[len(prefix):]), a); err != nil {
+				return fmt.Errorf("decode attachment %s: %w", k[len(prefix):], err)
+			}
+			out = append(out, a)
+		}
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, err
+}

@@ -1,0 +1,84 @@
+package neo4jstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/chainmap/chainmap"
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+)
+
+// Evidence files are nodes of their own, (:Attachment {id, lead, data, content}), data
+// holding the metadata's JSON and content the file's bytes (at most
+// chainmap.MaxAttachmentBytes), without relationships, like the other user data.
+
+var _ chainmap.AttachmentStore = (*Store)(nil)
+
+// AddAttachment implements chainmap.AttachmentStore: it takes the lead's write lock, so
+// two uploads to one lead count each other's files, then writes the file and its audit
+// entry in the same transaction.
+func (s *Store) AddAttachment(ctx context.Context, a *chainmap.Attachment, content []byte, audit chainmap.AuditEntry) error {
+	raw, err := json.Marshal(a)
+	if err != nil {
+		return err
+	}
+	_, err = s.writeTx(ctx, "add attachment", func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error) {
+		res, err := tx.Run(ctx, `MATCH (l:Lead {id: $lead}) SET l._lock = true
+WITH l OPTIONAL MATCH (x:Attachment {lead: $lead})
+WITH l, count(x) AS n, sum(CASE WHEN x.id = $id THEN 1 ELSE 0 END) AS same
+REMOVE l._lock RETURN n, same`, map[string]any{"lead": a.Lead, "id": a.ID})
+		if err != nil {
+			return nil, err
+		}
+		recs, err := res.Collect(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(recs) == 0 {
+			return nil, chainmap.Errorf(chainmap.ENOTFOUND, "no lead %q", a.Lead)
+		}
+		n, same := asInt(recs[0].Values[0]), asInt(recs[0].Values[1])
+		if same > 0 {
+			return nil, chainmap.Errorf(chainmap.ECONFLICT, "an attachment %q exists already", a.ID)
+		}
+		if n >= chainmap.MaxAttachmentsPerLead {
+			return nil, chainmap.Errorf(chainmap.EINVALID, "lead %s holds %d files already; at most %d are kept per lead", a.Lead, n, chainmap.MaxAttachmentsPerLead)
+		}
+		if _, err := tx.Run(ctx, `CREATE (:Attachment {id: $id, lead: $lead, data: $data, content: $content})`,
+			map[string]any{"id": a.ID, "lead": a.Lead, "data": string(raw), "content": content}); err != nil {
+			return nil, err
+		}
+		return nil, appendAuditTx(ctx, tx, audit)
+	})
+	return err
+}
+
+// Attachment implements chainmap.AttachmentStore.
+func (s *Store) Attachment(ctx context.Context, id string) (*chainmap.Attachment, []byte, error) {
+	res, err := s.read(ctx, `MATCH (x:Attachment {id: $id}) RETURN x.data, x.content`, map[string]any{"id": id})
+	if err != nil {
+		return nil, nil, fmt.Errorf("neo4j: read attachment: %w", err)
+	}
+	if len(res.Records) == 0 {
+		return nil, nil, chainmap.Errorf(chainmap.ENOTFOUND, "no attachment %q", id)
+	}
+	a := new(chainmap.Attachment)
+	if err := decodeJSON(res.Records[0].Values[0], a); err != nil {
+		return nil, nil, err
+	}
+	content, ok := res.Records[0].Values[1].([]byte)
+	if !ok {
+		return nil, nil, fmt.Errorf("neo4j: attachment %s content is %T", id, res.Records[0].Values[1])
+	}
+	return a, content, nil
+}
+
+// Attachments implements chainmap.AttachmentStore.
+func (s *Store) Attachments(ctx context.Context, lead string) ([]*chainmap.Attachment, error) {
+	res, err := s.read(ctx, `MATCH (x:Attachment {lead: $lead}) RETURN x.data ORDER BY x.id`, map[string]any{"lead": lead})
+	if err != nil {
+		return nil, fmt.Errorf("neo4j: list attachments: %w", err)
+	}
+	return decodeAll[chainmap.Attachment](res.Records)
+}
