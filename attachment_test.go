@@ -51,15 +51,15 @@ func TestCheckAttachment(t *testing.T) {
 		{"合同.docx", docx, "合同.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ""},
 		{"台账.xlsx", xlsx, "台账.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ""},
 		{"执照.ofd", ofd, "执照.ofd", "application/ofd", ""},
-		{"../../etc/passwd.pdf", pdf, "passwd.pdf", "application/pdf", ""},                // path traversal: last element only
-		{`C:\Users\x\..\协议.pdf`, pdf, "协议.pdf", "application/pdf", ""},                   // Windows path
-		{"a\x00b\u202e.pdf", pdf, "a_b_.pdf", "application/pdf", ""},                     // control and bidi characters
-		{"...", pdf, "attachment.pdf", "application/pdf", ""},                            // nothing left of the name
+		{"../../etc/passwd.pdf", pdf, "passwd.pdf", "application/pdf", ""},                                // path traversal: last element only
+		{`C:\Users\x\..\协议.pdf`, pdf, "协议.pdf", "application/pdf", ""},                                    // Windows path
+		{"a\x00b\u202e.pdf", pdf, "a_b_.pdf", "application/pdf", ""},                                      // control and bidi characters
+		{"...", pdf, "attachment.pdf", "application/pdf", ""},                                             // nothing left of the name
 		{strings.Repeat("长", 300) + ".pdf", pdf, strings.Repeat("长", 96) + ".pdf", "application/pdf", ""}, // long name, extension kept
 		{"empty.pdf", nil, "", "", "is empty"},
 		{"huge.pdf", append(pdf, make([]byte, MaxAttachmentBytes)...), "", "", "10 MiB"},
-		{"scan.pdf", png, "", "", "holds a PNG image"},             // wrong extension
-		{"invoice.pdf.exe", pdf, "", "", "named .exe"},             // double extension
+		{"scan.pdf", png, "", "", "holds a PNG image"},                               // wrong extension
+		{"invoice.pdf.exe", pdf, "", "", "named .exe"},                               // double extension
 		{"page.pdf", []byte("<html><script>alert(1)</script>"), "", "", "not a PDF"}, // HTML posing as a PDF
 		{"setup.pdf", []byte("MZ\x90\x00"), "", "", "not a PDF"},
 		{"bomb.docx", bomb, "", "", "zip bomb"},
