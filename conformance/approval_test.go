@@ -3,6 +3,7 @@ package conformance
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -280,4 +281,53 @@ func must2[A, B any](a A, b B, err error) (A, B) {
 		panic(mustError{err: err})
 	}
 	return a, b
+}
+
+// TestReminders: each kind of reminder, for the caller's scope (a promoter's own leads,
+// every lead for a manager) and approvals for whoever may decide them.
+func TestReminders(t *testing.T) {
+	for _, lc := range leadCases(t) {
+		t.Run(lc.name, func(t *testing.T) {
+			defer failOnMust(t)
+			clk := &clock{now: time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)}
+			p := &chainmap.Pipeline{Data: lc.data, Leads: lc.leads, Now: clk.Now}
+			addUsers(t, lc, clk.Now())
+			wang, zhou, li, zhao := as("wang", chainmap.RolePromoter), as("zhou", chainmap.RolePromoter),
+				as("li", chainmap.RoleManager), as("zhao", chainmap.RoleViewer)
+			overdue := must(p.CreateLead(wang, chainmap.LeadInput{FirmName: "过期", Segment: "W1", Park: "east-park",
+				NextStep: "回访", NextStepDue: "2026-03-05", ExpectedLanding: "2026-03-31"}))
+			signing := must(p.CreateLead(zhou, chainmap.LeadInput{FirmName: "待批", Segment: "W1", Park: "east-park", ExpectedLanding: "2026-03-10"}))
+			must(p.RequestMove(zhou, signing.ID, signing.Version, chainmap.MoveRequestInput{To: chainmap.LeadSigned, Contracted: fp(1),
+				Evidence: agreement("协议", "2026-03-01")}))
+			clk.add(12 * 24 * time.Hour) // 2026-03-13
+			must(p.AddFollowUp(wang, overdue.ID, "2026-03-13", chainmap.FollowUpCall, ""))
+			clk.add(20 * 24 * time.Hour) // 2026-04-02
+			line := func(ctx context.Context) string {
+				var out []string
+				for _, r := range must(p.Reminders(ctx, 15)) {
+					out = append(out, fmt.Sprintf("%s:%s:%s:%d:%v", r.Kind, r.Lead.FirmName, r.Since, r.Days, r.CanDecide))
+				}
+				return strings.Join(out, " ")
+			}
+			for _, c := range []struct {
+				who  string
+				ctx  context.Context
+				want string
+			}{
+				{"wang", wang, "next_step_overdue:过期:2026-03-05:28:false no_follow_up:过期:2026-03-13:20:false landing_passed:过期:2026-03-31:2:false"},
+				// zhou's request waits (not for zhou to decide); its lead had no follow-up for 32 days.
+				{"zhou", zhou, "approval_waiting:待批:2026-03-01:32:false no_follow_up:待批:2026-03-01:32:false"},
+				{"li", li, "approval_waiting:待批:2026-03-01:32:true next_step_overdue:过期:2026-03-05:28:false " +
+					"no_follow_up:待批:2026-03-01:32:false no_follow_up:过期:2026-03-13:20:false landing_passed:过期:2026-03-31:2:false"},
+				{"zhao", zhao, ""},
+			} {
+				if got := line(c.ctx); got != c.want {
+					t.Errorf("%s's reminders:\n got %s\nwant %s", c.who, got, c.want)
+				}
+			}
+			if _, err := p.Reminders(context.Background(), 0); code(err) != chainmap.EUNAUTHENTICATED {
+				t.Errorf("anonymous reminders: %v", err)
+			}
+		})
+	}
 }

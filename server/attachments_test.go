@@ -113,3 +113,66 @@ func TestAttachmentUploadDownload(t *testing.T) {
 		}
 	}
 }
+
+// TestApprovalOverHTTP: the whole flow a page goes through — upload the agreement,
+// request the signing citing it, see the reminder, approve as the manager — then the KPI
+// CSV counts the signing.
+func TestApprovalOverHTTP(t *testing.T) {
+	ts, p := pipelineServer(t, server.Config{})
+	wang := &client{t: t, ts: ts, bearer: "tok-wang-0123456789"}
+	li := &client{t: t, ts: ts, bearer: "tok-manager-0123456789"}
+	_, r := wang.gql(createQ, map[string]any{"in": map[string]any{"firmName": "签约测试", "segment": "W1", "park": "east-park",
+		"investment": 2, "expectedLanding": "2026-01-31"}})
+	if errCode(r) != "ok" {
+		t.Fatal(r.Errors)
+	}
+	var created struct {
+		CreateLead struct{ ID string }
+	}
+	json.Unmarshal(r.Data, &created)
+	id := created.CreateLead.ID
+	status, att := upload(t, wang, id, "协议.pdf", []byte("%PDF-1.7\n%%EOF\n"))
+	if status != 201 {
+		t.Fatalf("upload: %d %v", status, att)
+	}
+	_, r = wang.gql(`mutation($id: ID!, $att: ID!) { requestStageMove(id: $id, version: 1, input: {stage: SIGNED, contracted: 3,
+  evidence: [{kind: INVESTMENT_AGREEMENT, reference: "协议 7 号", date: "2026-01-02", attachmentIds: [$att]}]})
+  { stage request { to by evidence { attachmentIds } } attachments { name url } } }`, map[string]any{"id": id, "att": att["id"]})
+	if errCode(r) != "ok" || !strings.Contains(string(r.Data), `"stage":"CLUE","request":{"to":"SIGNED","by":"wang"`) ||
+		!strings.Contains(string(r.Data), `"url":"/attachments/`+att["id"].(string)) {
+		t.Fatalf("request: %s %v", r.Data, r.Errors)
+	}
+	_, r = li.gql(`{ reminders { kind canDecide lead { id } } }`, nil)
+	if !strings.Contains(string(r.Data), `{"kind":"APPROVAL_WAITING","canDecide":true,"lead":{"id":"`+id+`"}}`) {
+		t.Errorf("manager's reminders: %s %v", r.Data, r.Errors)
+	}
+	_, r = wang.gql(`{ reminders { kind canDecide } }`, nil)
+	if !strings.Contains(string(r.Data), `{"kind":"APPROVAL_WAITING","canDecide":false}`) || strings.Contains(string(r.Data), `LANDING_PASSED`) {
+		t.Errorf("promoter's reminders: %s %v", r.Data, r.Errors)
+	}
+	_, r = li.gql(`mutation($id: ID!) { approveStageMove(id: $id, version: 2) { stage contracted history { to by requestedBy } decisions { decision decidedBy } } }`,
+		map[string]any{"id": id})
+	if errCode(r) != "ok" || !strings.Contains(string(r.Data), `{"to":"SIGNED","by":"li","requestedBy":"wang"}`) || !strings.Contains(string(r.Data), `"contracted":3`) {
+		t.Fatalf("approve: %s %v", r.Data, r.Errors)
+	}
+	l, _ := p.Lead(chainmap.WithActor(context.Background(), chainmap.Actor{Name: "li", Role: chainmap.RoleManager}), id)
+	month := l.History[len(l.History)-1].At.In(chainmap.ChinaTime).Format("2006-01")
+	req, _ := http.NewRequest("GET", ts.URL+"/export/kpis.csv?period=month&groupBy=park&from="+month+"-01&to="+month+"-01", nil)
+	req.Header.Set("Authorization", "Bearer tok-viewer-0123456789")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	lines := strings.Split(strings.TrimSpace(string(body)), "\n")
+	if resp.StatusCode != 200 || len(lines) != 2 || !strings.HasPrefix(lines[1], month+","+month+"-01,") ||
+		!strings.Contains(lines[1], ",east-park,1,1,0,0,0,3,0,1,0,0,1,0,3,0,0,") {
+		t.Errorf("KPI CSV: %d\n%s", resp.StatusCode, body)
+	}
+	req, _ = http.NewRequest("GET", ts.URL+"/export/kpis.csv?period=week&from=2026-01-01&to=2026-02-01", nil)
+	req.Header.Set("Authorization", "Bearer tok-viewer-0123456789")
+	if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != 400 {
+		t.Errorf("KPI CSV of a bad period: %v %v", resp.StatusCode, err)
+	}
+}
