@@ -1,6 +1,7 @@
 package boltstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -116,4 +117,31 @@ func (s *Store) Attachments(ctx context.Context, lead string) ([]*chainmap.Attac
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, err
+}
+
+// stageNeedles are the bytes a lead's JSON holds when it is at one of the stages (nil:
+// any stage). The double-counting check lists the signed leads on every creation; most
+// leads are not signed, and skipping their decoding keeps that scan cheap.
+func stageNeedles(stages []chainmap.LeadStage) [][]byte {
+	var out [][]byte
+	for _, st := range stages {
+		v, _ := json.Marshal(string(st))
+		out = append(out, append([]byte(`"stage":`), v...))
+	}
+	return out
+}
+
+// mayHaveStage reports whether raw could be a lead at one of the stages: a cheap test
+// that may say yes wrongly (a nested "stage" of a duplicate), never no wrongly; the
+// decoded lead is then checked by LeadQuery.Matches.
+func mayHaveStage(raw []byte, needles [][]byte) bool {
+	if len(needles) == 0 {
+		return true
+	}
+	for _, n := range needles {
+		if bytes.Contains(raw, n) {
+			return true
+		}
+	}
+	return false
 }
