@@ -48,6 +48,9 @@ const (
 	MaxEvidenceAttachments = 10 // files one evidence item cites
 	maxRefRunes            = 200
 	maxDuplicateRefs       = 20
+	// maxDecisions bounds the decided requests a lead keeps (each up to a few KB), so a
+	// script requesting and withdrawing in a loop cannot grow it past about a megabyte.
+	maxDecisions = 200
 	// AmountJumpFactor is how far an amount may jump between stages before the request
 	// needs an explicit confirmation (ConfirmJump) and is marked in reports: a contracted
 	// investment above this many times the expected investment, or the previously approved
@@ -232,8 +235,8 @@ func (l *Lead) validateApproval() error {
 			return err
 		}
 	}
-	if len(l.Decisions) > maxHistory {
-		return Errorf(EINVALID, "decisions: at most %d are kept", maxHistory)
+	if len(l.Decisions) > maxDecisions {
+		return Errorf(EINVALID, "decisions: at most %d are kept", maxDecisions)
 	}
 	for i := range l.Decisions {
 		if err := l.Decisions[i].validate(fmt.Sprintf("decisions[%d]", i), true); err != nil {
@@ -552,8 +555,8 @@ func (p *Pipeline) WithdrawMove(ctx context.Context, id string, version int64) (
 
 // closeRequest files the decided request among the lead's decisions.
 func (l *Lead) closeRequest(req MoveRequest) error {
-	if len(l.Decisions) >= maxHistory || len(l.History) > maxHistory {
-		return Errorf(EINVALID, "lead %s has had %d requests; no more are recorded", l.ID, maxHistory)
+	if len(l.Decisions) >= maxDecisions || len(l.History) > maxHistory {
+		return Errorf(EINVALID, "lead %s has had %d requests; no more are recorded", l.ID, len(l.Decisions))
 	}
 	l.Request = nil
 	l.Decisions = append(l.Decisions, req)

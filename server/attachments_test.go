@@ -170,6 +170,12 @@ func TestApprovalOverHTTP(t *testing.T) {
 		!strings.Contains(lines[1], ",east-park,1,1,0,0,0,3,0,1,0,0,1,0,3,0,0,") {
 		t.Errorf("KPI CSV: %d\n%s", resp.StatusCode, body)
 	}
+	// Twenty years of months by park, with nested lists: priced beyond the complexity limit.
+	_, r = li.gql(`{ pipelineKPIs(period: MONTH, groupBy: PARK, from: "2006-01-01", to: "2025-12-31") {
+  rows { period signed conversion { from to rate } daysInStage { stage median } capacity { unit value } } } }`, nil)
+	if errCode(r) == "ok" {
+		t.Error("a KPI query of 240 months × parks with nested lists was not priced out")
+	}
 	req, _ = http.NewRequest("GET", ts.URL+"/export/kpis.csv?period=week&from=2026-01-01&to=2026-02-01", nil)
 	req.Header.Set("Authorization", "Bearer tok-viewer-0123456789")
 	if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != 400 {
