@@ -273,3 +273,52 @@ func (p *Pipeline) checkEvidenceFiles(ctx context.Context, lead string, ev []Evi
 	}
 	return nil
 }
+
+// AttachmentBlob is a file with its content, as a backup holds it (content base64 in
+// the JSON).
+type AttachmentBlob struct {
+	Attachment
+	Content []byte `json:"content"`
+}
+
+// AttachmentBackup is the side of an attachment store that backups use: every file out,
+// and every file back into a store that holds none (ECONFLICT otherwise). The audit
+// entries of the uploads travel with the audit trail.
+type AttachmentBackup interface {
+	ExportAttachments(ctx context.Context) ([]*AttachmentBlob, error)
+	ImportAttachments(ctx context.Context, files []*AttachmentBlob) error
+}
+
+// validateAttachments checks a backup's files: each of a lead the backup holds, unique,
+// within the limits, of the type and hash it claims.
+func (d *StateDump) validateAttachments() error {
+	leads := map[string]int{}
+	for _, l := range d.Leads {
+		if l != nil {
+			leads[l.ID] = 0
+		}
+	}
+	seen := map[string]bool{}
+	for i, f := range d.Attachments {
+		if f == nil {
+			return Errorf(EINVALID, "attachments[%d] is null", i)
+		}
+		n, ok := leads[f.Lead]
+		if !ok || seen[f.ID] || f.ID == "" {
+			return Errorf(EINVALID, "attachments[%d]: unknown lead %s or repeated id %s", i, clip(f.Lead), clip(f.ID))
+		}
+		if n >= MaxAttachmentsPerLead {
+			return Errorf(EINVALID, "attachments[%d]: lead %s has more than %d files", i, clip(f.Lead), MaxAttachmentsPerLead)
+		}
+		leads[f.Lead], seen[f.ID] = n+1, true
+		name, typ, err := CheckAttachment(f.Name, f.Content)
+		if err != nil {
+			return fmt.Errorf("attachments[%d]: %w", i, err)
+		}
+		sum := sha256.Sum256(f.Content)
+		if name != f.Name || typ != f.Type || f.Size != int64(len(f.Content)) || f.SHA256 != hex.EncodeToString(sum[:]) {
+			return Errorf(EINVALID, "attachments[%d] (%s): its name, type, size or hash does not match its content", i, clip(f.ID))
+		}
+	}
+	return nil
+}

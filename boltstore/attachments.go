@@ -145,3 +145,58 @@ func mayHaveStage(raw []byte, needles [][]byte) bool {
 	}
 	return false
 }
+
+var _ chainmap.AttachmentBackup = (*Store)(nil)
+
+// ExportAttachments implements chainmap.AttachmentBackup, in one read transaction.
+func (s *Store) ExportAttachments(ctx context.Context) ([]*chainmap.AttachmentBlob, error) {
+	out := []*chainmap.AttachmentBlob{}
+	err := s.view(ctx, "export attachments", func(tx *bolt.Tx) error {
+		meta, data := tx.Bucket(bucketAttachments), tx.Bucket(bucketAttachmentData)
+		if meta == nil {
+			return nil
+		}
+		return meta.ForEach(func(k, v []byte) error {
+			b := new(chainmap.AttachmentBlob)
+			if err := json.Unmarshal(v, &b.Attachment); err != nil {
+				return fmt.Errorf("decode attachment %s: %w", k, err)
+			}
+			b.Content = append([]byte(nil), data.Get(k)...)
+			out = append(out, b)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// ImportAttachments implements chainmap.AttachmentBackup, in one write transaction.
+func (s *Store) ImportAttachments(ctx context.Context, files []*chainmap.AttachmentBlob) error {
+	return s.update(ctx, "import attachments", func(tx *bolt.Tx) error {
+		var bs [3]*bolt.Bucket
+		for i, name := range [][]byte{bucketAttachments, bucketAttachmentData, bucketAttachmentIndex} {
+			b, err := tx.CreateBucketIfNotExists(name)
+			if err != nil {
+				return err
+			}
+			bs[i] = b
+		}
+		if k, _ := bs[0].Cursor().First(); k != nil {
+			return chainmap.Errorf(chainmap.ECONFLICT, "the state store already holds attachments; restore only into an empty one")
+		}
+		for _, f := range files {
+			if _, err := getLead(tx, f.Lead); err != nil {
+				return err
+			}
+			if err := put(bs[0], []byte(f.ID), &f.Attachment); err != nil {
+				return err
+			}
+			if err := bs[1].Put([]byte(f.ID), f.Content); err != nil {
+				return err
+			}
+			if err := bs[2].Put([]byte(f.Lead+"\x00"+f.ID), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

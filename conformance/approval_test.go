@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chainmap/chainmap"
+	"github.com/chainmap/chainmap/boltstore"
 )
 
 // addUsers adds the pipeline's test accounts to a lead store.
@@ -327,6 +329,59 @@ func TestReminders(t *testing.T) {
 			}
 			if _, err := p.Reminders(context.Background(), 0); code(err) != chainmap.EUNAUTHENTICATED {
 				t.Errorf("anonymous reminders: %v", err)
+			}
+		})
+	}
+}
+
+// TestAttachmentsBackup: evidence files travel with a backup to a fresh store (and, on
+// Neo4j, back into it); a backup whose file does not match its recorded hash is refused.
+func TestAttachmentsBackup(t *testing.T) {
+	for _, lc := range leadCases(t) {
+		t.Run(lc.name, func(t *testing.T) {
+			defer failOnMust(t)
+			clk := &clock{now: time.Date(2026, 3, 1, 1, 0, 0, 0, time.UTC)}
+			p := &chainmap.Pipeline{Data: lc.data, Leads: lc.leads, Now: clk.Now}
+			addUsers(t, lc, clk.Now())
+			wang, admin := as("wang", chainmap.RolePromoter), as("admin", chainmap.RoleAdmin)
+			l := must(p.CreateLead(wang, chainmap.LeadInput{FirmName: "备份", Segment: "W2", Park: "east-park"}))
+			png := []byte("\x89PNG\r\n\x1a\n\x00\x01\x02")
+			a := must(p.AddAttachment(wang, l.ID, "照片.png", png))
+			dump := must(lc.leads.ExportState(admin))
+			dump.Attachments = must(lc.leads.(chainmap.AttachmentBackup).ExportAttachments(admin))
+			if len(dump.Attachments) != 1 || !bytes.Equal(dump.Attachments[0].Content, png) {
+				t.Fatalf("exported files: %+v", dump.Attachments)
+			}
+			if err := dump.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			bad := *dump
+			bad.Attachments = []*chainmap.AttachmentBlob{{Attachment: dump.Attachments[0].Attachment, Content: append([]byte(nil), png...)}}
+			bad.Attachments[0].Content[9] = 9
+			if err := bad.Validate(); code(err) != chainmap.EINVALID {
+				t.Errorf("a file that does not match its hash: %v", err)
+			}
+			other, err := boltstore.Open(filepath.Join(t.TempDir(), "restored.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer other.Close()
+			must(0, other.ImportState(admin, dump))
+			must(0, other.ImportAttachments(admin, dump.Attachments))
+			if err := other.ImportAttachments(admin, dump.Attachments); code(err) != chainmap.ECONFLICT {
+				t.Errorf("files restored twice: %v", err)
+			}
+			p2 := &chainmap.Pipeline{Data: lc.data, Leads: other, Now: clk.Now}
+			if meta, content := must2(p2.Attachment(wang, a.ID)); !bytes.Equal(content, png) || meta.Name != "照片.png" {
+				t.Errorf("restored file %+v %q", meta, content)
+			}
+			if lc.name == "neo4j" {
+				wipeLeads(t)
+				must(0, neo.ImportState(admin, dump))
+				must(0, neo.ImportAttachments(admin, dump.Attachments))
+				if _, content := must2(p.Attachment(wang, a.ID)); !bytes.Equal(content, png) {
+					t.Errorf("neo4j restored %q", content)
+				}
 			}
 		})
 	}

@@ -82,3 +82,56 @@ func (s *Store) Attachments(ctx context.Context, lead string) ([]*chainmap.Attac
 	}
 	return decodeAll[chainmap.Attachment](res.Records)
 }
+
+var _ chainmap.AttachmentBackup = (*Store)(nil)
+
+// ExportAttachments implements chainmap.AttachmentBackup.
+func (s *Store) ExportAttachments(ctx context.Context) ([]*chainmap.AttachmentBlob, error) {
+	res, err := s.read(ctx, `MATCH (x:Attachment) RETURN x.data, x.content ORDER BY x.id`, nil)
+	if err != nil {
+		return nil, fmt.Errorf("neo4j: export attachments: %w", err)
+	}
+	out := make([]*chainmap.AttachmentBlob, 0, len(res.Records))
+	for _, rec := range res.Records {
+		b := new(chainmap.AttachmentBlob)
+		if err := decodeJSON(rec.Values[0], &b.Attachment); err != nil {
+			return nil, err
+		}
+		content, ok := rec.Values[1].([]byte)
+		if !ok {
+			return nil, fmt.Errorf("neo4j: attachment %s content is %T", b.ID, rec.Values[1])
+		}
+		b.Content = content
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// ImportAttachments implements chainmap.AttachmentBackup, in one write transaction.
+func (s *Store) ImportAttachments(ctx context.Context, files []*chainmap.AttachmentBlob) error {
+	rows := make([]map[string]any, len(files))
+	for i, f := range files {
+		raw, err := json.Marshal(&f.Attachment)
+		if err != nil {
+			return err
+		}
+		rows[i] = map[string]any{"id": f.ID, "lead": f.Lead, "data": string(raw), "content": f.Content}
+	}
+	_, err := s.writeTx(ctx, "import attachments", func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error) {
+		res, err := tx.Run(ctx, `OPTIONAL MATCH (x:Attachment) RETURN count(x)`, nil)
+		if err != nil {
+			return nil, err
+		}
+		rec, err := res.Single(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if asInt(rec.Values[0]) > 0 {
+			return nil, chainmap.Errorf(chainmap.ECONFLICT, "Neo4j already holds attachments; restore only into an empty store")
+		}
+		_, err = tx.Run(ctx, `UNWIND $rows AS r CREATE (:Attachment {id: r.id, lead: r.lead, data: r.data, content: r.content})`,
+			map[string]any{"rows": rows})
+		return nil, err
+	})
+	return err
+}
