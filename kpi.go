@@ -41,6 +41,8 @@ const (
 const (
 	MaxKPIPeriods = 240    // twenty years of months
 	MaxKPIRows    = 20_000 // periods × groups
+	// MaxFlaggedLeads bounds the ids a row lists (Flagged counts them all).
+	MaxFlaggedLeads = 100
 )
 
 // KPIQuery asks for KPIs: the periods from the one holding From to the one holding To
@@ -84,7 +86,7 @@ type KPIRow struct {
 	FundingRate      *float64 // 资金到位率
 	Capacity         []UnitFigure
 	Flagged          int
-	FlaggedLeads     []string
+	FlaggedLeads     []string // the first MaxFlaggedLeads of them
 }
 
 // KPIFormula names one KPI and says how it is computed.
@@ -244,7 +246,9 @@ func KPIRowFor(leads []*Lead, start, end time.Time) KPIRow {
 		}
 		if len(l.Duplicates) > 0 || len(l.AmountFlags()) > 0 {
 			r.Flagged++
-			r.FlaggedLeads = append(r.FlaggedLeads, l.ID)
+			if len(r.FlaggedLeads) < MaxFlaggedLeads {
+				r.FlaggedLeads = append(r.FlaggedLeads, l.ID)
+			}
 		}
 	}
 	sort.Slice(r.Capacity, func(i, j int) bool { return r.Capacity[i].Unit < r.Capacity[j].Unit })

@@ -18,6 +18,11 @@ import (
 // maxUploadBody bounds an upload request: the file and the multipart framing.
 const maxUploadBody = chainmap.MaxAttachmentBytes + 64<<10
 
+// uploadSlots bounds the uploads held in memory at once (10 MiB each), so a burst of
+// uploads cannot exhaust the server's memory: the others wait for a slot or their
+// request's end.
+var uploadSlots = make(chan struct{}, 4)
+
 // statusOf maps a domain error code to an HTTP status.
 func statusOf(err error) int {
 	switch chainmap.ErrorCode(err) {
@@ -54,6 +59,13 @@ func (s *Server) uploadAttachment(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.ContentLength > maxUploadBody {
 		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{"error": "a file may be at most 10 MiB", "code": codeTooLarge})
+		return
+	}
+	select {
+	case uploadSlots <- struct{}{}:
+		defer func() { <-uploadSlots }()
+	case <-r.Context().Done():
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": "the server is busy with other uploads", "code": chainmap.EUNAVAILABLE})
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxUploadBody)
