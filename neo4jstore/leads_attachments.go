@@ -25,8 +25,8 @@ func (s *Store) AddAttachment(ctx context.Context, a *chainmap.Attachment, conte
 	}
 	_, err = s.writeTx(ctx, "add attachment", func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error) {
 		res, err := tx.Run(ctx, `MATCH (l:Lead {id: $lead}) SET l._lock = true
-WITH l OPTIONAL MATCH (x:Attachment {lead: $lead})
-WITH l, count(x) AS n, sum(CASE WHEN x.id = $id THEN 1 ELSE 0 END) AS same
+WITH l OPTIONAL MATCH (att:Attachment {lead: $lead})
+WITH l, count(att) AS n, sum(CASE WHEN att.id = $id THEN 1 ELSE 0 END) AS same
 REMOVE l._lock RETURN n, same`, map[string]any{"lead": a.Lead, "id": a.ID})
 		if err != nil {
 			return nil, err
@@ -56,7 +56,7 @@ REMOVE l._lock RETURN n, same`, map[string]any{"lead": a.Lead, "id": a.ID})
 
 // Attachment implements chainmap.AttachmentStore.
 func (s *Store) Attachment(ctx context.Context, id string) (*chainmap.Attachment, []byte, error) {
-	res, err := s.read(ctx, `MATCH (x:Attachment {id: $id}) RETURN x.data, x.content`, map[string]any{"id": id})
+	res, err := s.read(ctx, `MATCH (att:Attachment {id: $id}) RETURN att.data, att.content`, map[string]any{"id": id})
 	if err != nil {
 		return nil, nil, fmt.Errorf("neo4j: read attachment: %w", err)
 	}
@@ -76,7 +76,7 @@ func (s *Store) Attachment(ctx context.Context, id string) (*chainmap.Attachment
 
 // Attachments implements chainmap.AttachmentStore.
 func (s *Store) Attachments(ctx context.Context, lead string) ([]*chainmap.Attachment, error) {
-	res, err := s.read(ctx, `MATCH (x:Attachment {lead: $lead}) RETURN x.data ORDER BY x.id`, map[string]any{"lead": lead})
+	res, err := s.read(ctx, `MATCH (att:Attachment {lead: $lead}) RETURN att.data ORDER BY att.id`, map[string]any{"lead": lead})
 	if err != nil {
 		return nil, fmt.Errorf("neo4j: list attachments: %w", err)
 	}
@@ -87,7 +87,7 @@ var _ chainmap.AttachmentBackup = (*Store)(nil)
 
 // ExportAttachments implements chainmap.AttachmentBackup.
 func (s *Store) ExportAttachments(ctx context.Context) ([]*chainmap.AttachmentBlob, error) {
-	res, err := s.read(ctx, `MATCH (x:Attachment) RETURN x.data, x.content ORDER BY x.id`, nil)
+	res, err := s.read(ctx, `MATCH (att:Attachment) RETURN att.data, att.content ORDER BY att.id`, nil)
 	if err != nil {
 		return nil, fmt.Errorf("neo4j: export attachments: %w", err)
 	}
@@ -118,7 +118,7 @@ func (s *Store) ImportAttachments(ctx context.Context, files []*chainmap.Attachm
 		rows[i] = map[string]any{"id": f.ID, "lead": f.Lead, "data": string(raw), "content": f.Content}
 	}
 	_, err := s.writeTx(ctx, "import attachments", func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error) {
-		res, err := tx.Run(ctx, `OPTIONAL MATCH (x:Attachment) RETURN count(x)`, nil)
+		res, err := tx.Run(ctx, `OPTIONAL MATCH (att:Attachment) RETURN count(att)`, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -129,7 +129,7 @@ func (s *Store) ImportAttachments(ctx context.Context, files []*chainmap.Attachm
 		if asInt(rec.Values[0]) > 0 {
 			return nil, chainmap.Errorf(chainmap.ECONFLICT, "Neo4j already holds attachments; restore only into an empty store")
 		}
-		_, err = tx.Run(ctx, `UNWIND $rows AS r CREATE (:Attachment {id: r.id, lead: r.lead, data: r.data, content: r.content})`,
+		_, err = tx.Run(ctx, `UNWIND $rows AS ar CREATE (:Attachment {id: ar.id, lead: ar.lead, data: ar.data, content: ar.content})`,
 			map[string]any{"rows": rows})
 		return nil, err
 	})
