@@ -160,6 +160,9 @@ type StageChange struct {
 	To   LeadStage `json:"to"`
 	At   time.Time `json:"at"`
 	By   string    `json:"by"`
+	// RequestedBy is who requested an approved move (By approved it); empty for a move
+	// that needed no approval.
+	RequestedBy string `json:"requested_by,omitempty"`
 }
 
 // Lead is one firm the team is working to attract. Version counts its changes: an update
@@ -207,6 +210,15 @@ type Lead struct {
 	LastActivity time.Time `json:"last_activity"`
 	// FollowUps counts the lead's follow-ups.
 	FollowUps int `json:"follow_ups"`
+	// ExpectedLanding is when the project is expected to land (be signed), YYYY-MM-DD:
+	// a reminder says when it has passed.
+	ExpectedLanding string `json:"expected_landing,omitempty"`
+	// Request is the pending request of a move to 签约 or later, Decisions the decided
+	// ones, oldest first (approval.go). Duplicates lists the other signed leads of the
+	// same firm found when the lead was created or its signing requested or approved.
+	Request    *MoveRequest   `json:"request,omitempty"`
+	Decisions  []MoveRequest  `json:"decisions,omitempty"`
+	Duplicates []DuplicateRef `json:"duplicates,omitempty"`
 
 	// Set by FlagMissing on reading, never stored: the enterprise or segment the lead
 	// names has left the dataset. Such a lead is flagged, never deleted.
@@ -231,6 +243,7 @@ func (l *Lead) Stale(cutoff time.Time) bool {
 func (l *Lead) Clone() *Lead {
 	c := *l
 	c.History = slices.Clone(l.History)
+	c.Request, c.Decisions, c.Duplicates = l.Request.clone(), cloneRequests(l.Decisions), slices.Clone(l.Duplicates)
 	if l.Investment != nil {
 		v := *l.Investment
 		c.Investment = &v
@@ -291,6 +304,12 @@ func (l *Lead) Validate() error {
 		return Errorf(EINVALID, "jobs must be between 0 and %d, got %d", maxJobs, *l.Jobs)
 	}
 	if err := CheckDate("nextStepDue", l.NextStepDue, false); err != nil {
+		return err
+	}
+	if err := CheckDate("expectedLanding", l.ExpectedLanding, false); err != nil {
+		return err
+	}
+	if err := l.validateApproval(); err != nil {
 		return err
 	}
 	if !l.Stage.Valid() {

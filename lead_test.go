@@ -144,13 +144,13 @@ func TestAuthorizeMatrix(t *testing.T) {
 	y, n := true, false
 	matrix := map[Role]map[Action]want{
 		RoleViewer: {ActReadLeads: {y, y}, ActCreateLead: {n, n}, ActEditLead: {n, n}, ActReassign: {n, n},
-			ActReadAudit: {n, n}, ActManageUser: {n, n}, ActReload: {n, n}, ActImport: {n, n}},
+			ActReadAudit: {n, n}, ActManageUser: {n, n}, ActReload: {n, n}, ActImport: {n, n}, ActRequestMove: {n, n}, ActDecideMove: {n, n}},
 		RolePromoter: {ActReadLeads: {y, y}, ActCreateLead: {y, y}, ActEditLead: {y, n}, ActReassign: {n, n},
-			ActReadAudit: {n, n}, ActManageUser: {n, n}, ActReload: {n, n}, ActImport: {n, n}},
+			ActReadAudit: {n, n}, ActManageUser: {n, n}, ActReload: {n, n}, ActImport: {n, n}, ActRequestMove: {y, n}, ActDecideMove: {n, n}},
 		RoleManager: {ActReadLeads: {y, y}, ActCreateLead: {y, y}, ActEditLead: {y, y}, ActReassign: {y, y},
-			ActReadAudit: {y, y}, ActManageUser: {n, n}, ActReload: {n, n}, ActImport: {y, y}},
+			ActReadAudit: {y, y}, ActManageUser: {n, n}, ActReload: {n, n}, ActImport: {y, y}, ActRequestMove: {y, y}, ActDecideMove: {y, y}},
 		RoleAdmin: {ActReadLeads: {y, y}, ActCreateLead: {y, y}, ActEditLead: {y, y}, ActReassign: {y, y},
-			ActReadAudit: {y, y}, ActManageUser: {y, y}, ActReload: {y, y}, ActImport: {y, y}},
+			ActReadAudit: {y, y}, ActManageUser: {y, y}, ActReload: {y, y}, ActImport: {y, y}, ActRequestMove: {y, y}, ActDecideMove: {y, y}},
 	}
 	for _, role := range Roles {
 		for _, act := range Actions {

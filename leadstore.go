@@ -64,6 +64,8 @@ type StateDump struct {
 	FollowUps []*FollowUp   `json:"follow_ups"`
 	Audit     []*AuditEntry `json:"audit"`
 	Users     []*User       `json:"users"`
+	// Attachments are the evidence files (attachment.go), when the store keeps them.
+	Attachments []*AttachmentBlob `json:"attachments,omitempty"`
 }
 
 // Validate checks a dump before it is restored: its format, every record, unique ids
@@ -118,7 +120,7 @@ func (d *StateDump) Validate() error {
 		}
 		users[u.Name] = true
 	}
-	return nil
+	return d.validateAttachments()
 }
 
 // LeadChange is one update of a lead: who makes it, the audit action, and the edit itself.

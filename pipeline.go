@@ -17,6 +17,9 @@ type Pipeline struct {
 	Leads LeadStore
 	// Now returns the time (time.Now when nil); tests fix it.
 	Now func() time.Time
+	// Approval says who decides moves to 签约 or later (zero: managers and admins, never
+	// on their own requests).
+	Approval ApprovalPolicy
 }
 
 func (p *Pipeline) now() time.Time {
@@ -42,6 +45,8 @@ type LeadInput struct {
 	NextStep    string
 	NextStepDue string
 	Origin      string
+	// ExpectedLanding is when the project is expected to land, YYYY-MM-DD.
+	ExpectedLanding string
 }
 
 // CreateLead creates a lead at 线索, owned by the actor unless a manager names another
@@ -66,7 +71,7 @@ func (p *Pipeline) CreateLead(ctx context.Context, in LeadInput) (*Lead, error) 
 	l := &Lead{ID: NewLeadID(now), Enterprise: in.Enterprise, FirmName: in.FirmName, CreditCode: in.CreditCode,
 		Segment: in.Segment, Park: in.Park, Region: in.Region, Owner: in.Owner, Investment: in.Investment,
 		Capacity: in.Capacity, Jobs: in.Jobs, NextStep: in.NextStep, NextStepDue: in.NextStepDue,
-		Origin: in.Origin, Stage: LeadClue, CreatedAt: now, CreatedBy: a.Name, UpdatedAt: now, LastActivity: now,
+		Origin: in.Origin, ExpectedLanding: in.ExpectedLanding, Stage: LeadClue, CreatedAt: now, CreatedBy: a.Name, UpdatedAt: now, LastActivity: now,
 		History: []StageChange{{To: LeadClue, At: now, By: a.Name}}}
 	if err := CheckText("segment", l.Segment, maxIDRunes, true); err != nil {
 		return nil, err
@@ -78,6 +83,11 @@ func (p *Pipeline) CreateLead(ctx context.Context, in LeadInput) (*Lead, error) 
 	if err := l.Validate(); err != nil {
 		return nil, err
 	}
+	dups, err := p.FindDuplicates(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	l.Duplicates = dups
 	out, err := p.Leads.CreateLead(ctx, l, AuditEntry{At: now, Actor: a.Name, Action: ActionLeadCreate,
 		Subject: l.ID, After: AuditJSON(l)})
 	if err != nil {
@@ -158,6 +168,7 @@ func (p *Pipeline) checkOwner(ctx context.Context, name string) error {
 // to "" clears an optional text. Figures are cleared with the Clear* flags.
 type LeadPatch struct {
 	FirmName, CreditCode, Park, Region, Owner, NextStep, NextStepDue *string
+	ExpectedLanding                                                  *string
 	Investment, Capacity                                             *float64
 	Jobs                                                             *int
 	ClearInvestment, ClearCapacity, ClearJobs                        bool
@@ -218,6 +229,7 @@ func (p *Pipeline) UpdateLead(ctx context.Context, id string, version int64, pat
 			set(&l.Owner, patch.Owner)
 			set(&l.NextStep, patch.NextStep)
 			set(&l.NextStepDue, patch.NextStepDue)
+			set(&l.ExpectedLanding, patch.ExpectedLanding)
 			if patch.Investment != nil {
 				l.Investment = patch.Investment
 			}
@@ -251,7 +263,11 @@ func (p *Pipeline) UpdateLead(ctx context.Context, id string, version int64, pat
 // A move to 搁置 or 终止 needs a reason (CheckReason); leaving 搁置 clears it.
 func (p *Pipeline) MoveLead(ctx context.Context, id string, version int64, to LeadStage, reason CloseReason, note string) (*Lead, error) {
 	a := ActorFrom(ctx)
-	if _, err := p.editable(ctx, a, id); err != nil {
+	cur, err := p.editable(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkMoveWithoutApproval(cur, to); err != nil && to.Valid() {
 		return nil, err
 	}
 	if to == LeadOnHold || to == LeadTerminated {
@@ -268,6 +284,9 @@ func (p *Pipeline) MoveLead(ctx context.Context, id string, version int64, to Le
 				return err
 			}
 			if err := CheckStageMove(l.Stage, l.HeldFrom, to); err != nil {
+				return err
+			}
+			if err := checkMoveWithoutApproval(l, to); err != nil {
 				return err
 			}
 			from := l.Stage

@@ -190,6 +190,7 @@ func (s *Store) Leads(ctx context.Context, q chainmap.LeadQuery) (*chainmap.Lead
 		return nil, err
 	}
 	page := &chainmap.LeadPage{}
+	needles := stageNeedles(q.Stages)
 	err = s.view(ctx, "list leads", func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketLeads).Cursor()
 		k, v := c.First()
@@ -202,6 +203,9 @@ func (s *Store) Leads(ctx context.Context, q chainmap.LeadQuery) (*chainmap.Lead
 		for n := 0; k != nil; k, v = c.Next() {
 			if n++; n%1024 == 0 && ctx.Err() != nil {
 				return &chainmap.Error{Code: chainmap.EUNAVAILABLE, Message: "the request ended", Err: ctx.Err()}
+			}
+			if !mayHaveStage(v, needles) {
+				continue // cannot be at a stage asked for: skip the decoding
 			}
 			l := new(chainmap.Lead)
 			if err := json.Unmarshal(v, l); err != nil {

@@ -51,6 +51,7 @@ func NewSchema(s chainmap.Store, p *chainmap.Pipeline) *generated.Config {
 		}
 		return cost(1, mulSat(4, max(n, 0)), child)
 	}
+	approvalComplexity(&c)
 	return &c
 }
 

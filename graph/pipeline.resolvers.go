@@ -74,7 +74,8 @@ func (r *mutationResolver) CreateLead(ctx context.Context, input model.CreateLea
 	return p.CreateLead(ctx, chainmap.LeadInput{Enterprise: deref(input.Enterprise), FirmName: deref(input.FirmName),
 		CreditCode: deref(input.CreditCode), Segment: input.Segment, Park: deref(input.Park), Region: deref(input.Region),
 		Owner: deref(input.Owner), Investment: input.Investment, Capacity: input.Capacity, Jobs: input.Jobs,
-		NextStep: deref(input.NextStep), NextStepDue: deref(input.NextStepDue), Origin: originOr(input.Origin, "manual")})
+		NextStep: deref(input.NextStep), NextStepDue: deref(input.NextStepDue), Origin: originOr(input.Origin, "manual"),
+		ExpectedLanding: deref(input.ExpectedLanding)})
 }
 
 // CreateLeadFromTarget is the resolver for the createLeadFromTarget field.
@@ -95,7 +96,7 @@ func (r *mutationResolver) UpdateLead(ctx context.Context, id string, version in
 	}
 	return p.UpdateLead(ctx, id, int64(version), chainmap.LeadPatch{FirmName: input.FirmName, CreditCode: input.CreditCode,
 		Park: input.Park, Region: input.Region, Owner: input.Owner, NextStep: input.NextStep, NextStepDue: input.NextStepDue,
-		Investment: input.Investment, Capacity: input.Capacity, Jobs: input.Jobs,
+		Investment: input.Investment, Capacity: input.Capacity, Jobs: input.Jobs, ExpectedLanding: input.ExpectedLanding,
 		ClearInvestment: isTrue(input.ClearInvestment), ClearCapacity: isTrue(input.ClearCapacity), ClearJobs: isTrue(input.ClearJobs)})
 }
 

@@ -3,6 +3,7 @@ package importer
 import (
 	"strings"
 
+	"github.com/chainmap/chainmap"
 	w "golang.org/x/text/width"
 )
 
@@ -12,42 +13,9 @@ func cleanName(v string) string {
 	return strings.Join(strings.Fields(v), "")
 }
 
-// nameKey is the form two names are compared in: full-width folded to half-width,
-// brackets unified, spaces removed, 有限责任公司 written 有限公司, and a short place name
-// in brackets (河南XX（巩义）有限公司) dropped.
-func nameKey(v string) string {
-	v = w.Fold.String(v)
-	v = strings.Join(strings.Fields(v), "")
-	v = bracketFolder.Replace(v)
-	v = strings.ReplaceAll(v, "有限责任公司", "有限公司")
-	return dropBracketedPlace(v)
-}
-
-var bracketFolder = strings.NewReplacer("〔", "(", "〕", ")", "[", "(", "]", ")", "【", "(", "】", ")")
-
-// dropBracketedPlace removes "(巩义)"-style brackets of up to six characters that do
-// not hold 分公司 or 集团 (those change which firm it is).
-func dropBracketedPlace(v string) string {
-	var b strings.Builder
-	for {
-		i := strings.IndexByte(v, '(')
-		if i < 0 {
-			break
-		}
-		j := strings.IndexByte(v[i:], ')')
-		if j < 0 {
-			break
-		}
-		inner := v[i+1 : i+j]
-		b.WriteString(v[:i])
-		if n := len([]rune(inner)); n == 0 || n > 6 || strings.Contains(inner, "分公司") || strings.Contains(inner, "集团") {
-			b.WriteString(v[i : i+j+1])
-		}
-		v = v[i+j+1:]
-	}
-	b.WriteString(v)
-	return b.String()
-}
+// nameKey is the form two names are compared in: chainmap.FirmNameKey, the one
+// normalisation the importer and the pipeline's double-counting check share.
+func nameKey(v string) string { return chainmap.FirmNameKey(v) }
 
 // foldWidth folds full-width characters to half-width (（）become ()). Text with no
 // full-width form (most of it) is returned as it is, without the transformer's copy.

@@ -26,7 +26,7 @@ import (
 var _ chainmap.LeadStore = (*Store)(nil)
 
 // leadLabels are the labels of user data; Reset and prune never name them.
-var leadLabels = []string{"Lead", "FollowUp", "AuditEntry", "User", "AuditCounter"}
+var leadLabels = []string{"Lead", "FollowUp", "AuditEntry", "User", "AuditCounter", "Attachment"}
 
 func leadSchemaStatements() []string {
 	return []string{
@@ -36,6 +36,8 @@ func leadSchemaStatements() []string {
 		"CREATE CONSTRAINT auditentry_seq IF NOT EXISTS FOR (n:AuditEntry) REQUIRE n.seq IS UNIQUE",
 		"CREATE CONSTRAINT user_name IF NOT EXISTS FOR (n:User) REQUIRE n.name IS UNIQUE",
 		"CREATE CONSTRAINT auditcounter_id IF NOT EXISTS FOR (n:AuditCounter) REQUIRE n.id IS UNIQUE",
+		"CREATE CONSTRAINT attachment_id IF NOT EXISTS FOR (n:Attachment) REQUIRE n.id IS UNIQUE", // leads_attachments.go
+		"CREATE INDEX attachment_lead IF NOT EXISTS FOR (n:Attachment) ON (n.lead)",
 	}
 }
 

@@ -253,22 +253,34 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}{{"anonymous", ""}, {"viewer", "tok-viewer-0123456789"}, {"reader", "tok-reader-0123456789"},
 		{"owner", "tok-wang-0123456789"}, {"promoter", "tok-zhou-0123456789"}, {"manager", "tok-manager-0123456789"},
 		{"admin", "tok-admin-0123456789"}}
+	const request = `requestStageMove(id: $id, version: 1, input: {stage: SIGNED, contracted: 1,
+  evidence: [{kind: INVESTMENT_AGREEMENT, reference: "协议", date: "2026-01-02"}]})`
 	ops := []struct {
 		name, query string
 		allowed     string // the identities let through
+		pending     bool   // wang (the owner) requests a signing first: the lead is at version 2
 	}{
-		{"leads", `{ leads { edges { node { id } } } }`, "viewer reader owner promoter manager admin"},
-		{"lead", `query($id: ID!) { lead(id: $id) { id } }`, "viewer reader owner promoter manager admin"},
-		{"pipeline", `{ pipeline { total } }`, "viewer reader owner promoter manager admin"},
-		{"followUps", `query($id: ID!) { lead(id: $id) { followUps { id } } }`, "viewer reader owner promoter manager admin"},
-		{"auditTrail", `{ auditTrail { seq } }`, "manager admin"},
-		{"createLead", `mutation { createLead(input: {firmName: "x", segment: "W1", park: "east-park"}) { id } }`, "owner promoter manager admin"},
-		{"createLeadFromTarget", `mutation { createLeadFromTarget(enterprise: "gamma", segment: "W1", park: "east-park") { id } }`, "owner promoter manager admin"},
-		{"updateLead", `mutation($id: ID!) { updateLead(id: $id, version: 1, input: {nextStep: "x"}) { id } }`, "owner manager admin"},
-		{"reassign", `mutation($id: ID!) { updateLead(id: $id, version: 1, input: {owner: "zhou"}) { id } }`, "manager admin"},
-		{"moveLeadStage", `mutation($id: ID!) { moveLeadStage(id: $id, version: 1, stage: CONTACT) { id } }`, "owner manager admin"},
-		{"addFollowUp", `mutation($id: ID!) { addFollowUp(lead: $id, date: "2026-03-01", kind: CALL) { id } }`, "owner manager admin"},
-		{"closeLead", `mutation($id: ID!) { closeLead(id: $id, version: 1, reason: FUNDING) { id } }`, "owner manager admin"},
+		{"leads", `{ leads { edges { node { id } } } }`, "viewer reader owner promoter manager admin", false},
+		{"lead", `query($id: ID!) { lead(id: $id) { id } }`, "viewer reader owner promoter manager admin", false},
+		{"pipeline", `{ pipeline { total } }`, "viewer reader owner promoter manager admin", false},
+		{"followUps", `query($id: ID!) { lead(id: $id) { followUps { id } } }`, "viewer reader owner promoter manager admin", false},
+		{"auditTrail", `{ auditTrail { seq } }`, "manager admin", false},
+		{"createLead", `mutation { createLead(input: {firmName: "x", segment: "W1", park: "east-park"}) { id } }`, "owner promoter manager admin", false},
+		{"createLeadFromTarget", `mutation { createLeadFromTarget(enterprise: "gamma", segment: "W1", park: "east-park") { id } }`, "owner promoter manager admin", false},
+		{"updateLead", `mutation($id: ID!) { updateLead(id: $id, version: 1, input: {nextStep: "x"}) { id } }`, "owner manager admin", false},
+		{"reassign", `mutation($id: ID!) { updateLead(id: $id, version: 1, input: {owner: "zhou"}) { id } }`, "manager admin", false},
+		{"moveLeadStage", `mutation($id: ID!) { moveLeadStage(id: $id, version: 1, stage: CONTACT) { id } }`, "owner manager admin", false},
+		{"addFollowUp", `mutation($id: ID!) { addFollowUp(lead: $id, date: "2026-03-01", kind: CALL) { id } }`, "owner manager admin", false},
+		{"closeLead", `mutation($id: ID!) { closeLead(id: $id, version: 1, reason: FUNDING) { id } }`, "owner manager admin", false},
+		{"requestStageMove", `mutation($id: ID!) { ` + request + ` { id } }`, "owner manager admin", false},
+		// Separation of duties: the owner requested, so the owner may not decide.
+		{"approveStageMove", `mutation($id: ID!) { approveStageMove(id: $id, version: 2) { id } }`, "manager admin", true},
+		{"refuseStageMove", `mutation($id: ID!) { refuseStageMove(id: $id, version: 2, reason: "缺章") { id } }`, "manager admin", true},
+		{"withdrawStageMove", `mutation($id: ID!) { withdrawStageMove(id: $id, version: 2) { id } }`, "owner manager admin", true},
+		{"pipelineKPIs", `{ pipelineKPIs(period: MONTH, from: "2026-01-01", to: "2026-03-31") { rows { signed } } }`, "viewer reader owner promoter manager admin", false},
+		{"reminders", `{ reminders { kind } }`, "viewer reader owner promoter manager admin", false},
+		{"evidenceKinds", `{ evidenceKinds { kind } }`, "viewer reader owner promoter manager admin", false},
+		{"attachments", `query($id: ID!) { lead(id: $id) { attachments { id } canDecide } }`, "viewer reader owner promoter manager admin", false},
 	}
 	wang := chainmap.WithActor(context.Background(), chainmap.Actor{Name: "wang", Role: chainmap.RolePromoter})
 	for _, op := range ops {
@@ -276,6 +288,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 			l, err := p.CreateLead(wang, chainmap.LeadInput{FirmName: "测试", Segment: "W2", Park: "east-park"})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if op.pending {
+				_, r := (&client{t: t, ts: ts, bearer: "tok-wang-0123456789"}).gql(`mutation($id: ID!) { `+request+` { id } }`, map[string]any{"id": l.ID})
+				if errCode(r) != "ok" {
+					t.Fatalf("wang's request: %v", r.Errors)
+				}
 			}
 			_, r := (&client{t: t, ts: ts, bearer: id.token}).gql(op.query, map[string]any{"id": l.ID})
 			allowed := strings.Contains(" "+op.allowed+" ", " "+id.name+" ")
@@ -469,9 +487,7 @@ func TestWhatIfSignedLeads(t *testing.T) {
 	if got := changed(signed); strings.Contains(got, `"id":"`+missing+`"`) {
 		t.Errorf("a lead at 线索 changed the what-if of signed leads: %s", got)
 	}
-	if _, err := p.MoveLead(li, l.ID, 1, chainmap.LeadSigned, "", ""); err != nil {
-		t.Fatal(err)
-	}
+	signLead(t, p, l)
 	if got := changed(signed); !strings.Contains(got, `"id":"`+missing+`"},"statusBefore":"MISSING"`) {
 		t.Errorf("the signed lead did not change %s: %s", missing, got)
 	}
@@ -479,4 +495,27 @@ func TestWhatIfSignedLeads(t *testing.T) {
 	if errCode(r) != chainmap.EUNAUTHENTICATED {
 		t.Errorf("anonymous what-if over leads: %s", errCode(r))
 	}
+}
+
+// signLead moves a lead to 签约 the way a bureau does: wang's request with its agreement,
+// approved by the manager li.
+func signLead(t *testing.T, p *chainmap.Pipeline, l *chainmap.Lead) *chainmap.Lead {
+	t.Helper()
+	wang := chainmap.WithActor(context.Background(), chainmap.Actor{Name: "wang", Role: chainmap.RolePromoter})
+	li := chainmap.WithActor(context.Background(), chainmap.Actor{Name: "li", Role: chainmap.RoleManager})
+	if l.Owner != "wang" {
+		wang = li
+		li = chainmap.WithActor(context.Background(), chainmap.Actor{Name: "root", Role: chainmap.RoleAdmin})
+	}
+	amount := 2.0
+	r, err := p.RequestMove(wang, l.ID, l.Version, chainmap.MoveRequestInput{To: chainmap.LeadSigned, Contracted: &amount,
+		Evidence: []chainmap.Evidence{{Kind: chainmap.EvidenceAgreement, Reference: "协议 1 号", Date: "2026-01-02"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := p.DecideMove(li, l.ID, r.Version, true, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

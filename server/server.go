@@ -181,6 +181,9 @@ func New(cfg Config, store chainmap.Store, web fs.FS) *Server {
 	s.mux.HandleFunc("POST /auth/logout", s.logout)
 	s.mux.HandleFunc("GET /auth/me", s.me)
 	s.mux.HandleFunc("GET /export/audit.csv", s.requireAction(chainmap.ActReadAudit, s.auditCSV))
+	s.mux.HandleFunc("POST /leads/{id}/attachments", s.requireAction(chainmap.ActReadLeads, s.uploadAttachment))
+	s.mux.HandleFunc("GET /attachments/{id}", s.requireAction(chainmap.ActReadLeads, s.downloadAttachment))
+	s.mux.HandleFunc("GET /export/kpis.csv", s.requireAction(chainmap.ActReadLeads, s.kpiCSV))
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))

@@ -29,7 +29,8 @@ func TestLeadsExportFeedsTheDataset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &chainmap.Pipeline{Data: mem, Leads: st}
+	// li both requests and approves the moves to 投产 (a bureau may allow that).
+	p := &chainmap.Pipeline{Data: mem, Leads: st, Approval: chainmap.ApprovalPolicy{SelfApproval: true}}
 	li := chainmap.WithActor(ctx, chainmap.Actor{Name: "li", Role: chainmap.RoleManager})
 	cap5, inv := 5.0, 3.0
 	newFirm, err := p.CreateLead(li, chainmap.LeadInput{FirmName: "新材料公司", Segment: "W1", Park: "east-park", Capacity: &cap5, Investment: &inv})
@@ -44,8 +45,13 @@ func TestLeadsExportFeedsTheDataset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ev := []chainmap.Evidence{{Kind: chainmap.EvidenceProduction, Reference: "验收报告 1 号", Date: "2026-01-02"}}
 	for _, l := range []*chainmap.Lead{newFirm, known} {
-		if _, err := p.MoveLead(li, l.ID, 1, chainmap.LeadProduction, "", ""); err != nil {
+		r, err := p.RequestMove(li, l.ID, 1, chainmap.MoveRequestInput{To: chainmap.LeadProduction, Evidence: ev, Contracted: &inv})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.DecideMove(li, l.ID, r.Version, true, ""); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -24,12 +24,14 @@ import (
 
 func serveCmd(logger func() *slog.Logger) *cobra.Command {
 	var (
-		cfg        server.Config
-		dataDir    string
-		production bool
-		tokensFile string
-		statePath  string
-		nf         neo4jFlags
+		cfg          server.Config
+		dataDir      string
+		production   bool
+		approvers    string
+		selfApproval bool
+		tokensFile   string
+		statePath    string
+		nf           neo4jFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -63,7 +65,11 @@ new connections are refused, and requests in flight get --shutdown-grace to fini
 				return err
 			}
 			defer closeLeads()
-			cfg.Pipeline = &chainmap.Pipeline{Data: store, Leads: leads}
+			policy, err := approvalPolicy(approvers, selfApproval)
+			if err != nil {
+				return err
+			}
+			cfg.Pipeline = &chainmap.Pipeline{Data: store, Leads: leads, Approval: policy}
 			if users, err := leads.Users(ctx); err == nil && len(users) == 0 {
 				log.Warn("no accounts yet: leads need a login; add the first with chainmap user add NAME --role admin", "state", where)
 			}
@@ -109,6 +115,8 @@ new connections are refused, and requests in flight get --shutdown-grace to fini
 		},
 	}
 	cmd.Flags().StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address HOST:PORT")
+	cmd.Flags().StringVar(&approvers, "approvers", os.Getenv("CHAINMAP_APPROVERS"), "roles that approve moves to 签约 and later, comma-separated (default manager,admin; env CHAINMAP_APPROVERS)")
+	cmd.Flags().BoolVar(&selfApproval, "self-approval", os.Getenv("CHAINMAP_SELF_APPROVAL") == "1", "let an approver approve their own requests (off: separation of duties; env CHAINMAP_SELF_APPROVAL=1)")
 	cmd.Flags().StringVar(&dataDir, "data", "", "dataset folder for the embedded store (default: the bundled Zhengzhou aluminium dataset)")
 	cmd.Flags().BoolVar(&production, "production", os.Getenv("CHAINMAP_PRODUCTION") == "1", "production mode: introspection and GraphiQL off (env CHAINMAP_PRODUCTION=1)")
 	cmd.Flags().Int64Var(&cfg.MaxBodyBytes, "max-body", 1<<20, "largest request body in bytes")

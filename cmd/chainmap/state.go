@@ -216,11 +216,14 @@ Neo4j, backups run while the server serves.`,
 			if err != nil {
 				return err
 			}
+			if err := exportFiles(cmd.Context(), st, d); err != nil {
+				return err
+			}
 			if err := writeBackup(args[0], d); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "backed up %d leads, %d follow-ups, %d audit entries, %d users from %s to %s\n",
-				len(d.Leads), len(d.FollowUps), len(d.Audit), len(d.Users), where, args[0])
+			fmt.Fprintf(cmd.OutOrStdout(), "backed up %d leads, %d follow-ups, %d audit entries, %d users, %d files from %s to %s\n",
+				len(d.Leads), len(d.FollowUps), len(d.Audit), len(d.Users), len(d.Attachments), where, args[0])
 			return nil
 		},
 	}
@@ -253,8 +256,11 @@ Neo4j, backups run while the server serves.`,
 			if err := st.ImportState(cmd.Context(), d); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "restored %d leads, %d follow-ups, %d audit entries, %d users into %s\n",
-				len(d.Leads), len(d.FollowUps), len(d.Audit), len(d.Users), where)
+			if err := importFiles(cmd.Context(), st, d); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "restored %d leads, %d follow-ups, %d audit entries, %d users, %d files into %s\n",
+				len(d.Leads), len(d.FollowUps), len(d.Audit), len(d.Users), len(d.Attachments), where)
 			return nil
 		},
 	}

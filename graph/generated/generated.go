@@ -29,6 +29,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Attachment() AttachmentResolver
 	AuditEntry() AuditEntryResolver
 	Balance() BalanceResolver
 	Chain() ChainResolver
@@ -41,7 +42,9 @@ type ResolverRoot interface {
 	Goal() GoalResolver
 	Indicator() IndicatorResolver
 	InvestmentTarget() InvestmentTargetResolver
+	KPIReport() KPIReportResolver
 	Lead() LeadResolver
+	MoveRequest() MoveRequestResolver
 	Mutation() MutationResolver
 	NeighbourSegment() NeighbourSegmentResolver
 	Operation() OperationResolver
@@ -65,6 +68,17 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	Attachment struct {
+		At     func(childComplexity int) int
+		By     func(childComplexity int) int
+		ID     func(childComplexity int) int
+		Name   func(childComplexity int) int
+		SHA256 func(childComplexity int) int
+		Size   func(childComplexity int) int
+		Type   func(childComplexity int) int
+		URL    func(childComplexity int) int
+	}
+
 	AuditEntry struct {
 		Action  func(childComplexity int) int
 		Actor   func(childComplexity int) int
@@ -136,6 +150,16 @@ type ComplexityRoot struct {
 		Version     func(childComplexity int) int
 	}
 
+	DuplicateLead struct {
+		FirmName func(childComplexity int) int
+		Lead     func(childComplexity int) int
+		Match    func(childComplexity int) int
+		Owner    func(childComplexity int) int
+		Park     func(childComplexity int) int
+		Region   func(childComplexity int) int
+		Stage    func(childComplexity int) int
+	}
+
 	Enterprise struct {
 		Confidence    func(childComplexity int) int
 		CreditCode    func(childComplexity int) int
@@ -174,6 +198,19 @@ type ComplexityRoot struct {
 	EnterpriseEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	Evidence struct {
+		Attachments func(childComplexity int) int
+		Date        func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Reference   func(childComplexity int) int
+	}
+
+	EvidenceKindInfo struct {
+		Kind   func(childComplexity int) int
+		Label  func(childComplexity int) int
+		Stages func(childComplexity int) int
 	}
 
 	Flow struct {
@@ -278,20 +315,66 @@ type ComplexityRoot struct {
 		Segment      func(childComplexity int) int
 	}
 
+	KPIFormula struct {
+		Formula func(childComplexity int) int
+		Name    func(childComplexity int) int
+	}
+
+	KPIReport struct {
+		Formulas func(childComplexity int) int
+		GroupBy  func(childComplexity int) int
+		Period   func(childComplexity int) int
+		Rows     func(childComplexity int) int
+	}
+
+	KPIRow struct {
+		AwaitingStart    func(childComplexity int) int
+		Capacity         func(childComplexity int) int
+		Contracted       func(childComplexity int) int
+		ContractedToDate func(childComplexity int) int
+		Conversion       func(childComplexity int) int
+		DaysInStage      func(childComplexity int) int
+		Flagged          func(childComplexity int) int
+		FlaggedLeads     func(childComplexity int) int
+		FundingRate      func(childComplexity int) int
+		Group            func(childComplexity int) int
+		Honoured         func(childComplexity int) int
+		Last             func(childComplexity int) int
+		LeadsCreated     func(childComplexity int) int
+		PaidIn           func(childComplexity int) int
+		PaidInToDate     func(childComplexity int) int
+		PerformanceRate  func(childComplexity int) int
+		Period           func(childComplexity int) int
+		Producing        func(childComplexity int) int
+		Registered       func(childComplexity int) int
+		Signed           func(childComplexity int) int
+		SignedToDate     func(childComplexity int) int
+		Start            func(childComplexity int) int
+		StartRate        func(childComplexity int) int
+		Started          func(childComplexity int) int
+	}
+
 	KindCount struct {
 		Count func(childComplexity int) int
 		Kind  func(childComplexity int) int
 	}
 
 	Lead struct {
+		AmountFlags       func(childComplexity int) int
+		Attachments       func(childComplexity int) int
+		CanDecide         func(childComplexity int) int
 		Capacity          func(childComplexity int) int
 		CapacityUnit      func(childComplexity int) int
 		Chain             func(childComplexity int) int
+		Contracted        func(childComplexity int) int
 		CreatedAt         func(childComplexity int) int
 		CreatedBy         func(childComplexity int) int
 		CreditCode        func(childComplexity int) int
+		Decisions         func(childComplexity int) int
+		Duplicates        func(childComplexity int) int
 		Enterprise        func(childComplexity int) int
 		EnterpriseMissing func(childComplexity int) int
+		ExpectedLanding   func(childComplexity int) int
 		FirmName          func(childComplexity int) int
 		FollowUps         func(childComplexity int) int
 		HeldFrom          func(childComplexity int) int
@@ -304,10 +387,12 @@ type ComplexityRoot struct {
 		NextStepDue       func(childComplexity int) int
 		Origin            func(childComplexity int) int
 		Owner             func(childComplexity int) int
+		PaidIn            func(childComplexity int) int
 		Park              func(childComplexity int) int
 		Reason            func(childComplexity int) int
 		ReasonNote        func(childComplexity int) int
 		Region            func(childComplexity int) int
+		Request           func(childComplexity int) int
 		Segment           func(childComplexity int) int
 		SegmentMissing    func(childComplexity int) int
 		Stage             func(childComplexity int) int
@@ -326,13 +411,35 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	MoveRequest struct {
+		At         func(childComplexity int) int
+		By         func(childComplexity int) int
+		Contracted func(childComplexity int) int
+		DecidedAt  func(childComplexity int) int
+		DecidedBy  func(childComplexity int) int
+		Decision   func(childComplexity int) int
+		Duplicates func(childComplexity int) int
+		Evidence   func(childComplexity int) int
+		Flags      func(childComplexity int) int
+		From       func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Note       func(childComplexity int) int
+		PaidIn     func(childComplexity int) int
+		Reason     func(childComplexity int) int
+		To         func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AddFollowUp          func(childComplexity int, lead string, date string, kind chainmap.FollowUpKind, notes *string) int
+		ApproveStageMove     func(childComplexity int, id string, version int) int
 		CloseLead            func(childComplexity int, id string, version int, reason chainmap.CloseReason, note *string) int
 		CreateLead           func(childComplexity int, input model.CreateLeadInput) int
 		CreateLeadFromTarget func(childComplexity int, enterprise string, segment string, park *string, region *string, origin *string) int
 		MoveLeadStage        func(childComplexity int, id string, version int, stage chainmap.LeadStage, reason *chainmap.CloseReason, note *string) int
+		RefuseStageMove      func(childComplexity int, id string, version int, reason string) int
+		RequestStageMove     func(childComplexity int, id string, version int, input model.StageRequestInput) int
 		UpdateLead           func(childComplexity int, id string, version int, input model.UpdateLeadInput) int
+		WithdrawStageMove    func(childComplexity int, id string, version int) int
 	}
 
 	NeighbourSegment struct {
@@ -476,6 +583,7 @@ type ComplexityRoot struct {
 		Dataset            func(childComplexity int) int
 		Enterprise         func(childComplexity int, id string) int
 		Enterprises        func(childComplexity int, filter *model.EnterpriseFilter, first *int, after *string, orderBy *model.EnterpriseOrder) int
+		EvidenceKinds      func(childComplexity int) int
 		GapAnalysis        func(childComplexity int, chain string, scope model.ScopeInput, thresholds []*model.ThresholdInput, orderBy *model.GapOrder, verifiedOnly *bool) int
 		Goals              func(childComplexity int, region *string) int
 		Indicators         func(childComplexity int, region *string, metric *string) int
@@ -486,11 +594,13 @@ type ComplexityRoot struct {
 		Park               func(childComplexity int, id string) int
 		Parks              func(childComplexity int, region *string) int
 		Pipeline           func(childComplexity int, filter *chainmap.LeadFilter) int
+		PipelineKPIs       func(childComplexity int, period chainmap.KPIPeriod, groupBy *chainmap.KPIGroup, from string, to string, filter *chainmap.LeadFilter) int
 		Platforms          func(childComplexity int) int
 		Policies           func(childComplexity int, segment *string) int
 		Projects           func(childComplexity int, enterprise *string, park *string, region *string, segment *string) int
 		Region             func(childComplexity int, id string) int
 		Regions            func(childComplexity int, parent *string) int
+		Reminders          func(childComplexity int, staleDays *int) int
 		Roadmap            func(childComplexity int, chain string, scope model.ScopeInput, steps *int, targetsPerStep *int) int
 		ScopeCoverage      func(childComplexity int, scope model.ScopeInput) int
 		Search             func(childComplexity int, text string, first *int) int
@@ -516,6 +626,15 @@ type ComplexityRoot struct {
 		Parent          func(childComplexity int) int
 		Parks           func(childComplexity int) int
 		Sources         func(childComplexity int) int
+	}
+
+	Reminder struct {
+		CanDecide func(childComplexity int) int
+		Days      func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		Lead      func(childComplexity int) int
+		Message   func(childComplexity int) int
+		Since     func(childComplexity int) int
 	}
 
 	Roadmap struct {
@@ -623,10 +742,11 @@ type ComplexityRoot struct {
 	}
 
 	StageChange struct {
-		At   func(childComplexity int) int
-		By   func(childComplexity int) int
-		From func(childComplexity int) int
-		To   func(childComplexity int) int
+		At          func(childComplexity int) int
+		By          func(childComplexity int) int
+		From        func(childComplexity int) int
+		RequestedBy func(childComplexity int) int
+		To          func(childComplexity int) int
 	}
 
 	StageCompleteness struct {
@@ -706,6 +826,11 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AttachmentResolver interface {
+	Size(ctx context.Context, obj *chainmap.Attachment) (int, error)
+
+	URL(ctx context.Context, obj *chainmap.Attachment) (string, error)
+}
 type AuditEntryResolver interface {
 	Seq(ctx context.Context, obj *chainmap.AuditEntry) (int, error)
 }
@@ -775,6 +900,9 @@ type IndicatorResolver interface {
 type InvestmentTargetResolver interface {
 	Segment(ctx context.Context, obj *chainmap.Target) (*chainmap.Segment, error)
 }
+type KPIReportResolver interface {
+	Formulas(ctx context.Context, obj *chainmap.KPIReport) ([]*chainmap.KPIFormula, error)
+}
 type LeadResolver interface {
 	Version(ctx context.Context, obj *chainmap.Lead) (int, error)
 	Enterprise(ctx context.Context, obj *chainmap.Lead) (*chainmap.Enterprise, error)
@@ -789,6 +917,14 @@ type LeadResolver interface {
 	Reason(ctx context.Context, obj *chainmap.Lead) (*chainmap.CloseReason, error)
 
 	FollowUps(ctx context.Context, obj *chainmap.Lead) ([]*chainmap.FollowUp, error)
+
+	Attachments(ctx context.Context, obj *chainmap.Lead) ([]*chainmap.Attachment, error)
+	CanDecide(ctx context.Context, obj *chainmap.Lead) (bool, error)
+}
+type MoveRequestResolver interface {
+	Decision(ctx context.Context, obj *chainmap.MoveRequest) (*chainmap.RequestDecision, error)
+
+	DecidedAt(ctx context.Context, obj *chainmap.MoveRequest) (*time.Time, error)
 }
 type MutationResolver interface {
 	CreateLead(ctx context.Context, input model.CreateLeadInput) (*chainmap.Lead, error)
@@ -797,6 +933,10 @@ type MutationResolver interface {
 	MoveLeadStage(ctx context.Context, id string, version int, stage chainmap.LeadStage, reason *chainmap.CloseReason, note *string) (*chainmap.Lead, error)
 	AddFollowUp(ctx context.Context, lead string, date string, kind chainmap.FollowUpKind, notes *string) (*chainmap.FollowUp, error)
 	CloseLead(ctx context.Context, id string, version int, reason chainmap.CloseReason, note *string) (*chainmap.Lead, error)
+	RequestStageMove(ctx context.Context, id string, version int, input model.StageRequestInput) (*chainmap.Lead, error)
+	ApproveStageMove(ctx context.Context, id string, version int) (*chainmap.Lead, error)
+	RefuseStageMove(ctx context.Context, id string, version int, reason string) (*chainmap.Lead, error)
+	WithdrawStageMove(ctx context.Context, id string, version int) (*chainmap.Lead, error)
 }
 type NeighbourSegmentResolver interface {
 	Segment(ctx context.Context, obj *chainmap.Neighbour) (*chainmap.Segment, error)
@@ -864,6 +1004,9 @@ type QueryResolver interface {
 	Roadmap(ctx context.Context, chain string, scope model.ScopeInput, steps *int, targetsPerStep *int) (*chainmap.Roadmap, error)
 	WhatIf(ctx context.Context, chain string, scope model.ScopeInput, add []*model.WhatIfInput, remove []*model.WhatIfInput, addLeads *chainmap.LeadFilter) (*chainmap.WhatIfResult, error)
 	ScopeCoverage(ctx context.Context, scope model.ScopeInput) (*chainmap.Coverage, error)
+	PipelineKPIs(ctx context.Context, period chainmap.KPIPeriod, groupBy *chainmap.KPIGroup, from string, to string, filter *chainmap.LeadFilter) (*chainmap.KPIReport, error)
+	Reminders(ctx context.Context, staleDays *int) ([]*chainmap.Reminder, error)
+	EvidenceKinds(ctx context.Context) ([]*model.EvidenceKindInfo, error)
 	Leads(ctx context.Context, filter *chainmap.LeadFilter, first *int, after *string) (*model.LeadConnection, error)
 	Lead(ctx context.Context, id string) (*chainmap.Lead, error)
 	Pipeline(ctx context.Context, filter *chainmap.LeadFilter) (*chainmap.PipelineReport, error)
@@ -940,6 +1083,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "Attachment.at":
+		if e.ComplexityRoot.Attachment.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Attachment.At(childComplexity), true
+	case "Attachment.by":
+		if e.ComplexityRoot.Attachment.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Attachment.By(childComplexity), true
+	case "Attachment.id":
+		if e.ComplexityRoot.Attachment.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Attachment.ID(childComplexity), true
+	case "Attachment.name":
+		if e.ComplexityRoot.Attachment.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Attachment.Name(childComplexity), true
+	case "Attachment.sha256":
+		if e.ComplexityRoot.Attachment.SHA256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Attachment.SHA256(childComplexity), true
+	case "Attachment.size":
+		if e.ComplexityRoot.Attachment.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Attachment.Size(childComplexity), true
+	case "Attachment.type":
+		if e.ComplexityRoot.Attachment.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Attachment.Type(childComplexity), true
+	case "Attachment.url":
+		if e.ComplexityRoot.Attachment.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Attachment.URL(childComplexity), true
 
 	case "AuditEntry.action":
 		if e.ComplexityRoot.AuditEntry.Action == nil {
@@ -1253,6 +1445,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Dataset.Version(childComplexity), true
 
+	case "DuplicateLead.firmName":
+		if e.ComplexityRoot.DuplicateLead.FirmName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateLead.FirmName(childComplexity), true
+	case "DuplicateLead.leadId":
+		if e.ComplexityRoot.DuplicateLead.Lead == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateLead.Lead(childComplexity), true
+	case "DuplicateLead.match":
+		if e.ComplexityRoot.DuplicateLead.Match == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateLead.Match(childComplexity), true
+	case "DuplicateLead.owner":
+		if e.ComplexityRoot.DuplicateLead.Owner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateLead.Owner(childComplexity), true
+	case "DuplicateLead.parkId":
+		if e.ComplexityRoot.DuplicateLead.Park == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateLead.Park(childComplexity), true
+	case "DuplicateLead.regionId":
+		if e.ComplexityRoot.DuplicateLead.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateLead.Region(childComplexity), true
+	case "DuplicateLead.stage":
+		if e.ComplexityRoot.DuplicateLead.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateLead.Stage(childComplexity), true
+
 	case "Enterprise.confidence":
 		if e.ComplexityRoot.Enterprise.Confidence == nil {
 			break
@@ -1441,6 +1676,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EnterpriseEdge.Node(childComplexity), true
+
+	case "Evidence.attachmentIds":
+		if e.ComplexityRoot.Evidence.Attachments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.Attachments(childComplexity), true
+	case "Evidence.date":
+		if e.ComplexityRoot.Evidence.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.Date(childComplexity), true
+	case "Evidence.kind":
+		if e.ComplexityRoot.Evidence.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.Kind(childComplexity), true
+	case "Evidence.reference":
+		if e.ComplexityRoot.Evidence.Reference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.Reference(childComplexity), true
+
+	case "EvidenceKindInfo.kind":
+		if e.ComplexityRoot.EvidenceKindInfo.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceKindInfo.Kind(childComplexity), true
+	case "EvidenceKindInfo.label":
+		if e.ComplexityRoot.EvidenceKindInfo.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceKindInfo.Label(childComplexity), true
+	case "EvidenceKindInfo.stages":
+		if e.ComplexityRoot.EvidenceKindInfo.Stages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceKindInfo.Stages(childComplexity), true
 
 	case "Flow.coefficient":
 		if e.ComplexityRoot.Flow.Coefficient == nil {
@@ -1935,6 +2214,189 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InvestmentTarget.Segment(childComplexity), true
 
+	case "KPIFormula.formula":
+		if e.ComplexityRoot.KPIFormula.Formula == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIFormula.Formula(childComplexity), true
+	case "KPIFormula.name":
+		if e.ComplexityRoot.KPIFormula.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIFormula.Name(childComplexity), true
+
+	case "KPIReport.formulas":
+		if e.ComplexityRoot.KPIReport.Formulas == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIReport.Formulas(childComplexity), true
+	case "KPIReport.groupBy":
+		if e.ComplexityRoot.KPIReport.GroupBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIReport.GroupBy(childComplexity), true
+	case "KPIReport.period":
+		if e.ComplexityRoot.KPIReport.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIReport.Period(childComplexity), true
+	case "KPIReport.rows":
+		if e.ComplexityRoot.KPIReport.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIReport.Rows(childComplexity), true
+
+	case "KPIRow.awaitingStart":
+		if e.ComplexityRoot.KPIRow.AwaitingStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRow.AwaitingStart(childComplexity), true
+	case "KPIRow.capacity":
+		if e.ComplexityRoot.KPIRow.Capacity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRow.Capacity(childComplexity), true
+	case "KPIRow.contracted":
+		if e.ComplexityRoot.KPIRow.Contracted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRow.Contracted(childComplexity), true
+	case "KPIRow.contractedToDate":
+		if e.ComplexityRoot.KPIRow.ContractedToDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRow.ContractedToDate(childComplexity), true
+	case "KPIRow.conversion":
+		if e.ComplexityRoot.KPIRow.Conversion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRow.Conversion(childComplexity), true
+	case "KPIRow.daysInStage":
+		if e.ComplexityRoot.KPIRow.DaysInStage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRow.DaysInStage(childComplexity), true
+	case "KPIRow.flagged":
+		if e.ComplexityRoot.KPIRow.Flagged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRow.Flagged(childComplexity), true
+	case "KPIRow.flaggedLeads":
+		if e.ComplexityRoot.KPIRow.FlaggedLeads == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRow.FlaggedLeads(childComplexity), true
+	case "KPIRow.fundingRate":
+		if e.ComplexityRoot.KPIRow.FundingRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRow.FundingRate(childComplexity), true
+	case "KPIRow.group":
+		if e.ComplexityRoot.KPIRow.Group == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRow.Group(childComplexity), true
+	case "KPIRow.honoured":
+		if e.ComplexityRoot.KPIRow.Honoured == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRow.Honoured(childComplexity), true
+	case "KPIRow.last":
+		if e.ComplexityRoot.KPIRow.Last == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRow.Last(childComplexity), true
+	case "KPIRow.leadsCreated":
+		if e.ComplexityRoot.KPIRow.LeadsCreated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRow.LeadsCreated(childComplexity), true
+	case "KPIRow.paidIn":
+		if e.ComplexityRoot.KPIRow.PaidIn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRow.PaidIn(childComplexity), true
+	case "KPIRow.paidInToDate":
+		if e.ComplexityRoot.KPIRow.PaidInToDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRow.PaidInToDate(childComplexity), true
+	case "KPIRow.performanceRate":
+		if e.ComplexityRoot.KPIRow.PerformanceRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRow.PerformanceRate(childComplexity), true
+	case "KPIRow.period":
+		if e.ComplexityRoot.KPIRow.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRow.Period(childComplexity), true
+	case "KPIRow.producing":
+		if e.ComplexityRoot.KPIRow.Producing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRow.Producing(childComplexity), true
+	case "KPIRow.registered":
+		if e.ComplexityRoot.KPIRow.Registered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRow.Registered(childComplexity), true
+	case "KPIRow.signed":
+		if e.ComplexityRoot.KPIRow.Signed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRow.Signed(childComplexity), true
+	case "KPIRow.signedToDate":
+		if e.ComplexityRoot.KPIRow.SignedToDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRow.SignedToDate(childComplexity), true
+	case "KPIRow.start":
+		if e.ComplexityRoot.KPIRow.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRow.Start(childComplexity), true
+	case "KPIRow.startRate":
+		if e.ComplexityRoot.KPIRow.StartRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRow.StartRate(childComplexity), true
+	case "KPIRow.started":
+		if e.ComplexityRoot.KPIRow.Started == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRow.Started(childComplexity), true
+
 	case "KindCount.count":
 		if e.ComplexityRoot.KindCount.Count == nil {
 			break
@@ -1948,6 +2410,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.KindCount.Kind(childComplexity), true
 
+	case "Lead.amountFlags":
+		if e.ComplexityRoot.Lead.AmountFlags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.AmountFlags(childComplexity), true
+	case "Lead.attachments":
+		if e.ComplexityRoot.Lead.Attachments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Attachments(childComplexity), true
+	case "Lead.canDecide":
+		if e.ComplexityRoot.Lead.CanDecide == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.CanDecide(childComplexity), true
 	case "Lead.capacity":
 		if e.ComplexityRoot.Lead.Capacity == nil {
 			break
@@ -1966,6 +2446,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Lead.Chain(childComplexity), true
+	case "Lead.contracted":
+		if e.ComplexityRoot.Lead.Contracted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Contracted(childComplexity), true
 	case "Lead.createdAt":
 		if e.ComplexityRoot.Lead.CreatedAt == nil {
 			break
@@ -1984,6 +2470,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Lead.CreditCode(childComplexity), true
+	case "Lead.decisions":
+		if e.ComplexityRoot.Lead.Decisions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Decisions(childComplexity), true
+	case "Lead.duplicates":
+		if e.ComplexityRoot.Lead.Duplicates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Duplicates(childComplexity), true
 	case "Lead.enterprise", "Lead.enterpriseId":
 		if e.ComplexityRoot.Lead.Enterprise == nil {
 			break
@@ -1996,6 +2494,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Lead.EnterpriseMissing(childComplexity), true
+	case "Lead.expectedLanding":
+		if e.ComplexityRoot.Lead.ExpectedLanding == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.ExpectedLanding(childComplexity), true
 	case "Lead.firmName":
 		if e.ComplexityRoot.Lead.FirmName == nil {
 			break
@@ -2068,6 +2572,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Lead.Owner(childComplexity), true
+	case "Lead.paidIn":
+		if e.ComplexityRoot.Lead.PaidIn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.PaidIn(childComplexity), true
 	case "Lead.park", "Lead.parkId":
 		if e.ComplexityRoot.Lead.Park == nil {
 			break
@@ -2092,6 +2602,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Lead.Region(childComplexity), true
+	case "Lead.request":
+		if e.ComplexityRoot.Lead.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Request(childComplexity), true
 	case "Lead.segment", "Lead.segmentId":
 		if e.ComplexityRoot.Lead.Segment == nil {
 			break
@@ -2155,6 +2671,97 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LeadEdge.Node(childComplexity), true
 
+	case "MoveRequest.at":
+		if e.ComplexityRoot.MoveRequest.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoveRequest.At(childComplexity), true
+	case "MoveRequest.by":
+		if e.ComplexityRoot.MoveRequest.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoveRequest.By(childComplexity), true
+	case "MoveRequest.contracted":
+		if e.ComplexityRoot.MoveRequest.Contracted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoveRequest.Contracted(childComplexity), true
+	case "MoveRequest.decidedAt":
+		if e.ComplexityRoot.MoveRequest.DecidedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoveRequest.DecidedAt(childComplexity), true
+	case "MoveRequest.decidedBy":
+		if e.ComplexityRoot.MoveRequest.DecidedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoveRequest.DecidedBy(childComplexity), true
+	case "MoveRequest.decision":
+		if e.ComplexityRoot.MoveRequest.Decision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoveRequest.Decision(childComplexity), true
+	case "MoveRequest.duplicates":
+		if e.ComplexityRoot.MoveRequest.Duplicates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoveRequest.Duplicates(childComplexity), true
+	case "MoveRequest.evidence":
+		if e.ComplexityRoot.MoveRequest.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoveRequest.Evidence(childComplexity), true
+	case "MoveRequest.flags":
+		if e.ComplexityRoot.MoveRequest.Flags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoveRequest.Flags(childComplexity), true
+	case "MoveRequest.from":
+		if e.ComplexityRoot.MoveRequest.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoveRequest.From(childComplexity), true
+	case "MoveRequest.id":
+		if e.ComplexityRoot.MoveRequest.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoveRequest.ID(childComplexity), true
+	case "MoveRequest.note":
+		if e.ComplexityRoot.MoveRequest.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoveRequest.Note(childComplexity), true
+	case "MoveRequest.paidIn":
+		if e.ComplexityRoot.MoveRequest.PaidIn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoveRequest.PaidIn(childComplexity), true
+	case "MoveRequest.reason":
+		if e.ComplexityRoot.MoveRequest.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoveRequest.Reason(childComplexity), true
+	case "MoveRequest.to":
+		if e.ComplexityRoot.MoveRequest.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoveRequest.To(childComplexity), true
+
 	case "Mutation.addFollowUp":
 		if e.ComplexityRoot.Mutation.AddFollowUp == nil {
 			break
@@ -2166,6 +2773,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddFollowUp(childComplexity, args["lead"].(string), args["date"].(string), args["kind"].(chainmap.FollowUpKind), args["notes"].(*string)), true
+	case "Mutation.approveStageMove":
+		if e.ComplexityRoot.Mutation.ApproveStageMove == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveStageMove_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveStageMove(childComplexity, args["id"].(string), args["version"].(int)), true
 	case "Mutation.closeLead":
 		if e.ComplexityRoot.Mutation.CloseLead == nil {
 			break
@@ -2210,6 +2828,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MoveLeadStage(childComplexity, args["id"].(string), args["version"].(int), args["stage"].(chainmap.LeadStage), args["reason"].(*chainmap.CloseReason), args["note"].(*string)), true
+	case "Mutation.refuseStageMove":
+		if e.ComplexityRoot.Mutation.RefuseStageMove == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_refuseStageMove_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RefuseStageMove(childComplexity, args["id"].(string), args["version"].(int), args["reason"].(string)), true
+	case "Mutation.requestStageMove":
+		if e.ComplexityRoot.Mutation.RequestStageMove == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestStageMove_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestStageMove(childComplexity, args["id"].(string), args["version"].(int), args["input"].(model.StageRequestInput)), true
 	case "Mutation.updateLead":
 		if e.ComplexityRoot.Mutation.UpdateLead == nil {
 			break
@@ -2221,6 +2861,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateLead(childComplexity, args["id"].(string), args["version"].(int), args["input"].(model.UpdateLeadInput)), true
+	case "Mutation.withdrawStageMove":
+		if e.ComplexityRoot.Mutation.WithdrawStageMove == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_withdrawStageMove_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WithdrawStageMove(childComplexity, args["id"].(string), args["version"].(int)), true
 
 	case "NeighbourSegment.enterprises":
 		if e.ComplexityRoot.NeighbourSegment.Enterprises == nil {
@@ -2922,6 +3573,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Enterprises(childComplexity, args["filter"].(*model.EnterpriseFilter), args["first"].(*int), args["after"].(*string), args["orderBy"].(*model.EnterpriseOrder)), true
+	case "Query.evidenceKinds":
+		if e.ComplexityRoot.Query.EvidenceKinds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.EvidenceKinds(childComplexity), true
 	case "Query.gapAnalysis":
 		if e.ComplexityRoot.Query.GapAnalysis == nil {
 			break
@@ -3028,6 +3685,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Pipeline(childComplexity, args["filter"].(*chainmap.LeadFilter)), true
+	case "Query.pipelineKPIs":
+		if e.ComplexityRoot.Query.PipelineKPIs == nil {
+			break
+		}
+
+		args, err := ec.field_Query_pipelineKPIs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PipelineKPIs(childComplexity, args["period"].(chainmap.KPIPeriod), args["groupBy"].(*chainmap.KPIGroup), args["from"].(string), args["to"].(string), args["filter"].(*chainmap.LeadFilter)), true
 	case "Query.platforms":
 		if e.ComplexityRoot.Query.Platforms == nil {
 			break
@@ -3078,6 +3746,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Regions(childComplexity, args["parent"].(*string)), true
+	case "Query.reminders":
+		if e.ComplexityRoot.Query.Reminders == nil {
+			break
+		}
+
+		args, err := ec.field_Query_reminders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Reminders(childComplexity, args["staleDays"].(*int)), true
 	case "Query.roadmap":
 		if e.ComplexityRoot.Query.Roadmap == nil {
 			break
@@ -3241,6 +3920,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.Sources(childComplexity), true
+
+	case "Reminder.canDecide":
+		if e.ComplexityRoot.Reminder.CanDecide == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reminder.CanDecide(childComplexity), true
+	case "Reminder.days":
+		if e.ComplexityRoot.Reminder.Days == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reminder.Days(childComplexity), true
+	case "Reminder.kind":
+		if e.ComplexityRoot.Reminder.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reminder.Kind(childComplexity), true
+	case "Reminder.lead":
+		if e.ComplexityRoot.Reminder.Lead == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reminder.Lead(childComplexity), true
+	case "Reminder.message":
+		if e.ComplexityRoot.Reminder.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reminder.Message(childComplexity), true
+	case "Reminder.since":
+		if e.ComplexityRoot.Reminder.Since == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reminder.Since(childComplexity), true
 
 	case "Roadmap.chain":
 		if e.ComplexityRoot.Roadmap.Chain == nil {
@@ -3748,6 +4464,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StageChange.From(childComplexity), true
+	case "StageChange.requestedBy":
+		if e.ComplexityRoot.StageChange.RequestedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageChange.RequestedBy(childComplexity), true
 	case "StageChange.to":
 		if e.ComplexityRoot.StageChange.To == nil {
 			break
@@ -4045,8 +4767,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("CreateLeadInput", ec.unmarshalInputCreateLeadInput),
 			graphql.NewInputUnmarshaler("EnterpriseFilter", ec.unmarshalInputEnterpriseFilter),
+			graphql.NewInputUnmarshaler("EvidenceInput", ec.unmarshalInputEvidenceInput),
 			graphql.NewInputUnmarshaler("LeadFilter", ec.unmarshalInputLeadFilter),
 			graphql.NewInputUnmarshaler("ScopeInput", ec.unmarshalInputScopeInput),
+			graphql.NewInputUnmarshaler("StageRequestInput", ec.unmarshalInputStageRequestInput),
 			graphql.NewInputUnmarshaler("ThresholdInput", ec.unmarshalInputThresholdInput),
 			graphql.NewInputUnmarshaler("UpdateLeadInput", ec.unmarshalInputUpdateLeadInput),
 			graphql.NewInputUnmarshaler("WhatIfInput", ec.unmarshalInputWhatIfInput),
@@ -4541,6 +5265,266 @@ type ScopeCoverage {
 extend type Query {
   "The parks and regions a scope covers (ids, sorted)."
   scopeCoverage(scope: ScopeInput!): ScopeCoverage!
+}
+`, BuiltIn: false},
+	{Name: "../../schema/approval.graphqls", Input: `# Approval of stage moves, evidence files, KPIs and reminders (issue 19; docs/pipeline.md).
+# Like the rest of the pipeline, everything here needs a login.
+
+"A kind of document backing a move (docs/pipeline.md lists which stage needs which)."
+enum EvidenceKind {
+  "投资协议: the signed investment agreement (签约)"
+  INVESTMENT_AGREEMENT
+  "营业执照: the local company's business licence (注册)"
+  BUSINESS_LICENCE
+  "用地合同: land use contract (开工)"
+  LAND_CONTRACT
+  "转账凭证: bank transfer voucher, for capital paid in"
+  TRANSFER_VOUCHER
+  "施工许可证: construction permit (开工)"
+  CONSTRUCTION_PERMIT
+  "投产证明: proof of production (投产)"
+  PRODUCTION_CERTIFICATE
+  "其他"
+  OTHER
+}
+
+"What became of a request."
+enum RequestDecision {
+  APPROVED
+  REFUSED
+  WITHDRAWN
+}
+
+"One document backing a move."
+type Evidence {
+  kind: EvidenceKind!
+  "The document's number or other reference."
+  reference: String!
+  "Its date, YYYY-MM-DD."
+  date: String!
+  "Ids of the lead's attachments that hold it."
+  attachmentIds: [ID!]!
+}
+
+"A requested move to 签约 or later: pending (decision null) or decided."
+type MoveRequest {
+  id: ID!
+  from: LeadStage!
+  to: LeadStage!
+  evidence: [Evidence!]!
+  "The contracted investment it establishes, 亿元."
+  contracted: Float
+  "Capital paid in to date, 亿元."
+  paidIn: Float
+  note: String
+  "Amounts that jumped beyond 3× (confirmed by the requester); reports mark them."
+  flags: [String!]!
+  "Other signed leads of the same firm when it was requested."
+  duplicates: [DuplicateLead!]!
+  "Who requested, when."
+  by: String!
+  at: Time!
+  decision: RequestDecision
+  decidedBy: String
+  decidedAt: Time
+  "Why it was refused."
+  reason: String
+}
+
+"Another lead of the same firm at 签约 or later: the same project may be counted twice."
+type DuplicateLead {
+  leadId: ID!
+  firmName: String!
+  parkId: ID
+  regionId: ID
+  stage: LeadStage!
+  owner: String!
+  "How the firm was recognised: credit_code or name."
+  match: String!
+}
+
+"An evidence file stored with a lead; download it at url."
+type Attachment {
+  id: ID!
+  name: String!
+  "Its type, judged by content."
+  type: String!
+  size: Int!
+  sha256: String!
+  by: String!
+  at: Time!
+  "GET this path (with your login) to download it."
+  url: String!
+}
+
+extend type Lead {
+  "When the project is expected to land (be signed), YYYY-MM-DD."
+  expectedLanding: String
+  "The move waiting for approval, if any."
+  request: MoveRequest
+  "Decided requests, oldest first."
+  decisions: [MoveRequest!]!
+  "Other signed leads of the same firm (checked at creation and signing)."
+  duplicates: [DuplicateLead!]!
+  "The approved contracted investment, 亿元."
+  contracted: Float
+  "The approved capital paid in to date, 亿元."
+  paidIn: Float
+  "Amount jumps of its approved requests."
+  amountFlags: [String!]!
+  "Its evidence files."
+  attachments: [Attachment!]!
+  "Whether you may approve or refuse its waiting request."
+  canDecide: Boolean!
+}
+
+extend type StageChange {
+  "Who requested the move, when it needed approval (by approved it)."
+  requestedBy: String
+}
+
+extend input CreateLeadInput {
+  "YYYY-MM-DD"
+  expectedLanding: String
+}
+
+extend input UpdateLeadInput {
+  "YYYY-MM-DD; \"\" clears it."
+  expectedLanding: String
+}
+
+input EvidenceInput {
+  kind: EvidenceKind!
+  reference: String!
+  "YYYY-MM-DD, not in the future."
+  date: String!
+  "Ids of this lead's attachments (upload first: POST /leads/{id}/attachments)."
+  attachmentIds: [ID!]
+}
+
+"A move to 签约 or later, with its evidence and the amounts it establishes."
+input StageRequestInput {
+  stage: LeadStage!
+  "1 to 10 items, at least one of the kind the stage needs."
+  evidence: [EvidenceInput!]!
+  "Contracted investment, 亿元: required on the first move to 签约 or later."
+  contracted: Float
+  "Capital paid in to date, 亿元 (needs a TRANSFER_VOUCHER when it rises)."
+  paidIn: Float
+  note: String
+  "Confirms amounts that jump beyond 3× the expected or previous ones."
+  confirmJump: Boolean
+}
+
+"An evidence kind as the request form offers it."
+type EvidenceKindInfo {
+  kind: EvidenceKind!
+  label: String!
+  "The stages a request to which this kind satisfies."
+  stages: [LeadStage!]!
+}
+
+enum KPIPeriod {
+  MONTH
+  QUARTER
+  YEAR
+}
+
+enum KPIGroup {
+  NONE
+  CHAIN
+  SEGMENT
+  PARK
+  REGION
+  OWNER
+}
+
+"The KPIs of each group in each period; formulas says how each is computed."
+type KPIReport {
+  period: KPIPeriod!
+  groupBy: KPIGroup!
+  rows: [KPIRow!]!
+  formulas: [KPIFormula!]!
+}
+
+"One group in one period. Flows count the period; *ToDate and rates are the state at its end."
+type KPIRow {
+  "2026-03, 2026-Q1 or 2026."
+  period: String!
+  "First and last day, YYYY-MM-DD."
+  start: String!
+  last: String!
+  "The chain, segment, park, region or owner id; empty for none (or leads without one)."
+  group: String!
+  leadsCreated: Int!
+  signed: Int!
+  registered: Int!
+  started: Int!
+  producing: Int!
+  "亿元, signed in the period."
+  contracted: Float!
+  "亿元, paid in during the period."
+  paidIn: Float!
+  daysInStage: [StageDays!]!
+  conversion: [StageConversion!]!
+  signedToDate: Int!
+  honoured: Int!
+  "履约率"
+  performanceRate: Float
+  awaitingStart: Int!
+  "开工率"
+  startRate: Float
+  contractedToDate: Float!
+  paidInToDate: Float!
+  "资金到位率"
+  fundingRate: Float
+  capacity: [UnitFigure!]!
+  flagged: Int!
+  flaggedLeads: [ID!]!
+}
+
+type KPIFormula {
+  name: String!
+  formula: String!
+}
+
+enum ReminderKind {
+  APPROVAL_WAITING
+  NEXT_STEP_OVERDUE
+  NO_FOLLOW_UP
+  LANDING_PASSED
+}
+
+"Something to do about a lead."
+type Reminder {
+  kind: ReminderKind!
+  lead: Lead!
+  "The date it dates from, YYYY-MM-DD."
+  since: String!
+  days: Int!
+  "You may approve or refuse the waiting request."
+  canDecide: Boolean!
+  message: String!
+}
+
+extend type Query {
+  "KPIs per period from ` + "`" + `from` + "`" + ` to ` + "`" + `to` + "`" + ` (YYYY-MM-DD), from approved records only."
+  pipelineKPIs(period: KPIPeriod!, groupBy: KPIGroup = NONE, from: String!, to: String!, filter: LeadFilter): KPIReport!
+  "Your reminders (a promoter's own leads, every lead for a manager); staleDays 1 to 3650, default 30."
+  reminders(staleDays: Int): [Reminder!]!
+  "The evidence kinds, with the stages each satisfies."
+  evidenceKinds: [EvidenceKindInfo!]!
+}
+
+extend type Mutation {
+  "Request a move to 签约 or later at the version you saw; the stage changes only when it is approved."
+  requestStageMove(id: ID!, version: Int!, input: StageRequestInput!): Lead!
+  "Approve the waiting request (approvers; never your own request unless the bureau allows it)."
+  approveStageMove(id: ID!, version: Int!): Lead!
+  "Refuse it, with a reason."
+  refuseStageMove(id: ID!, version: Int!, reason: String!): Lead!
+  "Withdraw it (whoever may edit the lead)."
+  withdrawStageMove(id: ID!, version: Int!): Lead!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/chain.graphqls", Input: `"Where a segment sits in its chain."
@@ -5602,6 +6586,28 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_Attachment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Attachment_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Attachment_name(ctx, field)
+	case "type":
+		return ec.fieldContext_Attachment_type(ctx, field)
+	case "size":
+		return ec.fieldContext_Attachment_size(ctx, field)
+	case "sha256":
+		return ec.fieldContext_Attachment_sha256(ctx, field)
+	case "by":
+		return ec.fieldContext_Attachment_by(ctx, field)
+	case "at":
+		return ec.fieldContext_Attachment_at(ctx, field)
+	case "url":
+		return ec.fieldContext_Attachment_url(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Attachment", field.Name)
+}
+
 func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "seq":
@@ -5744,6 +6750,26 @@ func (ec *executionContext) childFields_Dataset(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Dataset", field.Name)
 }
 
+func (ec *executionContext) childFields_DuplicateLead(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "leadId":
+		return ec.fieldContext_DuplicateLead_leadId(ctx, field)
+	case "firmName":
+		return ec.fieldContext_DuplicateLead_firmName(ctx, field)
+	case "parkId":
+		return ec.fieldContext_DuplicateLead_parkId(ctx, field)
+	case "regionId":
+		return ec.fieldContext_DuplicateLead_regionId(ctx, field)
+	case "stage":
+		return ec.fieldContext_DuplicateLead_stage(ctx, field)
+	case "owner":
+		return ec.fieldContext_DuplicateLead_owner(ctx, field)
+	case "match":
+		return ec.fieldContext_DuplicateLead_match(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DuplicateLead", field.Name)
+}
+
 func (ec *executionContext) childFields_Enterprise(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5822,6 +6848,32 @@ func (ec *executionContext) childFields_EnterpriseEdge(ctx context.Context, fiel
 		return ec.fieldContext_EnterpriseEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EnterpriseEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Evidence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_Evidence_kind(ctx, field)
+	case "reference":
+		return ec.fieldContext_Evidence_reference(ctx, field)
+	case "date":
+		return ec.fieldContext_Evidence_date(ctx, field)
+	case "attachmentIds":
+		return ec.fieldContext_Evidence_attachmentIds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Evidence", field.Name)
+}
+
+func (ec *executionContext) childFields_EvidenceKindInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_EvidenceKindInfo_kind(ctx, field)
+	case "label":
+		return ec.fieldContext_EvidenceKindInfo_label(ctx, field)
+	case "stages":
+		return ec.fieldContext_EvidenceKindInfo_stages(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EvidenceKindInfo", field.Name)
 }
 
 func (ec *executionContext) childFields_Flow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6028,6 +7080,84 @@ func (ec *executionContext) childFields_InvestmentTarget(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type InvestmentTarget", field.Name)
 }
 
+func (ec *executionContext) childFields_KPIFormula(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_KPIFormula_name(ctx, field)
+	case "formula":
+		return ec.fieldContext_KPIFormula_formula(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KPIFormula", field.Name)
+}
+
+func (ec *executionContext) childFields_KPIReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "period":
+		return ec.fieldContext_KPIReport_period(ctx, field)
+	case "groupBy":
+		return ec.fieldContext_KPIReport_groupBy(ctx, field)
+	case "rows":
+		return ec.fieldContext_KPIReport_rows(ctx, field)
+	case "formulas":
+		return ec.fieldContext_KPIReport_formulas(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KPIReport", field.Name)
+}
+
+func (ec *executionContext) childFields_KPIRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "period":
+		return ec.fieldContext_KPIRow_period(ctx, field)
+	case "start":
+		return ec.fieldContext_KPIRow_start(ctx, field)
+	case "last":
+		return ec.fieldContext_KPIRow_last(ctx, field)
+	case "group":
+		return ec.fieldContext_KPIRow_group(ctx, field)
+	case "leadsCreated":
+		return ec.fieldContext_KPIRow_leadsCreated(ctx, field)
+	case "signed":
+		return ec.fieldContext_KPIRow_signed(ctx, field)
+	case "registered":
+		return ec.fieldContext_KPIRow_registered(ctx, field)
+	case "started":
+		return ec.fieldContext_KPIRow_started(ctx, field)
+	case "producing":
+		return ec.fieldContext_KPIRow_producing(ctx, field)
+	case "contracted":
+		return ec.fieldContext_KPIRow_contracted(ctx, field)
+	case "paidIn":
+		return ec.fieldContext_KPIRow_paidIn(ctx, field)
+	case "daysInStage":
+		return ec.fieldContext_KPIRow_daysInStage(ctx, field)
+	case "conversion":
+		return ec.fieldContext_KPIRow_conversion(ctx, field)
+	case "signedToDate":
+		return ec.fieldContext_KPIRow_signedToDate(ctx, field)
+	case "honoured":
+		return ec.fieldContext_KPIRow_honoured(ctx, field)
+	case "performanceRate":
+		return ec.fieldContext_KPIRow_performanceRate(ctx, field)
+	case "awaitingStart":
+		return ec.fieldContext_KPIRow_awaitingStart(ctx, field)
+	case "startRate":
+		return ec.fieldContext_KPIRow_startRate(ctx, field)
+	case "contractedToDate":
+		return ec.fieldContext_KPIRow_contractedToDate(ctx, field)
+	case "paidInToDate":
+		return ec.fieldContext_KPIRow_paidInToDate(ctx, field)
+	case "fundingRate":
+		return ec.fieldContext_KPIRow_fundingRate(ctx, field)
+	case "capacity":
+		return ec.fieldContext_KPIRow_capacity(ctx, field)
+	case "flagged":
+		return ec.fieldContext_KPIRow_flagged(ctx, field)
+	case "flaggedLeads":
+		return ec.fieldContext_KPIRow_flaggedLeads(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KPIRow", field.Name)
+}
+
 func (ec *executionContext) childFields_KindCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "kind":
@@ -6110,6 +7240,24 @@ func (ec *executionContext) childFields_Lead(ctx context.Context, field graphql.
 		return ec.fieldContext_Lead_enterpriseMissing(ctx, field)
 	case "segmentMissing":
 		return ec.fieldContext_Lead_segmentMissing(ctx, field)
+	case "expectedLanding":
+		return ec.fieldContext_Lead_expectedLanding(ctx, field)
+	case "request":
+		return ec.fieldContext_Lead_request(ctx, field)
+	case "decisions":
+		return ec.fieldContext_Lead_decisions(ctx, field)
+	case "duplicates":
+		return ec.fieldContext_Lead_duplicates(ctx, field)
+	case "contracted":
+		return ec.fieldContext_Lead_contracted(ctx, field)
+	case "paidIn":
+		return ec.fieldContext_Lead_paidIn(ctx, field)
+	case "amountFlags":
+		return ec.fieldContext_Lead_amountFlags(ctx, field)
+	case "attachments":
+		return ec.fieldContext_Lead_attachments(ctx, field)
+	case "canDecide":
+		return ec.fieldContext_Lead_canDecide(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Lead", field.Name)
 }
@@ -6132,6 +7280,42 @@ func (ec *executionContext) childFields_LeadEdge(ctx context.Context, field grap
 		return ec.fieldContext_LeadEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LeadEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_MoveRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MoveRequest_id(ctx, field)
+	case "from":
+		return ec.fieldContext_MoveRequest_from(ctx, field)
+	case "to":
+		return ec.fieldContext_MoveRequest_to(ctx, field)
+	case "evidence":
+		return ec.fieldContext_MoveRequest_evidence(ctx, field)
+	case "contracted":
+		return ec.fieldContext_MoveRequest_contracted(ctx, field)
+	case "paidIn":
+		return ec.fieldContext_MoveRequest_paidIn(ctx, field)
+	case "note":
+		return ec.fieldContext_MoveRequest_note(ctx, field)
+	case "flags":
+		return ec.fieldContext_MoveRequest_flags(ctx, field)
+	case "duplicates":
+		return ec.fieldContext_MoveRequest_duplicates(ctx, field)
+	case "by":
+		return ec.fieldContext_MoveRequest_by(ctx, field)
+	case "at":
+		return ec.fieldContext_MoveRequest_at(ctx, field)
+	case "decision":
+		return ec.fieldContext_MoveRequest_decision(ctx, field)
+	case "decidedBy":
+		return ec.fieldContext_MoveRequest_decidedBy(ctx, field)
+	case "decidedAt":
+		return ec.fieldContext_MoveRequest_decidedAt(ctx, field)
+	case "reason":
+		return ec.fieldContext_MoveRequest_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MoveRequest", field.Name)
 }
 
 func (ec *executionContext) childFields_NeighbourSegment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6434,6 +7618,24 @@ func (ec *executionContext) childFields_Region(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Region", field.Name)
 }
 
+func (ec *executionContext) childFields_Reminder(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_Reminder_kind(ctx, field)
+	case "lead":
+		return ec.fieldContext_Reminder_lead(ctx, field)
+	case "since":
+		return ec.fieldContext_Reminder_since(ctx, field)
+	case "days":
+		return ec.fieldContext_Reminder_days(ctx, field)
+	case "canDecide":
+		return ec.fieldContext_Reminder_canDecide(ctx, field)
+	case "message":
+		return ec.fieldContext_Reminder_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Reminder", field.Name)
+}
+
 func (ec *executionContext) childFields_Roadmap(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "chain":
@@ -6652,6 +7854,8 @@ func (ec *executionContext) childFields_StageChange(ctx context.Context, field g
 		return ec.fieldContext_StageChange_at(ctx, field)
 	case "by":
 		return ec.fieldContext_StageChange_by(ctx, field)
+	case "requestedBy":
+		return ec.fieldContext_StageChange_requestedBy(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StageChange", field.Name)
 }
@@ -6968,6 +8172,28 @@ func (ec *executionContext) field_Mutation_addFollowUp_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_approveStageMove_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_closeLead_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7112,6 +8338,66 @@ func (ec *executionContext) field_Mutation_moveLeadStage_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_refuseStageMove_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_requestStageMove_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.StageRequestInput, error) {
+			return ec.unmarshalNStageRequestInput2githubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐStageRequestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateLead_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7139,6 +8425,28 @@ func (ec *executionContext) field_Mutation_updateLead_args(ctx context.Context, 
 		return nil, err
 	}
 	args["input"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_withdrawStageMove_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
 	return args, nil
 }
 
@@ -7496,6 +8804,52 @@ func (ec *executionContext) field_Query_parks_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_pipelineKPIs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "period",
+		func(ctx context.Context, v any) (chainmap.KPIPeriod, error) {
+			return ec.unmarshalNKPIPeriod2githubᚗcomᚋchainmapᚋchainmapᚐKPIPeriod(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["period"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) (*chainmap.KPIGroup, error) {
+			return ec.unmarshalOKPIGroup2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐKPIGroup(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*chainmap.LeadFilter, error) {
+			return ec.unmarshalOLeadFilter2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLeadFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_pipeline_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7587,6 +8941,20 @@ func (ec *executionContext) field_Query_regions_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["parent"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_reminders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "staleDays",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["staleDays"] = arg0
 	return args, nil
 }
 
@@ -7819,6 +9187,190 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _Attachment_id(ctx context.Context, field graphql.CollectedField, obj *chainmap.Attachment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Attachment_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Attachment_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Attachment", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Attachment_name(ctx context.Context, field graphql.CollectedField, obj *chainmap.Attachment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Attachment_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Attachment_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Attachment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Attachment_type(ctx context.Context, field graphql.CollectedField, obj *chainmap.Attachment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Attachment_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Attachment_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Attachment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Attachment_size(ctx context.Context, field graphql.CollectedField, obj *chainmap.Attachment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Attachment_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Attachment().Size(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Attachment_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Attachment", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Attachment_sha256(ctx context.Context, field graphql.CollectedField, obj *chainmap.Attachment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Attachment_sha256(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SHA256, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Attachment_sha256(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Attachment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Attachment_by(ctx context.Context, field graphql.CollectedField, obj *chainmap.Attachment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Attachment_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.By, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Attachment_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Attachment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Attachment_at(ctx context.Context, field graphql.CollectedField, obj *chainmap.Attachment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Attachment_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Attachment_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Attachment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Attachment_url(ctx context.Context, field graphql.CollectedField, obj *chainmap.Attachment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Attachment_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Attachment().URL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Attachment_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Attachment", field, true, true, "String")
+}
 
 func (ec *executionContext) _AuditEntry_seq(ctx context.Context, field graphql.CollectedField, obj *chainmap.AuditEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -9135,6 +10687,167 @@ func (ec *executionContext) fieldContext_Dataset_focusParks(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _DuplicateLead_leadId(ctx context.Context, field graphql.CollectedField, obj *chainmap.DuplicateRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateLead_leadId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lead, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateLead_leadId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DuplicateLead", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DuplicateLead_firmName(ctx context.Context, field graphql.CollectedField, obj *chainmap.DuplicateRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateLead_firmName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirmName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateLead_firmName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DuplicateLead", field, false, false, "String")
+}
+
+func (ec *executionContext) _DuplicateLead_parkId(ctx context.Context, field graphql.CollectedField, obj *chainmap.DuplicateRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateLead_parkId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Park, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOID2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateLead_parkId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DuplicateLead", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DuplicateLead_regionId(ctx context.Context, field graphql.CollectedField, obj *chainmap.DuplicateRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateLead_regionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOID2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateLead_regionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DuplicateLead", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DuplicateLead_stage(ctx context.Context, field graphql.CollectedField, obj *chainmap.DuplicateRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateLead_stage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v chainmap.LeadStage) graphql.Marshaler {
+			return ec.marshalNLeadStage2githubᚗcomᚋchainmapᚋchainmapᚐLeadStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateLead_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DuplicateLead", field, false, false, "LeadStage")
+}
+
+func (ec *executionContext) _DuplicateLead_owner(ctx context.Context, field graphql.CollectedField, obj *chainmap.DuplicateRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateLead_owner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Owner, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateLead_owner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DuplicateLead", field, false, false, "String")
+}
+
+func (ec *executionContext) _DuplicateLead_match(ctx context.Context, field graphql.CollectedField, obj *chainmap.DuplicateRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateLead_match(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Match, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateLead_match(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DuplicateLead", field, false, false, "String")
+}
+
 func (ec *executionContext) _Enterprise_id(ctx context.Context, field graphql.CollectedField, obj *chainmap.Enterprise) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9954,6 +11667,167 @@ func (ec *executionContext) fieldContext_EnterpriseEdge_node(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Evidence_kind(ctx context.Context, field graphql.CollectedField, obj *chainmap.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v chainmap.EvidenceKind) graphql.Marshaler {
+			return ec.marshalNEvidenceKind2githubᚗcomᚋchainmapᚋchainmapᚐEvidenceKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, "EvidenceKind")
+}
+
+func (ec *executionContext) _Evidence_reference(ctx context.Context, field graphql.CollectedField, obj *chainmap.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_reference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_reference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _Evidence_date(ctx context.Context, field graphql.CollectedField, obj *chainmap.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _Evidence_attachmentIds(ctx context.Context, field graphql.CollectedField, obj *chainmap.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_attachmentIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attachments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_attachmentIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, "ID")
+}
+
+func (ec *executionContext) _EvidenceKindInfo_kind(ctx context.Context, field graphql.CollectedField, obj *model.EvidenceKindInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidenceKindInfo_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v chainmap.EvidenceKind) graphql.Marshaler {
+			return ec.marshalNEvidenceKind2githubᚗcomᚋchainmapᚋchainmapᚐEvidenceKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidenceKindInfo_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidenceKindInfo", field, false, false, "EvidenceKind")
+}
+
+func (ec *executionContext) _EvidenceKindInfo_label(ctx context.Context, field graphql.CollectedField, obj *model.EvidenceKindInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidenceKindInfo_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidenceKindInfo_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidenceKindInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _EvidenceKindInfo_stages(ctx context.Context, field graphql.CollectedField, obj *model.EvidenceKindInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidenceKindInfo_stages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stages, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.LeadStage) graphql.Marshaler {
+			return ec.marshalNLeadStage2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐLeadStageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidenceKindInfo_stages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidenceKindInfo", field, false, false, "LeadStage")
 }
 
 func (ec *executionContext) _Flow_from(ctx context.Context, field graphql.CollectedField, obj *chainmap.Flow) (ret graphql.Marshaler) {
@@ -12026,6 +13900,741 @@ func (ec *executionContext) fieldContext_InvestmentTarget_host(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _KPIFormula_name(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIFormula) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIFormula_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIFormula_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIFormula", field, false, false, "String")
+}
+
+func (ec *executionContext) _KPIFormula_formula(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIFormula) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIFormula_formula(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Formula, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIFormula_formula(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIFormula", field, false, false, "String")
+}
+
+func (ec *executionContext) _KPIReport_period(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIReport_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v chainmap.KPIPeriod) graphql.Marshaler {
+			return ec.marshalNKPIPeriod2githubᚗcomᚋchainmapᚋchainmapᚐKPIPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIReport_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIReport", field, false, false, "KPIPeriod")
+}
+
+func (ec *executionContext) _KPIReport_groupBy(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIReport_groupBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GroupBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v chainmap.KPIGroup) graphql.Marshaler {
+			return ec.marshalNKPIGroup2githubᚗcomᚋchainmapᚋchainmapᚐKPIGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIReport_groupBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIReport", field, false, false, "KPIGroup")
+}
+
+func (ec *executionContext) _KPIReport_rows(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIReport_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.KPIRow) graphql.Marshaler {
+			return ec.marshalNKPIRow2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐKPIRowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIReport_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIReport_formulas(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIReport_formulas(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.KPIReport().Formulas(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*chainmap.KPIFormula) graphql.Marshaler {
+			return ec.marshalNKPIFormula2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐKPIFormulaᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIReport_formulas(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIReport",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIFormula(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIRow_period(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRow_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRow_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _KPIRow_start(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRow_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRow_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _KPIRow_last(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRow_last(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Last, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRow_last(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _KPIRow_group(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRow_group(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Group, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRow_group(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _KPIRow_leadsCreated(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRow_leadsCreated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LeadsCreated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRow_leadsCreated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KPIRow_signed(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRow_signed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Signed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRow_signed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KPIRow_registered(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRow_registered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Registered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRow_registered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KPIRow_started(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRow_started(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Started, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRow_started(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KPIRow_producing(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRow_producing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Producing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRow_producing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KPIRow_contracted(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRow_contracted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contracted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRow_contracted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _KPIRow_paidIn(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRow_paidIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaidIn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRow_paidIn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _KPIRow_daysInStage(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRow_daysInStage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DaysInStage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.StageDays) graphql.Marshaler {
+			return ec.marshalNStageDays2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐStageDaysᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRow_daysInStage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIRow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StageDays(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIRow_conversion(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRow_conversion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conversion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.StageConversion) graphql.Marshaler {
+			return ec.marshalNStageConversion2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐStageConversionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRow_conversion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIRow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StageConversion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIRow_signedToDate(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRow_signedToDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SignedToDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRow_signedToDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KPIRow_honoured(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRow_honoured(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Honoured, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRow_honoured(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KPIRow_performanceRate(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRow_performanceRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PerformanceRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRow_performanceRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _KPIRow_awaitingStart(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRow_awaitingStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AwaitingStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRow_awaitingStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KPIRow_startRate(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRow_startRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRow_startRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _KPIRow_contractedToDate(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRow_contractedToDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContractedToDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRow_contractedToDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _KPIRow_paidInToDate(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRow_paidInToDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaidInToDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRow_paidInToDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _KPIRow_fundingRate(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRow_fundingRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FundingRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRow_fundingRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _KPIRow_capacity(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRow_capacity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Capacity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.UnitFigure) graphql.Marshaler {
+			return ec.marshalNUnitFigure2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐUnitFigureᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRow_capacity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIRow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UnitFigure(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIRow_flagged(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRow_flagged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Flagged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRow_flagged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KPIRow_flaggedLeads(ctx context.Context, field graphql.CollectedField, obj *chainmap.KPIRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRow_flaggedLeads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FlaggedLeads, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRow_flaggedLeads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRow", field, false, false, "ID")
+}
+
 func (ec *executionContext) _KindCount_kind(ctx context.Context, field graphql.CollectedField, obj *model.KindCount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12931,6 +15540,249 @@ func (ec *executionContext) fieldContext_Lead_segmentMissing(_ context.Context, 
 	return graphql.NewScalarFieldContext("Lead", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _Lead_expectedLanding(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_expectedLanding(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpectedLanding, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_expectedLanding(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "String")
+}
+
+func (ec *executionContext) _Lead_request(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_request(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Request, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.MoveRequest) graphql.Marshaler {
+			return ec.marshalOMoveRequest2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐMoveRequest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MoveRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lead_decisions(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_decisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decisions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.MoveRequest) graphql.Marshaler {
+			return ec.marshalNMoveRequest2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐMoveRequestᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_decisions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MoveRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lead_duplicates(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_duplicates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Duplicates, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.DuplicateRef) graphql.Marshaler {
+			return ec.marshalNDuplicateLead2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐDuplicateRefᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_duplicates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DuplicateLead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lead_contracted(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_contracted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contracted(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_contracted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, true, false, "Float")
+}
+
+func (ec *executionContext) _Lead_paidIn(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_paidIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaidIn(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_paidIn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, true, false, "Float")
+}
+
+func (ec *executionContext) _Lead_amountFlags(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_amountFlags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountFlags(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_amountFlags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, true, false, "String")
+}
+
+func (ec *executionContext) _Lead_attachments(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_attachments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lead().Attachments(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*chainmap.Attachment) graphql.Marshaler {
+			return ec.marshalNAttachment2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐAttachmentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_attachments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Attachment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lead_canDecide(ctx context.Context, field graphql.CollectedField, obj *chainmap.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_canDecide(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lead().CanDecide(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_canDecide(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, true, true, "Boolean")
+}
+
 func (ec *executionContext) _LeadConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.LeadConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13048,6 +15900,369 @@ func (ec *executionContext) fieldContext_LeadEdge_node(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _MoveRequest_id(ctx context.Context, field graphql.CollectedField, obj *chainmap.MoveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoveRequest_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoveRequest_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoveRequest", field, false, false, "ID")
+}
+
+func (ec *executionContext) _MoveRequest_from(ctx context.Context, field graphql.CollectedField, obj *chainmap.MoveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoveRequest_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v chainmap.LeadStage) graphql.Marshaler {
+			return ec.marshalNLeadStage2githubᚗcomᚋchainmapᚋchainmapᚐLeadStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoveRequest_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoveRequest", field, false, false, "LeadStage")
+}
+
+func (ec *executionContext) _MoveRequest_to(ctx context.Context, field graphql.CollectedField, obj *chainmap.MoveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoveRequest_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v chainmap.LeadStage) graphql.Marshaler {
+			return ec.marshalNLeadStage2githubᚗcomᚋchainmapᚋchainmapᚐLeadStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoveRequest_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoveRequest", field, false, false, "LeadStage")
+}
+
+func (ec *executionContext) _MoveRequest_evidence(ctx context.Context, field graphql.CollectedField, obj *chainmap.MoveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoveRequest_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.Evidence) graphql.Marshaler {
+			return ec.marshalNEvidence2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐEvidenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoveRequest_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MoveRequest",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Evidence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MoveRequest_contracted(ctx context.Context, field graphql.CollectedField, obj *chainmap.MoveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoveRequest_contracted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contracted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MoveRequest_contracted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoveRequest", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MoveRequest_paidIn(ctx context.Context, field graphql.CollectedField, obj *chainmap.MoveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoveRequest_paidIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaidIn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MoveRequest_paidIn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoveRequest", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MoveRequest_note(ctx context.Context, field graphql.CollectedField, obj *chainmap.MoveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoveRequest_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MoveRequest_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoveRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _MoveRequest_flags(ctx context.Context, field graphql.CollectedField, obj *chainmap.MoveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoveRequest_flags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Flags, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoveRequest_flags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoveRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _MoveRequest_duplicates(ctx context.Context, field graphql.CollectedField, obj *chainmap.MoveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoveRequest_duplicates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Duplicates, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []chainmap.DuplicateRef) graphql.Marshaler {
+			return ec.marshalNDuplicateLead2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐDuplicateRefᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoveRequest_duplicates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MoveRequest",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DuplicateLead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MoveRequest_by(ctx context.Context, field graphql.CollectedField, obj *chainmap.MoveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoveRequest_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.By, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoveRequest_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoveRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _MoveRequest_at(ctx context.Context, field graphql.CollectedField, obj *chainmap.MoveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoveRequest_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoveRequest_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoveRequest", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MoveRequest_decision(ctx context.Context, field graphql.CollectedField, obj *chainmap.MoveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoveRequest_decision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MoveRequest().Decision(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.RequestDecision) graphql.Marshaler {
+			return ec.marshalORequestDecision2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐRequestDecision(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MoveRequest_decision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoveRequest", field, true, true, "RequestDecision")
+}
+
+func (ec *executionContext) _MoveRequest_decidedBy(ctx context.Context, field graphql.CollectedField, obj *chainmap.MoveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoveRequest_decidedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecidedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MoveRequest_decidedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoveRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _MoveRequest_decidedAt(ctx context.Context, field graphql.CollectedField, obj *chainmap.MoveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoveRequest_decidedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MoveRequest().DecidedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MoveRequest_decidedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoveRequest", field, true, true, "Time")
+}
+
+func (ec *executionContext) _MoveRequest_reason(ctx context.Context, field graphql.CollectedField, obj *chainmap.MoveRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoveRequest_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MoveRequest_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MoveRequest", field, false, false, "String")
 }
 
 func (ec *executionContext) _Mutation_createLead(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -13308,6 +16523,182 @@ func (ec *executionContext) fieldContext_Mutation_closeLead(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_closeLead_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestStageMove(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestStageMove(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestStageMove(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["input"].(model.StageRequestInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLead(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestStageMove(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestStageMove_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approveStageMove(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approveStageMove(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApproveStageMove(ctx, fc.Args["id"].(string), fc.Args["version"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLead(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approveStageMove(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approveStageMove_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_refuseStageMove(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_refuseStageMove(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RefuseStageMove(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["reason"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLead(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_refuseStageMove(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_refuseStageMove_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_withdrawStageMove(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_withdrawStageMove(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().WithdrawStageMove(ctx, fc.Args["id"].(string), fc.Args["version"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLead(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_withdrawStageMove(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_withdrawStageMove_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16997,6 +20388,126 @@ func (ec *executionContext) fieldContext_Query_scopeCoverage(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_pipelineKPIs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_pipelineKPIs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PipelineKPIs(ctx, fc.Args["period"].(chainmap.KPIPeriod), fc.Args["groupBy"].(*chainmap.KPIGroup), fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["filter"].(*chainmap.LeadFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.KPIReport) graphql.Marshaler {
+			return ec.marshalNKPIReport2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐKPIReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_pipelineKPIs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_pipelineKPIs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_reminders(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_reminders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Reminders(ctx, fc.Args["staleDays"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*chainmap.Reminder) graphql.Marshaler {
+			return ec.marshalNReminder2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐReminderᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_reminders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reminder(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_reminders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_evidenceKinds(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_evidenceKinds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().EvidenceKinds(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.EvidenceKindInfo) graphql.Marshaler {
+			return ec.marshalNEvidenceKindInfo2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐEvidenceKindInfoᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_evidenceKinds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EvidenceKindInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_leads(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17681,6 +21192,153 @@ func (ec *executionContext) _Region_boundaryGeoJson(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_Region_boundaryGeoJson(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Region", field, false, false, "String")
+}
+
+func (ec *executionContext) _Reminder_kind(ctx context.Context, field graphql.CollectedField, obj *chainmap.Reminder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reminder_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v chainmap.ReminderKind) graphql.Marshaler {
+			return ec.marshalNReminderKind2githubᚗcomᚋchainmapᚋchainmapᚐReminderKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reminder_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reminder", field, false, false, "ReminderKind")
+}
+
+func (ec *executionContext) _Reminder_lead(ctx context.Context, field graphql.CollectedField, obj *chainmap.Reminder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reminder_lead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lead, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLead(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reminder_lead(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Reminder",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Reminder_since(ctx context.Context, field graphql.CollectedField, obj *chainmap.Reminder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reminder_since(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Since, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reminder_since(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reminder", field, false, false, "String")
+}
+
+func (ec *executionContext) _Reminder_days(ctx context.Context, field graphql.CollectedField, obj *chainmap.Reminder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reminder_days(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Days, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reminder_days(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reminder", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Reminder_canDecide(ctx context.Context, field graphql.CollectedField, obj *chainmap.Reminder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reminder_canDecide(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanDecide, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reminder_canDecide(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reminder", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Reminder_message(ctx context.Context, field graphql.CollectedField, obj *chainmap.Reminder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reminder_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reminder_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reminder", field, false, false, "String")
 }
 
 func (ec *executionContext) _Roadmap_chain(ctx context.Context, field graphql.CollectedField, obj *chainmap.Roadmap) (ret graphql.Marshaler) {
@@ -19894,6 +23552,29 @@ func (ec *executionContext) fieldContext_StageChange_by(_ context.Context, field
 	return graphql.NewScalarFieldContext("StageChange", field, false, false, "String")
 }
 
+func (ec *executionContext) _StageChange_requestedBy(ctx context.Context, field graphql.CollectedField, obj *chainmap.StageChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageChange_requestedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequestedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StageChange_requestedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageChange", field, false, false, "String")
+}
+
 func (ec *executionContext) _StageCompleteness_stage(ctx context.Context, field graphql.CollectedField, obj *chainmap.StageCompleteness) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22103,7 +25784,7 @@ func (ec *executionContext) unmarshalInputCreateLeadInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"enterprise", "firmName", "creditCode", "segment", "park", "region", "owner", "investment", "capacity", "jobs", "nextStep", "nextStepDue", "origin"}
+	fieldsInOrder := [...]string{"enterprise", "firmName", "creditCode", "segment", "park", "region", "owner", "investment", "capacity", "jobs", "nextStep", "nextStepDue", "origin", "expectedLanding"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22201,6 +25882,13 @@ func (ec *executionContext) unmarshalInputCreateLeadInput(ctx context.Context, o
 				return it, err
 			}
 			it.Origin = data
+		case "expectedLanding":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedLanding"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedLanding = data
 		}
 	}
 	return it, nil
@@ -22313,6 +26001,69 @@ func (ec *executionContext) unmarshalInputEnterpriseFilter(ctx context.Context, 
 func UnmarshalEnterpriseFilter(ctx context.Context, raw any) (model.EnterpriseFilter, error) {
 	var out model.EnterpriseFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "EnterpriseFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEvidenceInput(ctx context.Context, obj any) (model.EvidenceInput, error) {
+	var it model.EvidenceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "reference", "date", "attachmentIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNEvidenceKind2githubᚗcomᚋchainmapᚋchainmapᚐEvidenceKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "reference":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reference"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reference = data
+		case "date":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("date"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Date = data
+		case "attachmentIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attachmentIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttachmentIds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEvidenceInput unmarshals raw into the EvidenceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEvidenceInput(ctx context.Context, raw any) (model.EvidenceInput, error) {
+	var out model.EvidenceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EvidenceInput", raw, &out)
 	return out, err
 }
 
@@ -22456,6 +26207,83 @@ func UnmarshalScopeInput(ctx context.Context, raw any) (model.ScopeInput, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputStageRequestInput(ctx context.Context, obj any) (model.StageRequestInput, error) {
+	var it model.StageRequestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"stage", "evidence", "contracted", "paidIn", "note", "confirmJump"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "stage":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stage"))
+			data, err := ec.unmarshalNLeadStage2githubᚗcomᚋchainmapᚋchainmapᚐLeadStage(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Stage = data
+		case "evidence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("evidence"))
+			data, err := ec.unmarshalNEvidenceInput2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐEvidenceInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Evidence = data
+		case "contracted":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contracted"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Contracted = data
+		case "paidIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paidIn"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaidIn = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "confirmJump":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("confirmJump"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConfirmJump = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalStageRequestInput unmarshals raw into the StageRequestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalStageRequestInput(ctx context.Context, raw any) (model.StageRequestInput, error) {
+	var out model.StageRequestInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "StageRequestInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputThresholdInput(ctx context.Context, obj any) (model.ThresholdInput, error) {
 	var it model.ThresholdInput
 	if obj == nil {
@@ -22530,7 +26358,7 @@ func (ec *executionContext) unmarshalInputUpdateLeadInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"firmName", "creditCode", "park", "region", "owner", "investment", "capacity", "jobs", "nextStep", "nextStepDue", "clearInvestment", "clearCapacity", "clearJobs"}
+	fieldsInOrder := [...]string{"firmName", "creditCode", "park", "region", "owner", "investment", "capacity", "jobs", "nextStep", "nextStepDue", "clearInvestment", "clearCapacity", "clearJobs", "expectedLanding"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22628,6 +26456,13 @@ func (ec *executionContext) unmarshalInputUpdateLeadInput(ctx context.Context, o
 				return it, err
 			}
 			it.ClearJobs = data
+		case "expectedLanding":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedLanding"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedLanding = data
 		}
 	}
 	return it, nil
@@ -22729,6 +26564,76 @@ func UnmarshalWhatIfInput(ctx context.Context, raw any) (model.WhatIfInput, erro
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var attachmentImplementors = []string{"Attachment"}
+
+func (ec *executionContext) _Attachment(ctx context.Context, sel ast.SelectionSet, obj *chainmap.Attachment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, attachmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Attachment")
+		case "id":
+			out.Values[i] = ec._Attachment_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Attachment_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._Attachment_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "size":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Attachment_size(ctx, field, obj)
+				})
+		case "sha256":
+			out.Values[i] = ec._Attachment_sha256(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "by":
+			out.Values[i] = ec._Attachment_by(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._Attachment_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "url":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Attachment_url(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var auditEntryImplementors = []string{"AuditEntry"}
 
@@ -23187,6 +27092,69 @@ func (ec *executionContext) _Dataset(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var duplicateLeadImplementors = []string{"DuplicateLead"}
+
+func (ec *executionContext) _DuplicateLead(ctx context.Context, sel ast.SelectionSet, obj *chainmap.DuplicateRef) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, duplicateLeadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DuplicateLead")
+		case "leadId":
+			out.Values[i] = ec._DuplicateLead_leadId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firmName":
+			out.Values[i] = ec._DuplicateLead_firmName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "parkId":
+			out.Values[i] = ec._DuplicateLead_parkId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "regionId":
+			out.Values[i] = ec._DuplicateLead_regionId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "stage":
+			out.Values[i] = ec._DuplicateLead_stage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "owner":
+			out.Values[i] = ec._DuplicateLead_owner(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "match":
+			out.Values[i] = ec._DuplicateLead_match(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var enterpriseImplementors = []string{"Enterprise"}
 
 func (ec *executionContext) _Enterprise(ctx context.Context, sel ast.SelectionSet, obj *chainmap.Enterprise) graphql.Marshaler {
@@ -23413,6 +27381,97 @@ func (ec *executionContext) _EnterpriseEdge(ctx context.Context, sel ast.Selecti
 			}
 		case "node":
 			out.Values[i] = ec._EnterpriseEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var evidenceImplementors = []string{"Evidence"}
+
+func (ec *executionContext) _Evidence(ctx context.Context, sel ast.SelectionSet, obj *chainmap.Evidence) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, evidenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Evidence")
+		case "kind":
+			out.Values[i] = ec._Evidence_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reference":
+			out.Values[i] = ec._Evidence_reference(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "date":
+			out.Values[i] = ec._Evidence_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attachmentIds":
+			out.Values[i] = ec._Evidence_attachmentIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var evidenceKindInfoImplementors = []string{"EvidenceKindInfo"}
+
+func (ec *executionContext) _EvidenceKindInfo(ctx context.Context, sel ast.SelectionSet, obj *model.EvidenceKindInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, evidenceKindInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EvidenceKindInfo")
+		case "kind":
+			out.Values[i] = ec._EvidenceKindInfo_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._EvidenceKindInfo_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stages":
+			out.Values[i] = ec._EvidenceKindInfo_stages(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -24055,6 +28114,241 @@ func (ec *executionContext) _InvestmentTarget(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var kPIFormulaImplementors = []string{"KPIFormula"}
+
+func (ec *executionContext) _KPIFormula(ctx context.Context, sel ast.SelectionSet, obj *chainmap.KPIFormula) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, kPIFormulaImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KPIFormula")
+		case "name":
+			out.Values[i] = ec._KPIFormula_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "formula":
+			out.Values[i] = ec._KPIFormula_formula(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var kPIReportImplementors = []string{"KPIReport"}
+
+func (ec *executionContext) _KPIReport(ctx context.Context, sel ast.SelectionSet, obj *chainmap.KPIReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, kPIReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KPIReport")
+		case "period":
+			out.Values[i] = ec._KPIReport_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "groupBy":
+			out.Values[i] = ec._KPIReport_groupBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rows":
+			out.Values[i] = ec._KPIReport_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "formulas":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._KPIReport_formulas(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var kPIRowImplementors = []string{"KPIRow"}
+
+func (ec *executionContext) _KPIRow(ctx context.Context, sel ast.SelectionSet, obj *chainmap.KPIRow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, kPIRowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KPIRow")
+		case "period":
+			out.Values[i] = ec._KPIRow_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "start":
+			out.Values[i] = ec._KPIRow_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "last":
+			out.Values[i] = ec._KPIRow_last(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "group":
+			out.Values[i] = ec._KPIRow_group(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "leadsCreated":
+			out.Values[i] = ec._KPIRow_leadsCreated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "signed":
+			out.Values[i] = ec._KPIRow_signed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registered":
+			out.Values[i] = ec._KPIRow_registered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "started":
+			out.Values[i] = ec._KPIRow_started(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "producing":
+			out.Values[i] = ec._KPIRow_producing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contracted":
+			out.Values[i] = ec._KPIRow_contracted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paidIn":
+			out.Values[i] = ec._KPIRow_paidIn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "daysInStage":
+			out.Values[i] = ec._KPIRow_daysInStage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversion":
+			out.Values[i] = ec._KPIRow_conversion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "signedToDate":
+			out.Values[i] = ec._KPIRow_signedToDate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "honoured":
+			out.Values[i] = ec._KPIRow_honoured(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "performanceRate":
+			out.Values[i] = ec._KPIRow_performanceRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "awaitingStart":
+			out.Values[i] = ec._KPIRow_awaitingStart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startRate":
+			out.Values[i] = ec._KPIRow_startRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "contractedToDate":
+			out.Values[i] = ec._KPIRow_contractedToDate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paidInToDate":
+			out.Values[i] = ec._KPIRow_paidInToDate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fundingRate":
+			out.Values[i] = ec._KPIRow_fundingRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "capacity":
+			out.Values[i] = ec._KPIRow_capacity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "flagged":
+			out.Values[i] = ec._KPIRow_flagged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "flaggedLeads":
+			out.Values[i] = ec._KPIRow_flaggedLeads(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var kindCountImplementors = []string{"KindCount"}
 
 func (ec *executionContext) _KindCount(ctx context.Context, sel ast.SelectionSet, obj *model.KindCount) graphql.Marshaler {
@@ -24287,6 +28581,53 @@ func (ec *executionContext) _Lead(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "expectedLanding":
+			out.Values[i] = ec._Lead_expectedLanding(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "request":
+			out.Values[i] = ec._Lead_request(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decisions":
+			out.Values[i] = ec._Lead_decisions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "duplicates":
+			out.Values[i] = ec._Lead_duplicates(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "contracted":
+			out.Values[i] = ec._Lead_contracted(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "paidIn":
+			out.Values[i] = ec._Lead_paidIn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amountFlags":
+			out.Values[i] = ec._Lead_amountFlags(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "attachments":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_attachments(ctx, field, obj)
+				})
+		case "canDecide":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_canDecide(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -24380,6 +28721,111 @@ func (ec *executionContext) _LeadEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var moveRequestImplementors = []string{"MoveRequest"}
+
+func (ec *executionContext) _MoveRequest(ctx context.Context, sel ast.SelectionSet, obj *chainmap.MoveRequest) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moveRequestImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MoveRequest")
+		case "id":
+			out.Values[i] = ec._MoveRequest_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "from":
+			out.Values[i] = ec._MoveRequest_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "to":
+			out.Values[i] = ec._MoveRequest_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "evidence":
+			out.Values[i] = ec._MoveRequest_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "contracted":
+			out.Values[i] = ec._MoveRequest_contracted(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "paidIn":
+			out.Values[i] = ec._MoveRequest_paidIn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			out.Values[i] = ec._MoveRequest_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "flags":
+			out.Values[i] = ec._MoveRequest_flags(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "duplicates":
+			out.Values[i] = ec._MoveRequest_duplicates(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "by":
+			out.Values[i] = ec._MoveRequest_by(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._MoveRequest_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decision":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MoveRequest_decision(ctx, field, obj)
+				})
+		case "decidedBy":
+			out.Values[i] = ec._MoveRequest_decidedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decidedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MoveRequest_decidedAt(ctx, field, obj)
+				})
+		case "reason":
+			out.Values[i] = ec._MoveRequest_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -24437,6 +28883,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "closeLead":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_closeLead(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestStageMove":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestStageMove(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approveStageMove":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approveStageMove(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refuseStageMove":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_refuseStageMove(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "withdrawStageMove":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_withdrawStageMove(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -25440,6 +29914,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_scopeCoverage(ctx, field)
 				})
+		case "pipelineKPIs":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_pipelineKPIs(ctx, field)
+				})
+		case "reminders":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_reminders(ctx, field)
+				})
+		case "evidenceKinds":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_evidenceKinds(ctx, field)
+				})
 		case "leads":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -25590,6 +30082,64 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 			out.Values[i] = ec._Region_boundaryGeoJson(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reminderImplementors = []string{"Reminder"}
+
+func (ec *executionContext) _Reminder(ctx context.Context, sel ast.SelectionSet, obj *chainmap.Reminder) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reminderImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Reminder")
+		case "kind":
+			out.Values[i] = ec._Reminder_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lead":
+			out.Values[i] = ec._Reminder_lead(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "since":
+			out.Values[i] = ec._Reminder_since(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "days":
+			out.Values[i] = ec._Reminder_days(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "canDecide":
+			out.Values[i] = ec._Reminder_canDecide(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._Reminder_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -26282,6 +30832,11 @@ func (ec *executionContext) _StageChange(ctx context.Context, sel ast.SelectionS
 		case "by":
 			out.Values[i] = ec._StageChange_by(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requestedBy":
+			out.Values[i] = ec._StageChange_requestedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
@@ -27145,6 +31700,30 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNAttachment2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐAttachmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*chainmap.Attachment) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAttachment2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐAttachment(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAttachment2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐAttachment(ctx context.Context, sel ast.SelectionSet, v *chainmap.Attachment) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Attachment!")
+		return graphql.Null
+	}
+	return ec._Attachment(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐAuditEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*chainmap.AuditEntry) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -27358,6 +31937,26 @@ func (ec *executionContext) marshalNDataset2ᚖgithubᚗcomᚋchainmapᚋchainma
 	return ec._Dataset(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDuplicateLead2githubᚗcomᚋchainmapᚋchainmapᚐDuplicateRef(ctx context.Context, sel ast.SelectionSet, v chainmap.DuplicateRef) graphql.Marshaler {
+	return ec._DuplicateLead(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDuplicateLead2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐDuplicateRefᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.DuplicateRef) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDuplicateLead2githubᚗcomᚋchainmapᚋchainmapᚐDuplicateRef(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNEnterprise2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐEnterpriseᚄ(ctx context.Context, sel ast.SelectionSet, v []*chainmap.Enterprise) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -27412,6 +32011,105 @@ func (ec *executionContext) marshalNEnterpriseEdge2ᚖgithubᚗcomᚋchainmapᚋ
 		return graphql.Null
 	}
 	return ec._EnterpriseEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEvidence2githubᚗcomᚋchainmapᚋchainmapᚐEvidence(ctx context.Context, sel ast.SelectionSet, v chainmap.Evidence) graphql.Marshaler {
+	return ec._Evidence(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNEvidence2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.Evidence) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEvidence2githubᚗcomᚋchainmapᚋchainmapᚐEvidence(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNEvidenceInput2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐEvidenceInputᚄ(ctx context.Context, v any) ([]*model.EvidenceInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.EvidenceInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEvidenceInput2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐEvidenceInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNEvidenceInput2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐEvidenceInput(ctx context.Context, v any) (*model.EvidenceInput, error) {
+	res, err := ec.unmarshalInputEvidenceInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNEvidenceKind2githubᚗcomᚋchainmapᚋchainmapᚐEvidenceKind(ctx context.Context, v any) (chainmap.EvidenceKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNEvidenceKind2githubᚗcomᚋchainmapᚋchainmapᚐEvidenceKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEvidenceKind2githubᚗcomᚋchainmapᚋchainmapᚐEvidenceKind(ctx context.Context, sel ast.SelectionSet, v chainmap.EvidenceKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNEvidenceKind2githubᚗcomᚋchainmapᚋchainmapᚐEvidenceKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "EvidenceKind!")
+	}
+	return res
+}
+
+var (
+	unmarshalNEvidenceKind2githubᚗcomᚋchainmapᚋchainmapᚐEvidenceKind = map[string]chainmap.EvidenceKind{
+		"INVESTMENT_AGREEMENT":   chainmap.EvidenceAgreement,
+		"BUSINESS_LICENCE":       chainmap.EvidenceLicence,
+		"LAND_CONTRACT":          chainmap.EvidenceLandContract,
+		"TRANSFER_VOUCHER":       chainmap.EvidenceTransfer,
+		"CONSTRUCTION_PERMIT":    chainmap.EvidencePermit,
+		"PRODUCTION_CERTIFICATE": chainmap.EvidenceProduction,
+		"OTHER":                  chainmap.EvidenceOther,
+	}
+	marshalNEvidenceKind2githubᚗcomᚋchainmapᚋchainmapᚐEvidenceKind = map[chainmap.EvidenceKind]string{
+		chainmap.EvidenceAgreement:    "INVESTMENT_AGREEMENT",
+		chainmap.EvidenceLicence:      "BUSINESS_LICENCE",
+		chainmap.EvidenceLandContract: "LAND_CONTRACT",
+		chainmap.EvidenceTransfer:     "TRANSFER_VOUCHER",
+		chainmap.EvidencePermit:       "CONSTRUCTION_PERMIT",
+		chainmap.EvidenceProduction:   "PRODUCTION_CERTIFICATE",
+		chainmap.EvidenceOther:        "OTHER",
+	}
+)
+
+func (ec *executionContext) marshalNEvidenceKindInfo2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐEvidenceKindInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EvidenceKindInfo) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEvidenceKindInfo2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐEvidenceKindInfo(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEvidenceKindInfo2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐEvidenceKindInfo(ctx context.Context, sel ast.SelectionSet, v *model.EvidenceKindInfo) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EvidenceKindInfo!")
+		return graphql.Null
+	}
+	return ec._EvidenceKindInfo(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
@@ -27708,6 +32406,120 @@ func (ec *executionContext) marshalNInvestmentTarget2ᚖgithubᚗcomᚋchainmap�
 	return ec._InvestmentTarget(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNKPIFormula2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐKPIFormulaᚄ(ctx context.Context, sel ast.SelectionSet, v []*chainmap.KPIFormula) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKPIFormula2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐKPIFormula(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNKPIFormula2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐKPIFormula(ctx context.Context, sel ast.SelectionSet, v *chainmap.KPIFormula) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KPIFormula!")
+		return graphql.Null
+	}
+	return ec._KPIFormula(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNKPIGroup2githubᚗcomᚋchainmapᚋchainmapᚐKPIGroup(ctx context.Context, v any) (chainmap.KPIGroup, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNKPIGroup2githubᚗcomᚋchainmapᚋchainmapᚐKPIGroup[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNKPIGroup2githubᚗcomᚋchainmapᚋchainmapᚐKPIGroup(ctx context.Context, sel ast.SelectionSet, v chainmap.KPIGroup) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNKPIGroup2githubᚗcomᚋchainmapᚋchainmapᚐKPIGroup[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "KPIGroup!")
+	}
+	return res
+}
+
+var (
+	unmarshalNKPIGroup2githubᚗcomᚋchainmapᚋchainmapᚐKPIGroup = map[string]chainmap.KPIGroup{
+		"NONE":    chainmap.GroupNone,
+		"CHAIN":   chainmap.GroupChain,
+		"SEGMENT": chainmap.GroupSegment,
+		"PARK":    chainmap.GroupPark,
+		"REGION":  chainmap.GroupRegion,
+		"OWNER":   chainmap.GroupOwner,
+	}
+	marshalNKPIGroup2githubᚗcomᚋchainmapᚋchainmapᚐKPIGroup = map[chainmap.KPIGroup]string{
+		chainmap.GroupNone:    "NONE",
+		chainmap.GroupChain:   "CHAIN",
+		chainmap.GroupSegment: "SEGMENT",
+		chainmap.GroupPark:    "PARK",
+		chainmap.GroupRegion:  "REGION",
+		chainmap.GroupOwner:   "OWNER",
+	}
+)
+
+func (ec *executionContext) unmarshalNKPIPeriod2githubᚗcomᚋchainmapᚋchainmapᚐKPIPeriod(ctx context.Context, v any) (chainmap.KPIPeriod, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNKPIPeriod2githubᚗcomᚋchainmapᚋchainmapᚐKPIPeriod[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNKPIPeriod2githubᚗcomᚋchainmapᚋchainmapᚐKPIPeriod(ctx context.Context, sel ast.SelectionSet, v chainmap.KPIPeriod) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNKPIPeriod2githubᚗcomᚋchainmapᚋchainmapᚐKPIPeriod[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "KPIPeriod!")
+	}
+	return res
+}
+
+var (
+	unmarshalNKPIPeriod2githubᚗcomᚋchainmapᚋchainmapᚐKPIPeriod = map[string]chainmap.KPIPeriod{
+		"MONTH":   chainmap.PeriodMonth,
+		"QUARTER": chainmap.PeriodQuarter,
+		"YEAR":    chainmap.PeriodYear,
+	}
+	marshalNKPIPeriod2githubᚗcomᚋchainmapᚋchainmapᚐKPIPeriod = map[chainmap.KPIPeriod]string{
+		chainmap.PeriodMonth:   "MONTH",
+		chainmap.PeriodQuarter: "QUARTER",
+		chainmap.PeriodYear:    "YEAR",
+	}
+)
+
+func (ec *executionContext) marshalNKPIReport2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐKPIReport(ctx context.Context, sel ast.SelectionSet, v *chainmap.KPIReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KPIReport!")
+		return graphql.Null
+	}
+	return ec._KPIReport(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNKPIRow2githubᚗcomᚋchainmapᚋchainmapᚐKPIRow(ctx context.Context, sel ast.SelectionSet, v chainmap.KPIRow) graphql.Marshaler {
+	return ec._KPIRow(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNKPIRow2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐKPIRowᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.KPIRow) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKPIRow2githubᚗcomᚋchainmapᚋchainmapᚐKPIRow(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNKindCount2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐKindCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.KindCount) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -27829,6 +32641,56 @@ var (
 		chainmap.LeadTerminated:   "TERMINATED",
 	}
 )
+
+func (ec *executionContext) unmarshalNLeadStage2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐLeadStageᚄ(ctx context.Context, v any) ([]chainmap.LeadStage, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]chainmap.LeadStage, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNLeadStage2githubᚗcomᚋchainmapᚋchainmapᚐLeadStage(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNLeadStage2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐLeadStageᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.LeadStage) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLeadStage2githubᚗcomᚋchainmapᚋchainmapᚐLeadStage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMoveRequest2githubᚗcomᚋchainmapᚋchainmapᚐMoveRequest(ctx context.Context, sel ast.SelectionSet, v chainmap.MoveRequest) graphql.Marshaler {
+	return ec._MoveRequest(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMoveRequest2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐMoveRequestᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.MoveRequest) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMoveRequest2githubᚗcomᚋchainmapᚋchainmapᚐMoveRequest(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
 
 func (ec *executionContext) marshalNNeighbourSegment2githubᚗcomᚋchainmapᚋchainmapᚐNeighbour(ctx context.Context, sel ast.SelectionSet, v chainmap.Neighbour) graphql.Marshaler {
 	return ec._NeighbourSegment(ctx, sel, &v)
@@ -28081,6 +32943,60 @@ var (
 		chainmap.LevelCounty:     "COUNTY",
 		chainmap.LevelZone:       "ZONE",
 		chainmap.LevelTown:       "TOWN",
+	}
+)
+
+func (ec *executionContext) marshalNReminder2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐReminderᚄ(ctx context.Context, sel ast.SelectionSet, v []*chainmap.Reminder) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReminder2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐReminder(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReminder2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐReminder(ctx context.Context, sel ast.SelectionSet, v *chainmap.Reminder) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Reminder!")
+		return graphql.Null
+	}
+	return ec._Reminder(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReminderKind2githubᚗcomᚋchainmapᚋchainmapᚐReminderKind(ctx context.Context, v any) (chainmap.ReminderKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNReminderKind2githubᚗcomᚋchainmapᚋchainmapᚐReminderKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReminderKind2githubᚗcomᚋchainmapᚋchainmapᚐReminderKind(ctx context.Context, sel ast.SelectionSet, v chainmap.ReminderKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNReminderKind2githubᚗcomᚋchainmapᚋchainmapᚐReminderKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ReminderKind!")
+	}
+	return res
+}
+
+var (
+	unmarshalNReminderKind2githubᚗcomᚋchainmapᚋchainmapᚐReminderKind = map[string]chainmap.ReminderKind{
+		"APPROVAL_WAITING":  chainmap.ReminderApproval,
+		"NEXT_STEP_OVERDUE": chainmap.ReminderNextStep,
+		"NO_FOLLOW_UP":      chainmap.ReminderNoFollowUp,
+		"LANDING_PASSED":    chainmap.ReminderLandingPassed,
+	}
+	marshalNReminderKind2githubᚗcomᚋchainmapᚋchainmapᚐReminderKind = map[chainmap.ReminderKind]string{
+		chainmap.ReminderApproval:      "APPROVAL_WAITING",
+		chainmap.ReminderNextStep:      "NEXT_STEP_OVERDUE",
+		chainmap.ReminderNoFollowUp:    "NO_FOLLOW_UP",
+		chainmap.ReminderLandingPassed: "LANDING_PASSED",
 	}
 )
 
@@ -28355,6 +33271,11 @@ func (ec *executionContext) marshalNStageDays2ᚕgithubᚗcomᚋchainmapᚋchain
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNStageRequestInput2githubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐStageRequestInput(ctx context.Context, v any) (model.StageRequestInput, error) {
+	res, err := ec.unmarshalInputStageRequestInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNStatusChange2githubᚗcomᚋchainmapᚋchainmapᚐStatusChange(ctx context.Context, sel ast.SelectionSet, v chainmap.StatusChange) graphql.Marshaler {
@@ -28834,6 +33755,41 @@ func (ec *executionContext) marshalOID2string(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -28881,6 +33837,44 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	res := graphql.MarshalInt(*v)
 	return res
 }
+
+func (ec *executionContext) unmarshalOKPIGroup2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐKPIGroup(ctx context.Context, v any) (*chainmap.KPIGroup, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOKPIGroup2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐKPIGroup[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOKPIGroup2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐKPIGroup(ctx context.Context, sel ast.SelectionSet, v *chainmap.KPIGroup) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOKPIGroup2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐKPIGroup[*v])
+	return res
+}
+
+var (
+	unmarshalOKPIGroup2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐKPIGroup = map[string]chainmap.KPIGroup{
+		"NONE":    chainmap.GroupNone,
+		"CHAIN":   chainmap.GroupChain,
+		"SEGMENT": chainmap.GroupSegment,
+		"PARK":    chainmap.GroupPark,
+		"REGION":  chainmap.GroupRegion,
+		"OWNER":   chainmap.GroupOwner,
+	}
+	marshalOKPIGroup2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐKPIGroup = map[chainmap.KPIGroup]string{
+		chainmap.GroupNone:    "NONE",
+		chainmap.GroupChain:   "CHAIN",
+		chainmap.GroupSegment: "SEGMENT",
+		chainmap.GroupPark:    "PARK",
+		chainmap.GroupRegion:  "REGION",
+		chainmap.GroupOwner:   "OWNER",
+	}
+)
 
 func (ec *executionContext) marshalOLead2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐLeadᚄ(ctx context.Context, sel ast.SelectionSet, v []*chainmap.Lead) graphql.Marshaler {
 	if v == nil {
@@ -28998,6 +33992,13 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalOMoveRequest2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐMoveRequest(ctx context.Context, sel ast.SelectionSet, v *chainmap.MoveRequest) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._MoveRequest(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOPark2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐPark(ctx context.Context, sel ast.SelectionSet, v *chainmap.Park) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -29011,6 +34012,38 @@ func (ec *executionContext) marshalORegion2ᚖgithubᚗcomᚋchainmapᚋchainmap
 	}
 	return ec._Region(ctx, sel, v)
 }
+
+func (ec *executionContext) unmarshalORequestDecision2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐRequestDecision(ctx context.Context, v any) (*chainmap.RequestDecision, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalORequestDecision2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐRequestDecision[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORequestDecision2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐRequestDecision(ctx context.Context, sel ast.SelectionSet, v *chainmap.RequestDecision) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalORequestDecision2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐRequestDecision[*v])
+	return res
+}
+
+var (
+	unmarshalORequestDecision2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐRequestDecision = map[string]chainmap.RequestDecision{
+		"APPROVED":  chainmap.DecisionApproved,
+		"REFUSED":   chainmap.DecisionRefused,
+		"WITHDRAWN": chainmap.DecisionWithdrawn,
+	}
+	marshalORequestDecision2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐRequestDecision = map[chainmap.RequestDecision]string{
+		chainmap.DecisionApproved:  "APPROVED",
+		chainmap.DecisionRefused:   "REFUSED",
+		chainmap.DecisionWithdrawn: "WITHDRAWN",
+	}
+)
 
 func (ec *executionContext) marshalOSegment2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐSegment(ctx context.Context, sel ast.SelectionSet, v *chainmap.Segment) graphql.Marshaler {
 	if v == nil {
@@ -29107,6 +34140,24 @@ func (ec *executionContext) unmarshalOThresholdInput2ᚕᚖgithubᚗcomᚋchainm
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalTime(*v)
+	return res
 }
 
 func (ec *executionContext) marshalOViewer2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐViewer(ctx context.Context, sel ast.SelectionSet, v *model.Viewer) graphql.Marshaler {

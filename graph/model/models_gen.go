@@ -28,6 +28,8 @@ type CreateLeadInput struct {
 	NextStepDue *string  `json:"nextStepDue,omitempty"`
 	// investmentTargets, roadmap or manual.
 	Origin *string `json:"origin,omitempty"`
+	// YYYY-MM-DD
+	ExpectedLanding *string `json:"expectedLanding,omitempty"`
 }
 
 // A page of enterprises (Relay cursor connection).
@@ -70,6 +72,23 @@ type EnterpriseFilter struct {
 	MaxRevenue *float64 `json:"maxRevenue,omitempty"`
 	// Names, credit code or stock code containing this text.
 	Text *string `json:"text,omitempty"`
+}
+
+type EvidenceInput struct {
+	Kind      chainmap.EvidenceKind `json:"kind"`
+	Reference string                `json:"reference"`
+	// YYYY-MM-DD, not in the future.
+	Date string `json:"date"`
+	// Ids of this lead's attachments (upload first: POST /leads/{id}/attachments).
+	AttachmentIds []string `json:"attachmentIds,omitempty"`
+}
+
+// An evidence kind as the request form offers it.
+type EvidenceKindInfo struct {
+	Kind  chainmap.EvidenceKind `json:"kind"`
+	Label string                `json:"label"`
+	// The stages a request to which this kind satisfies.
+	Stages []chainmap.LeadStage `json:"stages"`
 }
 
 // The number of records of one kind.
@@ -138,6 +157,20 @@ type SearchHit struct {
 	Region *chainmap.Region `json:"region,omitempty"`
 }
 
+// A move to 签约 or later, with its evidence and the amounts it establishes.
+type StageRequestInput struct {
+	Stage chainmap.LeadStage `json:"stage"`
+	// 1 to 10 items, at least one of the kind the stage needs.
+	Evidence []*EvidenceInput `json:"evidence"`
+	// Contracted investment, 亿元: required on the first move to 签约 or later.
+	Contracted *float64 `json:"contracted,omitempty"`
+	// Capital paid in to date, 亿元 (needs a TRANSFER_VOUCHER when it rises).
+	PaidIn *float64 `json:"paidIn,omitempty"`
+	Note   *string  `json:"note,omitempty"`
+	// Confirms amounts that jump beyond 3× the expected or previous ones.
+	ConfirmJump *bool `json:"confirmJump,omitempty"`
+}
+
 // Thresholds replacing the dataset's for one segment, or for every segment when segment is omitted.
 type ThresholdInput struct {
 	// Segment the thresholds apply to; omit for all.
@@ -166,6 +199,8 @@ type UpdateLeadInput struct {
 	ClearInvestment *bool    `json:"clearInvestment,omitempty"`
 	ClearCapacity   *bool    `json:"clearCapacity,omitempty"`
 	ClearJobs       *bool    `json:"clearJobs,omitempty"`
+	// YYYY-MM-DD; "" clears it.
+	ExpectedLanding *string `json:"expectedLanding,omitempty"`
 }
 
 // The logged-in user.
