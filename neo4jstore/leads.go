@@ -26,17 +26,17 @@ import (
 var _ chainmap.LeadStore = (*Store)(nil)
 
 // leadLabels are the labels of user data; Reset and prune never name them.
-var leadLabels = []string{"Lead", "FollowUp", "AuditEntry", "User", "AuditCounter"}
+var leadLabels = []string{"Lead", "FollowUp", "AuditEntry", "User", "AuditCounter", "Session"}
 
 func leadSchemaStatements() []string {
-	return []string{
+	return append([]string{
 		"CREATE CONSTRAINT lead_id IF NOT EXISTS FOR (n:Lead) REQUIRE n.id IS UNIQUE",
 		"CREATE CONSTRAINT followup_id IF NOT EXISTS FOR (n:FollowUp) REQUIRE n.id IS UNIQUE",
 		"CREATE INDEX followup_lead IF NOT EXISTS FOR (n:FollowUp) ON (n.lead)",
 		"CREATE CONSTRAINT auditentry_seq IF NOT EXISTS FOR (n:AuditEntry) REQUIRE n.seq IS UNIQUE",
 		"CREATE CONSTRAINT user_name IF NOT EXISTS FOR (n:User) REQUIRE n.name IS UNIQUE",
 		"CREATE CONSTRAINT auditcounter_id IF NOT EXISTS FOR (n:AuditCounter) REQUIRE n.id IS UNIQUE",
-	}
+	}, sessionSchemaStatements()...)
 }
 
 // ensureLeadSchema creates the pipeline's constraints once per process (again after a

@@ -93,6 +93,9 @@ type Config struct {
 	SecureCookies bool
 	// SessionTTL is how long a login lasts (default DefaultSessionTTL).
 	SessionTTL time.Duration
+	// Sessions keeps the logins: default Users when it is a chainmap.SessionStore (both
+	// lead stores are, so logins survive a restart), else a table in memory.
+	Sessions chainmap.SessionStore
 }
 
 // DefaultShutdownTimeout is the default grace period of a shutdown.
@@ -144,6 +147,13 @@ func (c *Config) defaults() {
 	if c.Users == nil && c.Pipeline != nil {
 		c.Users = c.Pipeline.Leads
 	}
+	if c.Sessions == nil {
+		if ss, ok := c.Users.(chainmap.SessionStore); ok {
+			c.Sessions = ss
+		} else {
+			c.Sessions = &memSessions{m: map[string]chainmap.Session{}}
+		}
+	}
 }
 
 // Server serves chainmap over HTTP.
@@ -157,7 +167,6 @@ type Server struct {
 	// reloading is held while POST /admin/reload runs: one reload at a time.
 	reloading sync.Mutex
 
-	sessions  *sessions
 	loginIP   *limiter      // login attempts per client address
 	loginUser *limiter      // failed logins per user name
 	hashing   chan struct{} // at most cap(hashing) password checks at once
@@ -169,7 +178,7 @@ func New(cfg Config, store chainmap.Store, web fs.FS) *Server {
 	// Every log line of the server, its admin endpoints included, goes through the cap.
 	cfg.Logger = slog.New(NewCapHandler(cfg.Logger.Handler()))
 	s := &Server{cfg: cfg, store: store, mux: http.NewServeMux(), log: cfg.Logger,
-		sessions: &sessions{m: map[string]*session{}}, hashing: make(chan struct{}, 2),
+		hashing: make(chan struct{}, 2),
 		loginIP: newLimiter(loginAttemptsPerIP, loginIPWindow), loginUser: newLimiter(loginFailuresPerUser, loginUserWindow)}
 	gql := s.graphqlHandler()
 	s.mux.Handle("/graphql", s.cors(s.allowMethods(s.limitBody(s.withActor(graph.Middleware(store, gql))))))
