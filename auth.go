@@ -42,7 +42,7 @@ const (
 	ActEditLead   Action = "edit_lead"   // update fields, move stage, add a follow-up, close
 	ActReassign   Action = "reassign"    // give a lead (or a new one) to another owner
 	ActReadAudit  Action = "read_audit"  // the audit trail and its CSV export
-	ActManageUser Action = "manage_user" // add and change accounts
+	ActManageUser Action = "manage_user" // add and change accounts, back up all user data
 	ActReload     Action = "reload"      // reload the dataset
 )
 

@@ -50,7 +50,7 @@ func Open(path string) (*Store, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, fmt.Errorf("state %s is in use by another chainmap process", path)
+			return nil, fmt.Errorf("state %s is in use by another chainmap process: %w", path, ErrLocked)
 		}
 		return nil, fmt.Errorf("state %s: %w", path, err)
 	}

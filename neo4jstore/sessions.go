@@ -32,7 +32,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *chainmap.Session) error
 		return err
 	}
 	_, err := s.writeTx(ctx, "create session", func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error) {
-		res, err := tx.Run(ctx, `OPTIONAL MATCH (x:Session {id_hash: $h}) RETURN x IS NOT NULL`, map[string]any{"h": sess.IDHash})
+		res, err := tx.Run(ctx, `OPTIONAL MATCH (ss:Session {id_hash: $h}) RETURN ss IS NOT NULL`, map[string]any{"h": sess.IDHash})
 		if err != nil {
 			return nil, err
 		}
@@ -43,11 +43,11 @@ func (s *Store) CreateSession(ctx context.Context, sess *chainmap.Session) error
 		if exists, _ := rec.Values[0].(bool); exists {
 			return nil, chainmap.Errorf(chainmap.ECONFLICT, "a session with this id exists already")
 		}
-		if _, err := tx.Run(ctx, `MATCH (x:Session) WHERE x.expires_ms <= $now DELETE x`,
+		if _, err := tx.Run(ctx, `MATCH (ss:Session) WHERE ss.expires_ms <= $now DELETE ss`,
 			map[string]any{"now": sess.Created.UnixMilli()}); err != nil {
 			return nil, err
 		}
-		if _, err := tx.Run(ctx, `MATCH (x:Session {user: $user}) WITH x ORDER BY x.created_ms DESC SKIP $keep DELETE x`,
+		if _, err := tx.Run(ctx, `MATCH (ss:Session {user: $user}) WITH ss ORDER BY ss.created_ms DESC SKIP $keep DELETE ss`,
 			map[string]any{"user": sess.User, "keep": chainmap.MaxSessionsPerUser - 1}); err != nil {
 			return nil, err
 		}
@@ -61,8 +61,8 @@ func (s *Store) CreateSession(ctx context.Context, sess *chainmap.Session) error
 
 // Session implements chainmap.SessionStore.
 func (s *Store) Session(ctx context.Context, idHash string, now time.Time) (*chainmap.Session, error) {
-	res, err := s.read(ctx, `MATCH (x:Session {id_hash: $h}) WHERE x.expires_ms > $now
-RETURN x.user, x.role, x.created_ms, x.expires_ms`, map[string]any{"h": idHash, "now": now.UnixMilli()})
+	res, err := s.read(ctx, `MATCH (ss:Session {id_hash: $h}) WHERE ss.expires_ms > $now
+RETURN ss.user, ss.role, ss.created_ms, ss.expires_ms`, map[string]any{"h": idHash, "now": now.UnixMilli()})
 	if err != nil {
 		return nil, fmt.Errorf("neo4j: read session: %w", err)
 	}
@@ -79,7 +79,7 @@ RETURN x.user, x.role, x.created_ms, x.expires_ms`, map[string]any{"h": idHash, 
 // DeleteSession implements chainmap.SessionStore.
 func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
 	_, err := s.writeTx(ctx, "delete session", func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error) {
-		_, err := tx.Run(ctx, `MATCH (x:Session {id_hash: $h}) DELETE x`, map[string]any{"h": idHash})
+		_, err := tx.Run(ctx, `MATCH (ss:Session {id_hash: $h}) DELETE ss`, map[string]any{"h": idHash})
 		return nil, err
 	})
 	return err
@@ -99,7 +99,7 @@ func (s *Store) DeleteUserSessions(ctx context.Context, user string) (int, error
 // deleteUserSessionsTx ends every session of user inside tx (also used when an account
 // changes, in that change's transaction).
 func deleteUserSessionsTx(ctx context.Context, tx neo4j.ManagedTransaction, user string) (int, error) {
-	res, err := tx.Run(ctx, `MATCH (x:Session {user: $user}) DELETE x RETURN count(*)`, map[string]any{"user": user})
+	res, err := tx.Run(ctx, `MATCH (ss:Session {user: $user}) DELETE ss RETURN count(*)`, map[string]any{"user": user})
 	if err != nil {
 		return 0, err
 	}
@@ -113,7 +113,7 @@ func deleteUserSessionsTx(ctx context.Context, tx neo4j.ManagedTransaction, user
 // PurgeSessions implements chainmap.SessionStore.
 func (s *Store) PurgeSessions(ctx context.Context, now time.Time) (int, error) {
 	out, err := s.writeTx(ctx, "purge sessions", func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error) {
-		res, err := tx.Run(ctx, `MATCH (x:Session) WHERE x.expires_ms <= $now DELETE x RETURN count(*)`,
+		res, err := tx.Run(ctx, `MATCH (ss:Session) WHERE ss.expires_ms <= $now DELETE ss RETURN count(*)`,
 			map[string]any{"now": now.UnixMilli()})
 		if err != nil {
 			return nil, err

@@ -192,6 +192,10 @@ func New(cfg Config, store chainmap.Store, web fs.FS) *Server {
 	})
 	s.mux.HandleFunc("GET /readyz", s.ready)
 	s.mux.HandleFunc("POST /admin/reload", s.requireAction(chainmap.ActReload, s.reload))
+	s.mux.HandleFunc("GET /admin/users", s.requireAction(chainmap.ActManageUser, s.listUsers))
+	s.mux.HandleFunc("POST /admin/users", s.requireAction(chainmap.ActManageUser, s.addUser))
+	s.mux.HandleFunc("PATCH /admin/users/{name}", s.requireAction(chainmap.ActManageUser, s.updateUser))
+	s.mux.HandleFunc("GET /admin/state/backup", s.requireAction(chainmap.ActManageUser, s.stateBackup))
 	if cfg.Playground {
 		s.mux.Handle("GET /graphiql", graphiqlHandler(web))
 	}
