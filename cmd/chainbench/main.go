@@ -70,6 +70,9 @@ type options struct {
 func main() {
 	log.SetFlags(log.Ltime)
 	log.SetPrefix("chainbench: ")
+	if len(os.Args) > 1 && os.Args[1] == "pipeline" { // the pipeline's write benchmark (pipeline.go)
+		os.Exit(pipelineMain(os.Args[2:]))
+	}
 	var o options
 	var tiers string
 	flag.StringVar(&o.chainmap, "chainmap", "bin/chainmap", "the chainmap binary to benchmark")
