@@ -68,16 +68,21 @@ func (p *Pipeline) GoalLeadEffect(ctx context.Context, g *Goal, f LeadFilter) (*
 	if len(f.Stages) == 0 {
 		f.Stages = SignedStages
 	}
-	f.First, f.After = MaxGoalLeads+1, ""
-	if f.First > MaxLeadPage {
-		f.First = MaxLeadPage
-	}
-	page, err := p.LeadsPage(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	if page.HasNext || len(page.Leads) > MaxGoalLeads {
-		return nil, Errorf(EINVALID, "the lead filter selects more than %d leads; narrow it", MaxGoalLeads)
+	var selected []*Lead
+	f.First, f.After = MaxLeadPage, ""
+	for {
+		page, err := p.LeadsPage(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		selected = append(selected, page.Leads...)
+		if len(selected) > MaxGoalLeads {
+			return nil, Errorf(EINVALID, "the lead filter selects more than %d leads; narrow it", MaxGoalLeads)
+		}
+		if !page.HasNext {
+			break
+		}
+		f.After = page.EndCursor
 	}
 	prog, err := ProgressOf(ctx, p.Data, g)
 	if err != nil {
@@ -144,7 +149,7 @@ func (p *Pipeline) GoalLeadEffect(ctx context.Context, g *Goal, f LeadFilter) (*
 
 	// The leads that count: inside the scope and, for a segment's goal, in the segment or
 	// under it (the others change nothing of its figures).
-	for _, l := range page.Leads {
+	for _, l := range selected {
 		if l.SegmentMissing || !places.ContainsPlace(cov, l.Region, l.Park) {
 			continue
 		}
@@ -196,9 +201,9 @@ func (p *Pipeline) whatIfAdds(ctx context.Context, leads []*Lead, s *Segment, sc
 	if len(leads) == 0 {
 		return &zero, "no lead counts for this goal", nil
 	}
-	if len(leads) > MaxWhatIfLeads {
-		return nil, "", Errorf(EINVALID, "more than %d leads count for this goal; narrow the lead filter", MaxWhatIfLeads)
-	}
+	// The leads are at most MaxGoalLeads (GoalLeadEffect reads no more): the what-if
+	// overlay costs one step per lead and segment level, and one lookup of the dataset
+	// enterprises they name.
 	units := map[string]string{s.ID: s.Unit}
 	changes := make([]WhatIfChange, 0, len(leads))
 	for _, l := range leads {

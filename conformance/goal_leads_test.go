@@ -1,10 +1,15 @@
 package conformance
 
 import (
+	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/chainmap/chainmap"
+	"github.com/chainmap/chainmap/boltstore"
+	"github.com/chainmap/chainmap/loaders"
+	"github.com/chainmap/chainmap/memstore"
 )
 
 // TestGoalProgressWithSignedLeads: what the leads at 签约 or later would add to the goals
@@ -120,4 +125,53 @@ func sameSet(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// TestGoalLeadEffectOverManyLeads: more leads than one page (500) and than the API's
+// what-if list (100) all count; past MaxGoalLeads the filter is refused. Embedded store
+// only (the rule is the same code on both; this checks its bounds).
+func TestGoalLeadEffectOverManyLeads(t *testing.T) {
+	defer failOnMust(t)
+	mem := memstore.New()
+	must(loaders.Load(ctxT(t), "../testdata/minimal", mem, loaders.Options{}))
+	st := must(boltstore.Open(filepath.Join(t.TempDir(), "state.db")))
+	defer st.Close()
+	lc := leadCase{name: "embedded", leads: st, data: mem}
+	p := &chainmap.Pipeline{Data: lc.data, Leads: lc.leads}
+	li := as("li", chainmap.RoleManager)
+	const n = 520
+	errs := make(chan error, n)
+	sem := make(chan struct{}, 8)
+	for i := range n {
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			l, err := p.CreateLead(li, chainmap.LeadInput{FirmName: fmt.Sprint("厂", i), Segment: "W2", Park: "east-park", Capacity: fp(1)})
+			if err == nil {
+				_, err = p.MoveLead(li, l.ID, l.Version, chainmap.LeadSigned, "", "")
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var g2 *chainmap.Goal
+	for _, g := range must(lc.data.Goals(ctxT(t), chainmap.GoalQuery{})) {
+		if g.ID == "g2" {
+			g2 = g
+		}
+	}
+	e := must(p.GoalLeadEffect(li, g2, chainmap.LeadFilter{}))
+	if len(e.Leads) != n || fv(e.Added) != fv(fp(n)) || fv(e.WithLeads) != fv(fp(n+5)) {
+		t.Errorf("%d leads, added %s, with leads %s; want %d, %d, %d", len(e.Leads), fv(e.Added), fv(e.WithLeads), n, n, n+5)
+	}
+	for i := range chainmap.MaxGoalLeads - n + 1 {
+		must(p.CreateLead(li, chainmap.LeadInput{FirmName: fmt.Sprint("线索", i), Segment: "W1", Park: "east-park"}))
+	}
+	if _, err := p.GoalLeadEffect(li, g2, chainmap.LeadFilter{Stages: []chainmap.LeadStage{chainmap.LeadClue, chainmap.LeadSigned}}); code(err) != chainmap.EINVALID {
+		t.Errorf("a filter selecting %d leads: %v", chainmap.MaxGoalLeads+1, err)
+	}
 }
