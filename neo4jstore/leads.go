@@ -20,6 +20,7 @@ import (
 //	        last_activity_ms, data})
 //	(:FollowUp {id, lead, data})          (:AuditEntry {seq, subject, data})
 //	(:User {name, data})                  (:AuditCounter {id: 'audit', n})
+//	(:Session {id_hash, user, role, created_ms, expires_ms})   (sessions.go)
 //
 // data holds the record's JSON; the other properties are copies the filters use.
 
