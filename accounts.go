@@ -17,10 +17,14 @@ type AccountStore interface {
 }
 
 // UserChange is one change of an account: who makes it, when, and the edit itself.
+// Check, when set, is called inside the store's transaction with the changed account and
+// every other account as stored, serialised with other account changes, so a rule over
+// all accounts (the last admin stays) holds however changes interleave.
 type UserChange struct {
 	Actor string
 	At    time.Time
 	Apply func(u *User) error
+	Check func(next *User, others []*User) error
 }
 
 // ApplyUserChange is the part of UpdateUser both stores share: apply the change to a
@@ -112,23 +116,6 @@ func (a *Accounts) UpdateUser(ctx context.Context, name string, e UserEdit) (*Us
 	if e.Disabled != nil && *e.Disabled && name == actor.Name {
 		return nil, Errorf(EINVALID, "disabled: you cannot disable your own account")
 	}
-	if (e.Role != nil && *e.Role != RoleAdmin) || (e.Disabled != nil && *e.Disabled) {
-		users, err := a.Store.Users(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("update user %s: %w", name, err)
-		}
-		others := 0
-		for _, u := range users {
-			if u.Name != name && u.Role == RoleAdmin && !u.Disabled {
-				others++
-			}
-		}
-		for _, u := range users {
-			if u.Name == name && u.Role == RoleAdmin && !u.Disabled && others == 0 {
-				return nil, Errorf(EINVALID, "%s is the last enabled admin: make another admin first", name)
-			}
-		}
-	}
 	u, err := as.UpdateUser(ctx, name, UserChange{Actor: actor.Name, At: a.now(), Apply: func(u *User) error {
 		if e.Role != nil {
 			u.Role = *e.Role
@@ -140,7 +127,7 @@ func (a *Accounts) UpdateUser(ctx context.Context, name string, e UserEdit) (*Us
 			u.PasswordHash = *e.PasswordHash
 		}
 		return nil
-	}})
+	}, Check: KeepAnAdmin})
 	if err != nil {
 		return nil, fmt.Errorf("update user %s: %w", name, err)
 	}
@@ -154,4 +141,18 @@ func (a *Accounts) Backup(ctx context.Context) (*StateDump, error) {
 		return nil, err
 	}
 	return a.Store.ExportState(ctx)
+}
+
+// KeepAnAdmin refuses a change that would leave no enabled admin: the server would have
+// nobody left to manage accounts.
+func KeepAnAdmin(next *User, others []*User) error {
+	if next.Role == RoleAdmin && !next.Disabled {
+		return nil
+	}
+	for _, u := range others {
+		if u.Role == RoleAdmin && !u.Disabled {
+			return nil
+		}
+	}
+	return Errorf(EINVALID, "%s is the last enabled admin: make another admin first", next.Name)
 }

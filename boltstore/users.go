@@ -30,6 +30,22 @@ func (s *Store) UpdateUser(ctx context.Context, name string, change chainmap.Use
 		if err != nil {
 			return err
 		}
+		if change.Check != nil { // bbolt runs one write transaction at a time
+			var others []*chainmap.User
+			if err := b.ForEach(func(k, v []byte) error {
+				if string(k) == name {
+					return nil
+				}
+				u := new(chainmap.User)
+				others = append(others, u)
+				return json.Unmarshal(v, u)
+			}); err != nil {
+				return err
+			}
+			if err := change.Check(next, others); err != nil {
+				return err
+			}
+		}
 		if err := put(b, []byte(name), next); err != nil {
 			return err
 		}

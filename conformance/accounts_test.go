@@ -116,3 +116,50 @@ func TestAccountsContract(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestTwoAdminsDemotingEachOther: the last-admin rule is checked inside the store's
+// transaction, so two admins demoting each other at the same moment cannot both succeed.
+func TestTwoAdminsDemotingEachOther(t *testing.T) {
+	for _, lc := range leadCases(t) {
+		t.Run(lc.name, func(t *testing.T) {
+			defer failOnMust(t)
+			acc := &chainmap.Accounts{Store: lc.leads}
+			for _, n := range []string{"root", "boss"} {
+				must(0, lc.leads.AddUser(ctxT(t), &chainmap.User{Name: n, Role: chainmap.RoleAdmin, PasswordHash: "h"},
+					chainmap.AuditEntry{Actor: "cli:test", Action: chainmap.ActionUserAdd, Subject: n}))
+			}
+			for round := range 5 {
+				errs := make(chan error, 2)
+				for _, p := range [][2]string{{"root", "boss"}, {"boss", "root"}} {
+					go func() {
+						_, err := acc.UpdateUser(as(p[0], chainmap.RoleAdmin), p[1], chainmap.UserEdit{Role: ptr(chainmap.RoleViewer)})
+						errs <- err
+					}()
+				}
+				won := 0
+				for range 2 {
+					switch err := <-errs; code(err) {
+					case "ok":
+						won++
+					case chainmap.EINVALID:
+					default:
+						t.Fatalf("round %d: %v", round, err)
+					}
+				}
+				admins := 0
+				for _, u := range must(lc.leads.Users(ctxT(t))) {
+					if u.Role == chainmap.RoleAdmin && !u.Disabled {
+						admins++
+					}
+				}
+				if won != 1 || admins != 1 {
+					t.Fatalf("round %d: %d demotions won, %d admins left; want 1 and 1", round, won, admins)
+				}
+				for _, n := range []string{"root", "boss"} { // both admins again for the next round
+					must(lc.leads.(chainmap.AccountStore).UpdateUser(ctxT(t), n, chainmap.UserChange{Actor: "test",
+						Apply: func(u *chainmap.User) error { u.Role = chainmap.RoleAdmin; return nil }}))
+				}
+			}
+		})
+	}
+}

@@ -36,6 +36,29 @@ func (s *Store) UpdateUser(ctx context.Context, name string, change chainmap.Use
 		if err != nil {
 			return nil, err
 		}
+		if change.Check != nil {
+			// Every account change appends to the audit trail, whose counter this
+			// transaction now locks: changes checked here run one at a time, and read
+			// the accounts as the previous one left them.
+			if _, err := tx.Run(ctx, `MERGE (c:AuditCounter {id: 'audit'}) SET c.n = coalesce(c.n, 0)`, nil); err != nil {
+				return nil, err
+			}
+			res, err := tx.Run(ctx, `MATCH (u:User) WHERE u.name <> $name RETURN u.data`, map[string]any{"name": name})
+			if err != nil {
+				return nil, err
+			}
+			recs, err := res.Collect(ctx)
+			if err != nil {
+				return nil, err
+			}
+			others, err := decodeAll[chainmap.User](recs)
+			if err != nil {
+				return nil, err
+			}
+			if err := change.Check(next, others); err != nil {
+				return nil, err
+			}
+		}
 		raw, _ := json.Marshal(next)
 		if _, err := tx.Run(ctx, `MATCH (u:User {name: $name}) SET u.data = $data`, map[string]any{"name": name, "data": string(raw)}); err != nil {
 			return nil, err
