@@ -341,9 +341,14 @@ func Verify(ctx context.Context, store chainmap.LeadStore, res *Result) (*Check,
 	// A stored lead nobody acknowledged: a create whose answer was lost (allowed, one per
 	// failed request) or a duplicate.
 	extra := 0
-	for id := range stored {
+	for id, l := range stored {
 		if !acked[id] {
 			extra++
+			// A create whose answer was lost leaves a lead nobody knows the id of, so
+			// nobody moved it.
+			if l.Version != 1 {
+				c.Duplicated = append(c.Duplicated, fmt.Sprintf("%s: stored at version %d, never acknowledged", id, l.Version))
+			}
 		}
 	}
 	if extra > res.Failed {
