@@ -322,3 +322,31 @@ func (d *StateDump) validateAttachments() error {
 	}
 	return nil
 }
+
+// BackupState returns all the user data of st for a backup: ExportState, and, when st
+// keeps evidence files, those of the leads the dump holds. The command line and the
+// server's backup endpoint both call it, so a backup through either carries the files.
+func BackupState(ctx context.Context, st LeadStore) (*StateDump, error) {
+	d, err := st.ExportState(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ab, ok := st.(AttachmentBackup)
+	if !ok {
+		return d, nil
+	}
+	files, err := ab.ExportAttachments(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("back up files: %w", err)
+	}
+	leads := make(map[string]bool, len(d.Leads))
+	for _, l := range d.Leads {
+		leads[l.ID] = true
+	}
+	for _, f := range files {
+		if leads[f.Lead] {
+			d.Attachments = append(d.Attachments, f)
+		}
+	}
+	return d, nil
+}

@@ -46,7 +46,7 @@ const (
 	ActEditLead   Action = "edit_lead"   // update fields, move stage, add a follow-up, close
 	ActReassign   Action = "reassign"    // give a lead (or a new one) to another owner
 	ActReadAudit  Action = "read_audit"  // the audit trail and its CSV export
-	ActManageUser Action = "manage_user" // add and change accounts
+	ActManageUser Action = "manage_user" // add and change accounts, back up all user data
 	ActReload     Action = "reload"      // reload the dataset
 	// ActImport imports enterprise lists into the served dataset and applies their
 	// placement review (the web page's import; the command line is not behind accounts).

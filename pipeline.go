@@ -617,18 +617,7 @@ func (p *Pipeline) WhatIfAdditions(ctx context.Context, f LeadFilter) ([]WhatIfC
 		if l.SegmentMissing {
 			continue
 		}
-		c := WhatIfChange{Name: l.FirmName, Segment: l.Segment, Park: l.Park, Region: l.Region}
-		if !l.EnterpriseMissing {
-			c.Enterprise = l.Enterprise
-		}
-		if l.Capacity != nil && l.CapacityUnit == unit[l.Segment] {
-			v := *l.Capacity
-			c.Capacity = &v
-		} else if c.Enterprise != "" {
-			zero := 0.0 // the lead states no capacity: count the firm, not its other plants
-			c.Capacity = &zero
-		}
-		out = append(out, c)
+		out = append(out, LeadWhatIfChange(l, unit[l.Segment]))
 	}
 	return out, nil
 }

@@ -69,7 +69,7 @@ func leadCases(t *testing.T) []leadCase {
 func wipeLeads(t *testing.T) {
 	t.Helper()
 	_, err := neo4j.ExecuteQuery(ctxT(t), driver(t),
-		"MATCH (n) WHERE n:Lead OR n:FollowUp OR n:AuditEntry OR n:User OR n:AuditCounter OR n:Attachment DETACH DELETE n",
+		"MATCH (n) WHERE n:Lead OR n:FollowUp OR n:AuditEntry OR n:User OR n:AuditCounter OR n:Attachment OR n:Session DETACH DELETE n",
 		nil, neo4j.EagerResultTransformer, neo4j.ExecuteQueryWithDatabase(database()))
 	if err != nil {
 		t.Fatal(err)

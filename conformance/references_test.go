@@ -231,7 +231,6 @@ func TestReferencesFollowReloads(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer other.Close(context.Background())
-		other.SetLoadOptions(false, false)
 		if _, err := neo.References(ctx); err != nil { // cached for a, before the other process loads
 			t.Fatal(err)
 		}

@@ -52,6 +52,8 @@ func NewSchema(s chainmap.Store, p *chainmap.Pipeline) *generated.Config {
 		return cost(1, mulSat(4, max(n, 0)), child)
 	}
 	approvalComplexity(&c)
+	// A goal's lead effect reads the leads and runs a what-if analysis.
+	c.Complexity.Goal.LeadEffect = func(child int, _ *chainmap.LeadFilter) int { return cost(50, 1, child) }
 	return &c
 }
 

@@ -20,16 +20,17 @@ import (
 //	        last_activity_ms, data})
 //	(:FollowUp {id, lead, data})          (:AuditEntry {seq, subject, data})
 //	(:User {name, data})                  (:AuditCounter {id: 'audit', n})
+//	(:Session {id_hash, user, role, created_ms, expires_ms})   (sessions.go)
 //
 // data holds the record's JSON; the other properties are copies the filters use.
 
 var _ chainmap.LeadStore = (*Store)(nil)
 
 // leadLabels are the labels of user data; Reset and prune never name them.
-var leadLabels = []string{"Lead", "FollowUp", "AuditEntry", "User", "AuditCounter", "Attachment"}
+var leadLabels = []string{"Lead", "FollowUp", "AuditEntry", "User", "AuditCounter", "Attachment", "Session"}
 
 func leadSchemaStatements() []string {
-	return []string{
+	return append([]string{
 		"CREATE CONSTRAINT lead_id IF NOT EXISTS FOR (n:Lead) REQUIRE n.id IS UNIQUE",
 		"CREATE CONSTRAINT followup_id IF NOT EXISTS FOR (n:FollowUp) REQUIRE n.id IS UNIQUE",
 		"CREATE INDEX followup_lead IF NOT EXISTS FOR (n:FollowUp) ON (n.lead)",
@@ -38,7 +39,7 @@ func leadSchemaStatements() []string {
 		"CREATE CONSTRAINT auditcounter_id IF NOT EXISTS FOR (n:AuditCounter) REQUIRE n.id IS UNIQUE",
 		"CREATE CONSTRAINT attachment_id IF NOT EXISTS FOR (n:Attachment) REQUIRE n.id IS UNIQUE", // leads_attachments.go
 		"CREATE INDEX attachment_lead IF NOT EXISTS FOR (n:Attachment) ON (n.lead)",
-	}
+	}, sessionSchemaStatements()...)
 }
 
 // ensureLeadSchema creates the pipeline's constraints once per process (again after a

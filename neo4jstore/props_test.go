@@ -50,6 +50,7 @@ func TestCypherPropertiesAreDomainFields(t *testing.T) {
 		"ae": {"seq", "subject", "data"},
 		"u":  {"name", "data"},
 		"c":  {"id", "n"},
+		"ss": {"id_hash", "user", "role", "created_ms", "expires_ms"}, // sessions.go
 		"lr": {"id", "version", "chain", "segment", "park", "region", "owner", "stage", "enterprise", "last", "data", "lead", "seq", "subject", "name"},
 		// Maps built inside the queries themselves.
 		"scope": {"parks", "regions"}, "row": {"id", "key"},

@@ -96,6 +96,9 @@ type Config struct {
 	// Import, if set, serves the enterprise-list import and its review to managers
 	// (importweb.go); applying it needs Reload.
 	Import *ImportConfig
+	// Sessions keeps the logins: default Users when it is a chainmap.SessionStore (both
+	// lead stores are, so logins survive a restart), else a table in memory.
+	Sessions chainmap.SessionStore
 }
 
 // DefaultShutdownTimeout is the default grace period of a shutdown.
@@ -147,6 +150,13 @@ func (c *Config) defaults() {
 	if c.Users == nil && c.Pipeline != nil {
 		c.Users = c.Pipeline.Leads
 	}
+	if c.Sessions == nil {
+		if ss, ok := c.Users.(chainmap.SessionStore); ok {
+			c.Sessions = ss
+		} else {
+			c.Sessions = &memSessions{m: map[string]chainmap.Session{}}
+		}
+	}
 }
 
 // Server serves chainmap over HTTP.
@@ -160,7 +170,6 @@ type Server struct {
 	// reloading is held while POST /admin/reload runs: one reload at a time.
 	reloading sync.Mutex
 
-	sessions  *sessions
 	loginIP   *limiter      // login attempts per client address
 	loginUser *limiter      // failed logins per user name
 	hashing   chan struct{} // at most cap(hashing) password checks at once
@@ -173,7 +182,7 @@ func New(cfg Config, store chainmap.Store, web fs.FS) *Server {
 	// Every log line of the server, its admin endpoints included, goes through the cap.
 	cfg.Logger = slog.New(NewCapHandler(cfg.Logger.Handler()))
 	s := &Server{cfg: cfg, store: store, mux: http.NewServeMux(), log: cfg.Logger,
-		sessions: &sessions{m: map[string]*session{}}, hashing: make(chan struct{}, 2),
+		hashing: make(chan struct{}, 2),
 		loginIP: newLimiter(loginAttemptsPerIP, loginIPWindow), loginUser: newLimiter(loginFailuresPerUser, loginUserWindow)}
 	gql := s.graphqlHandler()
 	s.mux.Handle("/graphql", s.cors(s.allowMethods(s.limitBody(s.withActor(graph.Middleware(store, gql))))))
@@ -194,6 +203,10 @@ func New(cfg Config, store chainmap.Store, web fs.FS) *Server {
 	if cfg.Import != nil {
 		s.routeImport()
 	}
+	s.mux.HandleFunc("GET /admin/users", s.requireAction(chainmap.ActManageUser, s.listUsers))
+	s.mux.HandleFunc("POST /admin/users", s.requireAction(chainmap.ActManageUser, s.addUser))
+	s.mux.HandleFunc("PATCH /admin/users/{name}", s.requireAction(chainmap.ActManageUser, s.updateUser))
+	s.mux.HandleFunc("GET /admin/state/backup", s.requireAction(chainmap.ActManageUser, s.stateBackup))
 	if cfg.Playground {
 		s.mux.Handle("GET /graphiql", graphiqlHandler(web))
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -9,6 +10,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,8 +24,9 @@ import (
 // (HttpOnly, SameSite=Strict, Secure behind TLS, expiring) and a CSRF token; every
 // request that can change state (anything but GET, HEAD and OPTIONS) made with the
 // cookie must carry that token in the X-CSRF-Token header. Scripts use bearer tokens,
-// which browsers never send by themselves and so need no CSRF token. Sessions live in
-// memory: a restart logs everyone out.
+// which browsers never send by themselves and so need no CSRF token. Sessions live in the
+// lead store (chainmap.SessionStore), which keeps only the SHA-256 of each id, so a
+// restart logs nobody out and a copy of the store opens no session.
 
 const (
 	sessionCookie = "chainmap_session"
@@ -46,17 +49,92 @@ const (
 	maxLimiterKeys       = 10000
 )
 
-type session struct {
-	user    string
-	role    chainmap.Role
-	csrf    string
-	expires time.Time
+// memSessions is the session table of a server whose account store keeps no sessions
+// (chainmap.SessionStore): in memory, so a restart logs everyone out. The lead stores
+// (bbolt, Neo4j) keep them, and a server over one of them keeps its logins across restarts.
+type memSessions struct {
+	mu sync.Mutex
+	m  map[string]chainmap.Session
 }
 
-// sessions is the in-memory session table.
-type sessions struct {
-	mu sync.Mutex
-	m  map[string]*session
+var _ chainmap.SessionStore = (*memSessions)(nil)
+
+func (t *memSessions) CreateSession(_ context.Context, s *chainmap.Session) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, ok := t.m[s.IDHash]; ok {
+		return chainmap.Errorf(chainmap.ECONFLICT, "a session with this id exists already")
+	}
+	t.purge(s.Created)
+	var mine []chainmap.Session
+	for _, o := range t.m {
+		if o.User == s.User {
+			mine = append(mine, o)
+		}
+	}
+	slices.SortFunc(mine, func(a, b chainmap.Session) int { return a.Created.Compare(b.Created) })
+	for len(mine) >= chainmap.MaxSessionsPerUser {
+		delete(t.m, mine[0].IDHash)
+		mine = mine[1:]
+	}
+	if len(t.m) >= maxSessions { // a flood of accounts logging in: drop an arbitrary one
+		for h := range t.m {
+			delete(t.m, h)
+			break
+		}
+	}
+	t.m[s.IDHash] = *s
+	return nil
+}
+
+func (t *memSessions) purge(now time.Time) int {
+	n := 0
+	for h, o := range t.m {
+		if !now.Before(o.Expires) {
+			delete(t.m, h)
+			n++
+		}
+	}
+	return n
+}
+
+func (t *memSessions) Session(_ context.Context, h string, now time.Time) (*chainmap.Session, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	o, ok := t.m[h]
+	if !ok || !now.Before(o.Expires) {
+		return nil, chainmap.Errorf(chainmap.ENOTFOUND, "no such session, or it has expired")
+	}
+	return &o, nil
+}
+
+func (t *memSessions) DeleteSession(_ context.Context, h string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.m, h)
+	return nil
+}
+
+func (t *memSessions) DeleteUserSessions(_ context.Context, user string) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	for h, o := range t.m {
+		if o.User == user {
+			delete(t.m, h)
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (t *memSessions) PurgeSessions(_ context.Context, now time.Time) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.purge(now), nil
 }
 
 func randomToken() string {
@@ -67,46 +145,25 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// create starts a fresh session (a new id every login, so a session id planted before
-// the login is worthless: no fixation).
-func (t *sessions) create(u *chainmap.User, ttl time.Duration) (string, *session) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	now := time.Now()
-	if len(t.m) >= maxSessions {
-		for id, s := range t.m {
-			if now.After(s.expires) {
-				delete(t.m, id)
-			}
-		}
-		for id := range t.m { // still full: drop an arbitrary one
-			if len(t.m) < maxSessions {
-				break
-			}
-			delete(t.m, id)
-		}
-	}
-	id := randomToken()
-	s := &session{user: u.Name, role: u.Role, csrf: randomToken(), expires: now.Add(ttl)}
-	t.m[id] = s
-	return id, s
-}
+// maxSessionIDLen bounds the cookie value looked up: a real id is 43 characters.
+const maxSessionIDLen = 64
 
-func (t *sessions) get(id string) *session {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	s := t.m[id]
-	if s != nil && time.Now().After(s.expires) {
-		delete(t.m, id)
-		return nil
+// session returns the live session of the request's cookie and its id, nil when there is
+// none (no cookie, unknown, expired: anonymous), or an error when the store cannot say.
+func (s *Server) session(r *http.Request) (*chainmap.Session, string, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" || len(c.Value) > maxSessionIDLen {
+		return nil, "", nil
 	}
-	return s
-}
-
-func (t *sessions) drop(id string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.m, id)
+	sess, err := s.cfg.Sessions.Session(r.Context(), chainmap.SessionIDHash(c.Value), time.Now())
+	if chainmap.ErrorCode(err) == chainmap.ENOTFOUND {
+		return nil, "", nil
+	}
+	if err != nil {
+		s.log.Error("session lookup", "err", err)
+		return nil, "", err
+	}
+	return sess, c.Value, nil
 }
 
 // limiter counts events per key in fixed windows, with a bounded number of keys.
@@ -233,13 +290,22 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.loginUser.reset(in.Name)
-	id, sess := s.sessions.create(u, s.cfg.SessionTTL)
+	// A fresh random id every login, so a session id planted before the login is
+	// worthless (no fixation); the store keeps only its hash.
+	id, now := randomToken(), time.Now()
+	sess := &chainmap.Session{IDHash: chainmap.SessionIDHash(id), User: u.Name, Role: u.Role,
+		Created: now.UTC(), Expires: now.Add(s.cfg.SessionTTL).UTC()}
+	if err := s.cfg.Sessions.CreateSession(r.Context(), sess); err != nil {
+		s.log.Error("login: store the session", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": "sessions are unavailable", "code": chainmap.EUNAVAILABLE})
+		return
+	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil || s.cfg.SecureCookies,
-		MaxAge: int(s.cfg.SessionTTL.Seconds()), Expires: sess.expires})
+		MaxAge: int(s.cfg.SessionTTL.Seconds()), Expires: sess.Expires})
 	s.log.Info("login", "user", u.Name, "role", u.Role, "ip", ip)
-	writeJSON(w, http.StatusOK, map[string]any{"name": u.Name, "role": u.Role, "csrfToken": sess.csrf,
-		"expiresAt": sess.expires.UTC().Format(time.RFC3339)})
+	writeJSON(w, http.StatusOK, map[string]any{"name": u.Name, "role": u.Role, "csrfToken": chainmap.SessionCSRF(id),
+		"expiresAt": sess.Expires.UTC().Format(time.RFC3339)})
 }
 
 func (s *Server) tooMany(w http.ResponseWriter, wait time.Duration, msg string) {
@@ -248,14 +314,20 @@ func (s *Server) tooMany(w http.ResponseWriter, wait time.Duration, msg string) 
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	c, err := r.Cookie(sessionCookie)
-	if err == nil {
-		if sess := s.sessions.get(c.Value); sess != nil {
-			if !validCSRF(r, sess) {
-				writeJSON(w, http.StatusForbidden, map[string]any{"error": "the X-CSRF-Token header is missing or wrong", "code": codeCSRF})
-				return
-			}
-			s.sessions.drop(c.Value)
+	sess, id, err := s.session(r)
+	if err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": "sessions are unavailable", "code": chainmap.EUNAVAILABLE})
+		return
+	}
+	if sess != nil {
+		if !validCSRF(r, id) {
+			writeJSON(w, http.StatusForbidden, map[string]any{"error": "the X-CSRF-Token header is missing or wrong", "code": codeCSRF})
+			return
+		}
+		if err := s.cfg.Sessions.DeleteSession(r.Context(), sess.IDHash); err != nil {
+			s.log.Error("logout: delete the session", "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": "sessions are unavailable; the session was not ended", "code": chainmap.EUNAVAILABLE})
+			return
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
@@ -266,22 +338,23 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 // me answers who the session belongs to, with its CSRF token (for a page reloaded while
 // logged in).
 func (s *Server) me(w http.ResponseWriter, r *http.Request) {
-	c, err := r.Cookie(sessionCookie)
-	var sess *session
-	if err == nil {
-		sess = s.sessions.get(c.Value)
+	sess, id, err := s.session(r)
+	if err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": "sessions are unavailable", "code": chainmap.EUNAVAILABLE})
+		return
 	}
 	if sess == nil {
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "not logged in", "code": chainmap.EUNAUTHENTICATED})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"name": sess.user, "role": sess.role, "csrfToken": sess.csrf,
-		"expiresAt": sess.expires.UTC().Format(time.RFC3339)})
+	writeJSON(w, http.StatusOK, map[string]any{"name": sess.User, "role": sess.Role, "csrfToken": chainmap.SessionCSRF(id),
+		"expiresAt": sess.Expires.UTC().Format(time.RFC3339)})
 }
 
-func validCSRF(r *http.Request, sess *session) bool {
+// validCSRF checks the request's CSRF token against the one of its session id.
+func validCSRF(r *http.Request, id string) bool {
 	got := r.Header.Get(csrfHeader)
-	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(sess.csrf)) == 1
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(chainmap.SessionCSRF(id))) == 1
 }
 
 // safeMethod reports whether a request cannot change state (GraphQL over GET runs
@@ -305,18 +378,17 @@ func (s *Server) actorOf(r *http.Request) (chainmap.Actor, *refusal) {
 		}
 		return chainmap.Actor{}, &refusal{http.StatusUnauthorized, chainmap.EUNAUTHENTICATED, "the bearer token is not valid"}
 	}
-	c, err := r.Cookie(sessionCookie)
+	sess, id, err := s.session(r)
 	if err != nil {
-		return chainmap.Actor{}, nil
+		return chainmap.Actor{}, &refusal{http.StatusServiceUnavailable, chainmap.EUNAVAILABLE, "sessions are unavailable; try again shortly"}
 	}
-	sess := s.sessions.get(c.Value)
 	if sess == nil {
-		return chainmap.Actor{}, nil // expired or unknown: anonymous (the page asks to log in again)
+		return chainmap.Actor{}, nil // none, expired or unknown: anonymous (the page asks to log in again)
 	}
-	if !safeMethod(r) && !validCSRF(r, sess) {
+	if !safeMethod(r) && !validCSRF(r, id) {
 		return chainmap.Actor{}, &refusal{http.StatusForbidden, codeCSRF, "the X-CSRF-Token header is missing or wrong"}
 	}
-	return chainmap.Actor{Name: sess.user, Role: sess.role}, nil
+	return chainmap.Actor{Name: sess.User, Role: sess.Role}, nil
 }
 
 // tokenActor is the actor of a bearer token: its configured role (reader reads as a

@@ -81,6 +81,9 @@ type modes struct {
 func main() {
 	log.SetFlags(log.Ltime)
 	log.SetPrefix("chainbench: ")
+	if len(os.Args) > 1 && os.Args[1] == "pipeline" { // the pipeline's write benchmark (pipeline.go)
+		os.Exit(pipelineMain(os.Args[2:]))
+	}
 	o, m, err := parseFlags()
 	if err != nil {
 		log.Fatal(err)

@@ -23,29 +23,6 @@ func approvalPolicy(approvers string, self bool) (chainmap.ApprovalPolicy, error
 	return pol, nil
 }
 
-// exportFiles adds the store's evidence files to a backup (those of the leads it holds:
-// a file uploaded after the leads were read waits for the next backup).
-func exportFiles(ctx context.Context, st chainmap.LeadStore, d *chainmap.StateDump) error {
-	ab, ok := st.(chainmap.AttachmentBackup)
-	if !ok {
-		return nil
-	}
-	files, err := ab.ExportAttachments(ctx)
-	if err != nil {
-		return fmt.Errorf("back up files: %w", err)
-	}
-	leads := map[string]bool{}
-	for _, l := range d.Leads {
-		leads[l.ID] = true
-	}
-	for _, f := range files {
-		if leads[f.Lead] {
-			d.Attachments = append(d.Attachments, f)
-		}
-	}
-	return nil
-}
-
 // importFiles restores a backup's evidence files after its leads.
 func importFiles(ctx context.Context, st chainmap.LeadStore, d *chainmap.StateDump) error {
 	if len(d.Attachments) == 0 {

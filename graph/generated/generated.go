@@ -40,6 +40,7 @@ type ResolverRoot interface {
 	Flow() FlowResolver
 	GapReport() GapReportResolver
 	Goal() GoalResolver
+	GoalLeadEffect() GoalLeadEffectResolver
 	Indicator() IndicatorResolver
 	InvestmentTarget() InvestmentTargetResolver
 	KPIReport() KPIReportResolver
@@ -260,6 +261,7 @@ type ComplexityRoot struct {
 		CurrentYear       func(childComplexity int) int
 		Derive            func(childComplexity int) int
 		ID                func(childComplexity int) int
+		LeadEffect        func(childComplexity int, filter *chainmap.LeadFilter) int
 		Metric            func(childComplexity int) int
 		NameEn            func(childComplexity int) int
 		NameZh            func(childComplexity int) int
@@ -273,6 +275,16 @@ type ComplexityRoot struct {
 		TargetValue       func(childComplexity int) int
 		TargetYear        func(childComplexity int) int
 		Unit              func(childComplexity int) int
+	}
+
+	GoalLeadEffect struct {
+		Added            func(childComplexity int) int
+		Basis            func(childComplexity int) int
+		Current          func(childComplexity int) int
+		Leads            func(childComplexity int) int
+		Note             func(childComplexity int) int
+		OnTrackWithLeads func(childComplexity int) int
+		WithLeads        func(childComplexity int) int
 	}
 
 	HostPark struct {
@@ -887,6 +899,10 @@ type GoalResolver interface {
 	OnTrack(ctx context.Context, obj *chainmap.Goal) (*bool, error)
 	CurrentQualifier(ctx context.Context, obj *chainmap.Goal) (*string, error)
 	CurrentNote(ctx context.Context, obj *chainmap.Goal) (*string, error)
+	LeadEffect(ctx context.Context, obj *chainmap.Goal, filter *chainmap.LeadFilter) (*chainmap.GoalLeadEffect, error)
+}
+type GoalLeadEffectResolver interface {
+	Basis(ctx context.Context, obj *chainmap.GoalLeadEffect) (*string, error)
 }
 type IndicatorResolver interface {
 	Region(ctx context.Context, obj *chainmap.Indicator) (*chainmap.Region, error)
@@ -1946,6 +1962,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Goal.ID(childComplexity), true
+	case "Goal.leadEffect":
+		if e.ComplexityRoot.Goal.LeadEffect == nil {
+			break
+		}
+
+		args, err := ec.field_Goal_leadEffect_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Goal.LeadEffect(childComplexity, args["filter"].(*chainmap.LeadFilter)), true
 	case "Goal.metric":
 		if e.ComplexityRoot.Goal.Metric == nil {
 			break
@@ -2024,6 +2051,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Goal.Unit(childComplexity), true
+
+	case "GoalLeadEffect.added":
+		if e.ComplexityRoot.GoalLeadEffect.Added == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GoalLeadEffect.Added(childComplexity), true
+	case "GoalLeadEffect.basis":
+		if e.ComplexityRoot.GoalLeadEffect.Basis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GoalLeadEffect.Basis(childComplexity), true
+	case "GoalLeadEffect.current":
+		if e.ComplexityRoot.GoalLeadEffect.Current == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GoalLeadEffect.Current(childComplexity), true
+	case "GoalLeadEffect.leads":
+		if e.ComplexityRoot.GoalLeadEffect.Leads == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GoalLeadEffect.Leads(childComplexity), true
+	case "GoalLeadEffect.note":
+		if e.ComplexityRoot.GoalLeadEffect.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GoalLeadEffect.Note(childComplexity), true
+	case "GoalLeadEffect.onTrackWithLeads":
+		if e.ComplexityRoot.GoalLeadEffect.OnTrackWithLeads == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GoalLeadEffect.OnTrackWithLeads(childComplexity), true
+	case "GoalLeadEffect.withLeads":
+		if e.ComplexityRoot.GoalLeadEffect.WithLeads == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GoalLeadEffect.WithLeads(childComplexity), true
 
 	case "HostPark.park":
 		if e.ComplexityRoot.HostPark.Park == nil {
@@ -5910,6 +5980,29 @@ extend type Region {
   boundaryGeoJson: String
 }
 `, BuiltIn: false},
+	{Name: "../../schema/goalleads.graphqls", Input: `"What a set of the pipeline's leads would add to a goal had their projects produced (docs/pipeline.md, goal progress with the leads)."
+type GoalLeadEffect {
+  "The selected leads that count for the goal: inside its scope and, for a goal about a segment, in that segment or under it."
+  leads: [Lead!]!
+  "What the leads' figures measure for this goal: capacity, enterprises or investment; null when they do not measure it."
+  basis: String
+  "What the leads would add, in the goal's unit; null when it cannot be said (see note)."
+  added: Float
+  "The goal's current value (as Goal.current)."
+  current: Float
+  "The current value plus added; null when either is unknown."
+  withLeads: Float
+  "Whether withLeads meets the target (as Goal.onTrack judges the current value)."
+  onTrackWithLeads: Boolean
+  "How the figure was made, or why it cannot be."
+  note: String
+}
+
+extend type Goal {
+  "What the pipeline's leads would add to this goal: by default the leads at 签约 or later (stages SIGNED, REGISTERED, CONSTRUCTION, PRODUCTION), or those the filter selects (at most 1,000). Null without a login."
+  leadEffect(filter: LeadFilter): GoalLeadEffect
+}
+`, BuiltIn: false},
 	{Name: "../../schema/pipeline.graphqls", Input: `# The 招商 pipeline (docs/pipeline.md): leads, their follow-ups and the audit trail. Every
 # field and mutation here needs a login (a session cookie with its X-CSRF-Token header, or
 # a bearer token); what each role may do is in docs/pipeline.md.
@@ -6996,8 +7089,30 @@ func (ec *executionContext) childFields_Goal(ctx context.Context, field graphql.
 		return ec.fieldContext_Goal_currentQualifier(ctx, field)
 	case "currentNote":
 		return ec.fieldContext_Goal_currentNote(ctx, field)
+	case "leadEffect":
+		return ec.fieldContext_Goal_leadEffect(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Goal", field.Name)
+}
+
+func (ec *executionContext) childFields_GoalLeadEffect(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "leads":
+		return ec.fieldContext_GoalLeadEffect_leads(ctx, field)
+	case "basis":
+		return ec.fieldContext_GoalLeadEffect_basis(ctx, field)
+	case "added":
+		return ec.fieldContext_GoalLeadEffect_added(ctx, field)
+	case "current":
+		return ec.fieldContext_GoalLeadEffect_current(ctx, field)
+	case "withLeads":
+		return ec.fieldContext_GoalLeadEffect_withLeads(ctx, field)
+	case "onTrackWithLeads":
+		return ec.fieldContext_GoalLeadEffect_onTrackWithLeads(ctx, field)
+	case "note":
+		return ec.fieldContext_GoalLeadEffect_note(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GoalLeadEffect", field.Name)
 }
 
 func (ec *executionContext) childFields_HostPark(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8131,6 +8246,20 @@ func (ec *executionContext) field_Chain_segments_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["stage"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Goal_leadEffect_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*chainmap.LeadFilter, error) {
+			return ec.unmarshalOLeadFilter2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐLeadFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
 	return args, nil
 }
 
@@ -13086,6 +13215,220 @@ func (ec *executionContext) _Goal_currentNote(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Goal_currentNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Goal", field, true, true, "String")
+}
+
+func (ec *executionContext) _Goal_leadEffect(ctx context.Context, field graphql.CollectedField, obj *chainmap.Goal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Goal_leadEffect(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Goal().LeadEffect(ctx, obj, fc.Args["filter"].(*chainmap.LeadFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *chainmap.GoalLeadEffect) graphql.Marshaler {
+			return ec.marshalOGoalLeadEffect2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐGoalLeadEffect(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Goal_leadEffect(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Goal",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GoalLeadEffect(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Goal_leadEffect_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GoalLeadEffect_leads(ctx context.Context, field graphql.CollectedField, obj *chainmap.GoalLeadEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GoalLeadEffect_leads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Leads, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*chainmap.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐLeadᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GoalLeadEffect_leads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GoalLeadEffect",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GoalLeadEffect_basis(ctx context.Context, field graphql.CollectedField, obj *chainmap.GoalLeadEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GoalLeadEffect_basis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.GoalLeadEffect().Basis(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GoalLeadEffect_basis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GoalLeadEffect", field, true, true, "String")
+}
+
+func (ec *executionContext) _GoalLeadEffect_added(ctx context.Context, field graphql.CollectedField, obj *chainmap.GoalLeadEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GoalLeadEffect_added(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Added, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GoalLeadEffect_added(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GoalLeadEffect", field, false, false, "Float")
+}
+
+func (ec *executionContext) _GoalLeadEffect_current(ctx context.Context, field graphql.CollectedField, obj *chainmap.GoalLeadEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GoalLeadEffect_current(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Current, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GoalLeadEffect_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GoalLeadEffect", field, false, false, "Float")
+}
+
+func (ec *executionContext) _GoalLeadEffect_withLeads(ctx context.Context, field graphql.CollectedField, obj *chainmap.GoalLeadEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GoalLeadEffect_withLeads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WithLeads, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GoalLeadEffect_withLeads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GoalLeadEffect", field, false, false, "Float")
+}
+
+func (ec *executionContext) _GoalLeadEffect_onTrackWithLeads(ctx context.Context, field graphql.CollectedField, obj *chainmap.GoalLeadEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GoalLeadEffect_onTrackWithLeads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OnTrackWithLeads, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GoalLeadEffect_onTrackWithLeads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GoalLeadEffect", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _GoalLeadEffect_note(ctx context.Context, field graphql.CollectedField, obj *chainmap.GoalLeadEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GoalLeadEffect_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GoalLeadEffect_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GoalLeadEffect", field, false, false, "String")
 }
 
 func (ec *executionContext) _HostPark_park(ctx context.Context, field graphql.CollectedField, obj *chainmap.HostPark) (ret graphql.Marshaler) {
@@ -27852,6 +28195,76 @@ func (ec *executionContext) _Goal(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Goal_currentNote(ctx, field, obj)
 				})
+		case "leadEffect":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Goal_leadEffect(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var goalLeadEffectImplementors = []string{"GoalLeadEffect"}
+
+func (ec *executionContext) _GoalLeadEffect(ctx context.Context, sel ast.SelectionSet, obj *chainmap.GoalLeadEffect) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, goalLeadEffectImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GoalLeadEffect")
+		case "leads":
+			out.Values[i] = ec._GoalLeadEffect_leads(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "basis":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GoalLeadEffect_basis(ctx, field, obj)
+				})
+		case "added":
+			out.Values[i] = ec._GoalLeadEffect_added(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "current":
+			out.Values[i] = ec._GoalLeadEffect_current(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "withLeads":
+			out.Values[i] = ec._GoalLeadEffect_withLeads(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "onTrackWithLeads":
+			out.Values[i] = ec._GoalLeadEffect_onTrackWithLeads(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			out.Values[i] = ec._GoalLeadEffect_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -33734,6 +34147,13 @@ func (ec *executionContext) marshalOGapOrder2ᚖgithubᚗcomᚋchainmapᚋchainm
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOGoalLeadEffect2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐGoalLeadEffect(ctx context.Context, sel ast.SelectionSet, v *chainmap.GoalLeadEffect) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._GoalLeadEffect(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOHostPark2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐHostPark(ctx context.Context, sel ast.SelectionSet, v *chainmap.HostPark) graphql.Marshaler {
