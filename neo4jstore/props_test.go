@@ -50,6 +50,8 @@ func TestCypherPropertiesAreDomainFields(t *testing.T) {
 		"ae": {"seq", "subject", "data"},
 		"u":  {"name", "data"},
 		"c":  {"id", "n"},
+		// The load lock (loadlock.go).
+		"lk": {"name", "token", "holder", "host", "pid", "taken_at", "expires_at", "contended_at"},
 		"lr": {"id", "version", "chain", "segment", "park", "region", "owner", "stage", "enterprise", "last", "data", "lead", "seq", "subject", "name"},
 		// Maps built inside the queries themselves.
 		"scope": {"parks", "regions"}, "row": {"id", "key"},
