@@ -601,51 +601,6 @@ func OneWayCycle(flows []*Flow) []string {
 	return nil
 }
 
-// FlowCycle returns a cycle among the flows (first node repeated at the end), or nil.
-func FlowCycle(flows []*Flow) []string {
-	out := map[string][]string{}
-	for _, f := range flows {
-		out[f.From] = append(out[f.From], f.To)
-	}
-	state := map[string]int{}
-	var path, cycle []string
-	var visit func(n string) bool
-	visit = func(n string) bool {
-		switch state[n] {
-		case 1:
-			i := 0
-			for path[i] != n {
-				i++
-			}
-			cycle = append(append([]string{}, path[i:]...), n)
-			return true
-		case 2:
-			return false
-		}
-		state[n] = 1
-		path = append(path, n)
-		for _, m := range out[n] {
-			if visit(m) {
-				return true
-			}
-		}
-		path = path[:len(path)-1]
-		state[n] = 2
-		return false
-	}
-	keys := make([]string, 0, len(out))
-	for k := range out {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if visit(k) {
-			return cycle
-		}
-	}
-	return nil
-}
-
 // balances computes the mass (or energy) balance along the flows into a segment and out
 // of it (flows: those touching it) that carry a coefficient, where units convert. Where
 // they do not, or the coefficient has no unit, the balance keeps the supply it knows, has
