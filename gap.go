@@ -60,42 +60,6 @@ type SegmentStat struct {
 	Suggested int
 }
 
-// Dimensions lists the unit dimensions stores aggregate capacity over, in a fixed order.
-var Dimensions = []string{"mass", "count", "energy", "power", "money", "area"}
-
-// DimensionIndex returns the position of a unit dimension in Dimensions, or -1.
-func DimensionIndex(dim string) int {
-	for i, d := range Dimensions {
-		if d == dim {
-			return i
-		}
-	}
-	return -1
-}
-
-// CapacityFromDims picks, from capacity sums per dimension in base units, the one of
-// the segment's unit and converts it to that unit. ok is false when nothing applies.
-func CapacityFromDims(unit string, sums []float64, counts []int) (float64, bool) {
-	u, known := ParseUnit(unit)
-	if !known {
-		return 0, false
-	}
-	if i := DimensionIndex(u.Dimension); i >= 0 && i < len(sums) && i < len(counts) && counts[i] > 0 {
-		return sums[i] / u.Factor, true
-	}
-	return 0, false
-}
-
-// Normalise returns a capacity in the base unit of its dimension ("mass" in tonnes…),
-// so stores can add capacities given in different units of one dimension.
-func Normalise(v float64, unit string) (base float64, dim string, ok bool) {
-	u, known := ParseUnit(unit)
-	if !known {
-		return 0, "", false
-	}
-	return v * u.Factor, u.Dimension, true
-}
-
 // GapStatus says whether a segment is present in a scope and strong enough.
 type GapStatus string
 
@@ -633,51 +597,6 @@ func OneWayCycle(flows []*Flow) []string {
 			cyc = append(cyc, back[i])
 		}
 		return cyc
-	}
-	return nil
-}
-
-// FlowCycle returns a cycle among the flows (first node repeated at the end), or nil.
-func FlowCycle(flows []*Flow) []string {
-	out := map[string][]string{}
-	for _, f := range flows {
-		out[f.From] = append(out[f.From], f.To)
-	}
-	state := map[string]int{}
-	var path, cycle []string
-	var visit func(n string) bool
-	visit = func(n string) bool {
-		switch state[n] {
-		case 1:
-			i := 0
-			for path[i] != n {
-				i++
-			}
-			cycle = append(append([]string{}, path[i:]...), n)
-			return true
-		case 2:
-			return false
-		}
-		state[n] = 1
-		path = append(path, n)
-		for _, m := range out[n] {
-			if visit(m) {
-				return true
-			}
-		}
-		path = path[:len(path)-1]
-		state[n] = 2
-		return false
-	}
-	keys := make([]string, 0, len(out))
-	for k := range out {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if visit(k) {
-			return cycle
-		}
 	}
 	return nil
 }

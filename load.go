@@ -126,8 +126,10 @@ type Loader interface {
 }
 
 // LoadSession is one load in progress: batches written in load order (Kinds), then
-// Commit, or Abort when the load fails or is cancelled. The session holds all the load's
-// state, so a store handle serves reads and later loads unchanged.
+// Commit, or Abort when the load fails or is cancelled; every session must end in one of
+// the two (loaders.Load sees to it), since it holds the store's one load slot (and, for
+// Neo4j, a lock it keeps renewing). The session holds all the load's state, so a store
+// handle serves reads and later loads unchanged.
 type LoadSession interface {
 	// Write stores one batch.
 	Write(ctx context.Context, b Batch) error

@@ -279,7 +279,10 @@ func (c Cursor) After(e *Enterprise) bool {
 	return e.ID > c.ID
 }
 
-// LessEnterprise orders enterprises for paging.
+// LessEnterprise is the rule of the enterprise orders (Sort): by revenue (unknown last),
+// by Chinese name, or by id, ties broken by id. The embedded store sorts with it; the
+// Neo4j store's ORDER BY (buildEnterpriseCypher in neo4jstore/query.go) says the same, and
+// the conformance suite holds the two to one answer.
 func LessEnterprise(sort string, a, b *Enterprise) bool {
 	switch sort {
 	case SortByRevenue:
@@ -294,8 +297,9 @@ func LessEnterprise(sort string, a, b *Enterprise) bool {
 	return a.ID < b.ID
 }
 
-// MatchesText reports whether an enterprise's names, credit code or stock code contain
-// the text (case-insensitive for Latin letters).
+// MatchesText is the rule of EnterpriseQuery.Text: whether an enterprise's names, credit
+// code, stock code or id contain the text (case-insensitive for Latin letters). The
+// Neo4j store's toLower(…) CONTAINS condition says the same.
 func MatchesText(e *Enterprise, text string) bool {
 	t := strings.ToLower(text)
 	for _, f := range []string{e.NameZh, e.NameEn, e.ShortName, e.CreditCode, e.StockCode, e.ID} {

@@ -190,16 +190,6 @@ func RankTargets(cands []Candidate, segment string, origin []float64) []*Target 
 	return out
 }
 
-// RecommendHost picks the park in the scope that fits a segment best: focus on the
-// segment (or its family), and local enterprises just upstream and downstream of it.
-func RecommendHost(ctx context.Context, s Store, chain string, sc Scope, segment string) (*HostPark, error) {
-	hp, err := newHostPicker(ctx, s, chain, sc)
-	if err != nil {
-		return nil, err
-	}
-	return hp.pick(segment), nil
-}
-
 // maxHostParks bounds how many parks of a scope are weighed (one aggregate query each).
 const maxHostParks = 50
 

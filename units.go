@@ -57,3 +57,39 @@ func ConvertUnit(v float64, from, to string) (float64, error) {
 	}
 	return v * fu.Factor / tu.Factor, nil
 }
+
+// Dimensions lists the unit dimensions stores aggregate capacity over, in a fixed order.
+var Dimensions = []string{"mass", "count", "energy", "power", "money", "area"}
+
+// DimensionIndex returns the position of a unit dimension in Dimensions, or -1.
+func DimensionIndex(dim string) int {
+	for i, d := range Dimensions {
+		if d == dim {
+			return i
+		}
+	}
+	return -1
+}
+
+// CapacityFromDims picks, from capacity sums per dimension in base units, the one of
+// the segment's unit and converts it to that unit. ok is false when nothing applies.
+func CapacityFromDims(unit string, sums []float64, counts []int) (float64, bool) {
+	u, known := ParseUnit(unit)
+	if !known {
+		return 0, false
+	}
+	if i := DimensionIndex(u.Dimension); i >= 0 && i < len(sums) && i < len(counts) && counts[i] > 0 {
+		return sums[i] / u.Factor, true
+	}
+	return 0, false
+}
+
+// Normalise returns a capacity in the base unit of its dimension ("mass" in tonnes…),
+// so stores can add capacities given in different units of one dimension.
+func Normalise(v float64, unit string) (base float64, dim string, ok bool) {
+	u, known := ParseUnit(unit)
+	if !known {
+		return 0, "", false
+	}
+	return v * u.Factor, u.Dimension, true
+}

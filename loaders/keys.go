@@ -8,8 +8,9 @@ import (
 )
 
 // Keys holds every id (or composite key) the dataset defines, per kind, with the line
-// that defined it; sinks use it, through Has, to prune what the dataset no longer
-// contains. Validation builds it anyway to find duplicates and unknown references.
+// that defined it. It is the chainmap.KeySet a load hands the store, whose Has tells a
+// pruning load what the dataset no longer contains; validation builds it anyway to find
+// duplicates and unknown references.
 //
 // Each kind's keys sit in a compact exact set (an arena of bytes indexed by an
 // open-addressing table) rather than a map[string]int, and the composite keys of

@@ -1,6 +1,7 @@
 // Package loaders reads a chainmap dataset folder (a manifest and its CSV, XLSX or YAML
-// tables), validates every row, and streams typed records in batches to a Sink: the
-// embedded store and the Neo4j store both load through it, so both hold the same graph.
+// tables), validates every row, and streams typed batches of records into a store's load
+// session (chainmap.Loader): the embedded store and the Neo4j store both load through it,
+// so both hold the same graph.
 package loaders
 
 import (

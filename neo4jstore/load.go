@@ -12,7 +12,8 @@ import (
 
 var _ chainmap.Loader = (*Store)(nil)
 
-// loadSession is one load into Neo4j: what it loads, how, and what it changed so far.
+// loadSession is one load into Neo4j: what it loads, how, what it changed so far, and
+// the load lock it holds (none in a dry run, which writes nothing).
 type loadSession struct {
 	s       *Store
 	info    chainmap.DatasetInfo
@@ -20,6 +21,7 @@ type loadSession struct {
 	prune   bool
 	dryRun  bool
 	changes map[chainmap.Kind]*chainmap.Change
+	lock    *loadLock
 }
 
 var (
@@ -44,9 +46,10 @@ func (s *Store) EnsureSchema(ctx context.Context) error {
 	return nil
 }
 
-// BeginLoad prepares a load: schema first, then the dataset marked as loading, so that
-// an interrupted load is visible (status "loading") until a later load completes it. A
-// dry run writes nothing.
+// BeginLoad prepares a load: schema first, then the load lock (one load at a time per
+// database, see loadLock), then the dataset marked as loading, so that an interrupted
+// load is visible (status "loading") until a later load completes it. A dry run takes no
+// lock and writes nothing.
 func (s *Store) BeginLoad(ctx context.Context, opts chainmap.LoadOptions) (chainmap.LoadSession, error) {
 	if opts.Prune && opts.Keys == nil {
 		return nil, fmt.Errorf("neo4j: a pruning load needs the dataset's keys")
@@ -59,6 +62,11 @@ func (s *Store) BeginLoad(ctx context.Context, opts chainmap.LoadOptions) (chain
 	if err := s.EnsureSchema(ctx); err != nil {
 		return nil, err
 	}
+	lock, err := s.takeLoadLock(ctx, opts.Dataset.ID)
+	if err != nil {
+		return nil, err
+	}
+	l.lock = lock
 	p, err := props(l.info)
 	if err == nil {
 		_, err = s.write(ctx, `MERGE (d:Dataset {id: $id})
@@ -67,6 +75,7 @@ SET d.status = 'loading', d.started_at = $now, d.info = $info`,
 	}
 	s.forgetReferences()
 	if err != nil {
+		l.Abort(context.WithoutCancel(ctx))
 		return nil, err
 	}
 	return l, nil
@@ -81,9 +90,13 @@ func (l *loadSession) Changes() map[chainmap.Kind]chainmap.Change {
 	return out
 }
 
-// Abort does nothing: what the load wrote stays, with the dataset marked as loading, and
-// the next load of the dataset completes it.
-func (l *loadSession) Abort(context.Context) {}
+// Abort releases the load lock. What the load wrote stays, with the dataset marked as
+// loading: the next load of the dataset completes it.
+func (l *loadSession) Abort(ctx context.Context) {
+	if l.lock != nil {
+		l.lock.release(ctx)
+	}
+}
 
 // prepared is a batch encoded as the parameter maps Write sends.
 type prepared struct {
@@ -97,6 +110,9 @@ func (p prepared) Len() int            { return len(p.rows) }
 // Write stores one batch: nodes merged on their unique id, relationships brought in
 // line with the row, all in one parameterised query per batch.
 func (l *loadSession) Write(ctx context.Context, b chainmap.Batch) error {
+	if err := l.lock.held(); err != nil {
+		return err
+	}
 	p, ok := b.(prepared)
 	if !ok {
 		var err error
@@ -226,8 +242,11 @@ func (l *loadSession) prepare(b chainmap.Batch) (prepared, error) {
 }
 
 // Commit prunes what the dataset no longer contains (when asked), marks the load
-// complete and builds the statistics cells.
+// complete, builds the statistics cells and releases the load lock.
 func (l *loadSession) Commit(ctx context.Context) error {
+	if err := l.lock.check(ctx); err != nil {
+		return err
+	}
 	if l.prune {
 		if err := l.pruneAll(ctx); err != nil {
 			return err
@@ -246,6 +265,7 @@ func (l *loadSession) Commit(ctx context.Context) error {
 	if err := s.BuildStats(ctx); err != nil {
 		return fmt.Errorf("the dataset is loaded and complete, but its statistics are not (analyses aggregate live until the next load): %w", err)
 	}
+	l.lock.release(ctx)
 	return nil
 }
 
@@ -329,8 +349,12 @@ func asInt(v any) int {
 // Reset deletes every node chainmap manages (all datasets) in batches, keeping the
 // schema. It is destructive: `chainmap load --replace` and the tests use it. Relationships
 // go first, in batches, so that a segment with a million operations never has to be
-// detached in one transaction.
+// detached in one transaction. It refuses while a load holds the load lock: wiping the
+// graph under a running load would leave it half written.
 func (s *Store) Reset(ctx context.Context) error {
+	if err := s.checkNoLoad(ctx); err != nil {
+		return err
+	}
 	defer s.forgetReferences()
 	labels := []string{"Dataset", "StatsMeta", "SegmentStats"}
 	for _, n := range nodeKinds {

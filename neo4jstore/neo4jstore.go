@@ -35,7 +35,11 @@ type Config struct {
 	// enough for a cluster to elect a leader, short enough to fail fast when the database
 	// is gone.
 	RetryTime time.Duration
-	Logger    *slog.Logger
+	// LoadLockTTL is how long a load's lock on the database outlives the loader's last
+	// renewal (default 2 min, at least 3 s): a crashed loader blocks other loads for at
+	// most that long.
+	LoadLockTTL time.Duration
+	Logger      *slog.Logger
 }
 
 // Store is a chainmap.Store backed by Neo4j.
@@ -56,6 +60,9 @@ type Store struct {
 	// refsMu lets one caller fill it while the others wait.
 	refs   atomic.Pointer[chainmap.ReferenceTables]
 	refsMu sync.Mutex
+
+	// lockTTL is how long the load lock outlives its holder's last renewal.
+	lockTTL time.Duration
 
 	// leadSchemaDone is set once the pipeline's constraints exist (ensureLeadSchema).
 	leadSchemaMu   sync.Mutex
@@ -95,6 +102,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if s.timeout <= 0 {
 		s.timeout = 30 * time.Second
 	}
+	if s.lockTTL = cfg.LoadLockTTL; s.lockTTL <= 0 {
+		s.lockTTL = defaultLoadLockTTL
+	}
+	s.lockTTL = max(s.lockTTL, minLoadLockTTL)
 	if s.log == nil {
 		s.log = slog.Default()
 	}

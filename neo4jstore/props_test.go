@@ -51,6 +51,8 @@ func TestCypherPropertiesAreDomainFields(t *testing.T) {
 		"u":  {"name", "data"},
 		"c":  {"id", "n"},
 		"ss": {"id_hash", "user", "role", "created_ms", "expires_ms"}, // sessions.go
+		// The load lock (loadlock.go).
+		"lk": {"name", "token", "holder", "host", "pid", "taken_at", "expires_at", "contended_at"},
 		"lr": {"id", "version", "chain", "segment", "park", "region", "owner", "stage", "enterprise", "last", "data", "lead", "seq", "subject", "name"},
 		// Maps built inside the queries themselves.
 		"scope": {"parks", "regions"}, "row": {"id", "key"},
