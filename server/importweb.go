@@ -60,6 +60,9 @@ type ImportConfig struct {
 	// one import or apply (default 5 min).
 	TTL     time.Duration
 	Timeout time.Duration
+	// Skip names files or folders inside DataDir that are not the dataset (the state
+	// file, when it was put there): never copied, fingerprinted or replaced.
+	Skip []string
 }
 
 const (
@@ -228,9 +231,9 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, ref.status, map[string]any{"error": ref.message, "code": ref.code})
 		return
 	}
-	fp, err := fingerprint(im.cfg.DataDir)
+	fp, err := fingerprint(im.cfg.DataDir, im.skip())
 	if err == nil {
-		err = copyDataset(im.cfg.DataDir, filepath.Join(dir, "data"))
+		err = copyDataset(im.cfg.DataDir, filepath.Join(dir, "data"), im.skip())
 	}
 	if err != nil {
 		s.log.Error("import: staging copy of the dataset", "err", err)
@@ -565,7 +568,7 @@ func (s *Server) importApply(w http.ResponseWriter, r *http.Request) {
 	extendDeadlines(w, im.cfg.Timeout)
 	ctx, cancel := context.WithTimeout(r.Context(), im.cfg.Timeout)
 	defer cancel()
-	if fp, err := fingerprint(im.cfg.DataDir); err != nil || !mapsEqual(fp, st.Fingerprint) {
+	if fp, err := fingerprint(im.cfg.DataDir, im.skip()); err != nil || !mapsEqual(fp, st.Fingerprint) {
 		importError(w, http.StatusConflict, chainmap.ECONFLICT, "the dataset changed since these lists were uploaded; upload them again")
 		return
 	}
@@ -729,13 +732,33 @@ func (s *Server) auditImport(actor, action, id string, detail map[string]any) {
 	}
 }
 
+// skip lists what the served folder may hold that is not the dataset: the staging folder
+// and the state file when they were put inside it (the default, DIR/.chainmap, is hidden
+// and skipped anyway). Copied, the staging folder would copy itself; fingerprinted, the
+// state file would change with every lead written.
+func (im *importState) skip() []string {
+	return append([]string{im.cfg.StateDir}, im.cfg.Skip...)
+}
+
 // datasetFiles lists the regular files of a dataset folder, relative, skipping hidden
-// entries (the default state file lives in DIR/.chainmap).
-func datasetFiles(dir string) ([]string, error) {
+// entries (the default state file lives in DIR/.chainmap) and the paths in skip.
+func datasetFiles(dir string, skip []string) ([]string, error) {
 	var out []string
+	abs := make([]string, 0, len(skip))
+	for _, p := range skip {
+		if a, err := filepath.Abs(p); err == nil && p != "" {
+			abs = append(abs, a)
+		}
+	}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		if a, aerr := filepath.Abs(p); aerr == nil && p != dir && slices.Contains(abs, a) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
 		}
 		if p != dir && strings.HasPrefix(d.Name(), ".") {
 			if d.IsDir() {
@@ -754,8 +777,8 @@ func datasetFiles(dir string) ([]string, error) {
 
 // fingerprint is the SHA-256 of every file of a dataset folder, to tell whether it
 // changed between an upload and its apply.
-func fingerprint(dir string) (map[string]string, error) {
-	files, err := datasetFiles(dir)
+func fingerprint(dir string, skip []string) (map[string]string, error) {
+	files, err := datasetFiles(dir, skip)
 	if err != nil {
 		return nil, err
 	}
@@ -788,8 +811,8 @@ func mapsEqual(a, b map[string]string) bool {
 	return true
 }
 
-func copyDataset(src, dst string) error {
-	files, err := datasetFiles(src)
+func copyDataset(src, dst string, skip []string) error {
+	files, err := datasetFiles(src, skip)
 	if err != nil {
 		return err
 	}
@@ -820,7 +843,7 @@ type installed struct {
 // keeping what it replaced.
 func install(staged, served string) (*installed, error) {
 	in := &installed{dir: served, prev: map[string][]byte{}, mode: map[string]fs.FileMode{}}
-	files, err := datasetFiles(staged)
+	files, err := datasetFiles(staged, nil)
 	if err != nil {
 		return in, err
 	}

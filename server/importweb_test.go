@@ -54,7 +54,19 @@ type importEnv struct {
 
 func newImportEnv(t *testing.T, maxBytes int64) *importEnv {
 	t.Helper()
+	return newImportEnvWith(t, maxBytes, nil)
+}
+
+// newImportEnvWith lets a test change the import's configuration (the dataset is in
+// e.dir already).
+func newImportEnvWith(t *testing.T, maxBytes int64, tweak func(e *importEnv, c *server.ImportConfig)) *importEnv {
+	t.Helper()
 	e := &importEnv{dir: neotest.CopyDataset(t, "../data/zhengzhou-aluminium"), stateDir: filepath.Join(t.TempDir(), "imports")}
+	ic := &server.ImportConfig{MaxBytes: maxBytes, MaxFiles: 5}
+	if tweak != nil {
+		tweak(e, ic)
+	}
+	ic.DataDir, ic.StateDir = e.dir, e.stateDir
 	ctx := context.Background()
 	e.mem = memstore.New()
 	if _, err := loaders.Load(ctx, e.dir, e.mem, loaders.Options{}); err != nil {
@@ -77,7 +89,7 @@ func newImportEnv(t *testing.T, maxBytes int64) *importEnv {
 	tokens, _ := server.ParseTokens("tok-admin-0123456789:admin:root")
 	cfg := server.Config{Pipeline: &chainmap.Pipeline{Data: e.mem, Leads: st}, Tokens: tokens,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Introspection: true,
-		Import: &server.ImportConfig{DataDir: e.dir, StateDir: e.stateDir, MaxBytes: maxBytes, MaxFiles: 5},
+		Import: ic,
 		Reload: func(ctx context.Context) error {
 			if e.reloading != nil {
 				e.reloading <- struct{}{}
@@ -685,4 +697,34 @@ func TestImportIntoBrokenDataset(t *testing.T) {
 		t.Errorf("upload into a broken dataset: %d %s", status, msg)
 	}
 	sameFiles(t, "after the refused upload", before, files(t, e.dir))
+}
+
+// TestImportStateInsideTheDataset: with the staging folder and a state file put inside
+// the served folder (not hidden), the staging copy does not copy itself, and a state
+// file written between the upload and the apply does not count as a changed dataset.
+func TestImportStateInsideTheDataset(t *testing.T) {
+	var stateFile string
+	e := newImportEnvWith(t, 0, func(e *importEnv, c *server.ImportConfig) {
+		e.stateDir = filepath.Join(e.dir, "state", "imports")
+		stateFile = filepath.Join(e.dir, "state", "state.db")
+		os.MkdirAll(filepath.Dir(stateFile), 0o700)
+		os.WriteFile(stateFile, []byte("leads v1"), 0o600)
+		c.Skip = []string{stateFile}
+	})
+	li := e.login(t, "li")
+	status, out := e.upload(t, li, exampleParts(t))
+	if status != 200 {
+		t.Fatalf("upload: %d %v", status, out)
+	}
+	id := out["id"].(string)
+	if _, err := os.Stat(filepath.Join(e.stateDir, id, "data", "state")); err == nil {
+		t.Error("the staging copy holds the state folder")
+	}
+	os.WriteFile(stateFile, []byte("leads v2: a lead was written meanwhile"), 0o600)
+	if status, res := e.apply(t, li, id, nil); status != 200 {
+		t.Fatalf("apply: %d %v", status, res)
+	}
+	if raw, _ := os.ReadFile(stateFile); string(raw) != "leads v2: a lead was written meanwhile" {
+		t.Errorf("the state file was replaced: %q", raw)
+	}
 }

@@ -94,7 +94,7 @@ new connections are refused, and requests in flight get --shutdown-grace to fini
 			if _, ok := store.(*memstore.Store); ok && dataDir != "" {
 				// The web page's import writes the served folder and reloads it; staged
 				// uploads wait for their review next to the state file.
-				cfg.Import = &server.ImportConfig{DataDir: dataDir, StateDir: filepath.Join(filepath.Dir(where), "imports")}
+				cfg.Import = &server.ImportConfig{DataDir: dataDir, StateDir: filepath.Join(filepath.Dir(where), "imports"), Skip: []string{where}}
 			}
 			srv := server.New(cfg, store, frontend.Dist())
 			err = srv.Run(ctx, func(addr string) {
