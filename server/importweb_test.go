@@ -728,3 +728,26 @@ func TestImportStateInsideTheDataset(t *testing.T) {
 		t.Errorf("the state file was replaced: %q", raw)
 	}
 }
+
+// TestImportWithMappingAndSheet: a mapping file names a column the importer does not
+// know, as --mapping does on the command line.
+func TestImportWithMappingAndSheet(t *testing.T) {
+	e := newImportEnv(t, 0)
+	li := e.login(t, "li")
+	list := []byte("公司全称,注册区县,主营产品\n巩义市映射示例铝箔有限公司,巩义市,电池铝箔\n")
+	status, out := e.upload(t, li, []part{{"files", "list.csv", list}})
+	if status != 422 {
+		t.Errorf("without the mapping: %d %v", status, out["error"])
+	}
+	mapping := []byte("columns:\n  公司全称: name\n  注册区县: county\n  主营产品: products\n")
+	status, out = e.upload(t, li, []part{{"mapping", "m.yaml", mapping}, {"files", "list.csv", list}, {"sheet", "", []byte("名录")}})
+	if status != 200 {
+		t.Fatalf("with the mapping: %d %v", status, out)
+	}
+	rep := out["report"].(map[string]any)
+	review := out["review"].([]any)
+	if rep["firms"] != float64(1) || len(review) != 1 || review[0].(map[string]any)["name"] != "巩义市映射示例铝箔有限公司" ||
+		review[0].(map[string]any)["segment"] == "" || out["sheet"] != "名录" {
+		t.Errorf("report %v, review %v, sheet %v", rep, review, out["sheet"])
+	}
+}

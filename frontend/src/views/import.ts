@@ -43,6 +43,7 @@ const TEXT = {
     disabled: '此服务器不能导入：{reason}',
     files: '名录文件（.csv / .xlsx）',
     sheet: '工作表（可选）',
+    mapping: '列名映射（可选，YAML，见 docs/import.md）',
     upload: '上传并检查',
     uploading: '正在导入到暂存副本…',
     limits: '最多 {n} 个文件，共 {mb} MB。',
@@ -102,6 +103,7 @@ const TEXT = {
     disabled: 'This server cannot import: {reason}',
     files: 'List files (.csv / .xlsx)',
     sheet: 'Sheet (optional)',
+    mapping: 'Column mapping (optional, YAML, see docs/import.md)',
     upload: 'Upload and check',
     uploading: 'Importing into a staging copy…',
     limits: 'At most {n} files, {mb} MB in all.',
@@ -246,6 +248,7 @@ export function createImportView(ctx: Ctx): View {
   function uploadForm(maxFiles: number, maxBytes: number): HTMLElement {
     const files = h('input', { type: 'file', id: 'import-files', multiple: true, accept: '.csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' });
     const sheet = h('input', { type: 'text', class: 'input-text', id: 'import-sheet', maxlength: '100' });
+    const mapping = h('input', { type: 'file', id: 'import-mapping', accept: '.yaml,.yml' });
     const status = h('div', { id: 'import-status' });
     const result = h('div', { id: 'import-staged' });
     const btn = h('button', { type: 'submit', class: 'btn btn-primary', id: 'import-upload' }, tx('upload'));
@@ -258,7 +261,7 @@ export function createImportView(ctx: Ctx): View {
       replaceChildren(status, msg(tx('uploading')));
       replaceChildren(result);
       try {
-        staged = await uploadLists(list, sheet.value, session.csrfToken);
+        staged = await uploadLists(list, sheet.value, mapping.files?.[0] ?? null, session.csrfToken);
         rows = staged.review;
         decisions.clear();
         replaceChildren(status);
@@ -273,6 +276,7 @@ export function createImportView(ctx: Ctx): View {
     } } },
     h('label', { class: 'field' }, h('span', { class: 'field-label' }, tx('files')), files),
     h('label', { class: 'field' }, h('span', { class: 'field-label' }, tx('sheet')), sheet),
+    h('label', { class: 'field' }, h('span', { class: 'field-label' }, tx('mapping')), mapping),
     h('div', { class: 'form-actions' }, btn, h('span', { class: 'muted small' }, tx('limits', { n: maxFiles, mb: Math.round(maxBytes / (1 << 20)) }))),
     );
     return h('div', null, form, status, result);
@@ -401,6 +405,10 @@ export function createImportView(ctx: Ctx): View {
       const res = await applyReview(staged.id, list, session.csrfToken);
       staged = null;
       ctx.store.clear();
+      // The staged import is gone: its review is shown, no longer editable.
+      for (const c of el.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLButtonElement>('#import-review select, #import-review input, #import-review button')) {
+        c.disabled = true;
+      }
       replaceChildren(out, appliedView(res));
     } catch (e) {
       btn.disabled = false;

@@ -167,10 +167,11 @@ export function importInfo(): Promise<ImportInfo> {
   return call<ImportInfo>('/import');
 }
 
-export function uploadLists(files: File[], sheet: string, csrf: string): Promise<Staged> {
+export function uploadLists(files: File[], sheet: string, mapping: File | null, csrf: string): Promise<Staged> {
   const form = new FormData();
   for (const f of files) form.append('files', f, f.name);
   if (sheet.trim()) form.append('sheet', sheet.trim());
+  if (mapping) form.append('mapping', mapping, mapping.name);
   // No Content-Type: the browser sets multipart/form-data with its boundary.
   return call<Staged>('/import', { method: 'POST', headers: { 'X-CSRF-Token': csrf }, body: form });
 }
