@@ -52,8 +52,10 @@ type ImportConfig struct {
 	DataDir string
 	// StateDir holds uploads and staged imports awaiting review (under the state dir).
 	StateDir string
-	// MaxBytes bounds one upload, all files together (default 32 MiB); MaxFiles the
-	// number of list files (default 10).
+	// MaxBytes bounds one upload, all files together (default 16 MiB: the importer holds
+	// the lists whole, about 25 bytes of memory per byte of list, so 16 MiB — some 80,000
+	// registry rows — costs about 400 MB while it runs); MaxFiles the number of list
+	// files (default 10).
 	MaxBytes int64
 	MaxFiles int
 	// TTL is how long a staged import waits for its review (default 2 h); Timeout bounds
@@ -81,7 +83,7 @@ const (
 
 func (c *ImportConfig) defaults() {
 	if c.MaxBytes <= 0 {
-		c.MaxBytes = 32 << 20
+		c.MaxBytes = 16 << 20
 	}
 	if c.MaxFiles <= 0 {
 		c.MaxFiles = 10
@@ -614,7 +616,7 @@ func (s *Server) importApply(w http.ResponseWriter, r *http.Request) {
 }
 
 // extendDeadlines gives an import's connection the import's own time: the server's read
-// and write timeouts are set for queries (30 s and 40 s), shorter than reading 32 MiB on
+// and write timeouts are set for queries (30 s and 40 s), shorter than reading 16 MiB on
 // a slow line or importing it.
 func extendDeadlines(w http.ResponseWriter, d time.Duration) {
 	rc := http.NewResponseController(w)
