@@ -37,7 +37,8 @@ import (
 //	                           The lists are imported into a staging copy of the served
 //	                           dataset folder; the answer is the report and the review rows.
 //	GET    /import/{id}        the staged report again; ?offset= pages the review rows
-//	POST   /import/{id}/apply  {"decisions":[{"row":0,"review":"accept","note":""}]}:
+//	POST   /import/{id}/apply  {"decisions":[{"row":0,"review":"accept","note":""}],
+//	                           "acceptPlaced":false}:
 //	                           the decisions applied to the staged copy, the changed files
 //	                           installed in the served folder (validated, put back on
 //	                           failure), the store reloaded through the reload lock
@@ -522,6 +523,9 @@ func (s *Server) importApply(w http.ResponseWriter, r *http.Request) {
 			Review string `json:"review"`
 			Note   string `json:"note"`
 		} `json:"decisions"`
+		// AcceptPlaced accepts every placed row (confirmed or uncertain) that has no
+		// decision of its own: the page's "accept all" reaches the rows it has not loaded.
+		AcceptPlaced bool `json:"acceptPlaced"`
 	}
 	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		importError(w, http.StatusUnsupportedMediaType, codeMediaType, "send the decisions as application/json")
@@ -558,6 +562,15 @@ func (s *Server) importApply(w http.ResponseWriter, r *http.Request) {
 		}
 		seen[d.Row] = true
 		decisions = append(decisions, importer.Decision{Line: d.Row + 2, Row: st.Review[d.Row], Review: d.Review, Note: d.Note})
+	}
+	if in.AcceptPlaced {
+		cols := importer.ReviewColumns()
+		seg, dec := slices.Index(cols, importer.ReviewColSegment), slices.Index(cols, importer.ReviewColDecision)
+		for i, row := range st.Review {
+			if !seen[i] && row[seg] != "" && (row[dec] == importer.Confirmed || row[dec] == importer.Uncertain) {
+				decisions = append(decisions, importer.Decision{Line: i + 2, Row: row, Review: "accept"})
+			}
+		}
 	}
 	slices.SortFunc(decisions, func(a, b importer.Decision) int { return a.Line - b.Line })
 

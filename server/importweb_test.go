@@ -751,3 +751,27 @@ func TestImportWithMappingAndSheet(t *testing.T) {
 		t.Errorf("report %v, review %v, sheet %v", rep, review, out["sheet"])
 	}
 }
+
+// TestImportAcceptPlaced: acceptPlaced accepts every placed row without a decision of its
+// own, and leaves alone the rows decided (even as undecided, an empty review).
+func TestImportAcceptPlaced(t *testing.T) {
+	e := newImportEnv(t, 0)
+	li := e.login(t, "li")
+	_, out := e.upload(t, li, exampleParts(t))
+	placed, kept := 0, -1
+	for _, r := range out["review"].([]any) {
+		r := r.(map[string]any)
+		if d := r["decision"]; r["segment"] != "" && (d == "confirmed" || d == "uncertain") {
+			placed++
+			kept = int(r["row"].(float64))
+		}
+	}
+	if placed < 2 {
+		t.Fatalf("%d placed rows", placed)
+	}
+	raw, _ := json.Marshal(map[string]any{"decisions": []decision{{Row: kept, Review: ""}}, "acceptPlaced": true})
+	status, res := e.do(t, li, "POST", "/import/"+out["id"].(string)+"/apply", bytes.NewReader(raw), "application/json", true)
+	if status != 200 || res["accepted"] != float64(placed-1) || res["unchanged"] != float64(1) {
+		t.Errorf("acceptPlaced: %d %v; want %d accepted, 1 unchanged", status, res, placed-1)
+	}
+}

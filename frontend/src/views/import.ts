@@ -169,6 +169,9 @@ export function createImportView(ctx: Ctx): View {
   let staged: Staged | null = null;
   let rows: ReviewItem[] = [];
   const decisions = new Map<number, { review: string; note: string }>();
+  /** 全部接受建议 was pressed: placed rows without a decision of their own are accepted, loaded or not. */
+  let acceptPlaced = false;
+  const placed = (r: ReviewItem) => !!r.segment && r.decision !== 'rejected';
 
   function msg(text: string, cls = 'form-msg'): HTMLElement {
     return h('p', { class: cls, role: 'status' }, text);
@@ -264,6 +267,7 @@ export function createImportView(ctx: Ctx): View {
         staged = await uploadLists(list, sheet.value, mapping.files?.[0] ?? null, session.csrfToken);
         rows = staged.review;
         decisions.clear();
+        acceptPlaced = false;
         replaceChildren(status);
         replaceChildren(result, stagedView());
       } catch (e) {
@@ -310,6 +314,7 @@ export function createImportView(ctx: Ctx): View {
     const more = st.reviewTotal > rows.length
       ? h('button', { type: 'button', class: 'btn', id: 'import-more', on: { click: async () => {
         const page = await stagedPage(st.id, rows.length);
+        if (acceptPlaced) for (const r of page.review) if (placed(r)) decisions.set(r.row, { review: 'accept', note: '' });
         rows = rows.concat(page.review);
         renderRows();
         if (rows.length >= st.reviewTotal) more?.remove();
@@ -325,11 +330,13 @@ export function createImportView(ctx: Ctx): View {
         h('p', { class: 'muted small' }, tx('reviewHint')),
         h('div', { class: 'toolbar' },
           h('button', { type: 'button', class: 'btn', id: 'import-accept-all', on: { click: () => {
-            for (const r of rows) if (r.segment && r.decision !== 'rejected') decisions.set(r.row, { review: 'accept', note: decisions.get(r.row)?.note ?? '' });
+            acceptPlaced = true;
+            for (const r of rows) if (placed(r)) decisions.set(r.row, { review: 'accept', note: decisions.get(r.row)?.note ?? '' });
             renderRows();
           } } }, tx('acceptAll')),
           h('button', { type: 'button', class: 'btn', id: 'import-clear', on: { click: () => {
             decisions.clear();
+            acceptPlaced = false;
             renderRows();
           } } }, tx('clearAll')),
         ),
@@ -391,18 +398,19 @@ export function createImportView(ctx: Ctx): View {
   }
 
   function setDecision(row: number, review: string, note: string): void {
-    if (!review && !note) decisions.delete(row);
+    // Under 全部接受建议 an undecided row is sent as such, so the server does not accept it.
+    if (!review && !note && !acceptPlaced) decisions.delete(row);
     else decisions.set(row, { review, note });
   }
 
   async function doApply(btn: HTMLButtonElement, out: HTMLElement): Promise<void> {
     if (!staged || !session) return;
-    const list = [...decisions.entries()].filter(([, d]) => d.review).map(([row, d]) => ({ row, review: d.review, note: d.note || undefined }));
+    const list = [...decisions.entries()].filter(([, d]) => d.review || acceptPlaced).map(([row, d]) => ({ row, review: d.review, note: d.note || undefined }));
     btn.disabled = true;
     ctx.busy();
     replaceChildren(out, msg(tx('applying')));
     try {
-      const res = await applyReview(staged.id, list, session.csrfToken);
+      const res = await applyReview(staged.id, list, acceptPlaced, session.csrfToken);
       staged = null;
       ctx.store.clear();
       // The staged import is gone: its review is shown, no longer editable.

@@ -180,11 +180,12 @@ export function stagedPage(id: string, offset: number): Promise<Staged> {
   return call<Staged>(`/import/${encodeURIComponent(id)}?offset=${offset}`);
 }
 
-export function applyReview(id: string, decisions: Decision[], csrf: string): Promise<Applied> {
+/** acceptPlaced accepts, on the server, every placed row without a decision here (also those not loaded). */
+export function applyReview(id: string, decisions: Decision[], acceptPlaced: boolean, csrf: string): Promise<Applied> {
   return call<Applied>(`/import/${encodeURIComponent(id)}/apply`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
-    body: JSON.stringify({ decisions }),
+    body: JSON.stringify({ decisions, acceptPlaced }),
   });
 }
 
