@@ -37,7 +37,8 @@ import (
 //	                           The lists are imported into a staging copy of the served
 //	                           dataset folder; the answer is the report and the review rows.
 //	GET    /import/{id}        the staged report again; ?offset= pages the review rows
-//	POST   /import/{id}/apply  {"decisions":[{"row":0,"review":"accept","note":""}]}:
+//	POST   /import/{id}/apply  {"decisions":[{"row":0,"review":"accept","note":""}],
+//	                           "acceptPlaced":false}:
 //	                           the decisions applied to the staged copy, the changed files
 //	                           installed in the served folder (validated, put back on
 //	                           failure), the store reloaded through the reload lock
@@ -52,14 +53,19 @@ type ImportConfig struct {
 	DataDir string
 	// StateDir holds uploads and staged imports awaiting review (under the state dir).
 	StateDir string
-	// MaxBytes bounds one upload, all files together (default 32 MiB); MaxFiles the
-	// number of list files (default 10).
+	// MaxBytes bounds one upload, all files together (default 16 MiB: the importer holds
+	// the lists whole, about 25 bytes of memory per byte of list, so 16 MiB — some 80,000
+	// registry rows — costs about 400 MB while it runs); MaxFiles the number of list
+	// files (default 10).
 	MaxBytes int64
 	MaxFiles int
 	// TTL is how long a staged import waits for its review (default 2 h); Timeout bounds
 	// one import or apply (default 5 min).
 	TTL     time.Duration
 	Timeout time.Duration
+	// Skip names files or folders inside DataDir that are not the dataset (the state
+	// file, when it was put there): never copied, fingerprinted or replaced.
+	Skip []string
 }
 
 const (
@@ -78,7 +84,7 @@ const (
 
 func (c *ImportConfig) defaults() {
 	if c.MaxBytes <= 0 {
-		c.MaxBytes = 32 << 20
+		c.MaxBytes = 16 << 20
 	}
 	if c.MaxFiles <= 0 {
 		c.MaxFiles = 10
@@ -228,9 +234,9 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, ref.status, map[string]any{"error": ref.message, "code": ref.code})
 		return
 	}
-	fp, err := fingerprint(im.cfg.DataDir)
+	fp, err := fingerprint(im.cfg.DataDir, im.skip())
 	if err == nil {
-		err = copyDataset(im.cfg.DataDir, filepath.Join(dir, "data"))
+		err = copyDataset(im.cfg.DataDir, filepath.Join(dir, "data"), im.skip())
 	}
 	if err != nil {
 		s.log.Error("import: staging copy of the dataset", "err", err)
@@ -517,6 +523,9 @@ func (s *Server) importApply(w http.ResponseWriter, r *http.Request) {
 			Review string `json:"review"`
 			Note   string `json:"note"`
 		} `json:"decisions"`
+		// AcceptPlaced accepts every placed row (confirmed or uncertain) that has no
+		// decision of its own: the page's "accept all" reaches the rows it has not loaded.
+		AcceptPlaced bool `json:"acceptPlaced"`
 	}
 	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		importError(w, http.StatusUnsupportedMediaType, codeMediaType, "send the decisions as application/json")
@@ -554,6 +563,15 @@ func (s *Server) importApply(w http.ResponseWriter, r *http.Request) {
 		seen[d.Row] = true
 		decisions = append(decisions, importer.Decision{Line: d.Row + 2, Row: st.Review[d.Row], Review: d.Review, Note: d.Note})
 	}
+	if in.AcceptPlaced {
+		cols := importer.ReviewColumns()
+		seg, dec := slices.Index(cols, importer.ReviewColSegment), slices.Index(cols, importer.ReviewColDecision)
+		for i, row := range st.Review {
+			if !seen[i] && row[seg] != "" && (row[dec] == importer.Confirmed || row[dec] == importer.Uncertain) {
+				decisions = append(decisions, importer.Decision{Line: i + 2, Row: row, Review: "accept"})
+			}
+		}
+	}
 	slices.SortFunc(decisions, func(a, b importer.Decision) int { return a.Line - b.Line })
 
 	if !s.reloading.TryLock() {
@@ -565,7 +583,7 @@ func (s *Server) importApply(w http.ResponseWriter, r *http.Request) {
 	extendDeadlines(w, im.cfg.Timeout)
 	ctx, cancel := context.WithTimeout(r.Context(), im.cfg.Timeout)
 	defer cancel()
-	if fp, err := fingerprint(im.cfg.DataDir); err != nil || !mapsEqual(fp, st.Fingerprint) {
+	if fp, err := fingerprint(im.cfg.DataDir, im.skip()); err != nil || !mapsEqual(fp, st.Fingerprint) {
 		importError(w, http.StatusConflict, chainmap.ECONFLICT, "the dataset changed since these lists were uploaded; upload them again")
 		return
 	}
@@ -611,7 +629,7 @@ func (s *Server) importApply(w http.ResponseWriter, r *http.Request) {
 }
 
 // extendDeadlines gives an import's connection the import's own time: the server's read
-// and write timeouts are set for queries (30 s and 40 s), shorter than reading 32 MiB on
+// and write timeouts are set for queries (30 s and 40 s), shorter than reading 16 MiB on
 // a slow line or importing it.
 func extendDeadlines(w http.ResponseWriter, d time.Duration) {
 	rc := http.NewResponseController(w)
@@ -729,13 +747,33 @@ func (s *Server) auditImport(actor, action, id string, detail map[string]any) {
 	}
 }
 
+// skip lists what the served folder may hold that is not the dataset: the staging folder
+// and the state file when they were put inside it (the default, DIR/.chainmap, is hidden
+// and skipped anyway). Copied, the staging folder would copy itself; fingerprinted, the
+// state file would change with every lead written.
+func (im *importState) skip() []string {
+	return append([]string{im.cfg.StateDir}, im.cfg.Skip...)
+}
+
 // datasetFiles lists the regular files of a dataset folder, relative, skipping hidden
-// entries (the default state file lives in DIR/.chainmap).
-func datasetFiles(dir string) ([]string, error) {
+// entries (the default state file lives in DIR/.chainmap) and the paths in skip.
+func datasetFiles(dir string, skip []string) ([]string, error) {
 	var out []string
+	abs := make([]string, 0, len(skip))
+	for _, p := range skip {
+		if a, err := filepath.Abs(p); err == nil && p != "" {
+			abs = append(abs, a)
+		}
+	}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		if a, aerr := filepath.Abs(p); aerr == nil && p != dir && slices.Contains(abs, a) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
 		}
 		if p != dir && strings.HasPrefix(d.Name(), ".") {
 			if d.IsDir() {
@@ -754,8 +792,8 @@ func datasetFiles(dir string) ([]string, error) {
 
 // fingerprint is the SHA-256 of every file of a dataset folder, to tell whether it
 // changed between an upload and its apply.
-func fingerprint(dir string) (map[string]string, error) {
-	files, err := datasetFiles(dir)
+func fingerprint(dir string, skip []string) (map[string]string, error) {
+	files, err := datasetFiles(dir, skip)
 	if err != nil {
 		return nil, err
 	}
@@ -788,8 +826,8 @@ func mapsEqual(a, b map[string]string) bool {
 	return true
 }
 
-func copyDataset(src, dst string) error {
-	files, err := datasetFiles(src)
+func copyDataset(src, dst string, skip []string) error {
+	files, err := datasetFiles(src, skip)
 	if err != nil {
 		return err
 	}
@@ -820,7 +858,7 @@ type installed struct {
 // keeping what it replaced.
 func install(staged, served string) (*installed, error) {
 	in := &installed{dir: served, prev: map[string][]byte{}, mode: map[string]fs.FileMode{}}
-	files, err := datasetFiles(staged)
+	files, err := datasetFiles(staged, nil)
 	if err != nil {
 		return in, err
 	}

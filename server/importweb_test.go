@@ -54,7 +54,19 @@ type importEnv struct {
 
 func newImportEnv(t *testing.T, maxBytes int64) *importEnv {
 	t.Helper()
+	return newImportEnvWith(t, maxBytes, nil)
+}
+
+// newImportEnvWith lets a test change the import's configuration (the dataset is in
+// e.dir already).
+func newImportEnvWith(t *testing.T, maxBytes int64, tweak func(e *importEnv, c *server.ImportConfig)) *importEnv {
+	t.Helper()
 	e := &importEnv{dir: neotest.CopyDataset(t, "../data/zhengzhou-aluminium"), stateDir: filepath.Join(t.TempDir(), "imports")}
+	ic := &server.ImportConfig{MaxBytes: maxBytes, MaxFiles: 5}
+	if tweak != nil {
+		tweak(e, ic)
+	}
+	ic.DataDir, ic.StateDir = e.dir, e.stateDir
 	ctx := context.Background()
 	e.mem = memstore.New()
 	if _, err := loaders.Load(ctx, e.dir, e.mem, loaders.Options{}); err != nil {
@@ -77,7 +89,7 @@ func newImportEnv(t *testing.T, maxBytes int64) *importEnv {
 	tokens, _ := server.ParseTokens("tok-admin-0123456789:admin:root")
 	cfg := server.Config{Pipeline: &chainmap.Pipeline{Data: e.mem, Leads: st}, Tokens: tokens,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Introspection: true,
-		Import: &server.ImportConfig{DataDir: e.dir, StateDir: e.stateDir, MaxBytes: maxBytes, MaxFiles: 5},
+		Import: ic,
 		Reload: func(ctx context.Context) error {
 			if e.reloading != nil {
 				e.reloading <- struct{}{}
@@ -685,4 +697,81 @@ func TestImportIntoBrokenDataset(t *testing.T) {
 		t.Errorf("upload into a broken dataset: %d %s", status, msg)
 	}
 	sameFiles(t, "after the refused upload", before, files(t, e.dir))
+}
+
+// TestImportStateInsideTheDataset: with the staging folder and a state file put inside
+// the served folder (not hidden), the staging copy does not copy itself, and a state
+// file written between the upload and the apply does not count as a changed dataset.
+func TestImportStateInsideTheDataset(t *testing.T) {
+	var stateFile string
+	e := newImportEnvWith(t, 0, func(e *importEnv, c *server.ImportConfig) {
+		e.stateDir = filepath.Join(e.dir, "state", "imports")
+		stateFile = filepath.Join(e.dir, "state", "state.db")
+		os.MkdirAll(filepath.Dir(stateFile), 0o700)
+		os.WriteFile(stateFile, []byte("leads v1"), 0o600)
+		c.Skip = []string{stateFile}
+	})
+	li := e.login(t, "li")
+	status, out := e.upload(t, li, exampleParts(t))
+	if status != 200 {
+		t.Fatalf("upload: %d %v", status, out)
+	}
+	id := out["id"].(string)
+	if _, err := os.Stat(filepath.Join(e.stateDir, id, "data", "state")); err == nil {
+		t.Error("the staging copy holds the state folder")
+	}
+	os.WriteFile(stateFile, []byte("leads v2: a lead was written meanwhile"), 0o600)
+	if status, res := e.apply(t, li, id, nil); status != 200 {
+		t.Fatalf("apply: %d %v", status, res)
+	}
+	if raw, _ := os.ReadFile(stateFile); string(raw) != "leads v2: a lead was written meanwhile" {
+		t.Errorf("the state file was replaced: %q", raw)
+	}
+}
+
+// TestImportWithMappingAndSheet: a mapping file names a column the importer does not
+// know, as --mapping does on the command line.
+func TestImportWithMappingAndSheet(t *testing.T) {
+	e := newImportEnv(t, 0)
+	li := e.login(t, "li")
+	list := []byte("公司全称,注册区县,主营产品\n巩义市映射示例铝箔有限公司,巩义市,电池铝箔\n")
+	status, out := e.upload(t, li, []part{{"files", "list.csv", list}})
+	if status != 422 {
+		t.Errorf("without the mapping: %d %v", status, out["error"])
+	}
+	mapping := []byte("columns:\n  公司全称: name\n  注册区县: county\n  主营产品: products\n")
+	status, out = e.upload(t, li, []part{{"mapping", "m.yaml", mapping}, {"files", "list.csv", list}, {"sheet", "", []byte("名录")}})
+	if status != 200 {
+		t.Fatalf("with the mapping: %d %v", status, out)
+	}
+	rep := out["report"].(map[string]any)
+	review := out["review"].([]any)
+	if rep["firms"] != float64(1) || len(review) != 1 || review[0].(map[string]any)["name"] != "巩义市映射示例铝箔有限公司" ||
+		review[0].(map[string]any)["segment"] == "" || out["sheet"] != "名录" {
+		t.Errorf("report %v, review %v, sheet %v", rep, review, out["sheet"])
+	}
+}
+
+// TestImportAcceptPlaced: acceptPlaced accepts every placed row without a decision of its
+// own, and leaves alone the rows decided (even as undecided, an empty review).
+func TestImportAcceptPlaced(t *testing.T) {
+	e := newImportEnv(t, 0)
+	li := e.login(t, "li")
+	_, out := e.upload(t, li, exampleParts(t))
+	placed, kept := 0, -1
+	for _, r := range out["review"].([]any) {
+		r := r.(map[string]any)
+		if d := r["decision"]; r["segment"] != "" && (d == "confirmed" || d == "uncertain") {
+			placed++
+			kept = int(r["row"].(float64))
+		}
+	}
+	if placed < 2 {
+		t.Fatalf("%d placed rows", placed)
+	}
+	raw, _ := json.Marshal(map[string]any{"decisions": []decision{{Row: kept, Review: ""}}, "acceptPlaced": true})
+	status, res := e.do(t, li, "POST", "/import/"+out["id"].(string)+"/apply", bytes.NewReader(raw), "application/json", true)
+	if status != 200 || res["accepted"] != float64(placed-1) || res["unchanged"] != float64(1) {
+		t.Errorf("acceptPlaced: %d %v; want %d accepted, 1 unchanged", status, res, placed-1)
+	}
 }

@@ -32,6 +32,8 @@ func serveCmd(logger func() *slog.Logger) *cobra.Command {
 		tokensFile   string
 		statePath    string
 		nf           neo4jFlags
+		// importMaxBytes bounds one upload of the page's import (server.ImportConfig).
+		importMaxBytes int64
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -100,7 +102,8 @@ new connections are refused, and requests in flight get --shutdown-grace to fini
 			if _, ok := store.(*memstore.Store); ok && dataDir != "" {
 				// The web page's import writes the served folder and reloads it; staged
 				// uploads wait for their review next to the state file.
-				cfg.Import = &server.ImportConfig{DataDir: dataDir, StateDir: filepath.Join(filepath.Dir(where), "imports")}
+				cfg.Import = &server.ImportConfig{DataDir: dataDir, StateDir: filepath.Join(filepath.Dir(where), "imports"), Skip: []string{where},
+					MaxBytes: importMaxBytes}
 			}
 			srv := server.New(cfg, store, frontend.Dist())
 			err = srv.Run(ctx, func(addr string) {
@@ -133,6 +136,7 @@ new connections are refused, and requests in flight get --shutdown-grace to fini
 	cmd.Flags().BoolVar(&cfg.RequireLogin, "require-login", os.Getenv("CHAINMAP_REQUIRE_LOGIN") == "1", "close the whole API, analysis included, to anonymous requests (env CHAINMAP_REQUIRE_LOGIN=1); leads always need a login")
 	cmd.Flags().BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark the session cookie Secure on plain HTTP too (behind a proxy that terminates TLS)")
 	cmd.Flags().DurationVar(&cfg.SessionTTL, "session-ttl", server.DefaultSessionTTL, "how long a login lasts")
+	cmd.Flags().Int64Var(&importMaxBytes, "import-max-bytes", 16<<20, "largest upload of enterprise lists in the page's import (with --data DIR; about 25 bytes of memory per byte while it runs)")
 	nf.register(cmd)
 	return cmd
 }

@@ -65,6 +65,16 @@ export async function refreshCsrfToken(): Promise<boolean> {
   return csrfToken !== '';
 }
 
+/** Whether a 403 is the server's refusal of a missing or stale CSRF token. */
+async function csrfRefused(res: globalThis.Response): Promise<boolean> {
+  try {
+    const b = await res.clone().json();
+    return b?.errors?.[0]?.extensions?.code === 'CSRF_TOKEN_INVALID';
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Sends one of the generated documents (src/graphql/generated.ts) with its variables and
  * returns its data. The document's result type R is trusted here, and only here: the
@@ -80,7 +90,7 @@ export async function gql<R, V>(document: TypedDocumentString<R, V>, variables: 
   });
   let res = await send();
   // Logged in elsewhere (another tab) since the token was read: read it again, once.
-  if (res.status === 403 && (await refreshCsrfToken())) res = await send();
+  if (res.status === 403 && (await csrfRefused(res)) && (await refreshCsrfToken())) res = await send();
   let body: Response<R>;
   try {
     body = await res.json();

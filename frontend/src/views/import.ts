@@ -43,6 +43,7 @@ const TEXT = {
     disabled: '此服务器不能导入：{reason}',
     files: '名录文件（.csv / .xlsx）',
     sheet: '工作表（可选）',
+    mapping: '列名映射（可选，YAML，见 docs/import.md）',
     upload: '上传并检查',
     uploading: '正在导入到暂存副本…',
     limits: '最多 {n} 个文件，共 {mb} MB。',
@@ -102,6 +103,7 @@ const TEXT = {
     disabled: 'This server cannot import: {reason}',
     files: 'List files (.csv / .xlsx)',
     sheet: 'Sheet (optional)',
+    mapping: 'Column mapping (optional, YAML, see docs/import.md)',
     upload: 'Upload and check',
     uploading: 'Importing into a staging copy…',
     limits: 'At most {n} files, {mb} MB in all.',
@@ -167,6 +169,9 @@ export function createImportView(ctx: Ctx): View {
   let staged: Staged | null = null;
   let rows: ReviewItem[] = [];
   const decisions = new Map<number, { review: string; note: string }>();
+  /** 全部接受建议 was pressed: placed rows without a decision of their own are accepted, loaded or not. */
+  let acceptPlaced = false;
+  const placed = (r: ReviewItem) => !!r.segment && r.decision !== 'rejected';
 
   function msg(text: string, cls = 'form-msg'): HTMLElement {
     return h('p', { class: cls, role: 'status' }, text);
@@ -246,6 +251,7 @@ export function createImportView(ctx: Ctx): View {
   function uploadForm(maxFiles: number, maxBytes: number): HTMLElement {
     const files = h('input', { type: 'file', id: 'import-files', multiple: true, accept: '.csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' });
     const sheet = h('input', { type: 'text', class: 'input-text', id: 'import-sheet', maxlength: '100' });
+    const mapping = h('input', { type: 'file', id: 'import-mapping', accept: '.yaml,.yml' });
     const status = h('div', { id: 'import-status' });
     const result = h('div', { id: 'import-staged' });
     const btn = h('button', { type: 'submit', class: 'btn btn-primary', id: 'import-upload' }, tx('upload'));
@@ -258,9 +264,10 @@ export function createImportView(ctx: Ctx): View {
       replaceChildren(status, msg(tx('uploading')));
       replaceChildren(result);
       try {
-        staged = await uploadLists(list, sheet.value, session.csrfToken);
+        staged = await uploadLists(list, sheet.value, mapping.files?.[0] ?? null, session.csrfToken);
         rows = staged.review;
         decisions.clear();
+        acceptPlaced = false;
         replaceChildren(status);
         replaceChildren(result, stagedView());
       } catch (e) {
@@ -273,6 +280,7 @@ export function createImportView(ctx: Ctx): View {
     } } },
     h('label', { class: 'field' }, h('span', { class: 'field-label' }, tx('files')), files),
     h('label', { class: 'field' }, h('span', { class: 'field-label' }, tx('sheet')), sheet),
+    h('label', { class: 'field' }, h('span', { class: 'field-label' }, tx('mapping')), mapping),
     h('div', { class: 'form-actions' }, btn, h('span', { class: 'muted small' }, tx('limits', { n: maxFiles, mb: Math.round(maxBytes / (1 << 20)) }))),
     );
     return h('div', null, form, status, result);
@@ -306,6 +314,7 @@ export function createImportView(ctx: Ctx): View {
     const more = st.reviewTotal > rows.length
       ? h('button', { type: 'button', class: 'btn', id: 'import-more', on: { click: async () => {
         const page = await stagedPage(st.id, rows.length);
+        if (acceptPlaced) for (const r of page.review) if (placed(r)) decisions.set(r.row, { review: 'accept', note: '' });
         rows = rows.concat(page.review);
         renderRows();
         if (rows.length >= st.reviewTotal) more?.remove();
@@ -321,11 +330,13 @@ export function createImportView(ctx: Ctx): View {
         h('p', { class: 'muted small' }, tx('reviewHint')),
         h('div', { class: 'toolbar' },
           h('button', { type: 'button', class: 'btn', id: 'import-accept-all', on: { click: () => {
-            for (const r of rows) if (r.segment && r.decision !== 'rejected') decisions.set(r.row, { review: 'accept', note: decisions.get(r.row)?.note ?? '' });
+            acceptPlaced = true;
+            for (const r of rows) if (placed(r)) decisions.set(r.row, { review: 'accept', note: decisions.get(r.row)?.note ?? '' });
             renderRows();
           } } }, tx('acceptAll')),
           h('button', { type: 'button', class: 'btn', id: 'import-clear', on: { click: () => {
             decisions.clear();
+            acceptPlaced = false;
             renderRows();
           } } }, tx('clearAll')),
         ),
@@ -387,20 +398,25 @@ export function createImportView(ctx: Ctx): View {
   }
 
   function setDecision(row: number, review: string, note: string): void {
-    if (!review && !note) decisions.delete(row);
+    // Under 全部接受建议 an undecided row is sent as such, so the server does not accept it.
+    if (!review && !note && !acceptPlaced) decisions.delete(row);
     else decisions.set(row, { review, note });
   }
 
   async function doApply(btn: HTMLButtonElement, out: HTMLElement): Promise<void> {
     if (!staged || !session) return;
-    const list = [...decisions.entries()].filter(([, d]) => d.review).map(([row, d]) => ({ row, review: d.review, note: d.note || undefined }));
+    const list = [...decisions.entries()].filter(([, d]) => d.review || acceptPlaced).map(([row, d]) => ({ row, review: d.review, note: d.note || undefined }));
     btn.disabled = true;
     ctx.busy();
     replaceChildren(out, msg(tx('applying')));
     try {
-      const res = await applyReview(staged.id, list, session.csrfToken);
+      const res = await applyReview(staged.id, list, acceptPlaced, session.csrfToken);
       staged = null;
       ctx.store.clear();
+      // The staged import is gone: its review is shown, no longer editable.
+      for (const c of el.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLButtonElement>('#import-review select, #import-review input, #import-review button')) {
+        c.disabled = true;
+      }
       replaceChildren(out, appliedView(res));
     } catch (e) {
       btn.disabled = false;

@@ -167,10 +167,11 @@ export function importInfo(): Promise<ImportInfo> {
   return call<ImportInfo>('/import');
 }
 
-export function uploadLists(files: File[], sheet: string, csrf: string): Promise<Staged> {
+export function uploadLists(files: File[], sheet: string, mapping: File | null, csrf: string): Promise<Staged> {
   const form = new FormData();
   for (const f of files) form.append('files', f, f.name);
   if (sheet.trim()) form.append('sheet', sheet.trim());
+  if (mapping) form.append('mapping', mapping, mapping.name);
   // No Content-Type: the browser sets multipart/form-data with its boundary.
   return call<Staged>('/import', { method: 'POST', headers: { 'X-CSRF-Token': csrf }, body: form });
 }
@@ -179,11 +180,12 @@ export function stagedPage(id: string, offset: number): Promise<Staged> {
   return call<Staged>(`/import/${encodeURIComponent(id)}?offset=${offset}`);
 }
 
-export function applyReview(id: string, decisions: Decision[], csrf: string): Promise<Applied> {
+/** acceptPlaced accepts, on the server, every placed row without a decision here (also those not loaded). */
+export function applyReview(id: string, decisions: Decision[], acceptPlaced: boolean, csrf: string): Promise<Applied> {
   return call<Applied>(`/import/${encodeURIComponent(id)}/apply`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
-    body: JSON.stringify({ decisions }),
+    body: JSON.stringify({ decisions, acceptPlaced }),
   });
 }
 
