@@ -84,9 +84,10 @@ func Tokens(c Config) (string, []string) {
 	return strings.Join(spec, ","), toks
 }
 
-// stages is the path every lead follows after its creation at 线索.
-var stages = []chainmap.LeadStage{chainmap.LeadContact, chainmap.LeadVisit, chainmap.LeadNegotiation,
-	chainmap.LeadSigned, chainmap.LeadRegistered, chainmap.LeadConstruction, chainmap.LeadProduction}
+// stages is the path every lead follows after its creation at 线索: the moves a writer
+// makes directly. Moves to 签约 and later are requests that an approver decides
+// (approval.go), so they are not direct stage moves and the benchmark stops at 洽谈.
+var stages = []chainmap.LeadStage{chainmap.LeadContact, chainmap.LeadVisit, chainmap.LeadNegotiation}
 
 var gqlStage = map[chainmap.LeadStage]string{chainmap.LeadContact: "CONTACT", chainmap.LeadVisit: "VISIT",
 	chainmap.LeadNegotiation: "NEGOTIATION", chainmap.LeadSigned: "SIGNED", chainmap.LeadRegistered: "REGISTERED",
