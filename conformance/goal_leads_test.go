@@ -39,7 +39,7 @@ func TestGoalProgressWithSignedLeads(t *testing.T) {
 			lead := func(in chainmap.LeadInput, path ...chainmap.LeadStage) *chainmap.Lead {
 				l := must(p.CreateLead(li, in))
 				for _, st := range path {
-					l = must(p.MoveLead(li, l.ID, l.Version, st, "", ""))
+					l = advance(t, p, l, st)
 				}
 				return l
 			}
@@ -148,7 +148,11 @@ func TestGoalLeadEffectOverManyLeads(t *testing.T) {
 			defer func() { <-sem }()
 			l, err := p.CreateLead(li, chainmap.LeadInput{FirmName: fmt.Sprint("厂", i), Segment: "W2", Park: "east-park", Capacity: fp(1)})
 			if err == nil {
-				_, err = p.MoveLead(li, l.ID, l.Version, chainmap.LeadSigned, "", "")
+				var r *chainmap.Lead
+				if r, err = p.RequestMove(li, l.ID, l.Version, chainmap.MoveRequestInput{To: chainmap.LeadSigned, Contracted: fp(1),
+					Evidence: []chainmap.Evidence{{Kind: chainmap.EvidenceAgreement, Reference: "协议", Date: "2026-01-02"}}}); err == nil {
+					_, err = p.DecideMove(as("zhao", chainmap.RoleManager), l.ID, r.Version, true, "")
+				}
 			}
 			errs <- err
 		}()
@@ -174,4 +178,22 @@ func TestGoalLeadEffectOverManyLeads(t *testing.T) {
 	if _, err := p.GoalLeadEffect(li, g2, chainmap.LeadFilter{Stages: []chainmap.LeadStage{chainmap.LeadClue, chainmap.LeadSigned}}); code(err) != chainmap.EINVALID {
 		t.Errorf("a filter selecting %d leads: %v", chainmap.MaxGoalLeads+1, err)
 	}
+}
+
+// advance moves a lead to stage the way the pipeline allows: directly, or, for a move to
+// 签约 or later, as a request with the stage's evidence that a second manager approves
+// (separation of duties).
+func advance(t *testing.T, p *chainmap.Pipeline, l *chainmap.Lead, to chainmap.LeadStage) *chainmap.Lead {
+	t.Helper()
+	li := as("li", chainmap.RoleManager)
+	if !chainmap.NeedsApproval(l.Stage, l.HeldFrom, to) {
+		return must(p.MoveLead(li, l.ID, l.Version, to, "", ""))
+	}
+	ev := []chainmap.Evidence{{Kind: chainmap.StageEvidence[to][0], Reference: "凭证 " + string(to), Date: "2026-01-02"}}
+	contracted := l.Investment // the agreement states what the lead expected
+	if contracted == nil {
+		contracted = fp(1)
+	}
+	r := must(p.RequestMove(li, l.ID, l.Version, chainmap.MoveRequestInput{To: to, Evidence: ev, Contracted: contracted}))
+	return must(p.DecideMove(as("zhao", chainmap.RoleManager), l.ID, r.Version, true, ""))
 }
