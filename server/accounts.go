@@ -35,7 +35,9 @@ func accountJSON(u *chainmap.User) map[string]any {
 		"createdAt": u.CreatedAt.UTC().Format(time.RFC3339)}
 }
 
-// domainStatus maps a domain error's code to an HTTP status.
+// domainStatus maps a domain error's code to an HTTP status: the one mapping of the
+// server's JSON endpoints (accounts, evidence files, KPI export). Input the domain
+// refuses is 422: the request was well formed, its content was not acceptable.
 func domainStatus(err error) int {
 	switch chainmap.ErrorCode(err) {
 	case chainmap.EINVALID:
@@ -54,12 +56,16 @@ func domainStatus(err error) int {
 	return http.StatusInternalServerError
 }
 
+// writeDomainError answers a domain error as JSON {error, code}; an internal fault is
+// logged and its message kept from the client.
 func (s *Server) writeDomainError(w http.ResponseWriter, what string, err error) {
 	status := domainStatus(err)
+	msg := chainmap.ErrorMessage(err)
 	if status == http.StatusInternalServerError {
 		s.log.Error(what, "err", err)
+		msg = "internal error"
 	}
-	writeJSON(w, status, map[string]any{"error": chainmap.ErrorMessage(err), "code": chainmap.ErrorCode(err)})
+	writeJSON(w, status, map[string]any{"error": msg, "code": chainmap.ErrorCode(err)})
 }
 
 // decodeAccountBody reads a small JSON object strictly into v.

@@ -23,35 +23,6 @@ const maxUploadBody = chainmap.MaxAttachmentBytes + 64<<10
 // request's end.
 var uploadSlots = make(chan struct{}, 4)
 
-// statusOf maps a domain error code to an HTTP status.
-func statusOf(err error) int {
-	switch chainmap.ErrorCode(err) {
-	case chainmap.EINVALID:
-		return http.StatusBadRequest
-	case chainmap.EUNAUTHENTICATED:
-		return http.StatusUnauthorized
-	case chainmap.EFORBIDDEN:
-		return http.StatusForbidden
-	case chainmap.ENOTFOUND:
-		return http.StatusNotFound
-	case chainmap.ECONFLICT:
-		return http.StatusConflict
-	case chainmap.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
-
-func (s *Server) domainError(w http.ResponseWriter, what string, err error) {
-	status := statusOf(err)
-	msg := chainmap.ErrorMessage(err)
-	if status == http.StatusInternalServerError {
-		s.log.Error(what, "err", err)
-		msg = "internal error"
-	}
-	writeJSON(w, status, map[string]any{"error": msg, "code": chainmap.ErrorCode(err)})
-}
-
 func (s *Server) uploadAttachment(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Pipeline == nil {
 		writeJSON(w, http.StatusNotImplemented, map[string]any{"error": "this server keeps no leads", "code": "NOT_IMPLEMENTED"})
@@ -105,7 +76,7 @@ func (s *Server) uploadAttachment(w http.ResponseWriter, r *http.Request) {
 		}
 		a, err := s.cfg.Pipeline.AddAttachment(r.Context(), r.PathValue("id"), part.FileName(), content)
 		if err != nil {
-			s.domainError(w, "upload attachment", err)
+			s.writeDomainError(w, "upload attachment", err)
 			return
 		}
 		writeJSON(w, http.StatusCreated, a)
@@ -120,7 +91,7 @@ func (s *Server) downloadAttachment(w http.ResponseWriter, r *http.Request) {
 	}
 	a, content, err := s.cfg.Pipeline.Attachment(r.Context(), r.PathValue("id"))
 	if err != nil {
-		s.domainError(w, "download attachment", err)
+		s.writeDomainError(w, "download attachment", err)
 		return
 	}
 	h := w.Header()

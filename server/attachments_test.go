@@ -64,8 +64,8 @@ func TestAttachmentUploadDownload(t *testing.T) {
 		{"anonymous", &client{t: t, ts: ts}, "a.pdf", pdf, 401},
 		{"viewer", &client{t: t, ts: ts, bearer: "tok-viewer-0123456789"}, "a.pdf", pdf, 403},
 		{"another promoter", &client{t: t, ts: ts, bearer: "tok-zhou-0123456789"}, "a.pdf", pdf, 403},
-		{"owner, wrong extension", &client{t: t, ts: ts, bearer: "tok-wang-0123456789"}, "a.png", pdf, 400},
-		{"owner, empty", &client{t: t, ts: ts, bearer: "tok-wang-0123456789"}, "a.pdf", nil, 400},
+		{"owner, wrong extension", &client{t: t, ts: ts, bearer: "tok-wang-0123456789"}, "a.png", pdf, 422},
+		{"owner, empty", &client{t: t, ts: ts, bearer: "tok-wang-0123456789"}, "a.pdf", nil, 422},
 		{"owner, too large", &client{t: t, ts: ts, bearer: "tok-wang-0123456789"}, "a.pdf", append(pdf, make([]byte, chainmap.MaxAttachmentBytes)...), 413},
 	} {
 		if got, out := upload(t, c.c, l.ID, c.name, c.file); got != c.status {
@@ -178,7 +178,7 @@ func TestApprovalOverHTTP(t *testing.T) {
 	}
 	req, _ = http.NewRequest("GET", ts.URL+"/export/kpis.csv?period=week&from=2026-01-01&to=2026-02-01", nil)
 	req.Header.Set("Authorization", "Bearer tok-viewer-0123456789")
-	if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != 400 {
+	if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != 422 {
 		t.Errorf("KPI CSV of a bad period: %v %v", resp.StatusCode, err)
 	}
 }

@@ -24,7 +24,7 @@ func (s *Server) kpiCSV(w http.ResponseWriter, r *http.Request) {
 			Park: v.Get("park"), Region: v.Get("region"), Owner: v.Get("owner")}}
 	rep, err := s.cfg.Pipeline.KPIs(r.Context(), q)
 	if err != nil {
-		s.domainError(w, "kpi export", err)
+		s.writeDomainError(w, "kpi export", err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
