@@ -20,6 +20,7 @@ import (
 	"github.com/chainmap/chainmap"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j/config"
+	"golang.org/x/sync/singleflight"
 )
 
 // Config says how to reach Neo4j.
@@ -56,6 +57,8 @@ type Store struct {
 	// refsMu lets one caller fill it while the others wait.
 	refs   atomic.Pointer[chainmap.ReferenceTables]
 	refsMu sync.Mutex
+	// versions lets concurrent callers share one dataset-version query (sharedVersion).
+	versions singleflight.Group
 
 	// Load options, set with SetLoadOptions before a load.
 	prune  bool
