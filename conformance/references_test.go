@@ -35,7 +35,8 @@ func jsonOf(t *testing.T, v any) string {
 func TestReferenceTables(t *testing.T) {
 	stores := loadAll(t, "../data/zhengzhou-aluminium")
 	each(t, stores, func(t *testing.T, s chainmap.Store) {
-		ctx := ctxT(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // some 150 analyses
+		defer cancel()
 		rr, ok := s.(chainmap.ReferenceReader)
 		if !ok {
 			t.Fatalf("%T does not hand out reference tables", s)

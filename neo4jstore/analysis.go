@@ -82,6 +82,12 @@ func scopeEnterprisesCypher(sc chainmap.Scope) (string, map[string]any) {
 // (cached per version), and the aggregate. The whole-dataset aggregate is cached per
 // dataset version.
 func (s *Store) SegmentStats(ctx context.Context, q chainmap.StatsQuery) ([]chainmap.SegmentStat, error) {
+	if q.Scope != (chainmap.Scope{}) {
+		out, done, err := s.scopeStatsFromCells(ctx, q)
+		if err != nil || done {
+			return out, err
+		}
+	}
 	version, built, err := s.preflight(ctx, q.Scope)
 	if err != nil {
 		return nil, err
@@ -169,29 +175,46 @@ func (s *Store) chainSegments(ctx context.Context, version, chain string) ([]*ch
 	return segs, nil
 }
 
-// preflightCypher returns, in one round trip, the version the statistics cells were built
-// for, whether the scope's region or park exists, and the dataset versions.
-const preflightCypher = `OPTIONAL MATCH (m:StatsMeta {id: $meta})
+// preflightHead binds, in one round trip, the version the statistics cells were built
+// for (built), whether the scope's region or park exists (found), and the dataset
+// versions; preflightCypher returns them.
+const preflightHead = `OPTIONAL MATCH (m:StatsMeta {id: $meta})
 WITH m.version AS built
 OPTIONAL MATCH (x:%s {id: $scopeID})
 WITH built, count(x) AS found
 OPTIONAL MATCH (d:Dataset)
 WITH built, found, d ORDER BY d.id
-RETURN built, found, collect(d.id + '@' + coalesce(d.finished_at, 'loading') + ':' + coalesce(d.status, '')) AS versions`
+WITH built, found, collect(d.id + '@' + coalesce(d.finished_at, 'loading') + ':' + coalesce(d.status, '')) AS versions
+`
+
+const preflightCypher = preflightHead + "RETURN built, found, versions"
+
+// scopeLabel returns the label and id of the node a scope names ("" for the zero scope).
+func scopeLabel(sc chainmap.Scope) (label, id string) {
+	if sc.Park != "" {
+		return "Park", sc.Park
+	}
+	return "Region", sc.Region
+}
 
 // preflight returns the dataset version (the ids, completion times and statuses of the
 // loads), the version the statistics cells describe, and ENOTFOUND for a scope naming a
-// region or park that is not there.
+// region or park that is not there. For the zero scope, concurrent callers share one
+// query (sharedVersion).
 func (s *Store) preflight(ctx context.Context, sc chainmap.Scope) (version, built string, err error) {
-	label, id := "Region", sc.Region
-	if sc.Park != "" {
-		label, id = "Park", sc.Park
+	if sc == (chainmap.Scope{}) {
+		return s.sharedVersion(ctx)
 	}
+	label, id := scopeLabel(sc)
 	res, err := s.read(ctx, sprintf(preflightCypher, label), map[string]any{"meta": statsMetaID, "scopeID": id})
 	if err != nil {
 		return "", "", err
 	}
-	v := res.Records[0].Values
+	return preflightOf(res.Records[0].Values, label, id)
+}
+
+// preflightOf reads preflightCypher's first three columns.
+func preflightOf(v []any, label, id string) (version, built string, err error) {
 	built, _ = v[0].(string)
 	if id != "" && asInt(v[1]) == 0 {
 		return "", "", chainmap.Errorf(chainmap.ENOTFOUND, "no %s %q", map[string]string{"Region": "region", "Park": "park"}[label], id)
@@ -202,6 +225,33 @@ func (s *Store) preflight(ctx context.Context, sc chainmap.Scope) (version, buil
 		parts = append(parts, p)
 	}
 	return strings.Join(parts, ","), built, nil
+}
+
+// sharedVersion reads the dataset version and the cells' version once for all the callers
+// that ask at the same time: a gap analysis asks three times at once (the reference
+// tables, the whole-dataset statistics, and the cached segments' check). Each caller still
+// waits under its own context; the shared query runs under the store's deadline.
+func (s *Store) sharedVersion(ctx context.Context) (version, built string, err error) {
+	ch := s.versions.DoChan("version", func() (any, error) {
+		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
+		defer cancel()
+		res, err := s.read(qctx, sprintf(preflightCypher, "Region"), map[string]any{"meta": statsMetaID, "scopeID": ""})
+		if err != nil {
+			return nil, err
+		}
+		v, b, err := preflightOf(res.Records[0].Values, "Region", "")
+		return [2]string{v, b}, err
+	})
+	select {
+	case <-ctx.Done():
+		return "", "", s.wrap(ctx.Err())
+	case r := <-ch:
+		if r.Err != nil {
+			return "", "", r.Err
+		}
+		vb := r.Val.([2]string)
+		return vb[0], vb[1], nil
+	}
 }
 
 // datasetVersion identifies the state of the loaded data: the ids and completion times of

@@ -20,6 +20,7 @@ import (
 	"github.com/chainmap/chainmap"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j/config"
+	"golang.org/x/sync/singleflight"
 )
 
 // Config says how to reach Neo4j.
@@ -60,6 +61,8 @@ type Store struct {
 	// refsMu lets one caller fill it while the others wait.
 	refs   atomic.Pointer[chainmap.ReferenceTables]
 	refsMu sync.Mutex
+	// versions lets concurrent callers share one dataset-version query (sharedVersion).
+	versions singleflight.Group
 
 	// lockTTL is how long the load lock outlives its holder's last renewal.
 	lockTTL time.Duration

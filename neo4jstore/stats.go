@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/chainmap/chainmap"
@@ -180,6 +181,46 @@ const cellsCypher = `CALL (scope) {
 WITH t WHERE t.chain = $chain
 RETURN t.region, t.park, t.segments, t.enterprises, t.revenue, t.with_revenue, t.sums, t.counts, t.suggested`
 
+// scopeCellsCypher is preflightHead and the cells inside the scope in one round trip:
+// the scope's analyses pay one query, not two. The cells are read whatever version they
+// describe; the caller uses them only when that is the current one.
+const scopeCellsCypher = `CALL () {
+%s}
+RETURN built, found, versions, cells`
+
+// cellsListCypher reads the cells inside the scope bound by scopeCypher's prefix as one
+// list.
+var cellsListCypher = strings.Replace(cellsCypher, "RETURN t.region, t.park, t.segments, t.enterprises, t.revenue, t.with_revenue, t.sums, t.counts, t.suggested",
+	"RETURN collect([t.region, t.park, t.segments, t.enterprises, t.revenue, t.with_revenue, t.sums, t.counts, t.suggested]) AS cells", 1)
+
+// scopeStatsFromCells adds up the cells of a (non-zero) scope, reading them together with
+// the versions. done is false when the cells do not describe the current dataset version:
+// the caller then aggregates live.
+func (s *Store) scopeStatsFromCells(ctx context.Context, q chainmap.StatsQuery) (out []chainmap.SegmentStat, done bool, err error) {
+	label, id := scopeLabel(q.Scope)
+	prefix, _, params := scopeCypher(q.Scope)
+	params["meta"], params["scopeID"], params["chain"] = statsMetaID, id, q.Chain
+	cypher := sprintf(preflightHead, label) + sprintf(scopeCellsCypher, prefix+cellsListCypher+"\n")
+	res, err := s.read(ctx, cypher, params)
+	if err != nil {
+		return nil, false, err
+	}
+	v := res.Records[0].Values
+	version, built, err := preflightOf(v, label, id)
+	if err != nil || version == "" || built != statsVersion(version) {
+		return nil, false, err
+	}
+	segs, err := s.chainSegments(ctx, version, q.Chain)
+	if err != nil {
+		return nil, false, err
+	}
+	var cells []chainmap.StatsCell
+	for _, row := range asList(v[3]) {
+		cells = append(cells, cellOf(q.Chain, asList(row)))
+	}
+	return sumCells(q, segs, cells), true, nil
+}
+
 // statsFromCells adds up the cells of a scope; ok is false when the cells do not describe
 // the current dataset version (the caller then aggregates live).
 func (s *Store) statsFromCells(ctx context.Context, q chainmap.StatsQuery, segs []*chainmap.Segment) ([]chainmap.SegmentStat, error) {
@@ -201,20 +242,29 @@ RETURN t.region, t.park, t.segments, t.enterprises, t.revenue, t.with_revenue, t
 	}
 	cells := make([]chainmap.StatsCell, 0, len(res.Records))
 	for _, r := range res.Records {
-		v := r.Values
-		c := chainmap.StatsCell{Chain: q.Chain, Enterprises: ints(v[3]), Revenue: floats(v[4]), WithRevenue: ints(v[5]),
-			Sums: floats(v[6]), Counts: ints(v[7])}
-		c.Region, _ = v[0].(string)
-		c.Park, _ = v[1].(string)
-		c.Suggested, _ = v[8].(bool)
-		for _, x := range asList(v[2]) {
-			id, _ := x.(string)
-			c.Segments = append(c.Segments, id)
-		}
-		cells = append(cells, c)
+		cells = append(cells, cellOf(q.Chain, r.Values))
 	}
-	// Add up in the embedded store's order (chain, region, park, ordinary before
-	// Suggested), for identical sums.
+	return sumCells(q, segs, cells), nil
+}
+
+// cellOf decodes one cell read as region, park, segments, enterprises, revenue,
+// with_revenue, sums, counts, suggested.
+func cellOf(chain string, v []any) chainmap.StatsCell {
+	c := chainmap.StatsCell{Chain: chain, Enterprises: ints(v[3]), Revenue: floats(v[4]), WithRevenue: ints(v[5]),
+		Sums: floats(v[6]), Counts: ints(v[7])}
+	c.Region, _ = v[0].(string)
+	c.Park, _ = v[1].(string)
+	c.Suggested, _ = v[8].(bool)
+	for _, x := range asList(v[2]) {
+		id, _ := x.(string)
+		c.Segments = append(c.Segments, id)
+	}
+	return c
+}
+
+// sumCells adds up the cells in the embedded store's order (chain, region, park, ordinary
+// before Suggested), for identical sums.
+func sumCells(q chainmap.StatsQuery, segs []*chainmap.Segment, cells []chainmap.StatsCell) []chainmap.SegmentStat {
 	sort.Slice(cells, func(i, j int) bool {
 		if cells[i].Region != cells[j].Region {
 			return cells[i].Region < cells[j].Region
@@ -224,7 +274,7 @@ RETURN t.region, t.park, t.segments, t.enterprises, t.revenue, t.with_revenue, t
 		}
 		return !cells[i].Suggested && cells[j].Suggested
 	})
-	return chainmap.SumCells(q.Chain, segs, cells, q.VerifiedOnly), nil
+	return chainmap.SumCells(q.Chain, segs, cells, q.VerifiedOnly)
 }
 
 func asList(v any) []any {
