@@ -739,10 +739,10 @@ func (s *Server) auditImport(actor, action, id string, detail map[string]any) {
 		return
 	}
 	defer f.Close()
-	if _, err := f.Write(append(line, '\n')); err == nil {
+	if _, err = f.Write(append(line, '\n')); err == nil {
 		err = f.Sync()
 	}
-	if err != nil {
+	if err != nil { // a failed write or sync of the import log is reported, not dropped
 		s.log.Error("import log", "err", err)
 	}
 }
