@@ -26,11 +26,14 @@ import {
   type WhatIfQuery,
   type WhatIfReportFieldsFragment,
 } from './graphql/generated';
+import { CSRF_HEADER, csrfToken, refreshSession } from './session';
 
 export class ApiError extends Error {
   constructor(
     message: string,
     readonly code?: string,
+    /** The error's extensions (e.g. currentVersion on a CONFLICT). */
+    readonly extensions: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -40,7 +43,7 @@ export class ApiError extends Error {
 /** A GraphQL response as the spec shapes it; data has the type the document selects. */
 interface Response<R> {
   data?: R | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
+  errors?: { message: string; extensions?: { code?: string; [k: string]: unknown } }[];
 }
 
 /**
@@ -50,11 +53,30 @@ interface Response<R> {
  * validates it again and answers in its shape or with errors.
  */
 export async function gql<R, V>(document: TypedDocumentString<R, V>, variables: V, signal?: AbortSignal): Promise<R> {
+  try {
+    return await gqlOnce(document, variables, signal);
+  } catch (err) {
+    // The session was replaced (a login in another tab) or ended: learn the current
+    // token and send once more; a second refusal is reported.
+    if (err instanceof ApiError && err.code === 'CSRF_TOKEN_INVALID') {
+      await refreshSession();
+      return gqlOnce(document, variables, signal);
+    }
+    throw err;
+  }
+}
+
+async function gqlOnce<R, V>(document: TypedDocumentString<R, V>, variables: V, signal?: AbortSignal): Promise<R> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
+  // Every POST with the session cookie must carry the CSRF token (server/session.go).
+  const csrf = csrfToken();
+  if (csrf) headers[CSRF_HEADER] = csrf;
   const res = await fetch('/graphql', {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    headers,
     body: JSON.stringify({ query: document.toString(), variables }),
     signal,
+    credentials: 'same-origin',
   });
   let body: Response<R>;
   try {
@@ -65,7 +87,7 @@ export async function gql<R, V>(document: TypedDocumentString<R, V>, variables: 
   if (typeof body !== 'object' || body === null) throw new ApiError(`GraphQL: HTTP ${res.status}: not a GraphQL response`);
   if (body.errors?.length) {
     const e = body.errors[0];
-    throw new ApiError(e.message, e.extensions?.code);
+    throw new ApiError(e.message, e.extensions?.code, e.extensions ?? {});
   }
   if (!res.ok || !body.data) throw new ApiError(`GraphQL: HTTP ${res.status}`);
   return body.data;

@@ -6,6 +6,8 @@ import { lang, nm, setLang, t, type MessageKey } from './i18n';
 import { forView, parseHash, toHash, VIEWS, type AppState, type ViewId } from './state';
 import { Store, type Boot, type Scope } from './store';
 import { errorBox, loading } from './ui/widgets';
+import { onSession, refreshSession, session } from './session';
+import { accountTools } from './ui/login';
 import type { Ctx, View, ViewFactory } from './views/types';
 
 const VIEW_LOADERS: Record<ViewId, () => Promise<ViewFactory>> = {
@@ -15,6 +17,7 @@ const VIEW_LOADERS: Record<ViewId, () => Promise<ViewFactory>> = {
   roadmap: async () => (await import('./views/roadmap')).createRoadmapView,
   whatif: async () => (await import('./views/whatif')).createWhatifView,
   brief: async () => (await import('./views/brief')).createBriefView,
+  leads: async () => (await import('./views/leads')).createLeadsView,
 };
 
 export class App {
@@ -43,8 +46,13 @@ export class App {
       clearTimeout(resizeTimer);
       resizeTimer = window.setTimeout(() => this.view?.resize?.(), 150);
     });
+    // A login, logout or expired session rebuilds the view: what it shows depends on the role.
+    onSession(() => {
+      this.renderHeader();
+      void this.route();
+    });
     try {
-      this.boot = await this.store.boot();
+      [this.boot] = await Promise.all([this.store.boot(), refreshSession()]);
     } catch (err) {
       replaceChildren(this.main, errorBox(err, () => location.reload()));
       return;
@@ -89,7 +97,8 @@ export class App {
     this.renderHeader();
     this.renderFooter();
 
-    const key = `${state.view}|${state.lang}|${state.chain}`;
+    const who = session();
+    const key = `${state.view}|${state.lang}|${state.chain}|${who ? `${who.name}:${who.role}` : ''}`;
     const token = ++this.routing;
     if (key !== this.viewKey || !this.view) {
       this.view?.destroy();
@@ -238,7 +247,7 @@ export class App {
         ),
       ),
       tabs,
-      h('div', { class: 'header-tools' }, langBtn, gq),
+      h('div', { class: 'header-tools' }, accountTools(), langBtn, gq),
     );
   }
 
