@@ -17,6 +17,7 @@ import { renderTable, type Column } from '../ui/table';
 import { citeText, errorBox, instrumentLabel, loading, projectStageLabel, statusChip } from '../ui/widgets';
 import { capText, hostName, kindChip, onTrackCell, onTrackText, policyLine } from '../ui/gap';
 import { downloadChartPng } from '../export/png';
+import { addLeadButton, targetPlace } from '../ui/addLead';
 import { fileName } from '../export/csv';
 import type { Ctx, View } from './types';
 
@@ -255,7 +256,8 @@ export function createRoadmapView(ctx: Ctx): View {
         key: 'targets', header: () => t('topTargetsShort'), cls: 'wrap',
         value: (s) => s.targets.map((x) => `${nm(x.enterprise)} (${num(x.score, 1)})`).join(sep),
         render: (s) => (s.targets.length
-          ? h('ol', { class: 'cell-list' }, s.targets.map((x) => h('li', { 'data-ent': x.enterprise.id }, nm(x.enterprise), h('span', { class: 'muted' }, ` ${num(x.score, 1)}`))))
+          ? h('ol', { class: 'cell-list' }, s.targets.map((x) => h('li', { 'data-ent': x.enterprise.id }, nm(x.enterprise), h('span', { class: 'muted' }, ` ${num(x.score, 1)}`),
+              addLeadButton({ enterprise: x.enterprise.id, segment: x.segment.id, origin: 'roadmap', ...targetPlace((x.host ?? s.host)?.park.id, d.scope) }))))
           : h('span', { class: 'muted' }, t('noTargets'))),
       },
       { key: 'host', header: () => t('hostPark'), value: (s) => hostName(s.host), cls: 'wrap' },

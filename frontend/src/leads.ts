@@ -1,0 +1,57 @@
+// The 招商 pipeline's stages and moves as the page offers them. The rules mirror
+// chainmap.CheckStageMove (lead.go, docs/pipeline.md "Stages") so that the stage menu lists
+// only moves the server accepts; the server checks every move again.
+
+import type { CloseReason, FollowUpKind, LeadStage } from './graphql/generated';
+
+/** The active stages, in order: 线索 → … → 投产. */
+export const ACTIVE_STAGES = [
+  'CLUE', 'CONTACT', 'VISIT', 'NEGOTIATION', 'SIGNED', 'REGISTERED', 'CONSTRUCTION', 'PRODUCTION',
+] as const satisfies readonly LeadStage[];
+
+/** Every stage, as the board's columns: the active ones, then 搁置 and 终止. */
+export const LEAD_STAGES = [...ACTIVE_STAGES, 'ON_HOLD', 'TERMINATED'] as const satisfies readonly LeadStage[];
+/** Compiles only while LEAD_STAGES lists every stage of the schema. */
+export const LEAD_STAGES_COMPLETE: [Exclude<LeadStage, (typeof LEAD_STAGES)[number]>] extends [never] ? true : never = true;
+
+export const CLOSE_REASONS = [
+  'NO_INTEREST', 'OTHER_REGION', 'CONDITIONS', 'FUNDING', 'POLICY', 'DUPLICATE', 'TIMING', 'OTHER',
+] as const satisfies readonly CloseReason[];
+export const CLOSE_REASONS_COMPLETE: [Exclude<CloseReason, (typeof CLOSE_REASONS)[number]>] extends [never] ? true : never = true;
+
+export const FOLLOW_UP_KINDS = ['CALL', 'VISIT', 'INSPECTION', 'MEETING', 'SIGNING', 'MESSAGE', 'OTHER'] as const satisfies readonly FollowUpKind[];
+export const FOLLOW_UP_KINDS_COMPLETE: [Exclude<FollowUpKind, (typeof FOLLOW_UP_KINDS)[number]>] extends [never] ? true : never = true;
+
+function rank(s: LeadStage | null | undefined): number {
+  return s ? (ACTIVE_STAGES as readonly string[]).indexOf(s) : -1;
+}
+
+/** Whether a move needs a reason (搁置 and 终止). */
+export function needsReason(to: LeadStage): boolean {
+  return to === 'ON_HOLD' || to === 'TERMINATED';
+}
+
+/**
+ * The stages a lead may move to from `from` (held from `heldFrom` when on hold): from an
+ * active stage forward to any later one, back by one, or to 搁置 / 终止; from 搁置 back to
+ * any active stage up to the one it was parked from, or to 终止; from 投产 and 终止 nowhere.
+ */
+export function allowedMoves(from: LeadStage, heldFrom?: LeadStage | null): LeadStage[] {
+  if (from === 'TERMINATED' || from === 'PRODUCTION') return [];
+  if (from === 'ON_HOLD') {
+    const cap = rank(heldFrom);
+    const active = ACTIVE_STAGES.filter((s) => cap < 0 || rank(s) <= cap);
+    return [...active, 'TERMINATED'];
+  }
+  const r = rank(from);
+  return LEAD_STAGES.filter((s) => {
+    if (s === from) return false;
+    if (s === 'ON_HOLD' || s === 'TERMINATED') return true;
+    return rank(s) > r || rank(s) === r - 1;
+  });
+}
+
+/** Today as YYYY-MM-DD in the user's time zone (the follow-up form's default date). */
+export function today(d = new Date()): string {
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
