@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ACTIVE_STAGES, allowedMoves, LEAD_STAGES, needsReason, today } from './leads';
+import { ACTIVE_STAGES, allowedMoves, LEAD_STAGES, needsReason, stageGroup, STAGE_ZH, today } from './leads';
 import { canCreate, canEdit, canManage, type Session } from './session';
 
 // The stage menu must offer exactly the moves chainmap.CheckStageMove accepts (lead.go).
@@ -54,5 +54,15 @@ describe('role-aware controls (docs/pipeline.md)', () => {
     expect(canManage(s('wang', 'promoter'))).toBe(false);
     expect(canManage(s('zhao', 'manager'))).toBe(true);
     expect(canManage(s('root', 'admin'))).toBe(true);
+  });
+});
+
+describe('stageGroup', () => {
+  test('finds pipeline.byStage groups by their Chinese key', () => {
+    const groups = LEAD_STAGES.map((s, i) => ({ key: STAGE_ZH[s], leads: i }));
+    expect(stageGroup(groups, 'SIGNED')?.leads).toBe(4);
+    expect(stageGroup(groups, 'TERMINATED')?.key).toBe('终止');
+    expect(stageGroup([{ key: 'CLUE', leads: 7 }], 'CLUE')?.leads).toBe(7);
+    expect(stageGroup([], 'CLUE')).toBeUndefined();
   });
 });

@@ -14,6 +14,20 @@ export const LEAD_STAGES = [...ACTIVE_STAGES, 'ON_HOLD', 'TERMINATED'] as const 
 /** Compiles only while LEAD_STAGES lists every stage of the schema. */
 export const LEAD_STAGES_COMPLETE: [Exclude<LeadStage, (typeof LEAD_STAGES)[number]>] extends [never] ? true : never = true;
 
+/**
+ * The Chinese names of the stages: `pipeline.byStage` keys its groups by them (线索, 接洽…),
+ * as pipeline_report.go does.
+ */
+export const STAGE_ZH: Record<(typeof LEAD_STAGES)[number], string> = {
+  CLUE: '线索', CONTACT: '接洽', VISIT: '考察', NEGOTIATION: '洽谈', SIGNED: '签约',
+  REGISTERED: '注册', CONSTRUCTION: '开工', PRODUCTION: '投产', ON_HOLD: '搁置', TERMINATED: '终止',
+};
+
+/** A stage's group in `pipeline.byStage` (keyed by the Chinese name; the enum name is accepted too). */
+export function stageGroup<G extends { key: string }>(groups: readonly G[], stage: LeadStage): G | undefined {
+  return groups.find((g) => g.key === STAGE_ZH[stage] || g.key === stage);
+}
+
 export const CLOSE_REASONS = [
   'NO_INTEREST', 'OTHER_REGION', 'CONDITIONS', 'FUNDING', 'POLICY', 'DUPLICATE', 'TIMING', 'OTHER',
 ] as const satisfies readonly CloseReason[];

@@ -401,7 +401,7 @@ describe('leads', () => {
     const { page } = await as('zhao');
     await goto(page, '#/leads');
     const chain = await page.evaluate(() => new URLSearchParams(location.hash.split('?')[1]).get('chain'));
-    const { pipeline } = await apiData(page, 'query($f: LeadFilter) { pipeline(filter: $f) { total byStage { key leads } conversion { from to reached advanced } } }', { f: { chain } });
+    const { pipeline } = await apiData(page, 'query($f: LeadFilter) { pipeline(filter: $f) { total byStage { key leads investment } conversion { from to reached advanced } } }', { f: { chain } });
     const opt = await page.evaluate(() => {
       const o = window.__chainmap.getInstanceByDom(document.querySelector('#funnel-chart')).getOption();
       return o.series[0].data.map((d) => ({ stage: d.stage, value: d.value }));
@@ -416,8 +416,15 @@ describe('leads', () => {
     assert.ok(opt[0].value >= 3, 'three leads reached 线索');
     assert.ok(opt[4].value >= 1, 'one reached 签约');
     // The stage table: current counts per stage.
-    const counts = await page.$$eval('[data-table-id="pipeline-stages"] tbody tr', (r) => r.map((x) => [x.dataset.rowId, Number(x.children[1].textContent)]));
-    for (const [stage, n] of counts) assert.equal(n, pipeline.byStage.find((g) => g.key === stage)?.leads ?? 0, stage);
+    // byStage lists every stage in order (keyed by its Chinese name, 线索…终止).
+    const counts = await page.$$eval('[data-table-id="pipeline-stages"] tbody tr', (r) => r.map((x) => [x.dataset.rowId, x.children[0].textContent, Number(x.children[1].textContent)]));
+    assert.equal(pipeline.byStage.length, counts.length);
+    counts.forEach(([, label, n], i) => {
+      assert.equal(label, pipeline.byStage[i].key);
+      assert.equal(n, pipeline.byStage[i].leads, label);
+    });
+    assert.equal(counts.reduce((a, [, , n]) => a + n, 0), pipeline.total);
+    assert.ok(counts.find(([s]) => s === 'CLUE')[2] >= 2, 'the hostile and formula leads are at 线索');
     // A stage filter narrows the board and the funnel to that stage's leads.
     await page.selectOption('#lead-f-stage', 'SIGNED');
     await page.waitForFunction(() => location.hash.includes('stage=SIGNED'));
@@ -444,6 +451,31 @@ describe('leads', () => {
     writeFileSync(path, compressPng(await page.screenshot({ type: 'png' })));
     const size = statSync(path).size;
     assert.ok(size < 250 * 1024, `leads.png: ${Math.round(size / 1024)} KiB`);
+  });
+
+  test('the brief, logged in, counts each gap\'s leads by stage (gapAnalysis { segments { leads } }); anonymous, it has no such section', async () => {
+    const { page } = await as('zhao');
+    await goto(page, '#/brief', 'brief');
+    const table = await page.waitForSelector('#brief-leads-table');
+    const rows = await table.$$eval('tbody tr', (r) => r.map((x) => [...x.children].map((c) => c.textContent)));
+    const header = await table.$$eval('thead th', (th) => th.map((x) => x.textContent));
+    assert.equal(header[1], '线索');
+    assert.equal(header[header.length - 1], '合计');
+    const chain = await page.evaluate(() => new URLSearchParams(location.hash.split('?')[1]).get('chain'));
+    const scope = await page.evaluate(() => new URLSearchParams(location.hash.split('?')[1]).get('scope'));
+    const { gapAnalysis } = await apiData(page, 'query($c: ID!, $s: ScopeInput!) { gapAnalysis(chain: $c, scope: $s) { segments { segment { id } status leads { stage } } } }', { c: chain, s: { region: scope } });
+    const withLeads = gapAnalysis.segments.filter((g) => g.status !== 'STRONG' && g.leads?.length);
+    assert.equal(rows.length, withLeads.length);
+    const total = rows.reduce((a, r) => a + Number(r[r.length - 1]), 0);
+    assert.equal(total, withLeads.reduce((a, g) => a + g.leads.length, 0));
+    assert.ok(total >= 3);
+    // The 签约 column counts what the API says is at 签约.
+    const signed = rows.reduce((a, r) => a + Number(r[header.indexOf('签约')]), 0);
+    assert.equal(signed, withLeads.reduce((a, g) => a + g.leads.filter((l) => l.stage === 'SIGNED').length, 0));
+    const anon = await open('#/brief');
+    await waitReady(anon.page, 'brief');
+    assert.equal(await anon.page.$('#brief-leads'), null);
+    await anon.context.close();
   });
 
   test('logout ends the session: the page asks to log in and the old session reads nothing', async () => {

@@ -31,7 +31,7 @@ import {
   type UpdateLeadInput,
 } from '../graphql/generated';
 import { lang, nm, num, t, type MessageKey } from '../i18n';
-import { ACTIVE_STAGES, allowedMoves, CLOSE_REASONS, FOLLOW_UP_KINDS, LEAD_STAGES, needsReason, today } from '../leads';
+import { ACTIVE_STAGES, allowedMoves, CLOSE_REASONS, FOLLOW_UP_KINDS, LEAD_STAGES, needsReason, stageGroup, today } from '../leads';
 import { shortName, type SegmentIndex } from '../model';
 import { canCreate, canEdit, canManage, session } from '../session';
 import type { AppState } from '../state';
@@ -222,7 +222,7 @@ export function createLeadsView(ctx: Ctx): View {
   }
 
   function stageTable(r: Report): HTMLElement {
-    const byStage = new Map(r.byStage.map((g) => [g.key, g]));
+    const byStage = new Map(LEAD_STAGES.map((s) => [s as string, stageGroup(r.byStage, s)]));
     const conv = new Map(r.conversion.map((c) => [c.from, c]));
     const days = new Map(r.daysInStage.map((d) => [d.stage, d]));
     const reached = reachedByStage(r);
@@ -244,7 +244,7 @@ export function createLeadsView(ctx: Ctx): View {
 
   async function renderFunnel(chartEl: HTMLElement, r: Report): Promise<void> {
     const reached = reachedByStage(r);
-    const byStage = new Map(r.byStage.map((g) => [g.key, g]));
+    const byStage = new Map(LEAD_STAGES.map((s) => [s as string, stageGroup(r.byStage, s)]));
     const conv = new Map(r.conversion.map((c) => [c.from, c]));
     const days = new Map(r.daysInStage.map((d) => [d.stage, d]));
     const { echarts } = await import('../charts/funnel');
