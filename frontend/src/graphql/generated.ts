@@ -433,6 +433,14 @@ export type AddFollowUpMutationVariables = Exact<{
 
 export type AddFollowUpMutation = { addFollowUp: { id: string, date: string, kind: FollowUpKind, notes: string | null, by: string, at: unknown } };
 
+export type GapLeadsQueryVariables = Exact<{
+  chain: string | number;
+  scope: ScopeInput;
+}>;
+
+
+export type GapLeadsQuery = { gapAnalysis: { segments: Array<{ segment: { id: string }, leads: Array<{ stage: LeadStage }> | null }> } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -1832,3 +1840,17 @@ export const AddFollowUpDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<AddFollowUpMutation, AddFollowUpMutationVariables>;
+export const GapLeadsDocument = new TypedDocumentString(`
+    query GapLeads($chain: ID!, $scope: ScopeInput!) {
+  gapAnalysis(chain: $chain, scope: $scope) {
+    segments {
+      segment {
+        id
+      }
+      leads {
+        stage
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<GapLeadsQuery, GapLeadsQueryVariables>;
