@@ -26,7 +26,7 @@ import {
   type WhatIfQuery,
   type WhatIfReportFieldsFragment,
 } from './graphql/generated';
-import { CSRF_HEADER, csrfToken, refreshSession } from './session';
+import { CSRF_HEADER, csrfToken, refreshSession, session } from './session';
 
 export class ApiError extends Error {
   constructor(
@@ -62,6 +62,9 @@ export async function gql<R, V>(document: TypedDocumentString<R, V>, variables: 
       await refreshSession();
       return gqlOnce(document, variables, signal);
     }
+    // The page thought it was logged in but the server says not (the session expired or
+    // the server restarted): learn that, so the header and views ask to log in again.
+    if (err instanceof ApiError && err.code === 'UNAUTHENTICATED' && session()) void refreshSession();
     throw err;
   }
 }

@@ -366,6 +366,34 @@ describe('leads', () => {
     assert.equal(await wang.$('#lead-edit'), null);
   });
 
+  test('a card dragged to another stage\'s column moves the lead (only to allowed stages)', async () => {
+    const { page } = await as('zhao');
+    await goto(page, '#/leads');
+    const card = `.lead-card[data-lead="${leadId}"]`;
+    const from = await page.getAttribute(card, 'data-stage');
+    assert.equal(from, 'SIGNED');
+    assert.equal(await page.getAttribute(card, 'draggable'), 'true');
+    // Two back is not allowed: the drop is ignored.
+    await page.dragAndDrop(card, '.board-col[data-stage="VISIT"]');
+    await page.waitForTimeout(300);
+    assert.equal(await page.getAttribute(card, 'data-stage'), 'SIGNED');
+    await page.dragAndDrop(card, '.board-col[data-stage="REGISTERED"]');
+    await page.waitForSelector(`.board-col[data-stage="REGISTERED"] ${card}`);
+    const { lead } = await apiData(page, `query($id: ID!) { lead(id: $id) { ${LEAD} } }`, { id: leadId });
+    assert.equal(lead.stage, 'REGISTERED');
+  });
+
+  test('a session that ended on the server: the next request makes the page ask to log in again', async () => {
+    const { page, context } = await as('chen');
+    await goto(page, '#/leads');
+    await context.clearCookies();
+    await page.selectOption('#lead-f-stage', 'CLUE');
+    await page.waitForSelector('#leads-login');
+    await page.waitForSelector('#login-open');
+    users.delete('chen');
+    await context.close();
+  });
+
   test('a hostile firm name shows as text on the board, the page and in the CSV', async () => {
     const { page } = await as('wang');
     const { createLead } = await apiData(page, 'mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }', {
@@ -414,7 +442,7 @@ describe('leads', () => {
     assert.deepEqual(opt.map((d) => d.stage), ['CLUE', 'CONTACT', 'VISIT', 'NEGOTIATION', 'SIGNED', 'REGISTERED', 'CONSTRUCTION', 'PRODUCTION']);
     for (const d of opt) assert.equal(d.value, reached.get(d.stage) ?? 0, d.stage);
     assert.ok(opt[0].value >= 3, 'three leads reached 线索');
-    assert.ok(opt[4].value >= 1, 'one reached 签约');
+    assert.ok(opt[4].value >= 1 && opt[5].value >= 1, 'one reached 签约 and 注册');
     // The stage table: current counts per stage.
     // byStage lists every stage in order (keyed by its Chinese name, 线索…终止).
     const counts = await page.$$eval('[data-table-id="pipeline-stages"] tbody tr', (r) => r.map((x) => [x.dataset.rowId, x.children[0].textContent, Number(x.children[1].textContent)]));
@@ -426,11 +454,11 @@ describe('leads', () => {
     assert.equal(counts.reduce((a, [, , n]) => a + n, 0), pipeline.total);
     assert.ok(counts.find(([s]) => s === 'CLUE')[2] >= 2, 'the hostile and formula leads are at 线索');
     // A stage filter narrows the board and the funnel to that stage's leads.
-    await page.selectOption('#lead-f-stage', 'SIGNED');
-    await page.waitForFunction(() => location.hash.includes('stage=SIGNED'));
+    await page.selectOption('#lead-f-stage', 'REGISTERED');
+    await page.waitForFunction(() => location.hash.includes('stage=REGISTERED'));
     await waitReady(page, 'leads');
     const stages = await page.$$eval('.lead-card', (c) => [...new Set(c.map((x) => x.dataset.stage))]);
-    assert.deepEqual(stages, ['SIGNED']);
+    assert.deepEqual(stages, ['REGISTERED']);
     await page.selectOption('#lead-f-stage', '');
     await waitReady(page, 'leads');
     await page.selectOption('#lead-f-owner', 'li');

@@ -281,10 +281,33 @@ export function createLeadsView(ctx: Ctx): View {
     }
   }
 
+  /** The card being dragged (drag and drop is a shortcut for the stage menu). */
+  let dragging: Lead | null = null;
+
   function board(msg: HTMLElement): HTMLElement {
     const cols = LEAD_STAGES.map((st) => {
       const list = leads.filter((l) => l.stage === st);
-      return h('section', { class: ['board-col', (st === 'ON_HOLD' || st === 'TERMINATED') && 'board-col-closed'], 'data-stage': st },
+      const accepts = () => !!dragging && allowedMoves(dragging.stage, dragging.heldFrom).includes(st);
+      return h('section', {
+        class: ['board-col', (st === 'ON_HOLD' || st === 'TERMINATED') && 'board-col-closed'], 'data-stage': st,
+        on: {
+          dragover: (ev: DragEvent) => {
+            if (!accepts()) return;
+            ev.preventDefault(); // allows the drop
+            (ev.currentTarget as HTMLElement).classList.add('drop-ok');
+          },
+          dragleave: (ev: DragEvent) => (ev.currentTarget as HTMLElement).classList.remove('drop-ok'),
+          drop: (ev: DragEvent) => {
+            ev.preventDefault();
+            (ev.currentTarget as HTMLElement).classList.remove('drop-ok');
+            const l = dragging;
+            dragging = null;
+            if (!l || !allowedMoves(l.stage, l.heldFrom).includes(st)) return;
+            if (needsReason(st)) reasonDialog(l, st, msg, () => void loadOverview());
+            else void move(l, st, null, null, msg, () => void loadOverview());
+          },
+        },
+      },
         h('h4', null, stageLabel(st), h('span', { class: 'count' }, String(list.length))),
         list.map((l) => card(l, msg)),
       );
@@ -294,7 +317,22 @@ export function createLeadsView(ctx: Ctx): View {
 
   function card(l: Lead, msg: HTMLElement): HTMLElement {
     const stale = report?.stale.some((s) => s.id === l.id);
-    return h('article', { class: 'lead-card', 'data-lead': l.id, 'data-stage': l.stage, 'data-version': l.version },
+    const editable = canEdit(l);
+    return h('article', {
+      class: 'lead-card', 'data-lead': l.id, 'data-stage': l.stage, 'data-version': l.version,
+      draggable: editable && allowedMoves(l.stage, l.heldFrom).length ? 'true' : undefined,
+      on: editable
+        ? {
+            dragstart: (ev: DragEvent) => {
+              dragging = l;
+              ev.dataTransfer?.setData('text/plain', l.id);
+            },
+            dragend: () => {
+              dragging = null;
+            },
+          }
+        : undefined,
+    },
       h('a', { class: 'lead-name', href: `#/leads?lead=${encodeURIComponent(l.id)}&lang=${lang()}` }, l.firmName),
       h('div', { class: 'small' }, segName(l.segmentId), l.segmentMissing ? h('span', { class: 'chip chip-warn' }, t('lead.segmentMissing')) : null),
       h('div', { class: 'small muted' }, placeName(l)),
@@ -302,7 +340,7 @@ export function createLeadsView(ctx: Ctx): View {
         l.investment !== null ? h('span', { class: 'muted' }, ` · ${num(l.investment)} ${t('lead.yi')}`) : null,
         stale ? h('span', { class: 'chip chip-warn' }, t('lead.stale')) : null,
         l.enterpriseMissing ? h('span', { class: 'chip chip-warn' }, t('lead.enterpriseMissing')) : null),
-      canEdit(l) ? stageMenu(l, msg, () => void loadOverview()) : null,
+      editable ? stageMenu(l, msg, () => void loadOverview()) : null,
     );
   }
 
