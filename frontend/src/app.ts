@@ -23,6 +23,7 @@ const VIEW_LOADERS: Record<ViewId, () => Promise<ViewFactory>> = {
 export class App {
   private readonly store = new Store();
   private boot?: Boot;
+  private bootFailed = false;
   private state: AppState = parseHash(location.hash);
   private view?: View;
   private viewKey = '';
@@ -48,12 +49,22 @@ export class App {
     });
     // A login, logout or expired session rebuilds the view: what it shows depends on the role.
     onSession(() => {
+      // Under --require-login the first load fails until a login: load it all again. (While
+      // it is still loading, route() reads the session when it is done.)
+      if (!this.boot) {
+        if (this.bootFailed) location.reload();
+        return;
+      }
       this.renderHeader();
       void this.route();
     });
     try {
-      [this.boot] = await Promise.all([this.store.boot(), refreshSession()]);
+      // Who is logged in first: a POST with the session cookie but without its CSRF token
+      // would be refused (and retried), so the token must be known before the first query.
+      await refreshSession();
+      this.boot = await this.store.boot();
     } catch (err) {
+      this.bootFailed = true;
       replaceChildren(this.main, errorBox(err, () => location.reload()));
       return;
     }

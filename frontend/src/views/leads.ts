@@ -607,6 +607,13 @@ export function createLeadsView(ctx: Ctx): View {
             [inv, l.investment, 'investment', 'clearInvestment'], [cap, l.capacity, 'capacity', 'clearCapacity'], [jobs, l.jobs, 'jobs', 'clearJobs'],
           ];
           for (const [input_, was, key, clearKey] of figures) {
+            // A number field answers "" both when emptied and when what was typed is not a
+            // number: only the first clears the figure.
+            if (input_.validity.badInput || !input_.validity.valid) {
+              replaceChildren(msg, h('div', { class: 'error-box', role: 'alert' }, t('lead.badNumber')));
+              input_.focus();
+              return;
+            }
             const v = numOrNull(input_.value);
             if (v === was) continue;
             if (v === null) input[clearKey] = true;
