@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ACTIVE_STAGES, allowedMoves, LEAD_STAGES, needsReason, stageGroup, STAGE_ZH, today } from './leads';
+import { ACTIVE_STAGES, allowedMoves, LEAD_STAGES, needsReason, stageGroup, STAGE_ZH, stageSummary, today } from './leads';
 import { canCreate, canEdit, canManage, type Session } from './session';
 
 // The stage menu must offer exactly the moves chainmap.CheckStageMove accepts (lead.go).
@@ -64,5 +64,12 @@ describe('stageGroup', () => {
     expect(stageGroup(groups, 'TERMINATED')?.key).toBe('终止');
     expect(stageGroup([{ key: 'CLUE', leads: 7 }], 'CLUE')?.leads).toBe(7);
     expect(stageGroup([], 'CLUE')).toBeUndefined();
+  });
+});
+
+describe('stageSummary', () => {
+  test('counts per stage, in stage order, empty stages left out', () => {
+    expect(stageSummary(['SIGNED', 'CLUE', 'CLUE', 'TERMINATED'], (s) => STAGE_ZH[s])).toBe('线索 2、签约 1、终止 1');
+    expect(stageSummary([], (s) => s)).toBe('');
   });
 });

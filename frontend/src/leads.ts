@@ -69,3 +69,11 @@ export function allowedMoves(from: LeadStage, heldFrom?: LeadStage | null): Lead
 export function today(d = new Date()): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
+
+/** Leads by stage in stage order, e.g. "线索 2、签约 1" (stages without leads left out). */
+export function stageSummary(stages: readonly LeadStage[], label: (s: LeadStage) => string, sep = '、'): string {
+  return LEAD_STAGES.map((s) => [s, stages.filter((x) => x === s).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${label(s)} ${n}`)
+    .join(sep);
+}

@@ -506,6 +506,33 @@ describe('leads', () => {
     await anon.context.close();
   });
 
+  test('logged in, each roadmap step lists its leads by stage, linked to the board filtered by its segment', async () => {
+    const { page } = await as('zhao');
+    await goto(page, '#/roadmap', 'roadmap');
+    const cells = await page.$$eval('[data-table-id="roadmap"] tbody tr', (rows) => rows.map((r) => [r.dataset.rowId, r.querySelector('.step-leads')?.textContent ?? '', r.querySelector('.step-leads')?.getAttribute('href') ?? '']));
+    const chain = await page.evaluate(() => new URLSearchParams(location.hash.split('?')[1]).get('chain'));
+    const scope = await page.evaluate(() => new URLSearchParams(location.hash.split('?')[1]).get('scope'));
+    const { gapAnalysis } = await apiData(page, 'query($c: ID!, $s: ScopeInput!) { gapAnalysis(chain: $c, scope: $s) { segments { segment { id } leads { stage } } } }', { c: chain, s: { region: scope } });
+    const byId = new Map(gapAnalysis.segments.map((g) => [g.segment.id, g.leads ?? []]));
+    const zh = { CLUE: '线索', CONTACT: '接洽', VISIT: '考察', NEGOTIATION: '洽谈', SIGNED: '签约', REGISTERED: '注册', CONSTRUCTION: '开工', PRODUCTION: '投产', ON_HOLD: '搁置', TERMINATED: '终止' };
+    let withLeads = 0;
+    for (const [seg, text, href] of cells) {
+      const leads = byId.get(seg) ?? [];
+      const want = Object.keys(zh).map((s) => [s, leads.filter((l) => l.stage === s).length]).filter(([, n]) => n).map(([s, n]) => `${zh[s]} ${n}`).join('、');
+      assert.equal(text, want, seg);
+      if (want) {
+        withLeads++;
+        assert.ok(href.includes(`segment=${encodeURIComponent(seg)}`) && href.startsWith('#/leads'), href);
+      }
+    }
+    assert.ok(withLeads >= 1, 'the step the first lead came from lists it');
+    // Anonymous: no such column.
+    const anon = await open('#/roadmap');
+    await waitReady(anon.page, 'roadmap');
+    assert.equal(await anon.page.$('.step-leads'), null);
+    await anon.context.close();
+  });
+
   test('logout ends the session: the page asks to log in and the old session reads nothing', async () => {
     const { page } = await as('li');
     await goto(page, '#/leads');
