@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ACTIVE_STAGES, allowedMoves, LEAD_STAGES, needsApproval, needsReason, stageGroup, STAGE_ZH, stageSummary, today } from './leads';
+import { ACTIVE_STAGES, allowedMoves, chinaToday, formulaFor, LEAD_STAGES, needsApproval, needsReason, stageGroup, STAGE_ZH, stageSummary, today } from './leads';
 import { canCreate, canEdit, canManage, type Session } from './session';
 
 // The stage menu must offer exactly the moves chainmap.CheckStageMove accepts (lead.go).
@@ -90,5 +90,28 @@ describe('stageSummary', () => {
   test('counts per stage, in stage order, empty stages left out', () => {
     expect(stageSummary(['SIGNED', 'CLUE', 'CLUE', 'TERMINATED'], (s) => STAGE_ZH[s])).toBe('线索 2、签约 1、终止 1');
     expect(stageSummary([], (s) => s)).toBe('');
+  });
+});
+
+describe('formulaFor', () => {
+  const formulas = [
+    { name: 'leadsCreated', formula: 'a' },
+    { name: 'signed / registered / started / producing', formula: 'b' },
+    { name: 'signedToDate', formula: 'c' },
+    { name: '履约率 performanceRate', formula: 'd' },
+  ];
+  test('finds the formula whose name lists the key, whole words only', () => {
+    expect(formulaFor(formulas, 'signed')?.formula).toBe('b');
+    expect(formulaFor(formulas, 'producing')?.formula).toBe('b');
+    expect(formulaFor(formulas, 'signedToDate')?.formula).toBe('c');
+    expect(formulaFor(formulas, 'performanceRate')?.formula).toBe('d');
+    expect(formulaFor(formulas, 'sign')).toBeUndefined();
+  });
+});
+
+describe('chinaToday', () => {
+  test('is the date at UTC+8', () => {
+    expect(chinaToday(Date.UTC(2026, 11, 31, 15, 59))).toBe('2026-12-31');
+    expect(chinaToday(Date.UTC(2026, 11, 31, 16, 0))).toBe('2027-01-01');
   });
 });

@@ -70,6 +70,14 @@ export function today(d = new Date()): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
+/**
+ * Today in China time (UTC+8), YYYY-MM-DD: the KPIs' periods run from midnight to midnight
+ * China time (docs/pipeline.md "KPIs"), so their default range ends on this day.
+ */
+export function chinaToday(now = Date.now()): string {
+  return new Date(now + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
 /** Leads by stage in stage order, e.g. "线索 2、签约 1" (stages without leads left out). */
 export function stageSummary(stages: readonly LeadStage[], label: (s: LeadStage) => string, sep = '、'): string {
   return LEAD_STAGES.map((s) => [s, stages.filter((x) => x === s).length] as const)
@@ -89,4 +97,12 @@ export const APPROVAL_STAGES = ['SIGNED', 'REGISTERED', 'CONSTRUCTION', 'PRODUCT
 export function needsApproval(from: LeadStage, heldFrom: LeadStage | null | undefined, to: LeadStage): boolean {
   const held = from === 'ON_HOLD' ? rank(heldFrom) : rank(from);
   return rank(to) >= rank('SIGNED') && rank(to) > held;
+}
+
+/**
+ * The API's formula for a KPI column: the formula whose name lists the key ("signed" is in
+ * "signed / registered / started / producing", "performanceRate" in "履约率 performanceRate").
+ */
+export function formulaFor<F extends { name: string }>(formulas: readonly F[], key: string): F | undefined {
+  return formulas.find((f) => f.name.split(/[\s/]+/).includes(key));
 }

@@ -463,6 +463,59 @@ describe('leads', () => {
     assert.deepEqual(lead.history.at(-1), { from: 'SIGNED', to: 'REGISTERED', by: 'zhao', requestedBy: 'li' });
   });
 
+  test('a promoter requests 签约 with evidence, the manager approves, and the KPI table counts it (with each formula from the API)', async () => {
+    const w = (await as('wang')).page;
+    const z = (await as('zhao')).page;
+    const { createLead } = await apiData(w, 'mutation($i: CreateLeadInput!) { createLead(input: $i) { id version } }', {
+      i: { firmName: '郑州示例铝材签约测试有限公司', segment: target.segment, region: '410100', investment: 2 },
+    });
+    const id = createLead.id;
+    await apiData(w, 'mutation($id: ID!, $v: Int!) { moveLeadStage(id: $id, version: $v, stage: NEGOTIATION) { id } }', { id, v: createLead.version });
+    // The KPI table before: the months of this year, their signed counts as the API gives them.
+    await goto(z, '#/leads');
+    await z.waitForSelector('#lead-kpis[data-state="ready"]');
+    const signedInTable = () => z.$$eval('#kpi-table tbody tr', (rows) => rows.reduce((a, r) => a + Number(r.querySelector('td[data-k="signed"]').textContent), 0));
+    const before = await signedInTable();
+    // wang requests 签约 on the lead's page with the agreement and the contracted amount.
+    await goto(w, `#/leads?lead=${id}`);
+    await moveTo(w, '.lead-head .stage-menu', 'SIGNED');
+    await fillRequest(w, 'SIGNED', { kind: 'INVESTMENT_AGREEMENT', ref: '郑投协〔2026〕21号', contracted: 2 });
+    await w.waitForSelector('#lead-request .request-box[data-to="SIGNED"]');
+    assert.equal(await w.$('#lead-request .req-approve'), null, 'the requester may not approve');
+    // Pending: not counted yet.
+    await goto(z, '#/leads');
+    await z.waitForSelector('#lead-kpis[data-state="ready"]');
+    assert.equal(await signedInTable(), before, 'a pending request counts nowhere');
+    await z.click(`#lead-reminders tr[data-kind="APPROVAL_WAITING"][data-lead="${id}"] .req-approve`);
+    await z.waitForSelector('#req-done');
+    await z.waitForSelector('#lead-kpis[data-state="ready"]');
+    assert.equal(await signedInTable(), before + 1, 'the approved signing is counted');
+    // The table is the API's: every row and figure, and each column's formula as its tooltip.
+    const vars = {
+      period: await z.inputValue('#kpi-period'), groupBy: await z.inputValue('#kpi-group'),
+      from: await z.inputValue('#kpi-from'), to: await z.inputValue('#kpi-to'),
+      filter: { chain: await z.evaluate(() => new URLSearchParams(location.hash.split('?')[1]).get('chain')) },
+    };
+    const { pipelineKPIs } = await apiData(z, `query($p: KPIPeriod!, $g: KPIGroup, $f: String!, $t: String!, $l: LeadFilter) {
+      pipelineKPIs(period: $p, groupBy: $g, from: $f, to: $t, filter: $l) { rows { period signed contracted } formulas { name formula } } }`,
+    { p: vars.period, g: vars.groupBy, f: vars.from, t: vars.to, l: vars.filter });
+    const rows = await z.$$eval('#kpi-table tbody tr', (rs) => rs.map((r) => [r.dataset.period, Number(r.querySelector('td[data-k="signed"]').textContent)]));
+    assert.deepEqual(rows, pipelineKPIs.rows.map((r) => [r.period, r.signed]));
+    const signedFormula = pipelineKPIs.formulas.find((f) => f.name.split(/[\s/]+/).includes('signed'));
+    assert.equal(await z.getAttribute('#kpi-table th[data-k="signed"]', 'title'), signedFormula.formula);
+    assert.equal(await z.getAttribute('#kpi-table th[data-k="performanceRate"]', 'title'), pipelineKPIs.formulas.find((f) => f.name.includes('performanceRate')).formula);
+    assert.equal(await z.$$eval('#kpi-formulas li', (l) => l.length), pipelineKPIs.formulas.length);
+    // The CSV link gives the same signed counts.
+    const csv = await z.evaluate(async () => {
+      const r = await fetch(document.querySelector('#kpi-csv').getAttribute('href'));
+      return { status: r.status, text: await r.text() };
+    });
+    assert.equal(csv.status, 200);
+    const lines = csv.text.replace(/^\uFEFF/, '').trim().split(/\r?\n/).map((l) => l.split(','));
+    const col = lines[0].indexOf('signed');
+    assert.deepEqual(lines.slice(1).map((l) => [l[0], Number(l[col])]), rows);
+  });
+
   test('a session that ended on the server: the next request makes the page ask to log in again', async () => {
     const { page, context } = await as('chen');
     await goto(page, '#/leads');

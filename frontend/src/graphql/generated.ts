@@ -109,6 +109,19 @@ export type StageRequestInput = {
   confirmJump?: boolean | null | undefined;
 };
 
+export type KpiPeriod =
+  | 'MONTH'
+  | 'QUARTER'
+  | 'YEAR';
+
+export type KpiGroup =
+  | 'NONE'
+  | 'CHAIN'
+  | 'SEGMENT'
+  | 'PARK'
+  | 'REGION'
+  | 'OWNER';
+
 export type ReminderKind =
   | 'APPROVAL_WAITING'
   | 'NEXT_STEP_OVERDUE'
@@ -478,6 +491,17 @@ export type MoveLeadStageMutationVariables = Exact<{
 
 
 export type MoveLeadStageMutation = { moveLeadStage: { id: string, version: number, firmName: string, creditCode: string | null, enterpriseId: string | null, chainId: string, segmentId: string, parkId: string | null, regionId: string | null, owner: string, investment: number | null, capacity: number | null, capacityUnit: string | null, jobs: number | null, nextStep: string | null, nextStepDue: string | null, stage: LeadStage, stageSince: unknown, heldFrom: LeadStage | null, reason: CloseReason | null, reasonNote: string | null, origin: string | null, createdAt: unknown, createdBy: string, updatedAt: unknown, lastActivity: unknown, followUpCount: number, enterpriseMissing: boolean, segmentMissing: boolean, request: { id: string, to: LeadStage, by: string } | null } };
+
+export type PipelineKpIsQueryVariables = Exact<{
+  period: KpiPeriod;
+  groupBy?: KpiGroup | null | undefined;
+  from: string;
+  to: string;
+  filter?: LeadFilter | null | undefined;
+}>;
+
+
+export type PipelineKpIsQuery = { pipelineKPIs: { period: KpiPeriod, groupBy: KpiGroup, rows: Array<{ period: string, start: string, last: string, group: string, leadsCreated: number, signed: number, registered: number, started: number, producing: number, contracted: number, paidIn: number, signedToDate: number, honoured: number, performanceRate: number | null, awaitingStart: number, startRate: number | null, contractedToDate: number, paidInToDate: number, fundingRate: number | null, flagged: number }>, formulas: Array<{ name: string, formula: string }> } };
 
 export type EvidenceKindsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -2025,6 +2049,46 @@ export const MoveLeadStageDocument = new TypedDocumentString(`
     by
   }
 }`) as unknown as TypedDocumentString<MoveLeadStageMutation, MoveLeadStageMutationVariables>;
+export const PipelineKpIsDocument = new TypedDocumentString(`
+    query PipelineKPIs($period: KPIPeriod!, $groupBy: KPIGroup, $from: String!, $to: String!, $filter: LeadFilter) {
+  pipelineKPIs(
+    period: $period
+    groupBy: $groupBy
+    from: $from
+    to: $to
+    filter: $filter
+  ) {
+    period
+    groupBy
+    rows {
+      period
+      start
+      last
+      group
+      leadsCreated
+      signed
+      registered
+      started
+      producing
+      contracted
+      paidIn
+      signedToDate
+      honoured
+      performanceRate
+      awaitingStart
+      startRate
+      contractedToDate
+      paidInToDate
+      fundingRate
+      flagged
+    }
+    formulas {
+      name
+      formula
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PipelineKpIsQuery, PipelineKpIsQueryVariables>;
 export const EvidenceKindsDocument = new TypedDocumentString(`
     query EvidenceKinds {
   evidenceKinds {

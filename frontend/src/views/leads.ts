@@ -16,6 +16,10 @@ import {
   ApproveStageMoveDocument,
   AuditTrailDocument,
   EvidenceKindsDocument,
+  type KpiGroup,
+  type KpiPeriod,
+  PipelineKpIsDocument,
+  type PipelineKpIsQuery,
   type EvidenceKind,
   type EvidenceKindsQuery,
   type MoveRequestFieldsFragment,
@@ -42,7 +46,7 @@ import {
   type UpdateLeadInput,
 } from '../graphql/generated';
 import { lang, nm, num, t, type MessageKey } from '../i18n';
-import { ACTIVE_STAGES, allowedMoves, CLOSE_REASONS, FOLLOW_UP_KINDS, LEAD_STAGES, needsApproval, needsReason, stageGroup, today } from '../leads';
+import { ACTIVE_STAGES, allowedMoves, chinaToday, CLOSE_REASONS, FOLLOW_UP_KINDS, formulaFor, LEAD_STAGES, needsApproval, needsReason, stageGroup, today } from '../leads';
 import { shortName, type SegmentIndex } from '../model';
 import { canCreate, canEdit, canManage, session } from '../session';
 import type { AppState } from '../state';
@@ -230,6 +234,7 @@ export function createLeadsView(ctx: Ctx): View {
         h('div', { class: 'funnel-row' }, h('div', { class: 'chart-wrap funnel-wrap' }, chartEl), stageTable(report)),
       ),
       board(msg),
+      kpiSection(),
       leadTable(),
       canManage() ? auditSection(null) : null,
     );
@@ -645,6 +650,97 @@ export function createLeadsView(ctx: Ctx): View {
         )))));
     })();
     return h('section', { class: 'card reminders-block', id: 'lead-reminders' }, h('h3', null, t('rem.title')), host);
+  }
+
+  /**
+   * The KPIs (`pipelineKPIs`, from approved records only) by period and group, each figure's
+   * formula from the API as its column's tooltip and in a footnote, and the same figures as
+   * CSV (/export/kpis.csv). Over the chain's leads, from the first of this year to today
+   * unless chosen otherwise.
+   */
+  function kpiSection(): HTMLElement {
+    const field = (label: string, input: HTMLElement) => h('label', { class: 'field' }, h('span', { class: 'field-label' }, label), input);
+    const now = chinaToday();
+    const period = h('select', { class: 'select', id: 'kpi-period', 'aria-label': t('kpi.period') },
+      (['MONTH', 'QUARTER', 'YEAR'] as const).map((p) => h('option', { value: p }, t(`kpi.period.${p}` as MessageKey))));
+    const group = h('select', { class: 'select', id: 'kpi-group', 'aria-label': t('kpi.group') },
+      (['NONE', 'CHAIN', 'SEGMENT', 'PARK', 'REGION', 'OWNER'] as const).map((g) => h('option', { value: g }, t(`kpi.group.${g}` as MessageKey))));
+    const from = h('input', { type: 'date', class: 'input-text', id: 'kpi-from', value: `${now.slice(0, 4)}-01-01`, max: now });
+    const to = h('input', { type: 'date', class: 'input-text', id: 'kpi-to', value: now });
+    const csv = h('a', { class: 'btn btn-small', id: 'kpi-csv', download: 'chainmap-kpis.csv' }, t('kpi.csv'));
+    const host = h('div', { id: 'kpi-host' }, loading());
+    const section = h('section', { class: 'card kpi-block', id: 'lead-kpis', 'data-state': 'loading' },
+      h('h3', null, t('kpi.title')),
+      h('div', { class: 'toolbar' },
+        field(t('kpi.period'), period), field(t('kpi.group'), group), field(t('kpi.from'), from), field(t('kpi.to'), to), csv),
+      host);
+    let my = 0;
+    const load = async () => {
+      const n = ++my;
+      const chain = ctx.chainId();
+      const vars = { period: period.value as KpiPeriod, groupBy: group.value as KpiGroup, from: from.value, to: to.value, filter: { chain } };
+      csv.href = `/export/kpis.csv?${new URLSearchParams({ period: vars.period.toLowerCase(), groupBy: vars.groupBy.toLowerCase(), from: vars.from, to: vars.to, chain })}`;
+      section.dataset.state = 'loading';
+      replaceChildren(host, loading());
+      let rep: PipelineKpIsQuery['pipelineKPIs'];
+      try {
+        rep = (await gql(PipelineKpIsDocument, vars)).pipelineKPIs;
+      } catch (err) {
+        if (n === my) replaceChildren(host, errorBox(err, () => void load()));
+        section.dataset.state = 'error';
+        return;
+      }
+      if (n !== my) return;
+      replaceChildren(host, kpiTable(rep));
+      section.dataset.state = 'ready';
+    };
+    for (const c of [period, group, from, to]) c.addEventListener('change', () => void load());
+    void load();
+    return section;
+  }
+
+  function kpiGroupName(by: string, id: string): string {
+    if (!id) return '—';
+    switch (by) {
+      case 'CHAIN': return nm(ctx.boot.chains.find((c) => c.id === id)) || id;
+      case 'SEGMENT': return segName(id);
+      case 'PARK': return nm(parks.get(id)) || id;
+      case 'REGION': return nm(regions.get(id)) || id;
+      default: return id;
+    }
+  }
+
+  function kpiTable(rep: PipelineKpIsQuery['pipelineKPIs']): HTMLElement {
+    type Row = PipelineKpIsQuery['pipelineKPIs']['rows'][number];
+    const pct = (v: number | null) => (v === null ? '—' : `${num(v * 100, 1)}%`);
+    const cols: [string, (r: Row) => string | number][] = [
+      ['leadsCreated', (r) => r.leadsCreated],
+      ['signed', (r) => r.signed],
+      ['registered', (r) => r.registered],
+      ['started', (r) => r.started],
+      ['producing', (r) => r.producing],
+      ['contracted', (r) => num(r.contracted)],
+      ['paidIn', (r) => num(r.paidIn)],
+      ['signedToDate', (r) => r.signedToDate],
+      ['performanceRate', (r) => pct(r.performanceRate)],
+      ['startRate', (r) => pct(r.startRate)],
+      ['fundingRate', (r) => pct(r.fundingRate)],
+      ['flagged', (r) => r.flagged],
+    ];
+    const head = (key: string) => {
+      const f = formulaFor(rep.formulas, key);
+      return h('th', { 'data-k': key, title: f ? f.formula : undefined, class: 'num' }, t(`kpi.col.${key}` as MessageKey) || key, f ? h('sup', { class: 'muted' }, `${rep.formulas.indexOf(f) + 1}`) : null);
+    };
+    return h('div', null,
+      h('div', { class: 'table-scroll' }, h('table', { class: 'table-block data kpi-table', id: 'kpi-table' },
+        h('thead', null, h('tr', null, h('th', null, t('kpi.col.period')), rep.groupBy !== 'NONE' ? h('th', null, t(`kpi.group.${rep.groupBy}` as MessageKey)) : null, cols.map(([k]) => head(k)))),
+        h('tbody', null, rep.rows.map((r) => h('tr', { 'data-period': r.period, 'data-group': r.group },
+          h('td', { title: `${r.start} – ${r.last}` }, r.period),
+          rep.groupBy !== 'NONE' ? h('td', null, kpiGroupName(rep.groupBy, r.group)) : null,
+          cols.map(([k, v]) => h('td', { class: 'num', 'data-k': k }, String(v(r))))))))),
+      h('h4', null, t('kpi.formulas')),
+      h('ol', { class: 'kpi-formulas small muted', id: 'kpi-formulas' }, rep.formulas.map((f) => h('li', { 'data-name': f.name }, h('strong', null, f.name), `：${f.formula}`))),
+    );
   }
 
   /** Shows a refused change; a CONFLICT gets a reload button. */
