@@ -479,13 +479,37 @@ describe('leads', () => {
     // wang requests 签约 on the lead's page with the agreement and the contracted amount.
     await goto(w, `#/leads?lead=${id}`);
     await moveTo(w, '.lead-head .stage-menu', 'SIGNED');
-    await fillRequest(w, 'SIGNED', { kind: 'INVESTMENT_AGREEMENT', ref: '郑投协〔2026〕21号', contracted: 2 });
-    await w.waitForSelector('#lead-request .request-box[data-to="SIGNED"]');
+    await w.waitForSelector('#request-dialog[data-to="SIGNED"]');
+    await w.selectOption('#req-kind', 'INVESTMENT_AGREEMENT');
+    await w.fill('#req-ref', '郑投协〔2026〕21号');
+    await w.fill('#req-contracted', '2');
+    // A hostile file (HTML named .pdf) is refused by its content, said in the form; nothing is requested.
+    await w.setInputFiles('#req-file', { name: 'agreement.pdf', mimeType: 'application/pdf', buffer: Buffer.from('<html><script>alert(1)</script></html>') });
+    await w.click('#req-submit');
+    await w.waitForSelector('#req-error:not(:empty)');
+    assert.match(await w.textContent('#req-error'), /附件未能上传/);
+    expected.push(/status of 4\d\d/);
+    assert.ok(await w.$('#request-dialog'), 'the form stays open');
+    // The signed agreement as a PDF: stored with the lead and cited by the evidence.
+    const pdf = '%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n';
+    await w.setInputFiles('#req-file', { name: 'agreement.pdf', mimeType: 'application/pdf', buffer: Buffer.from(pdf) });
+    await w.click('#req-submit');
+    await w.waitForSelector('#request-dialog', { state: 'detached' });
+    await w.waitForSelector('#lead-request .request-box[data-to="SIGNED"] a.req-file');
     assert.equal(await w.$('#lead-request .req-approve'), null, 'the requester may not approve');
     // Pending: not counted yet.
     await goto(z, '#/leads');
     await z.waitForSelector('#lead-kpis[data-state="ready"]');
     assert.equal(await signedInTable(), before, 'a pending request counts nowhere');
+    // The approver downloads the evidence file the request cites: the same bytes, as a download.
+    const href = await z.getAttribute(`#lead-reminders tr[data-lead="${id}"] a.req-file`, 'href');
+    const file = await z.evaluate(async (u) => {
+      const r = await fetch(u);
+      return { status: r.status, text: await r.text(), cd: r.headers.get('content-disposition') ?? '' };
+    }, href);
+    assert.equal(file.status, 200);
+    assert.equal(file.text, pdf);
+    assert.match(file.cd, /^attachment/);
     await z.click(`#lead-reminders tr[data-kind="APPROVAL_WAITING"][data-lead="${id}"] .req-approve`);
     await z.waitForSelector('#req-done');
     await z.waitForSelector('#lead-kpis[data-state="ready"]');

@@ -427,7 +427,7 @@ export type MeQuery = { me: { name: string, role: string } | null };
 
 export type LeadFieldsFragment = { id: string, version: number, firmName: string, creditCode: string | null, enterpriseId: string | null, chainId: string, segmentId: string, parkId: string | null, regionId: string | null, owner: string, investment: number | null, capacity: number | null, capacityUnit: string | null, jobs: number | null, nextStep: string | null, nextStepDue: string | null, stage: LeadStage, stageSince: unknown, heldFrom: LeadStage | null, reason: CloseReason | null, reasonNote: string | null, origin: string | null, createdAt: unknown, createdBy: string, updatedAt: unknown, lastActivity: unknown, followUpCount: number, enterpriseMissing: boolean, segmentMissing: boolean, request: { id: string, to: LeadStage, by: string } | null };
 
-export type MoveRequestFieldsFragment = { id: string, from: LeadStage, to: LeadStage, contracted: number | null, paidIn: number | null, note: string | null, flags: Array<string>, by: string, at: unknown, evidence: Array<{ kind: EvidenceKind, reference: string, date: string }>, duplicates: Array<{ leadId: string, firmName: string, stage: LeadStage, owner: string, match: string }> };
+export type MoveRequestFieldsFragment = { id: string, from: LeadStage, to: LeadStage, contracted: number | null, paidIn: number | null, note: string | null, flags: Array<string>, by: string, at: unknown, evidence: Array<{ kind: EvidenceKind, reference: string, date: string, attachmentIds: Array<string> }>, duplicates: Array<{ leadId: string, firmName: string, stage: LeadStage, owner: string, match: string }> };
 
 export type LeadsQueryVariables = Exact<{
   filter?: LeadFilter | null | undefined;
@@ -443,7 +443,7 @@ export type LeadQueryVariables = Exact<{
 }>;
 
 
-export type LeadQuery = { lead: { canDecide: boolean, contracted: number | null, paidIn: number | null, amountFlags: Array<string>, id: string, version: number, firmName: string, creditCode: string | null, enterpriseId: string | null, chainId: string, segmentId: string, parkId: string | null, regionId: string | null, owner: string, investment: number | null, capacity: number | null, capacityUnit: string | null, jobs: number | null, nextStep: string | null, nextStepDue: string | null, stage: LeadStage, stageSince: unknown, heldFrom: LeadStage | null, reason: CloseReason | null, reasonNote: string | null, origin: string | null, createdAt: unknown, createdBy: string, updatedAt: unknown, lastActivity: unknown, followUpCount: number, enterpriseMissing: boolean, segmentMissing: boolean, history: Array<{ from: LeadStage | null, to: LeadStage, at: unknown, by: string, requestedBy: string | null }>, followUps: Array<{ id: string, date: string, kind: FollowUpKind, notes: string | null, by: string, at: unknown }>, request: { id: string, to: LeadStage, by: string, from: LeadStage, contracted: number | null, paidIn: number | null, note: string | null, flags: Array<string>, at: unknown, evidence: Array<{ kind: EvidenceKind, reference: string, date: string }>, duplicates: Array<{ leadId: string, firmName: string, stage: LeadStage, owner: string, match: string }> } | null, decisions: Array<{ id: string, to: LeadStage, decision: RequestDecision | null, decidedBy: string | null, decidedAt: unknown, reason: string | null, by: string }> } | null };
+export type LeadQuery = { lead: { canDecide: boolean, contracted: number | null, paidIn: number | null, amountFlags: Array<string>, id: string, version: number, firmName: string, creditCode: string | null, enterpriseId: string | null, chainId: string, segmentId: string, parkId: string | null, regionId: string | null, owner: string, investment: number | null, capacity: number | null, capacityUnit: string | null, jobs: number | null, nextStep: string | null, nextStepDue: string | null, stage: LeadStage, stageSince: unknown, heldFrom: LeadStage | null, reason: CloseReason | null, reasonNote: string | null, origin: string | null, createdAt: unknown, createdBy: string, updatedAt: unknown, lastActivity: unknown, followUpCount: number, enterpriseMissing: boolean, segmentMissing: boolean, history: Array<{ from: LeadStage | null, to: LeadStage, at: unknown, by: string, requestedBy: string | null }>, followUps: Array<{ id: string, date: string, kind: FollowUpKind, notes: string | null, by: string, at: unknown }>, request: { id: string, to: LeadStage, by: string, from: LeadStage, contracted: number | null, paidIn: number | null, note: string | null, flags: Array<string>, at: unknown, evidence: Array<{ kind: EvidenceKind, reference: string, date: string, attachmentIds: Array<string> }>, duplicates: Array<{ leadId: string, firmName: string, stage: LeadStage, owner: string, match: string }> } | null, decisions: Array<{ id: string, to: LeadStage, decision: RequestDecision | null, decidedBy: string | null, decidedAt: unknown, reason: string | null, by: string }> } | null };
 
 export type PipelineQueryVariables = Exact<{
   filter?: LeadFilter | null | undefined;
@@ -513,7 +513,7 @@ export type RemindersQueryVariables = Exact<{
 }>;
 
 
-export type RemindersQuery = { reminders: Array<{ kind: ReminderKind, since: string, days: number, canDecide: boolean, message: string, lead: { id: string, version: number, firmName: string, owner: string, stage: LeadStage, request: { id: string, from: LeadStage, to: LeadStage, contracted: number | null, paidIn: number | null, note: string | null, flags: Array<string>, by: string, at: unknown, evidence: Array<{ kind: EvidenceKind, reference: string, date: string }>, duplicates: Array<{ leadId: string, firmName: string, stage: LeadStage, owner: string, match: string }> } | null } }> };
+export type RemindersQuery = { reminders: Array<{ kind: ReminderKind, since: string, days: number, canDecide: boolean, message: string, lead: { id: string, version: number, firmName: string, owner: string, stage: LeadStage, request: { id: string, from: LeadStage, to: LeadStage, contracted: number | null, paidIn: number | null, note: string | null, flags: Array<string>, by: string, at: unknown, evidence: Array<{ kind: EvidenceKind, reference: string, date: string, attachmentIds: Array<string> }>, duplicates: Array<{ leadId: string, firmName: string, stage: LeadStage, owner: string, match: string }> } | null } }> };
 
 export type RequestStageMoveMutationVariables = Exact<{
   id: string | number;
@@ -847,6 +847,7 @@ export const MoveRequestFieldsFragmentDoc = new TypedDocumentString(`
     kind
     reference
     date
+    attachmentIds
   }
   duplicates {
     leadId
@@ -1847,6 +1848,7 @@ fragment MoveRequestFields on MoveRequest {
     kind
     reference
     date
+    attachmentIds
   }
   duplicates {
     leadId
@@ -2132,6 +2134,7 @@ export const RemindersDocument = new TypedDocumentString(`
     kind
     reference
     date
+    attachmentIds
   }
   duplicates {
     leadId

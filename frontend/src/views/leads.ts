@@ -48,7 +48,7 @@ import {
 import { lang, nm, num, t, type MessageKey } from '../i18n';
 import { ACTIVE_STAGES, allowedMoves, chinaToday, CLOSE_REASONS, FOLLOW_UP_KINDS, formulaFor, LEAD_STAGES, needsApproval, needsReason, stageGroup, today } from '../leads';
 import { shortName, type SegmentIndex } from '../model';
-import { canCreate, canEdit, canManage, session } from '../session';
+import { canCreate, canEdit, canManage, CSRF_HEADER, csrfToken, session } from '../session';
 import type { AppState } from '../state';
 import { openLoginDialog, roleLabel } from '../ui/login';
 import { renderTable, type Column } from '../ui/table';
@@ -488,6 +488,9 @@ export function createLeadsView(ctx: Ctx): View {
     const paidIn = money('req-paidin');
     const note = h('textarea', { class: 'input-text', id: 'req-note', maxlength: 2000, rows: 2 });
     const confirm = h('input', { type: 'checkbox', id: 'req-confirm' });
+    const file = h('input', { type: 'file', id: 'req-file', accept: '.pdf,.png,.jpg,.jpeg,.docx,.xlsx,.ofd' });
+    /** The file already stored with the lead (a retry after a refused request does not upload it twice). */
+    let uploaded: { file: File; id: string } | null = null;
     const err = h('p', { class: 'form-msg error', id: 'req-error', role: 'alert' });
     const submit = h('button', { type: 'submit', class: 'btn btn-primary', id: 'req-submit' }, t('req.submit'));
     const row = (label: string, input: HTMLElement) => h('label', { class: 'form-row' }, h('span', { class: 'field-label' }, label), input);
@@ -508,12 +511,23 @@ export function createLeadsView(ctx: Ctx): View {
           const c = amount(contracted);
           const p = amount(paidIn);
           if (c === 'bad' || p === 'bad') return void replaceChildren(err, t('lead.badNumber'));
+          submit.disabled = true;
+          const f = file.files?.[0] ?? null;
+          let attachmentIds: string[] = [];
+          if (f) {
+            try {
+              if (uploaded?.file !== f) uploaded = { file: f, id: await uploadEvidence(l.id, f) };
+              attachmentIds = [uploaded.id];
+            } catch (e) {
+              submit.disabled = false;
+              return void replaceChildren(err, e instanceof Error ? e.message : String(e));
+            }
+          }
           const input: StageRequestInput = {
             stage: to,
-            evidence: [{ kind: kind.value as EvidenceKind, reference: ref.value.trim(), date: date.value }],
+            evidence: [{ kind: kind.value as EvidenceKind, reference: ref.value.trim(), date: date.value, attachmentIds }],
             contracted: c, paidIn: p, note: note.value.trim() || null, confirmJump: confirm.checked || null,
           };
-          submit.disabled = true;
           try {
             await gql(RequestStageMoveDocument, { id: l.id, version: l.version, input });
             dlg.close();
@@ -534,6 +548,7 @@ export function createLeadsView(ctx: Ctx): View {
     row(t('req.kind'), kind),
     row(t('req.reference'), ref),
     row(t('req.date'), date),
+    row(t('req.file'), file),
     row(t('req.contracted'), contracted),
     row(t('req.paidIn'), paidIn),
     row(t('req.note'), note),
@@ -546,6 +561,23 @@ export function createLeadsView(ctx: Ctx): View {
     document.body.appendChild(dlg);
     dlg.showModal();
     ref.focus();
+  }
+
+  /**
+   * Stores an evidence file with the lead (POST /leads/{id}/attachments, multipart field
+   * `file`, with the session's CSRF token); the server judges its type by content and
+   * refuses anything else, in words shown in the form. Returns the attachment's id.
+   */
+  async function uploadEvidence(lead: string, f: File): Promise<string> {
+    const form = new FormData();
+    form.append('file', f, f.name);
+    const token = csrfToken();
+    const res = await fetch(`/leads/${encodeURIComponent(lead)}/attachments`, {
+      method: 'POST', body: form, credentials: 'same-origin', headers: token ? { [CSRF_HEADER]: token } : {},
+    });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok || typeof body.id !== 'string') throw new Error(`${t('req.fileRefused')}${t('colon')}${typeof body.error === 'string' ? body.error : `HTTP ${res.status}`}`);
+    return body.id;
   }
 
   /** Refusing needs a reason: a dialog that will not send without one. */
@@ -592,7 +624,8 @@ export function createLeadsView(ctx: Ctx): View {
     return h('div', { class: 'request-box', 'data-lead': lead.id, 'data-request': r.id, 'data-to': r.to },
       h('div', null, h('strong', null, `${stageLabel(r.from)} → ${stageLabel(r.to)}`), ' ',
         h('span', { class: 'muted small' }, t('req.by', { by: r.by, at: when(r.at) }))),
-      h('ul', { class: 'cell-list req-evidence' }, r.evidence.map((e) => h('li', null, `${t(`evidence.${e.kind}` as MessageKey) || e.kind} · ${e.reference} · ${e.date}`))),
+      h('ul', { class: 'cell-list req-evidence' }, r.evidence.map((e) => h('li', null, `${t(`evidence.${e.kind}` as MessageKey) || e.kind} · ${e.reference} · ${e.date}`,
+        e.attachmentIds.map((id) => [' ', h('a', { class: 'req-file', href: `/attachments/${encodeURIComponent(id)}`, download: '' }, `📎 ${t('req.fileLink')}`)])))),
       r.contracted !== null || r.paidIn !== null
         ? h('div', { class: 'small req-amounts' }, t('req.amounts', { c: r.contracted !== null ? num(r.contracted) : '—', p: r.paidIn !== null ? num(r.paidIn) : '—' }))
         : null,
