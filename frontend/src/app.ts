@@ -34,6 +34,7 @@ export class App {
   private graphiql = false;
   /** Whether the session may import enterprise lists (the 名录导入 tab is offered only then). */
   private canImport = false;
+  private importProbe = 0;
   private readonly header = h('header', { class: 'app-header' });
   private readonly main = h('main', { class: 'app-main', id: 'main' });
   private readonly footer = h('footer', { class: 'app-footer' });
@@ -95,6 +96,7 @@ export class App {
    * session itself is session.ts's; this only asks the server's verdict for the tab.
    */
   private async probeImport(): Promise<void> {
+    const my = ++this.importProbe;
     let can = false;
     if (session()) {
       try {
@@ -103,6 +105,8 @@ export class App {
         can = false;
       }
     }
+    // A logout and a new login in quick succession: only the latest answer counts.
+    if (my !== this.importProbe) return;
     if (can !== this.canImport) {
       this.canImport = can;
       this.renderHeader();
