@@ -540,6 +540,31 @@ describe('leads', () => {
     assert.deepEqual(lines.slice(1).map((l) => [l[0], Number(l[col])]), rows);
   });
 
+  test('separation of duties: a manager\'s own request offers him no approve, only withdraw', async () => {
+    const z = (await as('zhao')).page;
+    const { createLead } = await apiData(z, 'mutation($i: CreateLeadInput!) { createLead(input: $i) { id version } }', {
+      i: { firmName: '郑州示例自审测试有限公司', segment: target.segment, region: '410100' },
+    });
+    const id = createLead.id;
+    const ev = [{ kind: 'INVESTMENT_AGREEMENT', reference: 'ZS-1', date: '2026-01-05' }];
+    const { requestStageMove } = await apiData(z, 'mutation($id: ID!, $v: Int!, $i: StageRequestInput!) { requestStageMove(id: $id, version: $v, input: $i) { version request { by } } }',
+      { id, v: createLead.version, i: { stage: 'SIGNED', evidence: ev, contracted: 1 } });
+    assert.equal(requestStageMove.request.by, 'zhao');
+    await goto(z, '#/leads');
+    const row = `#lead-reminders tr[data-kind="APPROVAL_WAITING"][data-lead="${id}"]`;
+    await z.waitForSelector(`${row} .request-box`);
+    assert.equal(await z.$(`${row} .req-approve`), null, 'no approve for one\'s own request');
+    assert.equal(await z.$(`${row} .req-refuse`), null);
+    const forced = await api(z, 'mutation($id: ID!, $v: Int!) { approveStageMove(id: $id, version: $v) { id } }', { id, v: requestStageMove.version });
+    assert.equal(forced.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+    await z.click(`${row} .req-withdraw`);
+    await waitReady(z, 'leads');
+    await z.waitForSelector('#lead-reminders h3');
+    await z.waitForFunction((sel) => !document.querySelector(sel), row);
+    const { lead } = await apiData(z, 'query($id: ID!) { lead(id: $id) { stage request { id } decisions { decision } } }', { id });
+    assert.deepEqual(lead, { stage: 'CLUE', request: null, decisions: [{ decision: 'WITHDRAWN' }] });
+  });
+
   test('a session that ended on the server: the next request makes the page ask to log in again', async () => {
     const { page, context } = await as('chen');
     await goto(page, '#/leads');
