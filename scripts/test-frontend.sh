@@ -52,6 +52,14 @@ go build -o "$work/chainmap" ./cmd/chainmap
 
 port="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
 url="http://127.0.0.1:$port"
+# Accounts for the pipeline's browser tests (tests/leads.test.mjs), added to the state file
+# before the server starts (the embedded state file is locked while a server uses it).
+test_password="chainmap-browser-test-$RANDOM$RANDOM"
+step "accounts: wang, li (promoter), zhao (manager), chen (viewer)"
+for spec in wang:promoter li:promoter zhao:manager chen:viewer; do
+  printf '%s\n' "$test_password" | "$work/chainmap" user add "${spec%%:*}" --role "${spec##*:}" --state "$work/state.db" >/dev/null
+done
+
 step "serve the bundled dataset at $url"
 CHAINMAP_STATE="$work/state.db" "$work/chainmap" serve --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 server_pid=$!
@@ -72,7 +80,7 @@ step "GraphQL over HTTP audit (graphql-http)"
 CHAINMAP_URL="$url" node tests/audit.mjs || status=$?
 
 step "browser tests"
-CHAINMAP_URL="$url" CHAINMAP_BIN="$work/chainmap" UPDATE_SCREENSHOTS="${UPDATE_SCREENSHOTS:-0}" node --test --test-concurrency=1 tests/ || status=$?
+CHAINMAP_URL="$url" CHAINMAP_BIN="$work/chainmap" CHAINMAP_TEST_PASSWORD="$test_password" UPDATE_SCREENSHOTS="${UPDATE_SCREENSHOTS:-0}" node --test --test-concurrency=1 tests/ || status=$?
 
 if [[ "${PERF:-0}" == "1" ]]; then
   step "10,000 markers (synthetic dataset)"

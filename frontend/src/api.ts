@@ -26,11 +26,14 @@ import {
   type WhatIfQuery,
   type WhatIfReportFieldsFragment,
 } from './graphql/generated';
+import { CSRF_HEADER, csrfToken, refreshSession, session } from './session';
 
 export class ApiError extends Error {
   constructor(
     message: string,
     readonly code?: string,
+    /** The error's extensions (e.g. currentVersion on a CONFLICT). */
+    readonly extensions: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -40,39 +43,7 @@ export class ApiError extends Error {
 /** A GraphQL response as the spec shapes it; data has the type the document selects. */
 interface Response<R> {
   data?: R | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
-}
-
-/**
- * The session's CSRF token: with a session cookie, the server refuses every POST that
- * does not carry it in X-CSRF-Token (GraphQL queries included). Set at login and when a
- * page opens logged in; empty when nobody is logged in.
- */
-let csrfToken = '';
-
-export function setCsrfToken(token: string): void {
-  csrfToken = token;
-}
-
-/** Reads the session's CSRF token again (GET /auth/me); false when not logged in. */
-export async function refreshCsrfToken(): Promise<boolean> {
-  try {
-    const res = await fetch('/auth/me', { headers: { Accept: 'application/json' } });
-    csrfToken = res.ok ? String((await res.json()).csrfToken ?? '') : '';
-  } catch {
-    csrfToken = '';
-  }
-  return csrfToken !== '';
-}
-
-/** Whether a 403 is the server's refusal of a missing or stale CSRF token. */
-async function csrfRefused(res: globalThis.Response): Promise<boolean> {
-  try {
-    const b = await res.clone().json();
-    return b?.errors?.[0]?.extensions?.code === 'CSRF_TOKEN_INVALID';
-  } catch {
-    return false;
-  }
+  errors?: { message: string; extensions?: { code?: string; [k: string]: unknown } }[];
 }
 
 /**
@@ -82,15 +53,34 @@ async function csrfRefused(res: globalThis.Response): Promise<boolean> {
  * validates it again and answers in its shape or with errors.
  */
 export async function gql<R, V>(document: TypedDocumentString<R, V>, variables: V, signal?: AbortSignal): Promise<R> {
-  const send = () => fetch('/graphql', {
+  try {
+    return await gqlOnce(document, variables, signal);
+  } catch (err) {
+    // The session was replaced (a login in another tab) or ended: learn the current
+    // token and send once more; a second refusal is reported.
+    if (err instanceof ApiError && err.code === 'CSRF_TOKEN_INVALID') {
+      await refreshSession();
+      return gqlOnce(document, variables, signal);
+    }
+    // The page thought it was logged in but the server says not (the session expired or
+    // the server restarted): learn that, so the header and views ask to log in again.
+    if (err instanceof ApiError && err.code === 'UNAUTHENTICATED' && session()) void refreshSession();
+    throw err;
+  }
+}
+
+async function gqlOnce<R, V>(document: TypedDocumentString<R, V>, variables: V, signal?: AbortSignal): Promise<R> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
+  // Every POST with the session cookie must carry the CSRF token (server/session.go).
+  const csrf = csrfToken();
+  if (csrf) headers[CSRF_HEADER] = csrf;
+  const res = await fetch('/graphql', {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...(csrfToken ? { 'X-CSRF-Token': csrfToken } : {}) },
+    headers,
     body: JSON.stringify({ query: document.toString(), variables }),
     signal,
+    credentials: 'same-origin',
   });
-  let res = await send();
-  // Logged in elsewhere (another tab) since the token was read: read it again, once.
-  if (res.status === 403 && (await csrfRefused(res)) && (await refreshCsrfToken())) res = await send();
   let body: Response<R>;
   try {
     body = await res.json();
@@ -100,7 +90,7 @@ export async function gql<R, V>(document: TypedDocumentString<R, V>, variables: 
   if (typeof body !== 'object' || body === null) throw new ApiError(`GraphQL: HTTP ${res.status}: not a GraphQL response`);
   if (body.errors?.length) {
     const e = body.errors[0];
-    throw new ApiError(e.message, e.extensions?.code);
+    throw new ApiError(e.message, e.extensions?.code, e.extensions ?? {});
   }
   if (!res.ok || !body.data) throw new ApiError(`GraphQL: HTTP ${res.status}`);
   return body.data;

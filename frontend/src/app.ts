@@ -6,9 +6,10 @@ import { lang, nm, setLang, t, type MessageKey } from './i18n';
 import { forView, parseHash, toHash, VIEWS, type AppState, type ViewId } from './state';
 import { Store, type Boot, type Scope } from './store';
 import { errorBox, loading } from './ui/widgets';
+import { onSession, refreshSession, session } from './session';
+import { accountTools } from './ui/login';
 import type { Ctx, View, ViewFactory } from './views/types';
-import { importInfo, me } from './views/importApi';
-import { setCsrfToken } from './api';
+import { importInfo } from './views/importApi';
 
 const VIEW_LOADERS: Record<ViewId, () => Promise<ViewFactory>> = {
   chain: async () => (await import('./views/chain')).createChainView,
@@ -17,21 +18,23 @@ const VIEW_LOADERS: Record<ViewId, () => Promise<ViewFactory>> = {
   roadmap: async () => (await import('./views/roadmap')).createRoadmapView,
   whatif: async () => (await import('./views/whatif')).createWhatifView,
   brief: async () => (await import('./views/brief')).createBriefView,
+  leads: async () => (await import('./views/leads')).createLeadsView,
   import: async () => (await import('./views/import')).createImportView,
 };
 
 export class App {
   private readonly store = new Store();
   private boot?: Boot;
+  private bootFailed = false;
   private state: AppState = parseHash(location.hash);
   private view?: View;
   private viewKey = '';
   private routing = 0;
   /** Whether the server serves GraphiQL at /graphiql (it does not in production mode). */
   private graphiql = false;
-  /** The session's role, or '' when nobody is logged in; whether it may import. */
-  private role = '';
+  /** Whether the session may import enterprise lists (the 名录导入 tab is offered only then). */
   private canImport = false;
+  private importProbe = 0;
   private readonly header = h('header', { class: 'app-header' });
   private readonly main = h('main', { class: 'app-main', id: 'main' });
   private readonly footer = h('footer', { class: 'app-footer' });
@@ -49,16 +52,30 @@ export class App {
       clearTimeout(resizeTimer);
       resizeTimer = window.setTimeout(() => this.view?.resize?.(), 150);
     });
-    // Before any query: logged in, every POST needs the session's CSRF token.
-    await this.probeSession();
+    // A login, logout or expired session rebuilds the view: what it shows depends on the role.
+    onSession(() => {
+      // Under --require-login the first load fails until a login: load it all again. (While
+      // it is still loading, route() reads the session when it is done.)
+      if (!this.boot) {
+        if (this.bootFailed) location.reload();
+        return;
+      }
+      this.renderHeader();
+      void this.route();
+      void this.probeImport();
+    });
     try {
+      // Who is logged in first: a POST with the session cookie but without its CSRF token
+      // would be refused (and retried), so the token must be known before the first query.
+      await refreshSession();
       this.boot = await this.store.boot();
     } catch (err) {
+      this.bootFailed = true;
       replaceChildren(this.main, errorBox(err, () => location.reload()));
       return;
     }
     void this.probeGraphiql();
-    window.addEventListener('chainmap:session', () => void this.probeSession());
+    void this.probeImport();
     await this.route();
   }
 
@@ -74,21 +91,26 @@ export class App {
   }
 
   /**
-   * Who is logged in and whether they may import (GET /import answers 200 either way, so
-   * an anonymous visit makes no refused request): the import entry is offered only then.
+   * Whether whoever is logged in may import (GET /import answers 200 either way, so an
+   * anonymous visit makes no refused request): the import tab is offered only then. The
+   * session itself is session.ts's; this only asks the server's verdict for the tab.
    */
-  private async probeSession(): Promise<void> {
-    try {
-      const info = await importInfo();
-      this.role = info.role;
-      this.canImport = info.allowed;
-      if (info.role) await me(); // sets the CSRF token
-      else setCsrfToken('');
-    } catch {
-      this.role = '';
-      this.canImport = false;
+  private async probeImport(): Promise<void> {
+    const my = ++this.importProbe;
+    let can = false;
+    if (session()) {
+      try {
+        can = (await importInfo()).allowed;
+      } catch {
+        can = false;
+      }
     }
-    this.renderHeader();
+    // A logout and a new login in quick succession: only the latest answer counts.
+    if (my !== this.importProbe) return;
+    if (can !== this.canImport) {
+      this.canImport = can;
+      this.renderHeader();
+    }
   }
 
   /** Fills defaults (dataset's focus chain and region) and drops unknown ids. */
@@ -116,7 +138,8 @@ export class App {
     this.renderHeader();
     this.renderFooter();
 
-    const key = `${state.view}|${state.lang}|${state.chain}`;
+    const who = session();
+    const key = `${state.view}|${state.lang}|${state.chain}|${who ? `${who.name}:${who.role}` : ''}`;
     const token = ++this.routing;
     if (key !== this.viewKey || !this.view) {
       this.view?.destroy();
@@ -266,8 +289,7 @@ export class App {
         ),
       ),
       tabs,
-      h('div', { class: 'header-tools' }, langBtn, gq,
-        this.role ? null : h('a', { class: 'btn btn-ghost', id: 'login-link', href: b ? toHash(forView(s, 'import')) : '#/import' }, t('loginLink'))),
+      h('div', { class: 'header-tools' }, accountTools(), langBtn, gq),
     );
   }
 

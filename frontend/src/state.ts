@@ -4,7 +4,7 @@
 
 import type { Lang } from './i18n';
 
-export const VIEWS = ['chain', 'map', 'targets', 'roadmap', 'whatif', 'brief', 'import'] as const;
+export const VIEWS = ['chain', 'map', 'targets', 'roadmap', 'whatif', 'brief', 'leads', 'import'] as const;
 export type ViewId = (typeof VIEWS)[number];
 
 export interface AppState {
@@ -34,6 +34,13 @@ export interface AppState {
   steps?: number;
   /** What-if: enterprises added to segments (the overlay). */
   add?: WhatIfAdd[];
+  /** 招商线索: the lead whose page is open. */
+  lead?: string;
+  /** 招商线索: filters by region, owner and lead stage (`stage` above filters by lead stage there too). */
+  region?: string;
+  owner?: string;
+  /** 招商线索: only open leads without a follow-up for this many days. */
+  stale?: number;
 }
 
 /** One what-if addition: an existing enterprise (id) or a new one (name) in a segment. */
@@ -45,7 +52,7 @@ export interface WhatIfAdd {
   capacity?: number;
 }
 
-const KEYS = ['chain', 'scope', 'segment', 'stage', 'park', 'ent'] as const;
+const KEYS = ['chain', 'scope', 'segment', 'stage', 'park', 'ent', 'lead', 'region', 'owner'] as const;
 const ID_RE = /^[\p{L}\p{N}_.:+-]{1,120}$/u;
 const MAX_ADDS = 20;
 
@@ -77,6 +84,8 @@ export function parseHash(hash: string): AppState {
   if (minent !== undefined) state.minent = minent;
   const steps = int(params.get('steps'), 1, 50);
   if (steps !== undefined) state.steps = steps;
+  const stale = int(params.get('stale'), 1, 999);
+  if (stale !== undefined) state.stale = stale;
   const add = parseAdds(params.get('add') ?? '');
   if (add.length) state.add = add;
   return state;
@@ -142,6 +151,7 @@ export function toHash(s: AppState): string {
   if (s.verified) p.set('verified', '1');
   if (s.steps) p.set('steps', String(s.steps));
   if (s.add?.length) p.set('add', formatAdds(s.add));
+  if (s.stale) p.set('stale', String(s.stale));
   p.set('lang', s.lang);
   return `#/${s.view}?${p.toString()}`;
 }

@@ -85,10 +85,13 @@ describe('名录导入 (enterprise-list import in the page)', { skip: !BIN && 'C
   async function loginInPage(page, name) {
     await page.goto(`${base}/#/import`);
     await waitReady(page, 'import');
-    await page.fill('#import-login-name', name);
-    await page.fill('#import-login-password', PASSWORD);
-    await page.click('#import-login-submit');
-    await page.waitForSelector('#import-whoami');
+    // The view offers the page's one login dialog (session.ts), the header's 登录 too.
+    await page.click('#import-login-open');
+    await page.fill('#login-name', name);
+    await page.fill('#login-password', PASSWORD);
+    await page.click('#login-submit');
+    await page.waitForSelector(`#account[data-user="${name}"]`);
+    await page.waitForSelector(`#import-whoami[data-user="${name}"]`);
   }
 
   test('a viewer sees no import entry, and the view refuses', async () => {
@@ -110,7 +113,8 @@ describe('名录导入 (enterprise-list import in the page)', { skip: !BIN && 'C
     await page.goto(`${base}/#/chain`);
     await waitReady(page, 'chain');
     await page.waitForSelector('#lang-switch');
-    await page.waitForFunction(() => !document.querySelector('#login-link'), null, { timeout: 10_000 });
+    await page.waitForSelector('#account[data-user="zhao"]', { timeout: 10_000 });
+    assert.equal(await page.locator('#login-open').count(), 0, 'logged in: no 登录 button');
     assert.equal(await page.locator('a.tab[data-view="import"]').count(), 0, 'viewer: no import tab');
     await context.close();
   });

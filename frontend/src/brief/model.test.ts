@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applicablePolicies, columnShares, statusCounts, textUnits, suggestedSummary, topGaps, weakFacts } from './model';
+import { applicablePolicies, columnShares, pipelineRows, statusCounts, textUnits, suggestedSummary, topGaps, weakFacts } from './model';
 import type { Policy } from '../api';
 
 const g = (id: string, status: 'MISSING' | 'WEAK' | 'STRONG', score: number, suggested = 0) => ({ segment: { id }, status, score, suggested });
@@ -38,5 +38,17 @@ describe('DOCX column widths', () => {
     expect(shares[1]).toBeGreaterThan(shares[0]);
     expect(shares[2] / shares[0]).toBeLessThanOrEqual(15); // 60 / 4 at most
     expect(columnShares(['a', 'b'], [])).toEqual([0.5, 0.5]);
+  });
+});
+
+describe('the pipeline summary', () => {
+  it('counts each gap’s leads by stage, in the gaps’ order, leaving out gaps without leads', () => {
+    const leads = new Map<string, ('CLUE' | 'SIGNED' | 'ON_HOLD')[]>([['B', ['CLUE', 'SIGNED', 'CLUE']], ['Z', ['ON_HOLD']]]);
+    const rows = pipelineRows([{ segment: { id: 'A' } }, { segment: { id: 'B' } }, { segment: { id: 'Z' } }], leads);
+    expect(rows.map((r) => r.segment)).toEqual(['B', 'Z']);
+    // CLUE CONTACT VISIT NEGOTIATION SIGNED REGISTERED CONSTRUCTION PRODUCTION ON_HOLD TERMINATED
+    expect(rows[0].counts).toEqual([2, 0, 0, 0, 1, 0, 0, 0, 0, 0]);
+    expect(rows[0].total).toBe(3);
+    expect(rows[1].counts).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1, 0]);
   });
 });

@@ -5,10 +5,11 @@
 // investmentTargets, roadmap, policies, goals); the brief arranges and cites them and
 // decides none of them. Pure apart from the interface language (i18n's t / nm).
 
-import { lang, nm, num, t, title as policyTitle } from '../i18n';
+import { lang, nm, num, t, title as policyTitle, type MessageKey } from '../i18n';
 import type { Dataset, GapReport, Goal, InvestmentTarget, Policy, Roadmap, SegmentGap, Stage } from '../api';
 import { STAGES } from '../api';
-import type { BriefFactsQuery } from '../graphql/generated';
+import type { BriefFactsQuery, LeadStage } from '../graphql/generated';
+import { LEAD_STAGES } from '../leads';
 import { isGap, kindLabel, rankedGaps, reasonOf, STATUS_STYLES } from '../status';
 import { capText, hostName, onTrackText } from '../ui/gap';
 import { instrumentLabel } from '../ui/widgets';
@@ -51,6 +52,22 @@ export interface BriefInput {
   /** Goals in the scope. */
   goals: Goal[];
   facts: { segments: Map<string, Facts>; policies: Map<string, string>; goals: Map<string, string> };
+  /** The pipeline's leads on each segment, by stage (only when logged in; absent otherwise). */
+  leads?: Map<string, readonly LeadStage[]> | null;
+}
+
+/**
+ * The pipeline summary: for each gap (in the gap table's order) with at least one lead,
+ * the number of its leads in each stage and in all.
+ */
+export function pipelineRows(gaps: readonly { segment: { id: string } }[], leads: Map<string, readonly LeadStage[]>): { segment: string; counts: number[]; total: number }[] {
+  const out: { segment: string; counts: number[]; total: number }[] = [];
+  for (const g of gaps) {
+    const list = leads.get(g.segment.id) ?? [];
+    if (!list.length) continue;
+    out.push({ segment: g.segment.id, counts: LEAD_STAGES.map((s) => list.filter((x) => x === s).length), total: list.length });
+  }
+  return out;
 }
 
 /** How many gaps get their recommended targets in the brief, and how many targets each. */
@@ -220,6 +237,20 @@ export function buildBrief(inp: BriefInput): Brief {
       `${cite(g.sources)}${g.currentDerived ? dsRef : ''}`,
     ]),
   });
+
+  // 7 (cont.). The pipeline's leads on the gaps: only in a brief made while logged in.
+  if (inp.leads) {
+    const rows = pipelineRows(gaps, inp.leads);
+    H(2, t('brief.h.leads'), 'brief-leads');
+    if (!rows.length) P(t('brief.leadsNone'), 'muted');
+    else blocks.push({
+      kind: 'table', id: 'brief-leads-table',
+      header: [t('segment'), ...LEAD_STAGES.map((s) => t(`leadStage.${s}` as MessageKey)), t('brief.leadsTotal')],
+      rows: rows.map((x) => [segName(x.segment), ...x.counts.map(String), String(x.total)]),
+      numeric: LEAD_STAGES.map((_, i) => i + 1).concat([LEAD_STAGES.length + 1]),
+      caption: t('brief.leadsCaption'),
+    });
+  }
 
   // 8. Caveats.
   H(1, t('brief.h.caveats'), 'brief-caveats');

@@ -63,6 +63,71 @@ export type WhatIfInput = {
   region?: string | number | null | undefined;
 };
 
+/** A kind of document backing a move (docs/pipeline.md lists which stage needs which). */
+export type EvidenceKind =
+  /** 投资协议: the signed investment agreement (签约) */
+  | 'INVESTMENT_AGREEMENT'
+  /** 营业执照: the local company's business licence (注册) */
+  | 'BUSINESS_LICENCE'
+  /** 用地合同: land use contract (开工) */
+  | 'LAND_CONTRACT'
+  /** 转账凭证: bank transfer voucher, for capital paid in */
+  | 'TRANSFER_VOUCHER'
+  /** 施工许可证: construction permit (开工) */
+  | 'CONSTRUCTION_PERMIT'
+  /** 投产证明: proof of production (投产) */
+  | 'PRODUCTION_CERTIFICATE'
+  /** 其他 */
+  | 'OTHER';
+
+/** What became of a request. */
+export type RequestDecision =
+  | 'APPROVED'
+  | 'REFUSED'
+  | 'WITHDRAWN';
+
+export type EvidenceInput = {
+  kind: EvidenceKind;
+  reference: string;
+  /** YYYY-MM-DD, not in the future. */
+  date: string;
+  /** Ids of this lead's attachments (upload first: POST /leads/{id}/attachments). */
+  attachmentIds?: Array<string | number> | null | undefined;
+};
+
+/** A move to 签约 or later, with its evidence and the amounts it establishes. */
+export type StageRequestInput = {
+  stage: LeadStage;
+  /** 1 to 10 items, at least one of the kind the stage needs. */
+  evidence: Array<EvidenceInput>;
+  /** Contracted investment, 亿元: required on the first move to 签约 or later. */
+  contracted?: number | null | undefined;
+  /** Capital paid in to date, 亿元 (needs a TRANSFER_VOUCHER when it rises). */
+  paidIn?: number | null | undefined;
+  note?: string | null | undefined;
+  /** Confirms amounts that jump beyond 3× the expected or previous ones. */
+  confirmJump?: boolean | null | undefined;
+};
+
+export type KpiPeriod =
+  | 'MONTH'
+  | 'QUARTER'
+  | 'YEAR';
+
+export type KpiGroup =
+  | 'NONE'
+  | 'CHAIN'
+  | 'SEGMENT'
+  | 'PARK'
+  | 'REGION'
+  | 'OWNER';
+
+export type ReminderKind =
+  | 'APPROVAL_WAITING'
+  | 'NEXT_STEP_OVERDUE'
+  | 'NO_FOLLOW_UP'
+  | 'LANDING_PASSED';
+
 /** Where a segment sits in its chain. */
 export type Stage =
   /** Raw materials and energy (上游). */
@@ -112,6 +177,93 @@ export type RegionLevel =
   | 'ZONE'
   /** Town or township. */
   | 'TOWN';
+
+/** Where a lead stands: 线索 → 接洽 → 考察 → 洽谈 → 签约 → 注册 → 开工 → 投产, or 搁置 (on hold) / 终止 (ended). */
+export type LeadStage =
+  /** 线索: a name worth approaching */
+  | 'CLUE'
+  /** 接洽: first contact made */
+  | 'CONTACT'
+  /** 考察: site visit or inspection */
+  | 'VISIT'
+  /** 洽谈: terms under negotiation */
+  | 'NEGOTIATION'
+  /** 签约: investment agreement signed */
+  | 'SIGNED'
+  /** 注册: local company registered */
+  | 'REGISTERED'
+  /** 开工: construction started */
+  | 'CONSTRUCTION'
+  /** 投产: producing */
+  | 'PRODUCTION'
+  /** 搁置: on hold */
+  | 'ON_HOLD'
+  /** 终止: ended; final */
+  | 'TERMINATED';
+
+/** Why a lead is on hold or ended (docs/pipeline.md lists them); OTHER needs a note. */
+export type CloseReason =
+  /** 企业无投资意向 */
+  | 'NO_INTEREST'
+  /** 落户其他地区 */
+  | 'OTHER_REGION'
+  /** 用地、能耗、环评等条件不满足 */
+  | 'CONDITIONS'
+  /** 企业资金问题 */
+  | 'FUNDING'
+  /** 政策或市场变化 */
+  | 'POLICY'
+  /** 与其他线索重复 */
+  | 'DUPLICATE'
+  /** 时机未到 */
+  | 'TIMING'
+  /** 其他（须说明） */
+  | 'OTHER';
+
+/** What a follow-up was. */
+export type FollowUpKind =
+  | 'CALL'
+  | 'VISIT'
+  | 'INSPECTION'
+  | 'MEETING'
+  | 'SIGNING'
+  | 'MESSAGE'
+  | 'OTHER';
+
+/** Filters of leads; all apply together. */
+export type LeadFilter = {
+  chain?: string | number | null | undefined;
+  /** The segment or any under it. */
+  segment?: string | number | null | undefined;
+  park?: string | number | null | undefined;
+  /** The region or any under it. */
+  region?: string | number | null | undefined;
+  stages?: Array<LeadStage> | null | undefined;
+  owner?: string | null | undefined;
+  enterprise?: string | number | null | undefined;
+  /** Only open leads with no follow-up for this many days (1 to 3650). */
+  staleDays?: number | null | undefined;
+};
+
+/** Fields to change: absent or null fields stay as they are, "" clears an optional text, clear* clears a figure. */
+export type UpdateLeadInput = {
+  firmName?: string | null | undefined;
+  creditCode?: string | null | undefined;
+  park?: string | number | null | undefined;
+  region?: string | number | null | undefined;
+  /** Reassigns (managers). */
+  owner?: string | null | undefined;
+  investment?: number | null | undefined;
+  capacity?: number | null | undefined;
+  jobs?: number | null | undefined;
+  nextStep?: string | null | undefined;
+  nextStepDue?: string | null | undefined;
+  clearInvestment?: boolean | null | undefined;
+  clearCapacity?: boolean | null | undefined;
+  clearJobs?: boolean | null | undefined;
+  /** YYYY-MM-DD; "" clears it. */
+  expectedLanding?: string | null | undefined;
+};
 
 /** How far a fact can be trusted. */
 export type Confidence =
@@ -267,6 +419,153 @@ export type BriefFactsQueryVariables = Exact<{
 
 
 export type BriefFactsQuery = { chain: { id: string, segments: Array<{ id: string, confidence: Confidence, sources: Array<{ text: string, sourceId: string, locator: string, source: { id: string, title: string, publisher: string | null, date: string | null, url: string | null, licence: string | null, kind: string | null } | null }> }> } | null, policies: Array<{ id: string, confidence: Confidence }>, goals: Array<{ id: string, confidence: Confidence }> };
+
+export type MeQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MeQuery = { me: { name: string, role: string } | null };
+
+export type LeadFieldsFragment = { id: string, version: number, firmName: string, creditCode: string | null, enterpriseId: string | null, chainId: string, segmentId: string, parkId: string | null, regionId: string | null, owner: string, investment: number | null, capacity: number | null, capacityUnit: string | null, jobs: number | null, nextStep: string | null, nextStepDue: string | null, stage: LeadStage, stageSince: unknown, heldFrom: LeadStage | null, reason: CloseReason | null, reasonNote: string | null, origin: string | null, createdAt: unknown, createdBy: string, updatedAt: unknown, lastActivity: unknown, followUpCount: number, enterpriseMissing: boolean, segmentMissing: boolean, request: { id: string, to: LeadStage, by: string } | null };
+
+export type MoveRequestFieldsFragment = { id: string, from: LeadStage, to: LeadStage, contracted: number | null, paidIn: number | null, note: string | null, flags: Array<string>, by: string, at: unknown, evidence: Array<{ kind: EvidenceKind, reference: string, date: string, attachmentIds: Array<string> }>, duplicates: Array<{ leadId: string, firmName: string, stage: LeadStage, owner: string, match: string }> };
+
+export type LeadsQueryVariables = Exact<{
+  filter?: LeadFilter | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type LeadsQuery = { leads: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, version: number, firmName: string, creditCode: string | null, enterpriseId: string | null, chainId: string, segmentId: string, parkId: string | null, regionId: string | null, owner: string, investment: number | null, capacity: number | null, capacityUnit: string | null, jobs: number | null, nextStep: string | null, nextStepDue: string | null, stage: LeadStage, stageSince: unknown, heldFrom: LeadStage | null, reason: CloseReason | null, reasonNote: string | null, origin: string | null, createdAt: unknown, createdBy: string, updatedAt: unknown, lastActivity: unknown, followUpCount: number, enterpriseMissing: boolean, segmentMissing: boolean, request: { id: string, to: LeadStage, by: string } | null } }> } };
+
+export type LeadQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type LeadQuery = { lead: { canDecide: boolean, contracted: number | null, paidIn: number | null, amountFlags: Array<string>, id: string, version: number, firmName: string, creditCode: string | null, enterpriseId: string | null, chainId: string, segmentId: string, parkId: string | null, regionId: string | null, owner: string, investment: number | null, capacity: number | null, capacityUnit: string | null, jobs: number | null, nextStep: string | null, nextStepDue: string | null, stage: LeadStage, stageSince: unknown, heldFrom: LeadStage | null, reason: CloseReason | null, reasonNote: string | null, origin: string | null, createdAt: unknown, createdBy: string, updatedAt: unknown, lastActivity: unknown, followUpCount: number, enterpriseMissing: boolean, segmentMissing: boolean, history: Array<{ from: LeadStage | null, to: LeadStage, at: unknown, by: string, requestedBy: string | null }>, followUps: Array<{ id: string, date: string, kind: FollowUpKind, notes: string | null, by: string, at: unknown }>, request: { id: string, to: LeadStage, by: string, from: LeadStage, contracted: number | null, paidIn: number | null, note: string | null, flags: Array<string>, at: unknown, evidence: Array<{ kind: EvidenceKind, reference: string, date: string, attachmentIds: Array<string> }>, duplicates: Array<{ leadId: string, firmName: string, stage: LeadStage, owner: string, match: string }> } | null, decisions: Array<{ id: string, to: LeadStage, decision: RequestDecision | null, decidedBy: string | null, decidedAt: unknown, reason: string | null, by: string }> } | null };
+
+export type PipelineQueryVariables = Exact<{
+  filter?: LeadFilter | null | undefined;
+}>;
+
+
+export type PipelineQuery = { pipeline: { total: number, staleDays: number, byStage: Array<{ key: string, leads: number, investment: number, jobs: number, capacity: Array<{ unit: string, value: number }> }>, bySegment: Array<{ key: string, leads: number, investment: number }>, byOwner: Array<{ key: string, leads: number }>, conversion: Array<{ from: LeadStage, to: LeadStage, reached: number, advanced: number, rate: number | null }>, daysInStage: Array<{ stage: LeadStage, samples: number, median: number | null }>, stale: Array<{ id: string }> } };
+
+export type AuditTrailQueryVariables = Exact<{
+  after?: number | null | undefined;
+  subject?: string | null | undefined;
+  first?: number | null | undefined;
+}>;
+
+
+export type AuditTrailQuery = { auditTrail: Array<{ seq: number, at: unknown, actor: string, action: string, subject: string, before: string | null, after: string | null }> };
+
+export type CreateLeadFromTargetMutationVariables = Exact<{
+  enterprise: string | number;
+  segment: string | number;
+  park?: string | number | null | undefined;
+  region?: string | number | null | undefined;
+  origin?: string | null | undefined;
+}>;
+
+
+export type CreateLeadFromTargetMutation = { createLeadFromTarget: { id: string, version: number, firmName: string, creditCode: string | null, enterpriseId: string | null, chainId: string, segmentId: string, parkId: string | null, regionId: string | null, owner: string, investment: number | null, capacity: number | null, capacityUnit: string | null, jobs: number | null, nextStep: string | null, nextStepDue: string | null, stage: LeadStage, stageSince: unknown, heldFrom: LeadStage | null, reason: CloseReason | null, reasonNote: string | null, origin: string | null, createdAt: unknown, createdBy: string, updatedAt: unknown, lastActivity: unknown, followUpCount: number, enterpriseMissing: boolean, segmentMissing: boolean, request: { id: string, to: LeadStage, by: string } | null } };
+
+export type UpdateLeadMutationVariables = Exact<{
+  id: string | number;
+  version: number;
+  input: UpdateLeadInput;
+}>;
+
+
+export type UpdateLeadMutation = { updateLead: { id: string, version: number, firmName: string, creditCode: string | null, enterpriseId: string | null, chainId: string, segmentId: string, parkId: string | null, regionId: string | null, owner: string, investment: number | null, capacity: number | null, capacityUnit: string | null, jobs: number | null, nextStep: string | null, nextStepDue: string | null, stage: LeadStage, stageSince: unknown, heldFrom: LeadStage | null, reason: CloseReason | null, reasonNote: string | null, origin: string | null, createdAt: unknown, createdBy: string, updatedAt: unknown, lastActivity: unknown, followUpCount: number, enterpriseMissing: boolean, segmentMissing: boolean, request: { id: string, to: LeadStage, by: string } | null } };
+
+export type MoveLeadStageMutationVariables = Exact<{
+  id: string | number;
+  version: number;
+  stage: LeadStage;
+  reason?: CloseReason | null | undefined;
+  note?: string | null | undefined;
+}>;
+
+
+export type MoveLeadStageMutation = { moveLeadStage: { id: string, version: number, firmName: string, creditCode: string | null, enterpriseId: string | null, chainId: string, segmentId: string, parkId: string | null, regionId: string | null, owner: string, investment: number | null, capacity: number | null, capacityUnit: string | null, jobs: number | null, nextStep: string | null, nextStepDue: string | null, stage: LeadStage, stageSince: unknown, heldFrom: LeadStage | null, reason: CloseReason | null, reasonNote: string | null, origin: string | null, createdAt: unknown, createdBy: string, updatedAt: unknown, lastActivity: unknown, followUpCount: number, enterpriseMissing: boolean, segmentMissing: boolean, request: { id: string, to: LeadStage, by: string } | null } };
+
+export type PipelineKpIsQueryVariables = Exact<{
+  period: KpiPeriod;
+  groupBy?: KpiGroup | null | undefined;
+  from: string;
+  to: string;
+  filter?: LeadFilter | null | undefined;
+}>;
+
+
+export type PipelineKpIsQuery = { pipelineKPIs: { period: KpiPeriod, groupBy: KpiGroup, rows: Array<{ period: string, start: string, last: string, group: string, leadsCreated: number, signed: number, registered: number, started: number, producing: number, contracted: number, paidIn: number, signedToDate: number, honoured: number, performanceRate: number | null, awaitingStart: number, startRate: number | null, contractedToDate: number, paidInToDate: number, fundingRate: number | null, flagged: number }>, formulas: Array<{ name: string, formula: string }> } };
+
+export type EvidenceKindsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type EvidenceKindsQuery = { evidenceKinds: Array<{ kind: EvidenceKind, label: string, stages: Array<LeadStage> }> };
+
+export type RemindersQueryVariables = Exact<{
+  staleDays?: number | null | undefined;
+}>;
+
+
+export type RemindersQuery = { reminders: Array<{ kind: ReminderKind, since: string, days: number, canDecide: boolean, message: string, lead: { id: string, version: number, firmName: string, owner: string, stage: LeadStage, request: { id: string, from: LeadStage, to: LeadStage, contracted: number | null, paidIn: number | null, note: string | null, flags: Array<string>, by: string, at: unknown, evidence: Array<{ kind: EvidenceKind, reference: string, date: string, attachmentIds: Array<string> }>, duplicates: Array<{ leadId: string, firmName: string, stage: LeadStage, owner: string, match: string }> } | null } }> };
+
+export type RequestStageMoveMutationVariables = Exact<{
+  id: string | number;
+  version: number;
+  input: StageRequestInput;
+}>;
+
+
+export type RequestStageMoveMutation = { requestStageMove: { id: string, version: number, firmName: string, creditCode: string | null, enterpriseId: string | null, chainId: string, segmentId: string, parkId: string | null, regionId: string | null, owner: string, investment: number | null, capacity: number | null, capacityUnit: string | null, jobs: number | null, nextStep: string | null, nextStepDue: string | null, stage: LeadStage, stageSince: unknown, heldFrom: LeadStage | null, reason: CloseReason | null, reasonNote: string | null, origin: string | null, createdAt: unknown, createdBy: string, updatedAt: unknown, lastActivity: unknown, followUpCount: number, enterpriseMissing: boolean, segmentMissing: boolean, request: { id: string, to: LeadStage, by: string } | null } };
+
+export type ApproveStageMoveMutationVariables = Exact<{
+  id: string | number;
+  version: number;
+}>;
+
+
+export type ApproveStageMoveMutation = { approveStageMove: { id: string, version: number, firmName: string, creditCode: string | null, enterpriseId: string | null, chainId: string, segmentId: string, parkId: string | null, regionId: string | null, owner: string, investment: number | null, capacity: number | null, capacityUnit: string | null, jobs: number | null, nextStep: string | null, nextStepDue: string | null, stage: LeadStage, stageSince: unknown, heldFrom: LeadStage | null, reason: CloseReason | null, reasonNote: string | null, origin: string | null, createdAt: unknown, createdBy: string, updatedAt: unknown, lastActivity: unknown, followUpCount: number, enterpriseMissing: boolean, segmentMissing: boolean, request: { id: string, to: LeadStage, by: string } | null } };
+
+export type RefuseStageMoveMutationVariables = Exact<{
+  id: string | number;
+  version: number;
+  reason: string;
+}>;
+
+
+export type RefuseStageMoveMutation = { refuseStageMove: { id: string, version: number, firmName: string, creditCode: string | null, enterpriseId: string | null, chainId: string, segmentId: string, parkId: string | null, regionId: string | null, owner: string, investment: number | null, capacity: number | null, capacityUnit: string | null, jobs: number | null, nextStep: string | null, nextStepDue: string | null, stage: LeadStage, stageSince: unknown, heldFrom: LeadStage | null, reason: CloseReason | null, reasonNote: string | null, origin: string | null, createdAt: unknown, createdBy: string, updatedAt: unknown, lastActivity: unknown, followUpCount: number, enterpriseMissing: boolean, segmentMissing: boolean, request: { id: string, to: LeadStage, by: string } | null } };
+
+export type WithdrawStageMoveMutationVariables = Exact<{
+  id: string | number;
+  version: number;
+}>;
+
+
+export type WithdrawStageMoveMutation = { withdrawStageMove: { id: string, version: number, firmName: string, creditCode: string | null, enterpriseId: string | null, chainId: string, segmentId: string, parkId: string | null, regionId: string | null, owner: string, investment: number | null, capacity: number | null, capacityUnit: string | null, jobs: number | null, nextStep: string | null, nextStepDue: string | null, stage: LeadStage, stageSince: unknown, heldFrom: LeadStage | null, reason: CloseReason | null, reasonNote: string | null, origin: string | null, createdAt: unknown, createdBy: string, updatedAt: unknown, lastActivity: unknown, followUpCount: number, enterpriseMissing: boolean, segmentMissing: boolean, request: { id: string, to: LeadStage, by: string } | null } };
+
+export type AddFollowUpMutationVariables = Exact<{
+  lead: string | number;
+  date: string;
+  kind: FollowUpKind;
+  notes?: string | null | undefined;
+}>;
+
+
+export type AddFollowUpMutation = { addFollowUp: { id: string, date: string, kind: FollowUpKind, notes: string | null, by: string, at: unknown } };
+
+export type GapLeadsQueryVariables = Exact<{
+  chain: string | number;
+  scope: ScopeInput;
+}>;
+
+
+export type GapLeadsQuery = { gapAnalysis: { segments: Array<{ segment: { id: string }, leads: Array<{ stage: LeadStage }> | null }> } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -495,6 +794,70 @@ export const WhatIfReportFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"WhatIfReportFields"}) as unknown as TypedDocumentString<WhatIfReportFieldsFragment, unknown>;
+export const LeadFieldsFragmentDoc = new TypedDocumentString(`
+    fragment LeadFields on Lead {
+  id
+  version
+  firmName
+  creditCode
+  enterpriseId
+  chainId
+  segmentId
+  parkId
+  regionId
+  owner
+  investment
+  capacity
+  capacityUnit
+  jobs
+  nextStep
+  nextStepDue
+  stage
+  stageSince
+  heldFrom
+  reason
+  reasonNote
+  origin
+  createdAt
+  createdBy
+  updatedAt
+  lastActivity
+  followUpCount
+  enterpriseMissing
+  segmentMissing
+  request {
+    id
+    to
+    by
+  }
+}
+    `, {"fragmentName":"LeadFields"}) as unknown as TypedDocumentString<LeadFieldsFragment, unknown>;
+export const MoveRequestFieldsFragmentDoc = new TypedDocumentString(`
+    fragment MoveRequestFields on MoveRequest {
+  id
+  from
+  to
+  contracted
+  paidIn
+  note
+  flags
+  by
+  at
+  evidence {
+    kind
+    reference
+    date
+    attachmentIds
+  }
+  duplicates {
+    leadId
+    firmName
+    stage
+    owner
+    match
+  }
+}
+    `, {"fragmentName":"MoveRequestFields"}) as unknown as TypedDocumentString<MoveRequestFieldsFragment, unknown>;
 export const BootDocument = new TypedDocumentString(`
     query Boot {
   dataset {
@@ -1340,3 +1703,638 @@ export const BriefFactsDocument = new TypedDocumentString(`
     kind
   }
 }`) as unknown as TypedDocumentString<BriefFactsQuery, BriefFactsQueryVariables>;
+export const MeDocument = new TypedDocumentString(`
+    query Me {
+  me {
+    name
+    role
+  }
+}
+    `) as unknown as TypedDocumentString<MeQuery, MeQueryVariables>;
+export const LeadsDocument = new TypedDocumentString(`
+    query Leads($filter: LeadFilter, $first: Int, $after: String) {
+  leads(filter: $filter, first: $first, after: $after) {
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      node {
+        ...LeadFields
+      }
+    }
+  }
+}
+    fragment LeadFields on Lead {
+  id
+  version
+  firmName
+  creditCode
+  enterpriseId
+  chainId
+  segmentId
+  parkId
+  regionId
+  owner
+  investment
+  capacity
+  capacityUnit
+  jobs
+  nextStep
+  nextStepDue
+  stage
+  stageSince
+  heldFrom
+  reason
+  reasonNote
+  origin
+  createdAt
+  createdBy
+  updatedAt
+  lastActivity
+  followUpCount
+  enterpriseMissing
+  segmentMissing
+  request {
+    id
+    to
+    by
+  }
+}`) as unknown as TypedDocumentString<LeadsQuery, LeadsQueryVariables>;
+export const LeadDocument = new TypedDocumentString(`
+    query Lead($id: ID!) {
+  lead(id: $id) {
+    ...LeadFields
+    history {
+      from
+      to
+      at
+      by
+      requestedBy
+    }
+    followUps {
+      id
+      date
+      kind
+      notes
+      by
+      at
+    }
+    request {
+      ...MoveRequestFields
+    }
+    decisions {
+      id
+      to
+      decision
+      decidedBy
+      decidedAt
+      reason
+      by
+    }
+    canDecide
+    contracted
+    paidIn
+    amountFlags
+  }
+}
+    fragment LeadFields on Lead {
+  id
+  version
+  firmName
+  creditCode
+  enterpriseId
+  chainId
+  segmentId
+  parkId
+  regionId
+  owner
+  investment
+  capacity
+  capacityUnit
+  jobs
+  nextStep
+  nextStepDue
+  stage
+  stageSince
+  heldFrom
+  reason
+  reasonNote
+  origin
+  createdAt
+  createdBy
+  updatedAt
+  lastActivity
+  followUpCount
+  enterpriseMissing
+  segmentMissing
+  request {
+    id
+    to
+    by
+  }
+}
+fragment MoveRequestFields on MoveRequest {
+  id
+  from
+  to
+  contracted
+  paidIn
+  note
+  flags
+  by
+  at
+  evidence {
+    kind
+    reference
+    date
+    attachmentIds
+  }
+  duplicates {
+    leadId
+    firmName
+    stage
+    owner
+    match
+  }
+}`) as unknown as TypedDocumentString<LeadQuery, LeadQueryVariables>;
+export const PipelineDocument = new TypedDocumentString(`
+    query Pipeline($filter: LeadFilter) {
+  pipeline(filter: $filter) {
+    total
+    staleDays
+    byStage {
+      key
+      leads
+      investment
+      jobs
+      capacity {
+        unit
+        value
+      }
+    }
+    bySegment {
+      key
+      leads
+      investment
+    }
+    byOwner {
+      key
+      leads
+    }
+    conversion {
+      from
+      to
+      reached
+      advanced
+      rate
+    }
+    daysInStage {
+      stage
+      samples
+      median
+    }
+    stale {
+      id
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PipelineQuery, PipelineQueryVariables>;
+export const AuditTrailDocument = new TypedDocumentString(`
+    query AuditTrail($after: Int, $subject: String, $first: Int) {
+  auditTrail(after: $after, subject: $subject, first: $first) {
+    seq
+    at
+    actor
+    action
+    subject
+    before
+    after
+  }
+}
+    `) as unknown as TypedDocumentString<AuditTrailQuery, AuditTrailQueryVariables>;
+export const CreateLeadFromTargetDocument = new TypedDocumentString(`
+    mutation CreateLeadFromTarget($enterprise: ID!, $segment: ID!, $park: ID, $region: ID, $origin: String) {
+  createLeadFromTarget(
+    enterprise: $enterprise
+    segment: $segment
+    park: $park
+    region: $region
+    origin: $origin
+  ) {
+    ...LeadFields
+  }
+}
+    fragment LeadFields on Lead {
+  id
+  version
+  firmName
+  creditCode
+  enterpriseId
+  chainId
+  segmentId
+  parkId
+  regionId
+  owner
+  investment
+  capacity
+  capacityUnit
+  jobs
+  nextStep
+  nextStepDue
+  stage
+  stageSince
+  heldFrom
+  reason
+  reasonNote
+  origin
+  createdAt
+  createdBy
+  updatedAt
+  lastActivity
+  followUpCount
+  enterpriseMissing
+  segmentMissing
+  request {
+    id
+    to
+    by
+  }
+}`) as unknown as TypedDocumentString<CreateLeadFromTargetMutation, CreateLeadFromTargetMutationVariables>;
+export const UpdateLeadDocument = new TypedDocumentString(`
+    mutation UpdateLead($id: ID!, $version: Int!, $input: UpdateLeadInput!) {
+  updateLead(id: $id, version: $version, input: $input) {
+    ...LeadFields
+  }
+}
+    fragment LeadFields on Lead {
+  id
+  version
+  firmName
+  creditCode
+  enterpriseId
+  chainId
+  segmentId
+  parkId
+  regionId
+  owner
+  investment
+  capacity
+  capacityUnit
+  jobs
+  nextStep
+  nextStepDue
+  stage
+  stageSince
+  heldFrom
+  reason
+  reasonNote
+  origin
+  createdAt
+  createdBy
+  updatedAt
+  lastActivity
+  followUpCount
+  enterpriseMissing
+  segmentMissing
+  request {
+    id
+    to
+    by
+  }
+}`) as unknown as TypedDocumentString<UpdateLeadMutation, UpdateLeadMutationVariables>;
+export const MoveLeadStageDocument = new TypedDocumentString(`
+    mutation MoveLeadStage($id: ID!, $version: Int!, $stage: LeadStage!, $reason: CloseReason, $note: String) {
+  moveLeadStage(
+    id: $id
+    version: $version
+    stage: $stage
+    reason: $reason
+    note: $note
+  ) {
+    ...LeadFields
+  }
+}
+    fragment LeadFields on Lead {
+  id
+  version
+  firmName
+  creditCode
+  enterpriseId
+  chainId
+  segmentId
+  parkId
+  regionId
+  owner
+  investment
+  capacity
+  capacityUnit
+  jobs
+  nextStep
+  nextStepDue
+  stage
+  stageSince
+  heldFrom
+  reason
+  reasonNote
+  origin
+  createdAt
+  createdBy
+  updatedAt
+  lastActivity
+  followUpCount
+  enterpriseMissing
+  segmentMissing
+  request {
+    id
+    to
+    by
+  }
+}`) as unknown as TypedDocumentString<MoveLeadStageMutation, MoveLeadStageMutationVariables>;
+export const PipelineKpIsDocument = new TypedDocumentString(`
+    query PipelineKPIs($period: KPIPeriod!, $groupBy: KPIGroup, $from: String!, $to: String!, $filter: LeadFilter) {
+  pipelineKPIs(
+    period: $period
+    groupBy: $groupBy
+    from: $from
+    to: $to
+    filter: $filter
+  ) {
+    period
+    groupBy
+    rows {
+      period
+      start
+      last
+      group
+      leadsCreated
+      signed
+      registered
+      started
+      producing
+      contracted
+      paidIn
+      signedToDate
+      honoured
+      performanceRate
+      awaitingStart
+      startRate
+      contractedToDate
+      paidInToDate
+      fundingRate
+      flagged
+    }
+    formulas {
+      name
+      formula
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PipelineKpIsQuery, PipelineKpIsQueryVariables>;
+export const EvidenceKindsDocument = new TypedDocumentString(`
+    query EvidenceKinds {
+  evidenceKinds {
+    kind
+    label
+    stages
+  }
+}
+    `) as unknown as TypedDocumentString<EvidenceKindsQuery, EvidenceKindsQueryVariables>;
+export const RemindersDocument = new TypedDocumentString(`
+    query Reminders($staleDays: Int) {
+  reminders(staleDays: $staleDays) {
+    kind
+    since
+    days
+    canDecide
+    message
+    lead {
+      id
+      version
+      firmName
+      owner
+      stage
+      request {
+        ...MoveRequestFields
+      }
+    }
+  }
+}
+    fragment MoveRequestFields on MoveRequest {
+  id
+  from
+  to
+  contracted
+  paidIn
+  note
+  flags
+  by
+  at
+  evidence {
+    kind
+    reference
+    date
+    attachmentIds
+  }
+  duplicates {
+    leadId
+    firmName
+    stage
+    owner
+    match
+  }
+}`) as unknown as TypedDocumentString<RemindersQuery, RemindersQueryVariables>;
+export const RequestStageMoveDocument = new TypedDocumentString(`
+    mutation RequestStageMove($id: ID!, $version: Int!, $input: StageRequestInput!) {
+  requestStageMove(id: $id, version: $version, input: $input) {
+    ...LeadFields
+  }
+}
+    fragment LeadFields on Lead {
+  id
+  version
+  firmName
+  creditCode
+  enterpriseId
+  chainId
+  segmentId
+  parkId
+  regionId
+  owner
+  investment
+  capacity
+  capacityUnit
+  jobs
+  nextStep
+  nextStepDue
+  stage
+  stageSince
+  heldFrom
+  reason
+  reasonNote
+  origin
+  createdAt
+  createdBy
+  updatedAt
+  lastActivity
+  followUpCount
+  enterpriseMissing
+  segmentMissing
+  request {
+    id
+    to
+    by
+  }
+}`) as unknown as TypedDocumentString<RequestStageMoveMutation, RequestStageMoveMutationVariables>;
+export const ApproveStageMoveDocument = new TypedDocumentString(`
+    mutation ApproveStageMove($id: ID!, $version: Int!) {
+  approveStageMove(id: $id, version: $version) {
+    ...LeadFields
+  }
+}
+    fragment LeadFields on Lead {
+  id
+  version
+  firmName
+  creditCode
+  enterpriseId
+  chainId
+  segmentId
+  parkId
+  regionId
+  owner
+  investment
+  capacity
+  capacityUnit
+  jobs
+  nextStep
+  nextStepDue
+  stage
+  stageSince
+  heldFrom
+  reason
+  reasonNote
+  origin
+  createdAt
+  createdBy
+  updatedAt
+  lastActivity
+  followUpCount
+  enterpriseMissing
+  segmentMissing
+  request {
+    id
+    to
+    by
+  }
+}`) as unknown as TypedDocumentString<ApproveStageMoveMutation, ApproveStageMoveMutationVariables>;
+export const RefuseStageMoveDocument = new TypedDocumentString(`
+    mutation RefuseStageMove($id: ID!, $version: Int!, $reason: String!) {
+  refuseStageMove(id: $id, version: $version, reason: $reason) {
+    ...LeadFields
+  }
+}
+    fragment LeadFields on Lead {
+  id
+  version
+  firmName
+  creditCode
+  enterpriseId
+  chainId
+  segmentId
+  parkId
+  regionId
+  owner
+  investment
+  capacity
+  capacityUnit
+  jobs
+  nextStep
+  nextStepDue
+  stage
+  stageSince
+  heldFrom
+  reason
+  reasonNote
+  origin
+  createdAt
+  createdBy
+  updatedAt
+  lastActivity
+  followUpCount
+  enterpriseMissing
+  segmentMissing
+  request {
+    id
+    to
+    by
+  }
+}`) as unknown as TypedDocumentString<RefuseStageMoveMutation, RefuseStageMoveMutationVariables>;
+export const WithdrawStageMoveDocument = new TypedDocumentString(`
+    mutation WithdrawStageMove($id: ID!, $version: Int!) {
+  withdrawStageMove(id: $id, version: $version) {
+    ...LeadFields
+  }
+}
+    fragment LeadFields on Lead {
+  id
+  version
+  firmName
+  creditCode
+  enterpriseId
+  chainId
+  segmentId
+  parkId
+  regionId
+  owner
+  investment
+  capacity
+  capacityUnit
+  jobs
+  nextStep
+  nextStepDue
+  stage
+  stageSince
+  heldFrom
+  reason
+  reasonNote
+  origin
+  createdAt
+  createdBy
+  updatedAt
+  lastActivity
+  followUpCount
+  enterpriseMissing
+  segmentMissing
+  request {
+    id
+    to
+    by
+  }
+}`) as unknown as TypedDocumentString<WithdrawStageMoveMutation, WithdrawStageMoveMutationVariables>;
+export const AddFollowUpDocument = new TypedDocumentString(`
+    mutation AddFollowUp($lead: ID!, $date: String!, $kind: FollowUpKind!, $notes: String) {
+  addFollowUp(lead: $lead, date: $date, kind: $kind, notes: $notes) {
+    id
+    date
+    kind
+    notes
+    by
+    at
+  }
+}
+    `) as unknown as TypedDocumentString<AddFollowUpMutation, AddFollowUpMutationVariables>;
+export const GapLeadsDocument = new TypedDocumentString(`
+    query GapLeads($chain: ID!, $scope: ScopeInput!) {
+  gapAnalysis(chain: $chain, scope: $scope) {
+    segments {
+      segment {
+        id
+      }
+      leads {
+        stage
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<GapLeadsQuery, GapLeadsQueryVariables>;

@@ -17,6 +17,8 @@ export interface Column<T> {
   cls?: string;
   /** In exports only, not on screen (narrow tables show it inside another cell). */
   exportOnly?: boolean;
+  /** On screen only, not in exports (buttons). */
+  screenOnly?: boolean;
 }
 
 export interface TableSpec<T> {
@@ -38,9 +40,10 @@ export interface TableSpec<T> {
 }
 
 export function tableData<T>(spec: TableSpec<T>): { header: string[]; rows: Cell[][] } {
+  const cols = spec.columns.filter((c) => !c.screenOnly);
   return {
-    header: spec.columns.map((c) => c.header()),
-    rows: spec.rows.map((r) => spec.columns.map((c) => c.value(r))),
+    header: cols.map((c) => c.header()),
+    rows: spec.rows.map((r) => cols.map((c) => c.value(r))),
   };
 }
 
@@ -84,7 +87,7 @@ export function renderTable<T>(spec: TableSpec<T>): HTMLElement {
   const isEmpty = (v: Cell) => v === null || v === undefined || v === '';
   const onScreen = spec.columns.filter((c) => !c.exportOnly);
   const cols = spec.hideEmpty && spec.rows.length
-    ? onScreen.filter((c, i) => i === 0 || spec.rows.some((r) => !isEmpty(c.value(r))))
+    ? onScreen.filter((c, i) => i === 0 || c.screenOnly || spec.rows.some((r) => !isEmpty(c.value(r))))
     : onScreen;
   const thead = h('thead', null, h('tr', null, cols.map((c) => h('th', { scope: 'col', class: [c.numeric && 'num', c.cls] }, c.header()))));
   const tbody = h('tbody');

@@ -8,7 +8,10 @@ import { h, replaceChildren } from '../dom';
 import { nm, t } from '../i18n';
 import type { GapReport, InvestmentTarget } from '../api';
 import type { SegmentIndex } from '../model';
-import { inScope } from '../store';
+import { inScope, scopeInput } from '../store';
+import { gql } from '../api';
+import { GapLeadsDocument, type LeadStage } from '../graphql/generated';
+import { session } from '../session';
 import { errorBox, loading } from '../ui/widgets';
 import { downloadBlob } from '../export/csv';
 import { buildBrief, TARGETS_PER_GAP, topGaps, type Brief } from '../brief/model';
@@ -100,6 +103,12 @@ export function createBriefView(ctx: Ctx): View {
         ctx.store.coverage(scope),
         ctx.store.briefFacts(chainId),
       ]);
+      // The pipeline summary: only for a logged-in user (the API answers null otherwise).
+      let leads: Map<string, LeadStage[]> | null = null;
+      if (session()) {
+        const { gapAnalysis } = await gql(GapLeadsDocument, { chain: chainId, scope: scopeInput(scope) });
+        leads = new Map(gapAnalysis.segments.filter((g) => g.leads).map((g) => [g.segment.id, g.leads!.map((l) => l.stage)]));
+      }
       const top = topGaps(report.segments);
       const targets: { segment: string; list: InvestmentTarget[] }[] = await Promise.all(
         top.map(async (g) => ({ segment: g.segment.id, list: await ctx.store.targets(chainId, scope, g.segment.id, TARGETS_PER_GAP) })),
@@ -115,6 +124,7 @@ export function createBriefView(ctx: Ctx): View {
         date: new Date().toISOString().slice(0, 10),
         report, verifiedOnly, minEnterprises: minent,
         targets, roadmap,
+        leads,
         goals: goals.filter((g) => (g.region || g.park ? inScope(coverage, g, ctx.boot.parks) : true)),
         facts: {
           segments: new Map((facts.chain?.segments ?? []).map((s) => [s.id, s])),

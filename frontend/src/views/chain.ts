@@ -9,13 +9,14 @@ import { echarts, paintThen } from '../charts/core';
 import type { EChartsType } from 'echarts/core';
 import { h, replaceChildren } from '../dom';
 import { entCount, nm, num, paren, t } from '../i18n';
-import type { Enterprise, GapReport, Placement, Project, Segment, SegmentGap } from '../api';
+import type { Enterprise, GapReport, InvestmentTarget, Placement, Project, Segment, SegmentGap } from '../api';
 import { segmentStats, shortName, type SegmentIndex } from '../model';
 import { isGap, kindHint, GAP_KINDS, kindLabel, reasonOf, STATUS_STYLES, STATUSES_IN_USE } from '../status';
 import { inScope, type Coverage, type Scope } from '../store';
 import { forView, toHash, type AppState } from '../state';
 import { renderTable, type Column } from '../ui/table';
 import { chip, citations, errorBox, labelled, loading, projectStageLabel, statusChip } from '../ui/widgets';
+import { addLeadColumn, targetPlace } from '../ui/addLead';
 import { balanceColumns, factorsTable, kindChip, panelPolicyColumns, panelTargetColumns, scoreChip } from '../ui/gap';
 import { downloadChartPng } from '../export/png';
 import { fileName } from '../export/csv';
@@ -344,7 +345,9 @@ export function createChainView(ctx: Ctx): View {
           const list = await ctx.store.targets(d.idx.chain.id, d.scope, seg.id, PANEL_TARGETS);
           if (!current()) return;
           replaceChildren(targetsHost, renderTable({
-            id: 'segment-targets', title: () => t('investmentTargets'), columns: panelTargetColumns(), rows: list,
+            id: 'segment-targets', title: () => t('investmentTargets'),
+            columns: [...panelTargetColumns(), addLeadColumn((r: InvestmentTarget) => ({ enterprise: r.enterprise.id, segment: r.segment.id, origin: 'investmentTargets', ...targetPlace(r.host?.park.id, d.scope) }))],
+            rows: list,
             fileParts: scopeParts, rowId: (r) => r.enterprise.id, compact: true, empty: () => t('noTargets'),
           }));
           panel.dataset.targets = 'ready';

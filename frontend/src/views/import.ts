@@ -3,27 +3,25 @@
 // move to another segment) with its evidence, and applies: the same import and review as
 // `chainmap import` and `--apply-review` (docs/import.md), run by the server against the
 // served dataset folder (server/importweb.go). The result shows which segments changed
-// status. Login, when the page has none yet, is a small form here.
+// status. Login is the page's one login (the header's 登录, session.ts); logged out, this
+// view offers the same dialog.
 
 import { h, replaceChildren, type Child } from '../dom';
 import { lang, nm } from '../i18n';
 import { statusChip } from '../ui/widgets';
 import type { Status } from '../status';
+import { csrfToken, session as currentSession, type Session } from '../session';
+import { openLoginDialog, roleLabel } from '../ui/login';
 import {
-  announceSession,
   applyReview,
   discard,
   ImportError,
   importInfo,
-  login,
-  logout,
-  me,
   stagedPage,
   uploadLists,
   type Applied,
   type ImportInfo,
   type ImportReport,
-  type Me,
   type ReviewItem,
   type Staged,
 } from './importApi';
@@ -34,10 +32,7 @@ const TEXT = {
     title: '企业名录导入与挂链审核',
     intro: '上传工商登记导出或规上企业名录（CSV 或 XLSX，可多个文件），系统识别企业、合并重复、定位区县并挂到产业链环节；审核每条挂链（接受、拒绝或改到其他环节）后应用，数据集随即更新。与命令行 chainmap import 相同。',
     loginTitle: '登录后导入（需要“经理”或“管理员”角色）',
-    name: '用户名',
-    password: '密码',
     login: '登录',
-    logout: '退出',
     loggedIn: '已登录：{name}（{role}）',
     forbidden: '你的角色（{role}）不能导入名录；需要经理或管理员。',
     disabled: '此服务器不能导入：{reason}',
@@ -94,10 +89,7 @@ const TEXT = {
     title: 'Import enterprise lists and review their placement',
     intro: 'Upload registry exports or 规上 lists (CSV or XLSX, several files at once). Firms are recognised, merged, located and placed on the chain; review each placement (accept, reject or move to another segment) and apply to update the dataset. The same as chainmap import on the command line.',
     loginTitle: 'Log in to import (role manager or admin)',
-    name: 'Name',
-    password: 'Password',
     login: 'Log in',
-    logout: 'Log out',
     loggedIn: 'Logged in as {name} ({role})',
     forbidden: 'Your role ({role}) may not import lists; a manager or admin may.',
     disabled: 'This server cannot import: {reason}',
@@ -165,7 +157,9 @@ export function createImportView(ctx: Ctx): View {
   const body = h('div', { class: 'import-body' });
   replaceChildren(el, h('h2', { class: 'import-title' }, tx('title')), h('p', { class: 'muted import-intro' }, tx('intro')), sessionBox, body);
 
-  let session: Me | null = null;
+  let session: Session | null = null;
+  /** The session's CSRF token now (session.ts keeps it current after a refresh). */
+  const csrf = () => csrfToken() ?? '';
   let staged: Staged | null = null;
   let rows: ReviewItem[] = [];
   const decisions = new Map<number, { review: string; note: string }>();
@@ -184,68 +178,38 @@ export function createImportView(ctx: Ctx): View {
     await renderSession();
   }
 
-  /** Asks who is logged in (GET /import, then /auth/me for the CSRF token) and renders. */
+  /**
+   * Asks the server whether whoever is logged in may import (GET /import) and renders. A
+   * login or logout rebuilds the whole view (app.ts), so the session is read once here.
+   */
   async function renderSession(): Promise<void> {
+    session = currentSession();
+    if (!session) {
+      replaceChildren(sessionBox, h('div', { class: 'import-login', id: 'import-login' },
+        h('p', null, tx('loginTitle')), ' ',
+        h('button', { type: 'button', class: 'btn btn-primary', id: 'import-login-open', on: { click: () => openLoginDialog() } }, tx('login'))));
+      replaceChildren(body);
+      ctx.ready();
+      return;
+    }
     let info: ImportInfo;
     try {
       info = await importInfo();
-      session = info.role ? await me() : null;
     } catch (e) {
       replaceChildren(body, fail(e));
       ctx.ready();
       return;
     }
-    if (!session) {
-      replaceChildren(sessionBox, loginForm());
-      replaceChildren(body);
-      ctx.ready();
-      return;
-    }
     const s = session;
-    replaceChildren(sessionBox,
-      h('span', { id: 'import-whoami' }, tx('loggedIn', { name: s.name, role: s.role })), ' ',
-      h('button', { type: 'button', class: 'btn btn-small', id: 'import-logout', on: { click: async () => {
-        try {
-          await logout(s.csrfToken);
-        } catch {
-          /* the session is gone either way */
-        }
-        session = null;
-        staged = null;
-        announceSession();
-        await renderSession();
-      } } }, tx('logout')),
-    );
+    replaceChildren(sessionBox, h('span', { id: 'import-whoami', 'data-user': s.name }, tx('loggedIn', { name: s.name, role: roleLabel(s.role) })));
     if (!info.allowed) {
-      replaceChildren(body, h('p', { class: 'form-msg', id: 'import-forbidden' }, tx('forbidden', { role: s.role })));
+      replaceChildren(body, h('p', { class: 'form-msg', id: 'import-forbidden' }, tx('forbidden', { role: roleLabel(s.role) })));
     } else if (!info.enabled) {
       replaceChildren(body, h('p', { class: 'form-msg', id: 'import-disabled' }, tx('disabled', { reason: info.reason ?? '' })));
     } else {
       replaceChildren(body, uploadForm(info.maxFiles ?? 0, info.maxBytes ?? 0));
     }
     ctx.ready();
-  }
-
-  function loginForm(): HTMLElement {
-    const name = h('input', { type: 'text', class: 'input-text', id: 'import-login-name', autocomplete: 'username', maxlength: '64' });
-    const pw = h('input', { type: 'password', class: 'input-text', id: 'import-login-password', autocomplete: 'current-password' });
-    const out = h('div');
-    const form = h('form', { class: 'form-grid import-login', id: 'import-login', on: { submit: async (ev: Event) => {
-      ev.preventDefault();
-      try {
-        await login(name.value.trim(), pw.value);
-        announceSession();
-        await renderSession();
-      } catch (e) {
-        replaceChildren(out, fail(e));
-      }
-    } } },
-    h('h3', null, tx('loginTitle')),
-    h('label', { class: 'field' }, h('span', { class: 'field-label' }, tx('name')), name),
-    h('label', { class: 'field' }, h('span', { class: 'field-label' }, tx('password')), pw),
-    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary', id: 'import-login-submit' }, tx('login'))),
-    out);
-    return form;
   }
 
   function uploadForm(maxFiles: number, maxBytes: number): HTMLElement {
@@ -264,7 +228,7 @@ export function createImportView(ctx: Ctx): View {
       replaceChildren(status, msg(tx('uploading')));
       replaceChildren(result);
       try {
-        staged = await uploadLists(list, sheet.value, mapping.files?.[0] ?? null, session.csrfToken);
+        staged = await uploadLists(list, sheet.value, mapping.files?.[0] ?? null, csrf());
         rows = staged.review;
         decisions.clear();
         acceptPlaced = false;
@@ -346,7 +310,7 @@ export function createImportView(ctx: Ctx): View {
         more,
         h('div', { class: 'form-actions' }, applyBtn,
           h('button', { type: 'button', class: 'btn', id: 'import-discard', on: { click: async () => {
-            if (session && staged) await discard(staged.id, session.csrfToken).catch(() => undefined);
+            if (session && staged) await discard(staged.id, csrf()).catch(() => undefined);
             staged = null;
             await renderSession();
           } } }, tx('discard'))),
@@ -410,7 +374,7 @@ export function createImportView(ctx: Ctx): View {
     ctx.busy();
     replaceChildren(out, msg(tx('applying')));
     try {
-      const res = await applyReview(staged.id, list, acceptPlaced, session.csrfToken);
+      const res = await applyReview(staged.id, list, acceptPlaced, csrf());
       staged = null;
       ctx.store.clear();
       // The staged import is gone: its review is shown, no longer editable.

@@ -1,15 +1,7 @@
-// The server's import endpoints (server/importweb.go) and the session calls the import
-// view needs: who is logged in (/auth/me), a minimal login, and the CSRF token every
-// state-changing request carries in X-CSRF-Token. Plain JSON and multipart over fetch,
-// same origin, cookies included.
-
-import { setCsrfToken } from '../api';
-
-export interface Me {
-  name: string;
-  role: string;
-  csrfToken: string;
-}
+// The server's import endpoints (server/importweb.go). The login, the session and its
+// CSRF token are the page's one session (session.ts); every state-changing request here
+// carries that token in X-CSRF-Token. Plain JSON and multipart over fetch, same origin,
+// cookies included.
 
 /** GET /import: who asks (role '' when nobody is logged in), whether they may import. */
 export interface ImportInfo {
@@ -133,35 +125,6 @@ async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
   return body as T;
 }
 
-/** Who is logged in, or null. */
-export async function me(): Promise<Me | null> {
-  try {
-    const m = await call<Me>('/auth/me');
-    setCsrfToken(m.csrfToken);
-    return m;
-  } catch (e) {
-    if (e instanceof ImportError && e.status === 401) {
-      setCsrfToken('');
-      return null;
-    }
-    throw e;
-  }
-}
-
-export async function login(name: string, password: string): Promise<Me> {
-  const m = await call<Me>('/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name, password }) });
-  setCsrfToken(m.csrfToken);
-  return m;
-}
-
-export async function logout(csrf: string): Promise<unknown> {
-  try {
-    return await call('/auth/logout', { method: 'POST', headers: { 'X-CSRF-Token': csrf } });
-  } finally {
-    setCsrfToken('');
-  }
-}
-
 /** Always answers (200), logged in or not: the app asks it on every load. */
 export function importInfo(): Promise<ImportInfo> {
   return call<ImportInfo>('/import');
@@ -191,9 +154,4 @@ export function applyReview(id: string, decisions: Decision[], acceptPlaced: boo
 
 export function discard(id: string, csrf: string): Promise<unknown> {
   return call(`/import/${encodeURIComponent(id)}`, { method: 'DELETE', headers: { 'X-CSRF-Token': csrf } });
-}
-
-/** Tells the app shell the session changed (it re-checks which views to offer). */
-export function announceSession(): void {
-  window.dispatchEvent(new Event('chainmap:session'));
 }

@@ -7,16 +7,22 @@
 import { echarts, FONT_FAMILY, paintThen, textWidth, TOOLTIP_BASE } from '../charts/core';
 import type { EChartsType } from 'echarts/core';
 import { escapeHtml, h, replaceChildren } from '../dom';
-import { lang, nm, num, paren, t, title as policyTitle } from '../i18n';
+import { lang, nm, num, paren, t, title as policyTitle, type MessageKey } from '../i18n';
 import type { Goal, Policy, Project, RoadmapGap, RoadmapStep } from '../api';
 import { shortName, type SegmentIndex } from '../model';
-import { inScope, type Coverage, type Scope } from '../store';
+import { inScope, scopeInput, type Coverage, type Scope } from '../store';
 import type { AppState } from '../state';
 import { kindLabel, reasonOf, STATUS_STYLES } from '../status';
 import { renderTable, type Column } from '../ui/table';
 import { citeText, errorBox, instrumentLabel, loading, projectStageLabel, statusChip } from '../ui/widgets';
 import { capText, hostName, kindChip, onTrackCell, onTrackText, policyLine } from '../ui/gap';
 import { downloadChartPng } from '../export/png';
+import { addLeadButton, targetPlace } from '../ui/addLead';
+import { gql } from '../api';
+import { GapLeadsDocument, type LeadStage } from '../graphql/generated';
+import { stageSummary } from '../leads';
+import { session } from '../session';
+import { toHash } from '../state';
 import { fileName } from '../export/csv';
 import type { Ctx, View } from './types';
 
@@ -48,6 +54,8 @@ interface Data {
   policies: Policy[];
   /** What the scope covers (the API's scopeCoverage), to tell local projects. */
   coverage: Coverage;
+  /** The pipeline's leads on each gap, by stage (logged in only; null otherwise). */
+  leads: Map<string, LeadStage[]> | null;
 }
 
 export function createRoadmapView(ctx: Ctx): View {
@@ -94,16 +102,20 @@ export function createRoadmapView(ctx: Ctx): View {
     const state = ctx.state();
     try {
       const scope = ctx.scope();
-      const [idx, roadmap, goals, projects, policies, coverage] = await Promise.all([
+      const [idx, roadmap, goals, projects, policies, coverage, gapLeads] = await Promise.all([
         ctx.store.chain(ctx.chainId()),
         ctx.store.roadmap(ctx.chainId(), scope, state.steps ?? DEFAULT_STEPS, 3),
         ctx.store.goals(),
         ctx.store.projects(),
         ctx.store.policies(),
         ctx.store.coverage(scope),
+        session() ? gql(GapLeadsDocument, { chain: ctx.chainId(), scope: scopeInput(scope) }) : null,
       ]);
       if (my !== token) return;
-      data = { idx, scope, steps: roadmap.steps, dataGaps: roadmap.dataGaps, goals, projects, policies, coverage };
+      const leads = gapLeads
+        ? new Map(gapLeads.gapAnalysis.segments.filter((g) => g.leads).map((g) => [g.segment.id, g.leads!.map((l) => l.stage)]))
+        : null;
+      data = { idx, scope, steps: roadmap.steps, dataGaps: roadmap.dataGaps, goals, projects, policies, coverage, leads };
     } catch (err) {
       if (my === token) replaceChildren(body, errorBox(err, () => void load()));
       return;
@@ -255,7 +267,8 @@ export function createRoadmapView(ctx: Ctx): View {
         key: 'targets', header: () => t('topTargetsShort'), cls: 'wrap',
         value: (s) => s.targets.map((x) => `${nm(x.enterprise)} (${num(x.score, 1)})`).join(sep),
         render: (s) => (s.targets.length
-          ? h('ol', { class: 'cell-list' }, s.targets.map((x) => h('li', { 'data-ent': x.enterprise.id }, nm(x.enterprise), h('span', { class: 'muted' }, ` ${num(x.score, 1)}`))))
+          ? h('ol', { class: 'cell-list' }, s.targets.map((x) => h('li', { 'data-ent': x.enterprise.id }, nm(x.enterprise), h('span', { class: 'muted' }, ` ${num(x.score, 1)}`),
+              addLeadButton({ enterprise: x.enterprise.id, segment: x.segment.id, origin: 'roadmap', ...targetPlace((x.host ?? s.host)?.park.id, d.scope) }))))
           : h('span', { class: 'muted' }, t('noTargets'))),
       },
       { key: 'host', header: () => t('hostPark'), value: (s) => hostName(s.host), cls: 'wrap' },
@@ -275,6 +288,20 @@ export function createRoadmapView(ctx: Ctx): View {
       { key: 'after', header: () => t('dependsOn'), value: (s) => s.after.map((a) => segName(a.id)).join('、'), cls: 'wrap' },
       { key: 'reason', header: () => t('reason'), value: (s) => reasonOf(s.gap), cls: 'wrap long' },
     ];
+    // Logged in: each step's leads by stage, linked to the board filtered by the segment.
+    if (d.leads) {
+      const leads = d.leads;
+      const summary = (s: RoadmapStep) => stageSummary(leads.get(s.gap.segment.id) ?? [], (x) => t(`leadStage.${x}` as MessageKey));
+      stepCols.splice(2, 0, {
+        key: 'leads', header: () => t('view.leads'), cls: 'wrap', value: summary,
+        render: (s) => {
+          const text = summary(s);
+          return text
+            ? h('a', { class: 'step-leads', href: toHash({ view: 'leads', lang: ctx.state().lang, chain: ctx.chainId(), segment: s.gap.segment.id }) }, text)
+            : h('span', { class: 'muted' }, '—');
+        },
+      });
+    }
 
     const dataGapCols: Column<RoadmapGap>[] = [
       { key: 'gap', header: () => t('gap'), value: (g) => segName(g.segment.id), cls: 'wrap title' },

@@ -19,6 +19,7 @@ import { factorsTable, hostName, hostPoint, kindChip, scoreChip, targetColumns }
 import { downloadChartPng } from '../export/png';
 import { fileName } from '../export/csv';
 import { chinaBase } from './mapShared';
+import { addLeadColumn, targetPlace } from '../ui/addLead';
 import type { Ctx, View } from './types';
 
 // One colour and one line pattern per host park (the pattern is the second cue).
@@ -402,6 +403,7 @@ export function createTargetsView(ctx: Ctx): View {
       { key: 'rank', header: () => '#', value: (r) => r.rank, numeric: true },
       ...base.map((c) => ({ ...c, value: (r: Row) => c.value(r.target), render: c.render ? (r: Row) => c.render!(r.target) : undefined })),
       { key: 'province', header: () => t('province'), value: (r) => nm(ctx.boot.regions.province(r.target.enterprise.region.id)) },
+      addLeadColumn((r: Row) => ({ enterprise: r.target.enterprise.id, segment: r.target.segment.id, origin: 'investmentTargets', ...targetPlace(r.target.host?.park.id, d.scope) })),
     ];
     replaceChildren(tableHost, renderTable({
       id: 'targets', title: () => t('targetList'), columns: cols, rows,
