@@ -81,7 +81,11 @@ func TestNoNPlusOne(t *testing.T) {
 			t.Errorf("%s: %d store calls for the nested query, more than %d", dir, n, bound)
 		}
 	}
-	if calls["../testdata/minimal"] != calls["../data/zhengzhou-aluminium"] {
+	// The bundled dataset has about ten times the rows of the small one: an N+1 would add
+	// a call per row (dozens). A busy machine can still split one level's batch (the
+	// loaders collect keys for 2 ms) in every one of the five runs, which adds a call or
+	// two, not dozens: CI failed once on 9 against 10.
+	if d := calls["../data/zhengzhou-aluminium"] - calls["../testdata/minimal"]; d > 2 {
 		t.Errorf("store calls grow with the data: %v", calls)
 	}
 }
