@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { kpiChartOption, kpiHeader, kpiSheet, type KpiReport, type KpiRow } from './kpi';
+import { KPI_COLUMNS, kpiChartOption, kpiHeader, kpiSheet, kpiTableText, type KpiReport, type KpiRow } from './kpi';
 
 const stages = ['CLUE', 'CONTACT', 'VISIT', 'NEGOTIATION', 'SIGNED', 'REGISTERED', 'CONSTRUCTION', 'PRODUCTION'] as const;
 
@@ -92,5 +92,25 @@ describe('kpiChartOption', () => {
   test('a grouped answer (rows per period and group) or an empty one gives no chart', () => {
     expect(kpiChartOption(report([row('2026-01', { group: 'p1' }), row('2026-01', { group: 'p2' })], 'PARK'), labels)).toBeNull();
     expect(kpiChartOption(report([]), labels)).toBeNull();
+  });
+});
+
+describe('kpiTableText (the page\'s and the brief\'s KPI table)', () => {
+  test('period, then the figure columns; a rate as a percentage, an undefined one as —', () => {
+    const k = kpiTableText(report([row('2026-Q1', { signed: 3, performanceRate: 0.6, startRate: null })]));
+    expect(k.header.length).toBe(1 + KPI_COLUMNS.length);
+    expect(k.rows.length).toBe(1);
+    const at = (key: string) => k.rows[0]![1 + KPI_COLUMNS.findIndex(([c]) => c === key)];
+    expect(k.rows[0]![0]).toBe('2026-Q1');
+    expect(at('signed')).toBe('3');
+    expect(at('performanceRate')).toMatch(/^60(\.0)?%$/);
+    expect(at('startRate')).toBe('—');
+    expect(at('flagged')).toBe('1');
+  });
+
+  test('a grouped answer gets a group column, named by the caller', () => {
+    const k = kpiTableText(report([row('2026-Q1', { group: 'p1' }), row('2026-Q1', { group: '' })], 'PARK'), (id) => (id ? `园区${id}` : '—'));
+    expect(k.header.length).toBe(2 + KPI_COLUMNS.length);
+    expect(k.rows.map((r) => r[1])).toEqual(['园区p1', '—']);
   });
 });

@@ -5,6 +5,7 @@
 import type { Sheet } from './export/xlsx';
 import type { Cell } from './export/csv';
 import type { PipelineKpIsQuery } from './graphql/generated';
+import { num, t, type MessageKey } from './i18n';
 import { ACTIVE_STAGES, STAGE_ZH } from './leads';
 
 export type KpiReport = PipelineKpIsQuery['pipelineKPIs'];
@@ -82,5 +83,39 @@ export function kpiChartOption(rep: KpiReport, l: KpiChartLabels): Record<string
         data: rep.rows.map((r) => r.fundingRate), itemStyle: { color: '#cc79a7' }, tooltip: { valueFormatter: pct },
       },
     ],
+  };
+}
+
+/** A rate as the tables print it: a percentage with one decimal, or — when the API leaves it undefined. */
+export const kpiPct = (v: number | null) => (v === null ? '—' : `${num(v * 100, 1)}%`);
+
+/**
+ * The KPI table's figure columns, each its key in pipelineKPIs (the API's formulas name
+ * them) and the figure as printed: the page's table and the brief's both use these.
+ */
+export const KPI_COLUMNS: readonly (readonly [string, (r: KpiRow) => string])[] = [
+  ['leadsCreated', (r) => String(r.leadsCreated)],
+  ['signed', (r) => String(r.signed)],
+  ['registered', (r) => String(r.registered)],
+  ['started', (r) => String(r.started)],
+  ['producing', (r) => String(r.producing)],
+  ['contracted', (r) => num(r.contracted)],
+  ['paidIn', (r) => num(r.paidIn)],
+  ['signedToDate', (r) => String(r.signedToDate)],
+  ['performanceRate', (r) => kpiPct(r.performanceRate)],
+  ['startRate', (r) => kpiPct(r.startRate)],
+  ['fundingRate', (r) => kpiPct(r.fundingRate)],
+  ['flagged', (r) => String(r.flagged)],
+];
+
+/**
+ * The KPI table as text: the header (period, the group when grouped, then KPI_COLUMNS) and
+ * one row per answer row, the group named by groupName.
+ */
+export function kpiTableText(rep: KpiReport, groupName: (id: string) => string = (id) => id || '—'): { header: string[]; rows: string[][] } {
+  const grouped = rep.groupBy !== 'NONE';
+  return {
+    header: [t('kpi.col.period'), ...(grouped ? [t(`kpi.group.${rep.groupBy}` as MessageKey)] : []), ...KPI_COLUMNS.map(([k]) => t(`kpi.col.${k}` as MessageKey) || k)],
+    rows: rep.rows.map((r) => [r.period, ...(grouped ? [groupName(r.group)] : []), ...KPI_COLUMNS.map(([, v]) => v(r))]),
   };
 }

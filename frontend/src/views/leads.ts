@@ -48,7 +48,7 @@ import {
 } from '../graphql/generated';
 import { lang, nm, num, t, type MessageKey } from '../i18n';
 import { ACTIVE_STAGES, allowedMoves, chinaToday, CLOSE_REASONS, FOLLOW_UP_KINDS, formulaFor, LEAD_STAGES, needsApproval, needsReason, stageGroup, today } from '../leads';
-import { kpiChartOption, kpiSheet, type KpiReport } from '../kpi';
+import { KPI_COLUMNS, kpiChartOption, kpiSheet, type KpiReport } from '../kpi';
 import { shortName, type SegmentIndex } from '../model';
 import { canCreate, canEdit, canManage, CSRF_HEADER, csrfToken, session } from '../session';
 import type { AppState } from '../state';
@@ -782,22 +782,7 @@ export function createLeadsView(ctx: Ctx): View {
   }
 
   function kpiTable(rep: PipelineKpIsQuery['pipelineKPIs']): HTMLElement {
-    type Row = PipelineKpIsQuery['pipelineKPIs']['rows'][number];
-    const pct = (v: number | null) => (v === null ? '—' : `${num(v * 100, 1)}%`);
-    const cols: [string, (r: Row) => string | number][] = [
-      ['leadsCreated', (r) => r.leadsCreated],
-      ['signed', (r) => r.signed],
-      ['registered', (r) => r.registered],
-      ['started', (r) => r.started],
-      ['producing', (r) => r.producing],
-      ['contracted', (r) => num(r.contracted)],
-      ['paidIn', (r) => num(r.paidIn)],
-      ['signedToDate', (r) => r.signedToDate],
-      ['performanceRate', (r) => pct(r.performanceRate)],
-      ['startRate', (r) => pct(r.startRate)],
-      ['fundingRate', (r) => pct(r.fundingRate)],
-      ['flagged', (r) => r.flagged],
-    ];
+    const cols = KPI_COLUMNS;
     const head = (key: string) => {
       const f = formulaFor(rep.formulas, key);
       return h('th', { 'data-k': key, title: f ? f.formula : undefined, class: 'num' }, t(`kpi.col.${key}` as MessageKey) || key, f ? h('sup', { class: 'muted' }, `${rep.formulas.indexOf(f) + 1}`) : null);
