@@ -605,6 +605,27 @@ describe('leads', () => {
     await z.waitForSelector('#lead-kpis[data-state="ready"] #kpi-chart');
   });
 
+  test('the brief, made while logged in, holds this year\'s KPIs by quarter: the API\'s figures as the page prints them', async () => {
+    const z = (await as('zhao')).page;
+    await goto(z, '#/brief', 'brief');
+    await z.waitForSelector('#brief-kpis-table');
+    const chain = await z.evaluate(() => new URLSearchParams(location.hash.split('?')[1]).get('chain'));
+    const to = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    const { pipelineKPIs } = await apiData(z, `query($f: String!, $t: String!, $l: LeadFilter) {
+      pipelineKPIs(period: QUARTER, groupBy: NONE, from: $f, to: $t, filter: $l) { rows { period signed started } formulas { formula } } }`,
+    { f: `${to.slice(0, 4)}-01-01`, t: to, l: { chain } });
+    const table = await z.$$eval('#brief-kpis-table tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+    const [header, ...rows] = table;
+    assert.deepEqual(rows.map((r) => r[0]), pipelineKPIs.rows.map((r) => r.period));
+    const signed = header.indexOf('签约');
+    const started = header.indexOf('开工');
+    assert.ok(signed > 0 && started > 0, header.join(' | '));
+    assert.deepEqual(rows.map((r) => [Number(r[signed]), Number(r[started])]), pipelineKPIs.rows.map((r) => [r.signed, r.started]));
+    assert.ok(pipelineKPIs.rows.reduce((a, r) => a + r.signed, 0) >= 1, 'the approved signing counts');
+    const caption = await z.textContent('#brief-kpis-table + .brief-caption');
+    for (const f of pipelineKPIs.formulas) assert.ok(caption.includes(f.formula), f.formula);
+  });
+
   test('separation of duties: a manager\'s own request offers him no approve, only withdraw', async () => {
     const z = (await as('zhao')).page;
     const { createLead } = await apiData(z, 'mutation($i: CreateLeadInput!) { createLead(input: $i) { id version } }', {
