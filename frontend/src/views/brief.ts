@@ -111,12 +111,20 @@ export function createBriefView(ctx: Ctx): View {
       if (session()) {
         const to = chinaToday();
         const from = `${to.slice(0, 4)}-01-01`;
-        const [{ gapAnalysis }, { pipelineKPIs }] = await Promise.all([
+        // The KPIs are an extra: a server that keeps no leads (or a session that just ended)
+        // leaves them out of the brief rather than failing it.
+        const [{ gapAnalysis }, kpiReport] = await Promise.all([
           gql(GapLeadsDocument, { chain: chainId, scope: scopeInput(scope) }),
-          gql(PipelineKpIsDocument, { period: 'QUARTER', groupBy: 'NONE', from, to, filter: { chain: chainId } }),
+          gql(PipelineKpIsDocument, { period: 'QUARTER', groupBy: 'NONE', from, to, filter: { chain: chainId } }).then(
+            (r) => r.pipelineKPIs,
+            (err: unknown) => {
+              console.warn('brief: KPIs', err);
+              return null;
+            },
+          ),
         ]);
         leads = new Map(gapAnalysis.segments.filter((g) => g.leads).map((g) => [g.segment.id, g.leads!.map((l) => l.stage)]));
-        kpis = { from, to, report: pipelineKPIs };
+        kpis = kpiReport ? { from, to, report: kpiReport } : null;
       }
       const top = topGaps(report.segments);
       const targets: { segment: string; list: InvestmentTarget[] }[] = await Promise.all(
