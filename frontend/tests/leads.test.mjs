@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launch, newPage, waitReady } from './browser.mjs';
 import { compressPng } from './png.mjs';
+import { xlsxRows } from './zip.mjs';
 
 const BASE = (process.env.CHAINMAP_URL || '').replace(/\/+$/, '');
 const PASSWORD = process.env.CHAINMAP_TEST_PASSWORD || '';
@@ -538,6 +539,91 @@ describe('leads', () => {
     const lines = csv.text.replace(/^\uFEFF/, '').trim().split(/\r?\n/).map((l) => l.split(','));
     const col = lines[0].indexOf('signed');
     assert.deepEqual(lines.slice(1).map((l) => [l[0], Number(l[col])]), rows);
+  });
+
+  test('the KPI Excel file holds the CSV\'s columns and the API\'s figures, cell for cell', async () => {
+    const z = (await as('zhao')).page;
+    await goto(z, '#/leads');
+    await z.waitForSelector('#lead-kpis[data-state="ready"]');
+    await z.selectOption('#kpi-period', 'QUARTER');
+    await z.waitForSelector('#lead-kpis[data-state="ready"] #kpi-table tr[data-period$="-Q1"]');
+    const vars = {
+      p: await z.inputValue('#kpi-period'), g: await z.inputValue('#kpi-group'), f: await z.inputValue('#kpi-from'), t: await z.inputValue('#kpi-to'),
+      l: { chain: await z.evaluate(() => new URLSearchParams(location.hash.split('?')[1]).get('chain')) },
+    };
+    const { pipelineKPIs } = await apiData(z, `query($p: KPIPeriod!, $g: KPIGroup, $f: String!, $t: String!, $l: LeadFilter) {
+      pipelineKPIs(period: $p, groupBy: $g, from: $f, to: $t, filter: $l) { rows { period start last group signed started contracted paidIn performanceRate fundingRate flagged
+        conversion { from rate } daysInStage { stage median } } } }`, vars);
+    assert.ok(pipelineKPIs.rows.reduce((a, r) => a + r.signed, 0) >= 1, 'the approved signing counts');
+    // The chart draws the same answer: per period signed and started bars, 履约率 and 资金到位率 lines.
+    const chart = await z.evaluate(() => {
+      const o = window.__chainmap.getInstanceByDom(document.querySelector('#kpi-chart')).getOption();
+      return { x: o.xAxis[0].data, series: o.series.map((s) => ({ id: s.id, type: s.type, data: s.data })) };
+    });
+    assert.deepEqual(chart.x, pipelineKPIs.rows.map((r) => r.period));
+    assert.deepEqual(chart.series, [
+      { id: 'signed', type: 'bar', data: pipelineKPIs.rows.map((r) => r.signed) },
+      { id: 'started', type: 'bar', data: pipelineKPIs.rows.map((r) => r.started) },
+      { id: 'performanceRate', type: 'line', data: pipelineKPIs.rows.map((r) => r.performanceRate) },
+      { id: 'fundingRate', type: 'line', data: pipelineKPIs.rows.map((r) => r.fundingRate) },
+    ]);
+    const [dl] = await Promise.all([z.waitForEvent('download'), z.click('#kpi-xlsx')]);
+    assert.match(dl.suggestedFilename(), /kpis.*\.xlsx$/);
+    const [header, ...rows] = xlsxRows(readFileSync(await dl.path()));
+    // The same columns as GET /export/kpis.csv, and in each cell the same value.
+    const csv = await z.evaluate(async () => (await fetch(document.querySelector('#kpi-csv').getAttribute('href'))).text());
+    const [csvHeader, ...csvRows] = csv.replace(/^\uFEFF/, '').trim().split(/\r?\n/).map((l) => l.split(','));
+    assert.deepEqual(header, csvHeader);
+    assert.equal(rows.length, csvRows.length);
+    rows.forEach((r, i) => csvHeader.forEach((name, j) => {
+      const x = r[j] ?? '';
+      const c = csvRows[i][j];
+      if (typeof x === 'number') assert.equal(x, Number(c), `${name} of ${r[0]}`);
+      else assert.equal(x, c, `${name} of ${r[0]}`);
+    }));
+    // … which are pipelineKPIs's figures (an undefined rate is an empty cell, not 0).
+    assert.equal(rows.length, pipelineKPIs.rows.length);
+    const at = (name) => header.indexOf(name);
+    pipelineKPIs.rows.forEach((k, i) => {
+      const r = rows[i];
+      assert.deepEqual([r[0], r[1], r[2]], [k.period, k.start, k.last]);
+      assert.equal(r[at('signed')], k.signed, k.period);
+      assert.equal(r[at('started')], k.started, k.period);
+      assert.equal(r[at('contracted (亿元)')], k.contracted, k.period);
+      assert.equal(r[at('paidIn (亿元)')], k.paidIn, k.period);
+      assert.equal(r[at('履约率')] ?? null, k.performanceRate, k.period);
+      assert.equal(r[at('资金到位率')] ?? null, k.fundingRate, k.period);
+      assert.equal(r[at('flagged')], k.flagged, k.period);
+      assert.equal(r[at('conversion 签约')] ?? null, k.conversion.find((c) => c.from === 'SIGNED').rate, k.period);
+      assert.equal(r[at('median days 线索')] ?? null, k.daysInStage.find((d) => d.stage === 'CLUE').median, k.period);
+    });
+    // Grouped, the rates of the groups cannot be added up: no chart, a note instead; the table stays.
+    await z.selectOption('#kpi-group', 'PARK');
+    await z.waitForSelector('#lead-kpis[data-state="ready"] #kpi-chart-none');
+    assert.equal(await z.$('#kpi-chart'), null);
+    await z.selectOption('#kpi-group', 'NONE');
+    await z.waitForSelector('#lead-kpis[data-state="ready"] #kpi-chart');
+  });
+
+  test('the brief, made while logged in, holds this year\'s KPIs by quarter: the API\'s figures as the page prints them', async () => {
+    const z = (await as('zhao')).page;
+    await goto(z, '#/brief', 'brief');
+    await z.waitForSelector('#brief-kpis-table');
+    const chain = await z.evaluate(() => new URLSearchParams(location.hash.split('?')[1]).get('chain'));
+    const to = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    const { pipelineKPIs } = await apiData(z, `query($f: String!, $t: String!, $l: LeadFilter) {
+      pipelineKPIs(period: QUARTER, groupBy: NONE, from: $f, to: $t, filter: $l) { rows { period signed started } formulas { formula } } }`,
+    { f: `${to.slice(0, 4)}-01-01`, t: to, l: { chain } });
+    const table = await z.$$eval('#brief-kpis-table tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+    const [header, ...rows] = table;
+    assert.deepEqual(rows.map((r) => r[0]), pipelineKPIs.rows.map((r) => r.period));
+    const signed = header.indexOf('签约');
+    const started = header.indexOf('开工');
+    assert.ok(signed > 0 && started > 0, header.join(' | '));
+    assert.deepEqual(rows.map((r) => [Number(r[signed]), Number(r[started])]), pipelineKPIs.rows.map((r) => [r.signed, r.started]));
+    assert.ok(pipelineKPIs.rows.reduce((a, r) => a + r.signed, 0) >= 1, 'the approved signing counts');
+    const caption = await z.textContent('#brief-kpis-table + .brief-caption');
+    for (const f of pipelineKPIs.formulas) assert.ok(caption.includes(f.formula), f.formula);
   });
 
   test('separation of duties: a manager\'s own request offers him no approve, only withdraw', async () => {

@@ -40,3 +40,37 @@ export function unzip(buf) {
   }
   return out;
 }
+
+const unescapeXml = (s) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+
+/**
+ * The first sheet of an XLSX as rows of cells (strings, numbers, or null where a row has no
+ * cell): shared strings, inline strings and numbers only; a formula cell is refused, since
+ * the exports write none.
+ */
+export function xlsxRows(buf) {
+  const parts = unzip(buf);
+  const sheet = parts.get('xl/worksheets/sheet1.xml');
+  if (!sheet) throw new Error('xlsx: no xl/worksheets/sheet1.xml');
+  const shared = [...(parts.get('xl/sharedStrings.xml')?.toString('utf8') ?? '').matchAll(/<si>([\s\S]*?)<\/si>/g)]
+    .map((m) => [...m[1].matchAll(/<t(?: [^>]*)?>([\s\S]*?)<\/t>/g)].map((t) => unescapeXml(t[1])).join(''));
+  const col = (ref) => [...ref.replace(/\d+$/, '')].reduce((n, ch) => n * 26 + ch.charCodeAt(0) - 64, 0) - 1;
+  const rows = [];
+  for (const [, body] of sheet.toString('utf8').matchAll(/<row\b[^>]*>([\s\S]*?)<\/row>/g)) {
+    const row = [];
+    for (const [, attrs, inner = ''] of body.matchAll(/<c\b([^>]*?)(?:\/>|>([\s\S]*?)<\/c>)/g)) {
+      const i = col(/\br="([A-Z]+\d+)"/.exec(attrs)[1]);
+      while (row.length < i) row.push(null);
+      if (/<f[\s>]/.test(inner)) throw new Error(`xlsx: a formula in ${attrs}`);
+      const type = /\bt="(\w+)"/.exec(attrs)?.[1];
+      const v = /<v>([\s\S]*?)<\/v>/.exec(inner)?.[1];
+      if (type === 's') row.push(shared[Number(v)]);
+      else if (type === 'inlineStr') row.push(unescapeXml(/<t(?: [^>]*)?>([\s\S]*?)<\/t>/.exec(inner)?.[1] ?? ''));
+      else if (type === 'str') row.push(v === undefined ? null : unescapeXml(v));
+      else if (type === 'b') row.push(v === '1');
+      else row.push(v === undefined ? null : Number(v));
+    }
+    rows.push(row);
+  }
+  return rows;
+}

@@ -10,6 +10,7 @@ import type { Dataset, GapReport, Goal, InvestmentTarget, Policy, Roadmap, Segme
 import { STAGES } from '../api';
 import type { BriefFactsQuery, LeadStage } from '../graphql/generated';
 import { LEAD_STAGES } from '../leads';
+import { kpiTableText, type KpiReport } from '../kpi';
 import { isGap, kindLabel, rankedGaps, reasonOf, STATUS_STYLES } from '../status';
 import { capText, hostName, onTrackText } from '../ui/gap';
 import { instrumentLabel } from '../ui/widgets';
@@ -54,6 +55,8 @@ export interface BriefInput {
   facts: { segments: Map<string, Facts>; policies: Map<string, string>; goals: Map<string, string> };
   /** The pipeline's leads on each segment, by stage (only when logged in; absent otherwise). */
   leads?: Map<string, readonly LeadStage[]> | null;
+  /** This year's KPIs (pipelineKPIs by quarter, from the first of the year to today; only when logged in). */
+  kpis?: { from: string; to: string; report: KpiReport } | null;
 }
 
 /**
@@ -249,6 +252,20 @@ export function buildBrief(inp: BriefInput): Brief {
       rows: rows.map((x) => [segName(x.segment), ...x.counts.map(String), String(x.total)]),
       numeric: LEAD_STAGES.map((_, i) => i + 1).concat([LEAD_STAGES.length + 1]),
       caption: t('brief.leadsCaption'),
+    });
+  }
+
+  // 7 (cont.). This year's KPIs: the 招商线索 page's table (kpiTableText), only while logged in.
+  if (inp.kpis) {
+    const k = kpiTableText(inp.kpis.report);
+    H(2, t('brief.h.kpis'), 'brief-kpis');
+    blocks.push({
+      kind: 'table', id: 'brief-kpis-table', header: k.header, rows: k.rows,
+      numeric: k.header.map((_, i) => i).slice(1),
+      caption: t('brief.kpisCaption', {
+        from: inp.kpis.from, to: inp.kpis.to,
+        formulas: inp.kpis.report.formulas.map((f) => `${f.name}：${f.formula}`).join('；'),
+      }),
     });
   }
 

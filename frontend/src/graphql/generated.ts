@@ -501,7 +501,7 @@ export type PipelineKpIsQueryVariables = Exact<{
 }>;
 
 
-export type PipelineKpIsQuery = { pipelineKPIs: { period: KpiPeriod, groupBy: KpiGroup, rows: Array<{ period: string, start: string, last: string, group: string, leadsCreated: number, signed: number, registered: number, started: number, producing: number, contracted: number, paidIn: number, signedToDate: number, honoured: number, performanceRate: number | null, awaitingStart: number, startRate: number | null, contractedToDate: number, paidInToDate: number, fundingRate: number | null, flagged: number }>, formulas: Array<{ name: string, formula: string }> } };
+export type PipelineKpIsQuery = { pipelineKPIs: { period: KpiPeriod, groupBy: KpiGroup, rows: Array<{ period: string, start: string, last: string, group: string, leadsCreated: number, signed: number, registered: number, started: number, producing: number, contracted: number, paidIn: number, signedToDate: number, honoured: number, performanceRate: number | null, awaitingStart: number, startRate: number | null, contractedToDate: number, paidInToDate: number, fundingRate: number | null, flagged: number, flaggedLeads: Array<string>, capacity: Array<{ unit: string, value: number }>, conversion: Array<{ from: LeadStage, rate: number | null }>, daysInStage: Array<{ stage: LeadStage, median: number | null }> }>, formulas: Array<{ name: string, formula: string }> } };
 
 export type EvidenceKindsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -2083,6 +2083,19 @@ export const PipelineKpIsDocument = new TypedDocumentString(`
       paidInToDate
       fundingRate
       flagged
+      flaggedLeads
+      capacity {
+        unit
+        value
+      }
+      conversion {
+        from
+        rate
+      }
+      daysInStage {
+        stage
+        median
+      }
     }
     formulas {
       name

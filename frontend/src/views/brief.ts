@@ -10,7 +10,9 @@ import type { GapReport, InvestmentTarget } from '../api';
 import type { SegmentIndex } from '../model';
 import { inScope, scopeInput } from '../store';
 import { gql } from '../api';
-import { GapLeadsDocument, type LeadStage } from '../graphql/generated';
+import { GapLeadsDocument, PipelineKpIsDocument, type LeadStage } from '../graphql/generated';
+import type { KpiReport } from '../kpi';
+import { chinaToday } from '../leads';
 import { session } from '../session';
 import { errorBox, loading } from '../ui/widgets';
 import { downloadBlob } from '../export/csv';
@@ -105,9 +107,24 @@ export function createBriefView(ctx: Ctx): View {
       ]);
       // The pipeline summary: only for a logged-in user (the API answers null otherwise).
       let leads: Map<string, LeadStage[]> | null = null;
+      let kpis: { from: string; to: string; report: KpiReport } | null = null;
       if (session()) {
-        const { gapAnalysis } = await gql(GapLeadsDocument, { chain: chainId, scope: scopeInput(scope) });
+        const to = chinaToday();
+        const from = `${to.slice(0, 4)}-01-01`;
+        // The KPIs are an extra: a server that keeps no leads (or a session that just ended)
+        // leaves them out of the brief rather than failing it.
+        const [{ gapAnalysis }, kpiReport] = await Promise.all([
+          gql(GapLeadsDocument, { chain: chainId, scope: scopeInput(scope) }),
+          gql(PipelineKpIsDocument, { period: 'QUARTER', groupBy: 'NONE', from, to, filter: { chain: chainId } }).then(
+            (r) => r.pipelineKPIs,
+            (err: unknown) => {
+              console.warn('brief: KPIs', err);
+              return null;
+            },
+          ),
+        ]);
         leads = new Map(gapAnalysis.segments.filter((g) => g.leads).map((g) => [g.segment.id, g.leads!.map((l) => l.stage)]));
+        kpis = kpiReport ? { from, to, report: kpiReport } : null;
       }
       const top = topGaps(report.segments);
       const targets: { segment: string; list: InvestmentTarget[] }[] = await Promise.all(
@@ -125,6 +142,7 @@ export function createBriefView(ctx: Ctx): View {
         report, verifiedOnly, minEnterprises: minent,
         targets, roadmap,
         leads,
+        kpis,
         goals: goals.filter((g) => (g.region || g.park ? inScope(coverage, g, ctx.boot.parks) : true)),
         facts: {
           segments: new Map((facts.chain?.segments ?? []).map((s) => [s.id, s])),

@@ -10,6 +10,7 @@
 
 import type { EChartsType } from 'echarts/core';
 import { ApiError, gql } from '../api';
+import { downloadBlob, fileName } from '../export/csv';
 import { escapeHtml, h, replaceChildren } from '../dom';
 import {
   AddFollowUpDocument,
@@ -47,6 +48,7 @@ import {
 } from '../graphql/generated';
 import { lang, nm, num, t, type MessageKey } from '../i18n';
 import { ACTIVE_STAGES, allowedMoves, chinaToday, CLOSE_REASONS, FOLLOW_UP_KINDS, formulaFor, LEAD_STAGES, needsApproval, needsReason, stageGroup, today } from '../leads';
+import { KPI_COLUMNS, kpiChartOption, kpiSheet, type KpiReport } from '../kpi';
 import { shortName, type SegmentIndex } from '../model';
 import { canCreate, canEdit, canManage, CSRF_HEADER, csrfToken, session } from '../session';
 import type { AppState } from '../state';
@@ -113,6 +115,7 @@ export function createLeadsView(ctx: Ctx): View {
   const el = h('div', { class: 'view view-leads' });
   let token = 0;
   let funnel: EChartsType | null = null;
+  let kpiChart: EChartsType | null = null;
   let leads: Lead[] = [];
   let report: Report | null = null;
   let idx: SegmentIndex | null = null;
@@ -137,6 +140,8 @@ export function createLeadsView(ctx: Ctx): View {
   function disposeChart(): void {
     funnel?.dispose();
     funnel = null;
+    kpiChart?.dispose();
+    kpiChart = null;
   }
 
   // ---- Not logged in -----------------------------------------------------------------------
@@ -701,11 +706,24 @@ export function createLeadsView(ctx: Ctx): View {
     const from = h('input', { type: 'date', class: 'input-text', id: 'kpi-from', value: `${now.slice(0, 4)}-01-01`, max: now });
     const to = h('input', { type: 'date', class: 'input-text', id: 'kpi-to', value: now });
     const csv = h('a', { class: 'btn btn-small', id: 'kpi-csv', download: 'chainmap-kpis.csv' }, t('kpi.csv'));
+    // The Excel file holds the answer on screen (the CSV's columns, kpiSheet), so it needs no second request.
+    let shown: KpiReport | null = null;
+    const xlsx = h('button', { type: 'button', class: 'btn btn-small', id: 'kpi-xlsx', disabled: true, on: { click: async () => {
+      if (!shown) return;
+      const rep = shown;
+      xlsx.disabled = true;
+      try {
+        const { toXlsx } = await import('../export/xlsx');
+        downloadBlob(await toXlsx([kpiSheet(rep, t('kpi.title'))]), fileName(['kpis', rep.period.toLowerCase()], 'xlsx'));
+      } finally {
+        xlsx.disabled = false;
+      }
+    } } }, t('kpi.xlsx'));
     const host = h('div', { id: 'kpi-host' }, loading());
     const section = h('section', { class: 'card kpi-block', id: 'lead-kpis', 'data-state': 'loading' },
       h('h3', null, t('kpi.title')),
       h('div', { class: 'toolbar' },
-        field(t('kpi.period'), period), field(t('kpi.group'), group), field(t('kpi.from'), from), field(t('kpi.to'), to), csv),
+        field(t('kpi.period'), period), field(t('kpi.group'), group), field(t('kpi.from'), from), field(t('kpi.to'), to), csv, xlsx),
       host);
     let my = 0;
     const load = async () => {
@@ -714,6 +732,8 @@ export function createLeadsView(ctx: Ctx): View {
       const vars = { period: period.value as KpiPeriod, groupBy: group.value as KpiGroup, from: from.value, to: to.value, filter: { chain } };
       csv.href = `/export/kpis.csv?${new URLSearchParams({ period: vars.period.toLowerCase(), groupBy: vars.groupBy.toLowerCase(), from: vars.from, to: vars.to, chain })}`;
       section.dataset.state = 'loading';
+      shown = null;
+      xlsx.disabled = true;
       replaceChildren(host, loading());
       let rep: PipelineKpIsQuery['pipelineKPIs'];
       try {
@@ -724,7 +744,25 @@ export function createLeadsView(ctx: Ctx): View {
         return;
       }
       if (n !== my) return;
-      replaceChildren(host, kpiTable(rep));
+      const option = kpiChartOption(rep, {
+        signed: t('kpi.col.signed'), started: t('kpi.col.started'), performanceRate: t('kpi.col.performanceRate'),
+        fundingRate: t('kpi.col.fundingRate'), count: t('kpi.chartCount'), rate: t('kpi.chartRate'),
+      });
+      const chartEl = h('div', { id: 'kpi-chart', class: 'chart kpi-chart', role: 'img', 'aria-label': t('kpi.chart') });
+      kpiChart?.dispose();
+      kpiChart = null;
+      replaceChildren(host,
+        option ? h('div', { class: 'chart-wrap kpi-chart-wrap' }, chartEl) : h('p', { class: 'muted small', id: 'kpi-chart-none' }, t('kpi.chartGrouped')),
+        kpiTable(rep));
+      if (option) {
+        // ECharts' bar and line parts are a chunk of their own, fetched with the first chart.
+        const { echarts } = await import('../charts/kpi');
+        if (n !== my || !chartEl.isConnected) return;
+        kpiChart = echarts.init(chartEl, null, { renderer: 'svg' });
+        kpiChart.setOption(option);
+      }
+      shown = rep;
+      xlsx.disabled = false;
       section.dataset.state = 'ready';
     };
     for (const c of [period, group, from, to]) c.addEventListener('change', () => void load());
@@ -744,22 +782,7 @@ export function createLeadsView(ctx: Ctx): View {
   }
 
   function kpiTable(rep: PipelineKpIsQuery['pipelineKPIs']): HTMLElement {
-    type Row = PipelineKpIsQuery['pipelineKPIs']['rows'][number];
-    const pct = (v: number | null) => (v === null ? '—' : `${num(v * 100, 1)}%`);
-    const cols: [string, (r: Row) => string | number][] = [
-      ['leadsCreated', (r) => r.leadsCreated],
-      ['signed', (r) => r.signed],
-      ['registered', (r) => r.registered],
-      ['started', (r) => r.started],
-      ['producing', (r) => r.producing],
-      ['contracted', (r) => num(r.contracted)],
-      ['paidIn', (r) => num(r.paidIn)],
-      ['signedToDate', (r) => r.signedToDate],
-      ['performanceRate', (r) => pct(r.performanceRate)],
-      ['startRate', (r) => pct(r.startRate)],
-      ['fundingRate', (r) => pct(r.fundingRate)],
-      ['flagged', (r) => r.flagged],
-    ];
+    const cols = KPI_COLUMNS;
     const head = (key: string) => {
       const f = formulaFor(rep.formulas, key);
       return h('th', { 'data-k': key, title: f ? f.formula : undefined, class: 'num' }, t(`kpi.col.${key}` as MessageKey) || key, f ? h('sup', { class: 'muted' }, `${rep.formulas.indexOf(f) + 1}`) : null);
@@ -1073,6 +1096,7 @@ export function createLeadsView(ctx: Ctx): View {
     },
     resize() {
       funnel?.resize();
+      kpiChart?.resize();
     },
     destroy() {
       token++;
