@@ -649,9 +649,9 @@ describe('language, export, safety', () => {
     assert.ok(intro.__schema.types.some((t) => t.name === 'GapReport'));
     // The server maps /graphiql to the bundled graphiql.html (off in production).
     const { page, context } = await open('graphiql');
-    await page.waitForSelector('.graphiql-container', { timeout: 20_000 });
+    await page.waitForSelector('.graphiql-container', { timeout: 60_000 });
     await page.click('.graphiql-execute-button');
-    await page.waitForFunction(() => document.querySelector('.graphiql-response')?.textContent.includes('zhengzhou'), null, { timeout: 20_000 });
+    await page.waitForFunction(() => document.querySelector('.graphiql-response')?.textContent.includes('zhengzhou'), null, { timeout: 60_000 });
     await shot(page, 'graphiql');
     // The app links to /graphiql (the server maps it to graphiql.html).
     const p2 = await open('#/chain');
