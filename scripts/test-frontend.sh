@@ -14,6 +14,11 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 fe="$root/frontend"
+# The browser tests run on the embedded default (data and state). scripts/test.sh exports
+# NEO4J_URI for the Go tests; inherited, it would send every chainmap command here (user
+# add, serve) to that shared Neo4j, whose accounts and dataset other tests leave behind.
+# The stores' equality is the conformance suite's job.
+unset NEO4J_URI NEO4J_DATABASE
 work="$(mktemp -d "${TMPDIR:-/tmp}/chainmap-fe.XXXXXX")"
 server_pid=""
 
