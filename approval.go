@@ -575,20 +575,36 @@ func checkMoveWithoutApproval(l *Lead, to LeadStage) error {
 	return nil
 }
 
-// SameFirm reports whether two leads name the same firm: by credit code when both carry
-// one, else by FirmNameKey of their names. It says which matched ("" for no match).
-func SameFirm(a, b *Lead) string {
-	if a.CreditCode != "" && b.CreditCode != "" {
-		if a.CreditCode == b.CreditCode {
+// FirmKey is how a lead names its firm for the double-counting check: its credit code
+// (may be empty) and the FirmNameKey of its name. Stores index leads by both parts, so
+// LeadQuery.Firm finds a firm's leads without reading every lead.
+type FirmKey struct {
+	CreditCode string
+	Name       string
+}
+
+// LeadFirm is the firm key of a lead.
+func LeadFirm(l *Lead) FirmKey { return FirmKey{CreditCode: l.CreditCode, Name: FirmNameKey(l.FirmName)} }
+
+// Match reports whether two firm keys name the same firm: by credit code when both carry
+// one, else by name key. It says which matched ("" for no match). A lead matching k is
+// always among the leads with k's credit code or k's name key, which is what a store's
+// index looks up before this rule decides.
+func (k FirmKey) Match(o FirmKey) string {
+	if k.CreditCode != "" && o.CreditCode != "" {
+		if k.CreditCode == o.CreditCode {
 			return "credit_code"
 		}
 		return ""
 	}
-	if FirmNameKey(a.FirmName) == FirmNameKey(b.FirmName) {
+	if k.Name == o.Name {
 		return "name"
 	}
 	return ""
 }
+
+// SameFirm reports whether two leads name the same firm (FirmKey.Match of their keys).
+func SameFirm(a, b *Lead) string { return LeadFirm(a).Match(LeadFirm(b)) }
 
 // signedStages are the stages a double-counted lead can be at (搁置 only when parked from
 // 签约 or later).
@@ -598,7 +614,8 @@ var signedStages = []LeadStage{LeadSigned, LeadRegistered, LeadConstruction, Lea
 // hold from there — wherever they are in the dataset's scope; a lead elsewhere is the
 // double counting bureaus complain of. At most 20 are returned.
 func (p *Pipeline) FindDuplicates(ctx context.Context, l *Lead) ([]DuplicateRef, error) {
-	others, err := allLeads(ctx, p.Leads, LeadQuery{Stages: signedStages})
+	k := LeadFirm(l)
+	others, err := allLeads(ctx, p.Leads, LeadQuery{Stages: signedStages, Firm: &k})
 	if err != nil {
 		return nil, fmt.Errorf("look for duplicates: %w", err)
 	}

@@ -194,6 +194,9 @@ type LeadQuery struct {
 	// StaleBefore, when set, keeps the open leads (not on hold) whose last activity is
 	// before it.
 	StaleBefore time.Time
+	// Firm, when set, keeps the leads of that firm (FirmKey.Match); stores answer it from
+	// an index of credit codes and name keys, not by reading every lead.
+	Firm *FirmKey
 	// First is the page size, 1 to MaxLeadPage (≤ 0: MaxLeadPage); After a cursor.
 	First int
 	After string
@@ -227,7 +230,8 @@ func (q LeadQuery) Matches(l *Lead) bool {
 		in(q.Parks, l.Park) && in(q.Regions, l.Region) &&
 		(len(q.Stages) == 0 || slices.Contains(q.Stages, l.Stage)) &&
 		(q.Owner == "" || l.Owner == q.Owner) && (q.Enterprise == "" || l.Enterprise == q.Enterprise) &&
-		(q.StaleBefore.IsZero() || l.Stale(q.StaleBefore))
+		(q.StaleBefore.IsZero() || l.Stale(q.StaleBefore)) &&
+		(q.Firm == nil || q.Firm.Match(LeadFirm(l)) != "")
 }
 
 // LeadPage is one page of leads.

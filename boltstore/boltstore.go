@@ -26,12 +26,14 @@ var (
 	bucketFollowUps = []byte("followups") // lead id + 0x00 + follow-up id → FollowUp (JSON)
 	bucketAudit     = []byte("audit")     // seq (8 bytes, big-endian) → AuditEntry (JSON)
 	bucketUsers     = []byte("users")     // name → User (JSON)
-	bucketMeta      = []byte("meta")      // format → "1"
-	allBuckets      = [][]byte{bucketLeads, bucketFollowUps, bucketAudit, bucketUsers, bucketMeta}
+	bucketMeta      = []byte("meta")      // format → "2"
+	allBuckets      = [][]byte{bucketLeads, bucketFollowUps, bucketAudit, bucketUsers, bucketMeta, bucketFirms}
 )
 
-// formatVersion is the layout of the file; Open refuses a file of another layout.
-const formatVersion = "1"
+// formatVersion is the layout of the file; Open upgrades a file of format 1 (which had
+// no firm index) and refuses any other, so an older chainmap, which would not keep the
+// index, refuses a file this one wrote.
+const formatVersion = "2"
 
 // Store is a chainmap.LeadStore in a bbolt file.
 type Store struct {
@@ -63,6 +65,11 @@ func Open(path string) (*Store, error) {
 		meta := tx.Bucket(bucketMeta)
 		switch v := meta.Get([]byte("format")); {
 		case v == nil:
+			return meta.Put([]byte("format"), []byte(formatVersion))
+		case string(v) == "1":
+			if err := buildFirmIndex(tx); err != nil {
+				return fmt.Errorf("upgrade from format 1: %w", err)
+			}
 			return meta.Put([]byte("format"), []byte(formatVersion))
 		case string(v) != formatVersion:
 			return fmt.Errorf("the file has format %q; this chainmap reads format %s", v, formatVersion)
@@ -172,7 +179,7 @@ func (s *Store) CreateLead(ctx context.Context, l *chainmap.Lead, audit chainmap
 		if b.Get([]byte(l.ID)) != nil {
 			return chainmap.Errorf(chainmap.ECONFLICT, "a lead %q exists already", l.ID)
 		}
-		if err := put(b, []byte(out.ID), out); err != nil {
+		if err := putLead(tx, nil, out); err != nil {
 			return err
 		}
 		return appendAudit(tx, audit)
@@ -195,7 +202,7 @@ func (s *Store) Lead(ctx context.Context, id string) (*chainmap.Lead, error) {
 }
 
 // Leads implements chainmap.LeadStore: a scan in id order from the cursor, filtered by
-// LeadQuery.Matches.
+// LeadQuery.Matches; a query for a firm's leads reads only the leads the firm index names.
 func (s *Store) Leads(ctx context.Context, q chainmap.LeadQuery) (*chainmap.LeadPage, error) {
 	q, after, err := q.Normalise()
 	if err != nil {
@@ -204,6 +211,28 @@ func (s *Store) Leads(ctx context.Context, q chainmap.LeadQuery) (*chainmap.Lead
 	page := &chainmap.LeadPage{}
 	needles := stageNeedles(q.Stages)
 	err = s.view(ctx, "list leads", func(tx *bolt.Tx) error {
+		if q.Firm != nil { // a firm's leads: from the firm index, not a scan
+			lb := tx.Bucket(bucketLeads)
+			for _, id := range firmCandidates(tx, *q.Firm, after) {
+				v := lb.Get([]byte(id))
+				if v == nil {
+					return fmt.Errorf("the firm index names lead %s, which is not stored", id)
+				}
+				l := new(chainmap.Lead)
+				if err := json.Unmarshal(v, l); err != nil {
+					return fmt.Errorf("decode lead %s: %w", id, err)
+				}
+				if !q.Matches(l) {
+					continue
+				}
+				if len(page.Leads) == q.First {
+					page.HasNext = true
+					break
+				}
+				page.Leads = append(page.Leads, l)
+			}
+			return nil
+		}
 		c := tx.Bucket(bucketLeads).Cursor()
 		k, v := c.First()
 		if after != "" {
@@ -256,7 +285,7 @@ func (s *Store) UpdateLead(ctx context.Context, id string, version int64, change
 		if err != nil {
 			return err
 		}
-		if err := put(tx.Bucket(bucketLeads), []byte(id), next); err != nil {
+		if err := putLead(tx, cur, next); err != nil {
 			return err
 		}
 		out = next
@@ -288,7 +317,7 @@ func (s *Store) AddFollowUp(ctx context.Context, f *chainmap.FollowUp, audit cha
 		if f.At.After(l.LastActivity) {
 			l.LastActivity = f.At
 		}
-		if err := put(tx.Bucket(bucketLeads), []byte(l.ID), l); err != nil {
+		if err := putLead(tx, l, l); err != nil { // the firm is unchanged
 			return err
 		}
 		return appendAudit(tx, audit)
@@ -439,8 +468,11 @@ func (s *Store) ImportState(ctx context.Context, d *chainmap.StateDump) error {
 				return chainmap.Errorf(chainmap.ECONFLICT, "the state store already holds %s; restore only into an empty one", b)
 			}
 		}
+		if k, _ := tx.Bucket(bucketFirms).Cursor().First(); k != nil {
+			return chainmap.Errorf(chainmap.ECONFLICT, "the state store already holds a firm index; restore only into an empty one")
+		}
 		for _, l := range d.Leads {
-			if err := put(tx.Bucket(bucketLeads), []byte(l.ID), l); err != nil {
+			if err := putLead(tx, nil, l); err != nil {
 				return err
 			}
 		}

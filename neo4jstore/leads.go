@@ -17,7 +17,7 @@ import (
 // cannot touch a lead either:
 //
 //	(:Lead {id, version, chain, segment, park, region, owner, stage, enterprise,
-//	        last_activity_ms, data})
+//	        last_activity_ms, firm_key, credit_code, data})
 //	(:FollowUp {id, lead, data})          (:AuditEntry {seq, subject, data})
 //	(:User {name, data})                  (:AuditCounter {id: 'audit', n})
 //	(:Session {id_hash, user, role, created_ms, expires_ms})   (sessions.go)
@@ -39,6 +39,8 @@ func leadSchemaStatements() []string {
 		"CREATE CONSTRAINT auditcounter_id IF NOT EXISTS FOR (n:AuditCounter) REQUIRE n.id IS UNIQUE",
 		"CREATE CONSTRAINT attachment_id IF NOT EXISTS FOR (n:Attachment) REQUIRE n.id IS UNIQUE", // leads_attachments.go
 		"CREATE INDEX attachment_lead IF NOT EXISTS FOR (n:Attachment) ON (n.lead)",
+		"CREATE INDEX lead_firm_key IF NOT EXISTS FOR (n:Lead) ON (n.firm_key)",
+		"CREATE INDEX lead_credit_code IF NOT EXISTS FOR (n:Lead) ON (n.credit_code)",
 	}, sessionSchemaStatements()...)
 }
 
@@ -54,6 +56,9 @@ func (s *Store) ensureLeadSchema(ctx context.Context) error {
 		if _, err := s.write(ctx, stmt, nil); err != nil {
 			return fmt.Errorf("neo4j: create pipeline schema: %w", err)
 		}
+	}
+	if err := s.fillFirmKeys(ctx); err != nil {
+		return err
 	}
 	s.leadSchemaDone = true
 	return nil
@@ -106,14 +111,44 @@ SET c.n = coalesce(c.n, 0) + 1 RETURN c.n`, nil)
 
 func leadParams(l *chainmap.Lead) map[string]any {
 	raw, _ := json.Marshal(l)
+	fk := chainmap.LeadFirm(l)
 	return map[string]any{"id": l.ID, "version": l.Version, "chain": l.Chain, "segment": l.Segment,
 		"park": l.Park, "region": l.Region, "owner": l.Owner, "stage": string(l.Stage),
-		"enterprise": l.Enterprise, "last": l.LastActivity.UnixMilli(), "data": string(raw)}
+		"enterprise": l.Enterprise, "last": l.LastActivity.UnixMilli(), "firm_key": fk.Name,
+		"credit_code": fk.CreditCode, "data": string(raw)}
 }
 
 const setLead = `SET l.version = $version, l.chain = $chain, l.segment = $segment, l.park = $park,
  l.region = $region, l.owner = $owner, l.stage = $stage, l.enterprise = $enterprise,
- l.last_activity_ms = $last, l.data = $data`
+ l.last_activity_ms = $last, l.firm_key = $firm_key, l.credit_code = $credit_code, l.data = $data`
+
+// fillFirmKeys gives the leads an older chainmap wrote (without firm_key) their firm
+// keys, computed by chainmap.LeadFirm, a thousand per transaction: the upgrade that lets
+// LeadQuery.Firm use the firm indexes. It is a no-op once every lead has its key.
+func (s *Store) fillFirmKeys(ctx context.Context) error {
+	for {
+		res, err := s.read(ctx, `MATCH (l:Lead) WHERE l.firm_key IS NULL RETURN l.data LIMIT 1000`, nil)
+		if err != nil {
+			return fmt.Errorf("neo4j: find leads without firm keys: %w", err)
+		}
+		if len(res.Records) == 0 {
+			return nil
+		}
+		rows := make([]map[string]any, 0, len(res.Records))
+		for _, rec := range res.Records {
+			l, err := decodeLead(rec.Values[0])
+			if err != nil {
+				return err
+			}
+			fk := chainmap.LeadFirm(l)
+			rows = append(rows, map[string]any{"id": l.ID, "k": fk.Name, "c": fk.CreditCode})
+		}
+		if _, err := s.write(ctx, `UNWIND $rows AS r MATCH (l:Lead {id: r.id}) SET l.firm_key = r.k, l.credit_code = r.c`,
+			map[string]any{"rows": rows}); err != nil {
+			return fmt.Errorf("neo4j: fill firm keys: %w", err)
+		}
+	}
+}
 
 func decodeLead(v any) (*chainmap.Lead, error) {
 	s, ok := v.(string)
@@ -189,8 +224,25 @@ func (s *Store) Leads(ctx context.Context, q chainmap.LeadQuery) (*chainmap.Lead
 	if !q.StaleBefore.IsZero() {
 		stale = q.StaleBefore.UnixMilli()
 	}
-	res, err := s.read(ctx, `MATCH (l:Lead)
-WHERE l.id > $after
+	// A firm's leads come from the firm indexes (the double-counting check); the rule
+	// that decides among them is FirmKey.Match, written here in Cypher.
+	match, firmName, firmCode := "MATCH (l:Lead)\nWHERE l.id > $after", "", ""
+	if q.Firm != nil {
+		// The indexes and the firm keys of leads an older chainmap wrote (fillFirmKeys)
+		// must exist before the first such query of this process, which may read first.
+		if err := s.ensureLeadSchema(ctx); err != nil {
+			return nil, err
+		}
+		firmName, firmCode = q.Firm.Name, q.Firm.CreditCode
+		match = `CALL {
+  MATCH (l:Lead) WHERE l.firm_key = $firm_name RETURN l
+  UNION
+  MATCH (l:Lead) WHERE $firm_code <> '' AND l.credit_code = $firm_code RETURN l
+}
+WITH l WHERE l.id > $after
+  AND (CASE WHEN $firm_code <> '' AND l.credit_code <> '' THEN l.credit_code = $firm_code ELSE l.firm_key = $firm_name END)`
+	}
+	res, err := s.read(ctx, match+`
   AND (size($ids) = 0 OR l.id IN $ids)
   AND ($chain = '' OR l.chain = $chain)
   AND (size($segments) = 0 OR l.segment IN $segments)
@@ -203,7 +255,8 @@ WHERE l.id > $after
 RETURN l.data ORDER BY l.id LIMIT $limit`, map[string]any{
 		"after": after, "ids": nonNil(q.IDs), "chain": q.Chain, "segments": nonNil(q.Segments),
 		"parks": nonNil(q.Parks), "regions": nonNil(q.Regions), "stages": stages, "owner": q.Owner,
-		"enterprise": q.Enterprise, "stale": stale, "open": open, "limit": q.First + 1})
+		"enterprise": q.Enterprise, "stale": stale, "open": open, "limit": q.First + 1,
+		"firm_name": firmName, "firm_code": firmCode})
 	if err != nil {
 		return nil, fmt.Errorf("neo4j: list leads: %w", err)
 	}

@@ -1,0 +1,87 @@
+package boltstore
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chainmap/chainmap"
+	bolt "go.etcd.io/bbolt"
+)
+
+// TestFirmIndexUpgrade opens a format-1 file (leads, no firm index) and finds its leads
+// by firm afterwards; the file is format 2 from then on.
+func TestFirmIndexUpgrade(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	for _, name := range []string{"河南新铝材有限公司", "郑州另一家铝业有限公司"} {
+		l := &chainmap.Lead{ID: "L-" + name, FirmName: name, Segment: "W2", Chain: "c", Owner: "wang",
+			Park: "east-park", Stage: chainmap.LeadClue, CreatedAt: now, CreatedBy: "wang", UpdatedAt: now, LastActivity: now}
+		if _, err := s.CreateLead(ctx, l, chainmap.AuditEntry{At: now, Actor: "wang", Action: chainmap.ActionLeadCreate, Subject: l.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Make it the file an older chainmap wrote: format 1, no firm index.
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket(bucketFirms); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put([]byte("format"), []byte("1"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	if s, err = Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	k := chainmap.FirmKey{Name: chainmap.FirmNameKey("河南新铝材（巩义）有限责任公司")}
+	page, err := s.Leads(ctx, chainmap.LeadQuery{Firm: &k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Leads) != 1 || page.Leads[0].FirmName != "河南新铝材有限公司" {
+		t.Errorf("after the upgrade: %+v", page.Leads)
+	}
+	s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketMeta).Get([]byte("format")); string(v) != formatVersion {
+			t.Errorf("format %q after the upgrade, want %s", v, formatVersion)
+		}
+		return nil
+	})
+}
+
+// TestFirmQueryReadsTheIndex proves LeadQuery.Firm is answered from the index, not by a
+// scan: a lead missing from the index is not found, and an index entry naming no lead
+// is an error, not a silent skip.
+func TestFirmQueryReadsTheIndex(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	l := &chainmap.Lead{ID: "L1", FirmName: "河南新铝材有限公司", Segment: "W2", Chain: "c", Owner: "wang",
+		Park: "east-park", Stage: chainmap.LeadClue, CreatedAt: now, CreatedBy: "wang", UpdatedAt: now, LastActivity: now}
+	if _, err := s.CreateLead(ctx, l, chainmap.AuditEntry{At: now, Actor: "wang", Action: chainmap.ActionLeadCreate, Subject: l.ID}); err != nil {
+		t.Fatal(err)
+	}
+	k := chainmap.LeadFirm(l)
+	s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketFirms).Delete(firmKeys("L1", k)[0]) })
+	if page, err := s.Leads(ctx, chainmap.LeadQuery{Firm: &k}); err != nil || len(page.Leads) != 0 {
+		t.Errorf("without its index entry: %v %v", page, err)
+	}
+	s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketFirms).Put(firmKeys("L2", k)[0], nil) })
+	if _, err := s.Leads(ctx, chainmap.LeadQuery{Firm: &k}); err == nil {
+		t.Error("an index entry naming no lead was not reported")
+	}
+}
