@@ -584,7 +584,9 @@ type FirmKey struct {
 }
 
 // LeadFirm is the firm key of a lead.
-func LeadFirm(l *Lead) FirmKey { return FirmKey{CreditCode: l.CreditCode, Name: FirmNameKey(l.FirmName)} }
+func LeadFirm(l *Lead) FirmKey {
+	return FirmKey{CreditCode: l.CreditCode, Name: FirmNameKey(l.FirmName)}
+}
 
 // Match reports whether two firm keys name the same firm: by credit code when both carry
 // one, else by name key. It says which matched ("" for no match). A lead matching k is
