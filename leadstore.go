@@ -128,7 +128,12 @@ type LeadChange struct {
 	Actor  string
 	Action string
 	At     time.Time
-	Apply  func(l *Lead) error
+	// Check, if set, runs first on the lead as the transaction reads it, before the
+	// version is compared: what the caller would otherwise read the lead for beforehand
+	// (may this actor edit it at all), so that its answer wins over a stale version and
+	// one read of the lead is enough.
+	Check func(cur *Lead) error
+	Apply func(l *Lead) error
 }
 
 // VersionConflict refuses an update based on a version that is not the current one.
@@ -161,6 +166,11 @@ func CurrentVersion(err error) (int64, bool) {
 // ApplyLeadChange is the part of UpdateLead both stores share: check the version, apply
 // the change to a copy, validate, bump the version and build the audit entry.
 func ApplyLeadChange(cur *Lead, version int64, change LeadChange) (*Lead, AuditEntry, error) {
+	if change.Check != nil {
+		if err := change.Check(cur); err != nil {
+			return nil, AuditEntry{}, err
+		}
+	}
 	if cur.Version != version {
 		return nil, AuditEntry{}, Conflict(cur.ID, version, cur.Version)
 	}

@@ -263,22 +263,28 @@ func (p *Pipeline) UpdateLead(ctx context.Context, id string, version int64, pat
 // A move to 搁置 or 终止 needs a reason (CheckReason); leaving 搁置 clears it.
 func (p *Pipeline) MoveLead(ctx context.Context, id string, version int64, to LeadStage, reason CloseReason, note string) (*Lead, error) {
 	a := ActorFrom(ctx)
-	cur, err := p.editable(ctx, a, id)
-	if err != nil {
+	if err := Authorize(a, ActReadLeads, nil); err != nil {
 		return nil, err
-	}
-	if err := checkMoveWithoutApproval(cur, to); err != nil && to.Valid() {
-		return nil, err
-	}
-	if to == LeadOnHold || to == LeadTerminated {
-		if err := CheckReason(reason, note); err != nil {
-			return nil, err
-		}
-	} else if reason != "" || note != "" {
-		return nil, Errorf(EINVALID, "reason: only a move to 搁置 or 终止 carries a reason")
 	}
 	now := p.now()
+	// The checks editable and the request's own checks made on a lead read beforehand run
+	// on the lead the update transaction reads (LeadChange.Check), in the same order and
+	// before its version is compared: the same answers, one read fewer per move.
 	out, err := p.Leads.UpdateLead(ctx, id, version, LeadChange{Actor: a.Name, Action: ActionLeadMove, At: now,
+		Check: func(cur *Lead) error {
+			if err := Authorize(a, ActEditLead, cur); err != nil {
+				return err
+			}
+			if err := checkMoveWithoutApproval(cur, to); err != nil && to.Valid() {
+				return err
+			}
+			if to == LeadOnHold || to == LeadTerminated {
+				return CheckReason(reason, note)
+			} else if reason != "" || note != "" {
+				return Errorf(EINVALID, "reason: only a move to 搁置 or 终止 carries a reason")
+			}
+			return nil
+		},
 		Apply: func(l *Lead) error {
 			if err := Authorize(a, ActEditLead, l); err != nil { // as in UpdateLead
 				return err

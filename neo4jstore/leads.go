@@ -18,7 +18,7 @@ import (
 //
 //	(:Lead {id, version, chain, segment, park, region, owner, stage, enterprise,
 //	        last_activity_ms, firm_key, credit_code, data})
-//	(:FollowUp {id, lead, data})          (:AuditEntry {seq, subject, data})
+//	(:FollowUp {id, lead, data})          (:AuditEntry {seq, subject, data}) (audit.go)
 //	(:User {name, data})                  (:AuditCounter {id: 'audit', n})
 //	(:Session {id_hash, user, role, created_ms, expires_ms})   (sessions.go)
 //
@@ -90,25 +90,6 @@ func (s *Store) writeTx(ctx context.Context, what string, fn func(ctx context.Co
 	return out, nil
 }
 
-// appendAuditTx stores an audit entry under the next number of the audit counter, which
-// the transaction locks, so entries are numbered in commit order without gaps.
-func appendAuditTx(ctx context.Context, tx neo4j.ManagedTransaction, e chainmap.AuditEntry) error {
-	res, err := tx.Run(ctx, `MERGE (c:AuditCounter {id: 'audit'})
-SET c.n = coalesce(c.n, 0) + 1 RETURN c.n`, nil)
-	if err != nil {
-		return err
-	}
-	rec, err := res.Single(ctx)
-	if err != nil {
-		return err
-	}
-	e.Seq = int64(asInt(rec.Values[0]))
-	raw, _ := json.Marshal(e)
-	_, err = tx.Run(ctx, `CREATE (:AuditEntry {seq: $seq, subject: $subject, data: $data})`,
-		map[string]any{"seq": e.Seq, "subject": e.Subject, "data": string(raw)})
-	return err
-}
-
 func leadParams(l *chainmap.Lead) map[string]any {
 	raw, _ := json.Marshal(l)
 	fk := chainmap.LeadFirm(l)
@@ -170,7 +151,11 @@ func (s *Store) CreateLead(ctx context.Context, l *chainmap.Lead, audit chainmap
 	out := l.Clone()
 	out.Version = 1
 	_, err := s.writeTx(ctx, "create lead", func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error) {
-		res, err := tx.Run(ctx, `OPTIONAL MATCH (x:Lead {id: $id}) RETURN x IS NOT NULL`, map[string]any{"id": out.ID})
+		// One statement: create the lead unless the id exists, and its audit entry.
+		res, err := tx.Run(ctx, `OPTIONAL MATCH (x:Lead {id: $id})
+WITH x WHERE x IS NULL
+CREATE (l:Lead {id: $id}) `+setLead+auditOn("l")+`
+RETURN count(*)`, auditParams(leadParams(out), audit))
 		if err != nil {
 			return nil, err
 		}
@@ -178,13 +163,10 @@ func (s *Store) CreateLead(ctx context.Context, l *chainmap.Lead, audit chainmap
 		if err != nil {
 			return nil, err
 		}
-		if exists, _ := rec.Values[0].(bool); exists {
+		if asInt(rec.Values[0]) == 0 {
 			return nil, chainmap.Errorf(chainmap.ECONFLICT, "a lead %q exists already", out.ID)
 		}
-		if _, err := tx.Run(ctx, "CREATE (l:Lead {id: $id}) "+setLead, leadParams(out)); err != nil {
-			return nil, err
-		}
-		return nil, appendAuditTx(ctx, tx, audit)
+		return nil, nil
 	})
 	if err != nil {
 		return nil, err
@@ -309,10 +291,11 @@ func (s *Store) UpdateLead(ctx context.Context, id string, version int64, change
 		if err != nil {
 			return nil, err
 		}
-		if _, err := tx.Run(ctx, "MATCH (l:Lead {id: $id}) REMOVE l._lock "+setLead, leadParams(next)); err != nil {
+		// The lead and its audit entry in one statement.
+		if _, err := tx.Run(ctx, "MATCH (l:Lead {id: $id}) REMOVE l._lock "+setLead+auditOn("l"), auditParams(leadParams(next), audit)); err != nil {
 			return nil, err
 		}
-		return next, appendAuditTx(ctx, tx, audit)
+		return next, nil
 	})
 	if err != nil {
 		return nil, err
@@ -350,10 +333,10 @@ func (s *Store) AddFollowUp(ctx context.Context, f *chainmap.FollowUp, audit cha
 			map[string]any{"fid": f.ID, "id": f.Lead, "fdata": string(raw)}); err != nil {
 			return nil, err
 		}
-		if _, err := tx.Run(ctx, "MATCH (l:Lead {id: $id}) REMOVE l._lock "+setLead, leadParams(l)); err != nil {
+		if _, err := tx.Run(ctx, "MATCH (l:Lead {id: $id}) REMOVE l._lock "+setLead+auditOn("l"), auditParams(leadParams(l), audit)); err != nil {
 			return nil, err
 		}
-		return nil, appendAuditTx(ctx, tx, audit)
+		return nil, nil
 	})
 	if err != nil {
 		return nil, err
@@ -402,12 +385,24 @@ func decodeAll[T any](records []*neo4j.Record) ([]*T, error) {
 // Audit implements chainmap.LeadStore.
 func (s *Store) Audit(ctx context.Context, q chainmap.AuditQuery) ([]*chainmap.AuditEntry, error) {
 	q = q.Normalise()
+	if err := s.sequenceAudit(ctx); err != nil {
+		return nil, err
+	}
 	res, err := s.read(ctx, `MATCH (ae:AuditEntry) WHERE ae.seq > $after AND ($subject = '' OR ae.subject = $subject)
-RETURN ae.data ORDER BY ae.seq LIMIT $limit`, map[string]any{"after": q.After, "subject": q.Subject, "limit": q.Limit})
+RETURN ae.data, ae.seq ORDER BY ae.seq LIMIT $limit`, map[string]any{"after": q.After, "subject": q.Subject, "limit": q.Limit})
 	if err != nil {
 		return nil, fmt.Errorf("neo4j: read audit: %w", err)
 	}
-	return decodeAll[chainmap.AuditEntry](res.Records)
+	out := make([]*chainmap.AuditEntry, 0, len(res.Records))
+	for _, rec := range res.Records {
+		e := new(chainmap.AuditEntry)
+		if err := decodeJSON(rec.Values[0], e); err != nil {
+			return nil, err
+		}
+		e.Seq = int64(asInt(rec.Values[1]))
+		out = append(out, e)
+	}
+	return out, nil
 }
 
 // AddUser implements chainmap.LeadStore.
@@ -431,7 +426,7 @@ func (s *Store) AddUser(ctx context.Context, u *chainmap.User, audit chainmap.Au
 		if _, err := tx.Run(ctx, `CREATE (:User {name: $name, data: $data})`, map[string]any{"name": u.Name, "data": string(raw)}); err != nil {
 			return nil, err
 		}
-		return nil, appendAuditTx(ctx, tx, audit)
+		return nil, appendAuditTx(ctx, tx, subjectUser, audit)
 	})
 	return err
 }
@@ -464,6 +459,9 @@ func (s *Store) ExportState(ctx context.Context) (*chainmap.StateDump, error) {
 	if err := s.failFast(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.sequenceAudit(ctx); err != nil {
+		return nil, err
+	}
 	ctx, cancel := s.deadline(ctx)
 	defer cancel()
 	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.db, AccessMode: neo4j.AccessModeRead})
@@ -474,27 +472,31 @@ func (s *Store) ExportState(ctx context.Context) (*chainmap.StateDump, error) {
 		d.Leads, d.FollowUps, d.Audit, d.Users = d.Leads[:0], d.FollowUps[:0], d.Audit[:0], d.Users[:0]
 		for _, q := range []struct {
 			cypher string
-			add    func(v any) error
+			add    func(rec *neo4j.Record) error
 		}{
-			{"MATCH (l:Lead) RETURN l.data ORDER BY l.id", func(v any) error {
+			{"MATCH (l:Lead) RETURN l.data ORDER BY l.id", func(rec *neo4j.Record) error {
 				l := new(chainmap.Lead)
 				d.Leads = append(d.Leads, l)
-				return decodeJSON(v, l)
+				return decodeJSON(rec.Values[0], l)
 			}},
-			{"MATCH (f:FollowUp) RETURN f.data ORDER BY f.id", func(v any) error {
+			{"MATCH (f:FollowUp) RETURN f.data ORDER BY f.id", func(rec *neo4j.Record) error {
 				f := new(chainmap.FollowUp)
 				d.FollowUps = append(d.FollowUps, f)
-				return decodeJSON(v, f)
+				return decodeJSON(rec.Values[0], f)
 			}},
-			{"MATCH (ae:AuditEntry) RETURN ae.data ORDER BY ae.seq", func(v any) error {
+			{"MATCH (ae:AuditEntry) WHERE ae.seq IS NOT NULL RETURN ae.data, ae.seq ORDER BY ae.seq", func(rec *neo4j.Record) error {
 				e := new(chainmap.AuditEntry)
 				d.Audit = append(d.Audit, e)
-				return decodeJSON(v, e)
+				if err := decodeJSON(rec.Values[0], e); err != nil {
+					return err
+				}
+				e.Seq = int64(asInt(rec.Values[1])) // the entry's JSON was written before it had one
+				return nil
 			}},
-			{"MATCH (u:User) RETURN u.data ORDER BY u.name", func(v any) error {
+			{"MATCH (u:User) RETURN u.data ORDER BY u.name", func(rec *neo4j.Record) error {
 				u := new(chainmap.User)
 				d.Users = append(d.Users, u)
-				return decodeJSON(v, u)
+				return decodeJSON(rec.Values[0], u)
 			}},
 		} {
 			res, err := tx.Run(ctx, q.cypher, nil)
@@ -502,13 +504,27 @@ func (s *Store) ExportState(ctx context.Context) (*chainmap.StateDump, error) {
 				return nil, err
 			}
 			for res.Next(ctx) {
-				if err := q.add(res.Record().Values[0]); err != nil {
+				if err := q.add(res.Record()); err != nil {
 					return nil, err
 				}
 			}
 			if err := res.Err(); err != nil {
 				return nil, err
 			}
+		}
+		// Entries committed since sequenceAudit ran are in the dump too, numbered after
+		// the last one as the sequencer would number them.
+		pending, err := readPendingTx(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		var last int64
+		if n := len(d.Audit); n > 0 {
+			last = d.Audit[n-1].Seq
+		}
+		for i, p := range pending {
+			p.entry.Seq = last + int64(i) + 1
+			d.Audit = append(d.Audit, p.entry)
 		}
 		return nil, nil
 	})

@@ -49,7 +49,7 @@ REMOVE l._lock RETURN n, same`, map[string]any{"lead": a.Lead, "id": a.ID})
 			map[string]any{"id": a.ID, "lead": a.Lead, "data": string(raw), "content": content}); err != nil {
 			return nil, err
 		}
-		return nil, appendAuditTx(ctx, tx, audit)
+		return nil, appendAuditTx(ctx, tx, subjectLead, audit)
 	})
 	return err
 }

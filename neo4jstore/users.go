@@ -66,7 +66,7 @@ func (s *Store) UpdateUser(ctx context.Context, name string, change chainmap.Use
 		if _, err := deleteUserSessionsTx(ctx, tx, name); err != nil {
 			return nil, err
 		}
-		return next, appendAuditTx(ctx, tx, audit)
+		return next, appendAuditTx(ctx, tx, subjectUser, audit)
 	})
 	if err != nil {
 		return nil, err
