@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -48,6 +49,7 @@ func pipelineMain(args []string) int {
 	segment := fs.String("segment", "W2", "segment of the leads")
 	park := fs.String("park", "east-park", "park of the leads")
 	work := fs.String("work", filepath.Join(os.TempDir(), "chainbench-pipeline"), "folder of the embedded store's state file")
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of each store's writing window (server and writers share this process) to FILE.<store>")
 	fs.Parse(args)
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
@@ -85,6 +87,26 @@ func pipelineMain(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// cpuProfile is --cpuprofile.
+var cpuProfile string
+
+// runProfiled runs the writers, under the CPU profiler when --cpuprofile asks for it (the
+// profile covers the writing window only, not the verification after it).
+func runProfiled(ctx context.Context, cfg pipebench.Config, store string) (*pipebench.Result, error) {
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile + "." + store)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return nil, err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	return pipebench.Run(ctx, cfg)
 }
 
 // serveFor serves the pipeline over a loopback port with one promoter token per writer,
@@ -131,7 +153,7 @@ func pipelineEmbedded(ctx context.Context, cfg pipebench.Config, data, work stri
 		return "", err
 	}
 	before := loadavg()
-	res, runErr := pipebench.Run(ctx, cfg)
+	res, runErr := runProfiled(ctx, cfg, "embedded")
 	after := loadavg()
 	stop()
 	st.Close()
@@ -167,7 +189,7 @@ func pipelineNeo4j(ctx context.Context, cfg pipebench.Config, data string) (stri
 		return "", err
 	}
 	before := loadavg()
-	res, runErr := pipebench.Run(ctx, cfg)
+	res, runErr := runProfiled(ctx, cfg, "neo4j")
 	after := loadavg()
 	stop()
 	st.Close(context.Background())
