@@ -196,6 +196,19 @@ describe('leads', () => {
     assert.equal(await page.textContent('#lead-stage'), '线索');
   });
 
+  test('"加入线索" again on that target links to its open lead and offers 仍要新建 instead of a duplicate', async () => {
+    const { page } = await as('wang');
+    await goto(page, '#/roadmap', 'roadmap');
+    const sel = `.add-lead[data-add-lead="${target.enterprise}|${target.segment}"]`;
+    await page.click(`${sel} .btn-add-lead`);
+    const a = await page.waitForSelector(`${sel} a.lead-existing`);
+    assert.equal(await a.getAttribute('data-lead'), leadId);
+    assert.ok(await page.$(`${sel} .btn-add-anyway`), 'a way to add one anyway');
+    const { leads } = await apiData(page, `query($f: LeadFilter) { leads(filter: $f, first: 50) { edges { node { id } } } }`,
+      { f: { enterprise: target.enterprise, segment: target.segment } });
+    assert.deepEqual(leads.edges.map((e) => e.node.id), [leadId], 'no second lead was created');
+  });
+
   test('"加入线索" in the chain panel too', async () => {
     const { page } = await as('wang');
     await goto(page, '#/chain', 'chain');

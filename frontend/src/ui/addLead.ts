@@ -1,12 +1,14 @@
 // "加入线索": a button on an investment target (chain panel, roadmap, targets) that creates a
 // lead from it with createLeadFromTarget — the enterprise, the segment it would fill and
 // its host park (or the scope's region when it has none). Shown only to a role that may
-// create leads; the server checks again.
+// create leads; the server checks again. Before creating, it asks for the firm's leads in
+// that segment: when one is still open it links to it instead and offers "仍要新建", so
+// a second click or a colleague's earlier lead does not silently make a duplicate.
 
 import { ApiError, gql } from '../api';
 import { h, replaceChildren } from '../dom';
-import { CreateLeadFromTargetDocument } from '../graphql/generated';
-import { t } from '../i18n';
+import { CreateLeadFromTargetDocument, LeadsDocument, type LeadStage } from '../graphql/generated';
+import { t, type MessageKey } from '../i18n';
 import { canCreate } from '../session';
 import type { Column } from './table';
 
@@ -23,6 +25,21 @@ export interface TargetRef {
 export function addLeadButton(ref: TargetRef): HTMLElement | null {
   if (!canCreate()) return null;
   const host = h('span', { class: 'add-lead', 'data-add-lead': `${ref.enterprise}|${ref.segment}` });
+  const fail = (err: unknown) => {
+    btn.disabled = false;
+    const msg = err instanceof ApiError || err instanceof Error ? err.message : String(err);
+    replaceChildren(host, btn, h('span', { class: 'form-msg error small', role: 'alert' }, msg));
+  };
+  const create = async () => {
+    const { createLeadFromTarget: l } = await gql(CreateLeadFromTargetDocument, {
+      enterprise: ref.enterprise,
+      segment: ref.segment,
+      park: ref.park ?? null,
+      region: ref.park ? null : (ref.region ?? null),
+      origin: ref.origin,
+    });
+    replaceChildren(host, h('a', { class: 'lead-added', href: `#/leads?lead=${encodeURIComponent(l.id)}`, 'data-lead': l.id }, t('lead.added')));
+  };
   const btn = h('button', {
     type: 'button',
     class: 'btn btn-small btn-add-lead',
@@ -32,24 +49,41 @@ export function addLeadButton(ref: TargetRef): HTMLElement | null {
         ev.stopPropagation(); // not the row's click
         btn.disabled = true;
         try {
-          const { createLeadFromTarget: l } = await gql(CreateLeadFromTargetDocument, {
-            enterprise: ref.enterprise,
-            segment: ref.segment,
-            park: ref.park ?? null,
-            region: ref.park ? null : (ref.region ?? null),
-            origin: ref.origin,
-          });
-          replaceChildren(host, h('a', { class: 'lead-added', href: `#/leads?lead=${encodeURIComponent(l.id)}`, 'data-lead': l.id }, t('lead.added')));
+          const open = await openLeadsOf(ref);
+          if (open.length === 0) return await create();
+          const anyway = h('button', {
+            type: 'button',
+            class: 'btn btn-small btn-add-anyway',
+            title: t('lead.addAnywayTitle'),
+            on: {
+              click: async (e: MouseEvent) => {
+                e.stopPropagation();
+                anyway.disabled = true;
+                try {
+                  await create();
+                } catch (err) {
+                  fail(err);
+                }
+              },
+            },
+          }, t('lead.addAnyway'));
+          replaceChildren(host, h('span', { class: 'lead-exists' }, t('lead.exists'),
+            ...open.map((l) => h('a', { href: `#/leads?lead=${encodeURIComponent(l.id)}`, 'data-lead': l.id, class: 'lead-existing' },
+              `${l.owner} · ${t(`leadStage.${l.stage}` as MessageKey) || l.stage} →`)), ' ', anyway));
         } catch (err) {
-          btn.disabled = false;
-          const msg = err instanceof ApiError || err instanceof Error ? err.message : String(err);
-          replaceChildren(host, btn, h('span', { class: 'form-msg error small', role: 'alert' }, msg));
+          fail(err);
         }
       },
     },
   }, t('lead.add'));
   host.appendChild(btn);
   return host;
+}
+
+/** The open leads (not 终止) of the target's firm in its segment, at most three. */
+async function openLeadsOf(ref: TargetRef): Promise<{ id: string; owner: string; stage: LeadStage }[]> {
+  const { leads } = await gql(LeadsDocument, { filter: { enterprise: ref.enterprise, segment: ref.segment }, first: 20 });
+  return leads.edges.map((e) => e.node).filter((l) => l.stage !== 'TERMINATED').slice(0, 3);
 }
 
 /** A screen-only table column with the button (exports leave it out). */
