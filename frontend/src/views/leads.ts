@@ -75,7 +75,7 @@ function loadEvidenceKinds(): Promise<EvidenceKindInfo[]> {
   return evidenceKinds;
 }
 
-/** Pages of 500 (the API's maximum), at most this many: 10,000 leads. */
+/** Pages of 500 (the API's maximum), at most this many: 10,000 leads (the page says when more match). */
 const LEADS_PAGE = 500;
 const MAX_PAGES = 20;
 const STALE_CHOICES = [7, 14, 30, 60, 90];
@@ -232,6 +232,11 @@ export function createLeadsView(ctx: Ctx): View {
       h('p', { class: 'legend-note' }, h('span', { class: 'note-mark' }, 'ⓘ'),
         t('lead.loggedInAs', { name: who.name, role: roleLabel(who.role) }), ' ',
         canCreate() ? t('lead.createHint') : t('lead.viewerHint')),
+      // The funnel counts every lead; the board, table and exports hold the first pages.
+      report.total > leads.length
+        ? h('p', { class: 'legend-note warn', id: 'leads-truncated', role: 'status' }, h('span', { class: 'note-mark' }, '⚠'),
+          t('lead.truncated', { shown: leads.length, total: report.total }))
+        : null,
       msg,
       remindersSection(msg),
       h('section', { class: 'funnel-block card' },
