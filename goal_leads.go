@@ -54,8 +54,9 @@ type GoalLeadEffect struct {
 //     count_enterprises(segment=S) with the goal's segment) adds the enterprises that
 //     what-if counts more in S; a count by revenue or designation cannot say (a firm's
 //     future revenue is unknown);
-//   - a goal whose metric names investment, in a money unit, adds the leads' expected
-//     investment (亿元, converted);
+//   - a goal whose metric names investment, in a money unit, adds the leads' approved
+//     contracted investment (Lead.Contracted), or the expected investment of a lead
+//     without one (亿元, converted);
 //   - for any other goal the leads' figures do not measure it: Added is nil.
 //
 // Only leads inside the goal's scope count (the scope rule of Places.ContainsPlace),
@@ -162,11 +163,20 @@ func (p *Pipeline) GoalLeadEffect(ctx context.Context, g *Goal, f LeadFilter) (*
 	switch out.Basis {
 	case BasisInvestment:
 		sum := 0.0
+		contracted, expected := 0, 0
 		for _, l := range out.Leads {
-			if l.Investment == nil {
+			// The approved contracted amount (approval.go) is the signed fact; a lead
+			// without one (not signed yet, or signed before approvals) counts its
+			// expected investment.
+			amount := l.Contracted()
+			if amount != nil {
+				contracted++
+			} else if amount = l.Investment; amount != nil {
+				expected++
+			} else {
 				continue
 			}
-			v, err := ConvertUnit(*l.Investment, "亿元", g.Unit)
+			v, err := ConvertUnit(*amount, "亿元", g.Unit)
 			if err != nil {
 				return nil, fmt.Errorf("goal %s: %w", g.ID, err)
 			}
@@ -175,7 +185,8 @@ func (p *Pipeline) GoalLeadEffect(ctx context.Context, g *Goal, f LeadFilter) (*
 			}
 		}
 		out.Added = &sum
-		out.Note = "the expected investment of the leads in the goal's scope"
+		out.Note = fmt.Sprintf("the investment of the leads in the goal's scope: the approved contracted amount of %d, the expected investment of %d without one",
+			contracted, expected)
 	case BasisCapacity, BasisEnterprises:
 		added, note, err := p.whatIfAdds(ctx, out.Leads, seg[segment], sc, out.Basis, g.Unit)
 		if err != nil {

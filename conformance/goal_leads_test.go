@@ -20,15 +20,16 @@ import (
 //
 //	L1 new firm, W2a, east-sub (110105), 4 万吨/年, 2 亿元     签约  → +4 capacity, +1 firm
 //	L2 gamma (Shanghai), W2, region 110108, 2 万吨/年          开工  → +2, +1 firm
-//	L3 new firm, W2, east-park, 10 万吨/年                     洽谈  → not signed
+//	L3 new firm, W2, east-park, 10 万吨/年, 5 亿元              洽谈  → not signed
 //	L4 new firm, W2, region 310000, 7 万吨/年                  签约  → outside 110100
 //	L5 new firm, W3, east-park, 3 万台/年, 1 亿元               签约  → not W2
 //	L6 acme-parts (already in W2a), W2, east-sub, no capacity  注册  → +0, counted already
 //
 // so g2 with the signed leads is 5 + 4 + 2 + 0 = 11 (on track), from L1, L2, L6; a count of
 // W2 firms in 110100 (2 today: acme-parts, beta) becomes 4; an investment goal of 110105
-// (万元) gains L1's 2 亿 and L5's 1 亿 = 30,000 万元 (L2 lies in 110108); g1, a count by
-// revenue, cannot say.
+// (万元) gains the approved contracted amounts of L1 (2 亿), L5 (1 亿) and L6 (1 亿, approved
+// though the lead stated no expected investment) = 40,000 万元 (L2 lies in 110108); g1, a
+// count by revenue, cannot say.
 func TestGoalProgressWithSignedLeads(t *testing.T) {
 	for _, lc := range leadCases(t) {
 		t.Run(lc.name, func(t *testing.T) {
@@ -46,7 +47,7 @@ func TestGoalProgressWithSignedLeads(t *testing.T) {
 			signed := []chainmap.LeadStage{chainmap.LeadSigned}
 			l1 := lead(chainmap.LeadInput{FirmName: "新零件", Segment: "W2a", Park: "east-sub", Capacity: fp(4), Investment: fp(2)}, signed...)
 			l2 := lead(chainmap.LeadInput{Enterprise: "gamma", Segment: "W2", Region: "110108", Capacity: fp(2)}, chainmap.LeadSigned, chainmap.LeadConstruction)
-			l3 := lead(chainmap.LeadInput{FirmName: "洽谈中", Segment: "W2", Park: "east-park", Capacity: fp(10)}, chainmap.LeadNegotiation)
+			l3 := lead(chainmap.LeadInput{FirmName: "洽谈中", Segment: "W2", Park: "east-park", Capacity: fp(10), Investment: fp(5)}, chainmap.LeadNegotiation)
 			lead(chainmap.LeadInput{FirmName: "上海厂", Segment: "W2", Region: "310000", Capacity: fp(7)}, signed...)
 			l5 := lead(chainmap.LeadInput{FirmName: "整机厂", Segment: "W3", Park: "east-park", Capacity: fp(3), Investment: fp(1)}, signed...)
 			l6 := lead(chainmap.LeadInput{Enterprise: "acme-parts", Segment: "W2", Park: "east-sub"}, chainmap.LeadSigned, chainmap.LeadRegistered)
@@ -76,7 +77,11 @@ func TestGoalProgressWithSignedLeads(t *testing.T) {
 					chainmap.LeadFilter{}, want{chainmap.BasisEnterprises, fp(2), fp(2), fp(4), &yes, []string{l1.ID, l2.ID, l6.ID}}},
 				{&chainmap.Goal{ID: "invest", Metric: "attracted_investment", Region: "110105", TargetYear: 2027,
 					Comparator: "ge", TargetValue: 50000, Unit: "万元", CurrentValue: fp(10000)},
-					chainmap.LeadFilter{}, want{chainmap.BasisInvestment, fp(30000), fp(10000), fp(40000), &no, []string{l1.ID, l5.ID, l6.ID}}},
+					chainmap.LeadFilter{}, want{chainmap.BasisInvestment, fp(40000), fp(10000), fp(50000), &yes, []string{l1.ID, l5.ID, l6.ID}}},
+				// L3 is not signed: no approved amount, so its expected 5 亿 counts.
+				{&chainmap.Goal{ID: "invest-n", Metric: "attracted_investment", Region: "110100", TargetYear: 2027,
+					Comparator: "ge", TargetValue: 50000, Unit: "万元", CurrentValue: fp(10000)},
+					chainmap.LeadFilter{Stages: []chainmap.LeadStage{chainmap.LeadNegotiation}}, want{chainmap.BasisInvestment, fp(50000), fp(10000), fp(60000), &yes, []string{l3.ID}}},
 				{goals["g1"], chainmap.LeadFilter{}, want{"", nil, fp(1), nil, nil, []string{l1.ID, l2.ID, l5.ID, l6.ID}}},
 			} {
 				e := must(p.GoalLeadEffect(as("zhao", chainmap.RoleViewer), c.goal, c.filter))
