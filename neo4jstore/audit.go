@@ -42,9 +42,9 @@ const (
 // parameters. A write of a lead appends it to the statement that writes the lead, so the
 // lead and its entry cost one round trip.
 func auditOn(v string) string {
-	return strings.NewReplacer("$v", v).Replace(`
-SET $v.audit_n = coalesce($v.audit_n, 0) + 1
-CREATE (:AuditEntry:AuditPending {subject: $audit_subject, data: $audit_data, pending_ms: timestamp(), sub_n: $v.audit_n})`)
+	return strings.ReplaceAll(`
+SET {{v}}.audit_n = coalesce({{v}}.audit_n, 0) + 1
+CREATE (:AuditEntry:AuditPending {subject: $audit_subject, data: $audit_data, pending_ms: timestamp(), sub_n: {{v}}.audit_n})`, "{{v}}", v)
 }
 
 // auditParams adds an entry's parameters for auditOn to params.
@@ -58,11 +58,11 @@ func auditParams(params map[string]any, e chainmap.AuditEntry) map[string]any {
 // appendAuditTx stores an audit entry as pending in a statement of its own, counting it on
 // its subject's node, which the transaction has written already.
 func appendAuditTx(ctx context.Context, tx neo4j.ManagedTransaction, kind subjectKind, e chainmap.AuditEntry) error {
-	match := "MATCH (x:Lead {id: $audit_subject})"
+	match := "MATCH (sj:Lead {id: $audit_subject})"
 	if kind == subjectUser {
-		match = "MATCH (x:User {name: $audit_subject})"
+		match = "MATCH (sj:User {name: $audit_subject})"
 	}
-	res, err := tx.Run(ctx, match+auditOn("x")+"\nRETURN count(*)", auditParams(map[string]any{}, e))
+	res, err := tx.Run(ctx, match+auditOn("sj")+"\nRETURN count(*)", auditParams(map[string]any{}, e))
 	if err != nil {
 		return err
 	}
@@ -189,8 +189,8 @@ func (s *Store) sequenceAudit(ctx context.Context) error {
 			for i, p := range pending {
 				rows[i] = map[string]any{"eid": p.elementID, "seq": last + int64(i) + 1}
 			}
-			if _, err := tx.Run(ctx, `UNWIND $rows AS r MATCH (ae:AuditPending) WHERE elementId(ae) = r.eid
-SET ae.seq = r.seq REMOVE ae:AuditPending`, map[string]any{"rows": rows}); err != nil {
+			if _, err := tx.Run(ctx, `UNWIND $rows AS sq MATCH (ae:AuditPending) WHERE elementId(ae) = sq.eid
+SET ae.seq = sq.seq REMOVE ae:AuditPending`, map[string]any{"rows": rows}); err != nil {
 				return 0, err
 			}
 			_, err = tx.Run(ctx, `MATCH (c:AuditCounter {id: 'audit'}) SET c.n = $n`, map[string]any{"n": last + int64(len(pending))})

@@ -124,7 +124,7 @@ func (s *Store) fillFirmKeys(ctx context.Context) error {
 			fk := chainmap.LeadFirm(l)
 			rows = append(rows, map[string]any{"id": l.ID, "k": fk.Name, "c": fk.CreditCode})
 		}
-		if _, err := s.write(ctx, `UNWIND $rows AS r MATCH (l:Lead {id: r.id}) SET l.firm_key = r.k, l.credit_code = r.c`,
+		if _, err := s.write(ctx, `UNWIND $rows AS fk MATCH (l:Lead {id: fk.id}) SET l.firm_key = fk.k, l.credit_code = fk.c`,
 			map[string]any{"rows": rows}); err != nil {
 			return fmt.Errorf("neo4j: fill firm keys: %w", err)
 		}

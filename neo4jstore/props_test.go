@@ -45,15 +45,18 @@ func TestCypherPropertiesAreDomainFields(t *testing.T) {
 		"t":      {"chain", "region", "park", "segments", "enterprises", "revenue", "with_revenue", "sums", "counts", "suggested"},
 		// The pipeline's nodes (leads.go): copies of a few fields for the filters, the
 		// record's JSON in data, and the lock property an update takes.
-		"l":  {"id", "version", "chain", "segment", "park", "region", "owner", "stage", "enterprise", "last_activity_ms", "data", "_lock"},
+		"l":  {"id", "version", "chain", "segment", "park", "region", "owner", "stage", "enterprise", "last_activity_ms", "firm_key", "credit_code", "data", "_lock", "audit_n"},
 		"f":  {"id", "lead", "data"},
-		"ae": {"seq", "subject", "data"},
+		"ae": {"seq", "subject", "data", "pending_ms", "sub_n"},
+		// audit.go: the subject of an audit entry (a lead or a user) and the rows that
+		// number pending entries; leads.go's fillFirmKeys rows.
+		"sj": {"audit_n"}, "sq": {"eid", "seq"}, "fk": {"id", "k", "c"},
 		"u":  {"name", "data"},
 		"c":  {"id", "n"},
 		"ss": {"id_hash", "user", "role", "created_ms", "expires_ms"}, // sessions.go
 		// The load lock (loadlock.go).
 		"lk": {"name", "token", "holder", "host", "pid", "taken_at", "expires_at", "contended_at"},
-		"lr": {"id", "version", "chain", "segment", "park", "region", "owner", "stage", "enterprise", "last", "data", "lead", "seq", "subject", "name"},
+		"lr": {"id", "version", "chain", "segment", "park", "region", "owner", "stage", "enterprise", "last", "firm_key", "credit_code", "data", "lead", "seq", "subject", "name"},
 		// Maps built inside the queries themselves.
 		"scope": {"parks", "regions"}, "row": {"id", "key"},
 	}
