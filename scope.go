@@ -49,6 +49,9 @@ type Coverage struct {
 // regions it spans. The zero scope covers everything. An unknown region or park is
 // ENOTFOUND.
 func (pl *Places) Cover(sc Scope) (Coverage, error) {
+	if pl == nil {
+		pl = &Places{} // no dataset loaded: every named region and park is unknown
+	}
 	switch {
 	case sc.Region != "":
 		if pl.regions[sc.Region] == nil {

@@ -71,3 +71,16 @@ func must[T any](v T, err error) T {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestEmptyStoreAnswersScopedQueries: before the first load (a server starting, a test
+// reading while it loads) a scoped question is answered ENOTFOUND, never a panic (it
+// dereferenced the places index, built by the first load).
+func TestEmptyStoreAnswersScopedQueries(t *testing.T) {
+	s := New()
+	ctx := context.Background()
+	for _, sc := range []chainmap.Scope{{Region: "110105"}, {Park: "east-park"}} {
+		if _, err := s.SegmentStats(ctx, chainmap.StatsQuery{Chain: "widget", Scope: sc}); chainmap.ErrorCode(err) != chainmap.ENOTFOUND {
+			t.Errorf("stats of %+v on an empty store: %v", sc, err)
+		}
+	}
+}
