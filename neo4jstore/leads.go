@@ -131,6 +131,26 @@ func (s *Store) fillFirmKeys(ctx context.Context) error {
 	}
 }
 
+// firmMatch is the start of the Leads query for a firm's leads (LeadQuery.Firm, with the
+// parameters $firm_name and $firm_code): the leads under its name key, and under its
+// credit code when it has one, from the indexes; then FirmKey.Match in Cypher. The
+// credit-code branch is left out for a key without a code rather than guarded by a
+// parameter: Neo4j plans such a guard as a filter above the index seek, which then read
+// every lead without a code (an empty credit_code) on each duplicate check.
+func firmMatch(k chainmap.FirmKey) string {
+	code := ""
+	if k.CreditCode != "" {
+		code = `
+  UNION
+  MATCH (l:Lead) WHERE l.credit_code = $firm_code RETURN l`
+	}
+	return `CALL {
+  MATCH (l:Lead) WHERE l.firm_key = $firm_name RETURN l` + code + `
+}
+WITH l WHERE l.id > $after
+  AND (CASE WHEN $firm_code <> '' AND l.credit_code <> '' THEN l.credit_code = $firm_code ELSE l.firm_key = $firm_name END)`
+}
+
 func decodeLead(v any) (*chainmap.Lead, error) {
 	s, ok := v.(string)
 	if !ok {
@@ -216,13 +236,7 @@ func (s *Store) Leads(ctx context.Context, q chainmap.LeadQuery) (*chainmap.Lead
 			return nil, err
 		}
 		firmName, firmCode = q.Firm.Name, q.Firm.CreditCode
-		match = `CALL {
-  MATCH (l:Lead) WHERE l.firm_key = $firm_name RETURN l
-  UNION
-  MATCH (l:Lead) WHERE $firm_code <> '' AND l.credit_code = $firm_code RETURN l
-}
-WITH l WHERE l.id > $after
-  AND (CASE WHEN $firm_code <> '' AND l.credit_code <> '' THEN l.credit_code = $firm_code ELSE l.firm_key = $firm_name END)`
+		match = firmMatch(*q.Firm)
 	}
 	res, err := s.read(ctx, match+`
   AND (size($ids) = 0 OR l.id IN $ids)
