@@ -170,31 +170,7 @@ func (s *Store) sequenceAudit(ctx context.Context) error {
 			return nil
 		}
 		n, err := s.writeTx(ctx, "number audit entries", func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error) {
-			res, err := tx.Run(ctx, `MERGE (c:AuditCounter {id: 'audit'}) SET c.n = coalesce(c.n, 0) RETURN c.n`, nil)
-			if err != nil {
-				return 0, err
-			}
-			rec, err := res.Single(ctx)
-			if err != nil {
-				return 0, err
-			}
-			last := int64(asInt(rec.Values[0]))
-			// Read after the lock: a sequencer that ran meanwhile has committed, and the
-			// entries it numbered are no longer pending.
-			pending, err := readPendingTx(ctx, tx)
-			if err != nil {
-				return 0, err
-			}
-			rows := make([]map[string]any, len(pending))
-			for i, p := range pending {
-				rows[i] = map[string]any{"eid": p.elementID, "seq": last + int64(i) + 1}
-			}
-			if _, err := tx.Run(ctx, `UNWIND $rows AS sq MATCH (ae:AuditPending) WHERE elementId(ae) = sq.eid
-SET ae.seq = sq.seq REMOVE ae:AuditPending`, map[string]any{"rows": rows}); err != nil {
-				return 0, err
-			}
-			_, err = tx.Run(ctx, `MATCH (c:AuditCounter {id: 'audit'}) SET c.n = $n`, map[string]any{"n": last + int64(len(pending))})
-			return len(pending), err
+			return numberPendingTx(ctx, tx)
 		})
 		if err != nil {
 			return err
@@ -203,4 +179,35 @@ SET ae.seq = sq.seq REMOVE ae:AuditPending`, map[string]any{"rows": rows}); err 
 			return nil
 		}
 	}
+}
+
+// numberPendingTx locks the audit counter, numbers up to maxSequenceBatch pending entries
+// after it and moves it on; it returns how many it numbered. The lock stays held until
+// the transaction ends, so no other sequencer numbers anything meanwhile.
+func numberPendingTx(ctx context.Context, tx neo4j.ManagedTransaction) (int, error) {
+	res, err := tx.Run(ctx, `MERGE (c:AuditCounter {id: 'audit'}) SET c.n = coalesce(c.n, 0) RETURN c.n`, nil)
+	if err != nil {
+		return 0, err
+	}
+	rec, err := res.Single(ctx)
+	if err != nil {
+		return 0, err
+	}
+	last := int64(asInt(rec.Values[0]))
+	// Read after the lock: a sequencer that ran meanwhile has committed, and the
+	// entries it numbered are no longer pending.
+	pending, err := readPendingTx(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	rows := make([]map[string]any, len(pending))
+	for i, p := range pending {
+		rows[i] = map[string]any{"eid": p.elementID, "seq": last + int64(i) + 1}
+	}
+	if _, err := tx.Run(ctx, `UNWIND $rows AS sq MATCH (ae:AuditPending) WHERE elementId(ae) = sq.eid
+SET ae.seq = sq.seq REMOVE ae:AuditPending`, map[string]any{"rows": rows}); err != nil {
+		return 0, err
+	}
+	_, err = tx.Run(ctx, `MATCH (c:AuditCounter {id: 'audit'}) SET c.n = $n`, map[string]any{"n": last + int64(len(pending))})
+	return len(pending), err
 }

@@ -131,6 +131,26 @@ func (s *Store) fillFirmKeys(ctx context.Context) error {
 	}
 }
 
+// firmMatch is the start of the Leads query for a firm's leads (LeadQuery.Firm, with the
+// parameters $firm_name and $firm_code): the leads under its name key, and under its
+// credit code when it has one, from the indexes; then FirmKey.Match in Cypher. The
+// credit-code branch is left out for a key without a code rather than guarded by a
+// parameter: Neo4j plans such a guard as a filter above the index seek, which then read
+// every lead without a code (an empty credit_code) on each duplicate check.
+func firmMatch(k chainmap.FirmKey) string {
+	code := ""
+	if k.CreditCode != "" {
+		code = `
+  UNION
+  MATCH (l:Lead) WHERE l.credit_code = $firm_code RETURN l`
+	}
+	return `CALL {
+  MATCH (l:Lead) WHERE l.firm_key = $firm_name RETURN l` + code + `
+}
+WITH l WHERE l.id > $after
+  AND (CASE WHEN $firm_code <> '' AND l.credit_code <> '' THEN l.credit_code = $firm_code ELSE l.firm_key = $firm_name END)`
+}
+
 func decodeLead(v any) (*chainmap.Lead, error) {
 	s, ok := v.(string)
 	if !ok {
@@ -216,13 +236,7 @@ func (s *Store) Leads(ctx context.Context, q chainmap.LeadQuery) (*chainmap.Lead
 			return nil, err
 		}
 		firmName, firmCode = q.Firm.Name, q.Firm.CreditCode
-		match = `CALL {
-  MATCH (l:Lead) WHERE l.firm_key = $firm_name RETURN l
-  UNION
-  MATCH (l:Lead) WHERE $firm_code <> '' AND l.credit_code = $firm_code RETURN l
-}
-WITH l WHERE l.id > $after
-  AND (CASE WHEN $firm_code <> '' AND l.credit_code <> '' THEN l.credit_code = $firm_code ELSE l.firm_key = $firm_name END)`
+		match = firmMatch(*q.Firm)
 	}
 	res, err := s.read(ctx, match+`
   AND (size($ids) = 0 OR l.id IN $ids)
@@ -453,8 +467,11 @@ func (s *Store) Users(ctx context.Context) ([]*chainmap.User, error) {
 	return decodeAll[chainmap.User](res.Records)
 }
 
-// ExportState implements chainmap.LeadStore, reading every kind in one read transaction
-// so the dump is consistent.
+// ExportState implements chainmap.LeadStore, reading every kind in one transaction so
+// the dump is consistent. The transaction numbers the pending audit entries itself and
+// holds the audit counter's lock to its end: a sequencer committing between two of its
+// reads would otherwise move entries from pending to numbered unseen by both, and
+// provisional numbers would differ from those the trail gives the same entries later.
 func (s *Store) ExportState(ctx context.Context) (*chainmap.StateDump, error) {
 	if err := s.failFast(ctx); err != nil {
 		return nil, err
@@ -464,27 +481,28 @@ func (s *Store) ExportState(ctx context.Context) (*chainmap.StateDump, error) {
 	}
 	ctx, cancel := s.deadline(ctx)
 	defer cancel()
-	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.db, AccessMode: neo4j.AccessModeRead})
+	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.db, AccessMode: neo4j.AccessModeWrite})
 	defer sess.Close(context.Background())
 	d := &chainmap.StateDump{Format: chainmap.StateFormat, Leads: []*chainmap.Lead{}, FollowUps: []*chainmap.FollowUp{},
 		Audit: []*chainmap.AuditEntry{}, Users: []*chainmap.User{}}
-	_, err := sess.ExecuteRead(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+	_, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
 		d.Leads, d.FollowUps, d.Audit, d.Users = d.Leads[:0], d.FollowUps[:0], d.Audit[:0], d.Users[:0]
 		for _, q := range []struct {
 			cypher string
+			number bool // number the pending audit entries first
 			add    func(rec *neo4j.Record) error
 		}{
-			{"MATCH (l:Lead) RETURN l.data ORDER BY l.id", func(rec *neo4j.Record) error {
+			{"MATCH (l:Lead) RETURN l.data ORDER BY l.id", false, func(rec *neo4j.Record) error {
 				l := new(chainmap.Lead)
 				d.Leads = append(d.Leads, l)
 				return decodeJSON(rec.Values[0], l)
 			}},
-			{"MATCH (f:FollowUp) RETURN f.data ORDER BY f.id", func(rec *neo4j.Record) error {
+			{"MATCH (f:FollowUp) RETURN f.data ORDER BY f.id", false, func(rec *neo4j.Record) error {
 				f := new(chainmap.FollowUp)
 				d.FollowUps = append(d.FollowUps, f)
 				return decodeJSON(rec.Values[0], f)
 			}},
-			{"MATCH (ae:AuditEntry) WHERE ae.seq IS NOT NULL RETURN ae.data, ae.seq ORDER BY ae.seq", func(rec *neo4j.Record) error {
+			{"MATCH (ae:AuditEntry) WHERE ae.seq IS NOT NULL RETURN ae.data, ae.seq ORDER BY ae.seq", true, func(rec *neo4j.Record) error {
 				e := new(chainmap.AuditEntry)
 				d.Audit = append(d.Audit, e)
 				if err := decodeJSON(rec.Values[0], e); err != nil {
@@ -493,12 +511,25 @@ func (s *Store) ExportState(ctx context.Context) (*chainmap.StateDump, error) {
 				e.Seq = int64(asInt(rec.Values[1])) // the entry's JSON was written before it had one
 				return nil
 			}},
-			{"MATCH (u:User) RETURN u.data ORDER BY u.name", func(rec *neo4j.Record) error {
+			{"MATCH (u:User) RETURN u.data ORDER BY u.name", false, func(rec *neo4j.Record) error {
 				u := new(chainmap.User)
 				d.Users = append(d.Users, u)
 				return decodeJSON(rec.Values[0], u)
 			}},
 		} {
+			if q.number {
+				// Entries committed since sequenceAudit ran (the writes the leads read
+				// above may show) are numbered here, under the counter's lock.
+				for {
+					n, err := numberPendingTx(ctx, tx)
+					if err != nil {
+						return nil, err
+					}
+					if n < maxSequenceBatch {
+						break
+					}
+				}
+			}
 			res, err := tx.Run(ctx, q.cypher, nil)
 			if err != nil {
 				return nil, err
@@ -511,20 +542,6 @@ func (s *Store) ExportState(ctx context.Context) (*chainmap.StateDump, error) {
 			if err := res.Err(); err != nil {
 				return nil, err
 			}
-		}
-		// Entries committed since sequenceAudit ran are in the dump too, numbered after
-		// the last one as the sequencer would number them.
-		pending, err := readPendingTx(ctx, tx)
-		if err != nil {
-			return nil, err
-		}
-		var last int64
-		if n := len(d.Audit); n > 0 {
-			last = d.Audit[n-1].Seq
-		}
-		for i, p := range pending {
-			p.entry.Seq = last + int64(i) + 1
-			d.Audit = append(d.Audit, p.entry)
 		}
 		return nil, nil
 	})
