@@ -15,11 +15,14 @@ import (
 // a Neo4j holding many leads without a credit code, as most leads are: a firm's leads
 // must come from index seeks of its own keys. With the credit-code branch guarded by
 // a test of $firm_code it read every lead whose credit_code is empty, once per duplicate
-// check. Database hits are counted, not time. Needs NEO4J_URI (skipped otherwise); it
+// check. Database hits are counted, not time. Needs NEO4J_URI (skipped otherwise, failed with NEO4J_REQUIRED=1 as in CI); it
 // touches only leads of its own id prefix.
 func TestFirmQueryReadsOnlyTheFirm(t *testing.T) {
 	uri := os.Getenv("NEO4J_URI")
 	if uri == "" {
+		if os.Getenv("NEO4J_REQUIRED") == "1" {
+			t.Fatal("NEO4J_REQUIRED=1 but NEO4J_URI is not set")
+		}
 		t.Skip("NEO4J_URI is not set")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
