@@ -165,10 +165,13 @@ func (p *Pipeline) GoalLeadEffect(ctx context.Context, g *Goal, f LeadFilter) (*
 		sum := 0.0
 		contracted, expected := 0, 0
 		for _, l := range out.Leads {
-			// The approved contracted amount (approval.go) is the signed fact; a lead
-			// without one (not signed yet, or signed before approvals) counts its
-			// expected investment.
-			amount := l.Contracted()
+			// The approved contracted amount (approval.go) is the signed fact while the
+			// lead stands at 签约 or later; a lead without one (not signed, moved back,
+			// or signed before approvals) counts its expected investment.
+			var amount *float64
+			if l.Stage.AtLeast(LeadSigned) || l.Stage == LeadOnHold && l.HeldFrom.AtLeast(LeadSigned) {
+				amount = l.Contracted() // moved back before 签约, the agreement no longer stands
+			}
 			if amount != nil {
 				contracted++
 			} else if amount = l.Investment; amount != nil {

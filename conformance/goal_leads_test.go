@@ -51,6 +51,16 @@ func TestGoalProgressWithSignedLeads(t *testing.T) {
 			lead(chainmap.LeadInput{FirmName: "上海厂", Segment: "W2", Region: "310000", Capacity: fp(7)}, signed...)
 			l5 := lead(chainmap.LeadInput{FirmName: "整机厂", Segment: "W3", Park: "east-park", Capacity: fp(3), Investment: fp(1)}, signed...)
 			l6 := lead(chainmap.LeadInput{Enterprise: "acme-parts", Segment: "W2", Park: "east-sub"}, chainmap.LeadSigned, chainmap.LeadRegistered)
+			// L7 was signed at 4 亿 (approved), then moved back to 洽谈: its agreement no
+			// longer stands, so it counts its expected 0.5 亿, not the approved 4 亿.
+			l7 := must(p.CreateLead(li, chainmap.LeadInput{FirmName: "退回的", Segment: "W3", Park: "east-park", Investment: fp(0.5)}))
+			l7 = advance(t, p, l7, chainmap.LeadNegotiation)
+			{
+				ev := []chainmap.Evidence{{Kind: chainmap.StageEvidence[chainmap.LeadSigned][0], Reference: "协议", Date: "2026-01-02"}}
+				r := must(p.RequestMove(li, l7.ID, l7.Version, chainmap.MoveRequestInput{To: chainmap.LeadSigned, Evidence: ev, Contracted: fp(4), ConfirmJump: true}))
+				l7 = must(p.DecideMove(as("zhao", chainmap.RoleManager), l7.ID, r.Version, true, ""))
+				l7 = must(p.MoveLead(li, l7.ID, l7.Version, chainmap.LeadNegotiation, "", ""))
+			}
 
 			goals := map[string]*chainmap.Goal{}
 			for _, g := range must(lc.data.Goals(ctxT(t), chainmap.GoalQuery{})) {
@@ -78,10 +88,11 @@ func TestGoalProgressWithSignedLeads(t *testing.T) {
 				{&chainmap.Goal{ID: "invest", Metric: "attracted_investment", Region: "110105", TargetYear: 2027,
 					Comparator: "ge", TargetValue: 50000, Unit: "万元", CurrentValue: fp(10000)},
 					chainmap.LeadFilter{}, want{chainmap.BasisInvestment, fp(40000), fp(10000), fp(50000), &yes, []string{l1.ID, l5.ID, l6.ID}}},
-				// L3 is not signed: no approved amount, so its expected 5 亿 counts.
+				// L3 is not signed: no approved amount, so its expected 5 亿 counts; L7,
+				// moved back from 签约, its expected 0.5 亿.
 				{&chainmap.Goal{ID: "invest-n", Metric: "attracted_investment", Region: "110100", TargetYear: 2027,
 					Comparator: "ge", TargetValue: 50000, Unit: "万元", CurrentValue: fp(10000)},
-					chainmap.LeadFilter{Stages: []chainmap.LeadStage{chainmap.LeadNegotiation}}, want{chainmap.BasisInvestment, fp(50000), fp(10000), fp(60000), &yes, []string{l3.ID}}},
+					chainmap.LeadFilter{Stages: []chainmap.LeadStage{chainmap.LeadNegotiation}}, want{chainmap.BasisInvestment, fp(55000), fp(10000), fp(65000), &yes, []string{l3.ID, l7.ID}}},
 				{goals["g1"], chainmap.LeadFilter{}, want{"", nil, fp(1), nil, nil, []string{l1.ID, l2.ID, l5.ID, l6.ID}}},
 			} {
 				e := must(p.GoalLeadEffect(as("zhao", chainmap.RoleViewer), c.goal, c.filter))

@@ -9,6 +9,7 @@ import { ApiError, gql } from '../api';
 import { h, replaceChildren } from '../dom';
 import { CreateLeadFromTargetDocument, LeadsDocument, type LeadStage } from '../graphql/generated';
 import { t, type MessageKey } from '../i18n';
+import { LEAD_STAGES } from '../leads';
 import { canCreate } from '../session';
 import type { Column } from './table';
 
@@ -82,8 +83,9 @@ export function addLeadButton(ref: TargetRef): HTMLElement | null {
 
 /** The open leads (not 终止) of the target's firm in its segment, at most three. */
 async function openLeadsOf(ref: TargetRef): Promise<{ id: string; owner: string; stage: LeadStage }[]> {
-  const { leads } = await gql(LeadsDocument, { filter: { enterprise: ref.enterprise, segment: ref.segment }, first: 20 });
-  return leads.edges.map((e) => e.node).filter((l) => l.stage !== 'TERMINATED').slice(0, 3);
+  const stages = LEAD_STAGES.filter((s) => s !== 'TERMINATED');
+  const { leads } = await gql(LeadsDocument, { filter: { enterprise: ref.enterprise, segment: ref.segment, stages }, first: 3 });
+  return leads.edges.map((e) => e.node);
 }
 
 /** A screen-only table column with the button (exports leave it out). */
