@@ -153,16 +153,16 @@ func (s *Store) Candidates(_ context.Context, q chainmap.CandidateQuery) ([]chai
 	}
 	byEnt := map[string]*acc{}
 	var order []string
-	credit := func(e *chainmap.Enterprise, o *chainmap.Operation) {
+	credit := func(e *chainmap.Enterprise, o *opRec) {
 		a := byEnt[e.ID]
 		if a == nil {
 			a = &acc{c: chainmap.Candidate{Enterprise: e}, sums: make([]float64, len(chainmap.Dimensions)), counts: make([]int, len(chainmap.Dimensions))}
 			byEnt[e.ID] = a
 			order = append(order, e.ID)
 		}
-		a.c.Segments = append(a.c.Segments, o.Segment)
-		if i := chainmap.DimensionIndex(o.CapacityDim); o.CapacityBase != nil && i >= 0 {
-			a.sums[i] += *o.CapacityBase
+		a.c.Segments = append(a.c.Segments, g.str(o.seg))
+		if i := chainmap.DimensionIndex(g.str(o.capDim)); o.has&hasCapacityBase != 0 && i >= 0 {
+			a.sums[i] += o.capBase
 			a.counts[i]++
 		}
 	}
@@ -185,8 +185,9 @@ func (s *Store) Candidates(_ context.Context, q chainmap.CandidateQuery) ([]chai
 				continue
 			}
 			found := false
-			for _, o := range g.opsOf(e.ID) {
-				if subs[o.Segment] && chainmap.CountsForPresence(o.Role) {
+			i, j := g.opsOf(e.ID)
+			for k := i; k < j; k++ {
+				if o := &g.ops[k]; subs[g.str(o.seg)] && chainmap.CountsForPresence(g.str(o.role)) {
 					credit(e, o)
 					found = true
 				}
@@ -197,9 +198,10 @@ func (s *Store) Candidates(_ context.Context, q chainmap.CandidateQuery) ([]chai
 		}
 	} else {
 		for sub := range subs {
-			for _, o := range g.opsBySegment[sub] {
-				e := g.enterprises[o.Enterprise]
-				if e == nil || !e.Active() || !chainmap.CountsForPresence(o.Role) || inScope(e) {
+			for _, k := range g.opsBySegment[sub] {
+				o := &g.ops[k]
+				e := g.enterprises[o.ent]
+				if e == nil || !e.Active() || !chainmap.CountsForPresence(g.str(o.role)) || inScope(e) {
 					continue
 				}
 				credit(e, o)
@@ -223,13 +225,14 @@ func (s *Store) Candidates(_ context.Context, q chainmap.CandidateQuery) ([]chai
 	for i := range out {
 		c := &out[i]
 		e := c.Enterprise
-		for _, l := range g.linksFrom(e.ID) {
-			if ce := g.enterprises[l.Customer]; ce != nil && inScope(ce) {
+		i, j := g.linksFrom(e.ID)
+		for k := i; k < j; k++ {
+			if ce := g.enterprises[g.links[k].cust]; ce != nil && inScope(ce) {
 				c.LinksToScope++
 			}
 		}
-		for _, l := range g.linksTo(e.ID) {
-			if se := g.enterprises[l.Supplier]; se != nil && inScope(se) {
+		for _, k := range g.linksTo(e.ID) {
+			if se := g.enterprises[g.links[k].sup]; se != nil && inScope(se) {
 				c.LinksToScope++
 			}
 		}

@@ -56,8 +56,9 @@ func (g *graph) enterpriseID(id string) string {
 	return strings.Clone(id)
 }
 
-// compactRows detaches a batch's records from their CSV lines (see above). Kinds other
-// than enterprises, operations and supply links are small and kept as read.
+// compactRows detaches a batch of enterprises from their CSV lines (see above);
+// operations and supply links are kept in compact form (records.go), and the other kinds
+// are small and kept as read.
 func (g *graph) compactRows(rows any) {
 	if g.strs == nil {
 		g.strs = strtab{}
@@ -73,27 +74,6 @@ func (g *graph) compactRows(rows any) {
 			e.Confidence = chainmap.Confidence(t.get(string(e.Confidence)))
 			t.all(e.Designations)
 			t.cites(e.Sources)
-		}
-	case chainmap.Rows[chainmap.Operation]:
-		for i := range rows {
-			o := &rows[i]
-			o.Enterprise, o.Segment, o.Role = g.enterpriseID(o.Enterprise), t.get(o.Segment), t.get(o.Role)
-			o.CapacityUnit, o.CapacityDim, o.OutputUnit = t.get(o.CapacityUnit), t.get(o.CapacityDim), t.get(o.OutputUnit)
-			o.CapacityQualifier = chainmap.Qualifier(t.get(string(o.CapacityQualifier)))
-			o.OutputQualifier = chainmap.Qualifier(t.get(string(o.OutputQualifier)))
-			o.Verification, o.Evidence, o.Note = t.get(o.Verification), strings.Clone(o.Evidence), strings.Clone(o.Note)
-			o.Confidence = chainmap.Confidence(t.get(string(o.Confidence)))
-			t.all(o.Products)
-			t.cites(o.Sources)
-		}
-	case chainmap.Rows[chainmap.SupplyLink]:
-		for i := range rows {
-			l := &rows[i]
-			l.Supplier, l.Customer, l.Segment = g.enterpriseID(l.Supplier), g.enterpriseID(l.Customer), t.get(l.Segment)
-			l.VolumeUnit, l.Verification, l.Note = t.get(l.VolumeUnit), t.get(l.Verification), strings.Clone(l.Note)
-			l.Confidence = chainmap.Confidence(t.get(string(l.Confidence)))
-			t.all(l.Products)
-			t.cites(l.Sources)
 		}
 	}
 }
@@ -125,41 +105,41 @@ func cmpByte(x, y byte) int {
 	return 0
 }
 
-// opsOf returns the operations of an enterprise, by segment: a range of g.operations,
-// which is sorted by (enterprise, segment), found by binary search instead of a map
-// holding a slice per enterprise. Callers must not append to it.
-func (g *graph) opsOf(enterprise string) []*chainmap.Operation {
-	i, _ := slices.BinarySearchFunc(g.operations, enterprise, func(o *chainmap.Operation, e string) int {
-		return keyCompare(o.Enterprise, e)
+// opsOf returns the range [i, j) of g.ops holding an enterprise's operations (g.ops is
+// sorted by enterprise, then segment), found by binary search instead of a map holding a
+// slice per enterprise.
+func (g *graph) opsOf(enterprise string) (i, j int) {
+	i, _ = slices.BinarySearchFunc(g.ops, enterprise, func(o opRec, e string) int {
+		return keyCompare(o.ent, e)
 	})
-	j := i
-	for j < len(g.operations) && g.operations[j].Enterprise == enterprise {
+	j = i
+	for j < len(g.ops) && g.ops[j].ent == enterprise {
 		j++
 	}
-	return g.operations[i:j:j]
+	return i, j
 }
 
-// linksFrom returns the links an enterprise supplies, by key: a range of g.supplyLinks
-// (sorted by supplier, customer, segment).
-func (g *graph) linksFrom(supplier string) []*chainmap.SupplyLink {
-	i, _ := slices.BinarySearchFunc(g.supplyLinks, supplier, func(l *chainmap.SupplyLink, s string) int {
-		return keyCompare(l.Supplier, s)
+// linksFrom returns the range [i, j) of g.links (sorted by supplier, customer, segment)
+// holding the links an enterprise supplies.
+func (g *graph) linksFrom(supplier string) (i, j int) {
+	i, _ = slices.BinarySearchFunc(g.links, supplier, func(l linkRec, s string) int {
+		return keyCompare(l.sup, s)
 	})
-	j := i
-	for j < len(g.supplyLinks) && g.supplyLinks[j].Supplier == supplier {
+	j = i
+	for j < len(g.links) && g.links[j].sup == supplier {
 		j++
 	}
-	return g.supplyLinks[i:j:j]
+	return i, j
 }
 
 // linksTo returns the links an enterprise buys through, by key: a range of
-// g.linksByCustomer (the links stably sorted by customer with keyCompare).
-func (g *graph) linksTo(customer string) []*chainmap.SupplyLink {
-	i, _ := slices.BinarySearchFunc(g.linksByCustomer, customer, func(l *chainmap.SupplyLink, c string) int {
-		return keyCompare(l.Customer, c)
+// g.linksByCustomer (indexes of g.links stably sorted by customer with keyCompare).
+func (g *graph) linksTo(customer string) []int32 {
+	i, _ := slices.BinarySearchFunc(g.linksByCustomer, customer, func(l int32, c string) int {
+		return keyCompare(g.links[l].cust, c)
 	})
 	j := i
-	for j < len(g.linksByCustomer) && g.linksByCustomer[j].Customer == customer {
+	for j < len(g.linksByCustomer) && g.links[g.linksByCustomer[j]].cust == customer {
 		j++
 	}
 	return g.linksByCustomer[i:j:j]

@@ -58,8 +58,8 @@ func (s *Store) Enterprises(_ context.Context, q chainmap.EnterpriseQuery) (*cha
 		// Start from the subtree's operations, not from every enterprise.
 		seen := map[string]bool{}
 		for sub := range subtree(g.segChildren, q.Segment) {
-			for _, o := range g.opsBySegment[sub] {
-				if e := g.enterprises[o.Enterprise]; e != nil && !seen[e.ID] {
+			for _, k := range g.opsBySegment[sub] {
+				if e := g.enterprises[g.ops[k].ent]; e != nil && !seen[e.ID] {
 					seen[e.ID] = true
 					if keep(e) {
 						matches = append(matches, e)
@@ -170,12 +170,14 @@ func (g *graph) enterpriseFilter(q chainmap.EnterpriseQuery) (func(*chainmap.Ent
 			segs = subtree(g.segChildren, q.Segment)
 		}
 		inSegments = func(e *chainmap.Enterprise) bool {
-			for _, o := range g.opsOf(e.ID) {
-				if segs != nil && !segs[o.Segment] {
+			i, j := g.opsOf(e.ID)
+			for k := i; k < j; k++ {
+				seg := g.str(g.ops[k].seg)
+				if segs != nil && !segs[seg] {
 					continue
 				}
 				if q.Chain != "" {
-					if sg := g.segments[o.Segment]; sg == nil || sg.Chain != q.Chain {
+					if sg := g.segments[seg]; sg == nil || sg.Chain != q.Chain {
 						continue
 					}
 				}

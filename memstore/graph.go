@@ -11,16 +11,19 @@ import (
 
 // graph is one immutable snapshot of a dataset with its indexes.
 type graph struct {
-	info         *chainmap.DatasetInfo
-	sources      map[string]*chainmap.Source
-	chains       map[string]*chainmap.Chain
-	segments     map[string]*chainmap.Segment
-	flows        []*chainmap.Flow
-	regions      map[string]*chainmap.Region
-	parks        map[string]*chainmap.Park
-	enterprises  map[string]*chainmap.Enterprise
-	operations   []*chainmap.Operation
-	supplyLinks  []*chainmap.SupplyLink
+	info        *chainmap.DatasetInfo
+	sources     map[string]*chainmap.Source
+	chains      map[string]*chainmap.Chain
+	segments    map[string]*chainmap.Segment
+	flows       []*chainmap.Flow
+	regions     map[string]*chainmap.Region
+	parks       map[string]*chainmap.Park
+	enterprises map[string]*chainmap.Enterprise
+	// ops and links hold the operations and supply links in compact form (records.go),
+	// sorted by key once loaded; tabs interns their strings and lists.
+	ops          []opRec
+	links        []linkRec
+	tabs         tables
 	projects     map[string]*chainmap.Project
 	policies     map[string]*chainmap.Policy
 	goals        map[string]*chainmap.Goal
@@ -42,11 +45,12 @@ type graph struct {
 	allStats       map[string][]chainmap.SegmentStat
 	segChildren    map[string][]string
 	regionChildren map[string][]string
-	opsBySegment   map[string][]*chainmap.Operation
-	// linksByCustomer holds the supply links stably sorted by customer (linksTo); an
-	// enterprise's operations and supplied links are ranges of operations and
-	// supplyLinks (opsOf, linksFrom).
-	linksByCustomer []*chainmap.SupplyLink
+	// opsBySegment holds the indexes of each segment's operations in g.ops, in key order.
+	opsBySegment map[string][]int32
+	// linksByCustomer holds the indexes of the supply links stably sorted by customer
+	// (linksTo); an enterprise's operations and supplied links are ranges of ops and
+	// links (opsOf, linksFrom).
+	linksByCustomer []int32
 	// strs interns the strings of the load under way (compactRows); dropped by index.
 	strs strtab
 	// cells pre-aggregate the segment statistics per (chain, region, park), so a scope's
@@ -64,7 +68,7 @@ type graph struct {
 }
 
 func newGraph() *graph {
-	return &graph{generation: generations.Add(1),
+	return &graph{generation: generations.Add(1), tabs: newTables(),
 		sources: map[string]*chainmap.Source{}, chains: map[string]*chainmap.Chain{},
 		segments: map[string]*chainmap.Segment{}, regions: map[string]*chainmap.Region{},
 		parks: map[string]*chainmap.Park{}, enterprises: map[string]*chainmap.Enterprise{},
@@ -113,15 +117,22 @@ func (g *graph) index() {
 		}
 	}
 	sort.Slice(g.flows, func(i, j int) bool { return g.flows[i].Key() < g.flows[j].Key() })
-	sort.Slice(g.operations, func(i, j int) bool { return g.operations[i].Key() < g.operations[j].Key() })
-	sort.Slice(g.supplyLinks, func(i, j int) bool { return g.supplyLinks[i].Key() < g.supplyLinks[j].Key() })
+	syms := g.tabs.syms
+	slices.SortFunc(g.ops, func(a, b opRec) int {
+		return cmpKey([]string{a.ent, syms.str(a.seg)}, []string{b.ent, syms.str(b.seg)})
+	})
+	slices.SortFunc(g.links, func(a, b linkRec) int {
+		return cmpKey([]string{a.sup, a.cust, syms.str(a.seg)}, []string{b.sup, b.cust, syms.str(b.seg)})
+	})
 	g.strs = nil
-	g.opsBySegment = map[string][]*chainmap.Operation{}
-	for _, o := range g.operations {
-		g.opsBySegment[o.Segment] = append(g.opsBySegment[o.Segment], o)
+	g.tabs.done()
+	g.opsBySegment = map[string][]int32{}
+	for i := range g.ops {
+		seg := syms.str(g.ops[i].seg)
+		g.opsBySegment[seg] = append(g.opsBySegment[seg], int32(i))
 	}
-	g.linksByCustomer = slices.Clone(g.supplyLinks)
-	slices.SortStableFunc(g.linksByCustomer, func(a, b *chainmap.SupplyLink) int { return keyCompare(a.Customer, b.Customer) })
+	g.linksByCustomer = span(0, len(g.links))
+	slices.SortStableFunc(g.linksByCustomer, func(a, b int32) int { return keyCompare(g.links[a].cust, g.links[b].cust) })
 	g.places = chainmap.NewPlaces(maps.Values(g.regions), maps.Values(g.parks))
 	g.indexStats()
 }
@@ -137,9 +148,12 @@ func (g *graph) indexStats() {
 	for _, id := range g.enterpriseIDs {
 		e := g.enterprises[id]
 		ops = ops[:0]
-		for _, o := range g.opsOf(id) {
-			ops = append(ops, chainmap.StatsOp{Segment: o.Segment, Role: o.Role, CapacityBase: o.CapacityBase, CapacityDim: o.CapacityDim,
-				Suggested: chainmap.IsSuggested(o.Verification)})
+		i, j := g.opsOf(id)
+		for k := i; k < j; k++ {
+			o := &g.ops[k]
+			ops = append(ops, chainmap.StatsOp{Segment: g.str(o.seg), Role: g.str(o.role),
+				CapacityBase: getF(o.has, hasCapacityBase, &o.capBase), CapacityDim: g.str(o.capDim),
+				Suggested: chainmap.IsSuggested(g.str(o.verif))})
 		}
 		b.Add(e, ops)
 	}
@@ -152,6 +166,9 @@ func (g *graph) indexStats() {
 		}
 	}
 }
+
+// str returns an interned string of the graph.
+func (g *graph) str(x sym) string { return g.tabs.syms.strs[x] }
 
 func sortedKeys[T any](m map[string]T) []string {
 	keys := make([]string, 0, len(m))

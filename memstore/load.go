@@ -85,11 +85,11 @@ func (l *load) Write(_ context.Context, b chainmap.Batch) error {
 		put(g.enterprises, rows, func(r *chainmap.Enterprise) string { return r.ID })
 	case chainmap.Rows[chainmap.Operation]:
 		for i := range rows {
-			g.operations = append(g.operations, &rows[i])
+			g.ops = append(g.ops, g.compactOp(&rows[i]))
 		}
 	case chainmap.Rows[chainmap.SupplyLink]:
 		for i := range rows {
-			g.supplyLinks = append(g.supplyLinks, &rows[i])
+			g.links = append(g.links, g.compactLink(&rows[i]))
 		}
 	case chainmap.Rows[chainmap.Project]:
 		put(g.projects, rows, func(r *chainmap.Project) string { return r.ID })

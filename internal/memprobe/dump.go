@@ -103,7 +103,8 @@ func dump(ctx context.Context, s *memstore.Store, w io.Writer) error {
 			q.Sort, q.First, q.After = order, 25, ""
 			for page := 0; page < 3; page++ {
 				p, err := s.Enterprises(ctx, q)
-				if err := put(fmt.Sprintf("enterprises %+v", q), p, err); err != nil {
+				b, _ := json.Marshal(q)
+				if err := put("enterprises "+string(b), p, err); err != nil {
 					return err
 				}
 				if err != nil || !p.HasNext {
