@@ -11,16 +11,19 @@ import (
 
 // graph is one immutable snapshot of a dataset with its indexes.
 type graph struct {
-	info        *chainmap.DatasetInfo
-	sources     map[string]*chainmap.Source
-	chains      map[string]*chainmap.Chain
-	segments    map[string]*chainmap.Segment
-	flows       []*chainmap.Flow
-	regions     map[string]*chainmap.Region
-	parks       map[string]*chainmap.Park
-	enterprises map[string]*chainmap.Enterprise
-	// ops and links hold the operations and supply links in compact form (records.go),
-	// sorted by key once loaded; tabs interns their strings and lists.
+	info     *chainmap.DatasetInfo
+	sources  map[string]*chainmap.Source
+	chains   map[string]*chainmap.Chain
+	segments map[string]*chainmap.Segment
+	flows    []*chainmap.Flow
+	regions  map[string]*chainmap.Region
+	parks    map[string]*chainmap.Park
+	// ents holds the enterprises in compact form (ents.go), sorted by id once loaded
+	// (entsSorted; see sortEnts); ops and links hold the operations and supply links in
+	// compact form (records.go), sorted by key once loaded; tabs interns their strings
+	// and lists.
+	ents         []entRec
+	entsSorted   bool
 	ops          []opRec
 	links        []linkRec
 	tabs         tables
@@ -32,12 +35,13 @@ type graph struct {
 	technologies map[string]*chainmap.Technology
 
 	// indexes, built by index()
-	enterpriseIDs []string
-	segmentIDs    []string
-	// byRevenue holds every enterprise, largest revenue first (unknown last), then by id.
-	byRevenue     []*chainmap.Enterprise
-	entByRegion   map[string][]string
-	entByPark     map[string][]string
+	segmentIDs []string
+	// byRevenue holds every enterprise (index into ents), largest revenue first (unknown
+	// last), then by id; entByRegion and entByPark list them by region and park, in id
+	// order.
+	byRevenue     []int32
+	entByRegion   map[string][]int32
+	entByPark     map[string][]int32
 	projectsByEnt map[string][]*chainmap.Project
 	// allStats caches the whole-dataset aggregate per chain and verified-only switch (the
 	// graph never changes).
@@ -51,8 +55,6 @@ type graph struct {
 	// (linksTo); an enterprise's operations and supplied links are ranges of ops and
 	// links (opsOf, linksFrom).
 	linksByCustomer []int32
-	// strs interns the strings of the load under way (compactRows); dropped by index.
-	strs strtab
 	// cells pre-aggregate the segment statistics per (chain, region, park), so a scope's
 	// SegmentStats add up the cells inside it; cellsByRegion and cellsByPark index them.
 	cells         []chainmap.StatsCell
@@ -68,10 +70,10 @@ type graph struct {
 }
 
 func newGraph() *graph {
-	return &graph{generation: generations.Add(1), tabs: newTables(),
+	return &graph{generation: generations.Add(1), tabs: newTables(), entsSorted: true,
 		sources: map[string]*chainmap.Source{}, chains: map[string]*chainmap.Chain{},
 		segments: map[string]*chainmap.Segment{}, regions: map[string]*chainmap.Region{},
-		parks: map[string]*chainmap.Park{}, enterprises: map[string]*chainmap.Enterprise{},
+		parks:    map[string]*chainmap.Park{},
 		projects: map[string]*chainmap.Project{}, policies: map[string]*chainmap.Policy{},
 		goals: map[string]*chainmap.Goal{}, indicators: map[string]*chainmap.Indicator{},
 		platforms: map[string]*chainmap.Platform{}, technologies: map[string]*chainmap.Technology{},
@@ -79,15 +81,10 @@ func newGraph() *graph {
 }
 
 func (g *graph) index() {
-	g.enterpriseIDs = sortedKeys(g.enterprises)
+	g.sortEnts()
 	g.segmentIDs = sortedKeys(g.segments)
-	g.byRevenue = make([]*chainmap.Enterprise, 0, len(g.enterprises))
-	for _, id := range g.enterpriseIDs {
-		g.byRevenue = append(g.byRevenue, g.enterprises[id])
-	}
-	sort.SliceStable(g.byRevenue, func(i, j int) bool {
-		return chainmap.LessEnterprise(chainmap.SortByRevenue, g.byRevenue[i], g.byRevenue[j])
-	})
+	g.byRevenue = span(0, len(g.ents))
+	g.sortByOrder(chainmap.SortByRevenue, g.byRevenue)
 	g.allStats = map[string][]chainmap.SegmentStat{}
 	g.projectsByEnt = map[string][]*chainmap.Project{}
 	for _, id := range sortedKeys(g.projects) {
@@ -96,12 +93,14 @@ func (g *graph) index() {
 			g.projectsByEnt[p.Enterprise] = append(g.projectsByEnt[p.Enterprise], p)
 		}
 	}
-	g.entByRegion, g.entByPark = map[string][]string{}, map[string][]string{}
-	for _, id := range g.enterpriseIDs {
-		e := g.enterprises[id]
-		g.entByRegion[e.Region] = append(g.entByRegion[e.Region], id)
-		if e.Park != "" {
-			g.entByPark[e.Park] = append(g.entByPark[e.Park], id)
+	g.entByRegion, g.entByPark = map[string][]int32{}, map[string][]int32{}
+	for i := range g.ents {
+		e := &g.ents[i]
+		region := g.str(e.region)
+		g.entByRegion[region] = append(g.entByRegion[region], int32(i))
+		if e.park != 0 {
+			park := g.str(e.park)
+			g.entByPark[park] = append(g.entByPark[park], int32(i))
 		}
 	}
 	g.segChildren = map[string][]string{}
@@ -124,7 +123,6 @@ func (g *graph) index() {
 	slices.SortFunc(g.links, func(a, b linkRec) int {
 		return cmpKey([]string{a.sup, a.cust, syms.str(a.seg)}, []string{b.sup, b.cust, syms.str(b.seg)})
 	})
-	g.strs = nil
 	g.tabs.done()
 	g.opsBySegment = map[string][]int32{}
 	for i := range g.ops {
@@ -145,10 +143,11 @@ func (g *graph) indexStats() {
 	}
 	b := chainmap.NewStatsBuilder(nodes)
 	var ops []chainmap.StatsOp
-	for _, id := range g.enterpriseIDs {
-		e := g.enterprises[id]
+	v := g.viewer()
+	for n := range g.ents {
+		e := v.at(int32(n))
 		ops = ops[:0]
-		i, j := g.opsOf(id)
+		i, j := g.opsOf(e.ID)
 		for k := i; k < j; k++ {
 			o := &g.ops[k]
 			ops = append(ops, chainmap.StatsOp{Segment: g.str(o.seg), Role: g.str(o.role),

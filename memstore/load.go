@@ -20,6 +20,7 @@ func (s *Store) BeginLoad(_ context.Context, opts chainmap.LoadOptions) (chainma
 	g := newGraph()
 	info := opts.Dataset
 	g.info = &info
+	g.reserve(opts.Keys)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.staging != nil {
@@ -27,6 +28,20 @@ func (s *Store) BeginLoad(_ context.Context, opts chainmap.LoadOptions) (chainma
 	}
 	s.staging = g
 	return &load{s: s, g: g, dryRun: opts.DryRun}, nil
+}
+
+// reserve sizes the record slices for the dataset when the key set says how many
+// records of each kind it holds (loaders.Keys does): growing them by appending would
+// copy each several times and, at a million enterprises, leave up to a quarter of
+// their capacity unused. The key set itself is not kept.
+func (g *graph) reserve(keys chainmap.KeySet) {
+	kl, ok := keys.(interface{ Len(chainmap.Kind) int })
+	if !ok {
+		return
+	}
+	g.ents = make([]entRec, 0, kl.Len(chainmap.KindEnterprises))
+	g.ops = make([]opRec, 0, kl.Len(chainmap.KindOperations))
+	g.links = make([]linkRec, 0, kl.Len(chainmap.KindSupplyLinks))
 }
 
 // load is one load into the embedded store: the graph it builds, served at Commit.
@@ -65,7 +80,6 @@ func (l *load) Write(_ context.Context, b chainmap.Batch) error {
 		return fmt.Errorf("memstore: Write after the load ended")
 	}
 	g := l.g
-	g.compactRows(b)
 	switch rows := b.(type) {
 	case chainmap.Rows[chainmap.Source]:
 		put(g.sources, rows, func(r *chainmap.Source) string { return r.ID })
@@ -82,7 +96,13 @@ func (l *load) Write(_ context.Context, b chainmap.Batch) error {
 	case chainmap.Rows[chainmap.Park]:
 		put(g.parks, rows, func(r *chainmap.Park) string { return r.ID })
 	case chainmap.Rows[chainmap.Enterprise]:
-		put(g.enterprises, rows, func(r *chainmap.Enterprise) string { return r.ID })
+		for i := range rows {
+			r := g.compactEnt(&rows[i])
+			if n := len(g.ents); n > 0 && g.ents[n-1].id >= r.id {
+				g.entsSorted = false
+			}
+			g.ents = append(g.ents, r)
+		}
 	case chainmap.Rows[chainmap.Operation]:
 		for i := range rows {
 			g.ops = append(g.ops, g.compactOp(&rows[i]))

@@ -53,7 +53,7 @@ func (s *Store) Counts(_ context.Context) (map[string]int, error) {
 	return map[string]int{
 		"sources": len(g.sources), "chains": len(g.chains), "segments": len(g.segments),
 		"flows": len(g.flows), "regions": len(g.regions), "parks": len(g.parks),
-		"enterprises": len(g.enterprises), "operations": len(g.ops),
+		"enterprises": len(g.ents), "operations": len(g.ops),
 		"supply_links": len(g.links), "projects": len(g.projects), "policies": len(g.policies),
 		"goals": len(g.goals), "indicators": len(g.indicators), "platforms": len(g.platforms),
 		"technologies": len(g.technologies),
