@@ -44,6 +44,12 @@ func (g *graph) reserve(keys chainmap.KeySet) {
 	g.links = make([]linkRec, 0, kl.Len(chainmap.KindSupplyLinks))
 }
 
+var _ chainmap.StagedLoader = (*Store)(nil)
+
+// StagesLoads says that a load builds its graph aside, served only at Commit, so the
+// loader can validate and write in one reading of the dataset (chainmap.StagedLoader).
+func (s *Store) StagesLoads() bool { return true }
+
 // load is one load into the embedded store: the graph it builds, served at Commit.
 type load struct {
 	s      *Store
