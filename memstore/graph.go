@@ -80,8 +80,22 @@ func newGraph() *graph {
 	}
 }
 
+// index builds the indexes of a loaded graph. Its two larger strands run at once (the
+// machine chainmap runs on has a few cores and nothing else to do at start-up): sorting
+// the operations then building the statistics cells from them, and everything else.
 func (g *graph) index() {
 	g.sortEnts()
+	g.tabs.done()
+	syms := g.tabs.syms
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		slices.SortFunc(g.ops, func(a, b opRec) int {
+			return cmpKey([]string{a.ent, syms.str(a.seg)}, []string{b.ent, syms.str(b.seg)})
+		})
+		g.indexStats()
+	}()
 	g.segmentIDs = sortedKeys(g.segments)
 	g.byRevenue = span(0, len(g.ents))
 	g.sortByOrder(chainmap.SortByRevenue, g.byRevenue)
@@ -116,23 +130,18 @@ func (g *graph) index() {
 		}
 	}
 	sort.Slice(g.flows, func(i, j int) bool { return g.flows[i].Key() < g.flows[j].Key() })
-	syms := g.tabs.syms
-	slices.SortFunc(g.ops, func(a, b opRec) int {
-		return cmpKey([]string{a.ent, syms.str(a.seg)}, []string{b.ent, syms.str(b.seg)})
-	})
 	slices.SortFunc(g.links, func(a, b linkRec) int {
 		return cmpKey([]string{a.sup, a.cust, syms.str(a.seg)}, []string{b.sup, b.cust, syms.str(b.seg)})
 	})
-	g.tabs.done()
+	g.linksByCustomer = span(0, len(g.links))
+	slices.SortStableFunc(g.linksByCustomer, func(a, b int32) int { return keyCompare(g.links[a].cust, g.links[b].cust) })
+	g.places = chainmap.NewPlaces(maps.Values(g.regions), maps.Values(g.parks))
+	wg.Wait()
 	g.opsBySegment = map[string][]int32{}
 	for i := range g.ops {
 		seg := syms.str(g.ops[i].seg)
 		g.opsBySegment[seg] = append(g.opsBySegment[seg], int32(i))
 	}
-	g.linksByCustomer = span(0, len(g.links))
-	slices.SortStableFunc(g.linksByCustomer, func(a, b int32) int { return keyCompare(g.links[a].cust, g.links[b].cust) })
-	g.places = chainmap.NewPlaces(maps.Values(g.regions), maps.Values(g.parks))
-	g.indexStats()
 }
 
 // indexStats builds the statistics cells from every enterprise and its operations.

@@ -20,7 +20,6 @@ func (s *Store) BeginLoad(_ context.Context, opts chainmap.LoadOptions) (chainma
 	g := newGraph()
 	info := opts.Dataset
 	g.info = &info
-	g.reserve(opts.Keys)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.staging != nil {
@@ -28,20 +27,6 @@ func (s *Store) BeginLoad(_ context.Context, opts chainmap.LoadOptions) (chainma
 	}
 	s.staging = g
 	return &load{s: s, g: g, dryRun: opts.DryRun}, nil
-}
-
-// reserve sizes the record slices for the dataset when the key set says how many
-// records of each kind it holds (loaders.Keys does): growing them by appending would
-// copy each several times and, at a million enterprises, leave up to a quarter of
-// their capacity unused. The key set itself is not kept.
-func (g *graph) reserve(keys chainmap.KeySet) {
-	kl, ok := keys.(interface{ Len(chainmap.Kind) int })
-	if !ok {
-		return
-	}
-	g.ents = make([]entRec, 0, kl.Len(chainmap.KindEnterprises))
-	g.ops = make([]opRec, 0, kl.Len(chainmap.KindOperations))
-	g.links = make([]linkRec, 0, kl.Len(chainmap.KindSupplyLinks))
 }
 
 var _ chainmap.StagedLoader = (*Store)(nil)
