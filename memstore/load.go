@@ -26,7 +26,7 @@ func (s *Store) BeginLoad(_ context.Context, opts chainmap.LoadOptions) (chainma
 		return nil, ErrLoadInProgress
 	}
 	s.staging = g
-	return &load{s: s, g: g, dryRun: opts.DryRun}, nil
+	return &load{s: s, g: g, dryRun: opts.DryRun, endGC: lowerGC()}, nil
 }
 
 var _ chainmap.StagedLoader = (*Store)(nil)
@@ -40,6 +40,8 @@ type load struct {
 	s      *Store
 	g      *graph
 	dryRun bool
+	// endGC gives the collector its target back (lowerGC) when the load ends.
+	endGC func()
 }
 
 // current reports whether the load is still the store's load in progress.
@@ -54,6 +56,7 @@ func (l *load) Abort(context.Context) {
 	l.s.mu.Lock()
 	if l.s.staging == l.g {
 		l.s.staging = nil
+		l.endGC()
 	}
 	l.s.mu.Unlock()
 }
@@ -130,6 +133,7 @@ func (l *load) Commit(context.Context) error {
 		return fmt.Errorf("memstore: Commit after the load ended")
 	}
 	l.s.staging = nil
+	defer l.endGC() // after the index, which allocates too
 	if l.dryRun {
 		return nil
 	}
