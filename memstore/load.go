@@ -3,6 +3,7 @@ package memstore
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/chainmap/chainmap"
 )
@@ -42,6 +43,8 @@ type load struct {
 	dryRun bool
 	// endGC gives the collector its target back (lowerGC) when the load ends.
 	endGC func()
+	// mu serialises Write and Commit: the graph is indexed outside the store's lock.
+	mu sync.Mutex
 }
 
 // current reports whether the load is still the store's load in progress.
@@ -70,6 +73,8 @@ func put[T any](m map[string]*T, rows []T, id func(*T) string) {
 
 // Write adds one batch of records to the graph being built.
 func (l *load) Write(_ context.Context, b chainmap.Batch) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if !l.current() {
 		return fmt.Errorf("memstore: Write after the load ended")
 	}
@@ -125,19 +130,32 @@ func (l *load) Write(_ context.Context, b chainmap.Batch) error {
 
 // Commit indexes the new graph and swaps it in (in a dry run, drops it). The embedded
 // store always holds exactly one dataset, so what the dataset no longer contains is gone
-// with the old graph.
+// with the old graph. The index is built before the store's lock is taken: at a million
+// enterprises it takes seconds, during which readers keep being served the old graph.
 func (l *load) Commit(context.Context) error {
+	l.mu.Lock() // no Write, and no second Commit, while the graph is indexed
+	defer l.mu.Unlock()
+	if !l.current() {
+		return fmt.Errorf("memstore: Commit after the load ended")
+	}
+	if !l.dryRun {
+		if beforeIndex != nil {
+			beforeIndex()
+		}
+		l.g.index() // the load's one writer has finished; nobody else touches l.g
+	}
 	l.s.mu.Lock()
 	defer l.s.mu.Unlock()
 	if l.s.staging != l.g {
-		return fmt.Errorf("memstore: Commit after the load ended")
+		return fmt.Errorf("memstore: Commit after the load ended") // aborted while indexing
 	}
 	l.s.staging = nil
-	defer l.endGC() // after the index, which allocates too
-	if l.dryRun {
-		return nil
+	l.endGC()
+	if !l.dryRun {
+		l.s.g = l.g
 	}
-	l.g.index()
-	l.s.g = l.g
 	return nil
 }
+
+// beforeIndex, when set (by a test), runs in Commit just before the index is built.
+var beforeIndex func()
