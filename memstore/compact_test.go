@@ -136,3 +136,41 @@ func TestCmpKey(t *testing.T) {
 		}
 	}
 }
+
+// TestSortOps checks that sorting run by run, when the operations come grouped by
+// enterprise in order, gives the order of the full sort, and that operations not so
+// grouped (an enterprise's operations apart, enterprises out of order, an id holding the
+// separator) are fully sorted.
+func TestSortOps(t *testing.T) {
+	build := func(keys [][2]string) *graph {
+		g := newGraph()
+		for _, k := range keys {
+			g.ops = append(g.ops, opRec{ent: k[0], seg: g.tabs.syms.put(k[1])})
+		}
+		return g
+	}
+	keysOf := func(g *graph) []string {
+		var out []string
+		for _, o := range g.ops {
+			out = append(out, o.ent+">"+g.str(o.seg))
+		}
+		return out
+	}
+	for _, keys := range [][][2]string{
+		{{"a", "s2"}, {"a", "s1"}, {"b", "s3"}, {"b", "s1"}, {"c", "s1"}},
+		{{"a", "s2"}, {"b", "s1"}, {"a", "s1"}},
+		{{"b", "s1"}, {"a", "s2"}, {"a", "s1"}},
+		{{"a", "x"}, {"a-b", "s"}, {"a>b", "s"}, {"a", "s"}},
+		{{"a>b", "s"}, {"a", "b>t"}, {"a", "b"}},
+		{},
+	} {
+		g := build(keys)
+		g.sortOps()
+		got := keysOf(g)
+		want := slices.Clone(got)
+		slices.Sort(want) // Operation.Key order
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%v: sortOps gave %v, want %v", keys, got, want)
+		}
+	}
+}

@@ -94,19 +94,22 @@ func (v *viewer) at(i int32) *chainmap.Enterprise {
 	return &v.e
 }
 
-// orderKey fills e with the fields the enterprise orders read (chainmap.LessEnterprise,
-// Cursor.After: revenue, Chinese name, id), the others left empty: comparing orders over
-// hundreds of thousands of enterprises must not build whole records.
+// orderKey sets the fields of e that the enterprise orders read (chainmap.LessEnterprise,
+// Cursor.After: revenue, Chinese name, id), and only those: comparing orders over
+// hundreds of thousands of enterprises must not build, or even clear, whole records, so
+// e must hold nothing but order keys (start from a zero Enterprise).
 // TestOrderKeysSortLikeRecords checks that it sorts as the whole records do.
 func (g *graph) orderKey(i int32, e *chainmap.Enterprise) {
 	r := &g.ents[i]
-	*e = chainmap.Enterprise{ID: r.id, NameZh: r.name, Revenue: getF(r.has, hasRevenue, &r.revenue)}
+	e.ID, e.NameZh, e.Revenue = r.id, r.name, getF(r.has, hasRevenue, &r.revenue)
 }
 
-// sortByOrder sorts enterprise indexes in a page order (chainmap.LessEnterprise).
+// sortByOrder sorts enterprise indexes in a page order (chainmap.LessEnterprise). The
+// order is total (ties end at the id, which is unique, and loaded figures are finite), so
+// an unstable sort gives the one answer.
 func (g *graph) sortByOrder(sortBy string, idx []int32) {
 	var a, b chainmap.Enterprise
-	slices.SortStableFunc(idx, func(i, j int32) int {
+	slices.SortFunc(idx, func(i, j int32) int {
 		g.orderKey(i, &a)
 		g.orderKey(j, &b)
 		switch {
