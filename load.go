@@ -150,6 +150,14 @@ type BatchPreparer interface {
 	Prepare(b Batch) (Batch, error)
 }
 
+// StagedLoader is implemented by stores whose load sessions build the new data aside and
+// expose nothing of it before Commit (the embedded store builds a new graph and swaps it
+// in). The loader may then validate and write in one reading of the dataset, aborting
+// the session on any problem, instead of validating everything before the first write.
+type StagedLoader interface {
+	StagesLoads() bool
+}
+
 // Change counts what a load did (or, in a dry run, would do) to the records of one kind.
 type Change struct {
 	Created, Updated, Removed int

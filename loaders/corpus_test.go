@@ -2,6 +2,7 @@ package loaders_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,12 +43,32 @@ func TestBrokenCorpus(t *testing.T) {
 					t.Errorf("missing problem %q; got:\n%s", want, all)
 				}
 			}
+			// The embedded store stages its loads, so it is validated and written in one
+			// reading: the load must report what Validate reports, and leave the store
+			// empty and ready for the next load.
 			store := memstore.New()
-			if _, err := loaders.Load(context.Background(), dir, store, loaders.Options{}); err == nil {
+			lrep, err := loaders.Load(context.Background(), dir, store, loaders.Options{})
+			if err == nil {
 				t.Fatal("load accepted a broken dataset")
+			}
+			var ve *loaders.ValidationError
+			if lrep == nil && errors.As(err, &ve) {
+				lrep = ve.Report // refused when opened (the manifest)
+			}
+			var loaded []string
+			if lrep != nil {
+				for _, p := range lrep.Problems {
+					loaded = append(loaded, p.String())
+				}
+			}
+			if l := strings.Join(loaded, "\n"); l != all {
+				t.Errorf("load (%v) reported\n%s\nvalidate reported\n%s", err, l, all)
 			}
 			if _, err := store.Info(context.Background()); err == nil {
 				t.Error("the store holds a dataset after a refused load")
+			}
+			if _, err := loaders.Load(context.Background(), "../testdata/minimal", store, loaders.Options{}); err != nil {
+				t.Errorf("the next load into the store: %v", err)
 			}
 		})
 	}

@@ -34,6 +34,23 @@ func (f *fields) req(col string) string {
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9._:\-]{1,128}$`)
 
+// validID reports whether s matches idPattern, without the regular expression: every
+// row names several ids, and matching them was a tenth of a large load's CPU time.
+// TestValidIDMatchesPattern holds the two together.
+func validID(s string) bool {
+	if len(s) < 1 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '_', c == ':', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 func (f *fields) id(col string, required bool) string {
 	v := f.row.get(col)
 	if v == "" {
@@ -42,7 +59,7 @@ func (f *fields) id(col string, required bool) string {
 		}
 		return ""
 	}
-	if !idPattern.MatchString(v) {
+	if !validID(v) {
 		f.fail(col, "%q is not a valid id (letters, digits and . _ : - only, at most 128)", v)
 	}
 	return v
@@ -69,7 +86,7 @@ func (f *fields) idList(col string) []string {
 	l := f.list(col)
 	seen := make(map[string]bool, len(l))
 	for _, v := range l {
-		if !idPattern.MatchString(v) {
+		if !validID(v) {
 			f.fail(col, "%q is not a valid id", v)
 		}
 		if seen[v] {
@@ -191,7 +208,7 @@ func (f *fields) provenance(hasFigure bool) chainmap.Provenance {
 	var p chainmap.Provenance
 	for _, c := range f.list("sources") {
 		cit := chainmap.Citation(c)
-		if cit.SourceID() == "" || !idPattern.MatchString(cit.SourceID()) {
+		if cit.SourceID() == "" || !validID(cit.SourceID()) {
 			f.fail("sources", "%q is not a citation (SOURCE or SOURCE#locator)", c)
 			continue
 		}

@@ -191,6 +191,13 @@ func (d *Dataset) validate(ctx context.Context) (*Report, Keys, error) {
 	if err := d.each(ctx, rep, c, func(chainmap.Kind, any, int) error { return nil }); err != nil {
 		return rep, Keys{}, fmt.Errorf("validate %s: %w", d.Dir, err)
 	}
+	d.finish(rep, c)
+	return rep, c.keys, nil
+}
+
+// finish runs the checks that need the whole dataset read (the manifest's focus) and
+// sorts the report.
+func (d *Dataset) finish(rep *Report, c *checker) {
 	if f := d.Manifest.Focus; f.Chain != "" {
 		if !c.keys.has(chainmap.KindChains, f.Chain) {
 			rep.add(manifestFile, 0, "focus.chain", "unknown chain %q", f.Chain)
@@ -207,7 +214,6 @@ func (d *Dataset) validate(ctx context.Context) (*Report, Keys, error) {
 		}
 	}
 	rep.Sort()
-	return rep, c.keys, nil
 }
 
 // Load validates the dataset in dir and, only if it has no problem, streams it to store
@@ -226,19 +232,41 @@ func Load(ctx context.Context, dir string, store chainmap.Loader, opt Options) (
 // load session: BeginLoad, the batches in load order, Commit; a load that fails or is
 // cancelled after BeginLoad is aborted, so the store drops its half-built data. When the
 // session counts its changes (chainmap.ChangeCounter), the report's Changes holds them.
+//
+// A store whose sessions build the new data aside, invisible until Commit
+// (chainmap.StagedLoader), gets the dataset validated and written in one reading: the
+// rows go to the session as they pass the checks, and any problem aborts the session
+// before Commit. Reading once halves the parsing of a large dataset (the embedded store's
+// start-up); the store then gets no key set (LoadOptions.Keys is nil).
 func (d *Dataset) Load(ctx context.Context, store chainmap.Loader, opt Options) (*Report, error) {
 	dir := d.Dir
-	rep, keys, err := d.validate(ctx)
-	if err != nil {
-		return rep, err
+	staged := false
+	if sl, ok := store.(chainmap.StagedLoader); ok {
+		staged = sl.StagesLoads()
 	}
-	if !rep.OK() {
-		return rep, &ValidationError{Report: rep}
+	lo := chainmap.LoadOptions{Dataset: d.Manifest.Info(), Prune: opt.Prune, DryRun: opt.DryRun}
+	rep := &Report{Rows: map[chainmap.Kind]int{}}
+	// second reports the reading that writes, when it is not the validating one: a
+	// problem there means the files changed after they were validated.
+	second := &Report{Rows: map[chainmap.Kind]int{}}
+	var c *checker
+	if staged {
+		c, second = newChecker(rep), rep
+	} else {
+		var keys Keys
+		var err error
+		if rep, keys, err = d.validate(ctx); err != nil {
+			return rep, err
+		}
+		if !rep.OK() {
+			return rep, &ValidationError{Report: rep}
+		}
+		lo.Keys = keys
 	}
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 2000
 	}
-	sess, err := store.BeginLoad(ctx, chainmap.LoadOptions{Dataset: d.Manifest.Info(), Keys: keys, Prune: opt.Prune, DryRun: opt.DryRun})
+	sess, err := store.BeginLoad(ctx, lo)
 	if err != nil {
 		return rep, fmt.Errorf("load %s: begin: %w", dir, err)
 	}
@@ -249,7 +277,6 @@ func (d *Dataset) Load(ctx context.Context, store chainmap.Loader, opt Options) 
 		}
 	}()
 	prep, _ := sess.(chainmap.BatchPreparer)
-	second := &Report{Rows: map[chainmap.Kind]int{}}
 	// Reading and preparing the next batch overlaps with the store writing the previous
 	// one: a single writer goroutine takes batches in order from a channel holding one,
 	// so the database never waits for the CSV parser and memory holds at most three
@@ -296,7 +323,7 @@ func (d *Dataset) Load(ctx context.Context, store chainmap.Loader, opt Options) 
 		}
 		return nil
 	}
-	err = d.each(wctx, second, nil, func(k chainmap.Kind, rec any, _ int) error {
+	err = d.each(wctx, second, c, func(k chainmap.Kind, rec any, _ int) error {
 		if buf == nil || buf.kind() != k {
 			if err := flush(); err != nil {
 				return err
@@ -316,11 +343,15 @@ func (d *Dataset) Load(ctx context.Context, store chainmap.Loader, opt Options) 
 	if werr := <-writeErr; werr != nil {
 		err = werr // the writer's failure, not the reader's "context canceled" it caused
 	}
-	if err == nil && !second.OK() {
-		err = fmt.Errorf("the dataset changed while it was being loaded: %s", second.Problems[0])
-	}
 	if err != nil {
 		return rep, fmt.Errorf("load %s: %w", dir, err)
+	}
+	if staged {
+		if d.finish(rep, c); !rep.OK() {
+			return rep, &ValidationError{Report: rep} // the deferred Abort drops what was written
+		}
+	} else if !second.OK() {
+		return rep, fmt.Errorf("load %s: the dataset changed while it was being loaded: %s", dir, second.Problems[0])
 	}
 	if err := sess.Commit(ctx); err != nil {
 		return rep, fmt.Errorf("load %s: commit: %w", dir, err)

@@ -212,7 +212,7 @@ func parseRegion(f *fields) chainmap.Region {
 	if r.ID != "" && !adcodePattern.MatchString(r.ID) && r.Level != chainmap.LevelTown {
 		f.fail("id", "%q is not an adcode (6 digits, not starting with 0)", r.ID)
 	}
-	if r.Parent != "" && !adcodePattern.MatchString(r.Parent) && !idPattern.MatchString(r.Parent) {
+	if r.Parent != "" && !adcodePattern.MatchString(r.Parent) && !validID(r.Parent) {
 		f.fail("parent", "%q is not an adcode", r.Parent)
 	}
 	r.Lon, r.Lat = f.coords()

@@ -77,25 +77,21 @@ func (g *graph) scopeCells(sc chainmap.Scope) ([]int, error) {
 
 // scopeEnterprises lists the enterprises inside a scope (all of them for a zero scope),
 // through the region and park indexes.
-func (g *graph) scopeEnterprises(sc chainmap.Scope) ([]*chainmap.Enterprise, error) {
+func (g *graph) scopeEnterprises(sc chainmap.Scope) ([]int32, error) {
 	parks, regions, err := g.scopeSets(sc)
 	if err != nil {
 		return nil, err
 	}
 	if sc == (chainmap.Scope{}) {
-		out := make([]*chainmap.Enterprise, 0, len(g.enterpriseIDs))
-		for _, id := range g.enterpriseIDs {
-			out = append(out, g.enterprises[id])
-		}
-		return out, nil
+		return span(0, len(g.ents)), nil
 	}
-	var out []*chainmap.Enterprise
-	seen := map[string]bool{}
-	add := func(ids []string) {
-		for _, id := range ids {
-			if !seen[id] {
-				seen[id] = true
-				out = append(out, g.enterprises[id])
+	var out []int32
+	seen := map[int32]bool{}
+	add := func(idx []int32) {
+		for _, i := range idx {
+			if !seen[i] {
+				seen[i] = true
+				out = append(out, i)
 			}
 		}
 	}
@@ -151,21 +147,24 @@ func (s *Store) Candidates(_ context.Context, q chainmap.CandidateQuery) ([]chai
 		sums   []float64
 		counts []int
 	}
-	byEnt := map[string]*acc{}
-	var order []string
-	credit := func(e *chainmap.Enterprise, o *chainmap.Operation) {
-		a := byEnt[e.ID]
+	byEnt := map[int32]*acc{}
+	var order []int32
+	credit := func(i int32, o *opRec) {
+		a := byEnt[i]
 		if a == nil {
+			e := new(chainmap.Enterprise)
+			g.enterprise(i, e)
 			a = &acc{c: chainmap.Candidate{Enterprise: e}, sums: make([]float64, len(chainmap.Dimensions)), counts: make([]int, len(chainmap.Dimensions))}
-			byEnt[e.ID] = a
-			order = append(order, e.ID)
+			byEnt[i] = a
+			order = append(order, i)
 		}
-		a.c.Segments = append(a.c.Segments, o.Segment)
-		if i := chainmap.DimensionIndex(o.CapacityDim); o.CapacityBase != nil && i >= 0 {
-			a.sums[i] += *o.CapacityBase
+		a.c.Segments = append(a.c.Segments, g.str(o.seg))
+		if i := chainmap.DimensionIndex(g.str(o.capDim)); o.has&hasCapacityBase != 0 && i >= 0 {
+			a.sums[i] += o.capBase
 			a.counts[i]++
 		}
 	}
+	v := g.viewer()
 	subs := subtree(g.segChildren, q.Segment)
 	nOps := 0
 	for sub := range subs {
@@ -177,7 +176,8 @@ func (s *Store) Candidates(_ context.Context, q chainmap.CandidateQuery) ([]chai
 	// operations steps instead of one per operation.
 	if q.Limit > 0 && nOps*nOps > q.Limit*len(g.byRevenue) {
 		var last float64
-		for _, e := range g.byRevenue {
+		for _, n := range g.byRevenue {
+			e := v.at(n)
 			if len(order) >= q.Limit && chainmap.RevenueKey(e) < last {
 				break
 			}
@@ -185,9 +185,10 @@ func (s *Store) Candidates(_ context.Context, q chainmap.CandidateQuery) ([]chai
 				continue
 			}
 			found := false
-			for _, o := range g.opsOf(e.ID) {
-				if subs[o.Segment] && chainmap.CountsForPresence(o.Role) {
-					credit(e, o)
+			i, j := g.opsOf(e.ID)
+			for k := i; k < j; k++ {
+				if o := &g.ops[k]; subs[g.str(o.seg)] && chainmap.CountsForPresence(g.str(o.role)) {
+					credit(n, o)
 					found = true
 				}
 			}
@@ -197,12 +198,16 @@ func (s *Store) Candidates(_ context.Context, q chainmap.CandidateQuery) ([]chai
 		}
 	} else {
 		for sub := range subs {
-			for _, o := range g.opsBySegment[sub] {
-				e := g.enterprises[o.Enterprise]
-				if e == nil || !e.Active() || !chainmap.CountsForPresence(o.Role) || inScope(e) {
+			for _, k := range g.opsBySegment[sub] {
+				o := &g.ops[k]
+				n, ok := g.find(o.ent)
+				if !ok || !chainmap.CountsForPresence(g.str(o.role)) {
 					continue
 				}
-				credit(e, o)
+				if e := v.at(n); !e.Active() || inScope(e) {
+					continue
+				}
+				credit(n, o)
 			}
 		}
 	}
@@ -223,13 +228,14 @@ func (s *Store) Candidates(_ context.Context, q chainmap.CandidateQuery) ([]chai
 	for i := range out {
 		c := &out[i]
 		e := c.Enterprise
-		for _, l := range g.linksFrom(e.ID) {
-			if ce := g.enterprises[l.Customer]; ce != nil && inScope(ce) {
+		i, j := g.linksFrom(e.ID)
+		for k := i; k < j; k++ {
+			if n, ok := g.find(g.links[k].cust); ok && inScope(v.at(n)) {
 				c.LinksToScope++
 			}
 		}
-		for _, l := range g.linksTo(e.ID) {
-			if se := g.enterprises[l.Supplier]; se != nil && inScope(se) {
+		for _, k := range g.linksTo(e.ID) {
+			if n, ok := g.find(g.links[k].sup); ok && inScope(v.at(n)) {
 				c.LinksToScope++
 			}
 		}

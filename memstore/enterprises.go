@@ -2,7 +2,7 @@ package memstore
 
 import (
 	"context"
-	"sort"
+	"slices"
 
 	"github.com/chainmap/chainmap"
 )
@@ -27,13 +27,14 @@ func (s *Store) Enterprises(_ context.Context, q chainmap.EnterpriseQuery) (*cha
 		}
 		cur = &c
 	}
-	var matches []*chainmap.Enterprise
+	v := g.viewer()
+	var matches []int32
 	presorted := false // matches already in the page order
 	switch {
 	case len(q.IDs) > 0:
 		for _, id := range uniqueSorted(q.IDs) {
-			if e, ok := g.enterprises[id]; ok && keep(e) {
-				matches = append(matches, e)
+			if i, ok := g.find(id); ok && keep(v.at(i)) {
+				matches = append(matches, i)
 			}
 		}
 	case q.Region != "" || q.Park != "":
@@ -46,41 +47,41 @@ func (s *Store) Enterprises(_ context.Context, q chainmap.EnterpriseQuery) (*cha
 		if err != nil && chainmap.ErrorCode(err) != chainmap.ENOTFOUND {
 			return nil, err
 		}
-		for _, e := range ents { // an unknown region or park simply matches nothing
-			if keep(e) {
-				matches = append(matches, e)
+		for _, i := range ents { // an unknown region or park simply matches nothing
+			if keep(v.at(i)) {
+				matches = append(matches, i)
 			}
 		}
 		if sortBy == chainmap.SortByID {
-			sort.Slice(matches, func(i, j int) bool { return matches[i].ID < matches[j].ID })
+			slices.Sort(matches) // g.ents is in id order
 		}
 	case q.Segment != "":
 		// Start from the subtree's operations, not from every enterprise.
-		seen := map[string]bool{}
+		seen := map[int32]bool{}
 		for sub := range subtree(g.segChildren, q.Segment) {
-			for _, o := range g.opsBySegment[sub] {
-				if e := g.enterprises[o.Enterprise]; e != nil && !seen[e.ID] {
-					seen[e.ID] = true
-					if keep(e) {
-						matches = append(matches, e)
+			for _, k := range g.opsBySegment[sub] {
+				if i, ok := g.find(g.ops[k].ent); ok && !seen[i] {
+					seen[i] = true
+					if keep(v.at(i)) {
+						matches = append(matches, i)
 					}
 				}
 			}
 		}
 		if sortBy == chainmap.SortByID {
-			sort.Slice(matches, func(i, j int) bool { return matches[i].ID < matches[j].ID })
+			slices.Sort(matches)
 		}
 	case sortBy == chainmap.SortByRevenue:
 		presorted = true
-		for _, e := range g.byRevenue {
-			if keep(e) {
-				matches = append(matches, e)
+		for _, i := range g.byRevenue {
+			if keep(v.at(i)) {
+				matches = append(matches, i)
 			}
 		}
 	default:
-		for _, id := range g.enterpriseIDs {
-			if e := g.enterprises[id]; keep(e) {
-				matches = append(matches, e)
+		for i := range g.ents {
+			if keep(v.at(int32(i))) {
+				matches = append(matches, int32(i))
 			}
 		}
 	}
@@ -92,22 +93,27 @@ func (s *Store) Enterprises(_ context.Context, q chainmap.EnterpriseQuery) (*cha
 		presorted = true
 	}
 	if sortBy != chainmap.SortByID && !presorted {
-		sort.SliceStable(matches, func(i, j int) bool { return chainmap.LessEnterprise(sortBy, matches[i], matches[j]) })
+		g.sortByOrder(sortBy, matches)
 	}
 	page := &chainmap.EnterprisePage{Total: -1}
 	if !q.SkipTotal {
 		page.Total = total
 	}
-	for _, e := range matches {
-		if cur != nil && !cur.After(e) {
-			continue
+	var key chainmap.Enterprise
+	var pageIdx []int32
+	for _, i := range matches {
+		if cur != nil {
+			if g.orderKey(i, &key); !cur.After(&key) {
+				continue
+			}
 		}
-		if q.First > 0 && len(page.Enterprises) >= q.First {
+		if q.First > 0 && len(pageIdx) >= q.First {
 			page.HasNext = true
 			break
 		}
-		page.Enterprises = append(page.Enterprises, e)
+		pageIdx = append(pageIdx, i)
 	}
+	page.Enterprises = g.enterprises(pageIdx)
 	if n := len(page.Enterprises); n > 0 {
 		page.EndCursor = chainmap.EncodeCursor(sortBy, page.Enterprises[n-1])
 	}
@@ -120,14 +126,16 @@ var revenueWalkMin = 2000
 
 // revenueWalk returns, in revenue order, up to n enterprises that keep accepts and that
 // come after the cursor (if any).
-func (g *graph) revenueWalk(keep func(*chainmap.Enterprise) bool, cur *chainmap.Cursor, n int) []*chainmap.Enterprise {
-	var out []*chainmap.Enterprise
-	for _, e := range g.byRevenue {
+func (g *graph) revenueWalk(keep func(*chainmap.Enterprise) bool, cur *chainmap.Cursor, n int) []int32 {
+	var out []int32
+	v := g.viewer()
+	for _, i := range g.byRevenue {
+		e := v.at(i)
 		if cur != nil && !cur.After(e) {
 			continue
 		}
 		if keep(e) {
-			if out = append(out, e); len(out) >= n {
+			if out = append(out, i); len(out) >= n {
 				break
 			}
 		}
@@ -170,12 +178,14 @@ func (g *graph) enterpriseFilter(q chainmap.EnterpriseQuery) (func(*chainmap.Ent
 			segs = subtree(g.segChildren, q.Segment)
 		}
 		inSegments = func(e *chainmap.Enterprise) bool {
-			for _, o := range g.opsOf(e.ID) {
-				if segs != nil && !segs[o.Segment] {
+			i, j := g.opsOf(e.ID)
+			for k := i; k < j; k++ {
+				seg := g.str(g.ops[k].seg)
+				if segs != nil && !segs[seg] {
 					continue
 				}
 				if q.Chain != "" {
-					if sg := g.segments[o.Segment]; sg == nil || sg.Chain != q.Chain {
+					if sg := g.segments[seg]; sg == nil || sg.Chain != q.Chain {
 						continue
 					}
 				}

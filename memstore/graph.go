@@ -11,16 +11,22 @@ import (
 
 // graph is one immutable snapshot of a dataset with its indexes.
 type graph struct {
-	info         *chainmap.DatasetInfo
-	sources      map[string]*chainmap.Source
-	chains       map[string]*chainmap.Chain
-	segments     map[string]*chainmap.Segment
-	flows        []*chainmap.Flow
-	regions      map[string]*chainmap.Region
-	parks        map[string]*chainmap.Park
-	enterprises  map[string]*chainmap.Enterprise
-	operations   []*chainmap.Operation
-	supplyLinks  []*chainmap.SupplyLink
+	info     *chainmap.DatasetInfo
+	sources  map[string]*chainmap.Source
+	chains   map[string]*chainmap.Chain
+	segments map[string]*chainmap.Segment
+	flows    []*chainmap.Flow
+	regions  map[string]*chainmap.Region
+	parks    map[string]*chainmap.Park
+	// ents holds the enterprises in compact form (ents.go), sorted by id once loaded
+	// (entsSorted; see sortEnts); ops and links hold the operations and supply links in
+	// compact form (records.go), sorted by key once loaded; tabs interns their strings
+	// and lists.
+	ents         []entRec
+	entsSorted   bool
+	ops          []opRec
+	links        []linkRec
+	tabs         tables
 	projects     map[string]*chainmap.Project
 	policies     map[string]*chainmap.Policy
 	goals        map[string]*chainmap.Goal
@@ -29,12 +35,13 @@ type graph struct {
 	technologies map[string]*chainmap.Technology
 
 	// indexes, built by index()
-	enterpriseIDs []string
-	segmentIDs    []string
-	// byRevenue holds every enterprise, largest revenue first (unknown last), then by id.
-	byRevenue     []*chainmap.Enterprise
-	entByRegion   map[string][]string
-	entByPark     map[string][]string
+	segmentIDs []string
+	// byRevenue holds every enterprise (index into ents), largest revenue first (unknown
+	// last), then by id; entByRegion and entByPark list them by region and park, in id
+	// order.
+	byRevenue     []int32
+	entByRegion   map[string][]int32
+	entByPark     map[string][]int32
 	projectsByEnt map[string][]*chainmap.Project
 	// allStats caches the whole-dataset aggregate per chain and verified-only switch (the
 	// graph never changes).
@@ -42,13 +49,12 @@ type graph struct {
 	allStats       map[string][]chainmap.SegmentStat
 	segChildren    map[string][]string
 	regionChildren map[string][]string
-	opsBySegment   map[string][]*chainmap.Operation
-	// linksByCustomer holds the supply links stably sorted by customer (linksTo); an
-	// enterprise's operations and supplied links are ranges of operations and
-	// supplyLinks (opsOf, linksFrom).
-	linksByCustomer []*chainmap.SupplyLink
-	// strs interns the strings of the load under way (compactRows); dropped by index.
-	strs strtab
+	// opsBySegment holds the indexes of each segment's operations in g.ops, in key order.
+	opsBySegment map[string][]int32
+	// linksByCustomer holds the indexes of the supply links stably sorted by customer
+	// (linksTo); an enterprise's operations and supplied links are ranges of ops and
+	// links (opsOf, linksFrom).
+	linksByCustomer []int32
 	// cells pre-aggregate the segment statistics per (chain, region, park), so a scope's
 	// SegmentStats add up the cells inside it; cellsByRegion and cellsByPark index them.
 	cells         []chainmap.StatsCell
@@ -64,26 +70,33 @@ type graph struct {
 }
 
 func newGraph() *graph {
-	return &graph{generation: generations.Add(1),
+	return &graph{generation: generations.Add(1), tabs: newTables(), entsSorted: true,
 		sources: map[string]*chainmap.Source{}, chains: map[string]*chainmap.Chain{},
 		segments: map[string]*chainmap.Segment{}, regions: map[string]*chainmap.Region{},
-		parks: map[string]*chainmap.Park{}, enterprises: map[string]*chainmap.Enterprise{},
+		parks:    map[string]*chainmap.Park{},
 		projects: map[string]*chainmap.Project{}, policies: map[string]*chainmap.Policy{},
 		goals: map[string]*chainmap.Goal{}, indicators: map[string]*chainmap.Indicator{},
 		platforms: map[string]*chainmap.Platform{}, technologies: map[string]*chainmap.Technology{},
 	}
 }
 
+// index builds the indexes of a loaded graph. Its two larger strands run at once (the
+// machine chainmap runs on has a few cores and nothing else to do at start-up): sorting
+// the operations then building the statistics cells from them, and everything else.
 func (g *graph) index() {
-	g.enterpriseIDs = sortedKeys(g.enterprises)
+	g.sortEnts()
+	g.tabs.done()
+	syms := g.tabs.syms
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		g.sortOps()
+		g.indexStats()
+	}()
 	g.segmentIDs = sortedKeys(g.segments)
-	g.byRevenue = make([]*chainmap.Enterprise, 0, len(g.enterprises))
-	for _, id := range g.enterpriseIDs {
-		g.byRevenue = append(g.byRevenue, g.enterprises[id])
-	}
-	sort.SliceStable(g.byRevenue, func(i, j int) bool {
-		return chainmap.LessEnterprise(chainmap.SortByRevenue, g.byRevenue[i], g.byRevenue[j])
-	})
+	g.byRevenue = span(0, len(g.ents))
+	g.sortByOrder(chainmap.SortByRevenue, g.byRevenue)
 	g.allStats = map[string][]chainmap.SegmentStat{}
 	g.projectsByEnt = map[string][]*chainmap.Project{}
 	for _, id := range sortedKeys(g.projects) {
@@ -92,12 +105,14 @@ func (g *graph) index() {
 			g.projectsByEnt[p.Enterprise] = append(g.projectsByEnt[p.Enterprise], p)
 		}
 	}
-	g.entByRegion, g.entByPark = map[string][]string{}, map[string][]string{}
-	for _, id := range g.enterpriseIDs {
-		e := g.enterprises[id]
-		g.entByRegion[e.Region] = append(g.entByRegion[e.Region], id)
-		if e.Park != "" {
-			g.entByPark[e.Park] = append(g.entByPark[e.Park], id)
+	g.entByRegion, g.entByPark = map[string][]int32{}, map[string][]int32{}
+	for i := range g.ents {
+		e := &g.ents[i]
+		region := g.str(e.region)
+		g.entByRegion[region] = append(g.entByRegion[region], int32(i))
+		if e.park != 0 {
+			park := g.str(e.park)
+			g.entByPark[park] = append(g.entByPark[park], int32(i))
 		}
 	}
 	g.segChildren = map[string][]string{}
@@ -113,17 +128,42 @@ func (g *graph) index() {
 		}
 	}
 	sort.Slice(g.flows, func(i, j int) bool { return g.flows[i].Key() < g.flows[j].Key() })
-	sort.Slice(g.operations, func(i, j int) bool { return g.operations[i].Key() < g.operations[j].Key() })
-	sort.Slice(g.supplyLinks, func(i, j int) bool { return g.supplyLinks[i].Key() < g.supplyLinks[j].Key() })
-	g.strs = nil
-	g.opsBySegment = map[string][]*chainmap.Operation{}
-	for _, o := range g.operations {
-		g.opsBySegment[o.Segment] = append(g.opsBySegment[o.Segment], o)
-	}
-	g.linksByCustomer = slices.Clone(g.supplyLinks)
-	slices.SortStableFunc(g.linksByCustomer, func(a, b *chainmap.SupplyLink) int { return keyCompare(a.Customer, b.Customer) })
+	slices.SortFunc(g.links, func(a, b linkRec) int {
+		return cmpKey([]string{a.sup, a.cust, syms.str(a.seg)}, []string{b.sup, b.cust, syms.str(b.seg)})
+	})
+	g.linksByCustomer = span(0, len(g.links))
+	slices.SortStableFunc(g.linksByCustomer, func(a, b int32) int { return keyCompare(g.links[a].cust, g.links[b].cust) })
 	g.places = chainmap.NewPlaces(maps.Values(g.regions), maps.Values(g.parks))
-	g.indexStats()
+	wg.Wait()
+	g.opsBySegment = map[string][]int32{}
+	for i := range g.ops {
+		seg := syms.str(g.ops[i].seg)
+		g.opsBySegment[seg] = append(g.opsBySegment[seg], int32(i))
+	}
+}
+
+// sortOps puts the operations in key order (Operation.Key). Files usually list them
+// grouped by enterprise, in id order: then only each enterprise's few operations need
+// ordering (at a million enterprises, a fifth of the time of sorting them all).
+func (g *graph) sortOps() {
+	syms := g.tabs.syms
+	cmp := func(a, b opRec) int {
+		return cmpKey([]string{a.ent, syms.str(a.seg)}, []string{b.ent, syms.str(b.seg)})
+	}
+	start := 0
+	for i := 1; i <= len(g.ops); i++ {
+		if i < len(g.ops) && g.ops[i].ent == g.ops[start].ent {
+			continue
+		}
+		// g.ops[start:i] is one enterprise's run; the next run must be of a later one
+		// (keyCompare says so unless an id holds the separator, left to the full sort).
+		if i < len(g.ops) && keyCompare(g.ops[start].ent, g.ops[i].ent) >= 0 {
+			slices.SortFunc(g.ops, cmp)
+			return
+		}
+		slices.SortFunc(g.ops[start:i], cmp)
+		start = i
+	}
 }
 
 // indexStats builds the statistics cells from every enterprise and its operations.
@@ -134,12 +174,16 @@ func (g *graph) indexStats() {
 	}
 	b := chainmap.NewStatsBuilder(nodes)
 	var ops []chainmap.StatsOp
-	for _, id := range g.enterpriseIDs {
-		e := g.enterprises[id]
+	v := g.viewer()
+	for n := range g.ents {
+		e := v.at(int32(n))
 		ops = ops[:0]
-		for _, o := range g.opsOf(id) {
-			ops = append(ops, chainmap.StatsOp{Segment: o.Segment, Role: o.Role, CapacityBase: o.CapacityBase, CapacityDim: o.CapacityDim,
-				Suggested: chainmap.IsSuggested(o.Verification)})
+		i, j := g.opsOf(e.ID)
+		for k := i; k < j; k++ {
+			o := &g.ops[k]
+			ops = append(ops, chainmap.StatsOp{Segment: g.str(o.seg), Role: g.str(o.role),
+				CapacityBase: getF(o.has, hasCapacityBase, &o.capBase), CapacityDim: g.str(o.capDim),
+				Suggested: chainmap.IsSuggested(g.str(o.verif))})
 		}
 		b.Add(e, ops)
 	}
@@ -152,6 +196,9 @@ func (g *graph) indexStats() {
 		}
 	}
 }
+
+// str returns an interned string of the graph.
+func (g *graph) str(x sym) string { return g.tabs.syms.strs[x] }
 
 func sortedKeys[T any](m map[string]T) []string {
 	keys := make([]string, 0, len(m))

@@ -3,6 +3,7 @@ package memstore
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/chainmap/chainmap"
 )
@@ -26,14 +27,24 @@ func (s *Store) BeginLoad(_ context.Context, opts chainmap.LoadOptions) (chainma
 		return nil, ErrLoadInProgress
 	}
 	s.staging = g
-	return &load{s: s, g: g, dryRun: opts.DryRun}, nil
+	return &load{s: s, g: g, dryRun: opts.DryRun, endGC: lowerGC()}, nil
 }
+
+var _ chainmap.StagedLoader = (*Store)(nil)
+
+// StagesLoads says that a load builds its graph aside, served only at Commit, so the
+// loader can validate and write in one reading of the dataset (chainmap.StagedLoader).
+func (s *Store) StagesLoads() bool { return true }
 
 // load is one load into the embedded store: the graph it builds, served at Commit.
 type load struct {
 	s      *Store
 	g      *graph
 	dryRun bool
+	// endGC gives the collector its target back (lowerGC) when the load ends.
+	endGC func()
+	// mu serialises Write and Commit: the graph is indexed outside the store's lock.
+	mu sync.Mutex
 }
 
 // current reports whether the load is still the store's load in progress.
@@ -48,6 +59,7 @@ func (l *load) Abort(context.Context) {
 	l.s.mu.Lock()
 	if l.s.staging == l.g {
 		l.s.staging = nil
+		l.endGC()
 	}
 	l.s.mu.Unlock()
 }
@@ -61,11 +73,12 @@ func put[T any](m map[string]*T, rows []T, id func(*T) string) {
 
 // Write adds one batch of records to the graph being built.
 func (l *load) Write(_ context.Context, b chainmap.Batch) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if !l.current() {
 		return fmt.Errorf("memstore: Write after the load ended")
 	}
 	g := l.g
-	g.compactRows(b)
 	switch rows := b.(type) {
 	case chainmap.Rows[chainmap.Source]:
 		put(g.sources, rows, func(r *chainmap.Source) string { return r.ID })
@@ -82,14 +95,20 @@ func (l *load) Write(_ context.Context, b chainmap.Batch) error {
 	case chainmap.Rows[chainmap.Park]:
 		put(g.parks, rows, func(r *chainmap.Park) string { return r.ID })
 	case chainmap.Rows[chainmap.Enterprise]:
-		put(g.enterprises, rows, func(r *chainmap.Enterprise) string { return r.ID })
+		for i := range rows {
+			r := g.compactEnt(&rows[i])
+			if n := len(g.ents); n > 0 && g.ents[n-1].id >= r.id {
+				g.entsSorted = false
+			}
+			g.ents = append(g.ents, r)
+		}
 	case chainmap.Rows[chainmap.Operation]:
 		for i := range rows {
-			g.operations = append(g.operations, &rows[i])
+			g.ops = append(g.ops, g.compactOp(&rows[i]))
 		}
 	case chainmap.Rows[chainmap.SupplyLink]:
 		for i := range rows {
-			g.supplyLinks = append(g.supplyLinks, &rows[i])
+			g.links = append(g.links, g.compactLink(&rows[i]))
 		}
 	case chainmap.Rows[chainmap.Project]:
 		put(g.projects, rows, func(r *chainmap.Project) string { return r.ID })
@@ -111,18 +130,32 @@ func (l *load) Write(_ context.Context, b chainmap.Batch) error {
 
 // Commit indexes the new graph and swaps it in (in a dry run, drops it). The embedded
 // store always holds exactly one dataset, so what the dataset no longer contains is gone
-// with the old graph.
+// with the old graph. The index is built before the store's lock is taken: at a million
+// enterprises it takes seconds, during which readers keep being served the old graph.
 func (l *load) Commit(context.Context) error {
+	l.mu.Lock() // no Write, and no second Commit, while the graph is indexed
+	defer l.mu.Unlock()
+	if !l.current() {
+		return fmt.Errorf("memstore: Commit after the load ended")
+	}
+	if !l.dryRun {
+		if beforeIndex != nil {
+			beforeIndex()
+		}
+		l.g.index() // the load's one writer has finished; nobody else touches l.g
+	}
 	l.s.mu.Lock()
 	defer l.s.mu.Unlock()
 	if l.s.staging != l.g {
-		return fmt.Errorf("memstore: Commit after the load ended")
+		return fmt.Errorf("memstore: Commit after the load ended") // aborted while indexing
 	}
 	l.s.staging = nil
-	if l.dryRun {
-		return nil
+	l.endGC()
+	if !l.dryRun {
+		l.s.g = l.g
 	}
-	l.g.index()
-	l.s.g = l.g
 	return nil
 }
+
+// beforeIndex, when set (by a test), runs in Commit just before the index is built.
+var beforeIndex func()

@@ -5,6 +5,7 @@ package memstore
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"sync"
 
@@ -52,8 +53,8 @@ func (s *Store) Counts(_ context.Context) (map[string]int, error) {
 	return map[string]int{
 		"sources": len(g.sources), "chains": len(g.chains), "segments": len(g.segments),
 		"flows": len(g.flows), "regions": len(g.regions), "parks": len(g.parks),
-		"enterprises": len(g.enterprises), "operations": len(g.operations),
-		"supply_links": len(g.supplyLinks), "projects": len(g.projects), "policies": len(g.policies),
+		"enterprises": len(g.ents), "operations": len(g.ops),
+		"supply_links": len(g.links), "projects": len(g.projects), "policies": len(g.policies),
 		"goals": len(g.goals), "indicators": len(g.indicators), "platforms": len(g.platforms),
 		"technologies": len(g.technologies),
 	}, nil
@@ -171,54 +172,56 @@ func (s *Store) Parks(_ context.Context, q chainmap.ParkQuery) ([]*chainmap.Park
 // Operations returns operations by enterprise and/or segment, ordered by (enterprise, segment).
 func (s *Store) Operations(_ context.Context, q chainmap.OperationQuery) ([]*chainmap.Operation, error) {
 	g := s.snapshot()
-	var out []*chainmap.Operation
+	var idx []int32
 	switch {
 	case len(q.Enterprises) > 0:
 		segs := set(q.Segments)
 		for _, e := range uniqueSorted(q.Enterprises) {
-			for _, o := range g.opsOf(e) {
-				if len(segs) == 0 || segs[o.Segment] {
-					out = append(out, o)
+			i, j := g.opsOf(e)
+			for k := i; k < j; k++ {
+				if len(segs) == 0 || segs[g.str(g.ops[k].seg)] {
+					idx = append(idx, int32(k))
 				}
 			}
 		}
 	case len(q.Segments) > 0:
 		for _, sg := range uniqueSorted(q.Segments) {
-			out = append(out, g.opsBySegment[sg]...)
+			idx = append(idx, g.opsBySegment[sg]...)
 		}
-		sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+		slices.Sort(idx) // g.ops is in key order
 	default:
-		out = append(out, g.operations...)
+		idx = span(0, len(g.ops))
 	}
-	return out, nil
+	return g.operations(idx), nil
 }
 
 // SupplyLinks returns links supplied by or to the given enterprises, ordered by key.
 func (s *Store) SupplyLinks(_ context.Context, q chainmap.SupplyLinkQuery) ([]*chainmap.SupplyLink, error) {
 	g := s.snapshot()
 	if len(q.Suppliers) == 0 && len(q.Customers) == 0 {
-		return append([]*chainmap.SupplyLink(nil), g.supplyLinks...), nil
+		return g.supplyLinks(span(0, len(g.links))), nil
 	}
-	seen := map[*chainmap.SupplyLink]bool{}
-	var out []*chainmap.SupplyLink
+	seen := map[int32]bool{}
+	var idx []int32
+	add := func(k int32) {
+		if !seen[k] {
+			seen[k] = true
+			idx = append(idx, k)
+		}
+	}
 	for _, e := range q.Suppliers {
-		for _, l := range g.linksFrom(e) {
-			if !seen[l] {
-				seen[l] = true
-				out = append(out, l)
-			}
+		i, j := g.linksFrom(e)
+		for k := i; k < j; k++ {
+			add(int32(k))
 		}
 	}
 	for _, e := range q.Customers {
-		for _, l := range g.linksTo(e) {
-			if !seen[l] {
-				seen[l] = true
-				out = append(out, l)
-			}
+		for _, k := range g.linksTo(e) {
+			add(k)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
-	return out, nil
+	slices.Sort(idx) // g.links is in key order
+	return g.supplyLinks(idx), nil
 }
 
 // Projects returns projects by id, enterprise, park, region subtree or segment subtree.
