@@ -107,8 +107,12 @@ const setLead = `SET l.version = $version, l.chain = $chain, l.segment = $segmen
 // keys, computed by chainmap.LeadFirm, a thousand per transaction: the upgrade that lets
 // LeadQuery.Firm use the firm indexes. It is a no-op once every lead has its key.
 func (s *Store) fillFirmKeys(ctx context.Context) error {
+	after := ""
 	for {
-		res, err := s.read(ctx, `MATCH (l:Lead) WHERE l.firm_key IS NULL RETURN l.data LIMIT 1000`, nil)
+		// In id order from the last batch (the lead_id index), so the upgrade reads each
+		// lead once however many there are.
+		res, err := s.read(ctx, `MATCH (l:Lead) WHERE l.id > $after AND l.firm_key IS NULL
+RETURN l.id, l.data ORDER BY l.id LIMIT 1000`, map[string]any{"after": after})
 		if err != nil {
 			return fmt.Errorf("neo4j: find leads without firm keys: %w", err)
 		}
@@ -117,12 +121,14 @@ func (s *Store) fillFirmKeys(ctx context.Context) error {
 		}
 		rows := make([]map[string]any, 0, len(res.Records))
 		for _, rec := range res.Records {
-			l, err := decodeLead(rec.Values[0])
+			id, _ := rec.Values[0].(string)
+			l, err := decodeLead(rec.Values[1])
 			if err != nil {
 				return err
 			}
 			fk := chainmap.LeadFirm(l)
-			rows = append(rows, map[string]any{"id": l.ID, "k": fk.Name, "c": fk.CreditCode})
+			rows = append(rows, map[string]any{"id": id, "k": fk.Name, "c": fk.CreditCode})
+			after = id
 		}
 		if _, err := s.write(ctx, `UNWIND $rows AS fk MATCH (l:Lead {id: fk.id}) SET l.firm_key = fk.k, l.credit_code = fk.c`,
 			map[string]any{"rows": rows}); err != nil {
