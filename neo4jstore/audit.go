@@ -21,7 +21,8 @@ import (
 //
 // sequenceAudit, run before every read of the trail (Audit, ExportState), locks the
 // (:AuditCounter) and gives the pending entries the next numbers in one transaction, in
-// the order orderPending decides, then drops their AuditPending label. A reader thus sees
+// the order orderPending decides (the database clock when each write ran, not its commit;
+// a subject's own entries always in their order), then drops their AuditPending label. A reader thus sees
 // numbered entries only, numbered without gaps, and an entry numbered after a reader's
 // last page always gets a higher number than that page's: paging by seq misses nothing.
 //
