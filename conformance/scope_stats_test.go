@@ -16,10 +16,10 @@ import (
 	"github.com/chainmap/chainmap/neo4jstore"
 )
 
-// TestScopeStatsFollowReloads: a scope's segment statistics, which Neo4j caches per
-// settled dataset version (neo4jstore/scopecache.go), are the new dataset's after every
-// load — by this store or by another process sharing the database — while readers ask
-// for them concurrently. The expected figures come from the embedded store loaded with
+// TestScopeStatsFollowReloads: a scope's segment statistics (from the statistics cells
+// and the caches kept per dataset version) are the new dataset's after every load — by
+// this store or by another process sharing the database — while readers ask for them
+// concurrently. The expected figures come from the embedded store loaded with
 // the same folder. Run it with -race.
 func TestScopeStatsFollowReloads(t *testing.T) {
 	a, b := t.TempDir(), t.TempDir()

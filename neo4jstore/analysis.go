@@ -79,33 +79,13 @@ func scopeEnterprisesCypher(sc chainmap.Scope) (string, map[string]any) {
 // describe the current dataset version (see BuildStats) it adds up the cells inside the
 // scope; otherwise it aggregates the scope's enterprises live. Either way it costs two
 // or three queries: the dataset version with the scope check, the chain's segments
-// (cached per version), and the aggregate. The whole-dataset aggregate and each scope's
-// statistics from the cells are cached per settled dataset version (scopeStatsCache): a
-// scope asked again costs the version check alone.
+// (cached per version), and the aggregate. The whole-dataset aggregate is cached per
+// settled dataset version.
 func (s *Store) SegmentStats(ctx context.Context, q chainmap.StatsQuery) ([]chainmap.SegmentStat, error) {
 	if q.Scope != (chainmap.Scope{}) {
-		// A scope asked before at this settled version: the preflight only.
-		version, built, err := s.preflight(ctx, q.Scope)
-		if err != nil {
-			return nil, err
-		}
-		cacheable := settled(version) && built == statsVersion(version)
-		if cacheable {
-			if st, ok := s.scopeStats.get(version, q); ok {
-				return st, nil
-			}
-		}
-		out, read, done, err := s.scopeStatsFromCells(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		if done {
-			// The cells query read the version again, with the cells: cache only when it
-			// is still the one the preflight read (no load ended in between).
-			if cacheable && read == version {
-				s.scopeStats.put(version, q, out)
-			}
-			return out, nil
+		out, done, err := s.scopeStatsFromCells(ctx, q)
+		if err != nil || done {
+			return out, err
 		}
 	}
 	version, built, err := s.preflight(ctx, q.Scope)

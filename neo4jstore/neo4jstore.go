@@ -57,8 +57,6 @@ type Store struct {
 	// statsCache holds, by dataset version (see preflight), whole-dataset aggregates and
 	// each chain's segment list.
 	statsCache sync.Map
-	// scopeStats holds each scope's statistics at the last settled version.
-	scopeStats scopeStatsCache
 	// refs holds the reference tables of the last settled dataset version (References);
 	// refsMu lets one caller fill it while the others wait.
 	refs   atomic.Pointer[chainmap.ReferenceTables]

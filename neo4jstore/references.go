@@ -72,10 +72,7 @@ func settled(version string) bool {
 
 // forgetReferences drops the cached tables; a load by this process calls it when it
 // begins and ends (the version check would notice anyway, one call later).
-func (s *Store) forgetReferences() {
-	s.refs.Store(nil)
-	s.scopeStats.forget()
-}
+func (s *Store) forgetReferences() { s.refs.Store(nil) }
 
 // readReferences reads every reference table through the store's own queries,
 // concurrently.

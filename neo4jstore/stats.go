@@ -194,31 +194,31 @@ var cellsListCypher = strings.Replace(cellsCypher, "RETURN t.region, t.park, t.s
 	"RETURN collect([t.region, t.park, t.segments, t.enterprises, t.revenue, t.with_revenue, t.sums, t.counts, t.suggested]) AS cells", 1)
 
 // scopeStatsFromCells adds up the cells of a (non-zero) scope, reading them together with
-// the versions, and returns the dataset version it read. done is false when the cells do
-// not describe the current dataset version: the caller then aggregates live.
-func (s *Store) scopeStatsFromCells(ctx context.Context, q chainmap.StatsQuery) (out []chainmap.SegmentStat, version string, done bool, err error) {
+// the versions. done is false when the cells do not describe the current dataset version:
+// the caller then aggregates live.
+func (s *Store) scopeStatsFromCells(ctx context.Context, q chainmap.StatsQuery) (out []chainmap.SegmentStat, done bool, err error) {
 	label, id := scopeLabel(q.Scope)
 	prefix, _, params := scopeCypher(q.Scope)
 	params["meta"], params["scopeID"], params["chain"] = statsMetaID, id, q.Chain
 	cypher := sprintf(preflightHead, label) + sprintf(scopeCellsCypher, prefix+cellsListCypher+"\n")
 	res, err := s.read(ctx, cypher, params)
 	if err != nil {
-		return nil, "", false, err
+		return nil, false, err
 	}
 	v := res.Records[0].Values
 	version, built, err := preflightOf(v, label, id)
 	if err != nil || version == "" || built != statsVersion(version) {
-		return nil, "", false, err
+		return nil, false, err
 	}
 	segs, err := s.chainSegments(ctx, version, q.Chain)
 	if err != nil {
-		return nil, "", false, err
+		return nil, false, err
 	}
 	var cells []chainmap.StatsCell
 	for _, row := range asList(v[3]) {
 		cells = append(cells, cellOf(q.Chain, asList(row)))
 	}
-	return sumCells(q, segs, cells), version, true, nil
+	return sumCells(q, segs, cells), true, nil
 }
 
 // statsFromCells adds up the cells of a scope; ok is false when the cells do not describe
