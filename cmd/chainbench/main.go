@@ -343,6 +343,9 @@ type TierResult struct {
 	Problems    []string       `json:"problems,omitempty"`
 	Seconds     float64        `json:"seconds"`
 	FromRun     string         `json:"from_run,omitempty"`
+	// Origin is the machine and software of the run a merged tier comes from (its
+	// commit and Neo4j settings may differ from this run's).
+	Origin *Machine `json:"origin,omitempty"`
 }
 
 type LoadResult struct {
@@ -1151,7 +1154,11 @@ func mergeResults(res *Results, file string) error {
 			}
 		}
 		if !have[t.Enterprises] {
-			t.FromRun = old.Machine.Date
+			if t.FromRun == "" { // a tier merged twice keeps the run it was measured in
+				t.FromRun = old.Machine.Date
+				m := old.Machine
+				t.Origin = &m
+			}
 			res.Tiers = append(res.Tiers, t)
 		}
 	}
