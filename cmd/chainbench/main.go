@@ -1151,6 +1151,13 @@ func mergeResults(res *Results, file string) error {
 			if cur.Enterprises == t.Enterprises && (cur.Load == nil || cur.Load.ChainmapRate == 0) && t.Load != nil {
 				cur.Load, cur.LoadPlans = t.Load, t.LoadPlans
 				cur.Checks = append(cur.Checks, "load figures from the run of "+old.Machine.Date+" (this run reused its graph)")
+			} else if cur.Enterprises == t.Enterprises && cur.Load != nil && cur.Load.BaselineRate == 0 && t.Load != nil && t.Load.BaselineRate > 0 {
+				// This run measured chainmap's load without the baseline (--load-baseline=false):
+				// the earlier run's plain-driver load of the same dataset is the baseline.
+				cur.Load.BaselineSeconds, cur.Load.BaselineRate = t.Load.BaselineSeconds, t.Load.BaselineRate
+				cur.Load.Ratio = cur.Load.ChainmapRate / cur.Load.BaselineRate
+				cur.Checks = append(cur.Checks, fmt.Sprintf("the plain-driver baseline load comes from the run of %s (load average %s), not this one",
+					old.Machine.Date, strings.Join(t.LoadAvg, ", ")))
 			}
 		}
 		if !have[t.Enterprises] {

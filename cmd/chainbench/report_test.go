@@ -101,3 +101,40 @@ func section(md, heading string) string {
 	}
 	return heading + rest
 }
+
+// TestMergeTakesTheBaselineOfAnEarlierRun: a run that measured chainmap's load without the
+// baseline gets the earlier run's baseline of the same tier, the ratio computed from both
+// and a check saying where the baseline comes from; a tier that has its own baseline keeps it.
+func TestMergeTakesTheBaselineOfAnEarlierRun(t *testing.T) {
+	old := Results{Machine: Machine{Date: "run 1"}, Tiers: []*TierResult{
+		{Tier: "10m", Enterprises: 10000000, LoadAvg: []string{"start 1 2 3"}, Load: &LoadResult{BaselineSeconds: 2000, BaselineRate: 15000}},
+		{Tier: "1m", Enterprises: 1000000, Load: &LoadResult{BaselineSeconds: 200, BaselineRate: 15000}},
+	}}
+	file := filepath.Join(t.TempDir(), "old.json")
+	b, _ := json.Marshal(old)
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cur := &Results{Machine: Machine{Date: "run 2"}, Tiers: []*TierResult{
+		{Tier: "10m", Enterprises: 10000000, Load: &LoadResult{ChainmapSeconds: 2500, ChainmapRate: 12000}},
+	}}
+	if err := mergeResults(cur, file); err != nil {
+		t.Fatal(err)
+	}
+	l := cur.Tiers[1].Load
+	if cur.Tiers[1].Tier != "10m" || l.BaselineRate != 15000 || l.BaselineSeconds != 2000 || l.Ratio != 0.8 || l.ChainmapRate != 12000 {
+		t.Fatalf("want run 1's baseline and the ratio 0.8 on the 10m tier, got %+v", l)
+	}
+	if c := strings.Join(cur.Tiers[1].Checks, "; "); !strings.Contains(c, "baseline load comes from the run of run 1 (load average start 1 2 3)") {
+		t.Errorf("the tier must say where its baseline comes from: %q", c)
+	}
+	own := &Results{Machine: Machine{Date: "run 3"}, Tiers: []*TierResult{
+		{Tier: "10m", Enterprises: 10000000, Load: &LoadResult{BaselineRate: 9000, ChainmapRate: 9000, Ratio: 1}},
+	}}
+	if err := mergeResults(own, file); err != nil {
+		t.Fatal(err)
+	}
+	if l := own.Tiers[1].Load; l.BaselineRate != 9000 || l.Ratio != 1 {
+		t.Errorf("a tier with its own baseline keeps it: %+v", l)
+	}
+}
