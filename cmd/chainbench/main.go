@@ -343,6 +343,9 @@ type TierResult struct {
 	Problems    []string       `json:"problems,omitempty"`
 	Seconds     float64        `json:"seconds"`
 	FromRun     string         `json:"from_run,omitempty"`
+	// Origin is the machine and software of the run a merged tier comes from (its
+	// commit and Neo4j settings may differ from this run's).
+	Origin *Machine `json:"origin,omitempty"`
 }
 
 type LoadResult struct {
@@ -1148,10 +1151,21 @@ func mergeResults(res *Results, file string) error {
 			if cur.Enterprises == t.Enterprises && (cur.Load == nil || cur.Load.ChainmapRate == 0) && t.Load != nil {
 				cur.Load, cur.LoadPlans = t.Load, t.LoadPlans
 				cur.Checks = append(cur.Checks, "load figures from the run of "+old.Machine.Date+" (this run reused its graph)")
+			} else if cur.Enterprises == t.Enterprises && cur.Load != nil && cur.Load.BaselineRate == 0 && t.Load != nil && t.Load.BaselineRate > 0 {
+				// This run measured chainmap's load without the baseline (--load-baseline=false):
+				// the earlier run's plain-driver load of the same dataset is the baseline.
+				cur.Load.BaselineSeconds, cur.Load.BaselineRate = t.Load.BaselineSeconds, t.Load.BaselineRate
+				cur.Load.Ratio = cur.Load.ChainmapRate / cur.Load.BaselineRate
+				cur.Checks = append(cur.Checks, fmt.Sprintf("the plain-driver baseline load comes from the run of %s (load average %s), not this one",
+					old.Machine.Date, strings.Join(t.LoadAvg, ", ")))
 			}
 		}
 		if !have[t.Enterprises] {
-			t.FromRun = old.Machine.Date
+			if t.FromRun == "" { // a tier merged twice keeps the run it was measured in
+				t.FromRun = old.Machine.Date
+				m := old.Machine
+				t.Origin = &m
+			}
 			res.Tiers = append(res.Tiers, t)
 		}
 	}

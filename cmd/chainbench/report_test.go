@@ -1,0 +1,140 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestMergedTierNamesItsRun: a tier merged from an earlier run is reported with that
+// run's commit and Neo4j settings when they differ from this run's (the report used to
+// claim "same machine and commit" for every merged tier), and a tier merged again keeps
+// the run it was measured in.
+func TestMergedTierNamesItsRun(t *testing.T) {
+	old := Results{Machine: Machine{Date: "2026-12-06 16:51 UTC", Commit: "b10345d", Heap: "4g", PageCache: "2g"},
+		Tiers: []*TierResult{{Tier: "10k", Enterprises: 10000}, {Tier: "10m", Enterprises: 10000000}}}
+	file := filepath.Join(t.TempDir(), "old.json")
+	b, _ := json.Marshal(old)
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cur := &Results{Machine: Machine{Date: "2026-12-06 19:01 UTC", Commit: "ff6662e", Heap: "4g", PageCache: "8g"},
+		Tiers: []*TierResult{{Tier: "10m", Enterprises: 10000000}}}
+	if err := mergeResults(cur, file); err != nil {
+		t.Fatal(err)
+	}
+	if len(cur.Tiers) != 2 || cur.Tiers[0].Tier != "10k" || cur.Tiers[1].FromRun != "" {
+		t.Fatalf("want 10k merged before the measured 10m, got %+v", cur.Tiers)
+	}
+	md := report(cur, options{})
+	want := "Tier 10k comes from the run of 2026-12-06 16:51 UTC (commit b10345d; Neo4j heap 4g, page cache 2g), merged"
+	if !strings.Contains(md, want) {
+		t.Errorf("the report must name the merged run's commit and settings:\nwant %q in\n%s", want, section(md, "## Machine"))
+	}
+	if strings.Contains(md, "same machine and commit") {
+		t.Error("the report claims the same commit for a tier of another commit")
+	}
+
+	// Merged once more into a later run: still the run of 16:51.
+	b, _ = json.Marshal(cur)
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	later := &Results{Machine: Machine{Date: "2026-12-07 09:00 UTC", Commit: "ff6662e", Heap: "4g", PageCache: "8g"},
+		Tiers: []*TierResult{{Tier: "100k", Enterprises: 100000}}}
+	if err := mergeResults(later, file); err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range later.Tiers {
+		switch tr.Tier {
+		case "10k":
+			if tr.FromRun != "2026-12-06 16:51 UTC" || tr.Origin == nil || tr.Origin.Commit != "b10345d" {
+				t.Errorf("10k must keep the run it was measured in: %q %+v", tr.FromRun, tr.Origin)
+			}
+		case "10m":
+			if tr.FromRun != "2026-12-06 19:01 UTC" || tr.Origin == nil || tr.Origin.PageCache != "8g" {
+				t.Errorf("10m comes from the 19:01 run: %q %+v", tr.FromRun, tr.Origin)
+			}
+		}
+	}
+}
+
+// TestNationalTierGoals: issue 18's goals for 10M enterprises are judged on that tier
+// only: load ≥ 0.8× the baseline, gap analysis p95 < 100 ms on Neo4j.
+func TestNationalTierGoals(t *testing.T) {
+	tier := func(name string, n int, ratio, cityP95, provP95 float64) *TierResult {
+		return &TierResult{Tier: name, Enterprises: n, Rows: 3 * n,
+			Load: &LoadResult{BaselineRate: 1000, ChainmapRate: 1000 * ratio, Ratio: ratio, PeakRSSMiB: 900},
+			Neo4j: &StoreResult{Latency: map[string]Latency{
+				"gap-city":     {N: 40, P50: cityP95 / 2, P95: cityP95},
+				"gap-province": {N: 40, P50: provP95 / 2, P95: provP95},
+			}}}
+	}
+	r := &Results{Tiers: []*TierResult{tier("1m", 1000000, 0.5, 500, 500), tier("10m", 10000000, 0.85, 60, 140)}}
+	md := section(report(r, options{}), "## Goals")
+	for _, want := range []string{
+		"| load ≥ 0.8 × the plain-driver rate (issue 18) | 10m | 850 vs 1000 rows/s = 0.85× | **met** |",
+		"| p95 < 100 ms on Neo4j (city, issue 18) | 10m | 60.0 ms | **met** |",
+		"| p95 < 100 ms on Neo4j (province, issue 18) | 10m | 140 ms | **not met** |",
+		"| loader memory bounded (issue 18) | 10m | peak RSS of `chainmap load` 900 MiB, 31 bytes per row |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("missing goal line %q in\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "(issue 18) | 1m") || strings.Contains(md, "issue 18) | 1m") {
+		t.Errorf("issue 18's national goals must not be judged on the 1m tier:\n%s", md)
+	}
+}
+
+// section returns the part of a report from the heading to the next "## ".
+func section(md, heading string) string {
+	i := strings.Index(md, heading)
+	if i < 0 {
+		return ""
+	}
+	rest := md[i+len(heading):]
+	if j := strings.Index(rest, "\n## "); j >= 0 {
+		rest = rest[:j]
+	}
+	return heading + rest
+}
+
+// TestMergeTakesTheBaselineOfAnEarlierRun: a run that measured chainmap's load without the
+// baseline gets the earlier run's baseline of the same tier, the ratio computed from both
+// and a check saying where the baseline comes from; a tier that has its own baseline keeps it.
+func TestMergeTakesTheBaselineOfAnEarlierRun(t *testing.T) {
+	old := Results{Machine: Machine{Date: "run 1"}, Tiers: []*TierResult{
+		{Tier: "10m", Enterprises: 10000000, LoadAvg: []string{"start 1 2 3"}, Load: &LoadResult{BaselineSeconds: 2000, BaselineRate: 15000}},
+		{Tier: "1m", Enterprises: 1000000, Load: &LoadResult{BaselineSeconds: 200, BaselineRate: 15000}},
+	}}
+	file := filepath.Join(t.TempDir(), "old.json")
+	b, _ := json.Marshal(old)
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cur := &Results{Machine: Machine{Date: "run 2"}, Tiers: []*TierResult{
+		{Tier: "10m", Enterprises: 10000000, Load: &LoadResult{ChainmapSeconds: 2500, ChainmapRate: 12000}},
+	}}
+	if err := mergeResults(cur, file); err != nil {
+		t.Fatal(err)
+	}
+	l := cur.Tiers[1].Load
+	if cur.Tiers[1].Tier != "10m" || l.BaselineRate != 15000 || l.BaselineSeconds != 2000 || l.Ratio != 0.8 || l.ChainmapRate != 12000 {
+		t.Fatalf("want run 1's baseline and the ratio 0.8 on the 10m tier, got %+v", l)
+	}
+	if c := strings.Join(cur.Tiers[1].Checks, "; "); !strings.Contains(c, "baseline load comes from the run of run 1 (load average start 1 2 3)") {
+		t.Errorf("the tier must say where its baseline comes from: %q", c)
+	}
+	own := &Results{Machine: Machine{Date: "run 3"}, Tiers: []*TierResult{
+		{Tier: "10m", Enterprises: 10000000, Load: &LoadResult{BaselineRate: 9000, ChainmapRate: 9000, Ratio: 1}},
+	}}
+	if err := mergeResults(own, file); err != nil {
+		t.Fatal(err)
+	}
+	if l := own.Tiers[1].Load; l.BaselineRate != 9000 || l.Ratio != 1 {
+		t.Errorf("a tier with its own baseline keeps it: %+v", l)
+	}
+}
