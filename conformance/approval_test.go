@@ -386,3 +386,16 @@ func TestAttachmentsBackup(t *testing.T) {
 		})
 	}
 }
+
+// onPipelines runs fn on each lead store (leadCases) with the test accounts added and a
+// pipeline over it at a fixed time: the setup the pipeline's conformance tests share.
+func onPipelines(t *testing.T, fn func(t *testing.T, lc leadCase, p *chainmap.Pipeline)) {
+	for _, lc := range leadCases(t) {
+		t.Run(lc.name, func(t *testing.T) {
+			defer failOnMust(t)
+			now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+			addUsers(t, lc, now)
+			fn(t, lc, &chainmap.Pipeline{Data: lc.data, Leads: lc.leads, Now: func() time.Time { return now }})
+		})
+	}
+}

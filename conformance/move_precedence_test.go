@@ -3,7 +3,6 @@ package conformance
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/chainmap/chainmap"
 )
@@ -14,36 +13,30 @@ import (
 // approval, a reason missing or out of place), and only then CONFLICT for a stale
 // version.
 func TestMoveLeadErrorPrecedence(t *testing.T) {
-	for _, lc := range leadCases(t) {
-		t.Run(lc.name, func(t *testing.T) {
-			defer failOnMust(t)
-			now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-			addUsers(t, lc, now)
-			p := &chainmap.Pipeline{Data: lc.data, Leads: lc.leads, Now: func() time.Time { return now }}
-			wang, zhou := as("wang", chainmap.RolePromoter), as("zhou", chainmap.RolePromoter)
-			l := must(p.CreateLead(wang, chainmap.LeadInput{FirmName: "先后企业", Segment: "W2", Park: "east-park"}))
-			l = must(p.MoveLead(wang, l.ID, l.Version, chainmap.LeadContact, "", ""))
-			stale := l.Version - 1
-			for _, tc := range []struct {
-				name   string
-				ctx    context.Context
-				id     string
-				to     chainmap.LeadStage
-				reason chainmap.CloseReason
-				note   string
-				want   string
-			}{
-				{"missing lead", wang, "L-none", chainmap.LeadVisit, "", "", chainmap.ENOTFOUND},
-				{"another's lead, stale, bad reason", zhou, l.ID, chainmap.LeadOnHold, "", "", chainmap.EFORBIDDEN},
-				{"own lead, stale, needs approval", wang, l.ID, chainmap.LeadSigned, "", "", chainmap.EINVALID},
-				{"own lead, stale, reason missing", wang, l.ID, chainmap.LeadOnHold, "", "", chainmap.EINVALID},
-				{"own lead, stale, reason out of place", wang, l.ID, chainmap.LeadVisit, "", "说明", chainmap.EINVALID},
-				{"own lead, stale", wang, l.ID, chainmap.LeadVisit, "", "", chainmap.ECONFLICT},
-			} {
-				if _, err := p.MoveLead(tc.ctx, tc.id, stale, tc.to, tc.reason, tc.note); code(err) != tc.want {
-					t.Errorf("%s: %v, want %s", tc.name, err, tc.want)
-				}
+	onPipelines(t, func(t *testing.T, lc leadCase, p *chainmap.Pipeline) {
+		wang, zhou := as("wang", chainmap.RolePromoter), as("zhou", chainmap.RolePromoter)
+		l := must(p.CreateLead(wang, chainmap.LeadInput{FirmName: "先后企业", Segment: "W2", Park: "east-park"}))
+		l = must(p.MoveLead(wang, l.ID, l.Version, chainmap.LeadContact, "", ""))
+		stale := l.Version - 1
+		for _, tc := range []struct {
+			name   string
+			ctx    context.Context
+			id     string
+			to     chainmap.LeadStage
+			reason chainmap.CloseReason
+			note   string
+			want   string
+		}{
+			{"missing lead", wang, "L-none", chainmap.LeadVisit, "", "", chainmap.ENOTFOUND},
+			{"another's lead, stale, bad reason", zhou, l.ID, chainmap.LeadOnHold, "", "", chainmap.EFORBIDDEN},
+			{"own lead, stale, needs approval", wang, l.ID, chainmap.LeadSigned, "", "", chainmap.EINVALID},
+			{"own lead, stale, reason missing", wang, l.ID, chainmap.LeadOnHold, "", "", chainmap.EINVALID},
+			{"own lead, stale, reason out of place", wang, l.ID, chainmap.LeadVisit, "", "说明", chainmap.EINVALID},
+			{"own lead, stale", wang, l.ID, chainmap.LeadVisit, "", "", chainmap.ECONFLICT},
+		} {
+			if _, err := p.MoveLead(tc.ctx, tc.id, stale, tc.to, tc.reason, tc.note); code(err) != tc.want {
+				t.Errorf("%s: %v, want %s", tc.name, err, tc.want)
 			}
-		})
-	}
+		}
+	})
 }
