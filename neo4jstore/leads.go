@@ -176,40 +176,59 @@ func (s *Store) CreateLead(ctx context.Context, l *chainmap.Lead, audit chainmap
 	}
 	out := l.Clone()
 	out.Version = 1
-	_, err := s.writeTx(ctx, "create lead", func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error) {
-		// One statement: create the lead unless the id exists, and its audit entry.
-		res, err := tx.Run(ctx, `OPTIONAL MATCH (x:Lead {id: $id})
-WITH x WHERE x IS NULL
-CREATE (l:Lead {id: $id}) `+setLead+auditOn("l")+`
-RETURN count(*)`, auditParams(leadParams(out), audit))
-		if err != nil {
-			return nil, err
-		}
-		rec, err := res.Single(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if asInt(rec.Values[0]) == 0 {
-			return nil, chainmap.Errorf(chainmap.ECONFLICT, "a lead %q exists already", out.ID)
-		}
-		return nil, nil
-	})
-	if err != nil {
+	if err := s.failFast(ctx); err != nil {
 		return nil, err
 	}
-	return out, nil
+	if err := s.ensureLeadSchema(ctx); err != nil {
+		return nil, err
+	}
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
+	params := auditParams(leadParams(out), audit)
+	data := params["data"].(string)
+	// One auto-commit statement (leadwrite.go): create the lead unless the id exists, and
+	// its audit entry.
+	for range 3 {
+		recs, err := s.autoCommit(ctx, neo4j.AccessModeWrite, `OPTIONAL MATCH (x:Lead {id: $id})
+WITH x WHERE x IS NULL
+CREATE (l:Lead {id: $id}) `+setLead+auditOn("l")+`
+RETURN count(*)`, params)
+		if err == nil {
+			if len(recs) == 0 || asInt(recs[0].Values[0]) == 0 {
+				return nil, chainmap.Errorf(chainmap.ECONFLICT, "a lead %q exists already", out.ID)
+			}
+			s.leadCache.put(out.ID, data)
+			return out, nil
+		}
+		if !retryable(ctx, err) {
+			return nil, fmt.Errorf("neo4j: create lead: %w", s.wrap(err))
+		}
+		// The outcome may be unknown: the lead as stored says.
+		now, rerr := s.readLeadData(ctx, out.ID)
+		switch {
+		case rerr == nil && now == data:
+			return out, nil
+		case rerr == nil:
+			return nil, chainmap.Errorf(chainmap.ECONFLICT, "a lead %q exists already", out.ID)
+		case chainmap.ErrorCode(rerr) != chainmap.ENOTFOUND:
+			return nil, rerr
+		}
+	}
+	return nil, chainmap.Errorf(chainmap.EUNAVAILABLE, "the database keeps failing this write; try again")
 }
 
 // Lead implements chainmap.LeadStore.
 func (s *Store) Lead(ctx context.Context, id string) (*chainmap.Lead, error) {
-	res, err := s.read(ctx, `MATCH (l:Lead {id: $id}) RETURN l.data`, map[string]any{"id": id})
+	if err := s.failFast(ctx); err != nil {
+		return nil, err
+	}
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
+	data, err := s.readLeadData(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("neo4j: read lead: %w", err)
+		return nil, err
 	}
-	if len(res.Records) == 0 {
-		return nil, chainmap.Errorf(chainmap.ENOTFOUND, "no lead %q", id)
-	}
-	return decodeLead(res.Records[0].Values[0])
+	return decodeLead(data)
 }
 
 // Leads implements chainmap.LeadStore: the filters of LeadQuery in Cypher, by id.
@@ -287,77 +306,32 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// UpdateLead implements chainmap.LeadStore. The transaction first takes the lead's write
-// lock (SET l._lock), so the version it then reads is the latest committed one and no
-// concurrent update can slip between the check and the write.
+// UpdateLead implements chainmap.LeadStore: an optimistic write (leadwrite.go) of the
+// change chainmap.ApplyLeadChange computes, so no concurrent update can slip between the
+// version check and the write.
 func (s *Store) UpdateLead(ctx context.Context, id string, version int64, change chainmap.LeadChange) (*chainmap.Lead, error) {
-	out, err := s.writeTx(ctx, "update lead", func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error) {
-		res, err := tx.Run(ctx, `MATCH (l:Lead {id: $id}) SET l._lock = true RETURN l.data`, map[string]any{"id": id})
-		if err != nil {
-			return nil, err
-		}
-		recs, err := res.Collect(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if len(recs) == 0 {
-			return nil, chainmap.Errorf(chainmap.ENOTFOUND, "no lead %q", id)
-		}
-		cur, err := decodeLead(recs[0].Values[0])
-		if err != nil {
-			return nil, err
-		}
-		next, audit, err := chainmap.ApplyLeadChange(cur, version, change)
-		if err != nil {
-			return nil, err
-		}
-		// The lead and its audit entry in one statement.
-		if _, err := tx.Run(ctx, "MATCH (l:Lead {id: $id}) REMOVE l._lock "+setLead+auditOn("l"), auditParams(leadParams(next), audit)); err != nil {
-			return nil, err
-		}
-		return next, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out.(*chainmap.Lead), nil
+	return s.writeLead(ctx, id, leadWrite{what: "update lead", compute: func(cur *chainmap.Lead) (*chainmap.Lead, chainmap.AuditEntry, error) {
+		return chainmap.ApplyLeadChange(cur, version, change)
+	}})
 }
 
-// AddFollowUp implements chainmap.LeadStore.
+// AddFollowUp implements chainmap.LeadStore: the follow-up, its lead's count and last
+// activity and the audit entry in one optimistic write (leadwrite.go).
 func (s *Store) AddFollowUp(ctx context.Context, f *chainmap.FollowUp, audit chainmap.AuditEntry) (*chainmap.FollowUp, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
 	raw, _ := json.Marshal(f)
-	_, err := s.writeTx(ctx, "add follow-up", func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error) {
-		res, err := tx.Run(ctx, `MATCH (l:Lead {id: $id}) SET l._lock = true RETURN l.data`, map[string]any{"id": f.Lead})
-		if err != nil {
-			return nil, err
-		}
-		recs, err := res.Collect(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if len(recs) == 0 {
-			return nil, chainmap.Errorf(chainmap.ENOTFOUND, "no lead %q", f.Lead)
-		}
-		l, err := decodeLead(recs[0].Values[0])
-		if err != nil {
-			return nil, err
-		}
-		l.FollowUps++
-		if f.At.After(l.LastActivity) {
-			l.LastActivity = f.At
-		}
-		if _, err := tx.Run(ctx, "CREATE (:FollowUp {id: $fid, lead: $id, data: $fdata})",
-			map[string]any{"fid": f.ID, "id": f.Lead, "fdata": string(raw)}); err != nil {
-			return nil, err
-		}
-		if _, err := tx.Run(ctx, "MATCH (l:Lead {id: $id}) REMOVE l._lock "+setLead+auditOn("l"), auditParams(leadParams(l), audit)); err != nil {
-			return nil, err
-		}
-		return nil, nil
-	})
+	_, err := s.writeLead(ctx, f.Lead, leadWrite{what: "add follow-up",
+		compute: func(l *chainmap.Lead) (*chainmap.Lead, chainmap.AuditEntry, error) {
+			l.FollowUps++
+			if f.At.After(l.LastActivity) {
+				l.LastActivity = f.At
+			}
+			return l, audit, nil
+		},
+		extra:  "CREATE (:FollowUp {id: $fid, lead: $id, data: $fdata})",
+		params: map[string]any{"fid": f.ID, "fdata": string(raw)}})
 	if err != nil {
 		return nil, err
 	}

@@ -70,6 +70,9 @@ type Store struct {
 	// leadSchemaDone is set once the pipeline's constraints exist (ensureLeadSchema).
 	leadSchemaMu   sync.Mutex
 	leadSchemaDone bool
+	// leadCache holds the leads' data as this process last saw it committed, the base of
+	// its optimistic writes (leadwrite.go).
+	leadCache leadCache
 }
 
 var _ chainmap.Store = (*Store)(nil)
@@ -98,7 +101,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("neo4j: %w", err)
 	}
-	s := &Store{driver: driver, db: cfg.Database, timeout: cfg.QueryTimeout, log: cfg.Logger}
+	s := &Store{driver: driver, db: cfg.Database, timeout: cfg.QueryTimeout, log: cfg.Logger, leadCache: newLeadCache()}
 	if s.db == "" {
 		s.db = "neo4j"
 	}
