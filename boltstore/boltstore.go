@@ -74,7 +74,7 @@ func Open(path string) (*Store, error) {
 		case string(v) != formatVersion:
 			return fmt.Errorf("the file has format %q; this chainmap reads format %s", v, formatVersion)
 		}
-		return nil
+		return rekeyBlankNames(tx)
 	})
 	if err != nil {
 		db.Close()

@@ -59,6 +59,52 @@ func TestFirmIndexUpgrade(t *testing.T) {
 	})
 }
 
+// TestBlankNameKeysReindexed: a lead whose firm name is only a bracketed place was indexed
+// under an empty name key before FirmNameKey kept such names; opening the file indexes it
+// under its key now, so the double-counting check finds it.
+func TestBlankNameKeysReindexed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	l := &chainmap.Lead{ID: "L-blank", FirmName: "（巩义）", Segment: "W2", Chain: "c", Owner: "wang",
+		Park: "east-park", Stage: chainmap.LeadClue, CreatedAt: now, CreatedBy: "wang", UpdatedAt: now, LastActivity: now}
+	if _, err := s.CreateLead(ctx, l, chainmap.AuditEntry{At: now, Actor: "wang", Action: chainmap.ActionLeadCreate, Subject: l.ID}); err != nil {
+		t.Fatal(err)
+	}
+	// As the earlier build indexed it: under the empty key.
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		fb := tx.Bucket(bucketFirms)
+		if err := fb.Delete(firmKeys(l.ID, chainmap.LeadFirm(l))[0]); err != nil {
+			return err
+		}
+		return fb.Put([]byte("n\x00\x00"+l.ID), nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if s, err = Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	k := chainmap.LeadFirm(l)
+	page, err := s.Leads(ctx, chainmap.LeadQuery{Firm: &k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Leads) != 1 || page.Leads[0].ID != l.ID {
+		t.Errorf("the lead of %q by its firm after reopening: %+v, want L-blank", l.FirmName, page.Leads)
+	}
+	other := chainmap.FirmKey{Name: chainmap.FirmNameKey("（郑州）")}
+	if page, err = s.Leads(ctx, chainmap.LeadQuery{Firm: &other}); err != nil || len(page.Leads) != 0 {
+		t.Errorf("another bracket-only name found %+v (%v), want none", page.Leads, err)
+	}
+}
+
 // TestFirmQueryReadsTheIndex proves LeadQuery.Firm is answered from the index, not by a
 // scan: a lead missing from the index is not found, and an index entry naming no lead
 // is an error, not a silent skip.

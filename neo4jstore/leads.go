@@ -111,7 +111,7 @@ func (s *Store) fillFirmKeys(ctx context.Context) error {
 	for {
 		// In id order from the last batch (the lead_id index), so the upgrade reads each
 		// lead once however many there are.
-		res, err := s.read(ctx, `MATCH (l:Lead) WHERE l.id > $after AND l.firm_key IS NULL
+		res, err := s.read(ctx, `MATCH (l:Lead) WHERE l.id > $after AND (l.firm_key IS NULL OR l.firm_key = '')
 RETURN l.id, l.data ORDER BY l.id LIMIT 1000`, map[string]any{"after": after})
 		if err != nil {
 			return fmt.Errorf("neo4j: find leads without firm keys: %w", err)
@@ -154,7 +154,7 @@ func firmMatch(k chainmap.FirmKey) string {
   MATCH (l:Lead) WHERE l.firm_key = $firm_name RETURN l` + code + `
 }
 WITH l WHERE l.id > $after
-  AND (CASE WHEN $firm_code <> '' AND l.credit_code <> '' THEN l.credit_code = $firm_code ELSE l.firm_key = $firm_name END)`
+  AND (CASE WHEN $firm_code <> '' AND l.credit_code <> '' THEN l.credit_code = $firm_code ELSE $firm_name <> '' AND l.firm_key = $firm_name END)`
 }
 
 func decodeLead(v any) (*chainmap.Lead, error) {
