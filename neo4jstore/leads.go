@@ -27,7 +27,23 @@ import (
 var _ chainmap.LeadStore = (*Store)(nil)
 
 // leadLabels are the labels of user data; Reset and prune never name them.
-var leadLabels = []string{"Lead", "FollowUp", "AuditEntry", "User", "AuditCounter", "Attachment", "Session"}
+var leadLabels = []string{"Lead", "FollowUp", "AuditEntry", "User", "AuditCounter", "Attachment", "Session", "PipelineFormat"}
+
+// leadFormat is the layout of the pipeline's data this build reads and writes, recorded
+// in (:PipelineFormat {id: 'pipeline', format}): 2 has the leads' firm keys (firm_key,
+// credit_code) and audit entries numbered after commit (audit.go). A build meeting a
+// higher format refuses to write, so that a newer layout is never half-written by an
+// older binary; a lower one is upgraded (fillFirmKeys) and then raised.
+const leadFormat = 2
+
+// checkLeadFormat refuses a database whose pipeline data has a format above leadFormat.
+func checkLeadFormat(got int) error {
+	if got > leadFormat {
+		return chainmap.Errorf(chainmap.EUNAVAILABLE,
+			"the pipeline's data in this database has format %d, written by a newer chainmap; this build writes format %d: upgrade chainmap before writing leads", got, leadFormat)
+	}
+	return nil
+}
 
 func leadSchemaStatements() []string {
 	return append([]string{
@@ -41,6 +57,7 @@ func leadSchemaStatements() []string {
 		"CREATE INDEX attachment_lead IF NOT EXISTS FOR (n:Attachment) ON (n.lead)",
 		"CREATE INDEX lead_firm_key IF NOT EXISTS FOR (n:Lead) ON (n.firm_key)",
 		"CREATE INDEX lead_credit_code IF NOT EXISTS FOR (n:Lead) ON (n.credit_code)",
+		"CREATE CONSTRAINT pipelineformat_id IF NOT EXISTS FOR (n:PipelineFormat) REQUIRE n.id IS UNIQUE",
 	}, sessionSchemaStatements()...)
 }
 
@@ -57,8 +74,18 @@ func (s *Store) ensureLeadSchema(ctx context.Context) error {
 			return fmt.Errorf("neo4j: create pipeline schema: %w", err)
 		}
 	}
+	res, err := s.write(ctx, `MERGE (pf:PipelineFormat {id: 'pipeline'}) ON CREATE SET pf.format = 0 RETURN pf.format`, nil)
+	if err != nil {
+		return fmt.Errorf("neo4j: read the pipeline's data format: %w", err)
+	}
+	if err := checkLeadFormat(asInt(res.Records[0].Values[0])); err != nil {
+		return err
+	}
 	if err := s.fillFirmKeys(ctx); err != nil {
 		return err
+	}
+	if _, err := s.write(ctx, `MATCH (pf:PipelineFormat {id: 'pipeline'}) WHERE pf.format < $f SET pf.format = $f`, map[string]any{"f": leadFormat}); err != nil {
+		return fmt.Errorf("neo4j: record the pipeline's data format: %w", err)
 	}
 	s.leadSchemaDone = true
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,6 +97,29 @@ func TestStaleCacheNeverDecides(t *testing.T) {
 		}
 		if got.Version != 4 || got.Owner != "wang" || got.NextStep != step {
 			t.Errorf("stored lead: version %d owner %s next step %q, want 4 wang %q", got.Version, got.Owner, got.NextStep, step)
+		}
+	}
+}
+
+// TestNewerPipelineFormatRefused: a database whose pipeline data a newer chainmap wrote
+// (a higher PipelineFormat) is not written by this build, which says why; the same or an
+// older format is written (and upgraded). Tested on the rule, not by raising the shared
+// database's format: the other packages' tests write leads into it at the same time.
+func TestNewerPipelineFormatRefused(t *testing.T) {
+	for _, tc := range []struct {
+		got  int
+		want string
+	}{{0, "ok"}, {leadFormat - 1, "ok"}, {leadFormat, "ok"}, {leadFormat + 1, chainmap.EUNAVAILABLE}} {
+		err := checkLeadFormat(tc.got)
+		code := "ok"
+		if err != nil {
+			code = chainmap.ErrorCode(err)
+			if !strings.Contains(err.Error(), "newer chainmap") || !strings.Contains(err.Error(), fmt.Sprint(leadFormat)) {
+				t.Errorf("format %d: %v, want it to name the newer chainmap and this build's format", tc.got, err)
+			}
+		}
+		if code != tc.want {
+			t.Errorf("format %d: %s, want %s", tc.got, code, tc.want)
 		}
 	}
 }

@@ -53,6 +53,7 @@ func TestCypherPropertiesAreDomainFields(t *testing.T) {
 		"sj": {"audit_n"}, "sq": {"eid", "seq"}, "fk": {"id", "k", "c"},
 		"u":  {"name", "data"},
 		"c":  {"id", "n"},
+		"pf": {"id", "format"},                                        // leads.go: the pipeline data's format
 		"ss": {"id_hash", "user", "role", "created_ms", "expires_ms"}, // sessions.go
 		// The load lock (loadlock.go).
 		"lk": {"name", "token", "holder", "host", "pid", "taken_at", "expires_at", "contended_at"},
