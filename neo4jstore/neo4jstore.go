@@ -64,6 +64,8 @@ type Store struct {
 	// versions lets concurrent callers share one dataset-version query (sharedVersion).
 	versions singleflight.Group
 
+	// retryTime bounds the retries of a read that failed transiently (Config.RetryTime).
+	retryTime time.Duration
 	// lockTTL is how long the load lock outlives its holder's last renewal.
 	lockTTL time.Duration
 
@@ -101,7 +103,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("neo4j: %w", err)
 	}
-	s := &Store{driver: driver, db: cfg.Database, timeout: cfg.QueryTimeout, log: cfg.Logger, leadCache: newLeadCache()}
+	s := &Store{driver: driver, db: cfg.Database, timeout: cfg.QueryTimeout, log: cfg.Logger, leadCache: newLeadCache(),
+		retryTime: cfg.RetryTime}
 	if s.db == "" {
 		s.db = "neo4j"
 	}
@@ -175,12 +178,24 @@ func (s *Store) read(ctx context.Context, cypher string, params map[string]any) 
 	params = withRules(params)
 	ctx, cancel := s.deadline(ctx)
 	defer cancel()
-	res, err := neo4j.ExecuteQuery(ctx, s.driver, cypher, params, neo4j.EagerResultTransformer,
-		neo4j.ExecuteQueryWithDatabase(s.db), neo4j.ExecuteQueryWithReadersRouting())
-	if err != nil {
-		return nil, s.wrap(err)
+	// One auto-commit statement (leadwrite.go): one round trip where ExecuteQuery's
+	// transaction function costs two; transient failures are retried here as the driver
+	// would retry them, for at most the store's RetryTime.
+	start := time.Now()
+	for wait := 50 * time.Millisecond; ; wait *= 2 {
+		recs, err := s.autoCommit(ctx, neo4j.AccessModeRead, cypher, params)
+		if err == nil {
+			return &neo4j.EagerResult{Records: recs}, nil
+		}
+		if !retryable(ctx, err) || time.Since(start)+wait > s.retryTime {
+			return nil, s.wrap(err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, s.wrap(err)
+		case <-time.After(wait):
+		}
 	}
-	return res, nil
 }
 
 // write runs a parameterised write query routed to the leader.
