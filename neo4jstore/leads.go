@@ -91,18 +91,29 @@ func (s *Store) ensureLeadSchema(ctx context.Context) error {
 	return nil
 }
 
+// startWrite is what every write of user data does first: fail fast while the database
+// is known to be down, make sure the pipeline's schema and format are in place, and bound
+// the call by the store's deadline.
+func (s *Store) startWrite(ctx context.Context) (context.Context, context.CancelFunc, error) {
+	if err := s.failFast(ctx); err != nil {
+		return nil, nil, err
+	}
+	if err := s.ensureLeadSchema(ctx); err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := s.deadline(ctx)
+	return ctx, cancel, nil
+}
+
 // writeTx runs fn in one write transaction with the store's deadline (fn gets the
 // bounded context); the driver retries it on transient errors, so fn must not have effects
 // outside the transaction. Domain errors from fn (a conflict, a missing lead) come back
 // as they are.
 func (s *Store) writeTx(ctx context.Context, what string, fn func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error)) (any, error) {
-	if err := s.failFast(ctx); err != nil {
+	ctx, cancel, err := s.startWrite(ctx)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.ensureLeadSchema(ctx); err != nil {
-		return nil, err
-	}
-	ctx, cancel := s.deadline(ctx)
 	defer cancel()
 	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.db, AccessMode: neo4j.AccessModeWrite})
 	defer sess.Close(context.Background())
@@ -203,13 +214,10 @@ func (s *Store) CreateLead(ctx context.Context, l *chainmap.Lead, audit chainmap
 	}
 	out := l.Clone()
 	out.Version = 1
-	if err := s.failFast(ctx); err != nil {
+	ctx, cancel, err := s.startWrite(ctx)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.ensureLeadSchema(ctx); err != nil {
-		return nil, err
-	}
-	ctx, cancel := s.deadline(ctx)
 	defer cancel()
 	params := auditParams(leadParams(out), audit)
 	data := params["data"].(string)

@@ -139,13 +139,10 @@ WITH l WHERE l.data = $old
 // writeLead runs w optimistically (see the top of this file) and returns the lead as
 // stored.
 func (s *Store) writeLead(ctx context.Context, id string, w leadWrite) (*chainmap.Lead, error) {
-	if err := s.failFast(ctx); err != nil {
+	ctx, cancel, err := s.startWrite(ctx)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.ensureLeadSchema(ctx); err != nil {
-		return nil, err
-	}
-	ctx, cancel := s.deadline(ctx)
 	defer cancel()
 	old, cached := s.leadCache.get(id)
 	for attempt := 1; ; attempt++ {
