@@ -165,10 +165,17 @@ RETURN l.id, l.data ORDER BY l.id LIMIT 1000`, map[string]any{"after": after})
 				return err
 			}
 			fk := chainmap.LeadFirm(l)
-			rows = append(rows, map[string]any{"id": id, "k": fk.Name, "c": fk.CreditCode})
+			rows = append(rows, map[string]any{"id": id, "k": fk.Name, "c": fk.CreditCode, "d": rec.Values[1]})
 			after = id
 		}
-		if _, err := s.write(ctx, `UNWIND $rows AS fk MATCH (l:Lead {id: fk.id}) SET l.firm_key = fk.k, l.credit_code = fk.c`,
+		if s.fillRead != nil {
+			s.fillRead()
+		}
+		// Only where the lead is still as read: a write since (another process's) has
+		// written the keys of its own data already.
+		if _, err := s.write(ctx, `UNWIND $rows AS fk MATCH (l:Lead {id: fk.id})
+SET l._lock = true REMOVE l._lock
+WITH l, fk WHERE l.data = fk.d SET l.firm_key = fk.k, l.credit_code = fk.c`,
 			map[string]any{"rows": rows}); err != nil {
 			return fmt.Errorf("neo4j: fill firm keys: %w", err)
 		}
