@@ -2,6 +2,7 @@ package neo4jstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 
@@ -239,10 +240,10 @@ func (s *Store) writeLeadLocked(ctx context.Context, id string, w leadWrite) (*c
 	return out.(*chainmap.Lead), nil
 }
 
-// casWrite runs a compare-and-set statement and reports whether it wrote. When the
-// statement fails in a way the driver calls transient, its outcome is unknown (the
-// connection dropped after the server committed, or while the server still ran it), and
-// stays unknown through later runs: the lead is read, and if its data is the data this
+// casWrite runs a compare-and-set statement and reports whether it wrote. A transient
+// failure the server reports rolled the statement back: it is run again. When the
+// connection failed instead, its outcome is unknown (the server may have committed, or
+// may still be running it), and stays unknown through later runs: the lead is read, and if its data is the data this
 // write stores, the write happened; if it is still the data the write was based on, the
 // write is run again; if another writer changed it, the write happened only if done says
 // so (a follow-up's node), or did not if the version it would have raised is unchanged;
@@ -264,6 +265,8 @@ func (s *Store) casWrite(ctx context.Context, id, cypher string, params map[stri
 			return false, nil
 		case err != nil && !retryable(ctx, err):
 			return false, s.wrap(err)
+		case err != nil && !unsure && !answerLost(err):
+			continue // the server rolled it back (or it never left): nothing was written
 		}
 		// This run failed transiently, or found the lead changed after an earlier run's
 		// outcome was lost: did one of them write?
@@ -296,6 +299,14 @@ func (s *Store) casWrite(ctx context.Context, id, cypher string, params map[stri
 			"the database lost the answer to this write of lead %s and the lead has changed since: whether it was written is unknown; reload the lead", id)
 	}
 	return false, chainmap.Errorf(chainmap.EUNAVAILABLE, "the database keeps failing this write; try again")
+}
+
+// answerLost reports whether a failed statement's outcome is unknown: the connection
+// failed, so the server may have committed it. A failure the server reports rolled the
+// statement back; a connection never acquired ran nothing.
+func answerLost(err error) bool {
+	var ce *neo4j.ConnectivityError
+	return errors.As(err, &ce)
 }
 
 // sameVersion reports whether two lead data JSONs carry the same version.

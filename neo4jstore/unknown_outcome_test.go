@@ -214,3 +214,31 @@ func TestCreateCommittedWhileRetried(t *testing.T) {
 		t.Errorf("%d audit entries, want 1", n)
 	}
 }
+
+// TestUpdateRefusedByServerIsNotUnknown: a transient failure the server reports (here a
+// deadlock) rolled the statement back, so the write did not happen: when another process
+// has moved the lead on meanwhile, the answer is the stored lead's (CONFLICT), not
+// "outcome unknown", which only a lost answer (a dropped connection) leaves.
+func TestUpdateRefusedByServerIsNotUnknown(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	a, b := openTwo(t, ctx)
+	id, now := unknownOutcomeLead(t, ctx, a, "TRS")
+	calls := 0
+	a.casRun = func(run func() ([]*neo4j.Record, error)) ([]*neo4j.Record, error) {
+		calls++
+		if calls > 1 {
+			return run()
+		}
+		if _, err := b.UpdateLead(ctx, id, 1, chainmap.LeadChange{Actor: "wang", Action: chainmap.ActionLeadUpdate, At: now,
+			Apply: func(l *chainmap.Lead) error { l.NextStep = "复核"; return nil }}); err != nil {
+			t.Errorf("b's edit: %v", err)
+		}
+		return nil, &neo4j.Neo4jError{Code: "Neo.TransientError.Transaction.DeadlockDetected", Msg: "deadlock (injected)"}
+	}
+	_, err := a.UpdateLead(ctx, id, 1, chainmap.LeadChange{Actor: "wang", Action: chainmap.ActionLeadUpdate, At: now,
+		Apply: func(l *chainmap.Lead) error { l.NextStep = "签约"; return nil }})
+	if cur, ok := chainmap.CurrentVersion(err); chainmap.ErrorCode(err) != chainmap.ECONFLICT || !ok || cur != 2 {
+		t.Fatalf("an edit of version 1 the server rolled back, the lead at version 2 since: %v, want CONFLICT with current version 2", err)
+	}
+}
