@@ -243,12 +243,13 @@ func (s *Store) writeLeadLocked(ctx context.Context, id string, w leadWrite) (*c
 // casWrite runs a compare-and-set statement and reports whether it wrote. A transient
 // failure the server reports rolled the statement back: it is run again. When the
 // connection failed instead, its outcome is unknown (the server may have committed, or
-// may still be running it), and stays unknown through later runs: the lead is read, and if its data is the data this
-// write stores, the write happened; if it is still the data the write was based on, the
-// write is run again; if another writer changed it, the write happened only if done says
-// so (a follow-up's node), or did not if the version it would have raised is unchanged;
-// otherwise nobody can tell, and the caller is told so rather than given a guess (a
-// recomputed write would be applied twice, or refused as a conflict with itself).
+// may still be running it), and stays unknown through later runs: the lead is read, and
+// if its data is the data this write stores, the write happened; if it is still the data
+// the write was based on, the write is run again; if another writer changed it, the write
+// happened only if done says so (a follow-up's node), or did not if the version it would
+// have raised is unchanged; otherwise nobody can tell, and the caller is told so rather
+// than given a guess (a recomputed write would be applied twice, or refused as a conflict
+// with itself).
 func (s *Store) casWrite(ctx context.Context, id, cypher string, params map[string]any, data, done string) (bool, error) {
 	unsure := false
 	for range 3 {
