@@ -165,10 +165,17 @@ RETURN l.id, l.data ORDER BY l.id LIMIT 1000`, map[string]any{"after": after})
 				return err
 			}
 			fk := chainmap.LeadFirm(l)
-			rows = append(rows, map[string]any{"id": id, "k": fk.Name, "c": fk.CreditCode})
+			rows = append(rows, map[string]any{"id": id, "k": fk.Name, "c": fk.CreditCode, "d": rec.Values[1]})
 			after = id
 		}
-		if _, err := s.write(ctx, `UNWIND $rows AS fk MATCH (l:Lead {id: fk.id}) SET l.firm_key = fk.k, l.credit_code = fk.c`,
+		if s.fillRead != nil {
+			s.fillRead()
+		}
+		// Only where the lead is still as read: a write since (another process's) has
+		// written the keys of its own data already.
+		if _, err := s.write(ctx, `UNWIND $rows AS fk MATCH (l:Lead {id: fk.id})
+SET l._lock = true REMOVE l._lock
+WITH l, fk WHERE l.data = fk.d SET l.firm_key = fk.k, l.credit_code = fk.c`,
 			map[string]any{"rows": rows}); err != nil {
 			return fmt.Errorf("neo4j: fill firm keys: %w", err)
 		}
@@ -223,21 +230,32 @@ func (s *Store) CreateLead(ctx context.Context, l *chainmap.Lead, audit chainmap
 	data := params["data"].(string)
 	// One auto-commit statement (leadwrite.go): create the lead unless the id exists, and
 	// its audit entry.
+	// unsure: an earlier run's outcome is unknown, and it may commit late, so that a later
+	// run finds the lead "existing" (or breaks the id's constraint) because of it.
+	unsure := false
 	for range 3 {
-		recs, err := s.autoCommit(ctx, neo4j.AccessModeWrite, `OPTIONAL MATCH (x:Lead {id: $id})
+		run := func() ([]*neo4j.Record, error) {
+			return s.autoCommit(ctx, neo4j.AccessModeWrite, `OPTIONAL MATCH (x:Lead {id: $id})
 WITH x WHERE x IS NULL
 CREATE (l:Lead {id: $id}) `+setLead+auditOn("l")+`
 RETURN count(*)`, params)
-		if err == nil {
-			if len(recs) == 0 || asInt(recs[0].Values[0]) == 0 {
-				return nil, chainmap.Errorf(chainmap.ECONFLICT, "a lead %q exists already", out.ID)
-			}
+		}
+		if s.casRun != nil {
+			inner := run
+			run = func() ([]*neo4j.Record, error) { return s.casRun(inner) }
+		}
+		recs, err := run()
+		if err == nil && len(recs) > 0 && asInt(recs[0].Values[0]) > 0 {
 			s.leadCache.put(out.ID, data)
 			return out, nil
 		}
-		if !retryable(ctx, err) {
+		if err == nil && !unsure {
+			return nil, chainmap.Errorf(chainmap.ECONFLICT, "a lead %q exists already", out.ID)
+		}
+		if err != nil && !retryable(ctx, err) && !(unsure && isConstraintError(err)) {
 			return nil, fmt.Errorf("neo4j: create lead: %w", s.wrap(err))
 		}
+		unsure = true
 		// The outcome may be unknown: the lead as stored says.
 		now, rerr := s.readLeadData(ctx, out.ID)
 		switch {
@@ -250,6 +268,12 @@ RETURN count(*)`, params)
 		}
 	}
 	return nil, chainmap.Errorf(chainmap.EUNAVAILABLE, "the database keeps failing this write; try again")
+}
+
+// isConstraintError reports whether Neo4j refused a statement for breaking a constraint.
+func isConstraintError(err error) bool {
+	var ne *neo4j.Neo4jError
+	return errors.As(err, &ne) && ne.Code == "Neo.ClientError.Schema.ConstraintValidationFailed"
 }
 
 // Lead implements chainmap.LeadStore.
@@ -366,7 +390,8 @@ func (s *Store) AddFollowUp(ctx context.Context, f *chainmap.FollowUp, audit cha
 			return l, audit, nil
 		},
 		extra:  "CREATE (:FollowUp {id: $fid, lead: $id, data: $fdata})",
-		params: map[string]any{"fid": f.ID, "fdata": string(raw)}})
+		params: map[string]any{"fid": f.ID, "fdata": string(raw)},
+		done:   "MATCH (f:FollowUp {id: $fid}) RETURN f.lead = $id AND f.data = $fdata"})
 	if err != nil {
 		return nil, err
 	}

@@ -124,6 +124,9 @@ type leadWrite struct {
 	compute func(cur *chainmap.Lead) (*chainmap.Lead, chainmap.AuditEntry, error)
 	extra   string
 	params  map[string]any
+	// done, when set, is a read (with the write's parameters) returning true when this
+	// write is stored, for a write that does not raise the lead's version (casWrite).
+	done string
 }
 
 // casLead is the compare-and-set statement: lock the lead, compare its data with $old,
@@ -168,7 +171,7 @@ func (s *Store) writeLead(ctx context.Context, id string, w leadWrite) (*chainma
 		maps.Copy(params, w.params)
 		params["old"] = old
 		data := params["data"].(string)
-		wrote, err := s.casWrite(ctx, id, casLead(w.extra), params, data)
+		wrote, err := s.casWrite(ctx, id, casLead(w.extra), params, data, w.done)
 		if err != nil {
 			s.leadCache.drop(id)
 			return nil, fmt.Errorf("neo4j: %s: %w", w.what, err)
@@ -237,30 +240,80 @@ func (s *Store) writeLeadLocked(ctx context.Context, id string, w leadWrite) (*c
 	return out.(*chainmap.Lead), nil
 }
 
-// casWrite runs a compare-and-set statement and reports whether it wrote. When the
-// statement fails in a way the driver calls transient, its outcome may be unknown (the
-// connection dropped after the server committed): the lead is read, and if its data is
-// the data this write stores, the write happened; if it is still the data the write was
-// based on, the write is run again; otherwise it did not happen (someone else wrote).
-func (s *Store) casWrite(ctx context.Context, id, cypher string, params map[string]any, data string) (bool, error) {
+// casWrite runs a compare-and-set statement and reports whether it wrote. A transient
+// failure the server reports rolled the statement back: it is run again. When the
+// connection failed instead, its outcome is unknown (the server may have committed, or
+// may still be running it), and stays unknown through later runs: the lead is read, and
+// if its data is the data this write stores, the write happened; if it is still the data
+// the write was based on, the write is run again; if another writer changed it, the write
+// happened only if done says so (a follow-up's node), or did not if the version it would
+// have raised is unchanged; otherwise nobody can tell, and the caller is told so rather
+// than given a guess (a recomputed write would be applied twice, or refused as a conflict
+// with itself).
+func (s *Store) casWrite(ctx context.Context, id, cypher string, params map[string]any, data, done string) (bool, error) {
+	unsure := false
 	for range 3 {
-		recs, err := s.autoCommit(ctx, neo4j.AccessModeWrite, cypher, params)
-		if err == nil {
-			return len(recs) > 0, nil
+		run := func() ([]*neo4j.Record, error) { return s.autoCommit(ctx, neo4j.AccessModeWrite, cypher, params) }
+		if s.casRun != nil {
+			inner := run
+			run = func() ([]*neo4j.Record, error) { return s.casRun(inner) }
 		}
-		var de *chainmap.Error
-		if errors.As(err, &de) || !retryable(ctx, err) {
+		recs, err := run()
+		switch {
+		case err == nil && len(recs) > 0:
+			return true, nil
+		case err == nil && !unsure:
+			return false, nil
+		case err != nil && !retryable(ctx, err):
 			return false, s.wrap(err)
+		case err != nil && !unsure && !answerLost(err):
+			continue // the server rolled it back (or it never left): nothing was written
 		}
+		// This run failed transiently, or found the lead changed after an earlier run's
+		// outcome was lost: did one of them write?
+		unsure = true
 		now, rerr := s.readLeadData(ctx, id)
 		switch {
 		case rerr != nil:
 			return false, rerr
 		case now == data:
 			return true, nil
-		case now != params["old"]:
+		case now == params["old"]:
+			continue // no run wrote (yet): run again; a late commit makes this one find the lead changed
+		}
+		if done != "" {
+			recs, err := s.autoCommit(ctx, neo4j.AccessModeRead, done, params)
+			if err != nil {
+				return false, s.wrap(err)
+			}
+			if len(recs) > 0 {
+				if ok, _ := recs[0].Values[0].(bool); ok {
+					return true, nil
+				}
+			}
 			return false, nil
 		}
+		if sameVersion(now, params["old"]) {
+			return false, nil // this write would have raised it
+		}
+		return false, chainmap.Errorf(chainmap.EUNAVAILABLE,
+			"the database lost the answer to this write of lead %s and the lead has changed since: whether it was written is unknown; reload the lead", id)
 	}
 	return false, chainmap.Errorf(chainmap.EUNAVAILABLE, "the database keeps failing this write; try again")
+}
+
+// answerLost reports whether a failed statement's outcome is unknown: the connection
+// failed, so the server may have committed it. A failure the server reports rolled the
+// statement back; a connection never acquired ran nothing.
+func answerLost(err error) bool {
+	var ce *neo4j.ConnectivityError
+	return errors.As(err, &ce)
+}
+
+// sameVersion reports whether two lead data JSONs carry the same version.
+func sameVersion(a string, b any) bool {
+	bs, _ := b.(string)
+	la, erra := decodeLead(a)
+	lb, errb := decodeLead(bs)
+	return erra == nil && errb == nil && la.Version == lb.Version
 }

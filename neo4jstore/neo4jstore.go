@@ -75,6 +75,12 @@ type Store struct {
 	// leadCache holds the leads' data as this process last saw it committed, the base of
 	// its optimistic writes (leadwrite.go).
 	leadCache leadCache
+	// casRun, set by tests only, wraps each run of a compare-and-set lead write (casWrite)
+	// to inject what a network can do to it: a commit whose answer is lost.
+	casRun func(run func() ([]*neo4j.Record, error)) ([]*neo4j.Record, error)
+	// fillRead, set by tests only, runs in fillFirmKeys between reading a batch of leads
+	// and writing their keys, where another process's write may land.
+	fillRead func()
 }
 
 var _ chainmap.Store = (*Store)(nil)

@@ -50,7 +50,7 @@ func TestCypherPropertiesAreDomainFields(t *testing.T) {
 		"ae": {"seq", "subject", "data", "pending_ms", "sub_n"},
 		// audit.go: the subject of an audit entry (a lead or a user) and the rows that
 		// number pending entries; leads.go's fillFirmKeys rows.
-		"sj": {"audit_n"}, "sq": {"eid", "seq"}, "fk": {"id", "k", "c"},
+		"sj": {"audit_n"}, "sq": {"eid", "seq"}, "fk": {"id", "k", "c", "d"},
 		"u":  {"name", "data"},
 		"c":  {"id", "n"},
 		"pf": {"id", "format"},                                        // leads.go: the pipeline data's format
