@@ -65,6 +65,20 @@ type options struct {
 	baseSchema  bool
 	reuseDB     bool
 	timeout     time.Duration
+	// throughputFirst measures the mixed throughput before the latency figures (after a
+	// warm-up of the mix): a one-off tier whose later figures may not finish in time.
+	throughputFirst bool
+	// checkpoint, when set, writes what has been measured so far (see run).
+	checkpoint func()
+}
+
+// save writes the results measured so far, if the run keeps a results file: each tier's
+// figures are on disk as soon as they are measured, so a run stopped by a deadline loses
+// only the figure it was measuring.
+func (o options) save() {
+	if o.checkpoint != nil {
+		o.checkpoint()
+	}
 }
 
 // modes are the flags that pick what chainbench does instead of (or after) the benchmark.
@@ -121,6 +135,7 @@ func parseFlags() (options, modes, error) {
 	flag.StringVar(&m.guard, "guard", "", "after the run, compare its ratios (chainmap ÷ best hand-written Cypher, per question) with this committed ratio file (docs/performance.json) and fail when one is more than --guard-factor × worse")
 	flag.Float64Var(&m.guardFactor, "guard-factor", 2, "how many times the committed ratio a measured ratio may reach before --guard fails")
 	flag.StringVar(&m.ratios, "ratios", "", "write the run's ratios here (default: beside --out with the extension .json)")
+	flag.BoolVar(&o.throughputFirst, "throughput-first", false, "on Neo4j, measure the mixed throughput right after the correctness checks (after --warmup-time of unmeasured mixed requests), before the latency figures: for a long one-off tier whose later figures may not finish in time")
 	flag.BoolVar(&o.reuseDB, "reuse-db", false, "skip the loads and query the graph already in the benchmark's Neo4j (one tier; load figures come from --merge)")
 	flag.DurationVar(&o.timeout, "serve-timeout", 5*time.Minute, "request and database-call deadline of the chainmap servers measured (chainmap's default is 30 s; raised so that slow analyses are measured rather than cut off)")
 	flag.BoolVar(&o.loadOnly, "load-only", false, "measure only the Neo4j loads (workload 1)")
@@ -245,12 +260,25 @@ func benchMode(ctx context.Context, o options, m modes) error {
 	return nil
 }
 
+// saveResults writes the raw results to path through a temporary file in the same folder
+// and a rename, so that a run stopped mid-write leaves the previous complete file.
+func saveResults(path string, res *Results) error {
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
 // writeOutputs writes the raw results, the report and its ratio file where asked; a
 // failed write is logged, not fatal (the summary still prints).
 func writeOutputs(res *Results, o options, m modes) {
 	if o.jsonOut != "" {
-		b, _ := json.MarshalIndent(res, "", "  ")
-		if werr := os.WriteFile(o.jsonOut, b, 0o644); werr != nil {
+		if werr := saveResults(o.jsonOut, res); werr != nil {
 			log.Print(werr)
 		}
 	}
@@ -401,6 +429,13 @@ func run(ctx context.Context, o options) (*Results, error) {
 			res.Machine.Neo4j = neo4jVersion(o)
 		}
 	}()
+	if o.jsonOut != "" {
+		o.checkpoint = func() {
+			if err := saveResults(o.jsonOut, res); err != nil {
+				log.Printf("saving the results so far: %v", err)
+			}
+		}
+	}
 	n := &neo4jInstance{script: filepath.Join(o.repo, "scripts", "neo4j.sh"), home: o.neo4jHome, port: o.neo4jPort, heap: o.neo4jHeap, pagecache: o.pagecache}
 	if o.neo4j {
 		defer func() {
@@ -426,6 +461,7 @@ func run(ctx context.Context, o options) (*Results, error) {
 				return res, err
 			}
 		}
+		o.save()
 	}
 	return res, nil
 }
@@ -464,6 +500,7 @@ func runTier(ctx context.Context, o options, n *neo4jInstance, tr *TierResult, f
 			tr.Problems = append(tr.Problems, "Neo4j: "+err.Error())
 			log.Printf("tier %s: Neo4j: %v", tr.Tier, err)
 		}
+		o.save()
 		if o.embedded {
 			// The embedded store gets the machine to itself.
 			if err := n.stop(ctx); err != nil {
@@ -581,6 +618,7 @@ func neo4jTier(ctx context.Context, o options, n *neo4jInstance, tr *TierResult,
 		lr.Ratio = lr.ChainmapRate / lr.BaselineRate
 	}
 	log.Printf("tier %s: chainmap load %.1f s (%.0f rows/s, %.2f× baseline), peak RSS %.0f MiB", tr.Tier, el.Seconds(), lr.ChainmapRate, lr.Ratio, rss)
+	o.save()
 
 	if o.loadOnly {
 		return nil
@@ -652,6 +690,22 @@ func neo4jQueries(ctx context.Context, o options, n *neo4jInstance, tr *TierResu
 			}
 		}
 	}
+	measureThroughput := func() {
+		log.Printf("tier %s: throughput (%d clients, %s)", tr.Tier, o.clients, o.duration)
+		mix, weights := mixedWorkload(tr)
+		if o.throughputFirst {
+			// Nothing has warmed the server and Neo4j's JIT up yet: the mix, unmeasured.
+			throughput(ctx, cl, mix, weights, o.clients, warmupFor, o.maxRequests, 0, 0)
+		}
+		tp := throughput(ctx, cl, mix, weights, o.clients, o.duration, o.maxRequests, srv.pid(), neo4jPid(n))
+		sr.Throughput = &tp
+		sr.RSSAfterMiB = rssMiB(srv.pid())
+		log.Printf("tier %s: %.1f req/s, p99 %.0f ms, %d errors", tr.Tier, tp.ReqPerSec, tp.Latency.P99, tp.Errors)
+		o.save()
+	}
+	if o.throughputFirst {
+		measureThroughput()
+	}
 	log.Printf("tier %s: gap analysis latency on Neo4j vs hand-written Cypher", tr.Tier)
 	for _, sc := range []struct{ name, region string }{{"city", benchCity}, {"province", benchProvince}} {
 		gq := gqlRequest{Name: "gap-" + sc.name, Query: qGap, Variables: map[string]any{"chain": benchChain, "region": sc.region}}
@@ -673,18 +727,18 @@ func neo4jQueries(ctx context.Context, o options, n *neo4jInstance, tr *TierResu
 			sr.Ratio[key], sr.RatioP95[key] = ls[0].P50/best.P50, ls[0].P95/best.P95
 		}
 		log.Printf("tier %s: %s p50 %.1f ms p95 %.1f ms; best Cypher p50 %.1f ms (%.2f×)", tr.Tier, key, ls[0].P50, ls[0].P95, best.P50, sr.Ratio[key])
+		o.save()
 	}
 	otherLatencies(ctx, o, cl, tr, sr)
+	o.save()
 
 	log.Printf("tier %s: PROFILE of every query chainmap sends", tr.Tier)
 	tr.Profiles = profileQueries(ctx, o, n, cy, tr, logs)
+	o.save()
 
-	log.Printf("tier %s: throughput (%d clients, %s)", tr.Tier, o.clients, o.duration)
-	mix, weights := mixedWorkload(tr)
-	tp := throughput(ctx, cl, mix, weights, o.clients, o.duration, o.maxRequests, srv.pid(), neo4jPid(n))
-	sr.Throughput = &tp
-	sr.RSSAfterMiB = rssMiB(srv.pid())
-	log.Printf("tier %s: %.1f req/s, p99 %.0f ms, %d errors", tr.Tier, tp.ReqPerSec, tp.Latency.P99, tp.Errors)
+	if !o.throughputFirst {
+		measureThroughput()
+	}
 
 	if o.peer {
 		pr, err := peerTier(ctx, o, n, cl, srv.pid(), tr, logs)

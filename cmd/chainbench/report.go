@@ -233,6 +233,11 @@ const nationalTier = 10000000
 
 // goals checks each goal of issue 7 (and issue 18's for the national tier) against what
 // each tier measured.
+// measured tells a latency figure that was taken (even if every request failed) from one
+// a stopped or partial run never took: the latter is reported as not measured, not as a
+// goal missed.
+func measured(l Latency) bool { return l.N > 0 || l.Errors > 0 }
+
 func (rw *reportWriter) goals() {
 	w := rw.w
 	r := rw.r
@@ -259,6 +264,10 @@ func (rw *reportWriter) goals() {
 	for _, t := range r.Tiers {
 		if s := t.Neo4j; s != nil {
 			for _, k := range []string{"gap-city", "gap-province"} {
+				if !measured(s.Latency[k]) {
+					w("| gap analysis ≤ 1.5 × best hand-written Cypher (%s) | %s | not measured (the run stopped before) | – |\n", strings.TrimPrefix(k, "gap-"), t.Tier)
+					continue
+				}
 				w("| gap analysis ≤ 1.5 × best hand-written Cypher (%s) | %s | p50 %s ms vs %s ms = %s (p95 %s) | %s |\n", strings.TrimPrefix(k, "gap-"), t.Tier,
 					f1(s.Latency[k].P50), f1(bestOf(s.Baseline[k]).P50), ratio(s.Ratio[k]), ratio(s.RatioP95[k]), yesNo(s.Ratio[k] > 0 && s.Ratio[k] <= 1.5))
 			}
@@ -270,11 +279,18 @@ func (rw *reportWriter) goals() {
 		}
 		if s := t.Neo4j; s != nil {
 			for _, k := range []string{"gap-city", "gap-province"} {
+				if !measured(s.Latency[k]) {
+					continue // said once above
+				}
 				w("| p95 < 300 ms on Neo4j (%s) | %s | %s ms | %s |\n", strings.TrimPrefix(k, "gap-"), t.Tier, f1(s.Latency[k].P95), yesNo(s.Latency[k].N > 0 && s.Latency[k].P95 < 300))
 			}
 		}
 		if s := t.Embedded; s != nil {
 			for _, k := range []string{"gap-city", "gap-province"} {
+				if !measured(s.Latency[k]) {
+					w("| p95 < 50 ms on the embedded store (%s) | %s | not measured (the run stopped before) | – |\n", strings.TrimPrefix(k, "gap-"), t.Tier)
+					continue
+				}
 				w("| p95 < 50 ms on the embedded store (%s) | %s | %s ms | %s |\n", strings.TrimPrefix(k, "gap-"), t.Tier, f1(s.Latency[k].P95), yesNo(s.Latency[k].N > 0 && s.Latency[k].P95 < 50))
 			}
 		}
@@ -292,6 +308,9 @@ func (rw *reportWriter) goals() {
 		}
 		if s := t.Neo4j; s != nil {
 			for _, k := range []string{"gap-city", "gap-province"} {
+				if !measured(s.Latency[k]) {
+					continue // said once above
+				}
 				w("| p95 < 100 ms on Neo4j (%s, issue 18) | %s | %s ms | %s |\n", strings.TrimPrefix(k, "gap-"), t.Tier, f1(s.Latency[k].P95), yesNo(s.Latency[k].N > 0 && s.Latency[k].P95 < 100))
 			}
 		}
