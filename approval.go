@@ -599,7 +599,7 @@ func (k FirmKey) Match(o FirmKey) string {
 		}
 		return ""
 	}
-	if k.Name == o.Name {
+	if k.Name != "" && k.Name == o.Name { // no name (blank) is no firm's name
 		return "name"
 	}
 	return ""

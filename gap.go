@@ -195,6 +195,32 @@ type SegmentGap struct {
 	localBoth                         int // enterprises of neighbours on both sides (a loop)
 }
 
+// Enterprises, Suggested, Capacity and Revenue are the gap's local statistics (Stat), and
+// MinEnterprises, MinCapacity and MinLQ its thresholds, as a reader of the gap asks for
+// them; plain methods, so the GraphQL layer reads them without a resolver call each.
+func (g *SegmentGap) Enterprises() int { return g.Stat.Enterprises }
+
+// Suggested: see Enterprises.
+func (g *SegmentGap) Suggested() int { return g.Stat.Suggested }
+
+// Capacity: see Enterprises.
+func (g *SegmentGap) Capacity() *float64 { return g.Stat.Capacity }
+
+// Revenue: see Enterprises.
+func (g *SegmentGap) Revenue() float64 { return g.Stat.Revenue }
+
+// MinEnterprises: see Enterprises.
+func (g *SegmentGap) MinEnterprises() int { return g.Thresholds.MinEnterprises }
+
+// MinCapacity: see Enterprises.
+func (g *SegmentGap) MinCapacity() *float64 { return g.Thresholds.MinCapacity }
+
+// MinLq: see Enterprises.
+func (g *SegmentGap) MinLq() float64 { return g.Thresholds.MinLQ }
+
+// KindZh is the gap's kind in Chinese (GapKind.Zh).
+func (g *SegmentGap) KindZh() string { return g.Kind.Zh() }
+
 // Neighbour is a segment next to another along flows.
 type Neighbour struct {
 	Segment     string

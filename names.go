@@ -15,7 +15,12 @@ func FirmNameKey(v string) string {
 	v = strings.Join(strings.Fields(v), "")
 	v = bracketFolder.Replace(v)
 	v = strings.ReplaceAll(v, "有限责任公司", "有限公司")
-	return dropBracketedPlace(v)
+	if k := dropBracketedPlace(v); k != "" {
+		return k
+	}
+	// A name that is nothing but bracketed places ("（巩义）") keeps them: dropped, every
+	// such name would have the same empty key and count as one firm.
+	return v
 }
 
 var bracketFolder = strings.NewReplacer("〔", "(", "〕", ")", "[", "(", "]", ")", "【", "(", "】", ")")

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/chainmap/chainmap"
@@ -38,6 +39,8 @@ const formatVersion = "2"
 // Store is a chainmap.LeadStore in a bbolt file.
 type Store struct {
 	db *bolt.DB
+	// batched counts the writes that entered the shared write batch (update), for tests.
+	batched atomic.Int64
 }
 
 var _ chainmap.LeadStore = (*Store)(nil)
@@ -74,7 +77,7 @@ func Open(path string) (*Store, error) {
 		case string(v) != formatVersion:
 			return fmt.Errorf("the file has format %q; this chainmap reads format %s", v, formatVersion)
 		}
-		return nil
+		return rekeyBlankNames(tx)
 	})
 	if err != nil {
 		db.Close()
@@ -110,6 +113,7 @@ func (s *Store) update(ctx context.Context, what string, fn func(tx *bolt.Tx) er
 	if err := ctx.Err(); err != nil {
 		return &chainmap.Error{Code: chainmap.EUNAVAILABLE, Message: "the request ended before it was written", Err: err}
 	}
+	s.batched.Add(1)
 	err := s.db.Batch(fn)
 	var de *chainmap.Error
 	if err != nil && !errors.As(err, &de) {
@@ -275,8 +279,22 @@ func (s *Store) Leads(ctx context.Context, q chainmap.LeadQuery) (*chainmap.Lead
 // UpdateLead implements chainmap.LeadStore. bbolt runs one write transaction at a time,
 // so the version check and the write cannot interleave with another update.
 func (s *Store) UpdateLead(ctx context.Context, id string, version int64, change chainmap.LeadChange) (*chainmap.Lead, error) {
+	// Refusals are decided on a read first: a function that fails inside a bbolt batch
+	// rolls back the whole batch and makes every other writer in it run again, so a client
+	// looping refused moves would slow every writer down. The batch checks again.
+	err := s.view(ctx, "update lead", func(tx *bolt.Tx) error {
+		cur, err := getLead(tx, id)
+		if err != nil {
+			return err
+		}
+		_, _, err = chainmap.ApplyLeadChange(cur, version, change)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
 	var out *chainmap.Lead
-	err := s.update(ctx, "update lead", func(tx *bolt.Tx) error {
+	err = s.update(ctx, "update lead", func(tx *bolt.Tx) error {
 		cur, err := getLead(tx, id)
 		if err != nil {
 			return err

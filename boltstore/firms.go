@@ -70,6 +70,35 @@ func firmCandidates(tx *bolt.Tx, k chainmap.FirmKey, after string) []string {
 	return slices.Compact(ids)
 }
 
+// rekeyBlankNames indexes again the leads indexed under an empty name key: before
+// chainmap.FirmNameKey kept a name that is nothing but bracketed places ("（巩义）"), such
+// names all had that key, so no firm query finds them under the key they have now. It
+// reads nothing when there are none (one seek).
+func rekeyBlankNames(tx *bolt.Tx) error {
+	fb := tx.Bucket(bucketFirms)
+	prefix := []byte("n\x00\x00")
+	var ids []string
+	c := fb.Cursor()
+	for key, _ := c.Seek(prefix); key != nil && bytes.HasPrefix(key, prefix); key, _ = c.Next() {
+		ids = append(ids, string(key[len(prefix):]))
+	}
+	for _, id := range ids {
+		if err := fb.Delete([]byte("n\x00\x00" + id)); err != nil {
+			return err
+		}
+		l, err := getLead(tx, id)
+		if err != nil {
+			return fmt.Errorf("re-key lead %s: %w", id, err)
+		}
+		for _, k := range firmKeys(id, chainmap.LeadFirm(l)) {
+			if err := fb.Put(k, nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // buildFirmIndex fills an empty firm index from the stored leads: the migration of a
 // format-1 file, which had none.
 func buildFirmIndex(tx *bolt.Tx) error {

@@ -24,7 +24,9 @@ func TestLeadsOfFirm(t *testing.T) {
 		a4 := mk("河南新铝材有限公司", codeB)   // same name, another code
 		b1 := mk("郑州另一家铝业有限公司", codeA) // another name, code A
 		c1 := mk("完全无关的企业", "")
-		all := []*chainmap.Lead{a1, a2, a3, a4, b1, c1}
+		d1 := mk("（巩义）", "") // only a bracketed place: its own key, not an empty one
+		d2 := mk("【郑州】", "")
+		all := []*chainmap.Lead{a1, a2, a3, a4, b1, c1, d1, d2}
 		check := func(what string, k chainmap.FirmKey, first int) {
 			t.Helper()
 			var want []string
@@ -54,6 +56,8 @@ func TestLeadsOfFirm(t *testing.T) {
 		check("code A", chainmap.FirmKey{CreditCode: codeA, Name: name}, 0)
 		check("code B", chainmap.FirmKey{CreditCode: codeB, Name: "别的名字"}, 0)
 		check("unknown", chainmap.FirmKey{Name: "没有这家"}, 0)
+		check("only a bracketed place", chainmap.LeadFirm(d1), 0)
+		check("no name", chainmap.FirmKey{}, 0)
 		// A rename moves the lead in the index: found under its new name, not its old.
 		newName := "完全无关的企业（改名）股份公司"
 		c1 = must(p.UpdateLead(li, c1.ID, c1.Version, chainmap.LeadPatch{FirmName: &newName}))

@@ -13,10 +13,10 @@ import (
 	"github.com/chainmap/chainmap/neo4jstore"
 )
 
-// TestNeo4jStoppedDuringLeadWrites stops Neo4j while 4 writers create leads: writes fail
-// with SERVICE_UNAVAILABLE (never another code, never a hang past the deadline), and once
-// Neo4j is back they succeed again without a restart; every acknowledged lead is there
-// afterwards, once.
+// TestNeo4jStoppedDuringLeadWrites stops Neo4j while 4 writers create leads and move each
+// to 接洽: writes fail with SERVICE_UNAVAILABLE (never another code, never a hang past the
+// deadline), and once Neo4j is back they succeed again without a restart; every
+// acknowledged lead is there afterwards, once, and every acknowledged move is in it.
 func TestNeo4jStoppedDuringLeadWrites(t *testing.T) {
 	skipUnlessWanted(t)
 	bin := neotest.BuildChainmap(t)
@@ -39,6 +39,7 @@ func TestNeo4jStoppedDuringLeadWrites(t *testing.T) {
 	var (
 		mu          sync.Mutex
 		acked       []string
+		moved       []string
 		codes       = map[string]int{}
 		other       []string // messages of refusals other than SERVICE_UNAVAILABLE
 		slowest     time.Duration
@@ -53,14 +54,25 @@ func TestNeo4jStoppedDuringLeadWrites(t *testing.T) {
 			for !stop.Load() {
 				start := time.Now()
 				l, err := p.CreateLead(actor, chainmap.LeadInput{FirmName: "写入", Segment: "W1", Park: "east-park"})
+				var moveErr error
+				if err == nil {
+					_, moveErr = p.MoveLead(actor, l.ID, l.Version, chainmap.LeadContact, "", "")
+				}
 				took := time.Since(start)
 				mu.Lock()
 				if err == nil {
 					acked = append(acked, l.ID)
-					if !down.Load() {
-						okAfterBack.Add(1)
+					if moveErr == nil {
+						moved = append(moved, l.ID)
+						if !down.Load() {
+							okAfterBack.Add(1)
+						}
 					}
-				} else {
+				}
+				if err == nil && moveErr != nil {
+					err = moveErr
+				}
+				if err != nil {
 					codes[chainmap.ErrorCode(err)]++
 					if chainmap.ErrorCode(err) != chainmap.EUNAVAILABLE && len(other) < 5 {
 						other = append(other, err.Error())
@@ -112,6 +124,7 @@ func TestNeo4jStoppedDuringLeadWrites(t *testing.T) {
 	wg.Wait()
 
 	have := map[string]int{}
+	stage := map[string]chainmap.LeadStage{}
 	q := chainmap.LeadQuery{First: chainmap.MaxLeadPage}
 	for {
 		page, err := store.Leads(ctx, q)
@@ -120,6 +133,7 @@ func TestNeo4jStoppedDuringLeadWrites(t *testing.T) {
 		}
 		for _, l := range page.Leads {
 			have[l.ID]++
+			stage[l.ID] = l.Stage
 		}
 		if !page.HasNext {
 			break
@@ -132,10 +146,19 @@ func TestNeo4jStoppedDuringLeadWrites(t *testing.T) {
 			lost++
 		}
 	}
-	t.Logf("%d acknowledged (%d before Neo4j came back), %d leads stored, refusals %v, slowest refusal %v, lost %d",
-		len(acked), beforeUp, len(have), codes, slowest.Round(time.Millisecond), lost)
+	lostMoves := 0
+	for _, id := range moved {
+		if stage[id] != chainmap.LeadContact {
+			lostMoves++
+		}
+	}
+	t.Logf("%d acknowledged (%d before Neo4j came back), %d moves acknowledged, %d leads stored, refusals %v, slowest refusal %v, lost %d leads and %d moves",
+		len(acked), beforeUp, len(moved), len(have), codes, slowest.Round(time.Millisecond), lost, lostMoves)
 	if lost > 0 {
 		t.Errorf("%d acknowledged leads missing or duplicated", lost)
+	}
+	if lostMoves > 0 {
+		t.Errorf("%d acknowledged moves missing", lostMoves)
 	}
 	for c := range codes {
 		if c != chainmap.EUNAVAILABLE {

@@ -180,46 +180,6 @@ func (r *segmentGapResolver) Leads(ctx context.Context, obj *chainmap.SegmentGap
 	return r.loaders(ctx).leadsBySegment(r.Pipeline).Load(ctx, obj.Segment.ID)
 }
 
-// Enterprises is the resolver for the enterprises field.
-func (r *segmentGapResolver) Enterprises(ctx context.Context, obj *chainmap.SegmentGap) (int, error) {
-	return obj.Stat.Enterprises, nil
-}
-
-// Suggested is the resolver for the suggested field.
-func (r *segmentGapResolver) Suggested(ctx context.Context, obj *chainmap.SegmentGap) (int, error) {
-	return obj.Stat.Suggested, nil
-}
-
-// Capacity is the resolver for the capacity field.
-func (r *segmentGapResolver) Capacity(ctx context.Context, obj *chainmap.SegmentGap) (*float64, error) {
-	return obj.Stat.Capacity, nil
-}
-
-// Revenue is the resolver for the revenue field.
-func (r *segmentGapResolver) Revenue(ctx context.Context, obj *chainmap.SegmentGap) (float64, error) {
-	return obj.Stat.Revenue, nil
-}
-
-// MinEnterprises is the resolver for the minEnterprises field.
-func (r *segmentGapResolver) MinEnterprises(ctx context.Context, obj *chainmap.SegmentGap) (int, error) {
-	return obj.Thresholds.MinEnterprises, nil
-}
-
-// MinCapacity is the resolver for the minCapacity field.
-func (r *segmentGapResolver) MinCapacity(ctx context.Context, obj *chainmap.SegmentGap) (*float64, error) {
-	return obj.Thresholds.MinCapacity, nil
-}
-
-// MinLq is the resolver for the minLq field.
-func (r *segmentGapResolver) MinLq(ctx context.Context, obj *chainmap.SegmentGap) (float64, error) {
-	return obj.Thresholds.MinLQ, nil
-}
-
-// KindZh is the resolver for the kindZh field.
-func (r *segmentGapResolver) KindZh(ctx context.Context, obj *chainmap.SegmentGap) (string, error) {
-	return obj.Kind.Zh(), nil
-}
-
 // Balance returns generated.BalanceResolver implementation.
 func (r *Resolver) Balance() generated.BalanceResolver { return &balanceResolver{r} }
 

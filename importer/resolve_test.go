@@ -27,6 +27,12 @@ func TestNameKey(t *testing.T) {
 	if nameKey("示例铝业有限公司（第一分公司）") == nameKey("示例铝业有限公司") {
 		t.Error("a bracketed 分公司 must not be dropped")
 	}
+	if a, b := nameKey("（巩义）"), nameKey("【郑州】"); a == "" || a == b {
+		t.Errorf("names that are only a bracketed place: keys %q and %q, want two different non-empty keys", a, b)
+	}
+	if m := (chainmap.FirmKey{}).Match(chainmap.FirmKey{}); m != "" {
+		t.Errorf("two firms without name or credit code matched by %q", m)
+	}
 }
 
 func TestParentName(t *testing.T) {

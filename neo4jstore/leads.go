@@ -27,7 +27,23 @@ import (
 var _ chainmap.LeadStore = (*Store)(nil)
 
 // leadLabels are the labels of user data; Reset and prune never name them.
-var leadLabels = []string{"Lead", "FollowUp", "AuditEntry", "User", "AuditCounter", "Attachment", "Session"}
+var leadLabels = []string{"Lead", "FollowUp", "AuditEntry", "User", "AuditCounter", "Attachment", "Session", "PipelineFormat"}
+
+// leadFormat is the layout of the pipeline's data this build reads and writes, recorded
+// in (:PipelineFormat {id: 'pipeline', format}): 2 has the leads' firm keys (firm_key,
+// credit_code) and audit entries numbered after commit (audit.go). A build meeting a
+// higher format refuses to write, so that a newer layout is never half-written by an
+// older binary; a lower one is upgraded (fillFirmKeys) and then raised.
+const leadFormat = 2
+
+// checkLeadFormat refuses a database whose pipeline data has a format above leadFormat.
+func checkLeadFormat(got int) error {
+	if got > leadFormat {
+		return chainmap.Errorf(chainmap.EUNAVAILABLE,
+			"the pipeline's data in this database has format %d, written by a newer chainmap; this build writes format %d: upgrade chainmap before writing leads", got, leadFormat)
+	}
+	return nil
+}
 
 func leadSchemaStatements() []string {
 	return append([]string{
@@ -41,6 +57,7 @@ func leadSchemaStatements() []string {
 		"CREATE INDEX attachment_lead IF NOT EXISTS FOR (n:Attachment) ON (n.lead)",
 		"CREATE INDEX lead_firm_key IF NOT EXISTS FOR (n:Lead) ON (n.firm_key)",
 		"CREATE INDEX lead_credit_code IF NOT EXISTS FOR (n:Lead) ON (n.credit_code)",
+		"CREATE CONSTRAINT pipelineformat_id IF NOT EXISTS FOR (n:PipelineFormat) REQUIRE n.id IS UNIQUE",
 	}, sessionSchemaStatements()...)
 }
 
@@ -57,11 +74,35 @@ func (s *Store) ensureLeadSchema(ctx context.Context) error {
 			return fmt.Errorf("neo4j: create pipeline schema: %w", err)
 		}
 	}
+	res, err := s.write(ctx, `MERGE (pf:PipelineFormat {id: 'pipeline'}) ON CREATE SET pf.format = 0 RETURN pf.format`, nil)
+	if err != nil {
+		return fmt.Errorf("neo4j: read the pipeline's data format: %w", err)
+	}
+	if err := checkLeadFormat(asInt(res.Records[0].Values[0])); err != nil {
+		return err
+	}
 	if err := s.fillFirmKeys(ctx); err != nil {
 		return err
 	}
+	if _, err := s.write(ctx, `MATCH (pf:PipelineFormat {id: 'pipeline'}) WHERE pf.format < $f SET pf.format = $f`, map[string]any{"f": leadFormat}); err != nil {
+		return fmt.Errorf("neo4j: record the pipeline's data format: %w", err)
+	}
 	s.leadSchemaDone = true
 	return nil
+}
+
+// startWrite is what every write of user data does first: fail fast while the database
+// is known to be down, make sure the pipeline's schema and format are in place, and bound
+// the call by the store's deadline.
+func (s *Store) startWrite(ctx context.Context) (context.Context, context.CancelFunc, error) {
+	if err := s.failFast(ctx); err != nil {
+		return nil, nil, err
+	}
+	if err := s.ensureLeadSchema(ctx); err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := s.deadline(ctx)
+	return ctx, cancel, nil
 }
 
 // writeTx runs fn in one write transaction with the store's deadline (fn gets the
@@ -69,13 +110,10 @@ func (s *Store) ensureLeadSchema(ctx context.Context) error {
 // outside the transaction. Domain errors from fn (a conflict, a missing lead) come back
 // as they are.
 func (s *Store) writeTx(ctx context.Context, what string, fn func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error)) (any, error) {
-	if err := s.failFast(ctx); err != nil {
+	ctx, cancel, err := s.startWrite(ctx)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.ensureLeadSchema(ctx); err != nil {
-		return nil, err
-	}
-	ctx, cancel := s.deadline(ctx)
 	defer cancel()
 	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.db, AccessMode: neo4j.AccessModeWrite})
 	defer sess.Close(context.Background())
@@ -111,7 +149,7 @@ func (s *Store) fillFirmKeys(ctx context.Context) error {
 	for {
 		// In id order from the last batch (the lead_id index), so the upgrade reads each
 		// lead once however many there are.
-		res, err := s.read(ctx, `MATCH (l:Lead) WHERE l.id > $after AND l.firm_key IS NULL
+		res, err := s.read(ctx, `MATCH (l:Lead) WHERE l.id > $after AND (l.firm_key IS NULL OR l.firm_key = '')
 RETURN l.id, l.data ORDER BY l.id LIMIT 1000`, map[string]any{"after": after})
 		if err != nil {
 			return fmt.Errorf("neo4j: find leads without firm keys: %w", err)
@@ -127,10 +165,17 @@ RETURN l.id, l.data ORDER BY l.id LIMIT 1000`, map[string]any{"after": after})
 				return err
 			}
 			fk := chainmap.LeadFirm(l)
-			rows = append(rows, map[string]any{"id": id, "k": fk.Name, "c": fk.CreditCode})
+			rows = append(rows, map[string]any{"id": id, "k": fk.Name, "c": fk.CreditCode, "d": rec.Values[1]})
 			after = id
 		}
-		if _, err := s.write(ctx, `UNWIND $rows AS fk MATCH (l:Lead {id: fk.id}) SET l.firm_key = fk.k, l.credit_code = fk.c`,
+		if s.fillRead != nil {
+			s.fillRead()
+		}
+		// Only where the lead is still as read: a write since (another process's) has
+		// written the keys of its own data already.
+		if _, err := s.write(ctx, `UNWIND $rows AS fk MATCH (l:Lead {id: fk.id})
+SET l._lock = true REMOVE l._lock
+WITH l, fk WHERE l.data = fk.d SET l.firm_key = fk.k, l.credit_code = fk.c`,
 			map[string]any{"rows": rows}); err != nil {
 			return fmt.Errorf("neo4j: fill firm keys: %w", err)
 		}
@@ -154,7 +199,7 @@ func firmMatch(k chainmap.FirmKey) string {
   MATCH (l:Lead) WHERE l.firm_key = $firm_name RETURN l` + code + `
 }
 WITH l WHERE l.id > $after
-  AND (CASE WHEN $firm_code <> '' AND l.credit_code <> '' THEN l.credit_code = $firm_code ELSE l.firm_key = $firm_name END)`
+  AND (CASE WHEN $firm_code <> '' AND l.credit_code <> '' THEN l.credit_code = $firm_code ELSE $firm_name <> '' AND l.firm_key = $firm_name END)`
 }
 
 func decodeLead(v any) (*chainmap.Lead, error) {
@@ -176,40 +221,73 @@ func (s *Store) CreateLead(ctx context.Context, l *chainmap.Lead, audit chainmap
 	}
 	out := l.Clone()
 	out.Version = 1
-	_, err := s.writeTx(ctx, "create lead", func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error) {
-		// One statement: create the lead unless the id exists, and its audit entry.
-		res, err := tx.Run(ctx, `OPTIONAL MATCH (x:Lead {id: $id})
-WITH x WHERE x IS NULL
-CREATE (l:Lead {id: $id}) `+setLead+auditOn("l")+`
-RETURN count(*)`, auditParams(leadParams(out), audit))
-		if err != nil {
-			return nil, err
-		}
-		rec, err := res.Single(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if asInt(rec.Values[0]) == 0 {
-			return nil, chainmap.Errorf(chainmap.ECONFLICT, "a lead %q exists already", out.ID)
-		}
-		return nil, nil
-	})
+	ctx, cancel, err := s.startWrite(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	defer cancel()
+	params := auditParams(leadParams(out), audit)
+	data := params["data"].(string)
+	// One auto-commit statement (leadwrite.go): create the lead unless the id exists, and
+	// its audit entry.
+	// unsure: an earlier run's outcome is unknown, and it may commit late, so that a later
+	// run finds the lead "existing" (or breaks the id's constraint) because of it.
+	unsure := false
+	for range 3 {
+		run := func() ([]*neo4j.Record, error) {
+			return s.autoCommit(ctx, neo4j.AccessModeWrite, `OPTIONAL MATCH (x:Lead {id: $id})
+WITH x WHERE x IS NULL
+CREATE (l:Lead {id: $id}) `+setLead+auditOn("l")+`
+RETURN count(*)`, params)
+		}
+		if s.casRun != nil {
+			inner := run
+			run = func() ([]*neo4j.Record, error) { return s.casRun(inner) }
+		}
+		recs, err := run()
+		if err == nil && len(recs) > 0 && asInt(recs[0].Values[0]) > 0 {
+			s.leadCache.put(out.ID, data)
+			return out, nil
+		}
+		if err == nil && !unsure {
+			return nil, chainmap.Errorf(chainmap.ECONFLICT, "a lead %q exists already", out.ID)
+		}
+		if err != nil && !retryable(ctx, err) && !(unsure && isConstraintError(err)) {
+			return nil, fmt.Errorf("neo4j: create lead: %w", s.wrap(err))
+		}
+		unsure = true
+		// The outcome may be unknown: the lead as stored says.
+		now, rerr := s.readLeadData(ctx, out.ID)
+		switch {
+		case rerr == nil && now == data:
+			return out, nil
+		case rerr == nil:
+			return nil, chainmap.Errorf(chainmap.ECONFLICT, "a lead %q exists already", out.ID)
+		case chainmap.ErrorCode(rerr) != chainmap.ENOTFOUND:
+			return nil, rerr
+		}
+	}
+	return nil, chainmap.Errorf(chainmap.EUNAVAILABLE, "the database keeps failing this write; try again")
+}
+
+// isConstraintError reports whether Neo4j refused a statement for breaking a constraint.
+func isConstraintError(err error) bool {
+	var ne *neo4j.Neo4jError
+	return errors.As(err, &ne) && ne.Code == "Neo.ClientError.Schema.ConstraintValidationFailed"
 }
 
 // Lead implements chainmap.LeadStore.
 func (s *Store) Lead(ctx context.Context, id string) (*chainmap.Lead, error) {
-	res, err := s.read(ctx, `MATCH (l:Lead {id: $id}) RETURN l.data`, map[string]any{"id": id})
+	if err := s.failFast(ctx); err != nil {
+		return nil, err
+	}
+	ctx, cancel := s.deadline(ctx)
+	defer cancel()
+	data, err := s.readLeadData(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("neo4j: read lead: %w", err)
+		return nil, err
 	}
-	if len(res.Records) == 0 {
-		return nil, chainmap.Errorf(chainmap.ENOTFOUND, "no lead %q", id)
-	}
-	return decodeLead(res.Records[0].Values[0])
+	return decodeLead(data)
 }
 
 // Leads implements chainmap.LeadStore: the filters of LeadQuery in Cypher, by id.
@@ -287,77 +365,33 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// UpdateLead implements chainmap.LeadStore. The transaction first takes the lead's write
-// lock (SET l._lock), so the version it then reads is the latest committed one and no
-// concurrent update can slip between the check and the write.
+// UpdateLead implements chainmap.LeadStore: an optimistic write (leadwrite.go) of the
+// change chainmap.ApplyLeadChange computes, so no concurrent update can slip between the
+// version check and the write.
 func (s *Store) UpdateLead(ctx context.Context, id string, version int64, change chainmap.LeadChange) (*chainmap.Lead, error) {
-	out, err := s.writeTx(ctx, "update lead", func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error) {
-		res, err := tx.Run(ctx, `MATCH (l:Lead {id: $id}) SET l._lock = true RETURN l.data`, map[string]any{"id": id})
-		if err != nil {
-			return nil, err
-		}
-		recs, err := res.Collect(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if len(recs) == 0 {
-			return nil, chainmap.Errorf(chainmap.ENOTFOUND, "no lead %q", id)
-		}
-		cur, err := decodeLead(recs[0].Values[0])
-		if err != nil {
-			return nil, err
-		}
-		next, audit, err := chainmap.ApplyLeadChange(cur, version, change)
-		if err != nil {
-			return nil, err
-		}
-		// The lead and its audit entry in one statement.
-		if _, err := tx.Run(ctx, "MATCH (l:Lead {id: $id}) REMOVE l._lock "+setLead+auditOn("l"), auditParams(leadParams(next), audit)); err != nil {
-			return nil, err
-		}
-		return next, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out.(*chainmap.Lead), nil
+	return s.writeLead(ctx, id, leadWrite{what: "update lead", compute: func(cur *chainmap.Lead) (*chainmap.Lead, chainmap.AuditEntry, error) {
+		return chainmap.ApplyLeadChange(cur, version, change)
+	}})
 }
 
-// AddFollowUp implements chainmap.LeadStore.
+// AddFollowUp implements chainmap.LeadStore: the follow-up, its lead's count and last
+// activity and the audit entry in one optimistic write (leadwrite.go).
 func (s *Store) AddFollowUp(ctx context.Context, f *chainmap.FollowUp, audit chainmap.AuditEntry) (*chainmap.FollowUp, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
 	raw, _ := json.Marshal(f)
-	_, err := s.writeTx(ctx, "add follow-up", func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error) {
-		res, err := tx.Run(ctx, `MATCH (l:Lead {id: $id}) SET l._lock = true RETURN l.data`, map[string]any{"id": f.Lead})
-		if err != nil {
-			return nil, err
-		}
-		recs, err := res.Collect(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if len(recs) == 0 {
-			return nil, chainmap.Errorf(chainmap.ENOTFOUND, "no lead %q", f.Lead)
-		}
-		l, err := decodeLead(recs[0].Values[0])
-		if err != nil {
-			return nil, err
-		}
-		l.FollowUps++
-		if f.At.After(l.LastActivity) {
-			l.LastActivity = f.At
-		}
-		if _, err := tx.Run(ctx, "CREATE (:FollowUp {id: $fid, lead: $id, data: $fdata})",
-			map[string]any{"fid": f.ID, "id": f.Lead, "fdata": string(raw)}); err != nil {
-			return nil, err
-		}
-		if _, err := tx.Run(ctx, "MATCH (l:Lead {id: $id}) REMOVE l._lock "+setLead+auditOn("l"), auditParams(leadParams(l), audit)); err != nil {
-			return nil, err
-		}
-		return nil, nil
-	})
+	_, err := s.writeLead(ctx, f.Lead, leadWrite{what: "add follow-up",
+		compute: func(l *chainmap.Lead) (*chainmap.Lead, chainmap.AuditEntry, error) {
+			l.FollowUps++
+			if f.At.After(l.LastActivity) {
+				l.LastActivity = f.At
+			}
+			return l, audit, nil
+		},
+		extra:  "CREATE (:FollowUp {id: $fid, lead: $id, data: $fdata})",
+		params: map[string]any{"fid": f.ID, "fdata": string(raw)},
+		done:   "MATCH (f:FollowUp {id: $fid}) RETURN f.lead = $id AND f.data = $fdata"})
 	if err != nil {
 		return nil, err
 	}

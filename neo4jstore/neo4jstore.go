@@ -64,12 +64,23 @@ type Store struct {
 	// versions lets concurrent callers share one dataset-version query (sharedVersion).
 	versions singleflight.Group
 
+	// retryTime bounds the retries of a read that failed transiently (Config.RetryTime).
+	retryTime time.Duration
 	// lockTTL is how long the load lock outlives its holder's last renewal.
 	lockTTL time.Duration
 
 	// leadSchemaDone is set once the pipeline's constraints exist (ensureLeadSchema).
 	leadSchemaMu   sync.Mutex
 	leadSchemaDone bool
+	// leadCache holds the leads' data as this process last saw it committed, the base of
+	// its optimistic writes (leadwrite.go).
+	leadCache leadCache
+	// casRun, set by tests only, wraps each run of a compare-and-set lead write (casWrite)
+	// to inject what a network can do to it: a commit whose answer is lost.
+	casRun func(run func() ([]*neo4j.Record, error)) ([]*neo4j.Record, error)
+	// fillRead, set by tests only, runs in fillFirmKeys between reading a batch of leads
+	// and writing their keys, where another process's write may land.
+	fillRead func()
 }
 
 var _ chainmap.Store = (*Store)(nil)
@@ -98,7 +109,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("neo4j: %w", err)
 	}
-	s := &Store{driver: driver, db: cfg.Database, timeout: cfg.QueryTimeout, log: cfg.Logger}
+	s := &Store{driver: driver, db: cfg.Database, timeout: cfg.QueryTimeout, log: cfg.Logger, leadCache: newLeadCache(),
+		retryTime: cfg.RetryTime}
 	if s.db == "" {
 		s.db = "neo4j"
 	}
@@ -172,12 +184,24 @@ func (s *Store) read(ctx context.Context, cypher string, params map[string]any) 
 	params = withRules(params)
 	ctx, cancel := s.deadline(ctx)
 	defer cancel()
-	res, err := neo4j.ExecuteQuery(ctx, s.driver, cypher, params, neo4j.EagerResultTransformer,
-		neo4j.ExecuteQueryWithDatabase(s.db), neo4j.ExecuteQueryWithReadersRouting())
-	if err != nil {
-		return nil, s.wrap(err)
+	// One auto-commit statement (leadwrite.go): one round trip where ExecuteQuery's
+	// transaction function costs two; transient failures are retried here as the driver
+	// would retry them, for at most the store's RetryTime.
+	start := time.Now()
+	for wait := 50 * time.Millisecond; ; wait *= 2 {
+		recs, err := s.autoCommit(ctx, neo4j.AccessModeRead, cypher, params)
+		if err == nil {
+			return &neo4j.EagerResult{Records: recs}, nil
+		}
+		if !retryable(ctx, err) || time.Since(start)+wait > s.retryTime {
+			return nil, s.wrap(err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, s.wrap(err)
+		case <-time.After(wait):
+		}
 	}
-	return res, nil
 }
 
 // write runs a parameterised write query routed to the leader.

@@ -50,9 +50,10 @@ func TestCypherPropertiesAreDomainFields(t *testing.T) {
 		"ae": {"seq", "subject", "data", "pending_ms", "sub_n"},
 		// audit.go: the subject of an audit entry (a lead or a user) and the rows that
 		// number pending entries; leads.go's fillFirmKeys rows.
-		"sj": {"audit_n"}, "sq": {"eid", "seq"}, "fk": {"id", "k", "c"},
+		"sj": {"audit_n"}, "sq": {"eid", "seq"}, "fk": {"id", "k", "c", "d"},
 		"u":  {"name", "data"},
 		"c":  {"id", "n"},
+		"pf": {"id", "format"},                                        // leads.go: the pipeline data's format
 		"ss": {"id_hash", "user", "role", "created_ms", "expires_ms"}, // sessions.go
 		// The load lock (loadlock.go).
 		"lk": {"name", "token", "holder", "host", "pid", "taken_at", "expires_at", "contended_at"},

@@ -81,23 +81,25 @@ func TestNoNPlusOne(t *testing.T) {
 			t.Errorf("%s: %d store calls for the nested query, more than %d", dir, n, bound)
 		}
 	}
-	// The bundled dataset has about ten times the rows of the small one: an N+1 would add
-	// a call per row (dozens). A busy machine can still split one level's batch (the
-	// loaders collect keys for 2 ms) in every one of the five runs, which adds a call or
-	// two, not dozens: CI failed once on 9 against 10.
-	if d := calls["../data/zhengzhou-aluminium"] - calls["../testdata/minimal"]; d > 2 {
+	// The bundled dataset has about ten times the rows of the small one (64 enterprises
+	// against 5): an N+1 would add a call per row, dozens. A busy machine can still split
+	// levels' batches (the loaders collect keys for 2 ms) in every run, which adds a call
+	// per split level, not dozens: CI failed once on 9 against 10, and a CI rehearsal
+	// beside a 10M-row import on 9 against 12 (three levels split in all five runs), so the
+	// runs are twenty and the margin five, still far below an N+1's.
+	if d := calls["../data/zhengzhou-aluminium"] - calls["../testdata/minimal"]; d > 5 {
 		t.Errorf("store calls grow with the data: %v", calls)
 	}
 }
 
-// fewestCalls runs the query five times and returns, per store method, the fewest calls
+// fewestCalls runs the query twenty times and returns, per store method, the fewest calls
 // any run made: loaders batch by a short time window, so a busy machine can split one
 // level's batch in two in some run, but not in all of them.
 func fewestCalls(t *testing.T, cs *countingStore, query string) map[string]int {
 	t.Helper()
 	ts := newServer(t, cs, server.Config{})
 	var fewest map[string]int
-	for run := 0; run < 5; run++ {
+	for run := 0; run < 20; run++ {
 		before := cs.perMethod()
 		code, r := post(t, ts, query)
 		if code != 200 || len(r.Errors) > 0 {

@@ -1058,16 +1058,6 @@ type SegmentResolver interface {
 }
 type SegmentGapResolver interface {
 	Leads(ctx context.Context, obj *chainmap.SegmentGap) ([]*chainmap.Lead, error)
-	Enterprises(ctx context.Context, obj *chainmap.SegmentGap) (int, error)
-	Suggested(ctx context.Context, obj *chainmap.SegmentGap) (int, error)
-	Capacity(ctx context.Context, obj *chainmap.SegmentGap) (*float64, error)
-	Revenue(ctx context.Context, obj *chainmap.SegmentGap) (float64, error)
-
-	MinEnterprises(ctx context.Context, obj *chainmap.SegmentGap) (int, error)
-	MinCapacity(ctx context.Context, obj *chainmap.SegmentGap) (*float64, error)
-	MinLq(ctx context.Context, obj *chainmap.SegmentGap) (float64, error)
-
-	KindZh(ctx context.Context, obj *chainmap.SegmentGap) (string, error)
 }
 type StageChangeResolver interface {
 	From(ctx context.Context, obj *chainmap.StageChange) (*chainmap.LeadStage, error)
@@ -23013,7 +23003,7 @@ func (ec *executionContext) _SegmentGap_enterprises(ctx context.Context, field g
 			return ec.fieldContext_SegmentGap_enterprises(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.SegmentGap().Enterprises(ctx, obj)
+			return obj.Enterprises(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -23024,7 +23014,7 @@ func (ec *executionContext) _SegmentGap_enterprises(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_SegmentGap_enterprises(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SegmentGap", field, true, true, "Int")
+	return graphql.NewScalarFieldContext("SegmentGap", field, true, false, "Int")
 }
 
 func (ec *executionContext) _SegmentGap_suggested(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
@@ -23036,7 +23026,7 @@ func (ec *executionContext) _SegmentGap_suggested(ctx context.Context, field gra
 			return ec.fieldContext_SegmentGap_suggested(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.SegmentGap().Suggested(ctx, obj)
+			return obj.Suggested(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -23047,7 +23037,7 @@ func (ec *executionContext) _SegmentGap_suggested(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_SegmentGap_suggested(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SegmentGap", field, true, true, "Int")
+	return graphql.NewScalarFieldContext("SegmentGap", field, true, false, "Int")
 }
 
 func (ec *executionContext) _SegmentGap_capacity(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
@@ -23059,7 +23049,7 @@ func (ec *executionContext) _SegmentGap_capacity(ctx context.Context, field grap
 			return ec.fieldContext_SegmentGap_capacity(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.SegmentGap().Capacity(ctx, obj)
+			return obj.Capacity(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
@@ -23070,7 +23060,7 @@ func (ec *executionContext) _SegmentGap_capacity(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_SegmentGap_capacity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SegmentGap", field, true, true, "Float")
+	return graphql.NewScalarFieldContext("SegmentGap", field, true, false, "Float")
 }
 
 func (ec *executionContext) _SegmentGap_revenue(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
@@ -23082,7 +23072,7 @@ func (ec *executionContext) _SegmentGap_revenue(ctx context.Context, field graph
 			return ec.fieldContext_SegmentGap_revenue(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.SegmentGap().Revenue(ctx, obj)
+			return obj.Revenue(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
@@ -23093,7 +23083,7 @@ func (ec *executionContext) _SegmentGap_revenue(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_SegmentGap_revenue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SegmentGap", field, true, true, "Float")
+	return graphql.NewScalarFieldContext("SegmentGap", field, true, false, "Float")
 }
 
 func (ec *executionContext) _SegmentGap_lq(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
@@ -23128,7 +23118,7 @@ func (ec *executionContext) _SegmentGap_minEnterprises(ctx context.Context, fiel
 			return ec.fieldContext_SegmentGap_minEnterprises(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.SegmentGap().MinEnterprises(ctx, obj)
+			return obj.MinEnterprises(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -23139,7 +23129,7 @@ func (ec *executionContext) _SegmentGap_minEnterprises(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_SegmentGap_minEnterprises(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SegmentGap", field, true, true, "Int")
+	return graphql.NewScalarFieldContext("SegmentGap", field, true, false, "Int")
 }
 
 func (ec *executionContext) _SegmentGap_minCapacity(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
@@ -23151,7 +23141,7 @@ func (ec *executionContext) _SegmentGap_minCapacity(ctx context.Context, field g
 			return ec.fieldContext_SegmentGap_minCapacity(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.SegmentGap().MinCapacity(ctx, obj)
+			return obj.MinCapacity(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
@@ -23162,7 +23152,7 @@ func (ec *executionContext) _SegmentGap_minCapacity(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_SegmentGap_minCapacity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SegmentGap", field, true, true, "Float")
+	return graphql.NewScalarFieldContext("SegmentGap", field, true, false, "Float")
 }
 
 func (ec *executionContext) _SegmentGap_minLq(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
@@ -23174,7 +23164,7 @@ func (ec *executionContext) _SegmentGap_minLq(ctx context.Context, field graphql
 			return ec.fieldContext_SegmentGap_minLq(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.SegmentGap().MinLq(ctx, obj)
+			return obj.MinLq(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
@@ -23185,7 +23175,7 @@ func (ec *executionContext) _SegmentGap_minLq(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_SegmentGap_minLq(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SegmentGap", field, true, true, "Float")
+	return graphql.NewScalarFieldContext("SegmentGap", field, true, false, "Float")
 }
 
 func (ec *executionContext) _SegmentGap_status(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
@@ -23243,7 +23233,7 @@ func (ec *executionContext) _SegmentGap_kindZh(ctx context.Context, field graphq
 			return ec.fieldContext_SegmentGap_kindZh(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.SegmentGap().KindZh(ctx, obj)
+			return obj.KindZh(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -23254,7 +23244,7 @@ func (ec *executionContext) _SegmentGap_kindZh(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_SegmentGap_kindZh(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SegmentGap", field, true, true, "String")
+	return graphql.NewScalarFieldContext("SegmentGap", field, true, false, "String")
 }
 
 func (ec *executionContext) _SegmentGap_upstream(ctx context.Context, field graphql.CollectedField, obj *chainmap.SegmentGap) (ret graphql.Marshaler) {
@@ -31003,52 +30993,45 @@ func (ec *executionContext) _SegmentGap(ctx context.Context, sel ast.SelectionSe
 					return ec._SegmentGap_leads(ctx, field, obj)
 				})
 		case "enterprises":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._SegmentGap_enterprises(ctx, field, obj)
-				})
+			out.Values[i] = ec._SegmentGap_enterprises(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "suggested":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._SegmentGap_suggested(ctx, field, obj)
-				})
+			out.Values[i] = ec._SegmentGap_suggested(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "capacity":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._SegmentGap_capacity(ctx, field, obj)
-				})
+			out.Values[i] = ec._SegmentGap_capacity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "revenue":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._SegmentGap_revenue(ctx, field, obj)
-				})
+			out.Values[i] = ec._SegmentGap_revenue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "lq":
 			out.Values[i] = ec._SegmentGap_lq(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "minEnterprises":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._SegmentGap_minEnterprises(ctx, field, obj)
-				})
+			out.Values[i] = ec._SegmentGap_minEnterprises(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "minCapacity":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._SegmentGap_minCapacity(ctx, field, obj)
-				})
+			out.Values[i] = ec._SegmentGap_minCapacity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "minLq":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._SegmentGap_minLq(ctx, field, obj)
-				})
+			out.Values[i] = ec._SegmentGap_minLq(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "status":
 			out.Values[i] = ec._SegmentGap_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -31060,11 +31043,10 @@ func (ec *executionContext) _SegmentGap(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kindZh":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._SegmentGap_kindZh(ctx, field, obj)
-				})
+			out.Values[i] = ec._SegmentGap_kindZh(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "upstream":
 			out.Values[i] = ec._SegmentGap_upstream(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
