@@ -214,6 +214,23 @@ func (s *Store) Leads(ctx context.Context, q chainmap.LeadQuery) (*chainmap.Lead
 	}
 	page := &chainmap.LeadPage{}
 	needles := stageNeedles(q.Stages)
+	// add decodes one stored lead and keeps it when the query matches it; full says the
+	// page is complete (and that another match exists, so HasNext is set).
+	add := func(k, v []byte) (full bool, err error) {
+		l := new(chainmap.Lead)
+		if err := json.Unmarshal(v, l); err != nil {
+			return false, fmt.Errorf("decode lead %s: %w", k, err)
+		}
+		if !q.Matches(l) {
+			return false, nil
+		}
+		if len(page.Leads) == q.First {
+			page.HasNext = true
+			return true, nil
+		}
+		page.Leads = append(page.Leads, l)
+		return false, nil
+	}
 	err = s.view(ctx, "list leads", func(tx *bolt.Tx) error {
 		if q.Firm != nil { // a firm's leads: from the firm index, not a scan
 			lb := tx.Bucket(bucketLeads)
@@ -222,18 +239,9 @@ func (s *Store) Leads(ctx context.Context, q chainmap.LeadQuery) (*chainmap.Lead
 				if v == nil {
 					return fmt.Errorf("the firm index names lead %s, which is not stored", id)
 				}
-				l := new(chainmap.Lead)
-				if err := json.Unmarshal(v, l); err != nil {
-					return fmt.Errorf("decode lead %s: %w", id, err)
+				if full, err := add([]byte(id), v); err != nil || full {
+					return err
 				}
-				if !q.Matches(l) {
-					continue
-				}
-				if len(page.Leads) == q.First {
-					page.HasNext = true
-					break
-				}
-				page.Leads = append(page.Leads, l)
 			}
 			return nil
 		}
@@ -252,18 +260,9 @@ func (s *Store) Leads(ctx context.Context, q chainmap.LeadQuery) (*chainmap.Lead
 			if !mayHaveStage(v, needles) {
 				continue // cannot be at a stage asked for: skip the decoding
 			}
-			l := new(chainmap.Lead)
-			if err := json.Unmarshal(v, l); err != nil {
-				return fmt.Errorf("decode lead %s: %w", k, err)
+			if full, err := add(k, v); err != nil || full {
+				return err
 			}
-			if !q.Matches(l) {
-				continue
-			}
-			if len(page.Leads) == q.First {
-				page.HasNext = true
-				break
-			}
-			page.Leads = append(page.Leads, l)
 		}
 		return nil
 	})
