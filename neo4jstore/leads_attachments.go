@@ -24,21 +24,14 @@ func (s *Store) AddAttachment(ctx context.Context, a *chainmap.Attachment, conte
 		return err
 	}
 	_, err = s.writeTx(ctx, "add attachment", func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error) {
-		res, err := tx.Run(ctx, `MATCH (l:Lead {id: $lead}) SET l._lock = true
+		rec, err := firstRecord(ctx, tx, `MATCH (l:Lead {id: $lead}) SET l._lock = true
 WITH l OPTIONAL MATCH (att:Attachment {lead: $lead})
 WITH l, count(att) AS n, sum(CASE WHEN att.id = $id THEN 1 ELSE 0 END) AS same
-REMOVE l._lock RETURN n, same`, map[string]any{"lead": a.Lead, "id": a.ID})
+REMOVE l._lock RETURN n, same`, map[string]any{"lead": a.Lead, "id": a.ID}, chainmap.Errorf(chainmap.ENOTFOUND, "no lead %q", a.Lead))
 		if err != nil {
 			return nil, err
 		}
-		recs, err := res.Collect(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if len(recs) == 0 {
-			return nil, chainmap.Errorf(chainmap.ENOTFOUND, "no lead %q", a.Lead)
-		}
-		n, same := asInt(recs[0].Values[0]), asInt(recs[0].Values[1])
+		n, same := asInt(rec.Values[0]), asInt(rec.Values[1])
 		if same > 0 {
 			return nil, chainmap.Errorf(chainmap.ECONFLICT, "an attachment %q exists already", a.ID)
 		}

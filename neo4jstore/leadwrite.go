@@ -189,6 +189,23 @@ func (s *Store) writeLead(ctx context.Context, id string, w leadWrite) (*chainma
 	}
 }
 
+// firstRecord runs one statement in tx and returns its first record, or missing when it
+// returns none: the read-under-lock of a node that must exist (a lead, a user).
+func firstRecord(ctx context.Context, tx neo4j.ManagedTransaction, cypher string, params map[string]any, missing error) (*neo4j.Record, error) {
+	res, err := tx.Run(ctx, cypher, params)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := res.Collect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 {
+		return nil, missing
+	}
+	return recs[0], nil
+}
+
 // writeLeadLocked runs w in a transaction function that first takes the lead's write lock
 // and then reads it, so it cannot lose to another writer: the fallback of writeLead when
 // the lead is so busy that optimistic writes keep losing (many writers of one lead, or
@@ -196,18 +213,12 @@ func (s *Store) writeLead(ctx context.Context, id string, w leadWrite) (*chainma
 func (s *Store) writeLeadLocked(ctx context.Context, id string, w leadWrite) (*chainmap.Lead, error) {
 	var data string
 	out, err := s.writeTx(ctx, w.what, func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error) {
-		res, err := tx.Run(ctx, `MATCH (l:Lead {id: $id}) SET l._lock = true REMOVE l._lock RETURN l.data`, map[string]any{"id": id})
+		rec, err := firstRecord(ctx, tx, `MATCH (l:Lead {id: $id}) SET l._lock = true REMOVE l._lock RETURN l.data`,
+			map[string]any{"id": id}, chainmap.Errorf(chainmap.ENOTFOUND, "no lead %q", id))
 		if err != nil {
 			return nil, err
 		}
-		recs, err := res.Collect(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if len(recs) == 0 {
-			return nil, chainmap.Errorf(chainmap.ENOTFOUND, "no lead %q", id)
-		}
-		old, _ := recs[0].Values[0].(string)
+		old, _ := rec.Values[0].(string)
 		cur, err := decodeLead(old)
 		if err != nil {
 			return nil, err
@@ -220,15 +231,9 @@ func (s *Store) writeLeadLocked(ctx context.Context, id string, w leadWrite) (*c
 		maps.Copy(params, w.params)
 		params["old"] = old
 		data = params["data"].(string)
-		res, err = tx.Run(ctx, casLead(w.extra), params)
-		if err != nil {
+		// The lock is held, so the comparison cannot fail: no row would be a bug.
+		if _, err := firstRecord(ctx, tx, casLead(w.extra), params, fmt.Errorf("lead %s changed while locked", id)); err != nil {
 			return nil, err
-		}
-		if recs, err = res.Collect(ctx); err != nil {
-			return nil, err
-		}
-		if len(recs) == 0 { // the lock is held: a bug
-			return nil, fmt.Errorf("lead %s changed while locked", id)
 		}
 		return next, nil
 	})

@@ -17,19 +17,13 @@ func (s *Store) UpdateUser(ctx context.Context, name string, change chainmap.Use
 	out, err := s.writeTx(ctx, "update user", func(ctx context.Context, tx neo4j.ManagedTransaction) (any, error) {
 		// Taking the write lock first (SET of a property to itself) serialises two admins
 		// changing one account, so the second applies its change to the first's result.
-		res, err := tx.Run(ctx, `MATCH (u:User {name: $name}) SET u.data = u.data RETURN u.data`, map[string]any{"name": name})
+		rec, err := firstRecord(ctx, tx, `MATCH (u:User {name: $name}) SET u.data = u.data RETURN u.data`,
+			map[string]any{"name": name}, chainmap.Errorf(chainmap.ENOTFOUND, "no user %q", name))
 		if err != nil {
 			return nil, err
-		}
-		recs, err := res.Collect(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if len(recs) == 0 {
-			return nil, chainmap.Errorf(chainmap.ENOTFOUND, "no user %q", name)
 		}
 		cur := new(chainmap.User)
-		if err := decodeJSON(recs[0].Values[0], cur); err != nil {
+		if err := decodeJSON(rec.Values[0], cur); err != nil {
 			return nil, err
 		}
 		next, audit, err := chainmap.ApplyUserChange(cur, change)
