@@ -14,6 +14,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/chainmap/chainmap"
+	"github.com/chainmap/chainmap/graph/listmarshal"
 	"github.com/chainmap/chainmap/graph/model"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -32337,7 +32338,7 @@ func (ec *executionContext) marshalNDuplicateLead2githubᚗcomᚋchainmapᚋchai
 }
 
 func (ec *executionContext) marshalNDuplicateLead2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐDuplicateRefᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.DuplicateRef) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := listmarshal.Sequential(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDuplicateLead2githubᚗcomᚋchainmapᚋchainmapᚐDuplicateRef(ctx, sel, v[i])
@@ -32413,7 +32414,7 @@ func (ec *executionContext) marshalNEvidence2githubᚗcomᚋchainmapᚋchainmap�
 }
 
 func (ec *executionContext) marshalNEvidence2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.Evidence) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := listmarshal.Sequential(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEvidence2githubᚗcomᚋchainmapᚋchainmapᚐEvidence(ctx, sel, v[i])
@@ -32484,7 +32485,7 @@ var (
 )
 
 func (ec *executionContext) marshalNEvidenceKindInfo2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐEvidenceKindInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EvidenceKindInfo) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := listmarshal.Sequential(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEvidenceKindInfo2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐEvidenceKindInfo(ctx, sel, v[i])
@@ -32546,7 +32547,7 @@ func (ec *executionContext) marshalNFlow2ᚖgithubᚗcomᚋchainmapᚋchainmap�
 }
 
 func (ec *executionContext) marshalNFollowUp2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐFollowUpᚄ(ctx context.Context, sel ast.SelectionSet, v []*chainmap.FollowUp) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := listmarshal.Sequential(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFollowUp2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐFollowUp(ctx, sel, v[i])
@@ -32802,7 +32803,7 @@ func (ec *executionContext) marshalNInvestmentTarget2ᚖgithubᚗcomᚋchainmap�
 }
 
 func (ec *executionContext) marshalNKPIFormula2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐKPIFormulaᚄ(ctx context.Context, sel ast.SelectionSet, v []*chainmap.KPIFormula) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := listmarshal.Sequential(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNKPIFormula2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐKPIFormula(ctx, sel, v[i])
@@ -32900,7 +32901,7 @@ func (ec *executionContext) marshalNKPIRow2githubᚗcomᚋchainmapᚋchainmapᚐ
 }
 
 func (ec *executionContext) marshalNKPIRow2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐKPIRowᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.KPIRow) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := listmarshal.Sequential(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNKPIRow2githubᚗcomᚋchainmapᚋchainmapᚐKPIRow(ctx, sel, v[i])
@@ -32916,7 +32917,7 @@ func (ec *executionContext) marshalNKPIRow2ᚕgithubᚗcomᚋchainmapᚋchainmap
 }
 
 func (ec *executionContext) marshalNKindCount2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐKindCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.KindCount) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := listmarshal.Sequential(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNKindCount2ᚖgithubᚗcomᚋchainmapᚋchainmapᚋgraphᚋmodelᚐKindCount(ctx, sel, v[i])
@@ -33052,7 +33053,7 @@ func (ec *executionContext) unmarshalNLeadStage2ᚕgithubᚗcomᚋchainmapᚋcha
 }
 
 func (ec *executionContext) marshalNLeadStage2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐLeadStageᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.LeadStage) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := listmarshal.Sequential(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLeadStage2githubᚗcomᚋchainmapᚋchainmapᚐLeadStage(ctx, sel, v[i])
@@ -33168,7 +33169,7 @@ func (ec *executionContext) marshalNPipelineGroup2githubᚗcomᚋchainmapᚋchai
 }
 
 func (ec *executionContext) marshalNPipelineGroup2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐGroupFiguresᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.GroupFigures) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := listmarshal.Sequential(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPipelineGroup2githubᚗcomᚋchainmapᚋchainmapᚐGroupFigures(ctx, sel, v[i])
@@ -33445,7 +33446,7 @@ func (ec *executionContext) marshalNScoreFactor2githubᚗcomᚋchainmapᚋchainm
 }
 
 func (ec *executionContext) marshalNScoreFactor2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐFactorᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.Factor) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := listmarshal.Sequential(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNScoreFactor2githubᚗcomᚋchainmapᚋchainmapᚐFactor(ctx, sel, v[i])
@@ -33533,7 +33534,7 @@ func (ec *executionContext) marshalNSegmentGap2ᚖgithubᚗcomᚋchainmapᚋchai
 }
 
 func (ec *executionContext) marshalNSource2ᚕᚖgithubᚗcomᚋchainmapᚋchainmapᚐSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []*chainmap.Source) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := listmarshal.Sequential(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSource2ᚖgithubᚗcomᚋchainmapᚋchainmapᚐSource(ctx, sel, v[i])
@@ -33613,7 +33614,7 @@ func (ec *executionContext) marshalNStageCompleteness2githubᚗcomᚋchainmapᚋ
 }
 
 func (ec *executionContext) marshalNStageCompleteness2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐStageCompletenessᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.StageCompleteness) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := listmarshal.Sequential(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStageCompleteness2githubᚗcomᚋchainmapᚋchainmapᚐStageCompleteness(ctx, sel, v[i])
@@ -33633,7 +33634,7 @@ func (ec *executionContext) marshalNStageConversion2githubᚗcomᚋchainmapᚋch
 }
 
 func (ec *executionContext) marshalNStageConversion2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐStageConversionᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.StageConversion) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := listmarshal.Sequential(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStageConversion2githubᚗcomᚋchainmapᚋchainmapᚐStageConversion(ctx, sel, v[i])
@@ -33653,7 +33654,7 @@ func (ec *executionContext) marshalNStageDays2githubᚗcomᚋchainmapᚋchainmap
 }
 
 func (ec *executionContext) marshalNStageDays2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐStageDaysᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.StageDays) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := listmarshal.Sequential(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStageDays2githubᚗcomᚋchainmapᚋchainmapᚐStageDays(ctx, sel, v[i])
@@ -33808,7 +33809,7 @@ func (ec *executionContext) marshalNUnitFigure2githubᚗcomᚋchainmapᚋchainma
 }
 
 func (ec *executionContext) marshalNUnitFigure2ᚕgithubᚗcomᚋchainmapᚋchainmapᚐUnitFigureᚄ(ctx context.Context, sel ast.SelectionSet, v []chainmap.UnitFigure) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := listmarshal.Sequential(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUnitFigure2githubᚗcomᚋchainmapᚋchainmapᚐUnitFigure(ctx, sel, v[i])
@@ -33846,7 +33847,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := listmarshal.Sequential(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -33890,7 +33891,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := listmarshal.Sequential(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -33918,7 +33919,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := listmarshal.Sequential(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -33946,7 +33947,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := listmarshal.Sequential(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -34333,7 +34334,7 @@ func (ec *executionContext) marshalOLeadStage2ᚕgithubᚗcomᚋchainmapᚋchain
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := listmarshal.Sequential(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLeadStage2githubᚗcomᚋchainmapᚋchainmapᚐLeadStage(ctx, sel, v[i])
@@ -34590,7 +34591,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := listmarshal.Sequential(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -34609,7 +34610,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := listmarshal.Sequential(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -34628,7 +34629,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := listmarshal.Sequential(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -34647,7 +34648,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := listmarshal.Sequential(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
