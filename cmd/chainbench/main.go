@@ -219,6 +219,11 @@ func renderMode(o options, m modes) error {
 		}
 	}
 	o.command = res.Command
+	if o.jsonOut != "" { // the merged results, for a later run's --merge
+		if err := saveResults(o.jsonOut, &res); err != nil {
+			return err
+		}
+	}
 	if o.out == "" {
 		fmt.Print(report(&res, o))
 		return nil
@@ -1212,6 +1217,25 @@ func mergeResults(res *Results, file string) error {
 				cur.Load.Ratio = cur.Load.ChainmapRate / cur.Load.BaselineRate
 				cur.Checks = append(cur.Checks, fmt.Sprintf("the plain-driver baseline load comes from the run of %s (load average %s), not this one",
 					old.Machine.Date, strings.Join(t.LoadAvg, ", ")))
+			}
+			if cur.Enterprises == t.Enterprises && cur.Neo4j == nil && t.Neo4j != nil {
+				// This run measured the loads only (--load-only): the queries of the earlier
+				// run on the same dataset (workloads 2 to 5) complete the tier, saying so.
+				cur.Neo4j, cur.Profiles, cur.ScopeSize, cur.TargetSeg = t.Neo4j, t.Profiles, t.ScopeSize, t.TargetSeg
+				if cur.Embedded == nil {
+					cur.Embedded = t.Embedded
+				}
+				commit := ""
+				if old.Machine.Commit != "" {
+					commit = ", " + old.Machine.Commit
+				}
+				cur.Checks = append(cur.Checks, fmt.Sprintf("the query figures (gap analysis, other analyses, throughput, PROFILE) come from the run of %s (load average %s%s); this run measured the loads only",
+					old.Machine.Date, strings.Join(t.LoadAvg, ", "), commit))
+				for _, c := range t.Checks {
+					if strings.HasPrefix(c, "hand-written Cypher") {
+						cur.Checks = append(cur.Checks, c+" (run of "+old.Machine.Date+")")
+					}
+				}
 			}
 		}
 		if !have[t.Enterprises] {

@@ -103,6 +103,46 @@ func section(md, heading string) string {
 	return heading + rest
 }
 
+// TestMergeCompletesALoadOnlyTier: a run that measured only the loads of a tier
+// (--load-only) takes the earlier run's query figures of that tier, keeps its own loads
+// (baseline included), and says where the queries come from.
+func TestMergeCompletesALoadOnlyTier(t *testing.T) {
+	lat := map[string]Latency{"gap-city": {P50: 13.9, P95: 51.9}}
+	old := Results{Machine: Machine{Date: "run 3", Commit: "commit repository at abc1234"}, Tiers: []*TierResult{
+		{Tier: "10m", Enterprises: 10000000, LoadAvg: []string{"start 5 5 5"}, TargetSeg: "c1.s11",
+			ScopeSize: map[string]int{"110100": 20045},
+			Load:      &LoadResult{BaselineRate: 11000, ChainmapRate: 6000, Ratio: 0.54},
+			Neo4j:     &StoreResult{Latency: lat},
+			Checks:    []string{"hand-written Cypher (index) gives chainmap's counts", "the plain-driver baseline load comes from the run of run 1"}},
+	}}
+	file := filepath.Join(t.TempDir(), "old.json")
+	b, _ := json.Marshal(old)
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cur := &Results{Machine: Machine{Date: "run 4"}, Tiers: []*TierResult{
+		{Tier: "10m", Enterprises: 10000000, Load: &LoadResult{BaselineRate: 10000, ChainmapRate: 9000, Ratio: 0.9}},
+	}}
+	if err := mergeResults(cur, file); err != nil {
+		t.Fatal(err)
+	}
+	if len(cur.Tiers) != 1 {
+		t.Fatalf("want the one 10m tier, got %d", len(cur.Tiers))
+	}
+	tr := cur.Tiers[0]
+	if tr.Load.Ratio != 0.9 || tr.Load.BaselineRate != 10000 {
+		t.Errorf("the tier must keep this run's loads: %+v", tr.Load)
+	}
+	if tr.Neo4j == nil || tr.Neo4j.Latency["gap-city"].P95 != 51.9 || tr.TargetSeg != "c1.s11" || tr.ScopeSize["110100"] != 20045 {
+		t.Fatalf("the tier must take run 3's query figures: %+v", tr)
+	}
+	c := strings.Join(tr.Checks, "; ")
+	if !strings.Contains(c, "query figures (gap analysis, other analyses, throughput, PROFILE) come from the run of run 3 (load average start 5 5 5, commit repository at abc1234)") ||
+		!strings.Contains(c, "hand-written Cypher (index) gives chainmap's counts (run of run 3)") || strings.Contains(c, "baseline load comes from the run of run 1") {
+		t.Errorf("checks: %q", c)
+	}
+}
+
 // TestMergeTakesTheBaselineOfAnEarlierRun: a run that measured chainmap's load without the
 // baseline gets the earlier run's baseline of the same tier, the ratio computed from both
 // and a check saying where the baseline comes from; a tier that has its own baseline keeps it.
