@@ -10,27 +10,12 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/chainmap/chainmap/internal/benchq"
 	"github.com/chainmap/chainmap/loaders"
 	"github.com/chainmap/chainmap/memstore"
 	"github.com/chainmap/chainmap/server"
 	"github.com/chainmap/chainmap/synth"
 )
-
-// qBenchGap is the map page's gap-analysis question, the one chainbench measures
-// (cmd/chainbench/workloads.go qGap).
-const qBenchGap = `query Gap($chain: ID!, $region: ID!) {
-  gapAnalysis(chain: $chain, scope: {region: $region}) {
-    present total completeness
-    byStage { stage present total }
-    segments {
-      segment { id nameZh stage }
-      status kind kindZh score reasonZh
-      enterprises capacity lq
-      factors { name points detail }
-      balances { from { id } to { id } supply demand unit net kind note }
-    }
-  }
-}`
 
 // BenchmarkGapAnalysisRequest measures one whole city gap-analysis request through the
 // HTTP handler on the embedded store (10k synthetic enterprises, chainbench's city):
@@ -45,7 +30,7 @@ func BenchmarkGapAnalysisRequest(b *testing.B) {
 		b.Fatal(err)
 	}
 	h := server.New(server.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, s, nil).Handler()
-	body, _ := json.Marshal(map[string]any{"query": qBenchGap, "variables": map[string]any{"chain": "c1", "region": "110100"}})
+	body, _ := json.Marshal(map[string]any{"query": benchq.Gap, "variables": map[string]any{"chain": "c1", "region": "110100"}})
 	do := func() *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")

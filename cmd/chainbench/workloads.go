@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chainmap/chainmap"
+	"github.com/chainmap/chainmap/internal/benchq"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 )
 
@@ -23,19 +24,8 @@ const (
 
 // --- chainmap's GraphQL queries (from docs/api.md) ---
 
-const qGap = `query Gap($chain: ID!, $region: ID!) {
-  gapAnalysis(chain: $chain, scope: {region: $region}) {
-    present total completeness
-    byStage { stage present total }
-    segments {
-      segment { id nameZh stage }
-      status kind kindZh score reasonZh
-      enterprises capacity lq
-      factors { name points detail }
-      balances { from { id } to { id } supply demand unit net kind note }
-    }
-  }
-}`
+// qGap is the map page's gap analysis (internal/benchq, shared with the Go benchmarks).
+const qGap = benchq.Gap
 
 // qGapCounts is the gap analysis asking only for what the peer can answer: enterprise
 // counts (and capacity) per segment.
