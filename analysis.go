@@ -103,7 +103,9 @@ func gatherGapInput(ctx context.Context, s Store, q GapQuery) (*GapInput, error)
 // gatherWithReferences reads the reference tables of one dataset version in one call
 // and only the two aggregates from the store, concurrently: on Neo4j a city's analysis
 // then costs the version check and the statistics queries instead of about twelve round
-// trips (issue 18). Errors come in the same order as gatherGapInput's.
+// trips (issue 18). A store that can hand out all three at once (GapInputReader) is
+// asked first: one query when its caches hold the version. Errors come in the same order
+// as gatherGapInput's.
 func gatherWithReferences(ctx context.Context, s Store, rr ReferenceReader, q GapQuery) (*GapInput, error) {
 	if g, ok := s.(GapInputReader); ok {
 		refs, local, all, ok, err := g.GapInputs(ctx, StatsQuery{Chain: q.Chain, Scope: q.Scope, VerifiedOnly: q.VerifiedOnly})
