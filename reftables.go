@@ -41,6 +41,20 @@ type ReferenceReader interface {
 	References(ctx context.Context) (*ReferenceTables, error)
 }
 
+// GapInputReader is implemented by stores that can answer, in one call, a scope's
+// statistics together with the reference tables and the whole-dataset statistics of the
+// same dataset version. On Neo4j, with the tables and the whole-dataset figures cached for
+// the version the scope's statistics query reads, a gap analysis is one round trip
+// instead of two, and its three inputs are of one version by construction (issue 18).
+//
+// ok false means the store cannot answer that way now (nothing cached yet, a load under
+// way or just finished, a scope or chain that is not there) and the caller gathers as
+// usual, which also reports a missing chain, region or park in its fixed order; err is
+// a failure of the store itself.
+type GapInputReader interface {
+	GapInputs(ctx context.Context, q StatsQuery) (refs *ReferenceTables, local, all []SegmentStat, ok bool, err error)
+}
+
 // Index builds the lookups the accessors below use; stores call it once, before sharing
 // the tables.
 func (t *ReferenceTables) Index() *ReferenceTables {

@@ -93,13 +93,13 @@ func (s *Store) SegmentStats(ctx context.Context, q chainmap.StatsQuery) ([]chai
 		return nil, err
 	}
 	whole := q.Scope == (chainmap.Scope{})
-	key := fmt.Sprintf("stats|%s|%s|%t", version, q.Chain, q.VerifiedOnly)
+	key := wholeStatsKey(version, q)
 	// Only a settled version's aggregate is cached: while a load runs the version string
 	// stays the same as the graph changes under it.
 	whole = whole && settled(version)
 	if whole {
-		if st, ok := s.statsCache.Load(key); ok {
-			return append([]chainmap.SegmentStat(nil), st.([]chainmap.SegmentStat)...), nil
+		if st, ok := s.cachedWholeStats(version, q); ok {
+			return st, nil
 		}
 	}
 	segs, err := s.chainSegments(ctx, version, q.Chain)
@@ -119,6 +119,24 @@ func (s *Store) SegmentStats(ctx context.Context, q chainmap.StatsQuery) ([]chai
 		s.statsCache.Store(key, append([]chainmap.SegmentStat(nil), out...))
 	}
 	return out, nil
+}
+
+// wholeStatsKey is the statsCache key of a chain's whole-dataset statistics at a version.
+func wholeStatsKey(version string, q chainmap.StatsQuery) string {
+	return fmt.Sprintf("stats|%s|%s|%t", version, q.Chain, q.VerifiedOnly)
+}
+
+// cachedWholeStats returns a copy of the chain's whole-dataset statistics cached for a
+// settled version, if they are.
+func (s *Store) cachedWholeStats(version string, q chainmap.StatsQuery) ([]chainmap.SegmentStat, bool) {
+	if !settled(version) {
+		return nil, false
+	}
+	st, ok := s.statsCache.Load(wholeStatsKey(version, q))
+	if !ok {
+		return nil, false
+	}
+	return append([]chainmap.SegmentStat(nil), st.([]chainmap.SegmentStat)...), true
 }
 
 // liveStats aggregates the scope's enterprises and their operations in one query.

@@ -197,28 +197,65 @@ var cellsListCypher = strings.Replace(cellsCypher, "RETURN t.region, t.park, t.s
 // the versions. done is false when the cells do not describe the current dataset version:
 // the caller then aggregates live.
 func (s *Store) scopeStatsFromCells(ctx context.Context, q chainmap.StatsQuery) (out []chainmap.SegmentStat, done bool, err error) {
+	out, _, done, err = s.scopeStatsAt(ctx, q)
+	return out, done, err
+}
+
+// scopeStatsAt is scopeStatsFromCells that also returns the dataset version the query
+// read (with done true only).
+func (s *Store) scopeStatsAt(ctx context.Context, q chainmap.StatsQuery) (out []chainmap.SegmentStat, version string, done bool, err error) {
 	label, id := scopeLabel(q.Scope)
 	prefix, _, params := scopeCypher(q.Scope)
 	params["meta"], params["scopeID"], params["chain"] = statsMetaID, id, q.Chain
 	cypher := sprintf(preflightHead, label) + sprintf(scopeCellsCypher, prefix+cellsListCypher+"\n")
 	res, err := s.read(ctx, cypher, params)
 	if err != nil {
-		return nil, false, err
+		return nil, "", false, err
 	}
 	v := res.Records[0].Values
 	version, built, err := preflightOf(v, label, id)
 	if err != nil || version == "" || built != statsVersion(version) {
-		return nil, false, err
+		return nil, "", false, err
 	}
 	segs, err := s.chainSegments(ctx, version, q.Chain)
 	if err != nil {
-		return nil, false, err
+		return nil, "", false, err
 	}
 	var cells []chainmap.StatsCell
 	for _, row := range asList(v[3]) {
 		cells = append(cells, cellOf(q.Chain, asList(row)))
 	}
-	return sumCells(q, segs, cells), true, nil
+	return sumCells(q, segs, cells), version, true, nil
+}
+
+var _ chainmap.GapInputReader = (*Store)(nil)
+
+// GapInputs answers a scope's statistics with one query (the dataset version and the
+// scope's cells, scopeStatsAt) and, when the reference tables and the whole-dataset
+// statistics cached for exactly that settled version are there, those with it: a warm gap
+// analysis is then one round trip, all three inputs of the version the query read. In
+// every other case (the zero scope, nothing cached yet, a newer or unsettled version, a
+// scope that is not there) ok is false and the caller gathers as usual.
+func (s *Store) GapInputs(ctx context.Context, q chainmap.StatsQuery) (refs *chainmap.ReferenceTables, local, all []chainmap.SegmentStat, ok bool, err error) {
+	refs = s.refs.Load()
+	if refs == nil || q.Scope == (chainmap.Scope{}) {
+		return nil, nil, nil, false, nil
+	}
+	all, cached := s.cachedWholeStats(refs.Version, q)
+	if !cached {
+		return nil, nil, nil, false, nil
+	}
+	local, version, done, err := s.scopeStatsAt(ctx, q)
+	if err != nil {
+		if chainmap.ErrorCode(err) == chainmap.ENOTFOUND {
+			return nil, nil, nil, false, nil // reported by the usual path, in its order
+		}
+		return nil, nil, nil, false, err
+	}
+	if !done || version != refs.Version || !settled(version) {
+		return nil, nil, nil, false, nil
+	}
+	return refs, local, all, true, nil
 }
 
 // statsFromCells adds up the cells of a scope; ok is false when the cells do not describe
